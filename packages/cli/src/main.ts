@@ -1,0 +1,48 @@
+import { isVoltError } from '@volt/engine';
+import { UsageError, EXIT } from './usage.js';
+
+type Command = { summary: string; run(argv: string[]): Promise<number> };
+
+/** Every `volt` subcommand, in the order `volt help` lists them. Each lives in commands/<name>.ts. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+};
+
+function help(): string {
+  const names = Object.keys(COMMANDS);
+  return [
+    'volt: write, lint, backtest and journal trading strategies',
+    '',
+    'usage: volt <command> [options]   (volt <command> --help for its options)',
+    '',
+    'commands:',
+    ...names.map((n) => `  ${n}`),
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(help() + '\n');
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    process.stderr.write(`volt: unknown command '${name}'\n\n${help()}\n`);
+    return EXIT.usage;
+  }
+  try {
+    const command = await load();
+    return await command.run(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`volt ${name}: ${e.message}\n`);
+      return EXIT.usage;
+    }
+    if (isVoltError(e)) {
+      process.stderr.write(`volt ${name}: ${e.format()}\n`);
+      return e.kind === 'usage' ? EXIT.usage : EXIT.error;
+    }
+    process.stderr.write(`volt ${name}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return EXIT.error;
+  }
+}

@@ -1,0 +1,104 @@
+import type { Metrics } from '../metrics/types.js';
+import type { ParamsDef } from '../strategy/types.js';
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+export type ExitReason = 'signal' | 'stop' | 'takeProfit' | 'reverse' | 'end';
+
+export interface Trade {
+  /** 1-based, in order of entry. */
+  id: number;
+  symbol: string;
+  side: 'long' | 'short';
+  qty: number;
+  entryTime: number;
+  entryBar: number;
+  /** Fill price after slippage. */
+  entryPrice: number;
+  exitTime: number;
+  exitBar: number;
+  exitPrice: number;
+  exitReason: ExitReason;
+  /** Net of both fills' fees. */
+  pnl: number;
+  /** pnl relative to the entry notional. */
+  pnlPct: number;
+  fees: number;
+  barsHeld: number;
+  confidence: number;
+  reason: string;
+  /** Stop and target in force at entry, when the strategy set them. */
+  stopPrice?: number;
+  takeProfitPrice?: number;
+}
+
+/** What the strategy asked for at a bar's close, and what became of it. */
+export interface Signal {
+  bar: number;
+  time: number;
+  action: 'buy' | 'sell' | 'exit';
+  confidence: number;
+  reason: string;
+  /** The trade it opened or closed, when it filled. */
+  tradeId?: number;
+  /** Why it did nothing (already in position, no next bar, size zero, …). */
+  ignored?: string;
+}
+
+export interface BacktestOptions {
+  /** Starting cash in quote currency (default 10_000). */
+  capital?: number;
+  /** Taker fee per fill as a fraction of notional (default 0.001 = 0.1%). */
+  feeRate?: number;
+  /** Slippage per market fill as a fraction of price, against you (default 0.0005 = 5 bps). */
+  slippage?: number;
+  /** Override the strategy's params by name. */
+  params?: Record<string, number>;
+  /** Seed for ctx.random (default 1). */
+  seed?: number;
+  /** Hard cap on position size as a fraction of equity (default 0.10); the strategy may ask for less. */
+  maxPositionCap?: number;
+  /** Points kept in the report's equity curve (default 1000); metrics always use every bar. */
+  equityPoints?: number;
+}
+
+/** Hooks for whoever records or displays a run while it happens (journal, progress bar). */
+export interface BacktestObserver {
+  onSignal?(signal: Signal): void;
+  onTrade?(trade: Trade): void;
+  /** Called every few thousand bars. */
+  onProgress?(barsDone: number, barsTotal: number): void;
+}
+
+export interface EquityCurve {
+  time: number[];
+  equity: number[];
+  /** Drawdown from the running peak, as a positive fraction. */
+  drawdown: number[];
+}
+
+/** The one document a run produces; `--json` prints exactly this. */
+export interface BacktestReport {
+  schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  strategy: {
+    name: string;
+    path?: string;
+    contentHash?: string;
+    params: Record<string, number>;
+  };
+  data: {
+    symbol: string;
+    timeframe: string;
+    source: string;
+    from: number;
+    to: number;
+    bars: number;
+  };
+  config: Required<Omit<BacktestOptions, 'params' | 'equityPoints'>>;
+  metrics: Metrics;
+  trades: Trade[];
+  signals: Signal[];
+  equityCurve: EquityCurve;
+}
+
+export type { ParamsDef };

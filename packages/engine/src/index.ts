@@ -1,0 +1,10 @@
+/**
+ * @volt/engine: the library every face of Volt stands on. One folder per capability; each
+ * capability's index.ts is its public face, and this file re-exports them.
+ */
+export * from './errors.js';
+export * from './data/index.js';
+export * from './indicators/index.js';
+export * from './strategy/index.js';
+export * from './backtest/index.js';
+export * from './metrics/index.js';
