@@ -1,0 +1,277 @@
+/**
+ * The one declaration of Volt's custom LSP surface. The VS Code extension and the Obsidian plugin
+ * import this file; the Neovim plugin mirrors it in Lua, which is why every name is a plain string
+ * and every argument is a single JSON object.
+ *
+ * Calling a command: `workspace/executeCommand` with `{ command: Commands.backtest, arguments: [params] }`
+ * where `params` is the `…Params` type below. A bare URI string as the only argument is accepted too
+ * (`arguments: ['file:///…/rsi.strategy.ts']`). The response is the matching `…Result`.
+ *
+ * This module is types and string constants only: no runtime imports, safe to bundle anywhere.
+ */
+import type { BacktestReport } from '@volt/engine';
+
+/** `workspace/executeCommand` names. */
+export const Commands = {
+  /** Static findings plus the last backtest's findings for a file. */
+  analyze: 'volt.analyze',
+  /** Run a backtest of a file now and return its report. Reports `$/progress`, honours cancellation. */
+  backtest: 'volt.backtest',
+  /** Recent journal entries (runs and trades). */
+  journal: 'volt.journal',
+  /** Agents, their kind (rules or LLM) and whether Ollama is reachable. */
+  agentStatus: 'volt.agentStatus',
+} as const;
+export type CommandName = (typeof Commands)[keyof typeof Commands];
+export const ALL_COMMANDS: readonly CommandName[] = Object.values(Commands);
+
+/** Custom notifications the server sends; clients may ignore them. */
+export const Notifications = {
+  /** A backtest of a file started, finished or failed (on save, on disk change, or by command). */
+  backtestStatus: 'volt/backtestStatus',
+} as const;
+
+/** The `workspace/configuration` section and `initializationOptions` key the server reads. */
+export const CONFIGURATION_SECTION = 'volt';
+
+/** Diagnostic `source` of everything Volt publishes. */
+export const DIAGNOSTIC_SOURCE = 'volt';
+
+// ---------------------------------------------------------------------------------------------
+// Shared shapes (structurally identical to LSP's, declared here so no client needs LSP types)
+
+export interface Position {
+  /** 0-based. */
+  line: number;
+  /** 0-based, UTF-16 code units. */
+  character: number;
+}
+export interface Range {
+  start: Position;
+  end: Position;
+}
+
+export type FindingSeverity = 'error' | 'warning' | 'info' | 'hint';
+
+/** Where a finding comes from: VOLT1xx static, VOLT2xx backtest, VOLT3xx LLM critique, TSnnnn compiler. */
+export type FindingSource = 'static' | 'typescript' | 'backtest' | 'critique';
+
+/** One finding about a strategy file, as `volt.analyze` returns it (diagnostics carry the same). */
+export interface VoltFinding {
+  /** Stable code: 'VOLT101' … 'VOLT109', 'VOLT201' … 'VOLT205', 'VOLT3xx', or 'TS2304'. */
+  code: string;
+  severity: FindingSeverity;
+  message: string;
+  range: Range;
+  source: FindingSource;
+  /** Title of the code action that fixes it, when there is a mechanical fix. */
+  fixTitle?: string;
+}
+
+/** Headline numbers of one run, what the code lens shows. Fractions are fractions (0.12 = 12%). */
+export interface BacktestSummary {
+  strategy: string;
+  symbol: string;
+  timeframe: string;
+  /** Data spec the run used, e.g. 'synthetic:42' or a file path. */
+  data: string;
+  bars: number;
+  from: number;
+  to: number;
+  sharpe: number;
+  maxDrawdown: number;
+  trades: number;
+  winRate: number;
+  totalReturn: number;
+  /** sha256 of the strategy source that ran. */
+  contentHash?: string;
+  /** Wall time of the run in milliseconds. */
+  durationMs: number;
+  /** Epoch ms when the run finished. */
+  finishedAt: number;
+  /** Journal run id, when the run was recorded. */
+  runId?: number | string;
+}
+
+/** Change of each headline number since the previous run of the same file (this minus previous). */
+export interface SummaryDelta {
+  sharpe: number;
+  maxDrawdown: number;
+  trades: number;
+  winRate: number;
+  totalReturn: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// volt.analyze
+
+export interface AnalyzeParams {
+  /** Document URI (file://…). The open buffer's text is used when the file is open. */
+  uri: string;
+}
+export interface AnalyzeResult {
+  uri: string;
+  /** Version of the open document analysed, null when read from disk. */
+  version: number | null;
+  /** Static, compiler and last-backtest findings, in document order. */
+  findings: VoltFinding[];
+  /** The last backtest of this file, null when none has run yet. */
+  lastBacktest: BacktestSummary | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// volt.backtest
+
+export interface BacktestParams {
+  uri: string;
+  /** Symbol to label/select the data by; default the strategy's first symbol. */
+  symbol?: string;
+  /** Start of the range: ISO date ('2024-01-01') or epoch ms. */
+  from?: string | number;
+  /** End of the range (inclusive): ISO date or epoch ms. */
+  to?: string | number;
+  /** Data spec overriding the workspace default: 'synthetic:SEED' or a CSV/JSON path. */
+  data?: string;
+}
+export interface BacktestResult {
+  uri: string;
+  summary: BacktestSummary;
+  /** Null on the first run of this file. */
+  delta: SummaryDelta | null;
+  /** VOLT2xx findings of this run. */
+  findings: VoltFinding[];
+  /** The full report (schemaVersion 1): metrics, trades, signals, equity curve. */
+  report: BacktestReport;
+}
+
+/** Payload of the `volt/backtestStatus` notification. */
+export interface BacktestStatusParams {
+  uri: string;
+  state: 'running' | 'done' | 'failed' | 'cancelled';
+  /** Present when state is 'done'. */
+  summary?: BacktestSummary;
+  delta?: SummaryDelta | null;
+  /** Present when state is 'failed': what went wrong, with file:line when known. */
+  message?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// volt.journal (served once the journal lands; until then the command answers with an error)
+
+export interface JournalParams {
+  /** Only runs of this strategy (a URI, a path, or a strategy name). */
+  strategy?: string;
+  outcome?: 'PENDING' | 'CORRECT' | 'FALSE_POSITIVE' | 'STOPPED';
+  /** ISO date or epoch ms. */
+  from?: string | number;
+  to?: string | number;
+  /** Most recent first; default 20. */
+  limit?: number;
+}
+export interface JournalRunEntry {
+  runId: number | string;
+  strategy: string;
+  path?: string;
+  contentHash?: string;
+  startedAt: number;
+  data: string;
+  summary: Omit<BacktestSummary, 'durationMs' | 'finishedAt' | 'runId'> | null;
+  /** False when the run was interrupted before it finished. */
+  complete: boolean;
+  /** Path of the vault note for this run, when a vault is configured. */
+  notePath?: string;
+}
+export interface JournalTradeEntry {
+  tradeId: number | string;
+  runId: number | string;
+  asset: string;
+  action: 'BUY' | 'SELL';
+  entry: number;
+  exitPrice: number | null;
+  pnl: number | null;
+  outcome: 'PENDING' | 'CORRECT' | 'FALSE_POSITIVE' | 'STOPPED';
+  confidence: number;
+  strategy: string;
+  entryTime: number;
+  notePath?: string;
+}
+export interface JournalResult {
+  runs: JournalRunEntry[];
+  trades: JournalTradeEntry[];
+  /** Absolute path of the journal database. */
+  journalPath: string;
+  vaultPath?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// volt.agentStatus (served once the agents land)
+
+export type AgentStatusParams = Record<string, never>;
+export interface AgentStatusEntry {
+  role: string;
+  kind: 'rules' | 'llm';
+  /** Model name when kind is 'llm'. */
+  model?: string;
+  weight: number;
+  available: boolean;
+}
+export interface AgentStatusResult {
+  agents: AgentStatusEntry[];
+  llm: {
+    host: string;
+    /** False shows as "LLM unavailable": the rule-based agents stand in. */
+    available: boolean;
+    /** Why it is unavailable, when it is. */
+    reason?: string;
+    models: string[];
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Settings: `workspace/configuration` section `volt` (and `initializationOptions.volt`) override the
+// matching fields of volt.config.json at the workspace root. Every field is optional.
+
+export interface VoltSettings {
+  data?: {
+    /** Default data for on-save backtests: 'synthetic:SEED' or a path relative to the workspace. */
+    default?: string;
+  };
+  onSave?: {
+    /** Backtest the strategy on every save (default true). */
+    backtest?: boolean;
+    /** Ask the critique model on every save (default false). */
+    critique?: boolean;
+  };
+  lint?: {
+    /** Largest allowed `risk.maxPositionPct` before VOLT102 (default 0.10). */
+    maxPositionCap?: number;
+    /** Milliseconds of quiet after an edit before diagnostics are recomputed (default 150). */
+    debounceMs?: number;
+  };
+  risk?: {
+    /** Drawdown past which VOLT203 warns, as a fraction (default 0.25). */
+    maxDrawdown?: number;
+  };
+  backtest?: {
+    /** A run taking longer than this is stopped and reported (default 10000 ms). */
+    timeoutMs?: number;
+    /** Heap limit of a backtest worker in MB (default 256). */
+    maxMemoryMb?: number;
+    /** Warm workers kept ready (default 1). */
+    workers?: number;
+  };
+  ollama?: {
+    host?: string;
+    models?: Record<string, string>;
+  };
+}
+
+/** Data field of every Volt diagnostic, so clients can tell a code action apart without parsing. */
+export interface VoltDiagnosticData {
+  /** Stable finding code, same as diagnostic.code. */
+  code: string;
+  /** Document version the finding was computed on. */
+  version: number | null;
+  /** Title of its code action, when there is one. */
+  fixTitle?: string;
+}
