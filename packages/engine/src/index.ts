@@ -8,3 +8,4 @@ export * from './indicators/index.js';
 export * from './strategy/index.js';
 export * from './backtest/index.js';
 export * from './metrics/index.js';
+export * from './analysis/index.js';

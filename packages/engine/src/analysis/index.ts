@@ -1,0 +1,5 @@
+export type * from './types.js';
+export { STATIC_RULES, DEFAULT_MAX_POSITION_CAP } from './types.js';
+export { analyzeStrategySource, sharedTypeChecker, sortFindings } from './analyze.js';
+export { StrategyTypeChecker } from './typecheck.js';
+export { applyEdits } from './edits.js';
