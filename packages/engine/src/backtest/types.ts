@@ -62,8 +62,48 @@ export interface BacktestOptions {
   equityPoints?: number;
 }
 
+/**
+ * An entry the strategy asked for, as the agents' panel reviews it: built at the signal bar's close
+ * from what was known then, only for signals that would open or add to a position.
+ */
+export interface EntryRequest {
+  symbol: string;
+  /** The signal bar (its close produced the order). */
+  bar: number;
+  time: number;
+  side: 'long' | 'short';
+  /** Size as a fraction of equity after the strategy's own cap (a qty order converted at `price`). */
+  pct: number;
+  /** The signal bar's close: the reference for stop distances and for the auditor's slippage check. */
+  price: number;
+  /** Stop and target the strategy's risk spec would set, as prices measured from `price`; NaN when none. */
+  stopPrice: number;
+  takeProfitPrice: number;
+  confidence: number;
+  reason: string;
+  /** Equity at the signal bar's close. */
+  equity: number;
+}
+
+/** The panel's answer. A refusal leaves the signal unfilled with `ignored` set from `note`. */
+export interface EntryVerdict {
+  approved: boolean;
+  /** Approved size as a fraction of equity; never larger than the request's. */
+  pct?: number;
+  /** Approved stop and target as prices; the fill keeps their distance from `price`. */
+  stopPrice?: number;
+  takeProfitPrice?: number;
+  /** Why it was refused or changed, e.g. 'REJECTED by risk_gate: daily loss limit reached'. */
+  note?: string;
+}
+
 /** Hooks for whoever records or displays a run while it happens (journal, progress bar). */
 export interface BacktestObserver {
+  /**
+   * Consulted before an entry fills (the agents' panel and risk gate). Synchronous so the bar loop
+   * stays deterministic; the verdict object may be reused between calls. Exits are never reviewed.
+   */
+  decide?(entry: EntryRequest): EntryVerdict;
   onSignal?(signal: Signal): void;
   onTrade?(trade: Trade): void;
   /** Called every few thousand bars. */
