@@ -1,0 +1,218 @@
+-- Starting the sidecar and attaching strategy buffers to it: one client per workspace root.
+local compat = require('volt.compat')
+local config = require('volt.config')
+local progress = require('volt.progress')
+
+local M = {}
+
+M.name = 'volt'
+
+-- root directory → client id. vim.lsp.start (0.8+) can reuse by itself, but 0.7 cannot, and keeping
+-- the map ourselves makes both paths behave the same.
+local by_root = {}
+
+---Is this buffer a strategy file?
+function M.is_strategy_buffer(bufnr)
+  local name = vim.api.nvim_buf_get_name(bufnr)
+  if name == '' or vim.bo[bufnr].buftype ~= '' then
+    return false
+  end
+  for _, pattern in ipairs(config.options.patterns) do
+    if name:match(pattern) then
+      return true
+    end
+  end
+  return false
+end
+
+---The nearest directory upwards from `path` holding a root marker. Markers are tried in order over
+---the whole ancestry, so a volt.config.json above a nested .git still wins.
+function M.find_root(path)
+  local start = vim.fn.fnamemodify(path, ':p:h')
+  for _, marker in ipairs(config.options.root_markers) do
+    local dir = start
+    while dir and dir ~= '' do
+      if compat.file_exists(compat.join(dir, marker)) then
+        return dir
+      end
+      local parent = compat.dirname(dir)
+      if parent == dir then
+        break
+      end
+      dir = parent
+    end
+  end
+  return start
+end
+
+local function on_exit(root)
+  return function(code, signal, client_id)
+    if by_root[root] == client_id then
+      by_root[root] = nil
+    end
+    if code ~= 0 and signal ~= 15 then
+      vim.schedule(function()
+        vim.notify(
+          string.format('volt: the sidecar for %s exited (code %s, signal %s); see :LspLog', root, code, signal),
+          vim.log.levels.ERROR
+        )
+      end)
+    end
+  end
+end
+
+-- The server asks for a lens refresh after an on-save backtest finishes; 0.7 has no handler for it.
+local function codelens_refresh_handler(_, _, ctx)
+  vim.schedule(function()
+    local bufnr = vim.api.nvim_get_current_buf()
+    if vim.lsp.buf_is_attached(bufnr, ctx.client_id) then
+      compat.codelens_refresh(bufnr)
+    end
+  end)
+  return vim.NIL
+end
+
+local function attach_work(client, bufnr)
+  local opts = config.options
+  if opts.keymaps then
+    require('volt.keymaps').set(bufnr, opts.keymaps)
+  end
+  local group = vim.api.nvim_create_augroup('volt_buffer_' .. bufnr, { clear = true })
+  -- Lenses show the last backtest; the server backtests on save, so ask again after each write.
+  vim.api.nvim_create_autocmd({ 'BufWritePost', 'BufEnter', 'InsertLeave' }, {
+    group = group,
+    buffer = bufnr,
+    callback = function()
+      compat.codelens_refresh(bufnr)
+    end,
+  })
+  compat.codelens_refresh(bufnr)
+  if opts.on_attach then
+    opts.on_attach(client, bufnr)
+  end
+end
+
+function M.client_config(root, cmd)
+  local opts = config.options
+  return {
+    name = M.name,
+    cmd = cmd,
+    root_dir = root,
+    workspace_folders = { { uri = vim.uri_from_fname(root), name = vim.fn.fnamemodify(root, ':t') } },
+    settings = { volt = opts.settings or {} },
+    handlers = {
+      ['$/progress'] = progress.handler,
+      ['workspace/codeLens/refresh'] = codelens_refresh_handler,
+    },
+    on_attach = attach_work,
+    on_exit = on_exit(root),
+  }
+end
+
+---Starts (or reuses) the sidecar for the buffer's root and attaches the buffer.
+---@return integer|nil client id
+function M.attach(bufnr)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  local root = M.find_root(vim.api.nvim_buf_get_name(bufnr))
+  local existing = compat.client_by_id(by_root[root])
+  if existing and not compat.is_stopped(existing) then
+    if not vim.lsp.buf_is_attached(bufnr, existing.id) then
+      vim.lsp.buf_attach_client(bufnr, existing.id)
+    end
+    return existing.id
+  end
+
+  local cmd, how = config.find_server()
+  if not cmd then
+    vim.notify('volt: cannot start the sidecar: ' .. how .. '. Run :checkhealth volt.', vim.log.levels.ERROR)
+    return nil
+  end
+  local conf = M.client_config(root, cmd)
+  local id
+  if vim.lsp.start then
+    id = vim.lsp.start(conf, {
+      bufnr = bufnr,
+      reuse_client = function(client, c)
+        return client.name == M.name and client.config.root_dir == c.root_dir
+      end,
+    })
+  else
+    id = vim.lsp.start_client(conf)
+    if id then
+      vim.lsp.buf_attach_client(bufnr, id)
+    end
+  end
+  if not id then
+    vim.notify('volt: failed to start ' .. table.concat(cmd, ' '), vim.log.levels.ERROR)
+    return nil
+  end
+  by_root[root] = id
+  return id
+end
+
+---The volt client serving `bufnr`, else the only/any running volt client (for commands run from a
+---non-strategy buffer such as the journal float).
+function M.get(bufnr)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  local clients = compat.clients(M.name)
+  for _, client in ipairs(clients) do
+    if vim.lsp.buf_is_attached(bufnr, client.id) then
+      return client
+    end
+  end
+  local name = vim.api.nvim_buf_get_name(bufnr)
+  if name ~= '' then
+    local root = M.find_root(name)
+    local id = by_root[root]
+    if id then
+      return compat.client_by_id(id)
+    end
+  end
+  return clients[1]
+end
+
+-- Waits (without blocking the editor) for the client to finish `initialize`, then calls fn(client).
+function M.when_ready(client, fn, waited)
+  waited = waited or 0
+  if client.initialized then
+    return fn(client)
+  end
+  if compat.is_stopped(client) or waited > 30000 then
+    vim.notify('volt: the sidecar did not start; see :LspLog and :checkhealth volt', vim.log.levels.ERROR)
+    return
+  end
+  vim.defer_fn(function()
+    M.when_ready(client, fn, waited + 50)
+  end, 50)
+end
+
+---workspace/executeCommand on the volt client; on_result(result, client) runs only on success,
+---errors go to vim.notify.
+function M.execute(bufnr, command, arguments, on_result)
+  local client = M.get(bufnr)
+  if not client then
+    vim.notify('volt: no sidecar is running; open a *.strategy.ts file first', vim.log.levels.ERROR)
+    return
+  end
+  M.when_ready(client, function(c)
+    compat.request(c, 'workspace/executeCommand', { command = command, arguments = arguments }, function(err, result)
+      if err then
+        vim.notify(string.format('volt: %s failed: %s', command, err.message or vim.inspect(err)), vim.log.levels.ERROR)
+        return
+      end
+      on_result(result, c)
+    end, bufnr)
+  end)
+end
+
+function M.stop_all()
+  for root, id in pairs(by_root) do
+    local client = compat.client_by_id(id)
+    if client then
+      compat.stop(client)
+    end
+    by_root[root] = nil
+  end
+end
+
+return M

@@ -1,0 +1,120 @@
+-- :VoltAnalyze, :VoltBacktest, :VoltJournal, :VoltAgentStatus — each one workspace/executeCommand
+-- on the sidecar, its result drawn by render.lua into a float (and the quickfix/location list).
+local client = require('volt.client')
+local compat = require('volt.compat')
+local config = require('volt.config')
+local float = require('volt.float')
+local protocol = require('volt.protocol')
+local render = require('volt.render')
+
+local M = {}
+
+local function strategy_uri(bufnr)
+  if not client.is_strategy_buffer(bufnr) then
+    vim.notify('volt: this command works on a *.strategy.ts buffer', vim.log.levels.WARN)
+    return nil
+  end
+  return vim.uri_from_bufnr(bufnr)
+end
+
+function M.analyze()
+  local bufnr = vim.api.nvim_get_current_buf()
+  local uri = strategy_uri(bufnr)
+  if not uri then
+    return
+  end
+  local win = vim.api.nvim_get_current_win()
+  client.execute(bufnr, protocol.commands.analyze, { { uri = uri } }, function(result)
+    local items = {}
+    for _, f in ipairs(result.findings or {}) do
+      table.insert(items, {
+        bufnr = bufnr,
+        lnum = f.range.start.line + 1,
+        col = f.range.start.character + 1,
+        text = string.format('%s %s', f.code, f.message),
+        type = f.severity == 'error' and 'E' or f.severity == 'warning' and 'W' or 'I',
+      })
+    end
+    if vim.api.nvim_win_is_valid(win) then
+      vim.fn.setloclist(win, {}, ' ', { title = 'Volt analysis', items = items })
+    end
+    float.open('analyze', render.analyze(result, vim.fn.fnamemodify(vim.api.nvim_buf_get_name(bufnr), ':t')))
+  end)
+end
+
+function M.backtest(symbol)
+  local bufnr = vim.api.nvim_get_current_buf()
+  local uri = strategy_uri(bufnr)
+  if not uri then
+    return
+  end
+  local params = { uri = uri }
+  if symbol and symbol ~= '' then
+    params.symbol = symbol
+  end
+  vim.api.nvim_echo({ { 'volt: backtesting ' .. vim.fn.fnamemodify(vim.uri_to_fname(uri), ':t') .. '…' } }, false, {})
+  client.execute(bufnr, protocol.commands.backtest, { params }, function(result)
+    float.open('backtest', render.backtest(result))
+    compat.codelens_refresh(bufnr)
+  end)
+end
+
+local function open_target(target, win)
+  if not target then
+    return
+  end
+  float.close(win)
+  vim.cmd('edit ' .. vim.fn.fnameescape(target))
+end
+
+function M.journal(strategy, view)
+  local bufnr = vim.api.nvim_get_current_buf()
+  local params = { limit = 20 }
+  if strategy and strategy ~= '' then
+    params.strategy = strategy
+  end
+  client.execute(bufnr, protocol.commands.journal, { params }, function(result)
+    local root = client.get(bufnr) and client.get(bufnr).config.root_dir
+    -- A vault configured in the editor but not known to the server still gets its notes opened.
+    result.vaultPath = result.vaultPath or config.vault_path(root)
+    vim.fn.setqflist({}, ' ', { title = 'Volt journal', items = render.journal_qf(result) })
+    view = view or config.options.journal_view
+    if view == 'quickfix' then
+      vim.cmd('copen')
+      return
+    end
+    local lines, targets = render.journal(result)
+    local win
+    _, win = float.open('journal', lines, {
+      on_enter = function(line)
+        open_target(targets[line], win)
+      end,
+    })
+  end)
+end
+
+function M.agent_status()
+  local bufnr = vim.api.nvim_get_current_buf()
+  client.execute(bufnr, protocol.commands.agentStatus, { vim.empty_dict() }, function(result)
+    float.open('agents', render.agent_status(result))
+  end)
+end
+
+-- The user commands; defined by plugin/volt.lua so they exist before setup() runs.
+function M.define()
+  local create = vim.api.nvim_create_user_command
+  create('VoltAnalyze', function()
+    M.analyze()
+  end, { desc = 'Volt: findings and last backtest of this strategy' })
+  create('VoltBacktest', function(o)
+    M.backtest(o.args)
+  end, { nargs = '?', desc = 'Volt: backtest this strategy now [symbol]' })
+  create('VoltJournal', function(o)
+    M.journal(o.args, o.bang and 'quickfix' or nil)
+  end, { nargs = '?', bang = true, desc = 'Volt: recent journal entries [strategy]; ! for the quickfix list' })
+  create('VoltAgentStatus', function()
+    M.agent_status()
+  end, { desc = 'Volt: agents and whether the LLM is reachable' })
+end
+
+return M

@@ -1,0 +1,131 @@
+-- One place for the differences between Neovim 0.7.2 (what Debian ships) and newer releases,
+-- so the rest of the plugin reads the same on both.
+local M = {}
+
+M.uv = vim.uv or vim.loop
+
+function M.has(version)
+  return vim.fn.has('nvim-' .. version) == 1
+end
+
+-- 0.11 turned client methods into `client:request(...)`; the dot form still works there but warns.
+local method_calls = M.has('0.11')
+
+---@return table[] clients named `name` (all when nil)
+function M.clients(name)
+  local all
+  if vim.lsp.get_clients then
+    all = vim.lsp.get_clients()
+  else
+    all = vim.lsp.get_active_clients()
+  end
+  if not name then
+    return all
+  end
+  local out = {}
+  for _, client in ipairs(all) do
+    if client.name == name then
+      table.insert(out, client)
+    end
+  end
+  return out
+end
+
+function M.client_by_id(id)
+  return id and vim.lsp.get_client_by_id(id) or nil
+end
+
+function M.request(client, method, params, handler, bufnr)
+  if method_calls then
+    return client:request(method, params, handler, bufnr)
+  end
+  return client.request(method, params, handler, bufnr)
+end
+
+function M.notify(client, method, params)
+  if method_calls then
+    return client:notify(method, params)
+  end
+  return client.notify(method, params)
+end
+
+function M.is_stopped(client)
+  if method_calls then
+    return client:is_stopped()
+  end
+  return client.is_stopped()
+end
+
+function M.stop(client, force)
+  if method_calls then
+    return client:stop(force)
+  end
+  return client.stop(force)
+end
+
+function M.offset_encoding(client)
+  return client.offset_encoding or 'utf-16'
+end
+
+function M.apply_workspace_edit(edit, client)
+  vim.lsp.util.apply_workspace_edit(edit, M.offset_encoding(client))
+end
+
+-- Code lens: 0.10 takes `{ bufnr = }`, older releases refresh only the current buffer.
+function M.codelens_refresh(bufnr)
+  if not vim.lsp.codelens or not vim.lsp.codelens.refresh then
+    return
+  end
+  if M.has('0.10') then
+    vim.lsp.codelens.refresh({ bufnr = bufnr })
+  elseif bufnr == nil or bufnr == 0 or bufnr == vim.api.nvim_get_current_buf() then
+    vim.lsp.codelens.refresh()
+  end
+end
+
+function M.codelens_get(bufnr)
+  return vim.lsp.codelens.get(bufnr) or {}
+end
+
+-- :checkhealth reporters: vim.health.start/ok/... (0.9+) or require('health').report_* (0.7/0.8).
+function M.health()
+  local h = vim.health
+  if h and h.start then
+    return { start = h.start, ok = h.ok, warn = h.warn, error = h.error, info = h.info }
+  end
+  h = require('health')
+  return {
+    start = h.report_start,
+    ok = h.report_ok,
+    warn = h.report_warn,
+    error = h.report_error,
+    info = h.report_info,
+  }
+end
+
+function M.json_decode(text)
+  local ok, value = pcall(vim.json.decode, text)
+  if ok then
+    return value
+  end
+  return nil
+end
+
+function M.executable(path)
+  return path ~= nil and path ~= '' and vim.fn.executable(path) == 1
+end
+
+function M.file_exists(path)
+  return path ~= nil and M.uv.fs_stat(path) ~= nil
+end
+
+-- vim.fs arrived in 0.8, so the path helpers are written out.
+function M.dirname(path)
+  return vim.fn.fnamemodify(path, ':h')
+end
+
+function M.join(...)
+  return table.concat({ ... }, '/')
+end
+
+return M

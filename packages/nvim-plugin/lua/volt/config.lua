@@ -1,0 +1,153 @@
+-- Options for require('volt').setup() and how the sidecar's command line is found.
+local compat = require('volt.compat')
+
+local M = {}
+
+M.defaults = {
+  -- Full command line of the sidecar; when nil it is found as described in find_server().
+  cmd = nil,
+  -- Path to volt-lsp's JavaScript entry (bin/volt-lsp.js) or to an executable `volt-lsp`.
+  server_path = nil,
+  -- Node used to run a .js server entry.
+  node = 'node',
+  -- Buffers whose file name matches one of these Lua patterns get the sidecar.
+  patterns = { '%.strategy%.ts$' },
+  -- File types on which to check the patterns (strategy files are TypeScript).
+  filetypes = { 'typescript' },
+  -- The nearest directory holding one of these (earlier entries win) is the workspace root.
+  root_markers = { 'volt.config.json', '.git' },
+  -- Sent as the `volt` section of workspace/configuration (mirrors volt.config.json).
+  settings = {},
+  -- Where the journal lives, relative to the workspace root.
+  journal_path = '.volt/journal.db',
+  -- Ollama, for :checkhealth; settings.ollama.host wins when present.
+  ollama_host = 'http://127.0.0.1:11434',
+  -- Obsidian vault for :VoltJournal to open notes from; settings.vault.path wins when present.
+  vault = nil,
+  -- How :VoltJournal shows entries: 'float' or 'quickfix'.
+  journal_view = 'float',
+  -- Buffer-local keymaps set on attach; false for none.
+  keymaps = {
+    backtest = '<leader>vb',
+    analyze = '<leader>va',
+    journal = '<leader>vj',
+    agent_status = '<leader>vs',
+    code_action = '<leader>vf',
+    codelens = '<leader>vl',
+  },
+  -- Called as on_attach(client, bufnr) after the plugin's own attach work.
+  on_attach = nil,
+  -- Shown through vim.notify while long work runs; false keeps progress on the command line only.
+  notify_progress = false,
+}
+
+M.options = vim.deepcopy(M.defaults)
+
+function M.set(opts)
+  opts = opts or {}
+  local merged = vim.tbl_deep_extend('force', vim.deepcopy(M.defaults), opts)
+  -- Lists are replaced, not merged index by index.
+  for _, key in ipairs({ 'patterns', 'filetypes', 'root_markers', 'cmd' }) do
+    if opts[key] ~= nil then
+      merged[key] = opts[key]
+    end
+  end
+  if opts.keymaps == false then
+    merged.keymaps = false
+  end
+  M.options = merged
+  return merged
+end
+
+-- The plugin's own folder: lua/volt/config.lua → ../../
+local function plugin_root()
+  local source = debug.getinfo(1, 'S').source:sub(2)
+  return vim.fn.fnamemodify(source, ':p:h:h:h')
+end
+
+M.plugin_root = plugin_root
+
+-- Inside the Volt monorepo the sidecar sits beside this plugin: packages/lsp-server/bin/volt-lsp.js.
+function M.sibling_server()
+  local path = compat.join(plugin_root(), '..', 'lsp-server', 'bin', 'volt-lsp.js')
+  path = vim.fn.fnamemodify(path, ':p')
+  if compat.file_exists(path) then
+    return path
+  end
+  return nil
+end
+
+local function command_for(path, node)
+  if path:match('%.m?js$') then
+    return { node, path, '--stdio' }
+  end
+  return { path, '--stdio' }
+end
+
+---Finds the sidecar: `cmd`, then `server_path`, then `volt-lsp` on PATH, then the monorepo's copy.
+---@return string[]|nil cmd, string how it was found (or why not)
+function M.find_server(opts)
+  opts = opts or M.options
+  if opts.cmd then
+    return opts.cmd, 'cmd option'
+  end
+  if opts.server_path then
+    local path = vim.fn.expand(opts.server_path)
+    if not compat.file_exists(path) then
+      return nil, 'server_path ' .. path .. ' does not exist'
+    end
+    return command_for(path, opts.node), 'server_path option'
+  end
+  local on_path = vim.fn.exepath('volt-lsp')
+  if on_path ~= '' then
+    return { on_path, '--stdio' }, 'volt-lsp on PATH'
+  end
+  local sibling = M.sibling_server()
+  if sibling then
+    return command_for(sibling, opts.node), 'the Volt repository beside the plugin'
+  end
+  return nil, 'no volt-lsp on PATH and no server_path set'
+end
+
+function M.ollama_host(opts)
+  opts = opts or M.options
+  local s = opts.settings or {}
+  if type(s.ollama) == 'table' and s.ollama.host then
+    return s.ollama.host
+  end
+  return opts.ollama_host
+end
+
+function M.vault_path(root, opts)
+  opts = opts or M.options
+  local s = opts.settings or {}
+  local vault = opts.vault
+  if type(s.vault) == 'table' and s.vault.path then
+    vault = s.vault.path
+  elseif type(s.vault) == 'string' then
+    vault = s.vault
+  end
+  if not vault and root then
+    -- Fall back to the workspace's volt.config.json so a vault configured there is honoured.
+    local file = compat.join(root, 'volt.config.json')
+    if compat.file_exists(file) then
+      local ok, lines = pcall(vim.fn.readfile, file)
+      local doc = ok and compat.json_decode(table.concat(lines, '\n')) or nil
+      if type(doc) == 'table' and type(doc.vault) == 'table' and doc.vault.path then
+        vault = doc.vault.path
+      elseif type(doc) == 'table' and type(doc.vault) == 'string' then
+        vault = doc.vault
+      end
+    end
+  end
+  if not vault then
+    return nil
+  end
+  vault = vim.fn.expand(vault)
+  if root and not vault:match('^/') then
+    vault = compat.join(root, vault)
+  end
+  return vault
+end
+
+return M

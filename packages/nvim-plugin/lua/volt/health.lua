@@ -1,0 +1,213 @@
+-- :checkhealth volt — the sidecar binary (and that it answers `initialize`), Node's version, the
+-- workspace journal, and whether Ollama answers.
+local compat = require('volt.compat')
+local config = require('volt.config')
+
+local M = {}
+
+local MIN_NODE = { 20, 19, 0 }
+
+local function parse_version(text)
+  local major, minor, patch = tostring(text):match('v?(%d+)%.(%d+)%.(%d+)')
+  if not major then
+    return nil
+  end
+  return { tonumber(major), tonumber(minor), tonumber(patch) }
+end
+
+local function at_least(v, min)
+  for i = 1, 3 do
+    if v[i] ~= min[i] then
+      return v[i] > min[i]
+    end
+  end
+  return true
+end
+
+M.parse_version, M.at_least = parse_version, at_least
+
+-- Starts the sidecar, sends `initialize` and waits for its answer: proof it runs, not just exists.
+function M.probe_server(cmd, timeout_ms)
+  local body = vim.json.encode({
+    jsonrpc = '2.0',
+    id = 1,
+    method = 'initialize',
+    params = { processId = vim.NIL, rootUri = vim.NIL, capabilities = vim.empty_dict() },
+  })
+  local out, err = {}, {}
+  local job = vim.fn.jobstart(cmd, {
+    on_stdout = function(_, data)
+      vim.list_extend(out, data)
+    end,
+    on_stderr = function(_, data)
+      vim.list_extend(err, data)
+    end,
+  })
+  if job <= 0 then
+    return false, 'could not start ' .. table.concat(cmd, ' ')
+  end
+  vim.fn.chansend(job, 'Content-Length: ' .. #body .. '\r\n\r\n' .. body)
+  local answered = vim.wait(timeout_ms or 10000, function()
+    return table.concat(out, '\n'):find('"capabilities"', 1, true) ~= nil
+  end, 50)
+  vim.fn.jobstop(job)
+  if answered then
+    local text = table.concat(out, '\n')
+    local name, version = text:match('"serverInfo"%s*:%s*{%s*"name"%s*:%s*"([^"]*)"%s*,%s*"version"%s*:%s*"([^"]*)"')
+    return true, name and (name .. ' ' .. version) or 'answered initialize'
+  end
+  local stderr = vim.trim(table.concat(err, '\n'))
+  return false, stderr ~= '' and stderr or 'no answer to initialize within the timeout'
+end
+
+local function check_server(h)
+  h.start('volt: sidecar (volt-lsp)')
+  local cmd, how = config.find_server()
+  if not cmd then
+    h.error('volt-lsp not found: ' .. how, {
+      'Install the server (npm i -g @volt/lsp-server) or set server_path in require("volt").setup()',
+    })
+    return
+  end
+  h.ok(string.format('found via %s: %s', how, table.concat(cmd, ' ')))
+  local program = cmd[1]
+  if not compat.executable(program) then
+    h.error(program .. ' is not executable', { 'Set `node` or `cmd` in setup() to a working path' })
+    return
+  end
+  local ok, detail = M.probe_server(cmd)
+  if ok then
+    h.ok('the sidecar starts and answers initialize (' .. detail .. ')')
+  else
+    h.error('the sidecar did not answer initialize: ' .. detail, {
+      'Build it: npx tsc -b (in the Volt repository)',
+      'Run it by hand: ' .. table.concat(cmd, ' '),
+    })
+  end
+  local running = compat.clients('volt')
+  if #running > 0 then
+    for _, c in ipairs(running) do
+      h.info(string.format('running: client %d for %s', c.id, tostring(c.config.root_dir)))
+    end
+  else
+    h.info('no sidecar running yet: it starts when a *.strategy.ts file opens')
+  end
+end
+
+local function check_node(h)
+  h.start('volt: Node.js')
+  local node = config.options.node or 'node'
+  if not compat.executable(node) then
+    h.error('`' .. node .. '` not found', { 'Install Node.js 20.19 or newer, or set `node` in setup()' })
+    return
+  end
+  local text = vim.trim(vim.fn.system({ node, '--version' }))
+  local version = parse_version(text)
+  if not version then
+    h.error('could not read the version of ' .. node .. ': ' .. text)
+  elseif at_least(version, MIN_NODE) then
+    h.ok('Node ' .. text .. ' (>= 20.19)')
+  else
+    h.error('Node ' .. text .. ' is too old', { 'Volt needs Node 20.19 or newer' })
+  end
+end
+
+local function workspace_root()
+  local name = vim.api.nvim_buf_get_name(0)
+  local running = require('volt.client').get(0)
+  if running and running.config.root_dir then
+    return running.config.root_dir
+  end
+  if name ~= '' and vim.bo.buftype == '' then
+    return require('volt.client').find_root(name)
+  end
+  return require('volt.client').find_root(vim.fn.getcwd() .. '/x')
+end
+
+local function check_journal(h)
+  h.start('volt: journal')
+  local root = workspace_root()
+  local path = config.options.journal_path
+  if not path:match('^/') then
+    path = compat.join(root, path)
+  end
+  if not compat.file_exists(path) then
+    h.info('no journal yet at ' .. path .. ': the first backtest creates it')
+    return
+  end
+  local fd = compat.uv.fs_open(path, 'r', 438)
+  if not fd then
+    h.error('journal at ' .. path .. ' cannot be opened', { 'Check the file permissions' })
+    return
+  end
+  local header = compat.uv.fs_read(fd, 16, 0)
+  local stat = compat.uv.fs_fstat(fd)
+  compat.uv.fs_close(fd)
+  if header == 'SQLite format 3\0' then
+    h.ok(string.format('journal at %s (SQLite, %d KB)', path, math.floor((stat and stat.size or 0) / 1024)))
+  else
+    h.error('journal at ' .. path .. ' is not an SQLite database', { 'Move it aside; the sidecar creates a new one' })
+  end
+end
+
+-- GET /api/version with a short timeout: through curl when present, else a bare TCP connect.
+function M.probe_ollama(host, timeout_ms)
+  timeout_ms = timeout_ms or 2000
+  if compat.executable('curl') then
+    local out = vim.fn.system({
+      'curl', '-sS', '--max-time', tostring(timeout_ms / 1000), host:gsub('/+$', '') .. '/api/version',
+    })
+    if vim.v.shell_error == 0 then
+      local doc = compat.json_decode(out)
+      if type(doc) == 'table' and doc.version then
+        return true, 'Ollama ' .. doc.version
+      end
+      return false, 'answered but not like Ollama: ' .. vim.trim(out):sub(1, 80)
+    end
+    return false, vim.trim(out)
+  end
+  local hostname, port = host:match('^%a+://([^:/]+):?(%d*)')
+  hostname = hostname == 'localhost' and '127.0.0.1' or hostname
+  if not hostname or not hostname:match('^[%d%.]+$') then
+    return false, 'cannot parse ' .. host .. ' without curl'
+  end
+  local tcp = compat.uv.new_tcp()
+  local result
+  tcp:connect(hostname, tonumber(port) or 11434, function(err)
+    result = err and { false, err } or { true, 'port open (curl missing: version not read)' }
+  end)
+  vim.wait(timeout_ms, function()
+    return result ~= nil
+  end, 20)
+  tcp:close()
+  if not result then
+    return false, 'no answer within ' .. timeout_ms .. ' ms'
+  end
+  return result[1], result[2]
+end
+
+local function check_ollama(h)
+  h.start('volt: Ollama (LLM agents)')
+  local host = config.ollama_host()
+  local ok, detail = M.probe_ollama(host)
+  if ok then
+    h.ok(string.format('%s reachable at %s', detail, host))
+  else
+    h.warn(string.format('Ollama not reachable at %s (%s): the rule-based agents stand in', host, detail), {
+      'Start it with `ollama serve`, or set settings.ollama.host in setup() / volt.config.json',
+    })
+  end
+end
+
+function M.check()
+  local h = compat.health()
+  h.start('volt: Neovim')
+  local v = vim.version()
+  h.ok(string.format('Neovim %d.%d.%d', v.major, v.minor, v.patch) .. (vim.lsp.start and '' or ' (using vim.lsp.start_client)'))
+  check_server(h)
+  check_node(h)
+  check_journal(h)
+  check_ollama(h)
+end
+
+return M

@@ -1,0 +1,40 @@
+-- volt.nvim: Neovim's face of the Volt sidecar (volt-lsp). Diagnostics, code actions, code lens and
+-- hover come through the built-in LSP client; :Volt* commands call the sidecar's custom commands.
+local M = {}
+
+---@param opts table|nil see :help volt-setup
+function M.setup(opts)
+  local config = require('volt.config')
+  local client = require('volt.client')
+  config.set(opts)
+
+  local group = vim.api.nvim_create_augroup('volt', { clear = true })
+  vim.api.nvim_create_autocmd('FileType', {
+    group = group,
+    pattern = config.options.filetypes,
+    callback = function(args)
+      if client.is_strategy_buffer(args.buf) then
+        client.attach(args.buf)
+      end
+    end,
+  })
+  -- Buffers opened before setup() (e.g. `nvim x.strategy.ts` with a lazy-loaded plugin).
+  for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_loaded(bufnr)
+      and vim.tbl_contains(config.options.filetypes, vim.bo[bufnr].filetype)
+      and client.is_strategy_buffer(bufnr)
+    then
+      client.attach(bufnr)
+    end
+  end
+end
+
+M.analyze = function() require('volt.commands').analyze() end
+M.backtest = function(symbol) require('volt.commands').backtest(symbol) end
+M.journal = function(strategy, view) require('volt.commands').journal(strategy, view) end
+M.agent_status = function() require('volt.commands').agent_status() end
+
+---The volt LSP client serving `bufnr` (default current), or nil.
+M.client = function(bufnr) return require('volt.client').get(bufnr) end
+
+return M

@@ -1,0 +1,26 @@
+-- Lua mirror of packages/lsp-server/src/protocol.ts, the one declaration of Volt's custom LSP
+-- surface. Lua cannot import TypeScript, so the names are copied here and nowhere else in the plugin;
+-- tests/protocol_spec.lua reads protocol.ts and fails when the two drift apart.
+local M = {}
+
+-- workspace/executeCommand names. Each takes one JSON object argument (e.g. { uri = ... }).
+M.commands = {
+  analyze = 'volt.analyze', -- AnalyzeParams { uri } → AnalyzeResult
+  backtest = 'volt.backtest', -- BacktestParams { uri, symbol?, from?, to?, data? } → BacktestResult
+  journal = 'volt.journal', -- JournalParams { strategy?, outcome?, from?, to?, limit? } → JournalResult
+  agentStatus = 'volt.agentStatus', -- {} → AgentStatusResult
+}
+
+-- Notifications the server sends.
+M.notifications = {
+  -- BacktestStatusParams { uri, state = 'running'|'done'|'failed'|'cancelled', summary?, delta?, message? }
+  backtestStatus = 'volt/backtestStatus',
+}
+
+-- workspace/configuration section (VoltSettings) and initializationOptions key.
+M.configuration_section = 'volt'
+
+-- `source` of every diagnostic Volt publishes.
+M.diagnostic_source = 'volt'
+
+return M

@@ -1,0 +1,372 @@
+-- Turns the sidecar's results (shapes in protocol.ts) into lines of text. Pure functions: no
+-- windows, no requests, so what a trader reads can be checked line by line.
+local M = {}
+
+local BLOCKS = { '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█' }
+
+local function num(v)
+  return type(v) == 'number' and v == v and v or nil
+end
+
+local function pct(v, signed)
+  v = num(v)
+  if not v then
+    return '—'
+  end
+  if v == math.huge or v == -math.huge then
+    return v > 0 and '∞' or '-∞'
+  end
+  return string.format(signed and '%+.2f%%' or '%.2f%%', v * 100)
+end
+
+local function fixed(v, digits, signed)
+  v = num(v)
+  if not v then
+    return '—'
+  end
+  if v == math.huge or v == -math.huge then
+    return v > 0 and '∞' or '-∞'
+  end
+  return string.format((signed and '%+.' or '%.') .. (digits or 2) .. 'f', v)
+end
+
+local function price(v)
+  v = num(v)
+  if not v then
+    return '—'
+  end
+  local a = math.abs(v)
+  if a >= 1000 then
+    return string.format('%.2f', v)
+  elseif a >= 1 then
+    return string.format('%.4f', v)
+  end
+  return string.format('%.8f', v)
+end
+
+local function time(ms)
+  ms = num(ms)
+  if not ms then
+    return '—'
+  end
+  return os.date('!%Y-%m-%d %H:%M', math.floor(ms / 1000))
+end
+
+local function duration(ms)
+  ms = num(ms)
+  if not ms then
+    return '—'
+  end
+  local minutes = ms / 60000
+  if minutes < 120 then
+    return string.format('%.0fm', minutes)
+  elseif minutes < 60 * 48 then
+    return string.format('%.1fh', minutes / 60)
+  end
+  return string.format('%.1fd', minutes / 1440)
+end
+
+M.pct, M.fixed, M.price, M.time, M.duration = pct, fixed, price, time, duration
+
+local function pad(s, width)
+  s = tostring(s)
+  local w = vim.fn.strdisplaywidth(s)
+  if w >= width then
+    return s
+  end
+  return s .. string.rep(' ', width - w)
+end
+
+local function lpad(s, width)
+  s = tostring(s)
+  local w = vim.fn.strdisplaywidth(s)
+  if w >= width then
+    return s
+  end
+  return string.rep(' ', width - w) .. s
+end
+
+---A sparkline of `values` in `width` characters: each character is the last value of its slice of
+---the curve, scaled between the curve's low and high.
+function M.sparkline(values, width)
+  width = width or 60
+  local n = type(values) == 'table' and #values or 0
+  if n == 0 then
+    return ''
+  end
+  local lo, hi = math.huge, -math.huge
+  for i = 1, n do
+    local v = num(values[i])
+    if v then
+      lo = math.min(lo, v)
+      hi = math.max(hi, v)
+    end
+  end
+  if lo == math.huge then
+    return ''
+  end
+  local cells = math.min(width, n)
+  local out = {}
+  for c = 1, cells do
+    local idx = math.max(1, math.floor(c * n / cells))
+    local v = num(values[idx]) or lo
+    local level = 1
+    if hi > lo then
+      level = math.floor((v - lo) / (hi - lo) * (#BLOCKS - 1) + 0.5) + 1
+    end
+    out[c] = BLOCKS[level]
+  end
+  return table.concat(out)
+end
+
+local function delta_note(delta, key, formatter)
+  if type(delta) ~= 'table' or num(delta[key]) == nil then
+    return ''
+  end
+  return '  (Δ ' .. formatter(delta[key]) .. ')'
+end
+
+---Lines for a BacktestResult: headline metrics, an equity sparkline and the last trades.
+function M.backtest(result, opts)
+  opts = opts or {}
+  local report = result.report or {}
+  local summary = result.summary or {}
+  local metrics = report.metrics or {}
+  local data = report.data or {}
+  local strategy = report.strategy or {}
+  local delta = result.delta
+  local lines = {}
+  local function add(s)
+    table.insert(lines, s)
+  end
+
+  add(string.format(
+    'Backtest: %s — %s %s',
+    strategy.name or summary.strategy or '?',
+    data.symbol or summary.symbol or '?',
+    data.timeframe or summary.timeframe or ''
+  ))
+  add(string.format(
+    '%s → %s UTC · %s bars · data %s',
+    time(data.from or summary.from),
+    time(data.to or summary.to),
+    tostring(data.bars or summary.bars or '?'),
+    tostring(summary.data or data.source or '?')
+  ))
+  add('')
+  local rows = {
+    { 'Total return', pct(metrics.totalReturn, true) .. delta_note(delta, 'totalReturn', function(v)
+      return pct(v, true)
+    end) },
+    { 'CAGR', pct(metrics.cagr, true) },
+    { 'Sharpe', fixed(metrics.sharpe) .. delta_note(delta, 'sharpe', function(v)
+      return fixed(v, 2, true)
+    end) },
+    { 'Sortino', fixed(metrics.sortino) },
+    { 'Calmar', fixed(metrics.calmar) },
+    { 'Max drawdown', pct(metrics.maxDrawdown) .. delta_note(delta, 'maxDrawdown', function(v)
+      return pct(v, true)
+    end) .. '  over ' .. duration(metrics.maxDrawdownDurationMs) },
+    { 'Trades', tostring(num(metrics.trades) or '—') .. delta_note(delta, 'trades', function(v)
+      return string.format('%+d', v)
+    end) },
+    { 'Win rate', pct(metrics.winRate) .. delta_note(delta, 'winRate', function(v)
+      return pct(v, true)
+    end) },
+    { 'Profit factor', fixed(metrics.profitFactor) },
+    { 'Expectancy', fixed(metrics.expectancy) },
+    { 'Exposure', pct(metrics.exposure) },
+    { 'Fees paid', fixed(metrics.feesPaid) },
+    { 'Avg holding', duration(metrics.avgHoldingMs) },
+  }
+  for _, row in ipairs(rows) do
+    add(pad(row[1], 15) .. row[2])
+  end
+
+  add('')
+  local curve = report.equityCurve or {}
+  local equity = curve.equity or {}
+  local spark = M.sparkline(equity, opts.width or 60)
+  if spark ~= '' then
+    add(string.format('Equity %s → %s', fixed(equity[1]), fixed(equity[#equity])))
+    add(spark)
+  else
+    add('Equity: no curve in the report')
+  end
+
+  add('')
+  local trades = report.trades or {}
+  local last = opts.trades or 8
+  if #trades == 0 then
+    add('No trades.')
+  else
+    add(string.format('Last %d of %d trades', math.min(last, #trades), #trades))
+    add(table.concat({
+      lpad('#', 4), pad(' side', 7), pad('entry time', 17), lpad('entry', 12), lpad('exit', 12),
+      lpad('P&L', 10), lpad('P&L %', 9), '  exit',
+    }, ' '))
+    for i = math.max(1, #trades - last + 1), #trades do
+      local t = trades[i]
+      add(table.concat({
+        lpad(t.id or i, 4),
+        pad(' ' .. (t.side or '?'), 7),
+        pad(time(t.entryTime), 17),
+        lpad(price(t.entryPrice), 12),
+        lpad(price(t.exitPrice), 12),
+        lpad(fixed(t.pnl, 2, true), 10),
+        lpad(pct(t.pnlPct, true), 9),
+        '  ' .. tostring(t.exitReason or ''),
+      }, ' '))
+    end
+  end
+  if type(result.findings) == 'table' and #result.findings > 0 then
+    add('')
+    add('Findings')
+    for _, f in ipairs(result.findings) do
+      add(M.finding(f))
+    end
+  end
+  return lines
+end
+
+function M.finding(f)
+  local line = f.range and f.range.start and (f.range.start.line + 1) or '?'
+  local col = f.range and f.range.start and (f.range.start.character + 1) or '?'
+  local fix = f.fixTitle and ('  [fix: ' .. f.fixTitle .. ']') or ''
+  return string.format('%s:%s %s %s %s%s', line, col, f.code or '', f.severity or '', f.message or '', fix)
+end
+
+function M.summary_line(s)
+  if type(s) ~= 'table' then
+    return 'no backtest yet'
+  end
+  return string.format(
+    '%s %s: return %s · Sharpe %s · max DD %s · %s trades · win %s',
+    s.symbol or '?',
+    s.timeframe or '',
+    pct(s.totalReturn, true),
+    fixed(s.sharpe),
+    pct(s.maxDrawdown),
+    tostring(num(s.trades) or '—'),
+    pct(s.winRate)
+  )
+end
+
+---Lines for an AnalyzeResult.
+function M.analyze(result, name)
+  local lines = { 'Analysis: ' .. (name or result.uri or '?') }
+  local findings = result.findings or {}
+  if #findings == 0 then
+    table.insert(lines, 'No findings.')
+  else
+    table.insert(lines, string.format('%d finding%s', #findings, #findings == 1 and '' or 's'))
+    for _, f in ipairs(findings) do
+      table.insert(lines, '  ' .. M.finding(f))
+    end
+  end
+  table.insert(lines, '')
+  table.insert(lines, 'Last backtest: ' .. M.summary_line(result.lastBacktest))
+  return lines
+end
+
+---Lines for a JournalResult, and for each line the file it opens (or nil).
+function M.journal(result)
+  local lines, targets = {}, {}
+  local function add(s, target)
+    table.insert(lines, s)
+    targets[#lines] = target
+  end
+  add('Journal: ' .. tostring(result.journalPath or '?'))
+  if result.vaultPath then
+    add('Vault: ' .. result.vaultPath .. '   (<CR> opens a note)')
+  end
+  add('')
+  local runs = result.runs or {}
+  add(string.format('Recent runs (%d)', #runs))
+  for _, r in ipairs(runs) do
+    local s = type(r.summary) == 'table' and r.summary or nil
+    local text = string.format(
+      '  run %s  %s  %s  %s%s',
+      tostring(r.runId),
+      time(r.startedAt),
+      r.strategy or '?',
+      s and M.summary_line(s) or 'no result',
+      r.complete == false and '  (interrupted)' or ''
+    )
+    add(text, r.notePath or r.path)
+  end
+  local trades = result.trades or {}
+  add('')
+  add(string.format('Recent trades (%d)', #trades))
+  for _, t in ipairs(trades) do
+    add(string.format(
+      '  trade %s  %s  %s %s @ %s → %s  P&L %s  %s  conf %s',
+      tostring(t.tradeId),
+      time(t.entryTime),
+      t.action or '?',
+      t.asset or '?',
+      price(t.entry),
+      price(t.exitPrice),
+      fixed(t.pnl, 2, true),
+      t.outcome or '?',
+      fixed(t.confidence, 2)
+    ), t.notePath)
+  end
+  return lines, targets
+end
+
+---Quickfix items for a JournalResult: runs point at their note (or strategy file), trades at theirs.
+function M.journal_qf(result)
+  local items = {}
+  for _, r in ipairs(result.runs or {}) do
+    local file = r.notePath or r.path
+    table.insert(items, {
+      filename = file,
+      lnum = 1,
+      text = string.format('run %s %s: %s', tostring(r.runId), r.strategy or '?', M.summary_line(r.summary)),
+      valid = file and 1 or 0,
+    })
+  end
+  for _, t in ipairs(result.trades or {}) do
+    table.insert(items, {
+      filename = t.notePath,
+      lnum = 1,
+      text = string.format(
+        'trade %s %s %s @ %s P&L %s %s',
+        tostring(t.tradeId),
+        t.action or '?',
+        t.asset or '?',
+        price(t.entry),
+        fixed(t.pnl, 2, true),
+        t.outcome or '?'
+      ),
+      valid = t.notePath and 1 or 0,
+    })
+  end
+  return items
+end
+
+---Lines for an AgentStatusResult.
+function M.agent_status(result)
+  local llm = result.llm or {}
+  local lines = {}
+  if llm.available then
+    local models = type(llm.models) == 'table' and table.concat(llm.models, ', ') or ''
+    table.insert(lines, string.format('LLM available at %s  models: %s', tostring(llm.host), models))
+  else
+    table.insert(lines, string.format(
+      'LLM unavailable (%s)%s — rule-based agents stand in',
+      tostring(llm.host or 'no host'),
+      llm.reason and (': ' .. llm.reason) or ''
+    ))
+  end
+  table.insert(lines, '')
+  table.insert(lines, pad('role', 20) .. pad('kind', 7) .. pad('model', 22) .. lpad('weight', 7) .. '  status')
+  for _, a in ipairs(result.agents or {}) do
+    table.insert(lines, pad(a.role or '?', 20) .. pad(a.kind or '?', 7) .. pad(a.model or '—', 22)
+      .. lpad(fixed(a.weight, 2), 7) .. '  ' .. (a.available and 'ready' or 'unavailable'))
+  end
+  return lines
+end
+
+return M

@@ -1,0 +1,82 @@
+-- What the floating windows say, from fixed results shaped like protocol.ts's.
+local T = require('harness')
+
+T.run('render', function()
+  local render = require('volt.render')
+
+  T.eq(render.sparkline({}, 10), '', 'empty curve')
+  T.eq(render.sparkline({ 1, 2, 3, 4, 5, 6, 7, 8 }, 8), '▁▂▃▄▅▆▇█', 'rising curve uses every level')
+  T.eq(render.sparkline({ 5, 5, 5 }, 10), '▁▁▁', 'flat curve, one cell per point when short')
+  local long = {}
+  for i = 1, 1000 do
+    long[i] = 10000 + i
+  end
+  T.eq(vim.fn.strchars(render.sparkline(long, 40)), 40, 'a long curve is squeezed to the width')
+  T.eq(render.sparkline({ 3, 1, 2 }, 3), '█▁▅', 'falls then recovers')
+
+  local report = {
+    schemaVersion = 1,
+    strategy = { name = 'RSI reversion', params = { oversold = 30 } },
+    data = { symbol = 'ETH/BTC', timeframe = '5m', source = 'synthetic:42', from = 1704067200000, to = 1704153600000, bars = 289 },
+    metrics = {
+      totalReturn = 0.1234, cagr = 0.5, sharpe = 1.5, sortino = 2, calmar = 3, maxDrawdown = 0.05,
+      maxDrawdownDurationMs = 3 * 3600 * 1000, trades = 12, winRate = 0.5, profitFactor = 1.8,
+      expectancy = 10, exposure = 0.3, feesPaid = 4.5, avgHoldingMs = 45 * 60000,
+    },
+    trades = {},
+    equityCurve = { time = { 1, 2, 3 }, equity = { 10000, 9000, 11234 }, drawdown = { 0, 0.1, 0 } },
+  }
+  for i = 1, 12 do
+    report.trades[i] = {
+      id = i, side = i % 2 == 0 and 'short' or 'long', entryTime = 1704067200000 + i * 300000,
+      entryPrice = 0.05123, exitPrice = 0.05200, pnl = i == 12 and -3.25 or 7.5, pnlPct = 0.015,
+      exitReason = i == 12 and 'stop' or 'signal',
+    }
+  end
+  local lines = render.backtest({
+    summary = { data = 'synthetic:42' },
+    delta = { sharpe = 0.25, totalReturn = -0.01, maxDrawdown = 0, trades = 2, winRate = 0.1 },
+    report = report,
+  })
+  local text = table.concat(lines, '\n')
+  T.contains(lines[1], 'RSI reversion — ETH/BTC 5m', 'title')
+  T.contains(lines[2], '2024-01-01 00:00 → 2024-01-02 00:00 UTC · 289 bars · data synthetic:42', 'range line')
+  T.contains(text, 'Total return   +12.34%  (Δ -1.00%)', 'return and its change')
+  T.contains(text, 'Sharpe         1.50  (Δ +0.25)', 'sharpe and its change')
+  T.contains(text, 'Max drawdown   5.00%  (Δ +0.00%)  over 3.0h', 'drawdown')
+  T.contains(text, 'Equity 10000.00 → 11234.00', 'equity endpoints')
+  T.contains(text, '▄▁█', 'equity sparkline')
+  T.contains(text, 'Last 8 of 12 trades', 'trade count')
+  T.ok(not text:find('\n   4 ', 1, true), 'only the last 8 trades are listed')
+  T.contains(text, '  12  short', 'newest trade listed')
+  T.contains(text, '-3.25', 'losing trade P&L')
+  T.contains(text, 'stop', 'exit reason')
+
+  local journal_lines, targets = render.journal({
+    journalPath = '/w/.volt/journal.db',
+    vaultPath = '/w/vault',
+    runs = { { runId = 7, strategy = 'RSI reversion', startedAt = 1704067200000, data = 'synthetic:42', complete = true,
+      summary = { symbol = 'ETH/BTC', timeframe = '5m', totalReturn = 0.1, sharpe = 1, maxDrawdown = 0.02, trades = 3, winRate = 0.66 },
+      notePath = '/w/vault/Strategies/run-7.md' } },
+    trades = { { tradeId = 3, runId = 7, asset = 'ETH/BTC', action = 'BUY', entry = 0.05, exitPrice = nil, pnl = nil,
+      outcome = 'PENDING', confidence = 0.7, strategy = 'RSI reversion', entryTime = 1704067200000 } },
+  })
+  local jtext = table.concat(journal_lines, '\n')
+  T.contains(jtext, 'run 7  2024-01-01 00:00  RSI reversion  ETH/BTC 5m: return +10.00%', 'journal run line')
+  T.contains(jtext, 'trade 3  2024-01-01 00:00  BUY ETH/BTC @ 0.05000000 → —  P&L —  PENDING', 'open trade')
+  local run_line
+  for i, l in ipairs(journal_lines) do
+    if l:find('run 7', 1, true) then
+      run_line = i
+    end
+  end
+  T.eq(targets[run_line], '/w/vault/Strategies/run-7.md', 'run line opens its vault note')
+
+  local status = render.agent_status({
+    agents = { { role = 'trend', kind = 'rules', weight = 1, available = true },
+      { role = 'critic', kind = 'llm', model = 'qwen2.5-coder:7b', weight = 0.5, available = false } },
+    llm = { host = 'http://127.0.0.1:11434', available = false, reason = 'connection refused', models = {} },
+  })
+  T.contains(status[1], 'LLM unavailable (http://127.0.0.1:11434): connection refused', 'LLM line')
+  T.contains(table.concat(status, '\n'), 'critic              llm    qwen2.5-coder:7b         0.50  unavailable', 'agent row')
+end)
