@@ -1,1 +1,8 @@
 export type * from './types.js';
+export { Sma, Ema } from './moving-averages.js';
+export { Rsi } from './rsi.js';
+export { Macd } from './macd.js';
+export { Bollinger } from './bollinger.js';
+export { Atr } from './atr.js';
+export { RealizedVol } from './realized-vol.js';
+export { createIndicatorFactory, type DeclaredIndicators } from './factory.js';
