@@ -1,1 +1,14 @@
 export type * from './types.js';
+export { defineStrategy, resolveParams, paramValue, isParamSpec, describeRange } from './define.js';
+export { validateStrategy, strategyProblems, strategyProblemErrors, closestKey, editDistance } from './validate.js';
+export type { StrategyProblem } from './validate.js';
+export { locateProperty, positionAt, definitionOffset } from './source-location.js';
+export type { SourcePosition } from './source-location.js';
+export {
+  transpileStrategy,
+  evaluateStrategy,
+  loadStrategyFile,
+  loadTranspiledStrategy,
+  strategyRuntimeError,
+} from './loader.js';
+export type { TranspiledStrategy } from './loader.js';
