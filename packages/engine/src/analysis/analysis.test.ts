@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { analyzeStrategySource, applyEdits, StrategyTypeChecker, type Finding } from './index.js';
 
 const FILE = '/virtual/strategies/rsi.strategy.ts';
@@ -195,5 +198,22 @@ export default defineStrategy({
     const warm = texts.map((t) => analyze(t));
     const cold = texts.map((t) => analyzeStrategySource(t, FILE, {}, new StrategyTypeChecker()));
     expect(warm).toEqual(cold);
+  });
+});
+
+describe('the example strategies', () => {
+  const dir = fileURLToPath(new URL('../../../../examples/strategies/', import.meta.url));
+  const examples = readdirSync(dir).filter((f) => f.endsWith('.strategy.ts'));
+
+  it.each(examples)('%s has no warnings or errors', (name) => {
+    const file = path.join(dir, name);
+    const findings = analyzeStrategySource(readFileSync(file, 'utf8'), file, { bars: 5000 }, checker);
+    expect(findings.filter((f) => f.severity !== 'hint')).toEqual([]);
+  });
+
+  it('the faulty example trips the rules it documents', () => {
+    const file = path.join(dir, 'faulty', 'hardcoded-threshold.strategy.ts');
+    const findings = analyzeStrategySource(readFileSync(file, 'utf8'), file, {}, checker);
+    expect(findings.map((f) => f.code)).toEqual(['VOLT103', 'VOLT105', 'VOLT103', 'VOLT103', 'VOLT101', 'VOLT102']);
   });
 });
