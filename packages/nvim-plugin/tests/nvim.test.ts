@@ -78,6 +78,10 @@ describe('volt.nvim in headless Neovim', () => {
     await expectScriptPasses('render_spec.lua', 30_000);
   });
 
+  it('ships :help that helptags accepts, every command and link resolving', async () => {
+    await expectScriptPasses('docs_spec.lua', 30_000);
+  });
+
   it('reports health: server, node, journal and Ollama', async () => {
     expect(existsSync(join(repoRoot, 'packages/lsp-server/dist')), 'build the sidecar first: npx tsc -b').toBe(true);
     await expectScriptPasses('health_spec.lua', 60_000);

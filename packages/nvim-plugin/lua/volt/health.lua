@@ -65,7 +65,7 @@ local function check_server(h)
   local cmd, how = config.find_server()
   if not cmd then
     h.error('volt-lsp not found: ' .. how, {
-      'Install the server (npm i -g @volt/lsp-server) or set server_path in require("volt").setup()',
+      'Put volt-lsp on PATH (npm link in packages/lsp-server) or set server_path in require("volt").setup()',
     })
     return
   end

@@ -1,0 +1,125 @@
+-- :VoltBacktest, :VoltAnalyze, :VoltJournal, :VoltAgentStatus against the real sidecar, read back
+-- from the windows and lists a user would look at; then :checkhealth sees the journal they wrote.
+local T = require('harness')
+
+local function float_lines(kind, after)
+  local float = require('volt.float')
+  T.wait(120000, function()
+    return float.last and float.last.kind == kind and float.last ~= after and vim.api.nvim_win_is_valid(float.last.win)
+  end, 'the ' .. kind .. ' window')
+  local lines = T.buf_lines(float.last.buf)
+  T.log('--- ' .. kind .. ' window ---\n' .. table.concat(lines, '\n'))
+  T.eq(vim.api.nvim_get_current_win(), float.last.win, kind .. ' window has the focus')
+  return lines, float.last
+end
+
+local function closed_port()
+  local tcp = vim.loop.new_tcp()
+  tcp:bind('127.0.0.1', 0)
+  local port = tcp:getsockname().port
+  tcp:close()
+  return port
+end
+
+T.run('commands', function()
+  local ws = T.workspace()
+  vim.cmd('cd ' .. vim.fn.fnameescape(ws))
+  local ollama = 'http://127.0.0.1:' .. closed_port()
+  require('volt').setup({ keymaps = false, settings = { ollama = { host = ollama } } })
+
+  vim.cmd('edit strategies/rsi-mean-reversion.strategy.ts')
+  local buf = vim.api.nvim_get_current_buf()
+  local strategy_win = vim.api.nvim_get_current_win()
+  T.wait(30000, function()
+    local c = require('volt').client(buf)
+    return c and c.initialized and vim.lsp.buf_is_attached(buf, c.id)
+  end, 'the sidecar to start and attach')
+
+  -- :VoltBacktest — headline metrics, an equity sparkline and the last trades; progress on the way.
+  vim.cmd('VoltBacktest')
+  local lines, shown = float_lines('backtest')
+  local report = table.concat(lines, '\n')
+  T.contains(lines[1], 'Backtest: ', 'title line')
+  for _, label in ipairs({ 'Total return', 'Sharpe', 'Max drawdown', 'Win rate', 'Trades', 'Profit factor' }) do
+    T.contains(report, label, 'headline metric')
+  end
+  T.ok(report:find('[▁▂▃▄▅▆▇█][▁▂▃▄▅▆▇█][▁▂▃▄▅▆▇█]'), 'an equity sparkline')
+  T.ok(report:find('Last %d+ of %d+ trades') or report:find('No trades.', 1, true), 'the trade list')
+  T.ok(require('volt.progress').last, 'the backtest reported $/progress')
+  T.log('last progress line: ' .. require('volt.progress').last)
+  vim.cmd('normal q')
+  T.ok(not vim.api.nvim_win_is_valid(shown.win), 'q closes the report window')
+  T.eq(vim.api.nvim_get_current_win(), strategy_win, 'focus back on the strategy')
+
+  -- With a symbol argument the run is labelled by that symbol.
+  vim.cmd('VoltBacktest SOL/USDT')
+  lines, shown = float_lines('backtest', shown)
+  T.contains(lines[1], 'SOL/USDT', 'backtest title with the requested symbol')
+  vim.cmd('normal q')
+
+  -- :VoltAnalyze — findings in a window and in the location list.
+  vim.cmd('VoltAnalyze')
+  lines, shown = float_lines('analyze')
+  T.contains(lines[1], 'Analysis: rsi-mean-reversion.strategy.ts', 'analysis title')
+  T.contains(table.concat(lines, '\n'), 'Last backtest: ', 'last backtest line')
+  T.ok(not table.concat(lines, '\n'):find('no backtest yet', 1, true), 'analysis knows the backtest that just ran')
+  vim.cmd('normal q')
+  T.eq(vim.fn.getloclist(strategy_win, { title = 1 }).title, 'Volt analysis', 'location list title')
+
+  -- :VoltJournal — the runs just made, in a window and in the quickfix list.
+  vim.cmd('VoltJournal')
+  lines, shown = float_lines('journal')
+  local journal = table.concat(lines, '\n')
+  T.contains(journal, ws .. '/.volt/journal.db', 'journal path')
+  T.ok(journal:find('run %S+%s+%d%d%d%d%-%d%d%-%d%d'), 'a run line')
+  local qf = vim.fn.getqflist({ title = 1, items = 1 })
+  T.eq(qf.title, 'Volt journal', 'quickfix title')
+  T.ok(#qf.items >= 2, 'quickfix holds the two runs (got ' .. #qf.items .. ')')
+  vim.cmd('normal q')
+  vim.cmd('VoltJournal!')
+  T.wait(30000, function()
+    return vim.bo.buftype == 'quickfix'
+  end, ':VoltJournal! to open the quickfix window')
+  vim.cmd('cclose')
+  vim.api.nvim_set_current_win(strategy_win)
+
+  -- :VoltAgentStatus — the agents and an honest "LLM unavailable" when Ollama does not answer.
+  vim.cmd('VoltAgentStatus')
+  lines = float_lines('agents')
+  T.contains(lines[1], 'LLM unavailable (' .. ollama .. ')', 'LLM line')
+  T.ok(#lines >= 4, 'at least one agent row')
+  T.ok(table.concat(lines, '\n'):find('rules'), 'rule-based agents listed')
+  vim.cmd('normal q')
+
+  -- A strategy that throws: the error reaches the user through vim.notify, naming the file.
+  vim.fn.writefile({
+    "import { defineStrategy } from '@volt/engine';",
+    'export default defineStrategy({',
+    "  name: 'Throws', timeframe: '1h', symbols: ['ETH/BTC'],",
+    '  risk: { stopLoss: 0.02 },',
+    "  onBar(ctx) { if (ctx.index > 5) throw new Error('boom at bar ' + ctx.index); },",
+    '});',
+  }, ws .. '/strategies/throws.strategy.ts')
+  vim.cmd('edit strategies/throws.strategy.ts')
+  T.wait(30000, function()
+    return vim.lsp.buf_is_attached(0, require('volt').client(0).id)
+  end, 'the throwing strategy to attach')
+  local before = #T.notes
+  vim.cmd('VoltBacktest')
+  local note = T.wait(60000, function()
+    for i = before + 1, #T.notes do
+      if T.notes[i].level == vim.log.levels.ERROR then
+        return T.notes[i].msg
+      end
+    end
+  end, 'an error notification for the throwing strategy')
+  T.contains(note, 'throws.strategy.ts', 'the error names the file')
+  T.contains(note, 'boom', 'the error carries the strategy\'s message')
+
+  -- :checkhealth now finds the journal the backtests wrote.
+  vim.cmd('buffer ' .. buf)
+  vim.cmd('checkhealth volt')
+  local health = table.concat(T.buf_lines(0), '\n')
+  T.log(health)
+  T.ok(health:find('OK[^\n]*journal at ' .. vim.pesc(ws) .. '/%.volt/journal%.db %(SQLite'), 'health finds the SQLite journal')
+end)
