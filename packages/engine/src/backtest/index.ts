@@ -1,2 +1,3 @@
 export type * from './types.js';
 export { REPORT_SCHEMA_VERSION } from './types.js';
+export { runBacktest, downsampleEquity, BACKTEST_DEFAULTS } from './run.js';

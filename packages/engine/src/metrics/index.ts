@@ -1,1 +1,3 @@
 export type * from './types.js';
+export type { ClosedTrade, MetricsInput } from './compute.js';
+export { computeMetrics } from './compute.js';

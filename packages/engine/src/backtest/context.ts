@@ -1,0 +1,80 @@
+import type { Candle, CandleSeries } from '../data/index.js';
+import type { HistoryView, PositionView } from '../strategy/index.js';
+
+/**
+ * The window `ctx.history(n)` returns. One object per run, re-aimed at every call: it reads the
+ * series' own typed arrays and refuses every index past the current bar, so the future cannot leak
+ * through it even when a strategy keeps the object between bars.
+ */
+export class HistoryWindow implements HistoryView {
+  length = 0;
+  /** Index of the bar `ago = 0` reads. */
+  private end = -1;
+  private readonly t: Float64Array;
+  private readonly o: Float64Array;
+  private readonly h: Float64Array;
+  private readonly l: Float64Array;
+  private readonly c: Float64Array;
+  private readonly v: Float64Array;
+
+  constructor(series: CandleSeries) {
+    this.t = series.time;
+    this.o = series.open;
+    this.h = series.high;
+    this.l = series.low;
+    this.c = series.close;
+    this.v = series.volume;
+  }
+
+  /** Aim the window at the last `n` bars up to and including `current`. */
+  aim(current: number, n: number): this {
+    const wanted = n >= 0 ? Math.floor(n) : 0;
+    this.end = current;
+    this.length = wanted < current + 1 ? wanted : current + 1;
+    return this;
+  }
+
+  private at(a: Float64Array, ago: number): number {
+    // `ago` outside [0, length) or fractional reads nothing: NaN, never another bar.
+    return ago >= 0 && ago < this.length ? (a[this.end - ago] ?? NaN) : NaN;
+  }
+
+  time(ago: number): number {
+    return this.at(this.t, ago);
+  }
+  open(ago: number): number {
+    return this.at(this.o, ago);
+  }
+  high(ago: number): number {
+    return this.at(this.h, ago);
+  }
+  low(ago: number): number {
+    return this.at(this.l, ago);
+  }
+  close(ago: number): number {
+    return this.at(this.c, ago);
+  }
+  volume(ago: number): number {
+    return this.at(this.v, ago);
+  }
+}
+
+/** `ctx.position`: one object per run, updated in place at each close. */
+export class PositionState implements PositionView {
+  side: 1 | -1 | 0 = 0;
+  qty = 0;
+  entryPrice = NaN;
+  entryTime = NaN;
+  barsHeld = 0;
+  unrealizedPnl = 0;
+}
+
+/** `ctx.bar`: one object per run, its fields overwritten at each close. */
+export class BarView implements Candle {
+  time = 0;
+  open = 0;
+  high = 0;
+  low = 0;
+  close = 0;
+  volume = 0;
+}

@@ -1,0 +1,684 @@
+import { VoltError, isVoltError } from '../errors.js';
+import { barsPerYear, createRandom, type CandleSeries } from '../data/index.js';
+import { createIndicatorFactory, type BarIndicator } from '../indicators/index.js';
+import {
+  resolveParams,
+  strategyRuntimeError,
+  type LoadedStrategy,
+  type OrderRequest,
+  type ParamsDef,
+  type StrategyContext,
+  type StrategyDefinition,
+} from '../strategy/index.js';
+import { computeMetrics } from '../metrics/index.js';
+import {
+  REPORT_SCHEMA_VERSION,
+  type BacktestObserver,
+  type BacktestOptions,
+  type BacktestReport,
+  type EntryRequest,
+  type EquityCurve,
+  type ExitReason,
+  type Signal,
+  type Trade,
+} from './types.js';
+import { BarView, HistoryWindow, PositionState } from './context.js';
+import { StopAtr } from './volatility-stop.js';
+
+/** What a run uses when an option is left out. */
+export const BACKTEST_DEFAULTS = {
+  capital: 10_000,
+  feeRate: 0.001,
+  slippage: 0.0005,
+  seed: 1,
+  maxPositionCap: 0.1,
+  equityPoints: 1000,
+} as const;
+
+/** risk.maxPositionPct when the strategy does not say. */
+const DEFAULT_POSITION_PCT = 0.1;
+/** Orders one onBar call may queue; more is a runaway loop in the strategy, not a plan. */
+const MAX_ORDERS_PER_BAR = 16;
+/** onProgress every 16384 bars: often enough for a progress bar, rare enough to cost nothing. */
+const PROGRESS_MASK = 0x3fff;
+
+const BUY = 0;
+const SELL = 1;
+const EXIT = 2;
+type Action = typeof BUY | typeof SELL | typeof EXIT;
+const ACTION_NAME = ['buy', 'sell', 'exit'] as const;
+
+type AnyDefinition = StrategyDefinition<ParamsDef, Record<string, BarIndicator>>;
+
+/**
+ * Backtest one strategy over one series with the semantics of backtest/README.md: signals at a
+ * bar's close fill at the next bar's open, stops and targets are checked inside every bar, fees and
+ * slippage are charged on every fill. Synchronous and deterministic: the same inputs give the same
+ * report, byte for byte, once serialised.
+ */
+export function runBacktest(
+  strategy: LoadedStrategy | StrategyDefinition<any, any>,
+  series: CandleSeries,
+  options: BacktestOptions = {},
+  observer: BacktestObserver = {},
+): BacktestReport {
+  const loaded: LoadedStrategy = isLoadedStrategy(strategy) ? strategy : { definition: strategy as AnyDefinition };
+  const run = new BacktestRun(loaded, series, options, observer);
+  run.execute();
+  return run.report();
+}
+
+function isLoadedStrategy(s: LoadedStrategy | StrategyDefinition<any, any>): s is LoadedStrategy {
+  return typeof (s as LoadedStrategy).definition === 'object' && (s as LoadedStrategy).definition !== null;
+}
+
+/** One position lot: the whole position, or one add when the strategy pyramids. */
+class Lot {
+  constructor(
+    readonly id: number,
+    readonly side: 1 | -1,
+    readonly qty: number,
+    readonly entryBar: number,
+    readonly entryTime: number,
+    readonly entryPrice: number,
+    readonly entryFee: number,
+    /** NaN when no stop: every comparison with NaN is false, so the checks need no branch. */
+    readonly stop: number,
+    readonly target: number,
+    readonly confidence: number,
+    readonly reason: string,
+  ) {}
+}
+
+/** An order queued at a close, waiting for the next open. Pooled: one per slot, reused. */
+class PendingOrder {
+  action: Action = BUY;
+  pct = NaN;
+  qty = NaN;
+  /** A stop or target the reviewing panel moved, as a signed distance from the signal's close. */
+  stopOffset = NaN;
+  targetOffset = NaN;
+  signal: Signal | null = null;
+}
+
+class BacktestRun {
+  private readonly loaded: LoadedStrategy;
+  private readonly def: AnyDefinition;
+  private readonly path: string | undefined;
+  private readonly contentHash: string | undefined;
+  private readonly series: CandleSeries;
+  private readonly observer: BacktestObserver;
+  private readonly capital: number;
+  private readonly feeRate: number;
+  private readonly slippage: number;
+  private readonly seed: number;
+  private readonly maxPositionCap: number;
+  private readonly equityPoints: number;
+  private readonly params: Record<string, number>;
+  /** Largest position as a fraction of equity: min(risk.maxPositionPct, maxPositionCap). */
+  private readonly capPct: number;
+  private readonly defaultPct: number;
+  private readonly fixedStop: number;
+  private readonly stopAtrMultiple: number;
+  private readonly target: number;
+  private readonly pyramiding: boolean;
+
+  private cash: number;
+  /** Signed size over all lots: > 0 long, < 0 short. */
+  private posQty = 0;
+  private readonly lots: Lot[] = [];
+  private readonly trades: Trade[] = [];
+  private readonly signals: Signal[] = [];
+  private readonly pending: PendingOrder[] = [];
+  private pendingCount = 0;
+  private nextTradeId = 1;
+  private barsInMarket = 0;
+  private current = 0;
+  private readonly equity: Float64Array;
+  private readonly stopAtr: StopAtr | null;
+  private readonly indicators: BarIndicator[];
+  private readonly ctx: RunContext;
+  private readonly position = new PositionState();
+  private readonly bar = new BarView();
+
+  constructor(loaded: LoadedStrategy, series: CandleSeries, options: BacktestOptions, observer: BacktestObserver) {
+    this.loaded = loaded;
+    this.def = loaded.definition;
+    this.path = loaded.path;
+    this.contentHash = loaded.contentHash;
+    this.series = series;
+    this.observer = observer;
+    this.capital = option('capital', options.capital, BACKTEST_DEFAULTS.capital, (x) => x > 0);
+    this.feeRate = option('feeRate', options.feeRate, BACKTEST_DEFAULTS.feeRate, (x) => x >= 0 && x < 1);
+    this.slippage = option('slippage', options.slippage, BACKTEST_DEFAULTS.slippage, (x) => x >= 0 && x < 1);
+    this.seed = option('seed', options.seed, BACKTEST_DEFAULTS.seed, Number.isInteger);
+    this.maxPositionCap = option('maxPositionCap', options.maxPositionCap, BACKTEST_DEFAULTS.maxPositionCap, (x) => x > 0 && x <= 1);
+    this.equityPoints = option('equityPoints', options.equityPoints, BACKTEST_DEFAULTS.equityPoints, (x) => Number.isInteger(x) && x >= 2);
+
+    if (series.length === 0) {
+      throw new VoltError({
+        kind: 'data',
+        message: `no bars to backtest in ${series.source}`,
+        file: series.source.startsWith('synthetic:') ? undefined : series.source,
+        hint: 'widen --from/--to or check that the file has rows',
+      });
+    }
+
+    const risk = this.def.risk ?? {};
+    const where = this.path;
+    const maxPct = risk.maxPositionPct ?? DEFAULT_POSITION_PCT;
+    if (!(maxPct > 0 && maxPct <= 1)) throw riskError(where, `risk.maxPositionPct must be a fraction in (0, 1], got ${maxPct}`);
+    this.defaultPct = maxPct;
+    this.capPct = Math.min(maxPct, this.maxPositionCap);
+
+    const sl = risk.stopLoss;
+    this.fixedStop = NaN;
+    this.stopAtrMultiple = NaN;
+    this.stopAtr = null;
+    if (typeof sl === 'number') {
+      if (!(sl > 0 && sl < 1)) throw riskError(where, `risk.stopLoss must be a fraction in (0, 1), got ${sl}`);
+      this.fixedStop = sl;
+    } else if (sl !== undefined) {
+      const multiple = sl.atrMultiple ?? 2;
+      const period = sl.period ?? 14;
+      if (!(multiple > 0)) throw riskError(where, `risk.stopLoss.atrMultiple must be positive, got ${multiple}`);
+      if (!(Number.isInteger(period) && period >= 1)) throw riskError(where, `risk.stopLoss.period must be a whole number ≥ 1, got ${period}`);
+      this.stopAtrMultiple = multiple;
+      this.stopAtr = new StopAtr(period);
+    }
+    const tp = risk.takeProfit;
+    if (tp !== undefined && !(tp > 0)) throw riskError(where, `risk.takeProfit must be a positive fraction, got ${tp}`);
+    this.target = tp ?? NaN;
+    this.pyramiding = this.def.pyramiding === true;
+
+    this.params = resolveParams(this.def, options.params, where);
+    this.cash = this.capital;
+    this.equity = new Float64Array(series.length);
+    for (let k = 0; k < MAX_ORDERS_PER_BAR; k++) this.pending.push(new PendingOrder());
+
+    const { factory, indicators } = createIndicatorFactory();
+    let ind: Record<string, BarIndicator> = {};
+    if (this.def.indicators) {
+      try {
+        ind = this.def.indicators(factory, this.params) ?? {};
+      } catch (e) {
+        throw strategyRuntimeError(e, loaded, 'in indicators()');
+      }
+    }
+    this.indicators = indicators;
+    this.ctx = new RunContext(this, series, this.params, ind, this.position, this.bar, createRandom(this.seed));
+  }
+
+  /** The bar loop. Nothing in it allocates per bar; lots, trades and signals are per order. */
+  execute(): void {
+    const s = this.series;
+    const n = s.length;
+    const { time, open, high, low, close, volume } = s;
+    const indicators = this.indicators;
+    const nInd = indicators.length;
+    const atr = this.stopAtr;
+    const equity = this.equity;
+    const ctx = this.ctx;
+    const bar = this.bar;
+    const onBar = this.def.onBar as (ctx: StrategyContext) => void;
+    const progress = this.observer.onProgress;
+
+    for (let i = 0; i < n; i++) {
+      const o = open[i]!;
+      const h = high[i]!;
+      const l = low[i]!;
+      const c = close[i]!;
+      const v = volume[i]!;
+      this.current = i;
+
+      if (this.pendingCount > 0) this.fillPending(i, o);
+      if (this.lots.length > 0) this.checkStops(i, o, h, l);
+
+      for (let k = 0; k < nInd; k++) indicators[k]!.onBar(o, h, l, c, v);
+      if (atr !== null) atr.update(h, l, c);
+
+      let eq = this.cash;
+      if (this.lots.length > 0) {
+        eq += this.posQty * c;
+        this.barsInMarket++;
+        this.markPosition(i, c);
+      } else if (this.position.side !== 0) {
+        this.markPosition(i, c);
+      }
+      equity[i] = eq;
+
+      bar.time = time[i]!;
+      bar.open = o;
+      bar.high = h;
+      bar.low = l;
+      bar.close = c;
+      bar.volume = v;
+      ctx.index = i;
+      ctx.equity = eq;
+      ctx.cash = this.cash;
+      try {
+        onBar(ctx);
+      } catch (e) {
+        throw this.strategyError(e, i);
+      }
+      if (progress !== undefined && (i & PROGRESS_MASK) === PROGRESS_MASK) progress(i + 1, n);
+    }
+
+    // A position still open at the end is closed at the last close, so the report's equity is cash.
+    const last = n - 1;
+    if (this.lots.length > 0) {
+      const c = close[last]!;
+      while (this.lots.length > 0) {
+        const lot = this.lots[this.lots.length - 1]!;
+        this.closeLot(this.lots.length - 1, last, lot.side === 1 ? c * (1 - this.slippage) : c * (1 + this.slippage), 'end');
+      }
+      equity[last] = this.cash;
+      this.markPosition(last, c);
+    }
+    progress?.(n, n);
+    this.trades.sort((a, b) => a.id - b.id);
+  }
+
+  /** Called by ctx.buy/sell/exit at a close. */
+  queue(action: Action, order: OrderRequest | undefined): void {
+    const i = this.current;
+    const confidence = order?.confidence ?? 1;
+    const reason = order?.reason ?? '';
+    if (!(confidence >= 0 && confidence <= 1)) {
+      throw this.orderError(action, `confidence must be between 0 and 1, got ${confidence}`);
+    }
+    let pct = NaN;
+    let qty = NaN;
+    if (action !== EXIT && order !== undefined) {
+      if (order.pct !== undefined && order.qty !== undefined) throw this.orderError(action, 'give pct or qty, not both');
+      if (order.pct !== undefined) {
+        if (!(order.pct > 0)) throw this.orderError(action, `pct must be a positive fraction of equity, got ${order.pct}`);
+        pct = order.pct;
+      }
+      if (order.qty !== undefined) {
+        if (!(order.qty > 0 && Number.isFinite(order.qty))) throw this.orderError(action, `qty must be a positive quantity, got ${order.qty}`);
+        qty = order.qty;
+      }
+    }
+    if (action !== EXIT && pct !== pct && qty !== qty) pct = this.defaultPct;
+
+    const signal: Signal = { bar: i, time: this.series.time[i]!, action: ACTION_NAME[action], confidence, reason };
+    this.signals.push(signal);
+    if (i === this.series.length - 1) return this.ignore(signal, 'no next bar');
+    if (this.pendingCount === MAX_ORDERS_PER_BAR) return this.ignore(signal, `more than ${MAX_ORDERS_PER_BAR} orders in one bar`);
+    let stopOffset = NaN;
+    let targetOffset = NaN;
+    const decide = this.observer.decide;
+    if (decide !== undefined && action !== EXIT && this.wouldEnter(action)) {
+      const request = this.entryRequest(action, pct, qty, signal);
+      const verdict = decide(request);
+      // The verdict object may be reused by the panel: read what we need now.
+      if (!verdict.approved) return this.ignore(signal, verdict.note ?? 'rejected by review');
+      if (verdict.pct !== undefined && verdict.pct < request.pct) {
+        if (!(verdict.pct > 0)) return this.ignore(signal, verdict.note ?? 'size zero after review');
+        pct = verdict.pct;
+        qty = NaN;
+      }
+      if (verdict.stopPrice !== undefined && verdict.stopPrice !== request.stopPrice) stopOffset = verdict.stopPrice - request.price;
+      if (verdict.takeProfitPrice !== undefined && verdict.takeProfitPrice !== request.takeProfitPrice) {
+        targetOffset = verdict.takeProfitPrice - request.price;
+      }
+    }
+    const p = this.pending[this.pendingCount++]!;
+    p.action = action;
+    p.pct = pct;
+    p.qty = qty;
+    p.stopOffset = stopOffset;
+    p.targetOffset = targetOffset;
+    p.signal = signal;
+  }
+
+  /** Whether a buy/sell at this close would open or add to a position (and so is reviewed). */
+  private wouldEnter(action: Action): boolean {
+    const held = this.lots.length > 0 ? this.lots[0]!.side : 0;
+    const side = action === BUY ? 1 : -1;
+    return held !== side || this.pyramiding;
+  }
+
+  /** The entry as the panel sees it at the signal's close; stops measured from that close. */
+  private entryRequest(action: Action, pct: number, qty: number, signal: Signal): EntryRequest {
+    const side: 1 | -1 = action === BUY ? 1 : -1;
+    const price = this.series.close[this.current]!;
+    const equity = this.ctx.equity;
+    let size = pct === pct ? pct : equity > 0 ? (qty * price) / equity : 0;
+    if (size > this.capPct) size = this.capPct;
+    let stopPrice = NaN;
+    if (this.fixedStop === this.fixedStop) stopPrice = price * (1 - side * this.fixedStop);
+    else if (this.stopAtr !== null && this.stopAtr.value > 0) stopPrice = price - side * this.stopAtrMultiple * this.stopAtr.value;
+    const takeProfitPrice = this.target === this.target ? price * (1 + side * this.target) : NaN;
+    return {
+      symbol: this.series.symbol,
+      bar: signal.bar,
+      time: signal.time,
+      side: side === 1 ? 'long' : 'short',
+      pct: size,
+      price,
+      stopPrice,
+      takeProfitPrice,
+      confidence: signal.confidence,
+      reason: signal.reason,
+      equity,
+    };
+  }
+
+  /** Orders queued at the previous close, in the order the strategy gave them, at this open. */
+  private fillPending(i: number, o: number): void {
+    for (let k = 0; k < this.pendingCount; k++) {
+      const p = this.pending[k]!;
+      const signal = p.signal!;
+      p.signal = null;
+      const held = this.lots.length > 0 ? this.lots[0]!.side : 0;
+      if (p.action === EXIT) {
+        if (held === 0) {
+          this.ignore(signal, 'no position');
+          continue;
+        }
+        signal.tradeId = this.closeAll(i, o, 'signal');
+      } else {
+        const side: 1 | -1 = p.action === BUY ? 1 : -1;
+        if (held === -side) this.closeAll(i, o, 'reverse');
+        else if (held === side && !this.pyramiding) {
+          this.ignore(signal, side === 1 ? 'already long' : 'already short');
+          continue;
+        }
+        const outcome = this.openLot(i, o, side, p, signal);
+        if (typeof outcome === 'string') {
+          this.ignore(signal, outcome);
+          continue;
+        }
+        signal.tradeId = outcome;
+      }
+      this.observer.onSignal?.(signal);
+    }
+    this.pendingCount = 0;
+  }
+
+  /** Opens a lot at this open; returns its trade id, or why it could not. */
+  private openLot(i: number, o: number, side: 1 | -1, p: PendingOrder, signal: Signal): number | string {
+    const fill = side === 1 ? o * (1 + this.slippage) : o * (1 - this.slippage);
+    // Equity at this open, before the fill: the figure a trader sizes against.
+    const equityNow = this.cash + this.posQty * o;
+    if (!(equityNow > 0)) return 'no equity left';
+    const maxQty = (this.capPct * equityNow) / fill;
+    let qty = p.qty === p.qty ? p.qty : ((p.pct < this.capPct ? p.pct : this.capPct) * equityNow) / fill;
+    if (qty > maxQty) qty = maxQty;
+    if (this.pyramiding && this.lots.length > 0) {
+      const room = maxQty - Math.abs(this.posQty) * (o / fill);
+      if (!(room > 0)) return 'position at max size';
+      if (qty > room) qty = room;
+    }
+    // A long is paid in cash: never spend more than there is (fee included).
+    if (side === 1 && qty * fill * (1 + this.feeRate) > this.cash) qty = this.cash / (fill * (1 + this.feeRate));
+    if (!(qty > 0)) return 'size zero';
+
+    const notional = qty * fill;
+    const fee = notional * this.feeRate;
+    this.cash += side === 1 ? -(notional + fee) : notional - fee;
+    this.posQty += side * qty;
+
+    let stop = NaN;
+    if (p.stopOffset === p.stopOffset) stop = fill + p.stopOffset;
+    else if (this.fixedStop === this.fixedStop) stop = fill * (1 - side * this.fixedStop);
+    else if (this.stopAtr !== null) {
+      // ATR as of the signal bar's close: what was known when the order was decided.
+      const distance = this.stopAtrMultiple * this.stopAtr.value;
+      if (distance > 0) stop = fill - side * distance;
+    }
+    let target = this.target === this.target ? fill * (1 + side * this.target) : NaN;
+    if (p.targetOffset === p.targetOffset) target = fill + p.targetOffset;
+    const id = this.nextTradeId++;
+    this.lots.push(
+      new Lot(id, side, qty, i, this.series.time[i]!, fill, fee, stop, target, signal.confidence, signal.reason),
+    );
+    return id;
+  }
+
+  /**
+   * Stops and targets inside bar i, from its open. Order of events: a gap through the stop (open
+   * beyond it) fills at the open; a gap through the target fills at the open too; otherwise the
+   * stop is checked against the low (long) or high (short) before the target, because a bar's
+   * range does not say which came first and assuming the worst is the honest choice.
+   */
+  private checkStops(i: number, o: number, h: number, l: number): void {
+    const slip = this.slippage;
+    for (let k = this.lots.length - 1; k >= 0; k--) {
+      const lot = this.lots[k]!;
+      const stop = lot.stop;
+      const target = lot.target;
+      if (lot.side === 1) {
+        if (o <= stop) this.closeLot(k, i, o * (1 - slip), 'stop');
+        else if (o >= target) this.closeLot(k, i, o, 'takeProfit');
+        else if (l <= stop) this.closeLot(k, i, stop * (1 - slip), 'stop');
+        else if (h >= target) this.closeLot(k, i, target, 'takeProfit');
+      } else {
+        if (o >= stop) this.closeLot(k, i, o * (1 + slip), 'stop');
+        else if (o <= target) this.closeLot(k, i, o, 'takeProfit');
+        else if (h >= stop) this.closeLot(k, i, stop * (1 + slip), 'stop');
+        else if (l <= target) this.closeLot(k, i, target, 'takeProfit');
+      }
+    }
+  }
+
+  /** Closes every lot at this open as a market order; returns the id of the last trade closed. */
+  private closeAll(i: number, o: number, reason: ExitReason): number {
+    let id = 0;
+    while (this.lots.length > 0) {
+      const k = this.lots.length - 1;
+      const lot = this.lots[k]!;
+      id = lot.id;
+      this.closeLot(k, i, lot.side === 1 ? o * (1 - this.slippage) : o * (1 + this.slippage), reason);
+    }
+    return id;
+  }
+
+  private closeLot(k: number, i: number, price: number, reason: ExitReason): void {
+    const lot = this.lots[k]!;
+    this.lots.splice(k, 1);
+    const notional = lot.qty * price;
+    const fee = notional * this.feeRate;
+    this.cash += lot.side === 1 ? notional - fee : -(notional + fee);
+    this.posQty = this.lots.length === 0 ? 0 : this.posQty - lot.side * lot.qty;
+    const fees = lot.entryFee + fee;
+    const pnl = lot.side * (price - lot.entryPrice) * lot.qty - fees;
+    const trade: Trade = {
+      id: lot.id,
+      symbol: this.series.symbol,
+      side: lot.side === 1 ? 'long' : 'short',
+      qty: lot.qty,
+      entryTime: lot.entryTime,
+      entryBar: lot.entryBar,
+      entryPrice: lot.entryPrice,
+      exitTime: this.series.time[i]!,
+      exitBar: i,
+      exitPrice: price,
+      exitReason: reason,
+      pnl,
+      pnlPct: pnl / (lot.entryPrice * lot.qty),
+      fees,
+      barsHeld: i - lot.entryBar,
+      confidence: lot.confidence,
+      reason: lot.reason,
+    };
+    if (lot.stop === lot.stop) trade.stopPrice = lot.stop;
+    if (lot.target === lot.target) trade.takeProfitPrice = lot.target;
+    this.trades.push(trade);
+    this.observer.onTrade?.(trade);
+  }
+
+  /** Refreshes ctx.position at a close. */
+  private markPosition(i: number, c: number): void {
+    const view = this.position;
+    const lots = this.lots;
+    if (lots.length === 0) {
+      view.side = 0;
+      view.qty = 0;
+      view.entryPrice = NaN;
+      view.entryTime = NaN;
+      view.barsHeld = 0;
+      view.unrealizedPnl = 0;
+      return;
+    }
+    const first = lots[0]!;
+    let qty = 0;
+    let cost = 0;
+    for (let k = 0; k < lots.length; k++) {
+      qty += lots[k]!.qty;
+      cost += lots[k]!.qty * lots[k]!.entryPrice;
+    }
+    view.side = first.side;
+    view.qty = qty;
+    view.entryPrice = cost / qty;
+    view.entryTime = first.entryTime;
+    view.barsHeld = i - first.entryBar;
+    view.unrealizedPnl = first.side * (c * qty - cost);
+  }
+
+  private ignore(signal: Signal, why: string): void {
+    signal.ignored = why;
+    this.observer.onSignal?.(signal);
+  }
+
+  /** A throw from onBar, placed on the strategy's own line, naming the bar it happened at. */
+  private strategyError(e: unknown, i: number): VoltError {
+    if (isVoltError(e)) return e;
+    const when = new Date(this.series.time[i]!).toISOString();
+    return strategyRuntimeError(e, this.loaded, `in onBar at bar ${i}, ${when}`);
+  }
+
+  private orderError(action: Action, what: string): VoltError {
+    const i = this.current;
+    return new VoltError({
+      kind: 'strategy',
+      message: `${this.def.name}: ctx.${ACTION_NAME[action]}() at bar ${i} (${new Date(this.series.time[i]!).toISOString()}): ${what}`,
+      file: this.path,
+      hint: 'pass { pct } as a fraction of equity (0.05 = 5%) or { qty } in units of the asset, and confidence in [0, 1]',
+    });
+  }
+
+  report(): BacktestReport {
+    const s = this.series;
+    const n = s.length;
+    const metrics = computeMetrics({
+      equity: this.equity,
+      time: s.time,
+      startEquity: this.capital,
+      barsPerYear: annualBars(s),
+      trades: this.trades,
+      barsInMarket: this.barsInMarket,
+    });
+    const strategy: BacktestReport['strategy'] = {
+      name: this.def.name,
+      ...(this.path !== undefined ? { path: this.path } : {}),
+      ...(this.contentHash !== undefined ? { contentHash: this.contentHash } : {}),
+      params: { ...this.params },
+    };
+    return {
+      schemaVersion: REPORT_SCHEMA_VERSION,
+      strategy,
+      data: { symbol: s.symbol, timeframe: s.timeframe, source: s.source, from: s.time[0]!, to: s.time[n - 1]!, bars: n },
+      config: {
+        capital: this.capital,
+        feeRate: this.feeRate,
+        slippage: this.slippage,
+        seed: this.seed,
+        maxPositionCap: this.maxPositionCap,
+      },
+      metrics,
+      trades: this.trades,
+      signals: this.signals,
+      equityCurve: downsampleEquity(s.time, this.equity, this.equityPoints),
+    };
+  }
+}
+
+/**
+ * ctx: one object per run. The methods are own arrow functions made once, so a strategy may
+ * destructure them (`const { buy } = ctx`) and they still act on this run.
+ */
+class RunContext implements StrategyContext {
+  index = 0;
+  equity = 0;
+  cash = 0;
+  readonly symbol: string;
+  readonly state: Record<string, unknown> = {};
+  readonly history: (n: number) => HistoryWindow;
+  readonly random: () => number;
+  readonly buy: (order?: OrderRequest) => void;
+  readonly sell: (order?: OrderRequest) => void;
+  readonly exit: (order?: Omit<OrderRequest, 'pct' | 'qty'>) => void;
+
+  constructor(
+    run: BacktestRun,
+    series: CandleSeries,
+    readonly params: Record<string, number>,
+    readonly ind: Record<string, BarIndicator>,
+    readonly position: PositionState,
+    readonly bar: BarView,
+    rng: () => number,
+  ) {
+    this.symbol = series.symbol;
+    const window = new HistoryWindow(series);
+    this.history = (n: number) => window.aim(this.index, n);
+    this.random = rng;
+    this.buy = (order) => run.queue(BUY, order);
+    this.sell = (order) => run.queue(SELL, order);
+    this.exit = (order) => run.queue(EXIT, order);
+  }
+}
+
+function option(name: string, value: number | undefined, fallback: number, valid: (x: number) => boolean): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || !valid(value)) {
+    throw new VoltError({ kind: 'usage', message: `backtest option ${name} is out of range: ${String(value)}`, hint: `leave ${name} out for the default ${fallback}` });
+  }
+  return value;
+}
+
+function riskError(file: string | undefined, message: string): VoltError {
+  return new VoltError({ kind: 'strategy', message, file, hint: 'fix the risk block of defineStrategy' });
+}
+
+/** Bars per year from the timeframe, or from the average spacing when the timeframe is irregular. */
+function annualBars(s: CandleSeries): number {
+  if (s.timeframe !== 'unknown') {
+    try {
+      return barsPerYear(s.timeframe);
+    } catch {
+      // fall through to the spacing
+    }
+  }
+  const n = s.length;
+  if (n < 2) return 0;
+  const span = s.time[n - 1]! - s.time[0]!;
+  return span > 0 ? ((n - 1) * 365 * 86_400_000) / span : 0;
+}
+
+/**
+ * At most `points` evenly spaced samples of the per-bar equity (always the first and last bar);
+ * each sample's drawdown is measured from the running peak over every bar, not just the samples.
+ */
+export function downsampleEquity(time: Float64Array, equity: Float64Array, points: number): EquityCurve {
+  const n = equity.length;
+  const count = n <= points ? n : points;
+  const out: EquityCurve = { time: new Array<number>(count), equity: new Array<number>(count), drawdown: new Array<number>(count) };
+  let peak = -Infinity;
+  let k = 0;
+  let next = 0;
+  for (let i = 0; i < n && k < count; i++) {
+    const e = equity[i]!;
+    if (e > peak) peak = e;
+    if (i === next) {
+      out.time[k] = time[i]!;
+      out.equity[k] = e;
+      out.drawdown[k] = peak > 0 ? (peak - e) / peak : 0;
+      k++;
+      next = count === n ? k : Math.round((k * (n - 1)) / (count - 1));
+    }
+  }
+  return out;
+}
