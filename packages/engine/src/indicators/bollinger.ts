@@ -17,7 +17,7 @@ export class Bollinger implements BollingerIndicator {
   private lastInput = NaN;
 
   constructor(period = 20, stdDev = 2, source?: PriceSource) {
-    this.period = requirePeriod('bollinger', 'period', period);
+    this.period = requirePeriod('bollinger', 'period', period, 1, 'ind.bollinger(20, 2)');
     this.stdDev = requirePositive('bollinger', 'stdDev', stdDev, 'ind.bollinger(20, 2)');
     this.source = requireSource('bollinger', source);
     this.warmup = period;

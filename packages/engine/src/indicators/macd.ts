@@ -3,6 +3,8 @@ import { Ema } from './moving-averages.js';
 import type { MacdIndicator, PriceSource } from './types.js';
 import { priceOf, requirePeriod, requireSource, type Source } from './validate.js';
 
+const EXAMPLE = 'ind.macd(12, 26, 9)';
+
 /**
  * MACD: fast EMA − slow EMA (both seeded with an SMA), a signal line that is an EMA of the MACD
  * line (seeded with the SMA of its first `signal` values), and the histogram MACD − signal.
@@ -21,14 +23,14 @@ export class Macd implements MacdIndicator {
   private sig = NaN;
 
   constructor(fast = 12, slow = 26, signal = 9, source?: PriceSource) {
-    this.fastPeriod = requirePeriod('macd', 'fast period', fast);
-    this.slowPeriod = requirePeriod('macd', 'slow period', slow);
-    this.signalPeriod = requirePeriod('macd', 'signal period', signal);
+    this.fastPeriod = requirePeriod('macd', 'fast period', fast, 1, EXAMPLE);
+    this.slowPeriod = requirePeriod('macd', 'slow period', slow, 1, EXAMPLE);
+    this.signalPeriod = requirePeriod('macd', 'signal period', signal, 1, EXAMPLE);
     if (fast >= slow) {
       throw new VoltError({
         kind: 'strategy',
         message: `macd: the fast period (${fast}) must be shorter than the slow period (${slow})`,
-        hint: 'Swap them or pick a shorter fast period, e.g. ind.macd(12, 26, 9).',
+        hint: `Swap them or pick a shorter fast period, e.g. ${EXAMPLE}.`,
       });
     }
     this.source = requireSource('macd', source);

@@ -20,7 +20,7 @@ export class RealizedVol implements ValueIndicator {
   private current = NaN;
 
   constructor(period = 20, barsPerYear?: number) {
-    this.period = requirePeriod('realizedVol', 'period', period, 2);
+    this.period = requirePeriod('realizedVol', 'period', period, 2, 'ind.realizedVol(20)');
     if (barsPerYear !== undefined) {
       requirePositive('realizedVol', 'barsPerYear', barsPerYear, 'ind.realizedVol(20, 8760) for hourly bars');
     }

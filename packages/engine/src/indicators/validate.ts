@@ -6,12 +6,18 @@ import type { PriceSource } from './types.js';
  * `indicators()` is the trader's mistake, so it surfaces as a 'strategy' VoltError with the fix.
  */
 
-export function requirePeriod(indicator: string, name: string, value: unknown, min = 1): number {
+export function requirePeriod(
+  indicator: string,
+  name: string,
+  value: unknown,
+  min = 1,
+  example = `ind.${indicator}(${Math.max(min, 14)})`,
+): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
     throw new VoltError({
       kind: 'strategy',
       message: `${indicator}: ${name} must be a whole number of bars ≥ ${min}, got ${describe(value)}`,
-      hint: `Pass an integer ${name} of at least ${min}, e.g. ind.${indicator}(${Math.max(min, 14)}).`,
+      hint: `Pass an integer ${name} of at least ${min}, e.g. ${example}.`,
     });
   }
   return value;
