@@ -1,0 +1,83 @@
+/**
+ * The workspace settings, read from `volt.config.json` at the workspace root and merged over
+ * DEFAULT_CONFIG. The sidecar's `workspace/configuration` settings (section `volt`) use the same
+ * shape and override the file field by field. Relative paths are relative to the workspace root.
+ */
+
+export type AgentsMode = 'off' | 'rules' | 'ollama';
+
+export interface VoltConfig {
+  data: {
+    /** Data for backtests that name none: 'synthetic:SEED' or a file path. */
+    default: string;
+  };
+  backtest: {
+    /** Starting cash in quote currency. */
+    capital: number;
+    /** Taker fee per fill, a fraction of notional (0.001 = 0.1%). */
+    feeRate: number;
+    /** Slippage per market fill, a fraction of price, against you. */
+    slippage: number;
+    /** A sidecar backtest running longer than this is stopped and reported. */
+    timeoutMs: number;
+    /** Heap limit of a backtest worker, in MB. */
+    maxMemoryMb: number;
+    /** Warm backtest workers the sidecar keeps ready. */
+    workers: number;
+  };
+  /** Hard limits the risk gate enforces, whatever a strategy or an agent asks for. */
+  risk: {
+    /** Largest position, a fraction of equity. */
+    maxPositionPct: number;
+    /** Drawdown from the peak at which trading stops (and VOLT203 warns), a fraction. */
+    maxDrawdown: number;
+    /** Loss within one UTC day at which trading stops for the day, a fraction of equity. */
+    maxDailyLoss: number;
+    /** Losing trades in a row after which the circuit breaker trips. */
+    maxConsecutiveLosses: number;
+  };
+  lint: {
+    /** Largest `risk.maxPositionPct` a strategy may declare before VOLT102 flags it. */
+    maxPositionCap: number;
+    /** Quiet time after an edit before diagnostics are recomputed. */
+    debounceMs: number;
+  };
+  agents: {
+    /** 'off': signals go straight to the risk gate; 'rules': rule-based agents; 'ollama': LLM agents where available. */
+    mode: AgentsMode;
+    /** Weight of each agent role's vote; extra roles may be added. */
+    weights: { volatility: number; hedge: number; trend: number; [role: string]: number };
+    /** Consensus needed to act, by market regime (0–1). */
+    thresholds: { normal: number; highVolatility: number; crash: number };
+    /** A VIX series (file path) for regime detection; without it, realized-volatility percentiles. */
+    vix?: string;
+  };
+  ollama: {
+    /** e.g. 'http://127.0.0.1:11434'; unset: OLLAMA_HOST, else the ollama client's default. */
+    host?: string;
+    /** Model per role; extra roles may be added. */
+    models: { critique: string; risk: string; market: string; [role: string]: string };
+    timeoutMs: number;
+  };
+  journal: {
+    /** SQLite journal, relative to the workspace root. */
+    path: string;
+  };
+  /** Obsidian vault to export the journal into; no export when unset. */
+  vault?: {
+    path: string;
+  };
+  onSave: {
+    /** Backtest a strategy on every save. */
+    backtest: boolean;
+    /** Ask the critique model on every save. */
+    critique: boolean;
+  };
+}
+
+/** Any part of the config, as written in volt.config.json or sent by an editor. */
+export type VoltConfigInput = {
+  [K in keyof VoltConfig]?: VoltConfig[K] extends object ? DeepPartial<VoltConfig[K]> : VoltConfig[K];
+};
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
