@@ -6,6 +6,7 @@ export * from './errors.js';
 export * from './data/index.js';
 export * from './indicators/index.js';
 export * from './strategy/index.js';
+export * from './config/index.js';
 export * from './backtest/index.js';
 export * from './metrics/index.js';
 export * from './analysis/index.js';
