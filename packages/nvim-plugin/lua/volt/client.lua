@@ -2,6 +2,7 @@
 local compat = require('volt.compat')
 local config = require('volt.config')
 local progress = require('volt.progress')
+local protocol = require('volt.protocol')
 
 local M = {}
 
@@ -72,6 +73,27 @@ local function codelens_refresh_handler(_, _, ctx)
   return vim.NIL
 end
 
+-- uri → the last volt/backtestStatus for that file, for status lines.
+M.backtest_status = {}
+
+-- On-save backtests run in the background: a finished one refreshes the lens, a failed one is told.
+local function backtest_status_handler(_, params)
+  if type(params) ~= 'table' or not params.uri then
+    return
+  end
+  M.backtest_status[params.uri] = params
+  vim.schedule(function()
+    if params.state == 'failed' then
+      vim.notify('volt: backtest failed: ' .. tostring(params.message or vim.uri_to_fname(params.uri)), vim.log.levels.ERROR)
+    elseif params.state == 'done' then
+      local bufnr = vim.fn.bufnr(vim.uri_to_fname(params.uri))
+      if bufnr > 0 and (bufnr == vim.api.nvim_get_current_buf() or compat.has('0.10')) then
+        compat.codelens_refresh(bufnr)
+      end
+    end
+  end)
+end
+
 local function attach_work(client, bufnr)
   local opts = config.options
   if opts.keymaps then
@@ -94,15 +116,22 @@ end
 
 function M.client_config(root, cmd)
   local opts = config.options
+  -- An empty Lua table would go out as a JSON array; the server expects an object.
+  local settings = opts.settings or {}
+  if vim.tbl_isempty(settings) then
+    settings = vim.empty_dict()
+  end
   return {
     name = M.name,
     cmd = cmd,
     root_dir = root,
     workspace_folders = { { uri = vim.uri_from_fname(root), name = vim.fn.fnamemodify(root, ':t') } },
-    settings = { volt = opts.settings or {} },
+    settings = { [protocol.configuration_section] = settings },
+    init_options = { [protocol.configuration_section] = settings },
     handlers = {
       ['$/progress'] = progress.handler,
       ['workspace/codeLens/refresh'] = codelens_refresh_handler,
+      [protocol.notifications.backtestStatus] = backtest_status_handler,
     },
     on_attach = attach_work,
     on_exit = on_exit(root),

@@ -87,13 +87,16 @@ function M.codelens_get(bufnr)
   return vim.lsp.codelens.get(bufnr) or {}
 end
 
--- :checkhealth reporters: vim.health.start/ok/... (0.9+) or require('health').report_* (0.7/0.8).
+-- :checkhealth reporters: vim.health.start/ok/... (0.10+), else the older report_* functions.
 function M.health()
   local h = vim.health
   if h and h.start then
     return { start = h.start, ok = h.ok, warn = h.warn, error = h.error, info = h.info }
   end
-  h = require('health')
+  -- 0.8/0.9 have the report_* names on vim.health; 0.7 only on the `health` module.
+  if not (h and h.report_start) then
+    h = require('health')
+  end
   return {
     start = h.report_start,
     ok = h.report_ok,
