@@ -18,3 +18,13 @@ export {
   type CandleCheck,
 } from './load.js';
 export { parseTimestamp, parseDateOnly, parseTimeOfDay, formatTime } from './timestamp.js';
+export {
+  resolveDataSpec,
+  resolveDataSpecSync,
+  parseSyntheticSpec,
+  SYNTHETIC_DEFAULT_BARS,
+  SYNTHETIC_DEFAULT_TIMEFRAME,
+  type DataSpecOptions,
+  type SyntheticSpec,
+} from './spec.js';
+export { candlesToCsv, candlesToJson } from './write.js';

@@ -227,7 +227,13 @@ function read(text: string, file: string, mode: Mode, options: LoadOptions): Rea
   if (rows) {
     reading.rowsRead = rows.count;
     if (rows.count === 0) {
-      reading.add('empty', reading.format === 'json' ? 0 : 1, 'the file has no candle rows', 'give it one row per bar');
+      if (reading.problems.length === 0) {
+        reading.add('empty', reading.format === 'json' ? 0 : 1, 'the file has no candle rows', 'give it one row per bar');
+      } else if (mode === 'lenient') {
+        const first = reading.problems[0]!;
+        reading.problems.push({ ...first, kind: 'empty', message: `no usable rows: every row has a problem, the first: ${first.message}` });
+        delete reading.problems[reading.problems.length - 1]!.repair;
+      }
     } else {
       buildSeries(rows, reading, options);
     }
@@ -825,7 +831,7 @@ const REPAIR_TEXT: Partial<Record<DataProblemKind, (n: number) => string>> = {
   'mixed-symbols': (n) => `dropped ${rowsWord(n)} of another symbol`,
   'high-below-low': (n) => `rebuilt high/low from all four prices on ${rowsWord(n)} where high was below low`,
   'ohlc-inconsistent': (n) => `widened high/low to contain open and close on ${rowsWord(n)}`,
-  'out-of-order': (n) => `sorted ${rowsWord(n)} that were out of order`,
+  'out-of-order': (n) => `sorted ${rowsWord(n)} that ${n === 1 ? 'was' : 'were'} out of order`,
   duplicate: (n) => `dropped ${n} duplicate ${n === 1 ? 'row' : 'rows'}, keeping the first row of each time`,
 };
 
@@ -845,9 +851,9 @@ function rowsWord(n: number): string {
 function summarizeRepairs(problems: DataProblem[], reading: Reading): string[] {
   const out: string[] = [];
   for (const p of problems) if (p.kind === 'header-mismatch' && p.repair) out.push(`line ${p.line}: ${p.repair}`);
-  for (const [kind, refs] of reading.refsByKind) {
-    const text = REPAIR_TEXT[kind];
-    if (!text) continue;
+  for (const [kind, text] of Object.entries(REPAIR_TEXT) as [DataProblemKind, (n: number) => string][]) {
+    const refs = reading.refsByKind.get(kind);
+    if (!refs) continue;
     out.push(`${text(refs.length)} (${listRefs(refs, reading)})`);
   }
   return out;
