@@ -10,3 +10,5 @@ export * from './config/index.js';
 export * from './backtest/index.js';
 export * from './metrics/index.js';
 export * from './analysis/index.js';
+export * from './journal/index.js';
+export * from './vault/index.js';

@@ -1,0 +1,15 @@
+/** The decision journal: every run, trade, decision and agent message, in one SQLite file. */
+export { Journal, hashPrompt, decisionJson, runMetaFromReport, type JournalOpenOptions } from './journal.js';
+export { RunRecorder, type RunRecorderOptions } from './recorder.js';
+export { classifyOutcome } from './outcome.js';
+export { MIGRATIONS, SCHEMA_VERSION, migrate, type Migration } from './schema.js';
+export { gitCommitOf, fileContentHash } from './provenance.js';
+export {
+  DEFAULT_JOURNAL_PATH,
+  journalPathFor,
+  runMetaFor,
+  startBacktestRecording,
+  recordBacktestRun,
+  type BacktestRecording,
+} from './record.js';
+export * from './types.js';

@@ -1,0 +1,168 @@
+import type Database from 'better-sqlite3';
+import { VoltError } from '../errors.js';
+
+/**
+ * One step of the journal's schema history. Migrations run in order, each in its own immediate
+ * transaction that also bumps `PRAGMA user_version`, so a journal is always at exactly one version
+ * and two processes opening an old journal at once cannot apply a step twice.
+ */
+export interface Migration {
+  version: number;
+  /** Why this step exists, in a few words. */
+  name: string;
+  up(db: Database.Database): void;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'runs, trades, decisions, agent messages, outcomes, LLM cache',
+    up(db) {
+      db.exec(`
+        CREATE TABLE runs (
+          id            INTEGER PRIMARY KEY,
+          started_at    INTEGER NOT NULL,
+          finished_at   INTEGER,
+          status        TEXT NOT NULL CHECK (status IN ('running', 'complete', 'incomplete', 'failed')),
+          pid           INTEGER,
+          strategy_name TEXT NOT NULL,
+          strategy_path TEXT,
+          content_hash  TEXT,
+          git_commit    TEXT,
+          params        TEXT NOT NULL DEFAULT '{}',
+          symbol        TEXT,
+          timeframe     TEXT,
+          data_source   TEXT,
+          data_from     INTEGER,
+          data_to       INTEGER,
+          bars          INTEGER,
+          config        TEXT,
+          metrics       TEXT,
+          equity_curve  TEXT,
+          agents_mode   TEXT,
+          error         TEXT
+        );
+        CREATE INDEX runs_by_strategy ON runs (strategy_name, started_at);
+        CREATE INDEX runs_by_status ON runs (status);
+
+        CREATE TABLE trades (
+          id                INTEGER PRIMARY KEY,
+          run_id            INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+          trade_no          INTEGER NOT NULL,
+          symbol            TEXT NOT NULL,
+          side              TEXT NOT NULL CHECK (side IN ('long', 'short')),
+          qty               REAL NOT NULL,
+          entry_time        INTEGER NOT NULL,
+          entry_bar         INTEGER,
+          entry_price       REAL NOT NULL,
+          exit_time         INTEGER,
+          exit_bar          INTEGER,
+          exit_price        REAL,
+          exit_reason       TEXT,
+          pnl               REAL,
+          pnl_pct           REAL,
+          fees              REAL NOT NULL DEFAULT 0,
+          bars_held         INTEGER,
+          confidence        REAL,
+          reason            TEXT,
+          stop_price        REAL,
+          take_profit_price REAL,
+          UNIQUE (run_id, trade_no)
+        );
+        CREATE INDEX trades_by_entry_time ON trades (entry_time);
+
+        CREATE TABLE decisions (
+          id                 INTEGER PRIMARY KEY,
+          run_id             INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+          seq                INTEGER NOT NULL,
+          time               INTEGER NOT NULL,
+          bar                INTEGER,
+          symbol             TEXT,
+          action             TEXT NOT NULL CHECK (action IN ('buy', 'sell', 'exit', 'hold')),
+          confidence         REAL,
+          reason             TEXT,
+          status             TEXT NOT NULL CHECK (status IN ('approved', 'modified', 'rejected')),
+          ignored            TEXT,
+          trade_no           INTEGER,
+          agent_results      TEXT,
+          consensus_decision TEXT,
+          recommendations    TEXT,
+          UNIQUE (run_id, seq)
+        );
+        CREATE INDEX decisions_by_trade ON decisions (run_id, trade_no);
+        CREATE INDEX decisions_by_time ON decisions (time);
+
+        CREATE TABLE agent_messages (
+          id           INTEGER PRIMARY KEY,
+          run_id       INTEGER REFERENCES runs (id) ON DELETE CASCADE,
+          decision_seq INTEGER,
+          time         INTEGER NOT NULL,
+          from_agent   TEXT NOT NULL,
+          to_agent     TEXT,
+          kind         TEXT NOT NULL DEFAULT 'message',
+          model        TEXT,
+          content      TEXT NOT NULL
+        );
+        CREATE INDEX agent_messages_by_decision ON agent_messages (run_id, decision_seq);
+
+        CREATE TABLE outcomes (
+          trade_id    INTEGER PRIMARY KEY REFERENCES trades (id) ON DELETE CASCADE,
+          run_id      INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+          outcome     TEXT NOT NULL CHECK (outcome IN ('PENDING', 'CORRECT', 'FALSE_POSITIVE', 'STOPPED')),
+          exit_price  REAL,
+          pnl         REAL,
+          pnl_pct     REAL,
+          duration_ms INTEGER,
+          updated_at  INTEGER NOT NULL
+        );
+        CREATE INDEX outcomes_by_label ON outcomes (outcome);
+
+        CREATE TABLE llm_cache (
+          model       TEXT NOT NULL,
+          prompt_hash TEXT NOT NULL,
+          response    TEXT NOT NULL,
+          created_at  INTEGER NOT NULL,
+          PRIMARY KEY (model, prompt_hash)
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
+  {
+    version: 2,
+    name: 'runs.host: a pid only says whether a run is alive on the machine that started it',
+    up(db) {
+      db.exec(`ALTER TABLE runs ADD COLUMN host TEXT`);
+    },
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/**
+ * Brings `db` up to the newest version in `migrations`. A journal newer than this Volt is refused
+ * (its columns could mean something we do not know); an older one is migrated step by step.
+ */
+export function migrate(db: Database.Database, file: string, migrations: readonly Migration[] = MIGRATIONS): number {
+  const latest = migrations[migrations.length - 1]?.version ?? 0;
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > latest) {
+    throw new VoltError({
+      kind: 'journal',
+      file,
+      message: `the journal is at schema version ${current}, newer than this Volt understands (${latest})`,
+      hint: 'upgrade Volt, or point --journal at another file',
+    });
+  }
+  for (const step of migrations) {
+    if (step.version <= current) continue;
+    // Immediate: take the write lock first, then re-check, so a concurrent opener that got there
+    // first is not migrated over.
+    db.transaction(() => {
+      const now = db.pragma('user_version', { simple: true }) as number;
+      if (now >= step.version) return;
+      step.up(db);
+      db.pragma(`user_version = ${step.version}`);
+    }).immediate();
+  }
+  return db.pragma('user_version', { simple: true }) as number;
+}
