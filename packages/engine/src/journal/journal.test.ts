@@ -92,7 +92,7 @@ describe('recording a backtest', () => {
     const flushedWhileRunning: number[] = [];
     const peek = Journal.open(file);
     const observer = {
-      onSignal: recording.observer.onSignal.bind(recording.observer),
+      onSignal: recording.observer.onSignal,
       onTrade: (t: Parameters<typeof recording.observer.onTrade>[0]) => {
         recording.observer.onTrade(t);
         // Another connection sees committed batches before the run ends.

@@ -53,21 +53,23 @@ export class RunRecorder implements BacktestObserver {
     return this.trades.length + this.decisions.length + this.messages.length;
   }
 
-  onSignal(signal: Signal): void {
+  // The observer hooks are bound arrow properties: the backtester may call them detached.
+
+  readonly onSignal = (signal: Signal): void => {
     // Copy now: the backtester may reuse its signal object on the next bar.
     this.decisions.push(signalRow(this.runId, this.nextSeq++, this.symbol, signal));
     if (this.pending >= this.batchSize) this.flush();
-  }
+  };
 
-  onTrade(trade: Trade): void {
+  readonly onTrade = (trade: Trade): void => {
     this.trades.push({ ...trade });
     if (this.pending >= this.batchSize) this.flush();
-  }
+  };
 
   /** Long runs commit at least at every progress report, so a kill loses little. */
-  onProgress(): void {
+  readonly onProgress = (): void => {
     this.flush();
-  }
+  };
 
   /** Records a decision (with the agents' votes); returns its seq, to link agent messages to it. */
   recordDecision(decision: DecisionInput): number {
