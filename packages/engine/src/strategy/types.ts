@@ -105,7 +105,11 @@ export interface LoadedStrategy {
   definition: StrategyDefinition<ParamsDef, Record<string, BarIndicator>>;
   /** Absolute path of the .strategy.ts file, when loaded from one. */
   path?: string;
-  /** sha256 of the source text (journal uses it to tell runs of different code apart). */
+  /**
+   * sha256 (hex) of the source text (journal uses it to tell runs of different code apart). When
+   * the strategy imports local files, the hash covers every input's path and text, so editing a
+   * helper gives a new hash too.
+   */
   contentHash?: string;
   /** Every local file the strategy bundles (itself included), for watchers. */
   inputs?: string[];
