@@ -105,7 +105,8 @@ class VaultWriter {
     const file = path.join(dir, `${name}.md`);
     this.summary.files++;
     const existing = this.readExisting(file);
-    const ours = generated.endsWith('\n') ? generated : generated + '\n';
+    // A blank line before the marker keeps it out of the last list or table.
+    const ours = generated.replace(/\n*$/, '\n\n');
     if (existing === undefined) {
       this.write(file, `${ours}${END_MARKER}\n${userDefault}`, false);
       return;

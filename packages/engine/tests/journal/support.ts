@@ -10,7 +10,7 @@ import { runBacktest, type BacktestObserver, type BacktestReport } from '../../s
  * A strategy that trades often on purpose, so a short synthetic market produces wins, losses and
  * stops: enters every `every` bars (long or short by the last bar's direction), exits after `hold`.
  */
-export function busyStrategy(name = 'Busy trader', every = 6, hold = 4): StrategyDefinition {
+export function busyStrategy(name = 'Busy trader', every = 6, hold = 4, why?: string): StrategyDefinition {
   return defineStrategy({
     name,
     params: { every: { value: every, min: 2, max: 100 }, hold: { value: hold, min: 1, max: 100 } },
@@ -22,7 +22,7 @@ export function busyStrategy(name = 'Busy trader', every = 6, hold = 4): Strateg
       }
       if (ctx.index % p.every !== 0 || ctx.index < 2) return;
       const up = ctx.bar.close >= ctx.history(2).close(1);
-      const reason = up ? 'close rose: ride it' : 'close fell: short it';
+      const reason = why ?? (up ? 'close rose: ride it' : 'close fell: short it');
       if (up) ctx.buy({ confidence: 0.6, reason });
       else ctx.sell({ confidence: 0.55, reason });
     },
@@ -30,9 +30,9 @@ export function busyStrategy(name = 'Busy trader', every = 6, hold = 4): Strateg
   });
 }
 
-export function busyBacktest(bars = 600, seed = 7, name?: string, observer?: BacktestObserver): BacktestReport {
+export function busyBacktest(bars = 600, seed = 7, name?: string, observer?: BacktestObserver, why?: string): BacktestReport {
   const series = synthesize({ seed, bars, timeframe: '1h', symbol: 'ETH/USDT' });
-  return runBacktest(busyStrategy(name), series, {}, observer);
+  return runBacktest(busyStrategy(name, 6, 4, why), series, {}, observer);
 }
 
 /** A fresh temp folder per test, removed afterwards. */
