@@ -109,7 +109,11 @@ describe('strategyProblems', () => {
     expect(strategyProblems({ name: 'x', onBar, risk: { stoploss: 0.03 } })[0]!.hint).toMatch(/did you mean 'stopLoss'/);
     expect(problemOf({ name: 'x', onBar, onbar: onBar })).toMatch(/onbar/);
     expect(problemOf({ name: 'x', onBar, params: { a: { valu: 3, value: 3 } } })).toMatch(/params\.a\.valu/);
-    // Keys nowhere near a known one are left alone: others may attach their own metadata.
+    // An unknown risk setting is refused outright: nothing would apply it.
+    expect(problemOf({ name: 'x', onBar, risk: { trailingStop: 0.02 } })).toBe(
+      'risk.trailingStop: risk.trailingStop is not a risk setting Volt applies',
+    );
+    // Other keys nowhere near a known one are left alone: others may attach their own metadata.
     expect(strategyProblems({ name: 'x', onBar, author: 'me' })).toEqual([]);
   });
 });

@@ -197,6 +197,16 @@ function checkRisk(risk: unknown, out: StrategyProblem[]): void {
     return;
   }
   checkTypos(risk, RISK_KEYS, ['risk'], out);
+  // Unlike elsewhere, any other risk key is refused: a trader who writes `trailingStop` must not
+  // believe it protects them when nothing applies it. (Extend RISK_KEYS when RiskSpec grows.)
+  for (const key of Object.keys(risk)) {
+    if (RISK_KEYS.includes(key) || closestKey(key, RISK_KEYS) !== undefined) continue;
+    out.push({
+      path: ['risk', key],
+      message: `risk.${key} is not a risk setting Volt applies`,
+      hint: `the risk settings are ${RISK_KEYS.join(', ')}; remove '${key}' or express it in onBar`,
+    });
+  }
   if (risk.stopLoss !== undefined) checkStopLoss(risk.stopLoss, out);
   if (risk.takeProfit !== undefined && !(isFiniteNumber(risk.takeProfit) && risk.takeProfit > 0)) {
     out.push({
