@@ -9,10 +9,10 @@ export const summary = 'set up a folder for writing strategies (config, editor t
 const USAGE = `usage: volt init [DIR]
 
 Sets up DIR (default: the current folder) for writing strategies:
-  volt.config.json                         workspace settings (data, risk limits, agents, Ollama)
-  tsconfig.json                            lets your editor find @volt/engine's types
+  volt.config.json                           workspace settings (data, risk limits, agents, Ollama)
+  tsconfig.json                              lets your editor find @volt/engine's types
   strategies/rsi-mean-reversion.strategy.ts  an example to copy from
-  .gitignore                               gains .volt/ (the journal lives there)
+  .gitignore                                 gains .volt/ (the journal lives there)
 Existing files are never overwritten.`;
 
 export const EXAMPLE_STRATEGY_FILE = path.join('strategies', 'rsi-mean-reversion.strategy.ts');
