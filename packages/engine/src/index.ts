@@ -12,3 +12,6 @@ export * from './metrics/index.js';
 export * from './analysis/index.js';
 export * from './journal/index.js';
 export * from './vault/index.js';
+export * from './risk/index.js';
+export * from './llm/index.js';
+export * from './agents/index.js';

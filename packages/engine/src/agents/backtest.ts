@@ -1,0 +1,185 @@
+import { runBacktest, type BacktestOptions, type BacktestReport } from '../backtest/index.js';
+import type { VoltConfig } from '../config/index.js';
+import type { CandleSeries } from '../data/index.js';
+import { OllamaGateway, ollamaStatus, unreachableMessage, type LlmCache } from '../llm/index.js';
+import type { LoadedStrategy, StrategyDefinition } from '../strategy/index.js';
+import { MarketContextBuilder, type VixSeries } from './context.js';
+import { LlmAgent, ReplaySeat } from './llm-agent.js';
+import { AgentPanel } from './panel.js';
+import { AgentReview, type AgentJournal, type AgentReviewSummary } from './review.js';
+import { ruleAgents } from './rules.js';
+import { AGENT_ROLES, type Agent, type AgentRole, type AgentWeights } from './types.js';
+
+export type AgentsMode = 'off' | 'rules' | 'ollama';
+
+/** The parts of volt.config.json the agents read. */
+export type AgentsConfig = Pick<VoltConfig, 'agents' | 'ollama' | 'risk'>;
+
+export interface AgentBacktestOptions {
+  mode: AgentsMode;
+  config?: AgentsConfig;
+  /** Regime from VIX when given (see loadVixSeries); else realized-volatility percentiles. */
+  vix?: VixSeries;
+  /** Where decisions, messages, signals and trades go (the journal's RunRecorder). */
+  journal?: AgentJournal;
+  /** LLM answers are kept here (the Journal itself, for its llm_cache table); in memory otherwise. */
+  cache?: LlmCache;
+  /** Tests and the sidecar pass their own; otherwise one is made from config.ollama. */
+  gateway?: OllamaGateway;
+  /** One sentence per kind of trouble (Ollama missing, a model missing, too slow). */
+  onNotice?: (message: string) => void;
+  /** Backtest passes while LLM answers come in (default 8). */
+  maxPasses?: number;
+  signal?: AbortSignal;
+}
+
+export interface AgentBacktestResult {
+  report: BacktestReport;
+  /** Null with mode 'off'. */
+  summary: AgentReviewSummary | null;
+  llm?: {
+    host: string;
+    /** Chat requests sent; 0 on a re-run whose answers are all cached. */
+    requests: number;
+    cacheHits: number;
+    passes: number;
+    answeredByModel: number;
+    answeredByRules: number;
+    /** Which seats an LLM held, and with which model. */
+    seats: Partial<Record<AgentRole, string>>;
+  };
+}
+
+/** The panel volt.config.json describes (weights, risk limits), with any seats replaced. */
+export function panelFromConfig(config?: AgentsConfig, agents?: Partial<Record<AgentRole, Agent>>): AgentPanel {
+  const weights: AgentWeights = {};
+  for (const role of AGENT_ROLES) {
+    const w = config?.agents.weights[role];
+    if (typeof w === 'number') weights[role] = w;
+  }
+  return new AgentPanel({
+    weights,
+    ...(config ? { limits: { ...config.risk } } : {}),
+    ...(agents ? { agents } : {}),
+  });
+}
+
+/**
+ * The model for each seat an LLM takes in 'ollama' mode: `ollama.models[role]` when set, else the
+ * risk model for the volatility and hedge seats and the market model for the trend and market
+ * seats. Execution and auditor stay rule-based unless a model is named for them: their checks are
+ * arithmetic, not judgement.
+ */
+export function llmSeatModels(config?: AgentsConfig): Partial<Record<AgentRole, string>> {
+  const models = config?.ollama.models ?? { critique: 'qwen2.5-coder:7b', risk: 'deepseek-r1:8b', market: 'llama3.3' };
+  const seats: Partial<Record<AgentRole, string>> = {
+    volatility: models.volatility ?? models.risk,
+    hedge: models.hedge ?? models.risk,
+    trend: models.trend ?? models.market,
+    market: models.market,
+  };
+  if (models.execution) seats.execution = models.execution;
+  if (models.auditor) seats.auditor = models.auditor;
+  for (const role of AGENT_ROLES) if (!seats[role]) delete seats[role];
+  return seats;
+}
+
+/**
+ * A backtest whose every entry goes through the agents' panel and the risk gate.
+ *
+ * With LLM seats the bar loop still runs synchronously: a seat answers from the LLM cache, and on a
+ * miss its rule agent stands in while the request is noted. After the run the missing answers are
+ * fetched, and the run is repeated until one needs nothing new. That run — made of the models'
+ * answers only — is the one reported and journaled; a second run of the same backtest finds every
+ * answer cached, makes no LLM call and gives the same result.
+ */
+export async function backtestWithAgents(
+  strategy: LoadedStrategy | StrategyDefinition<any, any>,
+  series: CandleSeries,
+  options: BacktestOptions,
+  agentOptions: AgentBacktestOptions,
+): Promise<AgentBacktestResult> {
+  const { mode, config, journal } = agentOptions;
+  if (mode === 'off') {
+    const report = runBacktest(strategy, series, options, journal ?? {});
+    return { report, summary: null };
+  }
+  const context = new MarketContextBuilder(series, {
+    ...(config ? { thresholds: config.agents.thresholds } : {}),
+    ...(agentOptions.vix ? { vix: agentOptions.vix } : {}),
+  });
+
+  if (mode === 'rules') {
+    const review = new AgentReview(panelFromConfig(config), context, { journaled: journal !== undefined });
+    const report = runBacktest(strategy, series, options, review);
+    if (journal) review.flushTo(journal);
+    return { report, summary: review.summary };
+  }
+
+  const gateway =
+    agentOptions.gateway ??
+    new OllamaGateway({
+      ...(config?.ollama.host ? { host: config.ollama.host } : {}),
+      ...(config ? { timeoutMs: config.ollama.timeoutMs } : {}),
+      ...(agentOptions.cache ? { cache: agentOptions.cache } : {}),
+      ...(agentOptions.onNotice ? { onNotice: agentOptions.onNotice } : {}),
+    });
+  const seats = llmSeatModels(config);
+  const rules = ruleAgents();
+  const llmAgents = (Object.entries(seats) as [AgentRole, string][]).map(
+    ([role, model]) => new LlmAgent(role, model, gateway, rules[role], config?.ollama.timeoutMs),
+  );
+  const givenUp = new Map<AgentRole, Set<string>>(llmAgents.map((a) => [a.role, new Set<string>()]));
+  // Only ask the server whether it is there when something is not cached yet (see below).
+  let reachable: boolean | undefined;
+  const maxPasses = agentOptions.maxPasses ?? 8;
+  let passes = 0;
+  for (;;) {
+    passes++;
+    const replay = llmAgents.map((a) => new ReplaySeat(a, givenUp.get(a.role)!));
+    const panelSeats: Partial<Record<AgentRole, Agent>> = {};
+    for (const seat of replay) panelSeats[seat.role] = seat;
+    const review = new AgentReview(panelFromConfig(config, panelSeats), context, { journaled: journal !== undefined });
+    const report = runBacktest(strategy, series, options, review);
+    const misses = replay.flatMap((s) => [...s.misses.entries()].map(([key, req]) => ({ seat: s, key, req })));
+    const last = misses.length === 0 || passes >= maxPasses || agentOptions.signal?.aborted === true;
+    if (last) {
+      if (misses.length > 0) {
+        gateway.notice('passes', `${misses.length} LLM answers were still missing after ${passes} backtest passes; the rule-based agents answered those`);
+      }
+      if (journal) review.flushTo(journal);
+      return {
+        report,
+        summary: review.summary,
+        llm: {
+          host: gateway.host,
+          requests: gateway.requests,
+          cacheHits: gateway.cacheHits,
+          passes,
+          answeredByModel: replay.reduce((n, s) => n + s.answeredByModel, 0),
+          answeredByRules: replay.reduce((n, s) => n + s.answeredByRules, 0),
+          seats,
+        },
+      };
+    }
+    if (reachable === undefined) {
+      const status = await ollamaStatus({ host: gateway.host, timeoutMs: 2000 });
+      reachable = status.reachable;
+      if (!reachable) gateway.notice('unreachable', unreachableMessage(gateway.host));
+    }
+    // A model that is missing, unreachable or too slow is not asked again in this run.
+    const stopped = new Set<string>();
+    for (const { seat, key, req } of misses) {
+      const seatGivenUp = givenUp.get(seat.role)!;
+      if (!reachable || stopped.has(req.model)) {
+        seatGivenUp.add(key);
+        continue;
+      }
+      const outcome = await gateway.structured(agentOptions.signal ? { ...req, signal: agentOptions.signal } : req);
+      if (!outcome.ok && outcome.failure !== 'invalid-answer') {
+        seatGivenUp.add(key);
+        stopped.add(req.model);
+      }
+    }
+  }
+}

@@ -1,0 +1,241 @@
+import { loadCandles, type CandleSeries } from '../data/index.js';
+import { DEFAULT_THRESHOLDS, type MarketContext, type MarketRegime, type RegimeThresholds } from './types.js';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * A daily VIX series, read so that a bar only ever sees VIX closes from days that had ended
+ * before it (no look-ahead into the same day's close).
+ */
+export class VixSeries {
+  readonly source: string;
+  private readonly time: Float64Array;
+  private readonly close: Float64Array;
+  /** A VIX close older than this is treated as missing: the series ended or has a hole. */
+  readonly maxStaleMs: number;
+
+  constructor(time: Float64Array, close: Float64Array, source: string, maxStaleMs = 5 * DAY_MS) {
+    this.time = time;
+    this.close = close;
+    this.source = source;
+    this.maxStaleMs = maxStaleMs;
+  }
+
+  /** From what `loadCandles` returns for a VIX CSV (its close column is the level). */
+  static fromCandles(series: CandleSeries, maxStaleMs?: number): VixSeries {
+    return new VixSeries(series.time, series.close, series.source, maxStaleMs);
+  }
+
+  get length(): number {
+    return this.time.length;
+  }
+
+  get first(): number {
+    return this.time.length > 0 ? this.time[0]! : Number.NaN;
+  }
+
+  get last(): number {
+    return this.time.length > 0 ? this.time[this.time.length - 1]! : Number.NaN;
+  }
+
+  /** The last close of a day that ended at or before `time`; NaN when there is none recent enough. */
+  levelAt(time: number): number {
+    const t = this.time;
+    // Days whose close is known: day start + 1 day <= time.
+    const cutoff = time - DAY_MS;
+    let lo = 0;
+    let hi = t.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (t[mid]! <= cutoff) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    if (found < 0 || cutoff - t[found]! > this.maxStaleMs) return Number.NaN;
+    return this.close[found]!;
+  }
+}
+
+export interface RegimeLevels {
+  /** VIX above this is high volatility (default 25). */
+  vixHigh: number;
+  /** VIX at or above this is a crash (default 35). */
+  vixCrash: number;
+  /** Realized-vol percentile at or above this is high volatility (default 0.80). */
+  volHigh: number;
+  /** Realized-vol percentile at or above this is a crash (default 0.97). */
+  volCrash: number;
+}
+
+export const DEFAULT_REGIME_LEVELS: Readonly<RegimeLevels> = { vixHigh: 25, vixCrash: 35, volHigh: 0.8, volCrash: 0.97 };
+
+/** The regime from VIX when there is a level, else from where realized volatility sits in its history. */
+export function classifyRegime(vix: number, volPercentile: number, levels: Readonly<RegimeLevels> = DEFAULT_REGIME_LEVELS): MarketRegime {
+  if (Number.isFinite(vix)) {
+    if (vix >= levels.vixCrash) return 'crash';
+    if (vix > levels.vixHigh) return 'highVolatility';
+    return 'normal';
+  }
+  if (volPercentile >= levels.volCrash) return 'crash';
+  if (volPercentile >= levels.volHigh) return 'highVolatility';
+  return 'normal';
+}
+
+export interface MarketContextOptions {
+  /** Bars of momentum for the trend (default 20). */
+  trendBars?: number;
+  /** Fast and slow moving averages for the trend spread (default 10 and 40). */
+  fastBars?: number;
+  slowBars?: number;
+  /** Bars of returns in one realized-volatility reading (default 20). */
+  volBars?: number;
+  /** Readings the percentile compares against (default 500). */
+  percentileBars?: number;
+  thresholds?: Partial<RegimeThresholds>;
+  levels?: Partial<RegimeLevels>;
+  /** MarketRegime from VIX when given; from realized volatility otherwise. */
+  vix?: VixSeries;
+}
+
+/**
+ * Builds the `MarketContext` for any bar of a series. Everything rolling is computed once up front,
+ * so `at(bar)` is a handful of array reads and one short percentile scan, and it fills the same
+ * object every time (copy what you keep).
+ */
+export class MarketContextBuilder {
+  readonly series: CandleSeries;
+  readonly vix: VixSeries | undefined;
+  readonly thresholds: Readonly<RegimeThresholds>;
+  readonly levels: Readonly<RegimeLevels>;
+  private readonly trendBars: number;
+  private readonly percentileBars: number;
+  private readonly volBars: number;
+  private readonly fast: Float64Array;
+  private readonly slow: Float64Array;
+  private readonly vol: Float64Array;
+  private readonly context: MarketContext;
+
+  constructor(series: CandleSeries, options: MarketContextOptions = {}) {
+    this.series = series;
+    this.vix = options.vix;
+    this.thresholds = { ...DEFAULT_THRESHOLDS, ...definedOnly(options.thresholds) };
+    this.levels = { ...DEFAULT_REGIME_LEVELS, ...definedOnly(options.levels) };
+    this.trendBars = options.trendBars ?? 20;
+    this.percentileBars = options.percentileBars ?? 500;
+    this.volBars = options.volBars ?? 20;
+    const n = series.length;
+    this.fast = movingAverage(series.close, options.fastBars ?? 10);
+    this.slow = movingAverage(series.close, options.slowBars ?? 40);
+    this.vol = new Float64Array(n).fill(Number.NaN);
+    // Rolling population standard deviation of simple returns over volBars, by running sums.
+    const w = this.volBars;
+    let sum = 0;
+    let sumSq = 0;
+    const c = series.close;
+    for (let i = 1; i < n; i++) {
+      const r = c[i - 1]! > 0 ? c[i]! / c[i - 1]! - 1 : 0;
+      sum += r;
+      sumSq += r * r;
+      if (i > w) {
+        const old = c[i - w - 1]! > 0 ? c[i - w]! / c[i - w - 1]! - 1 : 0;
+        sum -= old;
+        sumSq -= old * old;
+      }
+      if (i >= w) {
+        const mean = sum / w;
+        this.vol[i] = Math.sqrt(Math.max(0, sumSq / w - mean * mean));
+      }
+    }
+    this.context = {
+      symbol: series.symbol,
+      bar: 0,
+      time: 0,
+      price: 0,
+      lastReturn: 0,
+      momentum: 0,
+      trendSpread: 0,
+      realizedVol: Number.NaN,
+      volPercentile: Number.NaN,
+      barRange: 0,
+      volume: 0,
+      vix: Number.NaN,
+      regime: 'normal',
+      threshold: this.thresholds.normal,
+      drawdown: 0,
+    };
+  }
+
+  /** The market as it stood at the close of `bar`. */
+  at(bar: number, drawdown = 0): MarketContext {
+    const s = this.series;
+    const ctx = this.context;
+    const close = s.close[bar]!;
+    ctx.bar = bar;
+    ctx.time = s.time[bar]!;
+    ctx.price = close;
+    ctx.lastReturn = bar > 0 && s.close[bar - 1]! > 0 ? close / s.close[bar - 1]! - 1 : 0;
+    const back = Math.max(0, bar - this.trendBars);
+    ctx.momentum = bar > 0 && s.close[back]! > 0 ? close / s.close[back]! - 1 : 0;
+    const slow = this.slow[bar]!;
+    ctx.trendSpread = slow > 0 ? this.fast[bar]! / slow - 1 : 0;
+    ctx.realizedVol = this.vol[bar]!;
+    ctx.volPercentile = this.percentile(bar);
+    ctx.barRange = close > 0 ? (s.high[bar]! - s.low[bar]!) / close : 0;
+    ctx.volume = s.volume[bar]!;
+    ctx.vix = this.vix ? this.vix.levelAt(ctx.time) : Number.NaN;
+    ctx.regime = classifyRegime(ctx.vix, ctx.volPercentile, this.levels);
+    ctx.threshold = this.thresholds[ctx.regime];
+    ctx.drawdown = drawdown;
+    return ctx;
+  }
+
+  /** Share of the previous readings (up to percentileBars) that are below this bar's reading. */
+  private percentile(bar: number): number {
+    const v = this.vol;
+    const current = v[bar]!;
+    if (current !== current) return Number.NaN;
+    const start = Math.max(this.volBars, bar - this.percentileBars);
+    let below = 0;
+    let count = 0;
+    for (let j = start; j < bar; j++) {
+      const x = v[j]!;
+      if (x !== x) continue;
+      count++;
+      if (x < current) below++;
+    }
+    // Too little history to rank against: call it the middle.
+    return count < 20 ? 0.5 : below / count;
+  }
+}
+
+function movingAverage(values: Float64Array, period: number): Float64Array {
+  const out = new Float64Array(values.length);
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) {
+    sum += values[i]!;
+    if (i >= period) sum -= values[i - period]!;
+    out[i] = sum / Math.min(i + 1, period);
+  }
+  return out;
+}
+
+function definedOnly<T extends object>(o: T | undefined): Partial<T> {
+  const out: Partial<T> = {};
+  if (!o) return out;
+  for (const [k, v] of Object.entries(o)) if (typeof v === 'number' && Number.isFinite(v)) (out as Record<string, number>)[k] = v;
+  return out;
+}
+
+/**
+ * Reads a daily VIX file (CBOE's `DATE,OPEN,HIGH,LOW,CLOSE`) through the data loaders. Lenient,
+ * because the published history has rows whose high/low contradict open/close and only the close
+ * is used here.
+ */
+export async function loadVixSeries(file: string): Promise<VixSeries> {
+  const { series } = await loadCandles(file, { lenient: true, symbol: 'VIX', timeframe: '1d' });
+  return VixSeries.fromCandles(series);
+}

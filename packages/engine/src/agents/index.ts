@@ -1,0 +1,18 @@
+/** The agents' panel: rule agents, LLM seats, weighted consensus by regime, the auditor. */
+export * from './types.js';
+export { VixSeries, MarketContextBuilder, classifyRegime, loadVixSeries, DEFAULT_REGIME_LEVELS, type RegimeLevels, type MarketContextOptions } from './context.js';
+export { TrendAnalyzer, VolatilityAssessor, HedgeOptimizer, MarketAnalyst, ExecutionAgent, AuditorAgent, ruleAgents } from './rules.js';
+export { TrackRecord } from './track-record.js';
+export { auditExecution, SLIPPAGE_LIMIT, SIZE_TOLERANCE, type ApprovedEntry, type ExecutedEntry, type AuditIssue } from './auditor.js';
+export { AgentPanel, decisionMessages, correctionMessage, type AgentVote, type PanelDecision, type PanelOptions } from './panel.js';
+export { LlmAgent, ReplaySeat, ASSESSMENT_SCHEMA, proposalPrompt } from './llm-agent.js';
+export { AgentReview, formatAgentSummary, type AgentJournal, type AgentReviewSummary } from './review.js';
+export {
+  backtestWithAgents,
+  panelFromConfig,
+  llmSeatModels,
+  type AgentsConfig,
+  type AgentBacktestOptions,
+  type AgentBacktestResult,
+} from './backtest.js';
+export { agentStatus, agentMetrics, formatAgentStatus, type AgentStatus, type AgentStatusEntry, type AgentMetrics, type DecisionSource } from './status.js';

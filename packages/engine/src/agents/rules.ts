@@ -1,0 +1,175 @@
+import { maxStopDistance } from '../risk/index.js';
+import type { Agent, AgentRole, Assessment, MarketContext, Proposal, ProposalModifications, TradeDecision } from './types.js';
+
+/**
+ * The rule-based panel. Each agent fills and returns one reused Assessment, so a vote costs a few
+ * comparisons and no allocation; reasoning strings are constants for the same reason.
+ */
+abstract class RuleAgent implements Agent {
+  abstract readonly role: AgentRole;
+  readonly kind = 'rules' as const;
+  protected readonly out: Assessment = { decision: 'HOLD', confidence: 0, reasoning: '', modifications: undefined };
+  protected readonly mods: ProposalModifications = {};
+
+  abstract assess(proposal: Readonly<Proposal>, context: Readonly<MarketContext>): Assessment;
+
+  protected answer(decision: TradeDecision, confidence: number, reasoning: string, withMods = false): Assessment {
+    const o = this.out;
+    o.decision = decision;
+    o.confidence = confidence < 0 ? 0 : confidence > 1 ? 1 : confidence;
+    o.reasoning = reasoning;
+    o.modifications = withMods ? this.mods : undefined;
+    return o;
+  }
+
+  protected clearMods(): ProposalModifications {
+    const m = this.mods;
+    m.pct = undefined;
+    m.stopPrice = undefined;
+    m.takeProfitPrice = undefined;
+    return m;
+  }
+}
+
+/** Follows the trend: momentum and the fast/slow average spread, scaled by how noisy the market is. */
+export class TrendAnalyzer extends RuleAgent {
+  readonly role = 'trend' as const;
+  constructor(private readonly trendBars = 20) {
+    super();
+  }
+
+  assess(_p: Readonly<Proposal>, c: Readonly<MarketContext>): Assessment {
+    const up = c.momentum > 0 && c.trendSpread > 0;
+    const down = c.momentum < 0 && c.trendSpread < 0;
+    if (!up && !down) return this.answer('HOLD', 0.5, 'momentum and moving averages disagree: no clear trend');
+    // How many standard moves the momentum is: a 2σ trend is a confident one.
+    const expected = c.realizedVol > 0 ? c.realizedVol * Math.sqrt(this.trendBars) : Number.NaN;
+    const z = expected > 0 ? Math.abs(c.momentum) / expected : 1;
+    const confidence = 0.5 + 0.45 * Math.tanh(z / 2);
+    return up
+      ? this.answer('BUY', confidence, 'uptrend: positive momentum, fast average above slow')
+      : this.answer('SELL', confidence, 'downtrend: negative momentum, fast average below slow');
+  }
+}
+
+/** Reads the volatility regime: stands aside in a crash (except for shorts), wants a stop when it is wild. */
+export class VolatilityAssessor extends RuleAgent {
+  readonly role = 'volatility' as const;
+
+  assess(p: Readonly<Proposal>, c: Readonly<MarketContext>): Assessment {
+    const side = p.side;
+    const hasStop = Number.isFinite(p.stopPrice);
+    const m = this.clearMods();
+    const dist = maxStopDistance(c);
+    m.stopPrice = side === 'BUY' ? c.price * (1 - dist) : c.price * (1 + dist);
+    const wantsTighter = !hasStop || (side === 'BUY' ? p.stopPrice < m.stopPrice : p.stopPrice > m.stopPrice);
+    if (c.regime === 'crash') {
+      if (side === 'SELL') return this.answer('SELL', 0.7, 'crash regime: shorts only, with a tight stop', wantsTighter);
+      return this.answer('HOLD', 0.85, 'crash regime: no new longs until volatility settles');
+    }
+    if (c.regime === 'highVolatility') {
+      if (!hasStop) return this.answer('HOLD', 0.7, 'high volatility and no stop: too much tail risk', true);
+      return this.answer(side, 0.6, 'high volatility: acceptable with the stop tightened to the volatility table', wantsTighter);
+    }
+    const pctile = c.volPercentile === c.volPercentile ? c.volPercentile : 0.5;
+    return this.answer(side, 0.55 + 0.35 * (1 - pctile), 'normal volatility: the calmer the market, the more room for the trade', wantsTighter);
+  }
+}
+
+/** Weighs what the trade can win against what it can lose, and sizes down in a drawdown. */
+export class HedgeOptimizer extends RuleAgent {
+  readonly role = 'hedge' as const;
+  constructor(private readonly drawdownCut = 0.1) {
+    super();
+  }
+
+  assess(p: Readonly<Proposal>, c: Readonly<MarketContext>): Assessment {
+    const m = this.clearMods();
+    const inDrawdown = c.drawdown > this.drawdownCut;
+    if (inDrawdown) m.pct = p.pct / 2;
+    const risk = Math.abs(p.price - p.stopPrice);
+    const reward = Math.abs(p.takeProfitPrice - p.price);
+    if (!(risk > 0)) return this.answer(p.side, 0.55, 'no stop: the risk gate will set one; reward/risk unknown', inDrawdown);
+    if (!(reward > 0)) return this.answer(p.side, 0.6, 'stop set but no target: open-ended reward', inDrawdown);
+    const rr = reward / risk;
+    if (rr >= 2) return this.answer(p.side, 0.8, 'reward at least twice the risk', inDrawdown);
+    if (rr >= 1.5) return this.answer(p.side, 0.7, 'reward 1.5× the risk or better', inDrawdown);
+    if (rr >= 1) return this.answer(p.side, 0.6, 'reward about equal to the risk', inDrawdown);
+    return this.answer('HOLD', 0.65, 'reward smaller than the risk taken');
+  }
+}
+
+/** The market's own direction and mood: shock bars and crashes make it wait. */
+export class MarketAnalyst extends RuleAgent {
+  readonly role = 'market' as const;
+
+  assess(p: Readonly<Proposal>, c: Readonly<MarketContext>): Assessment {
+    if (c.realizedVol > 0 && Math.abs(c.lastReturn) > 3 * c.realizedVol) {
+      return this.answer('HOLD', 0.7, 'shock bar (a move over 3σ): let the market settle first');
+    }
+    if (c.regime === 'crash') {
+      return p.side === 'SELL'
+        ? this.answer('SELL', 0.65, 'crash regime favours the short side')
+        : this.answer('HOLD', 0.75, 'crash regime: buying into a falling market');
+    }
+    if (c.momentum > 0) return this.answer('BUY', 0.55 + (c.regime === 'normal' ? 0.05 : 0), 'market drifting up');
+    if (c.momentum < 0) return this.answer('SELL', 0.55 + (c.regime === 'normal' ? 0.05 : 0), 'market drifting down');
+    return this.answer('HOLD', 0.5, 'flat market');
+  }
+}
+
+/** Judges whether the order can fill well; learns from the auditor's corrections. */
+export class ExecutionAgent extends RuleAgent {
+  readonly role = 'execution' as const;
+  /** Widest acceptable signal-bar range (high − low) / close; the auditor's corrections narrow it. */
+  maxBarRange: number;
+  /** The largest size it will pass on after a size violation (NaN: no cap of its own). */
+  sizeCap = Number.NaN;
+  corrections = 0;
+
+  constructor(maxBarRange = 0.05) {
+    super();
+    this.maxBarRange = maxBarRange;
+  }
+
+  assess(p: Readonly<Proposal>, c: Readonly<MarketContext>): Assessment {
+    if (c.volume <= 0) return this.answer('HOLD', 0.8, 'no volume on the signal bar: a market order would fill blind');
+    if (c.barRange > this.maxBarRange) return this.answer('HOLD', 0.7, 'signal bar range too wide: expect heavy slippage');
+    const capped = this.sizeCap === this.sizeCap && p.pct > this.sizeCap;
+    if (capped) this.clearMods().pct = this.sizeCap;
+    return this.answer(p.side, 0.65, 'liquid bar, ordinary range: a market order should fill near the close', capped);
+  }
+
+  /** The auditor found a fill out of line: tolerate less next time. */
+  applyCorrection(kind: 'EXCESSIVE_SLIPPAGE' | 'POSITION_SIZE_VIOLATION', approvedPct: number): void {
+    this.corrections++;
+    if (kind === 'EXCESSIVE_SLIPPAGE') this.maxBarRange *= 0.8;
+    else this.sizeCap = Number.isFinite(this.sizeCap) ? Math.min(this.sizeCap, approvedPct) : approvedPct;
+  }
+}
+
+/** Checks a proposal is coherent before anyone trades on it; after the fill, `audit` compares. */
+export class AuditorAgent extends RuleAgent {
+  readonly role = 'auditor' as const;
+
+  assess(p: Readonly<Proposal>, _c: Readonly<MarketContext>): Assessment {
+    if (!(p.confidence >= 0 && p.confidence <= 1)) return this.answer('HOLD', 0.9, 'strategy confidence is outside 0–1');
+    if (!(p.pct > 0 && p.pct <= 1)) return this.answer('HOLD', 0.85, 'size is not a fraction of equity between 0 and 1');
+    if (Number.isFinite(p.stopPrice) && (p.side === 'BUY' ? p.stopPrice >= p.price : p.stopPrice <= p.price)) {
+      return this.answer('HOLD', 0.9, 'stop is on the winning side of the entry');
+    }
+    return this.answer(p.side, 0.5 + 0.4 * p.confidence, 'proposal is coherent: size, stop and confidence check out');
+  }
+}
+
+/** One of each rule-based agent, in panel order. */
+export function ruleAgents(): Record<AgentRole, Agent> & { execution: ExecutionAgent } {
+  return {
+    volatility: new VolatilityAssessor(),
+    hedge: new HedgeOptimizer(),
+    trend: new TrendAnalyzer(),
+    market: new MarketAnalyst(),
+    execution: new ExecutionAgent(),
+    auditor: new AuditorAgent(),
+  };
+}

@@ -1,0 +1,187 @@
+import type { VoltConfig } from '../config/index.js';
+import type { DecisionEntry } from '../journal/index.js';
+import { ollamaStatus, resolveOllamaHost, type OllamaStatus } from '../llm/index.js';
+import { DEFAULT_RISK_LIMITS, type RiskLimits } from '../risk/index.js';
+import { llmSeatModels } from './backtest.js';
+import { AGENT_NAMES, AGENT_ROLES, DEFAULT_WEIGHTS, type AgentRole } from './types.js';
+
+export interface AgentMetrics {
+  /** Proposals this agent voted on. */
+  proposals: number;
+  /** Votes for the proposal's side. */
+  approvals: number;
+  avgConfidence: number;
+  /** Of the trades it backed that have an outcome, the share that were CORRECT; null with none. */
+  winRate: number | null;
+}
+
+export interface AgentStatusEntry {
+  role: AgentRole;
+  /** The name used in journaled decisions (agent_results). */
+  name: string;
+  kind: 'rules' | 'llm';
+  model?: string;
+  weight: number;
+  /** False when it should be an LLM but the model cannot be reached: its rule agent stands in. */
+  available: boolean;
+  metrics?: AgentMetrics;
+}
+
+export interface AgentStatus {
+  mode: VoltConfig['agents']['mode'];
+  agents: AgentStatusEntry[];
+  llm: {
+    host: string;
+    /** False shows as "LLM unavailable": the rule-based agents stand in. */
+    available: boolean;
+    reason?: string;
+    version?: string;
+    models: string[];
+    critiqueModel: string;
+  };
+  riskGate: {
+    limits: RiskLimits;
+    metrics?: { reviews: number; rejections: number; modifications: number };
+  };
+  /** Decisions the metrics were computed from (newest first, at most 5000). */
+  decisionsRead: number;
+}
+
+/** What `listDecisions` of the journal offers; the Journal fits it. */
+export interface DecisionSource {
+  listDecisions(filter?: { limit?: number }): DecisionEntry[];
+}
+
+/**
+ * Each agent, its model or rules, whether Ollama is there, and per-agent metrics from the journal
+ * when one is given. The sidecar's volt.agentStatus and `volt agents status` both print this.
+ */
+export async function agentStatus(
+  config: Pick<VoltConfig, 'agents' | 'ollama' | 'risk'>,
+  journal?: DecisionSource,
+  options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<AgentStatus> {
+  const host = resolveOllamaHost(config.ollama.host, options.env);
+  const ollama: OllamaStatus = await ollamaStatus({ host, timeoutMs: options.timeoutMs ?? 2000 });
+  const installed = new Set(ollama.models.map((m) => m.name));
+  const has = (model: string): boolean => installed.has(model) || installed.has(`${model}:latest`);
+  const seats = config.agents.mode === 'ollama' ? llmSeatModels(config) : {};
+  const decisions = journal ? journal.listDecisions({ limit: 5000 }).filter((d) => Object.keys(d.agentResults).length > 0) : [];
+  const metrics = journal ? agentMetrics(decisions) : undefined;
+
+  const agents: AgentStatusEntry[] = AGENT_ROLES.map((role) => {
+    const model = seats[role];
+    const entry: AgentStatusEntry = {
+      role,
+      name: AGENT_NAMES[role],
+      kind: model ? 'llm' : 'rules',
+      weight: config.agents.weights[role] ?? DEFAULT_WEIGHTS[role],
+      available: model ? ollama.reachable && has(model) : true,
+    };
+    if (model) entry.model = model;
+    const m = metrics?.agents[AGENT_NAMES[role]];
+    if (m) entry.metrics = m;
+    else if (metrics) entry.metrics = { proposals: 0, approvals: 0, avgConfidence: 0, winRate: null };
+    return entry;
+  });
+
+  const missing = Object.values(seats).filter((m) => ollama.reachable && !has(m));
+  let reason = ollama.reason;
+  if (ollama.reachable && missing.length > 0) reason = `not installed: ${[...new Set(missing)].join(', ')} (ollama pull <model>)`;
+  const limits: RiskLimits = {
+    ...DEFAULT_RISK_LIMITS,
+    maxPositionPct: config.risk.maxPositionPct,
+    maxDailyLoss: config.risk.maxDailyLoss,
+    maxDrawdown: config.risk.maxDrawdown,
+    maxConsecutiveLosses: config.risk.maxConsecutiveLosses,
+  };
+  return {
+    mode: config.agents.mode,
+    agents,
+    llm: {
+      host,
+      available: ollama.reachable,
+      ...(reason ? { reason } : {}),
+      ...(ollama.version ? { version: ollama.version } : {}),
+      models: ollama.models.map((m) => m.name),
+      critiqueModel: config.ollama.models.critique,
+    },
+    riskGate: { limits, ...(metrics ? { metrics: metrics.gate } : {}) },
+    decisionsRead: decisions.length,
+  };
+}
+
+/** Per-agent and risk-gate figures from journaled decisions (those the agents voted on). */
+export function agentMetrics(decisions: readonly DecisionEntry[]): {
+  agents: Record<string, AgentMetrics>;
+  gate: { reviews: number; rejections: number; modifications: number };
+} {
+  const acc = new Map<string, { proposals: number; approvals: number; confidence: number; resolved: number; correct: number }>();
+  const gate = { reviews: 0, rejections: 0, modifications: 0 };
+  for (const d of decisions) {
+    const side = d.action === 'buy' ? 'BUY' : d.action === 'sell' ? 'SELL' : null;
+    if (side === null) continue;
+    for (const [name, r] of Object.entries(d.agentResults)) {
+      let a = acc.get(name);
+      if (!a) acc.set(name, (a = { proposals: 0, approvals: 0, confidence: 0, resolved: 0, correct: 0 }));
+      a.proposals++;
+      a.confidence += typeof r.confidence === 'number' ? r.confidence : 0;
+      if (r.decision === side) {
+        a.approvals++;
+        if (d.outcome === 'CORRECT' || d.outcome === 'FALSE_POSITIVE' || d.outcome === 'STOPPED') {
+          a.resolved++;
+          if (d.outcome === 'CORRECT') a.correct++;
+        }
+      }
+    }
+    const consensus = d.consensus as (Record<string, unknown> & { risk_review?: unknown; outcome?: { rejected_by?: string } }) | null;
+    if (consensus?.risk_review) {
+      gate.reviews++;
+      if (consensus.outcome?.rejected_by === 'risk_gate') gate.rejections++;
+      if (d.status === 'modified') gate.modifications++;
+    }
+  }
+  const agents: Record<string, AgentMetrics> = {};
+  for (const [name, a] of acc) {
+    agents[name] = {
+      proposals: a.proposals,
+      approvals: a.approvals,
+      avgConfidence: a.proposals > 0 ? Math.round((a.confidence / a.proposals) * 1000) / 1000 : 0,
+      winRate: a.resolved > 0 ? Math.round((a.correct / a.resolved) * 1000) / 1000 : null,
+    };
+  }
+  return { agents, gate };
+}
+
+/** The status as a few aligned lines for a terminal. */
+export function formatAgentStatus(s: Readonly<AgentStatus>): string[] {
+  const lines: string[] = [];
+  lines.push(
+    s.llm.available
+      ? `Ollama: reachable at ${s.llm.host}${s.llm.version ? `, version ${s.llm.version}` : ''}; models: ${s.llm.models.join(', ') || 'none installed'}`
+      : `Ollama: LLM unavailable at ${s.llm.host} — ${s.llm.reason ?? 'not reachable'}; rule-based agents answer`,
+  );
+  if (s.llm.available && s.llm.reason) lines.push(`  ${s.llm.reason}`);
+  lines.push(`mode: ${s.mode}; critique model: ${s.llm.critiqueModel}`);
+  lines.push('');
+  lines.push(`${'agent'.padEnd(20)} ${'kind'.padEnd(6)} ${'model'.padEnd(18)} weight  proposals  approvals  avg conf  win rate`);
+  for (const a of s.agents) {
+    const model = a.kind === 'llm' ? `${a.model}${a.available ? '' : ' (down)'}` : '-';
+    const m = a.metrics;
+    lines.push(
+      `${a.name.padEnd(20)} ${a.kind.padEnd(6)} ${model.padEnd(18)} ${a.weight.toFixed(2).padStart(6)}  ` +
+        (m
+          ? `${String(m.proposals).padStart(9)}  ${String(m.approvals).padStart(9)}  ${m.avgConfidence.toFixed(2).padStart(8)}  ${m.winRate === null ? '       -' : `${(m.winRate * 100).toFixed(1)}%`.padStart(8)}`
+          : '        -          -         -         -'),
+    );
+  }
+  const g = s.riskGate;
+  lines.push('');
+  lines.push(
+    `risk gate: max position ${(g.limits.maxPositionPct * 100).toFixed(1)}%, daily loss ${(g.limits.maxDailyLoss * 100).toFixed(1)}%, ` +
+      `max drawdown ${(g.limits.maxDrawdown * 100).toFixed(1)}%, circuit breaker after ${g.limits.maxConsecutiveLosses} losses`,
+  );
+  if (g.metrics) lines.push(`  reviews ${g.metrics.reviews}, rejections ${g.metrics.rejections}, modifications ${g.metrics.modifications} (from ${s.decisionsRead} journaled decisions)`);
+  else lines.push('  no journal: run `volt backtest --agents rules` to collect metrics');
+  return lines;
+}

@@ -1,0 +1,212 @@
+import { Ollama, type Message } from 'ollama';
+import { llmPromptHash, type LlmCache, MemoryLlmCache } from './cache.js';
+import { resolveOllamaHost } from './host.js';
+import { schemaError, type JsonSchema } from './schema.js';
+
+/** Why an LLM answer could not be had; each maps to one plain sentence for the user. */
+export type LlmFailure = 'unreachable' | 'model-missing' | 'timeout' | 'cancelled' | 'invalid-answer' | 'server-error';
+
+export interface StructuredRequest {
+  model: string;
+  system: string;
+  prompt: string;
+  schema: JsonSchema;
+  /** Stops the call (a newer edit, a closed editor); the answer is then 'cancelled'. */
+  signal?: AbortSignal;
+  /** Overrides the gateway's timeout for this call. */
+  timeoutMs?: number;
+}
+
+export type StructuredOutcome<T> =
+  | { ok: true; value: T; source: 'llm' | 'cache' }
+  | { ok: false; failure: LlmFailure; message: string };
+
+export interface GatewayOptions {
+  /** Host from volt.config.json; else OLLAMA_HOST; else 127.0.0.1:11434. */
+  host?: string;
+  /** Per call, including the repair retry (default 30 s). */
+  timeoutMs?: number;
+  /** The journal (llm_cache table) or an in-memory cache (default). */
+  cache?: LlmCache;
+  /** Told once per kind of trouble, in a sentence; never a stack trace. */
+  onNotice?: (message: string) => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** A cached answer that was invalid even after the repair retry: replays fall back without asking. */
+interface FallbackMarker {
+  __voltFallback: LlmFailure;
+  detail: string;
+}
+
+/**
+ * Volt's one door to Ollama: structured chat with a JSON schema, validated, one repair retry,
+ * timeouts and cancellation, answers cached by (model, prompt hash). It never throws for a model's
+ * or a server's failings: callers get `{ ok: false, failure }` and fall back to the rule agents.
+ */
+export class OllamaGateway {
+  readonly host: string;
+  readonly timeoutMs: number;
+  readonly cache: LlmCache;
+  /** Chat requests actually sent (a cached re-run sends none). */
+  requests = 0;
+  cacheHits = 0;
+  private readonly onNotice: ((message: string) => void) | undefined;
+  private readonly told = new Set<string>();
+  /** Once the server is unreachable, stop trying for the rest of this session: no hang per proposal. */
+  private unreachable: string | null = null;
+  private readonly missingModels = new Set<string>();
+
+  constructor(options: GatewayOptions = {}) {
+    this.host = resolveOllamaHost(options.host, options.env);
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.cache = options.cache ?? new MemoryLlmCache();
+    this.onNotice = options.onNotice;
+  }
+
+  /** The cache key of a request: what a sync caller (a backtest bar loop) can look up. */
+  keyOf(req: Pick<StructuredRequest, 'system' | 'prompt' | 'schema'>): string {
+    return llmPromptHash(JSON.stringify([req.system, req.prompt, req.schema]));
+  }
+
+  /** A cached answer, without asking any model; undefined when there is none. */
+  cached<T>(req: Pick<StructuredRequest, 'model' | 'system' | 'prompt' | 'schema'>): StructuredOutcome<T> | undefined {
+    const raw = this.cache.getCachedLlm(req.model, this.keyOf(req));
+    if (raw === undefined) return undefined;
+    this.cacheHits++;
+    const parsed = JSON.parse(raw) as T | FallbackMarker;
+    if (typeof parsed === 'object' && parsed !== null && '__voltFallback' in parsed) {
+      return { ok: false, failure: parsed.__voltFallback, message: parsed.detail };
+    }
+    return { ok: true, value: parsed as T, source: 'cache' };
+  }
+
+  /** Ask for a JSON answer that fits `schema`; one repair retry when it does not. */
+  async structured<T>(req: StructuredRequest): Promise<StructuredOutcome<T>> {
+    const hit = this.cached<T>(req);
+    if (hit) return hit;
+    if (this.unreachable !== null) return { ok: false, failure: 'unreachable', message: this.unreachable };
+    if (this.missingModels.has(req.model)) return { ok: false, failure: 'model-missing', message: missingModelMessage(req.model) };
+
+    const messages: Message[] = [
+      { role: 'system', content: req.system },
+      { role: 'user', content: req.prompt },
+    ];
+    let problem = '';
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const reply = await this.chat(req, messages);
+      if (!reply.ok) return this.failed(req, reply.failure, reply.message);
+      const checked = checkAnswer(reply.text, req.schema);
+      if (checked.ok) {
+        this.cache.putCachedLlm(req.model, this.keyOf(req), JSON.stringify(checked.value));
+        return { ok: true, value: checked.value as T, source: 'llm' };
+      }
+      problem = checked.problem;
+      // The repair turn: show the model its answer and what was wrong with it, once.
+      messages.push({ role: 'assistant', content: reply.text });
+      messages.push({
+        role: 'user',
+        content: `That answer is not usable: ${problem}. Reply again with only a JSON object that matches the schema.`,
+      });
+    }
+    const message = `${req.model} gave an invalid answer twice (${problem}); the rule-based agent answers instead`;
+    const marker: FallbackMarker = { __voltFallback: 'invalid-answer', detail: message };
+    this.cache.putCachedLlm(req.model, this.keyOf(req), JSON.stringify(marker));
+    return this.failed(req, 'invalid-answer', message);
+  }
+
+  /** Say a thing once per kind (and model), so a backtest with 500 proposals prints one line. */
+  notice(key: string, message: string): void {
+    if (this.told.has(key)) return;
+    this.told.add(key);
+    this.onNotice?.(message);
+  }
+
+  private failed<T>(req: StructuredRequest, failure: LlmFailure, message: string): StructuredOutcome<T> {
+    if (failure === 'unreachable') this.unreachable = message;
+    if (failure === 'model-missing') this.missingModels.add(req.model);
+    if (failure !== 'cancelled') this.notice(failure === 'unreachable' ? failure : `${failure}:${req.model}`, message);
+    return { ok: false, failure, message };
+  }
+
+  private async chat(req: StructuredRequest, messages: Message[]): Promise<{ ok: true; text: string } | { ok: false; failure: LlmFailure; message: string }> {
+    const controller = new AbortController();
+    const timeoutMs = req.timeoutMs ?? this.timeoutMs;
+    let why: 'timeout' | 'cancelled' | null = null;
+    const timer = setTimeout(() => {
+      why = 'timeout';
+      controller.abort();
+    }, timeoutMs);
+    const onCancel = (): void => {
+      why ??= 'cancelled';
+      controller.abort();
+    };
+    if (req.signal?.aborted) onCancel();
+    req.signal?.addEventListener('abort', onCancel, { once: true });
+    // The client only wires its own signal into streamed bodies; binding ours into fetch also
+    // covers a server that accepts the connection and never answers the headers.
+    const client = new Ollama({
+      host: this.host,
+      fetch: (input: string | URL | Request, init?: RequestInit) =>
+        fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, controller.signal]) : controller.signal }),
+    });
+    this.requests++;
+    try {
+      const stream = await client.chat({
+        model: req.model,
+        messages,
+        format: req.schema as object,
+        stream: true,
+        // Deterministic sampling: the same prompt should give the same answer on a re-run.
+        options: { temperature: 0, seed: 42 },
+      });
+      let text = '';
+      for await (const part of stream) text += part.message?.content ?? '';
+      return { ok: true, text };
+    } catch (e) {
+      if (why === 'timeout') return { ok: false, failure: 'timeout', message: `${req.model} did not answer within ${timeoutMs} ms; the rule-based agent answers instead` };
+      if (why === 'cancelled') return { ok: false, failure: 'cancelled', message: 'cancelled' };
+      return classify(e, req.model, this.host);
+    } finally {
+      clearTimeout(timer);
+      req.signal?.removeEventListener('abort', onCancel);
+    }
+  }
+}
+
+function checkAnswer(text: string, schema: JsonSchema): { ok: true; value: unknown } | { ok: false; problem: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(extractJson(text));
+  } catch {
+    return { ok: false, problem: 'it is not valid JSON' };
+  }
+  const err = schemaError(value, schema);
+  return err ? { ok: false, problem: `it does not match the schema (${err})` } : { ok: true, value };
+}
+
+/** Models that think aloud (deepseek-r1) may wrap the JSON in <think> text or a code fence. */
+function extractJson(text: string): string {
+  const t = text.replace(/<think>[\s\S]*?<\/think>/g, '').trim();
+  const fenced = /```(?:json)?\s*([\s\S]*?)```/.exec(t);
+  return fenced ? fenced[1]!.trim() : t;
+}
+
+export function missingModelMessage(model: string): string {
+  return `Ollama has no model '${model}'; run \`ollama pull ${model}\` or pick an installed one in volt.config.json (ollama.models). The rule-based agent answers instead`;
+}
+
+export function unreachableMessage(host: string): string {
+  return `LLM unavailable: Ollama is not reachable at ${host} (start it with \`ollama serve\`, or set ollama.host in volt.config.json / OLLAMA_HOST). Rule-based agents answer instead`;
+}
+
+function classify(e: unknown, model: string, host: string): { ok: false; failure: LlmFailure; message: string } {
+  const err = e as { name?: string; status_code?: number; message?: string; cause?: { code?: string } };
+  if (err?.name === 'ResponseError' && err.status_code === 404) return { ok: false, failure: 'model-missing', message: missingModelMessage(model) };
+  const code = err?.cause?.code;
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'ECONNRESET' || code === 'EAI_AGAIN' || err?.message === 'fetch failed') {
+    return { ok: false, failure: 'unreachable', message: unreachableMessage(host) };
+  }
+  const detail = err?.message ?? String(e);
+  return { ok: false, failure: 'server-error', message: `Ollama at ${host} failed on ${model}: ${detail}; the rule-based agent answers instead` };
+}
