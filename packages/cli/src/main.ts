@@ -6,6 +6,7 @@ type Command = { summary: string; run(argv: string[]): Promise<number> };
 /** Every `volt` subcommand, in the order `volt help` lists them. Each lives in commands/<name>.ts. */
 const COMMANDS: Record<string, () => Promise<Command>> = {
   init: () => import('./commands/init.js'),
+  data: () => import('./commands/data.js'),
   journal: () => import('./commands/journal.js'),
 };
 

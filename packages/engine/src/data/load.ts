@@ -680,6 +680,10 @@ function pushRow(rows: RowTable, ref: number, time: number, open: number, high: 
 function buildSeries(rows: RowTable, reading: Reading, options: LoadOptions): void {
   const n = rows.count;
   const { time, ref } = rows;
+  // Daily files read better as bare dates in messages.
+  let daily = true;
+  for (let i = 0; i < n && daily; i++) if (time[i]! % 86_400_000 !== 0) daily = false;
+  const show = (t: number): string => formatTime(t, daily);
   let rising = 0;
   let falling = 0;
   for (let i = 1; i < n; i++) {
@@ -698,7 +702,7 @@ function buildSeries(rows: RowTable, reading: Reading, options: LoadOptions): vo
       reading.add(
         'out-of-order',
         ref[i]!,
-        `out of order: ${formatTime(t)} comes after ${formatTime(before)} (${reading.label(ref[i - 1]!)}) in a file that runs ${direction}`,
+        `out of order: ${show(t)} comes after ${show(before)} (${reading.label(ref[i - 1]!)}) in a file that runs ${direction}`,
         HINT.outOfOrder,
         'sorted into place',
       );
@@ -735,7 +739,7 @@ function buildSeries(rows: RowTable, reading: Reading, options: LoadOptions): vo
         reading.add(
           'duplicate',
           ref[b]!,
-          `duplicate: a second row for ${formatTime(t)} (first at ${reading.label(ref[a]!)}${same ? ', same values' : ', different values'})`,
+          `duplicate: a second row for ${show(t)} (first at ${reading.label(ref[a]!)}${same ? ', same values' : ', different values'})`,
           HINT.duplicate,
           'dropped (the first is kept)',
         );
@@ -813,7 +817,7 @@ function describeGaps(series: CandleSeries, refs: Int32Array, timeframe: string,
   for (let i = 0; i < series.length; i++) if (series.volume[i] === 0) zeroVolume++;
   if (gaps > 0) {
     reading.notes.push(
-      `${gaps} gap${gaps === 1 ? '' : 's'} in the ${timeframe} bars (${missing} missing); the largest, ${formatDuration(largest)}, ends at ${formatTime(series.time[largestAt]!)} (${reading.label(refs[largestAt]!)})`,
+      `${gaps} gap${gaps === 1 ? '' : 's'} in the ${timeframe} bars (${missing} missing); the largest, ${formatDuration(largest)}, ends at ${formatTime(series.time[largestAt]!, /[dw]$/.test(timeframe))} (${reading.label(refs[largestAt]!)})`,
     );
   }
   if (zeroVolume > 0 && !reading.notes.some((n) => n.startsWith('no volume'))) {

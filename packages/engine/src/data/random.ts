@@ -16,17 +16,18 @@ export function createRandom(seed: number): Random {
     z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
     return (z ^ (z >>> 16)) | 0;
   };
-  let a = nextSeedWord();
-  let b = nextSeedWord();
-  let c = nextSeedWord();
-  let d = nextSeedWord();
+  // State in a typed array: 32-bit words in closure variables would be boxed on every draw.
+  const state = new Int32Array([nextSeedWord(), nextSeedWord(), nextSeedWord(), nextSeedWord()]);
   const next: Random = () => {
+    const a = state[0]!;
+    const b = state[1]!;
+    const c = state[2]!;
+    const d = state[3]!;
     const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
+    state[3] = d + 1;
+    state[0] = b ^ (b >>> 9);
+    state[1] = c + (c << 3);
+    state[2] = (((c << 21) | (c >>> 11)) + t) | 0;
     return (t >>> 0) / 4294967296;
   };
   // The first outputs still carry the seed's structure; discard them.

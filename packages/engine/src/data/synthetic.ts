@@ -66,13 +66,34 @@ for (let from = 0; from < 5; from++) {
   }
 }
 
+/**
+ * The long-run drift per bar (in units of base volatility) of the regime mix, jumps included.
+ * Every bar's drift is offset by it, so trends and crashes shape the path but the market as a
+ * whole neither melts up nor bleeds out over a million bars.
+ */
+const LONG_RUN_DRIFT = (() => {
+  let share = [1, 0, 0, 0, 0];
+  for (let step = 0; step < 5000; step++) {
+    const next = [0, 0, 0, 0, 0];
+    for (let from = 0; from < 5; from++) {
+      const leave = 1 / MEAN_STAY[from]!;
+      next[from]! += share[from]! * (1 - leave);
+      for (let to = 0; to < 5; to++) next[to]! += share[from]! * leave * NEXT[from]![to]!;
+    }
+    share = next;
+  }
+  return share.reduce((sum, p, r) => sum + p * (DRIFT[r]! + JUMP_PROB[r]! * JUMP_MEAN[r]!), 0);
+})();
+
 // GARCH(1,1) weights: shocks fade with a half-life of about 35 bars.
 const GARCH_ALPHA = 0.08;
 const GARCH_BETA = 0.9;
-// A weak pull of the log price back to where it started, so a million bars stay within a few
-// multiples of startPrice instead of drifting to 1e-30; half-life ~35,000 bars, far longer than a trend.
-const ANCHOR_PULL = 2e-5;
+// A weak pull of the log price back to where it started, scaled by the variance so that on any
+// timeframe the price stays within a few multiples of startPrice (instead of drifting to 1e-30 over
+// a million bars); on 1h bars its half-life is ~17,000 bars, far longer than any trend.
+const ANCHOR_PULL_PER_VARIANCE = 1;
 const YEAR_MS = 365 * 86_400_000;
+const POWERS_OF_TEN = new Float64Array(Array.from({ length: 23 }, (_, k) => 10 ** k));
 
 export function synthesize(options: SynthesizeOptions): SyntheticMarket {
   const { seed, bars, timeframe } = options;
@@ -100,23 +121,37 @@ export function synthesize(options: SynthesizeOptions): SyntheticMarket {
   const { time, open, high, low, close, volume } = series;
 
   const random = createRandom(seed);
-  // Box–Muller yields normals in pairs; keep the spare in a local instead of allocating.
-  let spare = 0;
+  // Marsaglia's polar method yields normals in pairs. The spare waits in a typed array: a double
+  // captured by a closure would be boxed (allocated) on every write.
+  const spare = new Float64Array(1);
   let hasSpare = false;
   const normal = (): number => {
     if (hasSpare) {
       hasSpare = false;
-      return spare;
+      return spare[0]!;
     }
-    const u = 1 - random(); // (0, 1]: log stays finite
-    const v = random();
-    const radius = Math.sqrt(-2 * Math.log(u));
-    spare = radius * Math.sin(2 * Math.PI * v);
+    let u: number;
+    let v: number;
+    let q: number;
+    do {
+      u = 2 * random() - 1;
+      v = 2 * random() - 1;
+      q = u * u + v * v;
+    } while (q >= 1 || q === 0);
+    const scale = Math.sqrt((-2 * Math.log(q)) / q);
+    spare[0] = v * scale;
     hasSpare = true;
-    return radius * Math.cos(2 * Math.PI * v);
+    return u * scale;
   };
 
+  // Prices are quoted with six significant digits, as on an exchange. One grid per bar (set by its
+  // open) keeps the rounding monotonic, so high ≥ max(open, close) ≥ min(open, close) ≥ low survive it.
+  // Dividing by a whole power of ten (never multiplying by 0.1…) keeps the decimals short and exact.
+  const quote = (price: number, digits: number, scale: number): number =>
+    digits >= 0 ? Math.round(price * scale) / scale : Math.round(price / scale) * scale;
+
   const anchor = Math.log(startPrice);
+  const anchorPull = ANCHOR_PULL_PER_VARIANCE * sigma * sigma;
   let logPrice = anchor;
   let r = 0; // start calm
   let variance = (sigma * VOL_MULT[0]!) ** 2;
@@ -144,7 +179,7 @@ export function synthesize(options: SynthesizeOptions): SyntheticMarket {
     }
     const gap = 0.05 * barVol * normal() + gapJump;
     const shock = barVol * normal() + barJump;
-    const drift = DRIFT[r]! * sigma - ANCHOR_PULL * (logPrice - anchor);
+    const drift = (DRIFT[r]! - LONG_RUN_DRIFT) * sigma - anchorPull * (logPrice - anchor);
 
     const openLog = logPrice + gap;
     logPrice = openLog + drift + shock;
@@ -152,14 +187,16 @@ export function synthesize(options: SynthesizeOptions): SyntheticMarket {
 
     const o = Math.exp(openLog);
     const c = Math.exp(logPrice);
+    const digits = 5 - Math.floor(Math.log10(o));
+    const scale = POWERS_OF_TEN[digits < 0 ? -digits : digits] ?? 10 ** Math.abs(digits);
     time[i] = start + i * barMs;
-    open[i] = o;
-    close[i] = c;
+    open[i] = quote(o, digits, scale);
+    close[i] = quote(c, digits, scale);
     // Intrabar excursions beyond the body, scaled by the bar's volatility.
-    high[i] = (o > c ? o : c) * Math.exp(0.5 * barVol * Math.abs(normal()));
-    low[i] = (o < c ? o : c) * Math.exp(-0.5 * barVol * Math.abs(normal()));
+    high[i] = quote((o > c ? o : c) * Math.exp(0.5 * barVol * Math.abs(normal())), digits, scale);
+    low[i] = quote((o < c ? o : c) * Math.exp(-0.5 * barVol * Math.abs(normal())), digits, scale);
     const activity = (barVol + Math.abs(lastShock)) / sigma;
-    volume[i] = baseVolume * activity * Math.sqrt(activity) * Math.exp(0.3 * normal());
+    volume[i] = Math.round(100 * baseVolume * activity * Math.sqrt(activity) * Math.exp(0.3 * normal())) / 100;
   }
   return Object.assign(series, { regime });
 }

@@ -171,12 +171,15 @@ export function parseTimestamp(raw: string): number {
   return t === t ? day + t - offsetMs : NaN;
 }
 
-/** `2017-11-12 08:00` (seconds and milliseconds only when not zero), for messages. */
-export function formatTime(ms: number): string {
+/**
+ * `2017-11-12 08:00` for messages: seconds and milliseconds only when not zero, and the clock
+ * left out only when asked (`dateOnly`, for files of daily bars).
+ */
+export function formatTime(ms: number, dateOnly = false): string {
   if (!Number.isFinite(ms)) return String(ms);
   const iso = new Date(ms).toISOString();
   const date = iso.slice(0, 10);
-  if (ms % 86_400_000 === 0) return date;
+  if (dateOnly && ms % 86_400_000 === 0) return date;
   if (ms % 60_000 === 0) return `${date} ${iso.slice(11, 16)}`;
   if (ms % 1000 === 0) return `${date} ${iso.slice(11, 19)}`;
   return `${date} ${iso.slice(11, 23)}`;
