@@ -7,6 +7,7 @@ type Command = { summary: string; run(argv: string[]): Promise<number> };
 const COMMANDS: Record<string, () => Promise<Command>> = {
   init: () => import('./commands/init.js'),
   data: () => import('./commands/data.js'),
+  backtest: () => import('./commands/backtest.js'),
   journal: () => import('./commands/journal.js'),
 };
 

@@ -1,0 +1,179 @@
+import {
+  loadConfig,
+  loadStrategyFile,
+  parseTimestamp,
+  resolveDataSpec,
+  runBacktest,
+  sliceSeries,
+  VoltError,
+  type BacktestObserver,
+  type BacktestOptions,
+  type CandleSeries,
+} from '@volt/engine';
+import { EXIT, UsageError, numberOption, parseCommandArgs } from '../usage.js';
+import { formatBacktestReport } from '../backtest-report.js';
+
+export const summary = 'backtest a strategy file on candles or the synthetic market';
+
+const USAGE = `usage: volt backtest <strategy.ts> [options]
+
+  --data FILE|synthetic:SEED[:BARS[:TF]]   candles to test on (default: data.default of
+                                          volt.config.json, else synthetic:42 = 5000 bars of 1h)
+  --from DATE, --to DATE    keep bars opening at or after --from and before --to (UTC;
+                            2024-01-31, 2024-01-31T12:00 or epoch ms)
+  --fee RATE                taker fee per fill, a fraction of notional (default 0.001)
+  --slippage RATE           slippage per market fill, a fraction of price (default 0.0005)
+  --capital CASH            starting cash (default 10000)
+  --param NAME=VALUE        override a strategy param; repeat for several
+  --seed N                  seed of ctx.random (default 1)
+  --lenient                 repair what can be repaired in the data file, and say what
+  --json                    print the whole report as one JSON document (schemaVersion 1)
+
+Fills happen at the next bar's open with slippage against you; stops and take-profits inside
+each bar, stop first when a bar reaches both. Exit 0 ok, 1 strategy or data error, 2 usage.`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      data: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      fee: { type: 'string' },
+      slippage: { type: 'string' },
+      capital: { type: 'string' },
+      param: { type: 'string', multiple: true },
+      seed: { type: 'string' },
+      lenient: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE + '\n');
+    return EXIT.ok;
+  }
+  if (positionals.length !== 1) {
+    throw new UsageError(`${positionals.length === 0 ? 'which strategy?' : `one strategy file at a time, got ${positionals.length}`}\n\n${USAGE}`);
+  }
+
+  // Flags first, then the workspace's volt.config.json, then the engine's defaults.
+  const cwd = process.cwd();
+  const config = loadConfig(cwd);
+  const from = dateOption('from', values.from);
+  const to = dateOption('to', values.to);
+  if (from !== undefined && to !== undefined && from >= to) throw new UsageError(`--from must be before --to`);
+  const options: BacktestOptions = {
+    capital: positive('capital', numberOption('capital', values.capital) ?? config.backtest.capital),
+    feeRate: fraction('fee', numberOption('fee', values.fee) ?? config.backtest.feeRate),
+    slippage: fraction('slippage', numberOption('slippage', values.slippage) ?? config.backtest.slippage),
+    seed: wholeNumber('seed', numberOption('seed', values.seed) ?? 1),
+    maxPositionCap: config.risk.maxPositionPct,
+    params: paramOverrides(values.param ?? []),
+  };
+
+  const strategy = await loadStrategyFile(positionals[0]!);
+  const spec = values.data ?? config.data.default;
+  let series: CandleSeries = await resolveDataSpec(spec, {
+    cwd,
+    lenient: values.lenient,
+    onRepairs: (repairs) => {
+      for (const r of repairs) process.stderr.write(`volt backtest: --lenient repaired ${r}\n`);
+    },
+  });
+  if (from !== undefined || to !== undefined) {
+    series = sliceSeries(series, from, to);
+    if (series.length === 0) {
+      throw new VoltError({
+        kind: 'data',
+        message: `no bars of ${spec} fall between --from and --to`,
+        hint: 'widen the range; `volt data check FILE` shows the first and last bar of a file',
+      });
+    }
+  }
+
+  const progress = progressBar();
+  let report;
+  try {
+    report = runBacktest(strategy, series, options, progress.observer);
+  } finally {
+    progress.done();
+  }
+  // `volt backtest … --json | head` closes the pipe early: that is the reader's choice, not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
+  process.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : formatBacktestReport(report));
+  return EXIT.ok;
+}
+
+/** `--param oversold=25 --param period=10` → { oversold: 25, period: 10 }. */
+function paramOverrides(raw: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const item of raw) {
+    const eq = item.indexOf('=');
+    const name = eq > 0 ? item.slice(0, eq).trim() : '';
+    const text = eq > 0 ? item.slice(eq + 1).trim() : '';
+    const value = Number(text);
+    if (name === '' || text === '' || !Number.isFinite(value)) {
+      throw new UsageError(`--param expects NAME=NUMBER, got '${item}' (e.g. --param oversold=25)`);
+    }
+    out[name] = value;
+  }
+  return out;
+}
+
+function dateOption(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const ms = /^\d+$/.test(raw) && raw.length >= 10 ? Number(raw) : parseTimestamp(raw);
+  if (!Number.isFinite(ms)) throw new UsageError(`--${name} expects a date such as 2024-01-31 or 2024-01-31T12:00, got '${raw}'`);
+  return ms;
+}
+
+function positive(name: string, x: number): number {
+  if (!(x > 0)) throw new UsageError(`--${name} must be positive, got ${x}`);
+  return x;
+}
+
+function fraction(name: string, x: number): number {
+  if (!(x >= 0 && x < 1)) throw new UsageError(`--${name} is a fraction (0.001 = 0.1%), got ${x}`);
+  return x;
+}
+
+function wholeNumber(name: string, x: number): number {
+  if (!Number.isInteger(x)) throw new UsageError(`--${name} must be a whole number, got ${x}`);
+  return x;
+}
+
+/**
+ * A progress bar on stderr, shown only when stderr is a terminal and the run has already taken a
+ * second: short runs stay quiet and piped output stays clean.
+ */
+function progressBar(): { observer: BacktestObserver; done(): void } {
+  const tty = process.stderr.isTTY === true;
+  const started = performance.now();
+  let shown = false;
+  const observer: BacktestObserver = {
+    onProgress(barsDone, barsTotal) {
+      if (!tty) return;
+      const elapsed = performance.now() - started;
+      if (elapsed < 1000) return;
+      shown = true;
+      const width = 30;
+      const filled = Math.round((barsDone / barsTotal) * width);
+      const rate = barsDone / (elapsed / 1000);
+      process.stderr.write(
+        `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.floor((barsDone / barsTotal) * 100)
+          .toString()
+          .padStart(3)}%  ${barsDone.toLocaleString('en-US')}/${barsTotal.toLocaleString('en-US')} bars  ${(rate / 1e6).toFixed(1)}M bars/s`,
+      );
+    },
+  };
+  return {
+    observer,
+    done() {
+      if (shown) process.stderr.write('\r\x1b[K');
+    },
+  };
+}
