@@ -34,37 +34,15 @@ export function computeMetrics(input: MetricsInput): Metrics {
   const totalReturn = startEquity > 0 ? endEquity / startEquity - 1 : 0;
   const bpy = input.barsPerYear > 0 && Number.isFinite(input.barsPerYear) ? input.barsPerYear : 0;
 
-  // Per-bar simple returns between consecutive closes; one pass for mean, one for deviations.
+  // One pass over every bar: per-bar simple returns between consecutive closes (their sum, sum of
+  // squares and downside squares), and the drawdown depth and the longest stretch below a previous
+  // peak, from the peak's bar to the bar that regains it (or to the last bar when it never does).
   const m = n - 1;
   let sum = 0;
-  for (let i = 1; i < n; i++) sum += barReturn(equity[i - 1]!, equity[i]!);
-  const mean = m > 0 ? sum / m : 0;
-  let sq = 0;
+  let sumSq = 0;
   let downSq = 0;
-  for (let i = 1; i < n; i++) {
-    const r = barReturn(equity[i - 1]!, equity[i]!);
-    sq += (r - mean) * (r - mean);
-    if (r < 0) downSq += r * r;
-  }
-  const std = m > 1 ? Math.sqrt(sq / (m - 1)) : 0;
-  const downside = m > 0 ? Math.sqrt(downSq / m) : 0;
-  const annualiser = Math.sqrt(bpy);
-  const sharpe = std > 0 ? (mean / std) * annualiser : 0;
-  const sortino = downside > 0 ? (mean / downside) * annualiser : unbounded(mean);
-
-  const years = bpy > 0 ? m / bpy : 0;
-  let cagr: number | null = 0;
-  if (years > 0) {
-    if (endEquity <= 0 || startEquity <= 0) cagr = -1;
-    else {
-      const c = Math.exp(Math.log(endEquity / startEquity) / years) - 1;
-      cagr = Number.isFinite(c) ? c : null;
-    }
-  }
-
-  // Drawdown depth, and the longest stretch below a previous peak: from the peak's bar to the bar
-  // that regains it, or to the last bar when it never does.
-  let peak = n > 0 ? equity[0]! : startEquity;
+  let prev = n > 0 ? equity[0]! : startEquity;
+  let peak = prev;
   let peakBar = 0;
   let below = false;
   let maxDrawdown = 0;
@@ -72,6 +50,11 @@ export function computeMetrics(input: MetricsInput): Metrics {
   let ddMs = 0;
   for (let i = 1; i < n; i++) {
     const e = equity[i]!;
+    const r = prev > 0 ? e / prev - 1 : 0;
+    prev = e;
+    sum += r;
+    sumSq += r * r;
+    if (r < 0) downSq += r * r;
     if (e >= peak) {
       if (below && i - peakBar > ddBars) {
         ddBars = i - peakBar;
@@ -89,6 +72,25 @@ export function computeMetrics(input: MetricsInput): Metrics {
   if (below && n - 1 - peakBar > ddBars) {
     ddBars = n - 1 - peakBar;
     ddMs = time[n - 1]! - time[peakBar]!;
+  }
+  const mean = m > 0 ? sum / m : 0;
+  // Sample variance from the sums; per-bar returns are small, so the subtraction loses nothing
+  // that matters at the precision metrics are read, and a rounding negative is clamped to 0.
+  const variance = m > 1 ? (sumSq - sum * mean) / (m - 1) : 0;
+  const std = variance > 0 ? Math.sqrt(variance) : 0;
+  const downside = m > 0 ? Math.sqrt(downSq / m) : 0;
+  const annualiser = Math.sqrt(bpy);
+  const sharpe = std > 0 ? (mean / std) * annualiser : 0;
+  const sortino = downside > 0 ? (mean / downside) * annualiser : unbounded(mean);
+
+  const years = bpy > 0 ? m / bpy : 0;
+  let cagr: number | null = 0;
+  if (years > 0) {
+    if (endEquity <= 0 || startEquity <= 0) cagr = -1;
+    else {
+      const c = Math.exp(Math.log(endEquity / startEquity) / years) - 1;
+      cagr = Number.isFinite(c) ? c : null;
+    }
   }
 
   const calmar = cagr === null ? null : maxDrawdown > 0 ? cagr / maxDrawdown : unbounded(cagr);
@@ -158,10 +160,6 @@ export function computeMetrics(input: MetricsInput): Metrics {
     avgHoldingMs: count > 0 ? heldMs / count : 0,
     avgHoldingBars: count > 0 ? heldBars / count : 0,
   };
-}
-
-function barReturn(prev: number, cur: number): number {
-  return prev > 0 ? cur / prev - 1 : 0;
 }
 
 /** x / 0: unbounded (null) when x is positive, 0 when there was nothing to divide. */
