@@ -67,12 +67,16 @@ interface Statements {
   insertTrade: Database.Statement;
   insertOutcome: Database.Statement;
   insertDecision: Database.Statement;
+  insertDecisions: Database.Statement;
   insertMessage: Database.Statement;
   getLlm: Database.Statement;
   putLlm: Database.Statement;
 }
 
 type Row = Record<string, unknown>;
+
+/** Decision rows per multi-row INSERT (64 × 14 parameters, well under SQLite's limit). */
+const DECISION_CHUNK = 64;
 
 /**
  * The decision journal: one SQLite file (WAL) that every CLI run, sidecar and dry run writes to at
@@ -84,6 +88,7 @@ export class Journal {
   readonly path: string;
   readonly schemaVersion: number;
   private readonly stmts: Statements;
+  private readonly chunkParams: unknown[] = new Array(DECISION_CHUNK * 14);
 
   private constructor(db: Database.Database, file: string, version: number) {
     this.db = db;
@@ -110,6 +115,10 @@ export class Journal {
         INSERT OR IGNORE INTO decisions (run_id, seq, time, bar, symbol, action, confidence, reason, status, ignored,
                                          trade_no, agent_results, consensus_decision, recommendations)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertDecisions: db.prepare(`
+        INSERT OR IGNORE INTO decisions (run_id, seq, time, bar, symbol, action, confidence, reason, status, ignored,
+                                         trade_no, agent_results, consensus_decision, recommendations)
+        VALUES ${Array.from({ length: DECISION_CHUNK }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`),
       insertMessage: db.prepare(`
         INSERT INTO agent_messages (run_id, decision_seq, time, from_agent, to_agent, kind, model, content)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -295,9 +304,23 @@ export class Journal {
     }
   }
 
-  /** Inserts buffered decision rows; inside a transaction. */
+  /**
+   * Inserts buffered decision rows; inside a transaction. Rows go DECISION_CHUNK to a statement:
+   * crossing from JavaScript into SQLite once per row, not the disk, is what limits a batch.
+   */
   writeDecisionRows(rows: readonly DecisionRow[]): void {
-    for (const r of rows) this.stmts.insertDecision.run(r);
+    const width = 14;
+    const flat = this.chunkParams;
+    let i = 0;
+    for (; i + DECISION_CHUNK <= rows.length; i += DECISION_CHUNK) {
+      let p = 0;
+      for (let j = i; j < i + DECISION_CHUNK; j++) {
+        const r = rows[j]!;
+        for (let c = 0; c < width; c++) flat[p++] = r[c];
+      }
+      this.stmts.insertDecisions.run(flat);
+    }
+    for (; i < rows.length; i++) this.stmts.insertDecision.run(rows[i]!);
   }
 
   /** Inserts buffered agent messages; inside a transaction. */

@@ -99,9 +99,37 @@ const link = (name: string, label?: string): string => (label ? `[[${name}\\|${l
 // Outside tables a wikilink alias takes a bare pipe.
 const plainLink = (name: string, label?: string): string => (label ? `[[${name}|${label}]]` : `[[${name}]]`);
 
-function frontmatter(data: Record<string, unknown>): string {
-  // The yaml package quotes whatever needs it: colons, quotes, newlines, leading symbols, unicode.
-  return `---\n${stringify(data, { lineWidth: 0 })}---\n`;
+/** Strings the yaml package writes as they are (plain scalars): a letter, then word characters. */
+const PLAIN = /^[A-Za-z][A-Za-z0-9_./-]*$/;
+const KEYWORD = /^(?:null|true|false)$/i;
+const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+const yamlLines = new Map<string, string>();
+
+/**
+ * One `key: value` line, exactly as `yaml.stringify` writes it. The yaml package quotes whatever
+ * needs it (colons, quotes, newlines, leading symbols, unicode); for the values that need nothing
+ * (numbers, null, plain words, ISO times) the line is written directly, and every other line is
+ * produced by the package once and remembered, because 10,000 trade notes repeat the same strategy
+ * names and tags. vault.test.ts checks the result is byte-identical to yaml.stringify.
+ */
+function yamlLine(key: string, value: unknown): string {
+  if (value === null || value === undefined) return `${key}: null\n`;
+  if (typeof value === 'number' && Number.isFinite(value)) return `${key}: ${Object.is(value, -0) ? '-0' : String(value)}\n`;
+  if (typeof value === 'string' && ((PLAIN.test(value) && !KEYWORD.test(value)) || ISO_TIME.test(value))) return `${key}: ${value}\n`;
+  const cacheKey = `${key}\u0000${JSON.stringify(value)}`;
+  let line = yamlLines.get(cacheKey);
+  if (line === undefined) {
+    line = stringify({ [key]: value }, { lineWidth: 0 });
+    if (yamlLines.size > 50_000) yamlLines.clear();
+    yamlLines.set(cacheKey, line);
+  }
+  return line;
+}
+
+export function frontmatter(data: Record<string, unknown>): string {
+  let body = '';
+  for (const key of Object.keys(data)) body += yamlLine(key, data[key]);
+  return `---\n${body}---\n`;
 }
 
 // ---------------------------------------------------------------- notes

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { appendFileSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
+import fc from 'fast-check';
 import { Journal, OUTCOME_LABELS } from '../journal/index.js';
 import { END_MARKER, exportVault, splitNote, strategyNoteName, tradeNoteName } from './index.js';
+import { frontmatter } from './notes.js';
 import { busyBacktest, tempDirs } from '../../tests/journal/support.js';
 
 const tempDir = tempDirs();
@@ -192,5 +194,22 @@ describe('splitNote', () => {
     expect(splitNote(`gen\n${END_MARKER}\nmine\n`)).toEqual({ generated: 'gen\n', user: 'mine\n', marked: true });
     expect(splitNote('gen\n## Review\nmine\n')).toEqual({ generated: 'gen\n', user: '\n## Review\nmine\n', marked: false });
     expect(splitNote('only mine').user).toContain('only mine');
+  });
+});
+
+describe('frontmatter', () => {
+  it('is byte for byte what yaml.stringify writes, for any names, numbers and tags', () => {
+    const text = fc.oneof(
+      fc.constantFrom(...NASTY_NAMES, NASTY_REASON, 'yes', 'No', 'TRUE', 'null', '~', '1.5', '0x1F', '.inf', '2020-01-01T01:00:00.000Z', '2020-01-01', '[[Run 1]]', 'a: b', '#tag', '- item', 'ETH/USDT', 'volt/trade'),
+      fc.string({ unit: 'grapheme', maxLength: 30 }),
+      fc.string({ unit: fc.constantFrom('a', 'Z', '0', ':', ' ', '-', '/', '.', '_', '"', "'", '#', '\n', '%', '[', ']', '{', '|', '>', '!', '&', '*', '@', '`', 'ä', '📈'), maxLength: 12 }),
+    );
+    const value = fc.oneof(text, fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer(), fc.constant(null), fc.array(text, { maxLength: 3 }));
+    fc.assert(
+      fc.property(fc.dictionary(fc.constantFrom('trade_id', 'strategy', 'asset', 'pnl', 'entry_time', 'tags', 'run_note'), value, { minKeys: 1 }), (data) => {
+        expect(frontmatter(data)).toBe(`---\n${stringify(data, { lineWidth: 0 })}---\n`);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
