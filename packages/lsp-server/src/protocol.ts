@@ -251,6 +251,12 @@ export interface VoltSettings {
   risk?: {
     /** Drawdown past which VOLT203 warns, as a fraction (default 0.25). */
     maxDrawdown?: number;
+    /** Hard cap on a position, a fraction of equity (default 0.10). */
+    maxPositionPct?: number;
+    /** Loss within one UTC day that stops trading for the day, a fraction of equity (default 0.03). */
+    maxDailyLoss?: number;
+    /** Losing trades in a row that trip the circuit breaker (default 5). */
+    maxConsecutiveLosses?: number;
   };
   backtest?: {
     /** A run taking longer than this is stopped and reported (default 10000 ms). */
@@ -259,10 +265,22 @@ export interface VoltSettings {
     maxMemoryMb?: number;
     /** Warm workers kept ready (default 1). */
     workers?: number;
+    /** Starting cash (default 10000). */
+    capital?: number;
+    /** Taker fee per fill, a fraction of notional (default 0.001). */
+    feeRate?: number;
+    /** Slippage per market fill, a fraction of price (default 0.0005). */
+    slippage?: number;
+  };
+  agents?: {
+    /** 'off', 'rules' (default) or 'ollama'. */
+    mode?: 'off' | 'rules' | 'ollama';
   };
   ollama?: {
     host?: string;
     models?: Record<string, string>;
+    /** Milliseconds to wait for an answer before the rule-based fallback (default 30000). */
+    timeoutMs?: number;
   };
 }
 
