@@ -197,13 +197,21 @@ function wholeNumber(name: string, raw: string): number {
   return n;
 }
 
-/** Writes with backpressure; a reader that goes away (`| head`) ends the output quietly. */
+/** Writes with backpressure. On stdout, a reader that goes away (`| head`) ends the output quietly. */
 async function writeChunks(stream: NodeJS.WritableStream, chunks: Iterable<string>): Promise<void> {
+  const toStdout = stream === process.stdout;
   let closed = false;
   // Left attached: a closed pipe can report EPIPE again after the last write.
-  if (stream === process.stdout) stream.on('error', () => (closed = true));
+  if (toStdout) stream.on('error', () => (closed = true));
   for (const chunk of chunks) {
     if (closed) return;
-    if (!stream.write(chunk)) await Promise.race([once(stream, 'drain'), once(stream, 'close')]);
+    if (!stream.write(chunk)) {
+      try {
+        await Promise.race([once(stream, 'drain'), once(stream, 'close')]);
+      } catch (e) {
+        if (toStdout) return;
+        throw e;
+      }
+    }
   }
 }
