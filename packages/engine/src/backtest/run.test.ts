@@ -390,3 +390,36 @@ describe('review before an entry fills (observer.decide)', () => {
     expect(r.signals.find((s) => s.bar === 3)?.ignored).toBe('REJECTED by risk_gate');
   });
 });
+
+describe('observer hooks', () => {
+  it('are called as methods with every signal, every trade and the progress', () => {
+    class Recorder {
+      signals = 0;
+      trades = 0;
+      progress: Array<[number, number]> = [];
+      onSignal() {
+        this.signals++;
+      }
+      onTrade() {
+        this.trades++;
+      }
+      onProgress(done: number, total: number) {
+        this.progress.push([done, total]);
+      }
+    }
+    const recorder = new Recorder();
+    const series = bars(Array.from({ length: 40_000 }, (_, i) => [100 + (i % 7), 108, 99, 100 + (i % 5)] as const));
+    const strategy = defineStrategy({
+      name: 'every-hundred',
+      onBar: (ctx) => {
+        if (ctx.index % 100 === 0) ctx.buy();
+        else if (ctx.index % 100 === 50) ctx.exit();
+      },
+    });
+    const r = runBacktest(strategy, series, {}, recorder);
+    expect(recorder.signals).toBe(r.signals.length);
+    expect(recorder.trades).toBe(r.trades.length);
+    expect(r.trades).toHaveLength(400);
+    expect(recorder.progress).toEqual([[16_384, 40_000], [32_768, 40_000], [40_000, 40_000]]);
+  });
+});

@@ -221,7 +221,8 @@ class BacktestRun {
     const ctx = this.ctx;
     const bar = this.bar;
     const onBar = this.def.onBar as (ctx: StrategyContext) => void;
-    const progress = this.observer.onProgress;
+    const observer = this.observer;
+    const progress = observer.onProgress !== undefined;
 
     for (let i = 0; i < n; i++) {
       const o = open[i]!;
@@ -261,7 +262,8 @@ class BacktestRun {
       } catch (e) {
         throw this.strategyError(e, i);
       }
-      if (progress !== undefined && (i & PROGRESS_MASK) === PROGRESS_MASK) progress(i + 1, n);
+      // Hooks are called as methods, so an observer written as a class keeps its `this`.
+      if (progress && (i & PROGRESS_MASK) === PROGRESS_MASK) observer.onProgress!(i + 1, n);
     }
 
     // A position still open at the end is closed at the last close, so the report's equity is cash.
@@ -275,7 +277,7 @@ class BacktestRun {
       equity[last] = this.cash;
       this.markPosition(last, c);
     }
-    progress?.(n, n);
+    observer.onProgress?.(n, n);
     this.trades.sort((a, b) => a.id - b.id);
   }
 
@@ -308,10 +310,9 @@ class BacktestRun {
     if (this.pendingCount === MAX_ORDERS_PER_BAR) return this.ignore(signal, `more than ${MAX_ORDERS_PER_BAR} orders in one bar`);
     let stopOffset = NaN;
     let targetOffset = NaN;
-    const decide = this.observer.decide;
-    if (decide !== undefined && action !== EXIT && this.wouldEnter(action)) {
+    if (this.observer.decide !== undefined && action !== EXIT && this.wouldEnter(action)) {
       const request = this.entryRequest(action, pct, qty, signal);
-      const verdict = decide(request);
+      const verdict = this.observer.decide(request);
       // The verdict object may be reused by the panel: read what we need now.
       if (!verdict.approved) return this.ignore(signal, verdict.note ?? 'rejected by review');
       if (verdict.pct !== undefined && verdict.pct < request.pct) {
