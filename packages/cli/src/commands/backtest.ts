@@ -1,4 +1,10 @@
+import path from 'node:path';
 import {
+  exportRunToVaultFile,
+  journalPathFor,
+  runMetaFor,
+  startBacktestRecording,
+  teeObservers,
   loadConfig,
   loadStrategyFile,
   parseTimestamp,
@@ -28,6 +34,9 @@ const USAGE = `usage: volt backtest <strategy.ts> [options]
   --seed N                  seed of ctx.random (default 1)
   --lenient                 repair what can be repaired in the data file, and say what
   --json                    print the whole report as one JSON document (schemaVersion 1)
+  --journal PATH            record the run in this journal (default: journal.path of
+                            volt.config.json, else .volt/journal.db)
+  --no-journal              do not record the run (nor export it to the vault)
 
 Fills happen at the next bar's open with slippage against you; stops and take-profits inside
 each bar, stop first when a bar reaches both. Exit 0 ok, 1 strategy or data error, 2 usage.`;
@@ -47,6 +56,8 @@ export async function run(argv: string[]): Promise<number> {
       seed: { type: 'string' },
       lenient: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      journal: { type: 'string' },
+      'no-journal': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -94,18 +105,50 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const progress = progressBar();
+  const journalFile = values.journal !== undefined ? path.resolve(values.journal) : journalPathFor(cwd, config.journal.path);
+  const recording = values['no-journal'] ? undefined : startRecording(journalFile, runMetaFor(strategy, series, options));
   let report;
   try {
-    report = runBacktest(strategy, series, options, progress.observer);
+    report = runBacktest(strategy, series, options, teeObservers(progress.observer, recording?.observer));
+  } catch (e) {
+    recording?.fail(e);
+    throw e;
   } finally {
     progress.done();
   }
+  const runId = recording?.finish(report);
   // `volt backtest … --json | head` closes the pipe early: that is the reader's choice, not an error.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code !== 'EPIPE') throw e;
   });
   process.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : formatBacktestReport(report));
+  if (runId !== undefined) journalNote(runId, journalFile, config.vault ? path.resolve(cwd, config.vault.path) : undefined, values.json);
   return EXIT.ok;
+}
+
+/** The journal must never cost the trader a backtest: if it cannot be opened, say so and go on. */
+function startRecording(file: string, meta: ReturnType<typeof runMetaFor>) {
+  try {
+    return startBacktestRecording(file, meta);
+  } catch (e) {
+    process.stderr.write(`volt backtest: not recorded in the journal: ${e instanceof VoltError ? e.format() : String(e)}\n  (--no-journal skips it)\n`);
+    return undefined;
+  }
+}
+
+/** Where the run went; under --json stdout stays one document and stderr stays quiet. */
+function journalNote(runId: number, file: string, vault: string | undefined, json: boolean): void {
+  const say = (text: string) => {
+    if (!json) process.stdout.write(text);
+  };
+  say(`\nrecorded as run ${runId} in ${path.relative(process.cwd(), file) || file} (volt journal show ${runId})\n`);
+  if (vault === undefined) return;
+  try {
+    const v = exportRunToVaultFile(file, vault, runId);
+    say(`vault ${path.relative(process.cwd(), v.dir) || v.dir}: ${v.created} notes created, ${v.updated} updated\n`);
+  } catch (e) {
+    process.stderr.write(`volt backtest: vault export failed: ${e instanceof Error ? e.message : String(e)}\n`);
+  }
 }
 
 /** `--param oversold=25 --param period=10` → { oversold: 25, period: 10 }. */

@@ -10,6 +10,7 @@ export {
   runMetaFor,
   startBacktestRecording,
   recordBacktestRun,
+  teeObservers,
   type BacktestRecording,
 } from './record.js';
 export * from './types.js';

@@ -85,6 +85,29 @@ export function startBacktestRecording(journalPath: string, meta: RunMeta, batch
   }
 }
 
+/**
+ * One observer that feeds several (a progress bar and the journal, say). The first `decide` hook
+ * wins: only one panel may approve entries.
+ */
+export function teeObservers(...observers: (BacktestObserver | undefined)[]): BacktestObserver {
+  const list = observers.filter((o): o is BacktestObserver => o !== undefined);
+  // Methods are called on their owners: an observer written as a class keeps its `this`.
+  const tee: BacktestObserver = {
+    onSignal: (s) => {
+      for (const o of list) o.onSignal?.(s);
+    },
+    onTrade: (t) => {
+      for (const o of list) o.onTrade?.(t);
+    },
+    onProgress: (done, total) => {
+      for (const o of list) o.onProgress?.(done, total);
+    },
+  };
+  const panel = list.find((o) => o.decide !== undefined);
+  if (panel !== undefined) tee.decide = (entry) => panel.decide!(entry);
+  return tee;
+}
+
 /** Records a finished report in one go (the sidecar's path, and `volt backtest --json` reruns). */
 export function recordBacktestRun(journalPath: string, report: BacktestReport, meta: Partial<RunMeta> = {}): number {
   const journal = Journal.open(journalPath);

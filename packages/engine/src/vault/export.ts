@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
-import type { DecisionEntry, Journal, JournalFilter, RunEntry, TradeEntry } from '../journal/index.js';
+import { Journal, type DecisionEntry, type JournalFilter, type RunEntry } from '../journal/index.js';
 import {
   END_MARKER,
   END_MARKER_PREFIX,
@@ -212,4 +212,15 @@ export function exportRunToVault(journal: Journal, dir: string, runId: number, o
   return exportVault(journal, dir, { runId }, options);
 }
 
-export type { TradeEntry };
+/**
+ * After a run is recorded: opens the journal file, exports what the run touched into the vault, and
+ * closes it again (the CLI and the sidecar call this when volt.config.json names a vault).
+ */
+export function exportRunToVaultFile(journalPath: string, dir: string, runId: number): VaultExportSummary {
+  const journal = Journal.open(journalPath);
+  try {
+    return exportRunToVault(journal, dir, runId);
+  } finally {
+    journal.close();
+  }
+}
