@@ -28,8 +28,10 @@ export interface AgentBacktestOptions {
   gateway?: OllamaGateway;
   /** One sentence per kind of trouble (Ollama missing, a model missing, too slow). */
   onNotice?: (message: string) => void;
-  /** Backtest passes while LLM answers come in (default 8). */
+  /** Backtest passes while LLM answers come in (default 50; each pass is one plain backtest). */
   maxPasses?: number;
+  /** After each pass: how many LLM answers it still lacked (0 on the pass that counts). */
+  onPass?: (pass: number, missing: number) => void;
   signal?: AbortSignal;
 }
 
@@ -132,7 +134,7 @@ export async function backtestWithAgents(
   const givenUp = new Map<AgentRole, Set<string>>(llmAgents.map((a) => [a.role, new Set<string>()]));
   // Only ask the server whether it is there when something is not cached yet (see below).
   let reachable: boolean | undefined;
-  const maxPasses = agentOptions.maxPasses ?? 8;
+  const maxPasses = agentOptions.maxPasses ?? 50;
   let passes = 0;
   for (;;) {
     passes++;
@@ -142,6 +144,7 @@ export async function backtestWithAgents(
     const review = new AgentReview(panelFromConfig(config, panelSeats), context, { journaled: journal !== undefined });
     const report = runBacktest(strategy, series, options, review);
     const misses = replay.flatMap((s) => [...s.misses.entries()].map(([key, req]) => ({ seat: s, key, req })));
+    agentOptions.onPass?.(passes, misses.length);
     const last = misses.length === 0 || passes >= maxPasses || agentOptions.signal?.aborted === true;
     if (last) {
       if (misses.length > 0) {

@@ -133,15 +133,18 @@ function num(x: number, digits = 6): string {
   return Number.isFinite(x) ? String(Number(x.toPrecision(digits))) : 'none';
 }
 
-/** The proposal and market facts in plain lines. No wall clock, no equity: the same bar, the same prompt. */
+/**
+ * The proposal and market facts in plain lines. No wall clock and no account state (equity,
+ * drawdown): the prompt for a bar's signal is the same on every path a backtest can take, so an
+ * answer fetched in one replay pass serves all later ones, and the passes converge.
+ */
 export function proposalPrompt(p: Readonly<Proposal>, c: Readonly<MarketContext>): string {
   return [
     `Proposal from the strategy: ${p.side} ${p.symbol} at ${num(p.price)} (${new Date(p.time).toISOString()}), size ${num(p.pct * 100, 4)}% of equity,`,
     `stop ${num(p.stopPrice)}, take-profit ${num(p.takeProfitPrice)}, strategy confidence ${num(p.confidence, 3)}, reason: ${p.reason || 'none given'}.`,
     `Market: regime ${c.regime} (the panel needs ${num(c.threshold, 3)} weighted confidence), VIX ${num(c.vix, 4)},`,
     `realized volatility per bar ${num(c.realizedVol, 4)} (percentile ${num(c.volPercentile, 3)}), momentum ${num(c.momentum * 100, 4)}%,`,
-    `fast/slow average spread ${num(c.trendSpread * 100, 4)}%, last bar return ${num(c.lastReturn * 100, 4)}%, bar range ${num(c.barRange * 100, 4)}%,`,
-    `account drawdown ${num(c.drawdown * 100, 3)}%.`,
+    `fast/slow average spread ${num(c.trendSpread * 100, 4)}%, last bar return ${num(c.lastReturn * 100, 4)}%, bar range ${num(c.barRange * 100, 4)}%.`,
     'Answer {"decision":"BUY"|"SELL"|"HOLD","confidence":0..1,"reasoning":"…","modifications":{"pct"?,"stopPrice"?,"takeProfitPrice"?}}.',
   ].join('\n');
 }

@@ -142,7 +142,7 @@ export class RiskGate {
     };
   }
 
-  /** Consecutive losing trades so far (reset by a win or by the breaker's cool-down). */
+  /** Consecutive losing trades so far (reset by a win, and when they trip the breaker). */
   get losingStreak(): number {
     return this.consecutiveLosses;
   }
@@ -159,7 +159,9 @@ export class RiskGate {
     if (pnl < 0) {
       this.consecutiveLosses++;
       if (this.consecutiveLosses >= this.limits.maxConsecutiveLosses) {
-        this.breakerUntil = time + this.limits.breakerCooldownMs;
+        // Trip, and start counting afresh: the next N losses in a row trip it again.
+        this.breakerUntil = Math.max(this.breakerUntil, time + this.limits.breakerCooldownMs);
+        this.consecutiveLosses = 0;
       }
     } else {
       this.consecutiveLosses = 0;
@@ -191,10 +193,6 @@ export class RiskGate {
 
     this.rollDay(p.time, p.equity);
     if (p.time < this.breakerUntil) return this.reject('circuit-breaker');
-    if (p.time >= this.breakerUntil && this.consecutiveLosses >= this.limits.maxConsecutiveLosses) {
-      // The cool-down is over: the streak starts again from zero.
-      this.consecutiveLosses = 0;
-    }
     const budget = this.limits.maxDailyLoss * this.dayStartEquity + this.dayRealizedPnl;
     if (!(budget > 0)) return this.reject('daily-loss');
     if (market.drawdown >= this.limits.maxDrawdown) return this.reject('max-drawdown');
