@@ -11,12 +11,12 @@ export {
   checkCandles,
   checkCandlesSync,
   checkCandleText,
-  inferTimeframe,
   symbolFromFileName,
   type LoadOptions,
   type LoadedCandles,
   type CandleCheck,
 } from './load.js';
+export { inferTimeframe } from './order.js';
 export { parseTimestamp, parseDateOnly, parseTimeOfDay, formatTime } from './timestamp.js';
 export {
   resolveDataSpec,

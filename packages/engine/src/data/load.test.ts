@@ -113,10 +113,18 @@ describe('reading CSV layouts', () => {
 
   it('picks one symbol out of a multi-symbol file with the symbol option', () => {
     const text = ['date,symbol,open,high,low,close', '2024-01-01,A,1,2,0.5,1.5', '2024-01-01,B,9,9,9,9', '2024-01-02,A,1,2,0.5,1.5'].join('\n');
-    const { series } = load(text, { symbol: 'A' });
+    const { series } = load(text, { onlySymbol: 'A' });
     expect(series.length).toBe(2);
     expect(series.symbol).toBe('A');
+    expect(load(text, { onlySymbol: 'B' }).series.close[0]).toBe(9);
+    expect(refused(text, { onlySymbol: 'C' }).message).toBe('no rows of symbol C');
     expect(expectRefused(text, 'mixed-symbols', 3).message).toBe('symbol B in a file of A');
+  });
+
+  it('labels the series with the symbol it is given, whatever the file says', () => {
+    const text = ['date,symbol,open,high,low,close', '2024-01-01,BTCUSD,1,2,0.5,1.5'].join('\n');
+    expect(load(text, { symbol: 'BTC/USD' }).series.symbol).toBe('BTC/USD');
+    expect(load(text).series.symbol).toBe('BTCUSD');
   });
 
   it('takes the timeframe it is given over the inferred one', () => {
