@@ -95,9 +95,9 @@ function duration(ms: number | null | undefined): string {
   return [d ? `${d}d` : '', h ? `${h}h` : '', m || (!d && !h) ? `${m}m` : ''].filter(Boolean).join(' ');
 }
 
-const link = (name: string, label?: string): string => (label ? `[[${name}\\|${label}]]` : `[[${name}]]`);
+const link = (name: string, label?: string): string => (label && label !== name ? `[[${name}\\|${label}]]` : `[[${name}]]`);
 // Outside tables a wikilink alias takes a bare pipe.
-const plainLink = (name: string, label?: string): string => (label ? `[[${name}|${label}]]` : `[[${name}]]`);
+const plainLink = (name: string, label?: string): string => (label && label !== name ? `[[${name}|${label}]]` : `[[${name}]]`);
 
 /** Strings the yaml package writes as they are (plain scalars): a letter, then word characters. */
 const PLAIN = /^[A-Za-z][A-Za-z0-9_./-]*$/;
