@@ -9,6 +9,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   data: () => import('./commands/data.js'),
   backtest: () => import('./commands/backtest.js'),
   journal: () => import('./commands/journal.js'),
+  agents: () => import('./commands/agents.js'),
 };
 
 function help(): string {
