@@ -1,5 +1,8 @@
 import path from 'node:path';
 import {
+  backtestWithAgents,
+  formatAgentSummary,
+  loadVixSeries,
   exportRunToVaultFile,
   journalPathFor,
   runMetaFor,
@@ -37,6 +40,10 @@ const USAGE = `usage: volt backtest <strategy.ts> [options]
   --journal PATH            record the run in this journal (default: journal.path of
                             volt.config.json, else .volt/journal.db)
   --no-journal              do not record the run (nor export it to the vault)
+  --agents off|rules|ollama every entry goes to the agents' panel and the risk gate first
+                            (default off); ollama puts local models in the panel's seats
+                            (ollama.models of volt.config.json), the rule agents stand in
+                            when a model cannot answer; answers are cached in the journal
 
 Fills happen at the next bar's open with slippage against you; stops and take-profits inside
 each bar, stop first when a bar reaches both. Exit 0 ok, 1 strategy or data error, 2 usage.`;
@@ -58,6 +65,7 @@ export async function run(argv: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
       journal: { type: 'string' },
       'no-journal': { type: 'boolean', default: false },
+      agents: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -104,12 +112,37 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
 
+  const agentsMode = values.agents ?? 'off';
+  if (agentsMode !== 'off' && agentsMode !== 'rules' && agentsMode !== 'ollama') {
+    throw new UsageError(`--agents expects off, rules or ollama, got '${agentsMode}'`);
+  }
+
   const progress = progressBar();
   const journalFile = values.journal !== undefined ? path.resolve(values.journal) : journalPathFor(cwd, config.journal.path);
-  const recording = values['no-journal'] ? undefined : startRecording(journalFile, runMetaFor(strategy, series, options));
+  const recording = values['no-journal'] ? undefined : startRecording(journalFile, { ...runMetaFor(strategy, series, options), agentsMode });
   let report;
+  let agentLines: string[] = [];
+  let agentSummary: unknown;
   try {
-    report = runBacktest(strategy, series, options, teeObservers(progress.observer, recording?.observer));
+    if (agentsMode === 'off') {
+      report = runBacktest(strategy, series, options, teeObservers(progress.observer, recording?.observer));
+    } else {
+      const result = await backtestWithAgents(strategy, series, options, {
+        mode: agentsMode,
+        config,
+        ...(config.agents.vix ? { vix: await loadVixSeries(path.resolve(cwd, config.agents.vix)) } : {}),
+        ...(recording ? { journal: recording.observer, cache: recording.journal } : {}),
+        onNotice: (message) => process.stderr.write(`volt backtest: ${message}\n`),
+        ...(progress.observer.onProgress ? { onProgress: progress.observer.onProgress } : {}),
+      });
+      report = result.report;
+      agentSummary = { ...result.summary, ...(result.llm ? { llm: result.llm } : {}) };
+      agentLines = formatAgentSummary(result.summary!);
+      if (result.llm) {
+        const l = result.llm;
+        agentLines.push(`  LLM seats: ${Object.entries(l.seats).map(([role, model]) => `${role}=${model}`).join(', ')}; ${l.requests} requests, ${l.cacheHits} cached answers, ${l.passes} passes; ${l.answeredByModel} votes by a model, ${l.answeredByRules} by rules`);
+      }
+    }
   } catch (e) {
     recording?.fail(e);
     throw e;
@@ -121,7 +154,11 @@ export async function run(argv: string[]): Promise<number> {
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code !== 'EPIPE') throw e;
   });
-  process.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : formatBacktestReport(report));
+  process.stdout.write(
+    values.json
+      ? JSON.stringify(agentSummary === undefined ? report : { ...report, agents: agentSummary }, null, 2) + '\n'
+      : formatBacktestReport(report) + (agentLines.length > 0 ? '\n' + agentLines.join('\n') + '\n' : ''),
+  );
   if (runId !== undefined) journalNote(runId, journalFile, config.vault ? path.resolve(cwd, config.vault.path) : undefined, values.json);
   return EXIT.ok;
 }

@@ -30,6 +30,8 @@ export interface AgentBacktestOptions {
   onNotice?: (message: string) => void;
   /** Backtest passes while LLM answers come in (default 50; each pass is one plain backtest). */
   maxPasses?: number;
+  /** Passed on to the backtester (a progress bar). */
+  onProgress?: (barsDone: number, barsTotal: number) => void;
   /** After each pass: how many LLM answers it still lacked (0 on the pass that counts). */
   onPass?: (pass: number, missing: number) => void;
   signal?: AbortSignal;
@@ -113,6 +115,7 @@ export async function backtestWithAgents(
 
   if (mode === 'rules') {
     const review = new AgentReview(panelFromConfig(config), context, { journaled: journal !== undefined });
+    if (agentOptions.onProgress) review.onProgress = agentOptions.onProgress;
     const report = runBacktest(strategy, series, options, review);
     if (journal) review.flushTo(journal);
     return { report, summary: review.summary };
@@ -142,6 +145,7 @@ export async function backtestWithAgents(
     const panelSeats: Partial<Record<AgentRole, Agent>> = {};
     for (const seat of replay) panelSeats[seat.role] = seat;
     const review = new AgentReview(panelFromConfig(config, panelSeats), context, { journaled: journal !== undefined });
+    if (agentOptions.onProgress) review.onProgress = agentOptions.onProgress;
     const report = runBacktest(strategy, series, options, review);
     const misses = replay.flatMap((s) => [...s.misses.entries()].map(([key, req]) => ({ seat: s, key, req })));
     agentOptions.onPass?.(passes, misses.length);

@@ -73,6 +73,7 @@ export class AgentReview implements BacktestObserver {
   readonly panel: AgentPanel;
   readonly context: MarketContextBuilder;
   readonly summary: AgentReviewSummary;
+  onProgress?: (barsDone: number, barsTotal: number) => void;
   private readonly journaled: boolean;
   private readonly proposal: Proposal;
   private readonly verdict: EntryVerdict = { approved: false };
