@@ -8,6 +8,8 @@ export default defineConfig({
     // Tests run the TypeScript sources; built dist/ is only for bins and workers.
     alias: {
       '@volt/engine': here('./packages/engine/src/index.ts'),
+      // Unit tests of the VS Code extension run against a small stand-in for the editor's API.
+      vscode: here('./packages/vscode-extension/tests/vscode-stand-in.ts'),
     },
   },
   test: {

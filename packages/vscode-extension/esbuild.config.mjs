@@ -1,0 +1,116 @@
+// Builds what the extension ships:
+//   dist/extension.js                 the extension (CommonJS, `vscode` external)
+//   dist/server/bin/volt-lsp.js       the sidecar with @volt/engine bundled in (ES module)
+//   dist/server/worker/*.js           the sidecar's worker threads, when it has any
+//   dist/server/**/*.d.ts             the engine's declarations: strategies type-check against them
+//   dist/server/node_modules/         what cannot be bundled: better-sqlite3 (native), esbuild (a
+//                                     binary the strategy loader runs), typescript (reads its lib
+//                                     .d.ts files from beside itself)
+// The sidecar runs on the user's Node (PATH or volt.server.nodePath), so better-sqlite3's native
+// module must match that Node's ABI; the one copied here is the one built for this repository's
+// Node (20.x), on this platform. `node esbuild.config.mjs --production` minifies and drops maps.
+import * as esbuild from 'esbuild';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '../..');
+const production = process.argv.includes('--production');
+const lspSrc = join(root, 'packages/lsp-server/src');
+const engineDist = join(root, 'packages/engine/dist');
+const dist = join(here, 'dist');
+const serverDist = join(dist, 'server');
+
+/** Packages the sidecar loads at run time from dist/server/node_modules. */
+export const SERVER_RUNTIME_MODULES = ['better-sqlite3', 'esbuild', 'typescript'];
+
+const sourceAliases = {
+  '@volt/engine': join(root, 'packages/engine/src/index.ts'),
+  '@volt/lsp-server/protocol': join(lspSrc, 'protocol.ts'),
+};
+
+function fail(message) {
+  console.error(`esbuild.config.mjs: ${message}`);
+  process.exit(1);
+}
+
+function serverEntryPoints() {
+  const entry = join(lspSrc, 'bin', 'volt-lsp.ts');
+  if (!existsSync(entry)) fail(`${relative(root, entry)} is missing: the sidecar's entry point must exist to bundle it`);
+  const workerDir = join(lspSrc, 'worker');
+  const workers = existsSync(workerDir)
+    ? readdirSync(workerDir)
+        .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.endsWith('.d.ts'))
+        .map((f) => join(workerDir, f))
+    : [];
+  return [entry, ...workers];
+}
+
+/** Copies only what runs: a package's manifest and the files/folders named. */
+function copyModule(name, parts) {
+  const require = createRequire(join(root, 'package.json'));
+  const from = dirname(require.resolve(`${name}/package.json`));
+  const to = join(serverDist, 'node_modules', name);
+  for (const part of ['package.json', ...parts]) {
+    const source = join(from, part);
+    if (!existsSync(source)) fail(`${name}: ${part} is missing in ${from}; run npm install`);
+    cpSync(source, join(to, part), { recursive: true, dereference: true });
+  }
+}
+
+function copyServerRuntime() {
+  copyModule('better-sqlite3', ['lib', 'build/Release/better_sqlite3.node']);
+  copyModule('bindings', ['bindings.js']);
+  copyModule('file-uri-to-path', ['index.js']);
+  copyModule('esbuild', ['lib']);
+  copyModule(`@esbuild/${process.platform}-${process.arch}`, ['bin']);
+  const tsLib = join(root, 'node_modules/typescript/lib');
+  copyModule('typescript', ['lib/typescript.js', ...readdirSync(tsLib).filter((f) => /^lib\..*\.d\.ts$/.test(f)).map((f) => `lib/${f}`)]);
+}
+
+/** The engine's declarations, laid out as the engine's own dist/ so its type checker finds index.d.ts one folder up. */
+function copyEngineDeclarations() {
+  if (!existsSync(join(engineDist, 'index.d.ts'))) fail('packages/engine/dist/index.d.ts is missing: run `npx tsc -b` first');
+  cpSync(engineDist, serverDist, {
+    recursive: true,
+    filter: (source) => statSync(source).isDirectory() || (source.endsWith('.d.ts') && !source.endsWith('.test.d.ts')),
+  });
+}
+
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(serverDist, { recursive: true });
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+  alias: sourceAliases,
+};
+
+await esbuild.build({
+  ...common,
+  entryPoints: [join(here, 'src/extension.ts')],
+  outfile: join(dist, 'extension.js'),
+  format: 'cjs',
+  external: ['vscode'],
+});
+
+await esbuild.build({
+  ...common,
+  entryPoints: serverEntryPoints(),
+  outbase: lspSrc,
+  outdir: serverDist,
+  format: 'esm',
+  external: SERVER_RUNTIME_MODULES,
+  // Bundled CommonJS dependencies (vscode-languageserver) call require(); give the ES module one.
+  banner: { js: "import { createRequire as __voltCreateRequire } from 'node:module'; const require = __voltCreateRequire(import.meta.url);" },
+});
+writeFileSync(join(serverDist, 'package.json'), `${JSON.stringify({ type: 'module', private: true }, null, 2)}\n`);
+copyEngineDeclarations();
+copyServerRuntime();
+console.log(`built ${relative(root, dist)} (${production ? 'production' : 'development'})`);

@@ -1,0 +1,137 @@
+/**
+ * The language client: starts the sidecar (`volt-lsp --stdio`) on the user's Node, answers its
+ * `workspace/configuration` requests with the `volt.*` settings the user set, and gives the rest of
+ * the extension one way to call Volt's commands and hear its notifications.
+ */
+import * as vscode from 'vscode';
+import {
+  CloseAction,
+  DidChangeConfigurationNotification,
+  ErrorAction,
+  ExecuteCommandRequest,
+  LanguageClient,
+  State,
+  TransportKind,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
+import { CONFIGURATION_SECTION, Notifications, type BacktestStatusParams, type CommandName } from '@volt/lsp-server/protocol';
+import { STRATEGY_SELECTOR } from './documents.js';
+import { forwardedSettings, launchFailureMessage, serverLaunch } from './settings.js';
+import type { VoltStatus } from './status.js';
+
+/** The sidecar bundled in the extension (see esbuild.config.mjs). */
+export const BUNDLED_SERVER = ['dist', 'server', 'bin', 'volt-lsp.mjs'];
+
+/** What commands and views need from the sidecar; a test can hand in its own. */
+export interface SidecarCalls {
+  execute<R>(command: CommandName, params: object, token?: vscode.CancellationToken): Promise<R>;
+  onBacktestStatus(listener: (status: BacktestStatusParams) => void): vscode.Disposable;
+}
+
+export class Sidecar implements SidecarCalls, vscode.Disposable {
+  private client: LanguageClient | undefined;
+  private readonly backtestListeners = new Set<(status: BacktestStatusParams) => void>();
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly output: vscode.OutputChannel,
+    private readonly status: VoltStatus,
+  ) {}
+
+  async start(): Promise<void> {
+    const config = vscode.workspace.getConfiguration(CONFIGURATION_SECTION);
+    const launch = serverLaunch(config, vscode.Uri.joinPath(this.context.extensionUri, ...BUNDLED_SERVER).fsPath);
+    this.output.appendLine(`Starting the Volt sidecar: ${launch.origin}`);
+    const serverOptions: ServerOptions = {
+      command: launch.command,
+      args: launch.args,
+      transport: TransportKind.stdio,
+      options: { env: { ...process.env, VOLT_CLIENT: 'vscode' } },
+    };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: STRATEGY_SELECTOR,
+      outputChannel: this.output,
+      traceOutputChannel: this.output,
+      initializationOptions: { [CONFIGURATION_SECTION]: forwardedSettings(config) },
+      middleware: {
+        workspace: {
+          // The sidecar pulls section `volt`; hand it the settings the user set, shaped as
+          // volt.config.json, instead of VS Code's full section with its defaults and our own settings.
+          configuration: (params, token, next) => {
+            const items = params.items;
+            if (!items.every((item) => item.section === CONFIGURATION_SECTION)) return next(params, token);
+            return items.map((item) =>
+              forwardedSettings(
+                vscode.workspace.getConfiguration(CONFIGURATION_SECTION, item.scopeUri ? vscode.Uri.parse(item.scopeUri) : undefined),
+              ),
+            );
+          },
+        },
+      },
+      errorHandler: {
+        error: () => ({ action: ErrorAction.Continue }),
+        closed: () => {
+          this.status.setSidecarProblem('The Volt sidecar exited; see the Volt output channel. Run "Volt: Restart Sidecar" to start it again.');
+          return { action: CloseAction.DoNotRestart };
+        },
+      },
+    };
+    const client = new LanguageClient('volt', 'Volt', serverOptions, clientOptions);
+    client.onDidChangeState((change) => {
+      if (change.newState === State.Running) this.status.setSidecarProblem(null);
+    });
+    this.client = client;
+    try {
+      await client.start();
+    } catch (error) {
+      const message = launchFailureMessage(launch, error);
+      this.output.appendLine(message);
+      this.status.setSidecarProblem(message);
+      void vscode.window.showErrorMessage(message, 'Open Settings').then((choice) => {
+        if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', 'volt.server');
+      });
+      return;
+    }
+    client.onNotification(Notifications.backtestStatus, (status: BacktestStatusParams) => {
+      for (const listener of this.backtestListeners) listener(status);
+    });
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (client && client.state !== State.Stopped) await client.stop().catch(() => undefined);
+  }
+
+  /** Tells a running sidecar that the `volt.*` settings changed (it answers by pulling them again). */
+  settingsChanged(): void {
+    if (this.client?.state !== State.Running) return;
+    const config = vscode.workspace.getConfiguration(CONFIGURATION_SECTION);
+    void this.client.sendNotification(DidChangeConfigurationNotification.type, {
+      settings: { [CONFIGURATION_SECTION]: forwardedSettings(config) },
+    });
+  }
+
+  async execute<R>(command: CommandName, params: object, token?: vscode.CancellationToken): Promise<R> {
+    const client = this.client;
+    if (!client || client.state !== State.Running) {
+      throw new Error('the Volt sidecar is not running; see the Volt output channel, or run "Volt: Restart Sidecar"');
+    }
+    return (await client.sendRequest(ExecuteCommandRequest.type, { command, arguments: [params] }, token)) as R;
+  }
+
+  onBacktestStatus(listener: (status: BacktestStatusParams) => void): vscode.Disposable {
+    this.backtestListeners.add(listener);
+    return { dispose: () => this.backtestListeners.delete(listener) };
+  }
+
+  dispose(): void {
+    void this.stop();
+  }
+}

@@ -1,0 +1,312 @@
+/**
+ * The palette commands. Each asks the sidecar through one of Volt's `workspace/executeCommand`
+ * names (protocol.ts) and shows the answer the way VS Code users expect: findings in a quick pick
+ * that jumps to the line, the backtest in the report view, the journal's runs in a quick pick that
+ * opens their notes, the agents in the status bar and a message.
+ */
+import * as vscode from 'vscode';
+import {
+  Commands,
+  type AgentStatusResult,
+  type AnalyzeResult,
+  type BacktestParams,
+  type BacktestResult,
+  type BacktestSummary,
+  type JournalResult,
+  type VoltFinding,
+} from '@volt/lsp-server/protocol';
+import type { SidecarCalls } from './client.js';
+import { isStrategyPath } from './documents.js';
+import { formatDate } from './report-model.js';
+import type { ReportView } from './report-view.js';
+import type { VoltStatus } from './status.js';
+
+/** VS Code command ids (package.json `contributes.commands`). They differ from the sidecar's own
+ * `volt.analyze`… names, which the language client registers for the server. */
+export const CLIENT_COMMANDS = {
+  analyzeStrategy: 'volt.analyzeStrategy',
+  runBacktest: 'volt.runBacktest',
+  openJournal: 'volt.openJournal',
+  agentStatus: 'volt.showAgentStatus',
+  restartSidecar: 'volt.restartSidecar',
+  showOutput: 'volt.showOutput',
+} as const;
+
+export interface CommandContext {
+  sidecar: SidecarCalls & { restart(): Promise<void> };
+  reports: ReportView;
+  status: VoltStatus;
+  output: vscode.OutputChannel;
+}
+
+const DAY = 86_400_000;
+
+export function isStrategyFile(uri: vscode.Uri | undefined): uri is vscode.Uri {
+  return !!uri && uri.scheme === 'file' && isStrategyPath(uri.path);
+}
+
+/** The strategy a command is about: the active editor's, else the one the user picks. */
+export async function pickStrategy(): Promise<vscode.Uri | undefined> {
+  const active = vscode.window.activeTextEditor?.document.uri;
+  if (isStrategyFile(active)) return active;
+  const visible = vscode.window.visibleTextEditors.map((e) => e.document.uri).find(isStrategyFile);
+  if (visible) return visible;
+  const files = await vscode.workspace.findFiles('**/*.strategy.ts', '**/node_modules/**', 200);
+  if (files.length === 0) {
+    void vscode.window.showWarningMessage('Volt: no *.strategy.ts file in this workspace. Open or create one first.');
+    return undefined;
+  }
+  const picked = await vscode.window.showQuickPick(
+    files.map((uri) => ({ label: vscode.workspace.asRelativePath(uri), uri })),
+    { title: 'Volt: which strategy?', placeHolder: 'Pick a strategy file' },
+  );
+  return picked?.uri;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Choices offered before a backtest
+
+export interface SymbolChoice {
+  label: string;
+  description?: string;
+  /** undefined: the strategy's own first symbol. null: ask for one. */
+  symbol: string | undefined | null;
+}
+
+export function symbolChoices(last: BacktestSummary | null): SymbolChoice[] {
+  const choices: SymbolChoice[] = [{ label: "The strategy's symbol", description: 'its first `symbols` entry', symbol: undefined }];
+  if (last) choices.push({ label: last.symbol, description: 'used by the last backtest', symbol: last.symbol });
+  choices.push({ label: 'Another symbol…', description: 'type it, e.g. ETH/BTC', symbol: null });
+  return choices;
+}
+
+export interface RangeChoice {
+  label: string;
+  description?: string;
+  /** undefined bounds: the whole data set. null: ask for a custom range. */
+  range: { from?: string; to?: string } | null;
+}
+
+const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+/**
+ * Date ranges to offer. They are measured back from the end of the data the last backtest used,
+ * not from today: a fixed data set (or the synthetic market) may end long ago.
+ */
+export function dateRangeChoices(last: BacktestSummary | null): RangeChoice[] {
+  const choices: RangeChoice[] = [
+    {
+      label: 'Whole data set',
+      description: last ? `${isoDay(last.from)} → ${isoDay(last.to)} (${last.data})` : 'everything the data has',
+      range: {},
+    },
+  ];
+  if (last) {
+    const span = last.to - last.from;
+    for (const days of [30, 90, 365]) {
+      if (days * DAY >= span) continue;
+      const from = isoDay(last.to - days * DAY);
+      choices.push({ label: `Last ${days} days of the data`, description: `${from} → ${isoDay(last.to)}`, range: { from, to: isoDay(last.to) } });
+    }
+  }
+  choices.push({ label: 'Custom range…', description: 'YYYY-MM-DD..YYYY-MM-DD', range: null });
+  return choices;
+}
+
+/** Parses "2024-01-01..2024-03-31" (either side may be empty); a string is the problem to show. */
+export function parseDateRange(text: string): { from?: string; to?: string } | string {
+  const match = /^\s*(\d{4}-\d{2}-\d{2})?\s*\.\.\s*(\d{4}-\d{2}-\d{2})?\s*$/.exec(text);
+  if (!match) return 'Write the range as YYYY-MM-DD..YYYY-MM-DD (either side may be left out)';
+  const [, from, to] = match;
+  for (const d of [from, to]) {
+    if (d && Number.isNaN(Date.parse(`${d}T00:00:00Z`))) return `${d} is not a date`;
+  }
+  if (from && to && from > to) return `The range starts (${from}) after it ends (${to})`;
+  return { ...(from ? { from } : {}), ...(to ? { to } : {}) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// How results read
+
+const SEVERITY_ICON: Record<VoltFinding['severity'], string> = {
+  error: '$(error)',
+  warning: '$(warning)',
+  info: '$(info)',
+  hint: '$(lightbulb)',
+};
+
+export function findingItem(f: VoltFinding): { label: string; description: string; detail?: string } {
+  return {
+    label: `${SEVERITY_ICON[f.severity]} ${f.code}`,
+    description: `line ${f.range.start.line + 1}: ${f.message}`,
+    ...(f.fixTitle ? { detail: `Quick fix: ${f.fixTitle}` } : {}),
+  };
+}
+
+export function summaryLine(s: BacktestSummary): string {
+  return `Sharpe ${s.sharpe.toFixed(2)} · max DD ${(s.maxDrawdown * 100).toFixed(1)}% · ${s.trades} trades · win ${(s.winRate * 100).toFixed(0)}% · return ${(s.totalReturn * 100).toFixed(2)}%`;
+}
+
+export function agentStatusMessage(status: AgentStatusResult): string {
+  const agents = status.agents
+    .map((a) => `${a.role} (${a.kind === 'llm' ? `LLM ${a.model ?? ''}`.trim() : 'rules'}, weight ${a.weight}${a.available ? '' : ', unavailable'})`)
+    .join(', ');
+  const llm = status.llm.available
+    ? `Ollama at ${status.llm.host} answers (${status.llm.models.join(', ') || 'no models pulled'})`
+    : `LLM unavailable at ${status.llm.host}${status.llm.reason ? `: ${status.llm.reason}` : ''}; the rule-based agents stand in`;
+  return `Volt agents: ${agents || 'none'}. ${llm}.`;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The commands
+
+export async function analyzeStrategy(ctx: CommandContext): Promise<AnalyzeResult | undefined> {
+  const uri = await pickStrategy();
+  if (!uri) return undefined;
+  const name = vscode.workspace.asRelativePath(uri);
+  let result: AnalyzeResult;
+  try {
+    result = await ctx.status.during(`analyze:${uri}`, `analyzing ${name}`, () =>
+      ctx.sidecar.execute<AnalyzeResult>(Commands.analyze, { uri: uri.toString() }),
+    );
+  } catch (error) {
+    void vscode.window.showErrorMessage(`Volt: could not analyze ${name}: ${errorText(error)}`);
+    return undefined;
+  }
+  const last = result.lastBacktest ? ` · last backtest: ${summaryLine(result.lastBacktest)}` : '';
+  ctx.output.appendLine(`Analyze ${name}: ${result.findings.length} finding(s)${last}`);
+  if (result.findings.length === 0) {
+    void vscode.window.showInformationMessage(`Volt: no findings in ${name}${last}`);
+    return result;
+  }
+  const picked = await vscode.window.showQuickPick(
+    result.findings.map((f) => ({ ...findingItem(f), finding: f })),
+    { title: `Volt: ${result.findings.length} finding(s) in ${name}${last}`, placeHolder: 'Pick a finding to go to its line', matchOnDescription: true },
+  );
+  if (picked) {
+    const { start, end } = picked.finding.range;
+    await vscode.window.showTextDocument(uri, {
+      selection: new vscode.Range(start.line, start.character, end.line, end.character),
+    });
+  }
+  return result;
+}
+
+/** Runs a backtest with progress and cancellation and shows it in the report view. */
+export async function backtestAndShow(ctx: CommandContext, params: BacktestParams): Promise<BacktestResult | undefined> {
+  const name = vscode.workspace.asRelativePath(vscode.Uri.parse(params.uri));
+  try {
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Volt: backtesting ${name}`, cancellable: true },
+      (_progress, token) => ctx.status.during(`backtest:${params.uri}`, `backtesting ${name}`, () =>
+        ctx.sidecar.execute<BacktestResult>(Commands.backtest, params, token),
+      ),
+    );
+    ctx.output.appendLine(`Backtest ${name}: ${summaryLine(result.summary)}`);
+    ctx.reports.show(result, params);
+    return result;
+  } catch (error) {
+    void vscode.window.showErrorMessage(`Volt: the backtest of ${name} failed: ${errorText(error)}`);
+    return undefined;
+  }
+}
+
+export async function runBacktest(ctx: CommandContext): Promise<BacktestResult | undefined> {
+  const uri = await pickStrategy();
+  if (!uri) return undefined;
+  // The last run tells which symbol and which dates the data covers, for the choices below.
+  const last = await ctx.sidecar
+    .execute<AnalyzeResult>(Commands.analyze, { uri: uri.toString() })
+    .then((r) => r.lastBacktest)
+    .catch(() => null);
+
+  const symbolPick = await vscode.window.showQuickPick(symbolChoices(last), { title: 'Volt: backtest which symbol?', ignoreFocusOut: true });
+  if (!symbolPick) return undefined;
+  let symbol = symbolPick.symbol;
+  if (symbol === null) {
+    const typed = await vscode.window.showInputBox({ title: 'Volt: symbol', prompt: 'e.g. BTC/USDT', ignoreFocusOut: true, validateInput: (v) => (v.trim() ? undefined : 'Type a symbol') });
+    if (!typed) return undefined;
+    symbol = typed.trim();
+  }
+
+  const rangePick = await vscode.window.showQuickPick(dateRangeChoices(last), { title: 'Volt: over which dates?', ignoreFocusOut: true });
+  if (!rangePick) return undefined;
+  let range = rangePick.range;
+  if (range === null) {
+    const typed = await vscode.window.showInputBox({
+      title: 'Volt: date range',
+      prompt: 'YYYY-MM-DD..YYYY-MM-DD (UTC, inclusive); leave a side empty for the start or end of the data',
+      ignoreFocusOut: true,
+      validateInput: (v) => {
+        const parsed = parseDateRange(v);
+        return typeof parsed === 'string' ? parsed : undefined;
+      },
+    });
+    if (typed === undefined) return undefined;
+    const parsed = parseDateRange(typed);
+    if (typeof parsed === 'string') return undefined;
+    range = parsed;
+  }
+  return backtestAndShow(ctx, { uri: uri.toString(), ...(symbol ? { symbol } : {}), ...range });
+}
+
+export async function openJournal(ctx: CommandContext): Promise<JournalResult | undefined> {
+  let journal: JournalResult;
+  try {
+    journal = await ctx.status.during('journal', 'reading the journal', () => ctx.sidecar.execute<JournalResult>(Commands.journal, { limit: 50 }));
+  } catch (error) {
+    void vscode.window.showErrorMessage(`Volt: could not read the journal: ${errorText(error)}`);
+    return undefined;
+  }
+  ctx.output.appendLine(`Journal ${journal.journalPath}: ${journal.runs.length} run(s), ${journal.trades.length} trade(s)`);
+  type Item = vscode.QuickPickItem & { open?: vscode.Uri };
+  const items: Item[] = journal.runs.map((run) => ({
+    label: `$(history) ${run.strategy}${run.complete ? '' : ' (interrupted)'}`,
+    description: run.summary ? `${run.summary.symbol} ${run.summary.timeframe} · ${summaryLine({ ...run.summary, durationMs: 0, finishedAt: 0 })}` : 'no result',
+    detail: `run ${run.runId} · ${formatDate(run.startedAt)} · ${run.data}${run.notePath ? ` · note ${run.notePath}` : ''}`,
+    open: run.notePath ? vscode.Uri.file(run.notePath) : run.path ? vscode.Uri.file(run.path) : undefined,
+  }));
+  if (items.length === 0) {
+    void vscode.window.showInformationMessage(`Volt: the journal (${journal.journalPath}) has no runs yet. Save a strategy or run a backtest.`);
+    return journal;
+  }
+  const picked = await vscode.window.showQuickPick(items, {
+    title: `Volt journal: ${journal.runs.length} recent run(s), ${journal.trades.length} trade(s) — ${journal.journalPath}`,
+    placeHolder: 'Pick a run to open its note (or its strategy)',
+    matchOnDescription: true,
+    matchOnDetail: true,
+  });
+  if (picked?.open) await vscode.window.showTextDocument(picked.open);
+  return journal;
+}
+
+export async function showAgentStatus(ctx: CommandContext): Promise<AgentStatusResult | undefined> {
+  try {
+    const status = await ctx.status.during('agents', 'asking the agents', () => ctx.sidecar.execute<AgentStatusResult>(Commands.agentStatus, {}));
+    ctx.status.setAgents(status);
+    const message = agentStatusMessage(status);
+    ctx.output.appendLine(message);
+    void vscode.window.showInformationMessage(message);
+    return status;
+  } catch (error) {
+    void vscode.window.showErrorMessage(`Volt: could not ask the agents: ${errorText(error)}`);
+    return undefined;
+  }
+}
+
+/** Registers every palette command; package.json's `contributes.commands` lists the same ids. */
+export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
+  const handlers: Record<(typeof CLIENT_COMMANDS)[keyof typeof CLIENT_COMMANDS], () => unknown> = {
+    [CLIENT_COMMANDS.analyzeStrategy]: () => analyzeStrategy(ctx),
+    [CLIENT_COMMANDS.runBacktest]: () => runBacktest(ctx),
+    [CLIENT_COMMANDS.openJournal]: () => openJournal(ctx),
+    [CLIENT_COMMANDS.agentStatus]: () => showAgentStatus(ctx),
+    [CLIENT_COMMANDS.restartSidecar]: () => ctx.sidecar.restart(),
+    [CLIENT_COMMANDS.showOutput]: () => ctx.output.show(true),
+  };
+  return Object.entries(handlers).map(([id, handler]) => vscode.commands.registerCommand(id, handler));
+}

@@ -1,0 +1,47 @@
+/**
+ * Volt in VS Code: the language client for the Volt sidecar, the palette commands, the backtest
+ * report view and the status bar item. This file only wires them together.
+ */
+import * as vscode from 'vscode';
+import { Commands, type BacktestResult } from '@volt/lsp-server/protocol';
+import { Sidecar } from './client.js';
+import { CLIENT_COMMANDS, registerCommands } from './commands.js';
+import { ReportView } from './report-view.js';
+import { needsRestart } from './settings.js';
+import { VoltStatus } from './status.js';
+
+let sidecar: Sidecar | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const output = vscode.window.createOutputChannel('Volt');
+  const status = new VoltStatus(vscode.window.createStatusBarItem('volt.status', vscode.StatusBarAlignment.Left, 10), CLIENT_COMMANDS.agentStatus);
+  sidecar = new Sidecar(context, output, status);
+  const server = sidecar;
+  const reports = new ReportView(context.extensionUri, output, (params) => server.execute<BacktestResult>(Commands.backtest, params));
+
+  context.subscriptions.push(
+    output,
+    status,
+    server,
+    reports,
+    ...registerCommands({ sidecar: server, reports, status, output }),
+    // Saves' backtests: spinner while they run, and the open report follows them.
+    server.onBacktestStatus((s) => {
+      if (s.state === 'running') status.workStarted(`backtest:${s.uri}`, `backtesting ${vscode.workspace.asRelativePath(vscode.Uri.parse(s.uri))}`);
+      else status.workFinished(`backtest:${s.uri}`);
+      if (s.state === 'failed' && s.message) output.appendLine(`Backtest of ${s.uri} failed: ${s.message}`);
+      reports.backtestStatus(s);
+    }),
+    vscode.workspace.onDidChangeConfiguration((change) => {
+      if (needsRestart(change)) void server.restart();
+      else if (change.affectsConfiguration('volt')) server.settingsChanged();
+    }),
+  );
+
+  await server.start();
+}
+
+export async function deactivate(): Promise<void> {
+  await sidecar?.stop();
+  sidecar = undefined;
+}

@@ -1,0 +1,55 @@
+/** Results shaped as the sidecar sends them, for the unit tests. */
+import type { BacktestResult, BacktestSummary } from '@volt/lsp-server/protocol';
+
+const DAY = 86_400_000;
+export const FROM = Date.UTC(2024, 0, 1);
+export const TO = Date.UTC(2024, 11, 31);
+
+export function summary(over: Partial<BacktestSummary> = {}): BacktestSummary {
+  return {
+    strategy: 'RSI mean reversion',
+    symbol: 'BTC/USDT',
+    timeframe: '1h',
+    data: 'synthetic:42',
+    bars: 8760,
+    from: FROM,
+    to: TO,
+    sharpe: 1.234,
+    maxDrawdown: 0.081,
+    trades: 14,
+    winRate: 0.5714,
+    totalReturn: 0.1234,
+    durationMs: 42,
+    finishedAt: 1_000,
+    ...over,
+  };
+}
+
+export function backtestResult(uri: string, over: Partial<BacktestSummary> = {}): BacktestResult {
+  const s = summary(over);
+  const time = [FROM, FROM + DAY, FROM + 2 * DAY, FROM + 3 * DAY];
+  return {
+    uri,
+    summary: s,
+    delta: { sharpe: 0.2, maxDrawdown: -0.01, trades: 2, winRate: 0, totalReturn: 0.05 },
+    findings: [],
+    report: {
+      schemaVersion: 1,
+      strategy: { name: s.strategy, params: { oversold: 30 } },
+      data: { symbol: s.symbol, timeframe: s.timeframe, source: s.data, from: s.from, to: s.to, bars: s.bars },
+      config: { capital: 10_000, feeRate: 0.001, slippage: 0.0005, seed: 1, maxPositionCap: 0.1 },
+      metrics: {
+        startEquity: 10_000, endEquity: 11_234, totalReturn: 0.1234, cagr: 0.1234, sharpe: 1.234, sortino: null, calmar: 1.5,
+        maxDrawdown: 0.081, maxDrawdownDurationMs: 3 * DAY, maxDrawdownDurationBars: 72, trades: 2, winRate: 0.5, profitFactor: 1.8,
+        expectancy: 61.7, avgWin: 300, avgLoss: -176.6, bestTrade: 300, worstTrade: -176.6, maxConsecutiveWins: 1,
+        maxConsecutiveLosses: 1, exposure: 0.25, feesPaid: 12.5, avgHoldingMs: 5 * 3_600_000, avgHoldingBars: 5,
+      },
+      trades: [
+        { id: 1, symbol: 'BTC/USDT', side: 'long', qty: 0.02, entryTime: FROM + DAY, entryBar: 24, entryPrice: 42000.123, exitTime: FROM + DAY + 5 * 3_600_000, exitBar: 29, exitPrice: 43000, exitReason: 'signal', pnl: 300, pnlPct: 0.0238, fees: 6, barsHeld: 5, confidence: 0.7, reason: 'RSI 28 < oversold 30' },
+        { id: 2, symbol: 'BTC/USDT', side: 'short', qty: 0.02, entryTime: FROM + 2 * DAY, entryBar: 48, entryPrice: 43100, exitTime: FROM + 2 * DAY + 5 * 3_600_000, exitBar: 53, exitPrice: 44000, exitReason: 'stop', pnl: -176.6, pnlPct: -0.0209, fees: 6.5, barsHeld: 5, confidence: 0.6, reason: 'RSI 74 > overbought 70' },
+      ],
+      signals: [],
+      equityCurve: { time, equity: [10_000, 10_300, 10_123.4, 11_234], drawdown: [0, 0, 0.0172, 0] },
+    },
+  };
+}
