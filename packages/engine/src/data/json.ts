@@ -1,4 +1,4 @@
-import { mapColumns, type ColumnMap } from './columns.js';
+import { ACCEPTED_NAMES_HINT, mapColumns, type ColumnMap } from './columns.js';
 import { HINT, allocateRows, checkPrices, pushRow, toNumber, type Reading, type RowTable } from './reading.js';
 import { QUOTE } from './csv.js';
 import { epochToMs, parseDateOnly, parseTimestamp } from './timestamp.js';
@@ -29,7 +29,8 @@ export function readJson(text: string, reading: Reading): RowTable | undefined {
   }
   const rows = allocateRows(data.length);
   const lenient = reading.mode === 'lenient';
-  let map: ColumnMap | undefined;
+  // Objects: field names found once, from the first object's keys, by the same aliases as CSV headers.
+  let names: Record<'time' | 'open' | 'high' | 'low' | 'close' | 'volume', string | undefined> | undefined;
   for (let i = 0; i < data.length; i++) {
     const row: unknown = data[i];
     let t: unknown, o: unknown, h: unknown, l: unknown, c: unknown, v: unknown;
@@ -37,15 +38,20 @@ export function readJson(text: string, reading: Reading): RowTable | undefined {
       [t, o, h, l, c, v] = row as unknown[];
     } else if (row !== null && typeof row === 'object' && !Array.isArray(row)) {
       const record = row as Record<string, unknown>;
-      const keys = Object.keys(record);
-      map ??= mapColumns(keys);
-      const timeKey = keys[map.time >= 0 ? map.time : map.date >= 0 ? map.date : map.clock];
-      t = timeKey === undefined ? undefined : record[timeKey];
-      o = record[keys[map.open] ?? ''];
-      h = record[keys[map.high] ?? ''];
-      l = record[keys[map.low] ?? ''];
-      c = record[keys[map.close] ?? ''];
-      v = record[keys[map.volume] ?? ''];
+      if (!names) {
+        names = fieldNames(Object.keys(record));
+        const missing = (['time', 'open', 'high', 'low', 'close'] as const).filter((f) => names![f] === undefined);
+        if (missing.length > 0) {
+          reading.add('missing-column', i, `no ${missing.join(', ')} field in the candles (${Object.keys(record).join(', ')})`, ACCEPTED_NAMES_HINT);
+          return undefined;
+        }
+      }
+      t = record[names.time!];
+      o = record[names.open!];
+      h = record[names.high!];
+      l = record[names.low!];
+      c = record[names.close!];
+      v = names.volume === undefined ? undefined : record[names.volume];
     } else {
       reading.add('field-count', i, 'this row is not [time, open, high, low, close, volume]', hint, 'dropped');
       continue;
@@ -68,6 +74,12 @@ export function readJson(text: string, reading: Reading): RowTable | undefined {
     pushRow(rows, i, time, open, high, low, close, volume, lenient);
   }
   return rows;
+}
+
+function fieldNames(keys: string[]): Record<'time' | 'open' | 'high' | 'low' | 'close' | 'volume', string | undefined> {
+  const map: ColumnMap = mapColumns(keys);
+  const timeAt = map.time >= 0 ? map.time : map.date >= 0 ? map.date : map.clock;
+  return { time: keys[timeAt], open: keys[map.open], high: keys[map.high], low: keys[map.low], close: keys[map.close], volume: keys[map.volume] };
 }
 
 /** A numeric JSON time: 20240131 is a date, anything else an epoch number. */

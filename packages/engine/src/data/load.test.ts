@@ -137,9 +137,12 @@ describe('reading JSON', () => {
     const arrays = parseCandles('[[1704067200000,1,2,0.5,1.5,10],[1704067260000,"1.5","2","1","1.8","20"]]', 'X_Y-1m.json').series;
     expect(Array.from(arrays.close)).toEqual([1.5, 1.8]);
     expect(arrays.symbol).toBe('X/Y');
-    const objects = parseCandles('[{"timestamp":"2024-01-01T00:00:00Z","o":1,"h":2,"l":0.5,"c":1.5}]', 'o.json').series;
-    expect(objects.time[0]).toBe(T0);
+    const objects = parseCandles('[{"timestamp":"2024-01-01T00:00:00Z","o":1,"h":2,"l":0.5,"c":1.5},{"c":1.6,"l":0.5,"h":2,"o":1,"timestamp":"2024-01-01T00:01:00Z"}]', 'o.json').series;
+    expect(Array.from(objects.time)).toEqual([T0, T0 + 60_000]);
+    expect(Array.from(objects.close)).toEqual([1.5, 1.6]);
     expect(objects.volume[0]).toBe(0);
+    const e = refused('[{"t":1704067200000,"open":1,"high":2,"close":1.5}]', {}, 'o.json');
+    expect([e.problem, e.message]).toEqual(['missing-column', 'no low field in the candles (t, open, high, close)']);
   });
 
   it('places problems at the row: line and column', () => {
