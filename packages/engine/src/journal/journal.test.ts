@@ -30,7 +30,10 @@ describe('recording a backtest', () => {
     expect(run.tradeCount).toBe(report.trades.length);
     expect(run.decisionCount).toBe(report.signals.length);
 
+    expect(journal.listRuns({ strategyPath: '/nowhere/busy.strategy.ts' }).map((r) => r.id)).toEqual([runId]);
+    expect(journal.listRuns({ strategyPath: '/elsewhere.strategy.ts' })).toEqual([]);
     const trades = journal.listTrades({ runId });
+    expect(journal.listTrades({ strategyPath: '/nowhere/busy.strategy.ts' })).toHaveLength(trades.length);
     expect(trades.map((t) => t.tradeNo).sort((a, b) => a - b)).toEqual(report.trades.map((t) => t.id));
     for (const t of trades) {
       const original = report.trades.find((r) => r.id === t.tradeNo)!;

@@ -392,6 +392,7 @@ export class Journal {
     const where: string[] = [];
     const params: Record<string, unknown> = {};
     if (filter.strategy !== undefined) (where.push('r.strategy_name = @strategy'), (params.strategy = filter.strategy));
+    if (filter.strategyPath !== undefined) (where.push('r.strategy_path = @strategyPath'), (params.strategyPath = filter.strategyPath));
     if (filter.status !== undefined) (where.push('r.status = @status'), (params.status = filter.status));
     if (filter.runId !== undefined) (where.push('r.id = @runId'), (params.runId = filter.runId));
     if (filter.from !== undefined) (where.push('r.started_at >= @from'), (params.from = filter.from));
@@ -586,6 +587,7 @@ function tradeWhere(filter: JournalFilter, timeColumn: string, alias = 't'): { w
   const where: string[] = [];
   const params: Record<string, unknown> = {};
   if (filter.strategy !== undefined) (where.push('r.strategy_name = @strategy'), (params.strategy = filter.strategy));
+  if (filter.strategyPath !== undefined) (where.push('r.strategy_path = @strategyPath'), (params.strategyPath = filter.strategyPath));
   if (filter.runId !== undefined) (where.push(`${alias}.run_id = @runId`), (params.runId = filter.runId));
   if (filter.status !== undefined) (where.push('r.status = @status'), (params.status = filter.status));
   if (filter.from !== undefined) (where.push(`${timeColumn} >= @from`), (params.from = filter.from));

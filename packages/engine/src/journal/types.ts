@@ -213,7 +213,10 @@ export interface AgentMessageEntry {
 
 /** Filters shared by the CLI, the sidecar's volt.journal and the vault export. */
 export interface JournalFilter {
+  /** The strategy's name (defineStrategy's `name`). */
   strategy?: string;
+  /** The strategy file, as recorded (absolute for the CLI and the sidecar). */
+  strategyPath?: string;
   outcome?: OutcomeLabel;
   /** Inclusive lower bound, epoch ms: trade entry time, decision time, run start. */
   from?: number;

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
-import { Journal, type DecisionEntry, type JournalFilter, type RunEntry } from '../journal/index.js';
+import { Journal, type DecisionEntry, type JournalFilter, type RunEntry, type TradeEntry } from '../journal/index.js';
 import {
   END_MARKER,
   END_MARKER_PREFIX,
@@ -210,6 +210,16 @@ export function exportVault(journal: Journal, dir: string, filter: JournalFilter
 /** Exports what one run touched: its trades, run note, charts, decision log, strategy and dashboard. */
 export function exportRunToVault(journal: Journal, dir: string, runId: number, options?: VaultExportOptions): VaultExportSummary {
   return exportVault(journal, dir, { runId }, options);
+}
+
+/** Where a trade's note is (or will be) in the vault at `dir`, for editors that open it. */
+export function tradeNotePath(dir: string, trade: Pick<TradeEntry, 'id' | 'symbol' | 'side'>): string {
+  return path.join(path.resolve(dir), VAULT_FOLDERS.trades, `${tradeNoteName(trade)}.md`);
+}
+
+/** Where a run's Performance note is in the vault at `dir`. */
+export function runNotePath(dir: string, runId: number): string {
+  return path.join(path.resolve(dir), VAULT_FOLDERS.performance, `${runNoteName(runId)}.md`);
 }
 
 /**
