@@ -364,7 +364,7 @@ export function agentLogNote(run: RunEntry, decisions: readonly DecisionEntry[],
   out.push(`${plainLink(runNoteName(run.id))} · ${plainLink(strategyNoteName(run.strategyName), run.strategyName.replace(/[\r\n|\]]/g, ' '))}`, '');
   const shown = decisions.slice(0, cap);
   if (decisions.length > cap) {
-    out.push(`_Showing the first ${cap} of ${decisions.length} decisions; \`volt journal list decisions --run ${run.id}\` lists them all._`, '');
+    out.push(`_Showing the first ${cap} of ${decisions.length} decisions; \`volt journal list decisions --run ${run.id} --limit 0\` lists them all._`, '');
   }
   const bySeq = new Map<number, AgentMessageEntry[]>();
   for (const m of messages) {
