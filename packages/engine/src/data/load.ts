@@ -122,7 +122,7 @@ function unreadable(file: string, e: unknown): DataError {
   const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : e instanceof Error ? e.message : String(e);
   return new DataError(file, {
     kind: 'unreadable',
-    line: 1,
+    line: 0,
     message: `cannot read the data file: ${why}`,
     hint: 'check the path (relative paths start from the current folder)',
   });

@@ -19,7 +19,7 @@ export type DataProblemKind =
 
 export interface DataProblem {
   kind: DataProblemKind;
-  /** 1-based line in the file. */
+  /** 1-based line in the file; 0 when the problem is the file as a whole. */
   line: number;
   /** 1-based column, for JSON files (often one long line). */
   column?: number;
@@ -38,7 +38,8 @@ export class DataError extends VoltError {
     super({
       kind: 'data',
       file,
-      line: problem.line,
+      // Line 0: the file as a whole (it cannot be read), no line to point at.
+      ...(problem.line > 0 ? { line: problem.line } : {}),
       ...(problem.column === undefined ? {} : { column: problem.column }),
       message:
         more > 0
