@@ -3,7 +3,7 @@ import { spawnSync, execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { Journal, classifyOutcome, decisionJson, gitCommitOf, hashPrompt, recordBacktestRun, startBacktestRecording, runMetaFor } from './index.js';
+import { Journal, classifyOutcome, decisionJson, gitCommitOf, hashPrompt, recordBacktestRun, startBacktestRecording, runMetaFor, teeObservers } from './index.js';
 import { runBacktest } from '../backtest/index.js';
 import { synthesize } from '../data/index.js';
 import { busyBacktest, busyStrategy, tempDirs } from '../../tests/journal/support.js';
@@ -113,6 +113,29 @@ describe('recording a backtest', () => {
     expect(run.decisionCount).toBe(report.signals.length);
     expect(peek.listDecisions({ runId: run.id }).map((d) => d.seq).sort((a, b) => a - b)).toEqual(report.signals.map((_, i) => i + 1));
     peek.close();
+  });
+
+  it('shares a run between the recorder and a panel that refuses every entry (teeObservers)', () => {
+    const file = path.join(tempDir(), 'journal.db');
+    const series = synthesize({ seed: 4, bars: 300, timeframe: '1h', symbol: 'ETH/USDT' });
+    const strategy = { definition: busyStrategy() };
+    const recording = startBacktestRecording(file, { ...runMetaFor(strategy, series), gitCommit: null });
+    const panel = {
+      refusals: 0,
+      decide() {
+        this.refusals++;
+        return { approved: false, note: 'REJECTED by risk_gate: test' };
+      },
+    };
+    const report = runBacktest(strategy, series, {}, teeObservers({ onProgress: () => undefined }, recording.observer, panel));
+    recording.finish(report);
+    expect(panel.refusals).toBeGreaterThan(0);
+    expect(report.trades).toHaveLength(0);
+    const journal = Journal.open(file);
+    const decisions = journal.listDecisions({ runId: recording.runId });
+    expect(decisions).toHaveLength(report.signals.length);
+    expect(decisions.every((d) => d.ignored?.includes('REJECTED by risk_gate'))).toBe(true);
+    journal.close();
   });
 
   it('marks a run failed with the error when the backtest throws', () => {
