@@ -24,7 +24,7 @@ const RISK = { stopLoss: 0.02, takeProfit: 0.04, maxPositionPct: 0.1 };
 const strategy = defineStrategy({
   name: 'rsi-macd-bollinger',
   timeframe: '1m',
-  params: { oversold: 35, overbought: 65 },
+  params: { oversold: 30, overbought: 70 },
   risk: RISK,
   indicators: (ind) => ({ rsi: ind.rsi(14), macd: ind.macd(12, 26, 9), bands: ind.bollinger(20, 2) }),
   onBar(ctx) {
@@ -101,8 +101,8 @@ function naiveBacktest(series) {
     if (i === n - 1 || r === undefined || b === undefined || m === undefined || m.histogram === undefined) continue;
     const last = history[history.length - 1];
     if (!position) {
-      if (last < b.lower && r < 35 && m.histogram < 0) pending = 'buy';
-      else if (last > b.upper && r > 65 && m.histogram > 0) pending = 'sell';
+      if (last < b.lower && r < 30 && m.histogram < 0) pending = 'buy';
+      else if (last > b.upper && r > 70 && m.histogram > 0) pending = 'sell';
     } else if ((position.side === 1 && last > b.middle) || (position.side === -1 && last < b.middle)) {
       pending = 'exit';
     }

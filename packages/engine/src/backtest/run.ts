@@ -39,8 +39,10 @@ export const BACKTEST_DEFAULTS = {
 const DEFAULT_POSITION_PCT = 0.1;
 /** Orders one onBar call may queue; more is a runaway loop in the strategy, not a plan. */
 const MAX_ORDERS_PER_BAR = 16;
+/** Bars per call of the hot loop (see execute). */
+const BARS_PER_CALL = 4096;
 /** onProgress every 16384 bars: often enough for a progress bar, rare enough to cost nothing. */
-const PROGRESS_MASK = 0x3fff;
+const PROGRESS_EVERY = 16_384;
 
 const BUY = 0;
 const SELL = 1;
@@ -209,10 +211,29 @@ class BacktestRun {
     this.ctx = new RunContext(this, series, this.params, ind, this.position, this.bar, createRandom(this.seed));
   }
 
-  /** The bar loop. Nothing in it allocates per bar; lots, trades and signals are per order. */
+  /**
+   * The run, in chunks of BARS_PER_CALL bars. Why chunks: a function entered once per run with a
+   * million-bar loop starts in V8's interpreter and only reaches optimised code through on-stack
+   * replacement, which it loses again whenever a rarely taken path deoptimises it, so every run
+   * would spend its first tens of thousands of bars boxing numbers. A method called a few hundred
+   * times per run is optimised once and stays so; the chunk boundary is also where progress is told.
+   */
   execute(): void {
+    const n = this.series.length;
+    const observer = this.observer;
+    for (let from = 0; from < n; from += BARS_PER_CALL) {
+      const to = from + BARS_PER_CALL < n ? from + BARS_PER_CALL : n;
+      this.runBars(from, to);
+      // Hooks are called as methods, so an observer written as a class keeps its `this`.
+      if (observer.onProgress !== undefined && (to % PROGRESS_EVERY === 0 || to === n)) observer.onProgress(to, n);
+    }
+    this.closeAtEnd();
+    this.trades.sort((a, b) => a.id - b.id);
+  }
+
+  /** Bars [from, to): the hot loop. Nothing in it allocates per bar; lots, trades and signals are per order. */
+  private runBars(from: number, to: number): void {
     const s = this.series;
-    const n = s.length;
     const { time, open, high, low, close, volume } = s;
     const indicators = this.indicators;
     const nInd = indicators.length;
@@ -221,10 +242,8 @@ class BacktestRun {
     const ctx = this.ctx;
     const bar = this.bar;
     const onBar = this.def.onBar as (ctx: StrategyContext) => void;
-    const observer = this.observer;
-    const progress = observer.onProgress !== undefined;
 
-    for (let i = 0; i < n; i++) {
+    for (let i = from; i < to; i++) {
       const o = open[i]!;
       const h = high[i]!;
       const l = low[i]!;
@@ -262,23 +281,20 @@ class BacktestRun {
       } catch (e) {
         throw this.strategyError(e, i);
       }
-      // Hooks are called as methods, so an observer written as a class keeps its `this`.
-      if (progress && (i & PROGRESS_MASK) === PROGRESS_MASK) observer.onProgress!(i + 1, n);
     }
+  }
 
-    // A position still open at the end is closed at the last close, so the report's equity is cash.
-    const last = n - 1;
-    if (this.lots.length > 0) {
-      const c = close[last]!;
-      while (this.lots.length > 0) {
-        const lot = this.lots[this.lots.length - 1]!;
-        this.closeLot(this.lots.length - 1, last, lot.side === 1 ? c * (1 - this.slippage) : c * (1 + this.slippage), 'end');
-      }
-      equity[last] = this.cash;
-      this.markPosition(last, c);
+  /** A position still open at the end is closed at the last close, so the report's equity is cash. */
+  private closeAtEnd(): void {
+    const last = this.series.length - 1;
+    if (this.lots.length === 0) return;
+    const c = this.series.close[last]!;
+    while (this.lots.length > 0) {
+      const lot = this.lots[this.lots.length - 1]!;
+      this.closeLot(this.lots.length - 1, last, lot.side === 1 ? c * (1 - this.slippage) : c * (1 + this.slippage), 'end');
     }
-    observer.onProgress?.(n, n);
-    this.trades.sort((a, b) => a.id - b.id);
+    this.equity[last] = this.cash;
+    this.markPosition(last, c);
   }
 
   /** Called by ctx.buy/sell/exit at a close. */
@@ -304,7 +320,8 @@ class BacktestRun {
     }
     if (action !== EXIT && pct !== pct && qty !== qty) pct = this.defaultPct;
 
-    const signal: Signal = { bar: i, time: this.series.time[i]!, action: ACTION_NAME[action], confidence, reason };
+    // Every key up front, one shape for all signals; JSON leaves out whichever stays undefined.
+    const signal: Signal = { bar: i, time: this.series.time[i]!, action: ACTION_NAME[action], confidence, reason, tradeId: undefined, ignored: undefined };
     this.signals.push(signal);
     if (i === this.series.length - 1) return this.ignore(signal, 'no next bar');
     if (this.pendingCount === MAX_ORDERS_PER_BAR) return this.ignore(signal, `more than ${MAX_ORDERS_PER_BAR} orders in one bar`);
@@ -504,9 +521,11 @@ class BacktestRun {
       barsHeld: i - lot.entryBar,
       confidence: lot.confidence,
       reason: lot.reason,
+      // One literal shape for every trade (cheaper than adding keys later); JSON leaves out the
+      // undefined ones, so a trade without a stop or target has no such key in the report.
+      stopPrice: lot.stop === lot.stop ? lot.stop : undefined,
+      takeProfitPrice: lot.target === lot.target ? lot.target : undefined,
     };
-    if (lot.stop === lot.stop) trade.stopPrice = lot.stop;
-    if (lot.target === lot.target) trade.takeProfitPrice = lot.target;
     this.trades.push(trade);
     this.observer.onTrade?.(trade);
   }
