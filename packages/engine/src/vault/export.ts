@@ -106,7 +106,9 @@ class VaultWriter {
     this.summary.files++;
     const existing = this.readExisting(file);
     // A blank line before the marker keeps it out of the last list or table.
-    const ours = generated.replace(/\n*$/, '\n\n');
+    let end = generated.length;
+    while (end > 0 && generated.charCodeAt(end - 1) === 10) end--;
+    const ours = generated.slice(0, end) + '\n\n';
     if (existing === undefined) {
       this.write(file, `${ours}${END_MARKER}\n${userDefault}`, false);
       return;
