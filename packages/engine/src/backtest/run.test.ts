@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { seriesFromCandles, synthesize, type Candle, type CandleSeries } from '../data/index.js';
 import { defineStrategy, type StrategyContext, type StrategyDefinition } from '../strategy/index.js';
@@ -421,5 +422,58 @@ describe('observer hooks', () => {
     expect(recorder.trades).toBe(r.trades.length);
     expect(r.trades).toHaveLength(400);
     expect(recorder.progress).toEqual([[16_384, 40_000], [32_768, 40_000], [40_000, 40_000]]);
+  });
+});
+
+describe('accounting holds for any market and any sequence of orders (property)', () => {
+  const market = fc
+    .array(fc.record({ move: fc.double({ min: -0.08, max: 0.08, noNaN: true }), gap: fc.double({ min: -0.05, max: 0.05, noNaN: true }), up: fc.double({ min: 0, max: 0.05, noNaN: true }), down: fc.double({ min: 0, max: 0.05, noNaN: true }) }), { minLength: 2, maxLength: 80 })
+    .map((steps) => {
+      let price = 100;
+      return bars(
+        steps.map(({ move, gap, up, down }) => {
+          const open = price * (1 + gap);
+          const close = open * (1 + move);
+          price = close;
+          return [open, Math.max(open, close) * (1 + up), Math.min(open, close) * (1 - down), close] as const;
+        }),
+      );
+    });
+  const script = fc.dictionary(fc.integer({ min: 0, max: 79 }).map(String), fc.constantFrom('buy' as const, 'sell' as const, 'exit' as const));
+  const risk = fc.record({ stopLoss: fc.option(fc.double({ min: 0.005, max: 0.2, noNaN: true }), { nil: undefined }), takeProfit: fc.option(fc.double({ min: 0.005, max: 0.3, noNaN: true }), { nil: undefined }) });
+
+  it('ends with capital + Σ trade pnl, fills inside the bars, stops never better than the stop', () => {
+    fc.assert(
+      fc.property(market, script, risk, (series, orders, { stopLoss, takeProfit }) => {
+        const strategy = scripted(Object.fromEntries(Object.entries(orders).map(([k, v]) => [Number(k), v])), {
+          ...(stopLoss === undefined ? {} : { stopLoss }),
+          ...(takeProfit === undefined ? {} : { takeProfit }),
+        });
+        const r = runBacktest(strategy, series, HAND);
+        const pnl = r.trades.reduce((sum, t) => sum + t.pnl, 0);
+        expect(r.metrics.endEquity).toBeCloseTo(HAND.capital + pnl, 6);
+        expect(r.metrics.feesPaid).toBeCloseTo(r.trades.reduce((sum, t) => sum + t.fees, 0), 9);
+        for (const t of r.trades) {
+          const lo = series.low[t.exitBar]! * (1 - HAND.slippage) - 1e-9;
+          const hi = series.high[t.exitBar]! * (1 + HAND.slippage) + 1e-9;
+          expect(t.exitPrice).toBeGreaterThanOrEqual(lo);
+          expect(t.exitPrice).toBeLessThanOrEqual(hi);
+          const open = series.open[t.entryBar]!;
+          expect(t.entryPrice).toBeCloseTo(t.side === 'long' ? open * (1 + HAND.slippage) : open * (1 - HAND.slippage), 9);
+          if (t.exitReason === 'stop') {
+            if (t.side === 'long') expect(t.exitPrice).toBeLessThanOrEqual(t.stopPrice!);
+            else expect(t.exitPrice).toBeGreaterThanOrEqual(t.stopPrice!);
+          }
+          if (t.exitReason === 'takeProfit') {
+            if (t.side === 'long') expect(t.exitPrice).toBeGreaterThanOrEqual(t.takeProfitPrice!);
+            else expect(t.exitPrice).toBeLessThanOrEqual(t.takeProfitPrice!);
+          }
+          // one position at a time: trades never overlap
+        }
+        for (let k = 1; k < r.trades.length; k++) expect(r.trades[k]!.entryBar).toBeGreaterThanOrEqual(r.trades[k - 1]!.exitBar);
+        expect(JSON.stringify(runBacktest(strategy, series, HAND))).toBe(JSON.stringify(r));
+      }),
+      { numRuns: 300, seed: 20261122 },
+    );
   });
 });

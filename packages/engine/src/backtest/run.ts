@@ -125,7 +125,8 @@ class BacktestRun {
   private readonly target: number;
   private readonly pyramiding: boolean;
 
-  private cash: number;
+  // Initialised as a number so V8 keeps it an unboxed double (it is read every bar).
+  private cash = 0;
   /** Signed size over all lots: > 0 long, < 0 short. */
   private posQty = 0;
   private readonly lots: Lot[] = [];
