@@ -1,7 +1,7 @@
 import { VoltError } from '../errors.js';
 import type { CandleSeries } from './candle.js';
 import { allocateSeries } from './candle.js';
-import { createRandom } from './random.js';
+import { createRandom, type Random } from './random.js';
 import { timeframeToMs } from './timeframe.js';
 
 /**
@@ -94,6 +94,52 @@ const GARCH_BETA = 0.9;
 const ANCHOR_PULL_PER_VARIANCE = 1;
 const YEAR_MS = 365 * 86_400_000;
 const POWERS_OF_TEN = new Float64Array(Array.from({ length: 23 }, (_, k) => 10 ** k));
+const BLOCK = 1024;
+
+function fillUniforms(random: Random, into: Float64Array): void {
+  for (let k = 0; k < into.length; k++) into[k] = random();
+}
+
+/** Standard normals by Marsaglia's polar method, two per accepted pair. */
+function fillNormals(random: Random, into: Float64Array): void {
+  for (let k = 0; k < into.length; k += 2) {
+    let a: number;
+    let b: number;
+    let q: number;
+    do {
+      a = 2 * random() - 1;
+      b = 2 * random() - 1;
+      q = a * a + b * b;
+    } while (q >= 1 || q === 0);
+    const scale = Math.sqrt((-2 * Math.log(q)) / q);
+    into[k] = a * scale;
+    into[k + 1] = b * scale;
+  }
+}
+
+/**
+ * Prices quoted with six significant digits, as on an exchange. One grid per bar (set by its open)
+ * keeps the rounding monotonic, so high ≥ max(open, close) ≥ min(open, close) ≥ low survive it.
+ * Dividing by a whole power of ten (never multiplying by 0.1…) keeps the decimals short and exact.
+ */
+function quotePrices(s: CandleSeries): void {
+  const { open, high, low, close } = s;
+  for (let i = 0; i < s.length; i++) {
+    const digits = 5 - Math.floor(Math.log10(open[i]!));
+    const scale = POWERS_OF_TEN[digits < 0 ? -digits : digits] ?? 10 ** Math.abs(digits);
+    if (digits >= 0) {
+      open[i] = Math.round(open[i]! * scale) / scale;
+      high[i] = Math.round(high[i]! * scale) / scale;
+      low[i] = Math.round(low[i]! * scale) / scale;
+      close[i] = Math.round(close[i]! * scale) / scale;
+    } else {
+      open[i] = Math.round(open[i]! / scale) * scale;
+      high[i] = Math.round(high[i]! / scale) * scale;
+      low[i] = Math.round(low[i]! / scale) * scale;
+      close[i] = Math.round(close[i]! / scale) * scale;
+    }
+  }
+}
 
 export function synthesize(options: SynthesizeOptions): SyntheticMarket {
   const { seed, bars, timeframe } = options;
@@ -120,35 +166,13 @@ export function synthesize(options: SynthesizeOptions): SyntheticMarket {
   const regime = new Uint8Array(bars);
   const { time, open, high, low, close, volume } = series;
 
+  // Random numbers come from blocks refilled between bars: a function returning a double that is
+  // not inlined boxes it, and this loop is too big for the compiler to inline every draw.
   const random = createRandom(seed);
-  // Marsaglia's polar method yields normals in pairs. The spare waits in a typed array: a double
-  // captured by a closure would be boxed (allocated) on every write.
-  const spare = new Float64Array(1);
-  let hasSpare = false;
-  const normal = (): number => {
-    if (hasSpare) {
-      hasSpare = false;
-      return spare[0]!;
-    }
-    let u: number;
-    let v: number;
-    let q: number;
-    do {
-      u = 2 * random() - 1;
-      v = 2 * random() - 1;
-      q = u * u + v * v;
-    } while (q >= 1 || q === 0);
-    const scale = Math.sqrt((-2 * Math.log(q)) / q);
-    spare[0] = v * scale;
-    hasSpare = true;
-    return u * scale;
-  };
-
-  // Prices are quoted with six significant digits, as on an exchange. One grid per bar (set by its
-  // open) keeps the rounding monotonic, so high ≥ max(open, close) ≥ min(open, close) ≥ low survive it.
-  // Dividing by a whole power of ten (never multiplying by 0.1…) keeps the decimals short and exact.
-  const quote = (price: number, digits: number, scale: number): number =>
-    digits >= 0 ? Math.round(price * scale) / scale : Math.round(price / scale) * scale;
+  const uniforms = new Float64Array(BLOCK);
+  const normals = new Float64Array(BLOCK);
+  let u = BLOCK;
+  let z = BLOCK;
 
   const anchor = Math.log(startPrice);
   const anchorPull = ANCHOR_PULL_PER_VARIANCE * sigma * sigma;
@@ -158,10 +182,19 @@ export function synthesize(options: SynthesizeOptions): SyntheticMarket {
   let lastShock = 0;
 
   for (let i = 0; i < bars; i++) {
-    if (random() * MEAN_STAY[r]! < 1) {
-      const u = random();
+    // A bar takes at most 3 uniforms and 6 normals.
+    if (u > BLOCK - 3) {
+      fillUniforms(random, uniforms);
+      u = 0;
+    }
+    if (z > BLOCK - 6) {
+      fillNormals(random, normals);
+      z = 0;
+    }
+    if (uniforms[u++]! * MEAN_STAY[r]! < 1) {
+      const pick = uniforms[u++]!;
       let to = 0;
-      while (to < 4 && u >= NEXT_CUMULATIVE[r * 5 + to]!) to++;
+      while (to < 4 && pick >= NEXT_CUMULATIVE[r * 5 + to]!) to++;
       r = to;
     }
     regime[i] = r;
@@ -172,13 +205,15 @@ export function synthesize(options: SynthesizeOptions): SyntheticMarket {
 
     let gapJump = 0;
     let barJump = 0;
-    if (random() < JUMP_PROB[r]!) {
-      const jump = sigma * (JUMP_MEAN[r]! + JUMP_SD[r]! * normal());
-      if (random() < 0.5) gapJump = jump;
+    const jumpDraw = uniforms[u++]!;
+    if (jumpDraw < JUMP_PROB[r]!) {
+      const jump = sigma * (JUMP_MEAN[r]! + JUMP_SD[r]! * normals[z++]!);
+      // Half the jumps happen while the market is closed to the bar: the open gaps.
+      if (jumpDraw < 0.5 * JUMP_PROB[r]!) gapJump = jump;
       else barJump = jump;
     }
-    const gap = 0.05 * barVol * normal() + gapJump;
-    const shock = barVol * normal() + barJump;
+    const gap = 0.05 * barVol * normals[z++]! + gapJump;
+    const shock = barVol * normals[z++]! + barJump;
     const drift = (DRIFT[r]! - LONG_RUN_DRIFT) * sigma - anchorPull * (logPrice - anchor);
 
     const openLog = logPrice + gap;
@@ -187,16 +222,15 @@ export function synthesize(options: SynthesizeOptions): SyntheticMarket {
 
     const o = Math.exp(openLog);
     const c = Math.exp(logPrice);
-    const digits = 5 - Math.floor(Math.log10(o));
-    const scale = POWERS_OF_TEN[digits < 0 ? -digits : digits] ?? 10 ** Math.abs(digits);
     time[i] = start + i * barMs;
-    open[i] = quote(o, digits, scale);
-    close[i] = quote(c, digits, scale);
+    open[i] = o;
+    close[i] = c;
     // Intrabar excursions beyond the body, scaled by the bar's volatility.
-    high[i] = quote((o > c ? o : c) * Math.exp(0.5 * barVol * Math.abs(normal())), digits, scale);
-    low[i] = quote((o < c ? o : c) * Math.exp(-0.5 * barVol * Math.abs(normal())), digits, scale);
+    high[i] = (o > c ? o : c) * Math.exp(0.5 * barVol * Math.abs(normals[z++]!));
+    low[i] = (o < c ? o : c) * Math.exp(-0.5 * barVol * Math.abs(normals[z++]!));
     const activity = (barVol + Math.abs(lastShock)) / sigma;
-    volume[i] = Math.round(100 * baseVolume * activity * Math.sqrt(activity) * Math.exp(0.3 * normal())) / 100;
+    volume[i] = Math.round(100 * baseVolume * activity * Math.sqrt(activity) * Math.exp(0.3 * normals[z++]!)) / 100;
   }
+  quotePrices(series);
   return Object.assign(series, { regime });
 }
