@@ -34,7 +34,9 @@ function naiveCsv(text) {
   const candles = [];
   for (let i = 1; i < lines.length; i++) {
     if (!lines[i]) continue;
-    const f = lines[i].split(',');
+    let f = lines[i].split(',');
+    // The one quirk it knows: a Date column whose rows carry the time of day in the next field.
+    if (f.length === header.length + 1) f = [`${f[0]} ${f[1]}`, ...f.slice(2)];
     candles.push({
       time: Date.parse(f[t].replace(' ', 'T') + 'Z'),
       open: parseFloat(f[o]),
@@ -75,7 +77,7 @@ const fmt = (n) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
 
 export async function run() {
   const lines = [];
-  const files = ['bitfinex-1h-btc-usd.csv', 'vix-daily.csv', 'ETH_BTC-5m.json', 'UNITTEST_BTC-1m.json'];
+  const files = ['2006-01-02-volume-min-001.txt', 'bitfinex-1h-btc-usd.csv', 'vix-daily.csv', 'ETH_BTC-5m.json', 'UNITTEST_BTC-1m.json'];
   if (!existsSync(SHARED)) {
     lines.push(`loading: skipped, ${SHARED} is missing (set VOLT_SHARED_DATA)`);
   } else {
