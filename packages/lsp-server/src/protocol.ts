@@ -9,7 +9,7 @@
  *
  * This module is types and string constants only: no runtime imports, safe to bundle anywhere.
  */
-import type { BacktestReport } from '@volt/engine';
+import type { BacktestReport, VoltConfigInput } from '@volt/engine';
 
 /** `workspace/executeCommand` names. */
 export const Commands = {
@@ -231,58 +231,11 @@ export interface AgentStatusResult {
 // Settings: `workspace/configuration` section `volt` (and `initializationOptions.volt`) override the
 // matching fields of volt.config.json at the workspace root. Every field is optional.
 
-export interface VoltSettings {
-  data?: {
-    /** Default data for on-save backtests: 'synthetic:SEED' or a path relative to the workspace. */
-    default?: string;
-  };
-  onSave?: {
-    /** Backtest the strategy on every save (default true). */
-    backtest?: boolean;
-    /** Ask the critique model on every save (default false). */
-    critique?: boolean;
-  };
-  lint?: {
-    /** Largest allowed `risk.maxPositionPct` before VOLT102 (default 0.10). */
-    maxPositionCap?: number;
-    /** Milliseconds of quiet after an edit before diagnostics are recomputed (default 150). */
-    debounceMs?: number;
-  };
-  risk?: {
-    /** Drawdown past which VOLT203 warns, as a fraction (default 0.25). */
-    maxDrawdown?: number;
-    /** Hard cap on a position, a fraction of equity (default 0.10). */
-    maxPositionPct?: number;
-    /** Loss within one UTC day that stops trading for the day, a fraction of equity (default 0.03). */
-    maxDailyLoss?: number;
-    /** Losing trades in a row that trip the circuit breaker (default 5). */
-    maxConsecutiveLosses?: number;
-  };
-  backtest?: {
-    /** A run taking longer than this is stopped and reported (default 10000 ms). */
-    timeoutMs?: number;
-    /** Heap limit of a backtest worker in MB (default 256). */
-    maxMemoryMb?: number;
-    /** Warm workers kept ready (default 1). */
-    workers?: number;
-    /** Starting cash (default 10000). */
-    capital?: number;
-    /** Taker fee per fill, a fraction of notional (default 0.001). */
-    feeRate?: number;
-    /** Slippage per market fill, a fraction of price (default 0.0005). */
-    slippage?: number;
-  };
-  agents?: {
-    /** 'off', 'rules' (default) or 'ollama'. */
-    mode?: 'off' | 'rules' | 'ollama';
-  };
-  ollama?: {
-    host?: string;
-    models?: Record<string, string>;
-    /** Milliseconds to wait for an answer before the rule-based fallback (default 30000). */
-    timeoutMs?: number;
-  };
-}
+//
+// The shape is volt.config.json's own (engine `VoltConfigInput`): `data.default`, `onSave.backtest`,
+// `onSave.critique`, `lint.maxPositionCap`, `lint.debounceMs`, `risk.maxDrawdown`,
+// `backtest.timeoutMs|maxMemoryMb|workers|capital|feeRate|slippage`, `ollama.host|models`, …
+export type VoltSettings = VoltConfigInput;
 
 /** Data field of every Volt diagnostic, so clients can tell a code action apart without parsing. */
 export interface VoltDiagnosticData {

@@ -1,0 +1,697 @@
+/**
+ * The sidecar: binds LSP requests to the service layer (findings → diagnostics, code actions, code
+ * lens) and to the backtest worker pool. Strategy code never runs on this thread.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { watch, type FSWatcher } from 'chokidar';
+import {
+  analyzeStrategySource,
+  loadConfig,
+  mergeConfig,
+  defaultConfig,
+  recordBacktestRun,
+  journalPathFor,
+  StrategyTypeChecker,
+  transpileStrategy,
+  isVoltError,
+  parseDateOnly,
+  parseTimestamp,
+  type TranspiledStrategy,
+  type VoltConfig,
+} from '@volt/engine';
+import {
+  CodeActionKind,
+  ErrorCodes,
+  LSPErrorCodes,
+  ResponseError,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type CancellationToken,
+  type CodeAction,
+  type CodeActionParams,
+  type CodeLens,
+  type CodeLensParams,
+  type Connection,
+  type ExecuteCommandParams,
+  type Hover,
+  type HoverParams,
+  type InitializeParams,
+  type InitializeResult,
+  type WorkDoneProgressReporter,
+  ExecuteCommandRequest,
+  WorkDoneProgress,
+  type ProgressToken,
+} from 'vscode-languageserver';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import {
+  ALL_COMMANDS,
+  Commands,
+  CONFIGURATION_SECTION,
+  Notifications,
+  type AnalyzeParams,
+  type AnalyzeResult,
+  type BacktestParams,
+  type BacktestResult,
+  type BacktestStatusParams,
+  type BacktestSummary,
+  type SummaryDelta,
+  type VoltSettings,
+} from './protocol.js';
+import { codeActionsFor, fromEngineFinding, toDiagnostic, toVoltFinding, type ServerFinding } from './service/diagnostics.js';
+import {
+  failureFinding,
+  reportFindings,
+  strategyLens,
+  summarize,
+  summaryDelta,
+  type LensState,
+} from './service/backtest.js';
+import { hoverAt } from './service/hover.js';
+import { BacktestPool, type RunOutcome } from './worker/pool.js';
+import type { DataFacts } from './worker/messages.js';
+
+export interface VoltServerOptions {
+  /** The worker module; default dist/worker/backtest-worker.js beside this file. */
+  workerFile?: URL;
+  /** Logs to the client's output through window/logMessage when true (default true). */
+  log?: boolean;
+}
+
+/** The built worker, wherever this module runs from (dist, or src under the test runner). */
+function defaultWorkerFile(): URL {
+  const here = new URL('./worker/backtest-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(here))) return here;
+  return new URL('../dist/worker/backtest-worker.js', import.meta.url);
+}
+
+interface StaticState {
+  version: number;
+  findings: ServerFinding[];
+}
+
+/** Everything the server knows about one strategy's runs. */
+interface RunState {
+  lens: LensState;
+  findings: ServerFinding[];
+  last?: BacktestSummary;
+  /** Stops the run in flight (a newer save supersedes it). */
+  controller?: AbortController;
+  /** contentHash + data of the run in flight or last finished, to skip a watcher's echo of a save. */
+  key?: string;
+  inputs: string[];
+}
+
+type ServerOutcome =
+  | { status: 'done'; summary: BacktestSummary; delta: SummaryDelta | null; findings: ServerFinding[]; result: Extract<RunOutcome, { status: 'done' }> }
+  | { status: 'failed'; findings: ServerFinding[]; message: string }
+  | { status: 'cancelled' }
+  | { status: 'skipped' };
+
+export class VoltServer {
+  readonly documents = new TextDocuments(TextDocument);
+  private root = process.cwd();
+  private fileConfig: VoltConfig = defaultConfig();
+  private initSettings: unknown = {};
+  private clientSettings: unknown = {};
+  private config: VoltConfig = defaultConfig();
+  private canAskConfiguration = false;
+  private canRefreshLens = false;
+  private canCreateProgress = false;
+  private readonly checker = new StrategyTypeChecker();
+  private readonly statics = new Map<string, StaticState>();
+  private readonly runs = new Map<string, RunState>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Runs started by volt.backtest, stopped by a newer edit of their file. */
+  private readonly commandRuns = new Map<string, Set<AbortController>>();
+  private pool: BacktestPool | undefined;
+  private watcher: FSWatcher | undefined;
+  /** Watched file → URIs of the strategies that bundle it. */
+  private readonly dependents = new Map<string, Set<string>>();
+  private dataFacts: { spec: string; facts: DataFacts } | undefined;
+  private shuttingDown = false;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly options: VoltServerOptions = {},
+  ) {}
+
+  /** Registers every handler and starts reading the connection. */
+  listen(): void {
+    const c = this.connection;
+    c.onInitialize(this.initialize.bind(this));
+    c.onInitialized(this.initialized.bind(this));
+    c.onDidChangeConfiguration(() => void this.reloadSettings());
+    c.onCodeAction(this.codeAction.bind(this));
+    c.onCodeLens(this.codeLens.bind(this));
+    c.onHover(this.hover.bind(this));
+    // Registered as a plain request so the client's workDoneToken stays visible to us.
+    c.onRequest(ExecuteCommandRequest.type, (params, token) => this.executeCommand(params, token));
+    c.onShutdown(this.shutdown.bind(this));
+    this.documents.onDidChangeContent((e) => this.changed(e.document));
+    this.documents.onDidSave((e) => void this.backtestOnSave(e.document.uri, 'save'));
+    this.documents.onDidClose((e) => this.closed(e.document.uri));
+    this.documents.listen(c);
+    c.listen();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Lifecycle and settings
+
+  initialize(params: InitializeParams): InitializeResult {
+    const folder = params.workspaceFolders?.[0]?.uri ?? params.rootUri ?? undefined;
+    if (folder) this.root = uriToPath(folder);
+    else if (params.rootPath) this.root = params.rootPath;
+    const caps = params.capabilities;
+    this.canAskConfiguration = caps.workspace?.configuration === true;
+    this.canRefreshLens = caps.workspace?.codeLens?.refreshSupport === true;
+    this.canCreateProgress = caps.window?.workDoneProgress === true;
+    const init = params.initializationOptions as { volt?: unknown } | undefined;
+    this.initSettings = init?.[CONFIGURATION_SECTION] ?? {};
+    this.loadFileConfig();
+    this.applyConfig();
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        codeLensProvider: { resolveProvider: false },
+        hoverProvider: true,
+        executeCommandProvider: { commands: [...ALL_COMMANDS] },
+      },
+      serverInfo: { name: 'volt-lsp', version: '0.1.0' },
+    };
+  }
+
+  private async initialized(): Promise<void> {
+    await this.reloadSettings();
+    this.watchConfigFile();
+  }
+
+  private loadFileConfig(): void {
+    try {
+      this.fileConfig = loadConfig(this.root);
+    } catch (e) {
+      this.fileConfig = defaultConfig();
+      this.connection.window.showErrorMessage(isVoltError(e) ? e.format() : String(e));
+    }
+  }
+
+  /** volt.config.json, then initializationOptions.volt, then the client's `volt` settings. */
+  private applyConfig(): void {
+    try {
+      this.config = mergeConfig(mergeConfig(this.fileConfig, this.initSettings, { file: 'initializationOptions' }), this.clientSettings, { file: 'editor settings' });
+    } catch (e) {
+      this.config = this.fileConfig;
+      this.connection.window.showErrorMessage(isVoltError(e) ? e.format() : String(e));
+    }
+    this.pool?.configure(this.poolLimits());
+  }
+
+  private async reloadSettings(): Promise<void> {
+    if (this.canAskConfiguration) {
+      try {
+        const [settings] = (await this.connection.workspace.getConfiguration([{ section: CONFIGURATION_SECTION, scopeUri: pathToFileURL(this.root).href }])) as [VoltSettings | null];
+        this.clientSettings = settings ?? {};
+      } catch {
+        this.clientSettings = {};
+      }
+    }
+    this.applyConfig();
+    await this.refreshDataFacts();
+    for (const doc of this.documents.all()) this.analyzeAndPublish(doc);
+  }
+
+  private watchConfigFile(): void {
+    const file = path.join(this.root, 'volt.config.json');
+    this.ensureWatcher().add(file);
+    this.dependents.set(path.resolve(file), new Set());
+  }
+
+  private poolLimits() {
+    return { size: this.config.backtest.workers, timeoutMs: this.config.backtest.timeoutMs, maxMemoryMb: this.config.backtest.maxMemoryMb };
+  }
+
+  private backtestPool(): BacktestPool {
+    this.pool ??= new BacktestPool({ ...this.poolLimits(), workerFile: this.options.workerFile ?? defaultWorkerFile() });
+    return this.pool;
+  }
+
+  /** Bars in the default data (VOLT107 judges warm-up against it); loading it also warms a worker. */
+  private async refreshDataFacts(): Promise<void> {
+    const spec = this.config.data.default;
+    if (this.dataFacts?.spec === spec) return;
+    try {
+      const facts = await this.backtestPool().probe({ data: spec, cwd: this.root });
+      this.dataFacts = { spec, facts };
+    } catch (e) {
+      this.dataFacts = undefined;
+      this.log(`data ${spec}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  private async shutdown(): Promise<void> {
+    this.shuttingDown = true;
+    for (const t of this.timers.values()) clearTimeout(t);
+    await this.watcher?.close();
+    await this.pool?.dispose();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Static analysis, debounced per document
+
+  private changed(doc: TextDocument): void {
+    // Runs asked for by command are of the text being replaced: a newer edit supersedes them.
+    for (const controller of this.commandRuns.get(doc.uri) ?? []) controller.abort('superseded');
+    const previous = this.timers.get(doc.uri);
+    if (previous) clearTimeout(previous);
+    const delay = this.config.lint.debounceMs;
+    this.timers.set(doc.uri, setTimeout(() => {
+      this.timers.delete(doc.uri);
+      const current = this.documents.get(doc.uri);
+      if (current) this.analyzeAndPublish(current);
+    }, delay));
+  }
+
+  private analysisConfig() {
+    const cfg: { maxPositionCap: number; bars?: number; dataLabel?: string } = { maxPositionCap: this.config.lint.maxPositionCap };
+    if (this.dataFacts) {
+      cfg.bars = this.dataFacts.facts.bars;
+      cfg.dataLabel = this.dataFacts.spec;
+    }
+    return cfg;
+  }
+
+  /** Static findings of the current text; cached per version. */
+  private analyze(doc: TextDocument): StaticState {
+    const cached = this.statics.get(doc.uri);
+    if (cached && cached.version === doc.version) return cached;
+    const started = performance.now();
+    let findings: ServerFinding[];
+    try {
+      findings = analyzeStrategySource(doc.getText(), uriToPath(doc.uri), this.analysisConfig(), this.checker).map(fromEngineFinding);
+    } catch (e) {
+      // An analyser bug must not take the server down: say so once, at the top of the file.
+      this.log(`analysis of ${doc.uri} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      findings = [];
+    }
+    const state = { version: doc.version, findings };
+    this.statics.set(doc.uri, state);
+    this.lastAnalysisMs = performance.now() - started;
+    return state;
+  }
+
+  /** Wall time of the last static analysis (the benchmark reads it). */
+  lastAnalysisMs = 0;
+
+  private analyzeAndPublish(doc: TextDocument): void {
+    this.analyze(doc);
+    this.publish(doc.uri);
+  }
+
+  private publish(uri: string): void {
+    if (this.shuttingDown) return;
+    const doc = this.documents.get(uri);
+    const version = doc?.version ?? null;
+    const statics = doc ? (this.statics.get(uri)?.findings ?? []) : [];
+    const runs = this.runs.get(uri)?.findings ?? [];
+    const diagnostics = [...statics, ...runs].map((f) => toDiagnostic(f, version));
+    void this.connection.sendDiagnostics(version === null ? { uri, diagnostics } : { uri, version, diagnostics });
+  }
+
+  private closed(uri: string): void {
+    const t = this.timers.get(uri);
+    if (t) clearTimeout(t);
+    this.timers.delete(uri);
+    this.statics.delete(uri);
+    const run = this.runs.get(uri);
+    run?.controller?.abort('closed');
+    this.runs.delete(uri);
+    this.unwatchFor(uri);
+    this.checker.forget(uriToPath(uri));
+    void this.connection.sendDiagnostics({ uri, diagnostics: [] });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Code actions, code lens, hover
+
+  private codeAction(params: CodeActionParams): CodeAction[] {
+    requireDocument(params);
+    if (!params.range || !params.context) throw new ResponseError(ErrorCodes.InvalidParams, 'codeAction needs range and context');
+    const doc = this.documents.get(params.textDocument.uri);
+    if (!doc) return [];
+    const { findings } = this.analyze(doc);
+    return codeActionsFor(doc.uri, findings, params.range, params.context.diagnostics, doc.version);
+  }
+
+  private codeLens(params: CodeLensParams): CodeLens[] {
+    requireDocument(params);
+    const doc = this.documents.get(params.textDocument.uri);
+    if (!doc || !isStrategyText(doc.getText())) return [];
+    const lens = this.runs.get(doc.uri)?.lens ?? { state: 'none' };
+    return [strategyLens(doc.uri, doc.getText(), lens)];
+  }
+
+  private hover(params: HoverParams): Hover | null {
+    requireDocument(params);
+    if (typeof params.position?.line !== 'number') throw new ResponseError(ErrorCodes.InvalidParams, 'hover needs a position');
+    const doc = this.documents.get(params.textDocument.uri);
+    if (!doc) return null;
+    return hoverAt(doc.getText(), doc.offsetAt(params.position), this.dataFacts?.facts.bars);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Backtests
+
+  private runState(uri: string): RunState {
+    let s = this.runs.get(uri);
+    if (!s) {
+      s = { lens: { state: 'none' }, findings: [], inputs: [] };
+      this.runs.set(uri, s);
+    }
+    return s;
+  }
+
+  private documentText(uri: string): string {
+    const doc = this.documents.get(uri);
+    if (doc) return doc.getText();
+    try {
+      return readFileSync(uriToPath(uri), 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  /** On save, and when a file the strategy bundles changes on disk. */
+  async backtestOnSave(uri: string, why: 'save' | 'disk'): Promise<ServerOutcome> {
+    if (!this.config.onSave.backtest || !uri.startsWith('file:')) return { status: 'skipped' };
+    if (!isStrategyText(this.documentText(uri))) return { status: 'skipped' };
+    return this.backtest(uri, { why });
+  }
+
+  private async backtest(
+    uri: string,
+    run: { why: 'save' | 'disk' | 'command'; params?: BacktestParams; progress?: WorkDoneProgressReporter; signal?: AbortSignal },
+  ): Promise<ServerOutcome> {
+    const file = uriToPath(uri);
+    const state = this.runState(uri);
+    const custom = run.params !== undefined && (run.params.data !== undefined || run.params.from !== undefined || run.params.to !== undefined || run.params.symbol !== undefined);
+    const data = run.params?.data ?? this.config.data.default;
+    const controller = new AbortController();
+    run.signal?.addEventListener('abort', () => controller.abort(run.signal?.reason), { once: true });
+    if (!custom) {
+      state.controller?.abort('superseded');
+      state.controller = controller;
+    }
+
+    let bundle: TranspiledStrategy;
+    try {
+      bundle = await transpileStrategy(file);
+    } catch (e) {
+      if (controller.signal.aborted) return { status: 'cancelled' };
+      const failure = { kind: 'load' as const, message: e instanceof Error ? e.message : String(e), ...(isVoltError(e) ? pick(e) : {}) };
+      const findings = [failureFinding(this.documentText(uri), file, failure)];
+      if (!custom) this.settle(uri, state, controller, { state: 'failed', message: failure.message }, findings);
+      return { status: 'failed', findings, message: failure.message };
+    }
+    if (controller.signal.aborted) return { status: 'cancelled' };
+    this.watchInputs(uri, bundle.inputs);
+
+    const key = `${bundle.contentHash}\0${data}`;
+    if (run.why === 'disk' && state.key === key) return { status: 'skipped' };
+    if (!custom) {
+      state.key = key;
+      state.lens = { state: 'running' };
+      this.refreshLenses();
+      this.notifyStatus({ uri, state: 'running' });
+    }
+
+    const request = {
+      bundle,
+      data,
+      cwd: this.root,
+      options: {
+        capital: this.config.backtest.capital,
+        feeRate: this.config.backtest.feeRate,
+        slippage: this.config.backtest.slippage,
+        maxPositionCap: this.config.risk.maxPositionPct,
+      },
+      lookahead: true,
+      ...(run.params?.symbol !== undefined ? { symbol: run.params.symbol } : {}),
+      ...(run.params?.from !== undefined ? { from: toEpochMs(run.params.from, 'from') } : {}),
+      ...(run.params?.to !== undefined ? { to: toEpochMs(run.params.to, 'to') } : {}),
+    };
+    const outcome = await this.backtestPool().run(request, {
+      signal: controller.signal,
+      onProgress: (done, total) => run.progress?.report(Math.round((done / Math.max(total, 1)) * 100), `${done} / ${total} bars`),
+    });
+    const text = this.documentText(uri);
+    if (outcome.status === 'cancelled') {
+      if (!custom && state.controller === controller) {
+        state.controller = undefined;
+        state.key = undefined;
+        this.notifyStatus({ uri, state: 'cancelled' });
+      }
+      return { status: 'cancelled' };
+    }
+    if (outcome.status === 'failed') {
+      const findings = [failureFinding(text, file, outcome.failure)];
+      const message = findings[0]!.message;
+      if (!custom) this.settle(uri, state, controller, { state: 'failed', message }, findings);
+      return { status: 'failed', findings, message };
+    }
+    const summary = summarize(outcome.report, data, outcome.durationMs, Date.now());
+    const delta = summaryDelta(summary, custom ? undefined : state.last);
+    const findings = reportFindings(text, outcome.report, { maxDrawdown: this.config.risk.maxDrawdown }, outcome.lookahead);
+    if (!custom) {
+      state.last = summary;
+      this.settle(uri, state, controller, { state: 'done', summary, delta }, findings);
+    }
+    this.record(file, outcome.report, summary);
+    return { status: 'done', summary, delta, findings, result: outcome };
+  }
+
+  private settle(uri: string, state: RunState, controller: AbortController, lens: LensState, findings: ServerFinding[]): void {
+    if (state.controller !== controller) return; // superseded meanwhile: the newer run reports
+    state.controller = undefined;
+    state.lens = lens;
+    state.findings = findings;
+    this.publish(uri);
+    this.refreshLenses();
+    if (lens.state === 'done') this.notifyStatus({ uri, state: 'done', summary: lens.summary, delta: lens.delta });
+    else if (lens.state === 'failed') this.notifyStatus({ uri, state: 'failed', message: lens.message });
+  }
+
+  /** Every sidecar run goes into the workspace journal, off the path that refreshes the lens. */
+  private record(file: string, report: Extract<RunOutcome, { status: 'done' }>['report'], summary: BacktestSummary): void {
+    setImmediate(() => {
+      if (this.shuttingDown) return;
+      try {
+        const runId = recordBacktestRun(journalPathFor(this.root, this.config.journal.path), report, { strategyPath: file });
+        summary.runId = runId;
+      } catch (e) {
+        this.log(`journal: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    });
+  }
+
+  private refreshLenses(): void {
+    if (this.canRefreshLens && !this.shuttingDown) void this.connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+  }
+
+  private notifyStatus(params: BacktestStatusParams): void {
+    if (!this.shuttingDown) void this.connection.sendNotification(Notifications.backtestStatus, params);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Watching what strategies bundle: a change on disk re-runs every open strategy that uses it
+
+  private ensureWatcher(): FSWatcher {
+    if (!this.watcher) {
+      this.watcher = watch([], { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 30, pollInterval: 10 } });
+      this.watcher.on('change', (changed: string) => this.onDiskChange(path.resolve(changed)));
+      this.watcher.on('add', (changed: string) => this.onDiskChange(path.resolve(changed)));
+    }
+    return this.watcher;
+  }
+
+  private onDiskChange(file: string): void {
+    if (path.basename(file) === 'volt.config.json' && path.dirname(file) === path.resolve(this.root)) {
+      this.loadFileConfig();
+      void this.reloadSettings();
+      return;
+    }
+    for (const uri of this.dependents.get(file) ?? []) void this.backtestOnSave(uri, 'disk');
+  }
+
+  private watchInputs(uri: string, inputs: string[]): void {
+    const state = this.runState(uri);
+    const added = inputs.filter((f) => !state.inputs.includes(f));
+    const removed = state.inputs.filter((f) => !inputs.includes(f));
+    state.inputs = inputs;
+    for (const f of removed) this.dropDependent(f, uri);
+    if (added.length === 0) return;
+    const watcher = this.ensureWatcher();
+    for (const f of added) {
+      const key = path.resolve(f);
+      let set = this.dependents.get(key);
+      if (!set) {
+        set = new Set();
+        this.dependents.set(key, set);
+        watcher.add(key);
+      }
+      set.add(uri);
+    }
+  }
+
+  private dropDependent(file: string, uri: string): void {
+    const key = path.resolve(file);
+    const set = this.dependents.get(key);
+    if (!set) return;
+    set.delete(uri);
+    if (set.size === 0) {
+      this.dependents.delete(key);
+      this.watcher?.unwatch(key);
+    }
+  }
+
+  private unwatchFor(uri: string): void {
+    for (const f of this.runs.get(uri)?.inputs ?? []) this.dropDependent(f, uri);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // workspace/executeCommand
+
+  private async executeCommand(params: ExecuteCommandParams, token: CancellationToken): Promise<unknown> {
+    const workDone = params.workDoneToken !== undefined ? new ClientProgress(this.connection, params.workDoneToken) : undefined;
+    switch (params.command) {
+      case Commands.analyze:
+        return this.analyzeCommand(commandArgument<AnalyzeParams>(params));
+      case Commands.backtest:
+        return this.backtestCommand(commandArgument<BacktestParams>(params), token, workDone);
+      case Commands.journal:
+      case Commands.agentStatus:
+        throw new ResponseError(ErrorCodes.MethodNotFound, `${params.command} is not available in this build of the sidecar yet`);
+      default:
+        throw new ResponseError(ErrorCodes.InvalidParams, `unknown command '${params.command}'; known: ${ALL_COMMANDS.join(', ')}`);
+    }
+  }
+
+  private analyzeCommand(p: AnalyzeParams): AnalyzeResult {
+    const doc = this.documents.get(p.uri);
+    let statics: ServerFinding[];
+    if (doc) {
+      statics = this.analyze(doc).findings;
+      this.publish(doc.uri);
+    } else {
+      let text: string;
+      try {
+        text = readFileSync(uriToPath(p.uri), 'utf8');
+      } catch {
+        throw new ResponseError(ErrorCodes.InvalidParams, `cannot read ${p.uri}: open it or pass the URI of an existing file`);
+      }
+      statics = analyzeStrategySource(text, uriToPath(p.uri), this.analysisConfig(), this.checker).map(fromEngineFinding);
+    }
+    const run = this.runs.get(p.uri);
+    const findings = [...statics, ...(run?.findings ?? [])].map(toVoltFinding);
+    return { uri: p.uri, version: doc?.version ?? null, findings, lastBacktest: run?.last ?? null };
+  }
+
+  private async backtestCommand(p: BacktestParams, token: CancellationToken, given: WorkDoneProgressReporter | undefined): Promise<BacktestResult> {
+    if (!existsSync(uriToPath(p.uri))) throw new ResponseError(ErrorCodes.InvalidParams, `no such file: ${p.uri}`);
+    const progress = given ?? (this.canCreateProgress ? await this.connection.window.createWorkDoneProgress().catch(() => undefined) : undefined);
+    progress?.begin('Volt backtest', 0, path.basename(uriToPath(p.uri)), true);
+    const controller = new AbortController();
+    token.onCancellationRequested(() => controller.abort('cancelled'));
+    // A progress the server created can be cancelled from the client's progress UI.
+    if (progress && 'token' in progress) (progress as { token: CancellationToken }).token.onCancellationRequested(() => controller.abort('cancelled'));
+    let set = this.commandRuns.get(p.uri);
+    if (!set) this.commandRuns.set(p.uri, (set = new Set()));
+    set.add(controller);
+    try {
+      const outcome = await this.backtest(p.uri, { why: 'command', params: p, signal: controller.signal, ...(progress ? { progress } : {}) });
+      switch (outcome.status) {
+        case 'done':
+          return { uri: p.uri, summary: outcome.summary, delta: outcome.delta, findings: outcome.findings.map(toVoltFinding), report: outcome.result.report };
+        case 'failed':
+          throw new ResponseError(ErrorCodes.InternalError, outcome.message, { findings: outcome.findings.map(toVoltFinding) });
+        default:
+          if (controller.signal.reason === 'superseded') throw new ResponseError(LSPErrorCodes.ContentModified, 'superseded by a newer edit of the strategy');
+          throw new ResponseError(LSPErrorCodes.RequestCancelled, 'backtest cancelled');
+      }
+    } finally {
+      set.delete(controller);
+      progress?.done();
+    }
+  }
+
+  private log(message: string): void {
+    if (this.options.log !== false && !this.shuttingDown) this.connection.console.log(message);
+  }
+}
+
+// -----------------------------------------------------------------------------------------------
+
+/** $/progress on a token the client sent with its request. */
+class ClientProgress implements WorkDoneProgressReporter {
+  constructor(
+    private readonly connection: Connection,
+    private readonly progressToken: ProgressToken,
+  ) {}
+  begin(title: string, percentage?: number, message?: string, cancellable?: boolean): void {
+    void this.connection.sendProgress(WorkDoneProgress.type, this.progressToken, { kind: 'begin', title, percentage, message, cancellable });
+  }
+  report(arg0: number | string, arg1?: string): void {
+    const value = typeof arg0 === 'number' ? { kind: 'report' as const, percentage: arg0, message: arg1 } : { kind: 'report' as const, message: arg0 };
+    void this.connection.sendProgress(WorkDoneProgress.type, this.progressToken, value);
+  }
+  done(): void {
+    void this.connection.sendProgress(WorkDoneProgress.type, this.progressToken, { kind: 'end' });
+  }
+}
+
+function uriToPath(uri: string): string {
+  if (uri.startsWith('file:')) return fileURLToPath(uri);
+  // Untitled buffers get a stable virtual path so the checker can hold them.
+  return path.join(path.sep, 'volt-virtual', encodeURIComponent(uri) + (uri.endsWith('.ts') ? '' : '.ts'));
+}
+
+function isStrategyText(text: string): boolean {
+  return /\bdefineStrategy\s*(<[^>]*>)?\s*\(/.test(text) || /\bexport\s+default\b/.test(text);
+}
+
+/** Malformed document requests get InvalidParams, not an exception from deep inside. */
+function requireDocument(params: { textDocument?: { uri?: unknown } }): void {
+  if (typeof params?.textDocument?.uri !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, 'textDocument.uri is required');
+}
+
+/** The params of a command: `arguments[0]` as an object, or a bare URI string. */
+function commandArgument<T extends { uri: string }>(params: ExecuteCommandParams): T {
+  const first: unknown = params.arguments?.[0];
+  const arg = typeof first === 'string' ? { uri: first } : first;
+  if (typeof arg !== 'object' || arg === null || typeof (arg as { uri?: unknown }).uri !== 'string') {
+    throw new ResponseError(ErrorCodes.InvalidParams, `${params.command} expects arguments: [{ uri: 'file:///…' }]`);
+  }
+  return arg as T;
+}
+
+function toEpochMs(v: string | number, what: string): number {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string') {
+    try {
+      return /^\d{4}-\d{2}-\d{2}$/.test(v) ? parseDateOnly(v) : parseTimestamp(v);
+    } catch {
+      // fall through to the error below
+    }
+  }
+  throw new ResponseError(ErrorCodes.InvalidParams, `${what} must be an ISO date ('2024-01-31') or epoch milliseconds, got ${JSON.stringify(v)}`);
+}
+
+function pick(e: { file?: string | undefined; line?: number | undefined; column?: number | undefined; hint?: string | undefined }) {
+  const out: { file?: string; line?: number; column?: number; hint?: string } = {};
+  if (e.file !== undefined) out.file = e.file;
+  if (e.line !== undefined) out.line = e.line;
+  if (e.column !== undefined) out.column = e.column;
+  if (e.hint !== undefined) out.hint = e.hint;
+  return out;
+}
