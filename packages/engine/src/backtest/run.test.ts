@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { seriesFromCandles, synthesize, type Candle, type CandleSeries } from '../data/index.js';
 import { defineStrategy, type StrategyContext, type StrategyDefinition } from '../strategy/index.js';
 import { VoltError } from '../errors.js';
-import { runBacktest } from './index.js';
+import { downsampleEquity, runBacktest } from './index.js';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2024, 0, 1);
@@ -475,5 +475,13 @@ describe('accounting holds for any market and any sequence of orders (property)'
       }),
       { numRuns: 300, seed: 20261122 },
     );
+  });
+});
+
+describe('downsampleEquity', () => {
+  it('keeps the first and last bar and measures drawdown from the peak over every bar', () => {
+    // samples at bars 0, 2 and 4; the peaks 120 (bar 1) and 130 (bar 3) fall between samples
+    const curve = downsampleEquity(new Float64Array([0, 1, 2, 3, 4]), new Float64Array([100, 120, 90, 130, 65]), 3);
+    expect(curve).toEqual({ time: [0, 2, 4], equity: [100, 90, 65], drawdown: [0, 0.25, 0.5] });
   });
 });

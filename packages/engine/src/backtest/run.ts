@@ -229,7 +229,8 @@ class BacktestRun {
       if (observer.onProgress !== undefined && (to % PROGRESS_EVERY === 0 || to === n)) observer.onProgress(to, n);
     }
     this.closeAtEnd();
-    this.trades.sort((a, b) => a.id - b.id);
+    // Only pyramided lots can close out of entry order.
+    if (this.pyramiding) this.trades.sort((a, b) => a.id - b.id);
   }
 
   /** Bars [from, to): the hot loop. Nothing in it allocates per bar; lots, trades and signals are per order. */
@@ -688,18 +689,22 @@ export function downsampleEquity(time: Float64Array, equity: Float64Array, point
   const count = n <= points ? n : points;
   const out: EquityCurve = { time: new Array<number>(count), equity: new Array<number>(count), drawdown: new Array<number>(count) };
   let peak = -Infinity;
-  let k = 0;
-  let next = 0;
-  for (let i = 0; i < n && k < count; i++) {
+  let scanned = 0;
+  for (let k = 0; k < count; k++) {
+    const i = count === n ? k : Math.round((k * (n - 1)) / (count - 1));
+    // The running peak over every bar up to the sample, one short scan per sample.
+    peak = highest(equity, scanned, i + 1, peak);
+    scanned = i + 1;
     const e = equity[i]!;
-    if (e > peak) peak = e;
-    if (i === next) {
-      out.time[k] = time[i]!;
-      out.equity[k] = e;
-      out.drawdown[k] = peak > 0 ? (peak - e) / peak : 0;
-      k++;
-      next = count === n ? k : Math.round((k * (n - 1)) / (count - 1));
-    }
+    out.time[k] = time[i]!;
+    out.equity[k] = e;
+    out.drawdown[k] = peak > 0 ? (peak - e) / peak : 0;
   }
   return out;
+}
+
+function highest(values: Float64Array, from: number, to: number, start: number): number {
+  let top = start;
+  for (let i = from; i < to; i++) if (values[i]! > top) top = values[i]!;
+  return top;
 }
