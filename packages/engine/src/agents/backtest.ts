@@ -4,7 +4,7 @@ import type { CandleSeries } from '../data/index.js';
 import { OllamaGateway, ollamaStatus, unreachableMessage, type LlmCache } from '../llm/index.js';
 import type { LoadedStrategy, StrategyDefinition } from '../strategy/index.js';
 import { MarketContextBuilder, type VixSeries } from './context.js';
-import { LlmAgent, ReplaySeat } from './llm-agent.js';
+import { LlmAgent, PromptMemo, ReplaySeat } from './llm-agent.js';
 import { AgentPanel } from './panel.js';
 import { AgentReview, type AgentJournal, type AgentReviewSummary } from './review.js';
 import { ruleAgents } from './rules.js';
@@ -131,8 +131,9 @@ export async function backtestWithAgents(
     });
   const seats = llmSeatModels(config);
   const rules = ruleAgents();
+  const prompts = new PromptMemo();
   const llmAgents = (Object.entries(seats) as [AgentRole, string][]).map(
-    ([role, model]) => new LlmAgent(role, model, gateway, rules[role], config?.ollama.timeoutMs),
+    ([role, model]) => new LlmAgent(role, model, gateway, rules[role], config?.ollama.timeoutMs, prompts),
   );
   const givenUp = new Map<AgentRole, Set<string>>(llmAgents.map((a) => [a.role, new Set<string>()]));
   // Only ask the server whether it is there when something is not cached yet (see below).

@@ -1,4 +1,4 @@
-import { OllamaGateway, type JsonSchema, type StructuredRequest } from '../llm/index.js';
+import { OllamaGateway, llmPromptHash, type JsonSchema, type StructuredRequest } from '../llm/index.js';
 import { type Agent, type AgentRole, type Assessment, type AsyncAgent, type MarketContext, type Proposal, type TradeDecision } from './types.js';
 
 /** What an LLM agent must answer: the Agent interface's shape, as a JSON schema. */
@@ -40,23 +40,38 @@ export class LlmAgent implements AsyncAgent {
   readonly model: string;
   readonly gateway: OllamaGateway;
   readonly fallback: Agent;
+  readonly system: string;
   private readonly timeoutMs: number | undefined;
+  /** Hash of this seat's system prompt and schema: part of every cache key it makes. */
+  private readonly keyPrefix: string;
+  private readonly prompts: PromptMemo;
 
-  constructor(role: AgentRole, model: string, gateway: OllamaGateway, fallback: Agent, timeoutMs?: number) {
+  /** `prompts` may be shared by the seats of one panel, so a proposal is written and hashed once. */
+  constructor(role: AgentRole, model: string, gateway: OllamaGateway, fallback: Agent, timeoutMs?: number, prompts: PromptMemo = new PromptMemo()) {
     this.role = role;
     this.model = model;
     this.gateway = gateway;
     this.fallback = fallback;
     this.timeoutMs = timeoutMs;
+    this.prompts = prompts;
+    this.system = `${ROLE_BRIEF[role]} You sit on a trading panel whose votes are weighed; a deterministic risk gate has the last word. Answer with JSON only.`;
+    this.keyPrefix = llmPromptHash(JSON.stringify([this.system, ASSESSMENT_SCHEMA])).slice(0, 16);
+  }
+
+  /** The cache key of this seat's question about a proposal. */
+  keyFor(p: Readonly<Proposal>, c: Readonly<MarketContext>): string {
+    return this.keyPrefix + this.prompts.get(p, c).hash;
   }
 
   /** The exact request for a proposal: deterministic, so its cache key is too. */
   request(p: Readonly<Proposal>, c: Readonly<MarketContext>): StructuredRequest {
+    const memo = this.prompts.get(p, c);
     return {
       model: this.model,
-      system: `${ROLE_BRIEF[this.role]} You sit on a trading panel whose votes are weighed; a deterministic risk gate has the last word. Answer with JSON only.`,
-      prompt: proposalPrompt(p, c),
+      system: this.system,
+      prompt: memo.prompt,
       schema: ASSESSMENT_SCHEMA,
+      cacheKey: this.keyPrefix + memo.hash,
       ...(this.timeoutMs !== undefined ? { timeoutMs: this.timeoutMs } : {}),
     };
   }
@@ -104,17 +119,64 @@ export class ReplaySeat implements Agent {
   }
 
   assess(p: Readonly<Proposal>, c: Readonly<MarketContext>): Assessment {
-    const req = this.agent.request(p, c);
-    const key = this.agent.gateway.keyOf(req);
-    const hit = this.agent.gateway.cached<Assessment>(req);
+    const agent = this.agent;
+    const key = agent.keyFor(p, c);
+    const hit = agent.gateway.cachedByKey<Assessment>(agent.model, key);
     if (hit?.ok) {
       this.answeredByModel++;
-      return fromAnswer(hit.value);
+      // Shared with the gateway's memo: the panel only reads it.
+      return hit.value;
     }
     this.answeredByRules++;
-    if (hit === undefined && !this.givenUp.has(key)) this.misses.set(key, req);
-    return this.agent.fallbackAnswer(p, c, hit && !hit.ok ? hit.failure : this.givenUp.has(key) ? 'unavailable' : 'pending');
+    const givenUp = this.givenUp.has(key);
+    if (hit === undefined && !givenUp) this.misses.set(key, agent.request(p, c));
+    return agent.fallbackAnswer(p, c, hit && !hit.ok ? hit.failure : givenUp ? 'unavailable' : 'pending');
   }
+}
+
+/**
+ * The prompt (and its hash) for the proposal at hand, kept while the same proposal is asked of
+ * several seats: one panel vote writes and hashes it once instead of once per seat.
+ */
+export class PromptMemo {
+  private bar = -1;
+  private side = '';
+  private pct = Number.NaN;
+  private stop = Number.NaN;
+  private target = Number.NaN;
+  private confidence = Number.NaN;
+  private reason = '';
+  private regime = '';
+  private entry: { prompt: string; hash: string } = { prompt: '', hash: '' };
+
+  get(p: Readonly<Proposal>, c: Readonly<MarketContext>): { prompt: string; hash: string } {
+    if (
+      p.bar !== this.bar ||
+      p.side !== this.side ||
+      !same(p.pct, this.pct) ||
+      !same(p.stopPrice, this.stop) ||
+      !same(p.takeProfitPrice, this.target) ||
+      !same(p.confidence, this.confidence) ||
+      p.reason !== this.reason ||
+      c.regime !== this.regime
+    ) {
+      const prompt = proposalPrompt(p, c);
+      this.entry = { prompt, hash: llmPromptHash(prompt) };
+      this.bar = p.bar;
+      this.side = p.side;
+      this.pct = p.pct;
+      this.stop = p.stopPrice;
+      this.target = p.takeProfitPrice;
+      this.confidence = p.confidence;
+      this.reason = p.reason;
+      this.regime = c.regime;
+    }
+    return this.entry;
+  }
+}
+
+function same(a: number, b: number): boolean {
+  return a === b || (a !== a && b !== b);
 }
 
 function fromAnswer(v: Assessment): Assessment {

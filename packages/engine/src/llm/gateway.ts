@@ -15,6 +15,11 @@ export interface StructuredRequest {
   signal?: AbortSignal;
   /** Overrides the gateway's timeout for this call. */
   timeoutMs?: number;
+  /**
+   * The cache key when the caller already has it (an agent hashing one prompt for several seats);
+   * otherwise the sha256 of system, prompt and schema.
+   */
+  cacheKey?: string;
 }
 
 export type StructuredOutcome<T> =
@@ -56,6 +61,8 @@ export class OllamaGateway {
   /** Once the server is unreachable, stop trying for the rest of this session: no hang per proposal. */
   private unreachable: string | null = null;
   private readonly missingModels = new Set<string>();
+  /** Parsed cache hits, so the replay passes of one run read and parse each answer once. */
+  private readonly parsed = new Map<string, StructuredOutcome<unknown>>();
 
   constructor(options: GatewayOptions = {}) {
     this.host = resolveOllamaHost(options.host, options.env);
@@ -65,20 +72,33 @@ export class OllamaGateway {
   }
 
   /** The cache key of a request: what a sync caller (a backtest bar loop) can look up. */
-  keyOf(req: Pick<StructuredRequest, 'system' | 'prompt' | 'schema'>): string {
-    return llmPromptHash(JSON.stringify([req.system, req.prompt, req.schema]));
+  keyOf(req: Pick<StructuredRequest, 'system' | 'prompt' | 'schema' | 'cacheKey'>): string {
+    return req.cacheKey ?? llmPromptHash(JSON.stringify([req.system, req.prompt, req.schema]));
   }
 
   /** A cached answer, without asking any model; undefined when there is none. */
-  cached<T>(req: Pick<StructuredRequest, 'model' | 'system' | 'prompt' | 'schema'>): StructuredOutcome<T> | undefined {
-    const raw = this.cache.getCachedLlm(req.model, this.keyOf(req));
+  cached<T>(req: Pick<StructuredRequest, 'model' | 'system' | 'prompt' | 'schema' | 'cacheKey'>): StructuredOutcome<T> | undefined {
+    return this.cachedByKey<T>(req.model, this.keyOf(req));
+  }
+
+  /** The same, by cache key: the bar loop's path. The value is shared: treat it as read-only. */
+  cachedByKey<T>(model: string, key: string): StructuredOutcome<T> | undefined {
+    const memoKey = `${model}\u0000${key}`;
+    const seen = this.parsed.get(memoKey);
+    if (seen !== undefined) {
+      this.cacheHits++;
+      return seen as StructuredOutcome<T>;
+    }
+    const raw = this.cache.getCachedLlm(model, key);
     if (raw === undefined) return undefined;
     this.cacheHits++;
     const parsed = JSON.parse(raw) as T | FallbackMarker;
-    if (typeof parsed === 'object' && parsed !== null && '__voltFallback' in parsed) {
-      return { ok: false, failure: parsed.__voltFallback, message: parsed.detail };
-    }
-    return { ok: true, value: parsed as T, source: 'cache' };
+    const outcome: StructuredOutcome<T> =
+      typeof parsed === 'object' && parsed !== null && '__voltFallback' in parsed
+        ? { ok: false, failure: parsed.__voltFallback, message: parsed.detail }
+        : { ok: true, value: parsed as T, source: 'cache' };
+    this.parsed.set(memoKey, outcome);
+    return outcome;
   }
 
   /** Ask for a JSON answer that fits `schema`; one repair retry when it does not. */
@@ -88,17 +108,20 @@ export class OllamaGateway {
     if (this.unreachable !== null) return { ok: false, failure: 'unreachable', message: this.unreachable };
     if (this.missingModels.has(req.model)) return { ok: false, failure: 'model-missing', message: missingModelMessage(req.model) };
 
+    const key = this.keyOf(req);
     const messages: Message[] = [
       { role: 'system', content: req.system },
       { role: 'user', content: req.prompt },
     ];
     let problem = '';
     for (let attempt = 0; attempt < 2; attempt++) {
-      const reply = await this.chat(req, messages);
+      let reply = await this.chat(req, messages);
+      // A keep-alive socket the server had just closed: try once more on a fresh one.
+      if (!reply.ok && reply.transient) reply = await this.chat(req, messages);
       if (!reply.ok) return this.failed(req, reply.failure, reply.message);
       const checked = checkAnswer(reply.text, req.schema);
       if (checked.ok) {
-        this.cache.putCachedLlm(req.model, this.keyOf(req), JSON.stringify(checked.value));
+        this.cache.putCachedLlm(req.model, key, JSON.stringify(checked.value));
         return { ok: true, value: checked.value as T, source: 'llm' };
       }
       problem = checked.problem;
@@ -111,7 +134,7 @@ export class OllamaGateway {
     }
     const message = `${req.model} gave an invalid answer twice (${problem}); the rule-based agent answers instead`;
     const marker: FallbackMarker = { __voltFallback: 'invalid-answer', detail: message };
-    this.cache.putCachedLlm(req.model, this.keyOf(req), JSON.stringify(marker));
+    this.cache.putCachedLlm(req.model, key, JSON.stringify(marker));
     return this.failed(req, 'invalid-answer', message);
   }
 
@@ -129,7 +152,10 @@ export class OllamaGateway {
     return { ok: false, failure, message };
   }
 
-  private async chat(req: StructuredRequest, messages: Message[]): Promise<{ ok: true; text: string } | { ok: false; failure: LlmFailure; message: string }> {
+  private async chat(
+    req: StructuredRequest,
+    messages: Message[],
+  ): Promise<{ ok: true; text: string } | { ok: false; failure: LlmFailure; message: string; transient?: boolean }> {
     const controller = new AbortController();
     const timeoutMs = req.timeoutMs ?? this.timeoutMs;
     let why: 'timeout' | 'cancelled' | null = null;
@@ -200,13 +226,18 @@ export function unreachableMessage(host: string): string {
   return `LLM unavailable: Ollama is not reachable at ${host} (start it with \`ollama serve\`, or set ollama.host in volt.config.json / OLLAMA_HOST). Rule-based agents answer instead`;
 }
 
-function classify(e: unknown, model: string, host: string): { ok: false; failure: LlmFailure; message: string } {
-  const err = e as { name?: string; status_code?: number; message?: string; cause?: { code?: string } };
+function classify(e: unknown, model: string, host: string): { ok: false; failure: LlmFailure; message: string; transient?: boolean } {
+  const err = e as { name?: string; status_code?: number; message?: string; cause?: { code?: string; message?: string } };
   if (err?.name === 'ResponseError' && err.status_code === 404) return { ok: false, failure: 'model-missing', message: missingModelMessage(model) };
   const code = err?.cause?.code;
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'ECONNRESET' || code === 'EAI_AGAIN' || err?.message === 'fetch failed') {
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'EAI_AGAIN' || code === 'ENETUNREACH') {
     return { ok: false, failure: 'unreachable', message: unreachableMessage(host) };
   }
-  const detail = err?.message ?? String(e);
-  return { ok: false, failure: 'server-error', message: `Ollama at ${host} failed on ${model}: ${detail}; the rule-based agent answers instead` };
+  const detail = err?.cause?.message ?? err?.message ?? String(e);
+  return {
+    ok: false,
+    failure: 'server-error',
+    message: `Ollama at ${host} failed on ${model}: ${detail}; the rule-based agent answers instead`,
+    transient: code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE',
+  };
 }
