@@ -1,6 +1,8 @@
 import type { Candle, CandleSeries } from '../data/index.js';
 import type { HistoryView, PositionView } from '../strategy/index.js';
 
+const MISSING = new Float64Array([NaN]);
+
 /**
  * The window `ctx.history(n)` returns. One object per run, re-aimed at every call: it reads the
  * series' own typed arrays and refuses every index past the current bar, so the future cannot leak
@@ -36,7 +38,14 @@ export class HistoryWindow implements HistoryView {
 
   private at(a: Float64Array, ago: number): number {
     // `ago` outside [0, length) or fractional reads nothing: NaN, never another bar.
-    return ago >= 0 && ago < this.length ? (a[this.end - ago] ?? NaN) : NaN;
+    let k = -1;
+    if (ago >= 0 && ago < this.length) {
+      k = this.end - ago;
+      if ((k | 0) !== k) k = -1;
+    }
+    // NaN read from a typed array, not the literal: V8 then keeps both outcomes unboxed doubles,
+    // where `? a[k] : NaN` made it box the price on the heap at every call.
+    return k >= 0 ? a[k]! : MISSING[0]!;
   }
 
   time(ago: number): number {

@@ -253,8 +253,10 @@ class BacktestRun {
       const v = volume[i]!;
       this.current = i;
 
-      if (this.pendingCount > 0) this.fillPending(i, o);
-      if (this.lots.length > 0) this.checkStops(i, o, h, l);
+      // Helpers take the bar index, not prices: a number passed to a call V8 does not inline is
+      // boxed on the heap, an index is not.
+      if (this.pendingCount > 0) this.fillPending(i);
+      if (this.lots.length > 0) this.checkStops(i);
 
       for (let k = 0; k < nInd; k++) indicators[k]!.onBar(o, h, l, c, v);
       if (atr !== null) atr.update(h, l, c);
@@ -263,9 +265,9 @@ class BacktestRun {
       if (this.lots.length > 0) {
         eq += this.posQty * c;
         this.barsInMarket++;
-        this.markPosition(i, c);
+        this.markPosition(i);
       } else if (this.position.side !== 0) {
-        this.markPosition(i, c);
+        this.markPosition(i);
       }
       equity[i] = eq;
 
@@ -296,7 +298,7 @@ class BacktestRun {
       this.closeLot(this.lots.length - 1, last, lot.side === 1 ? c * (1 - this.slippage) : c * (1 + this.slippage), 'end');
     }
     this.equity[last] = this.cash;
-    this.markPosition(last, c);
+    this.markPosition(last);
   }
 
   /** Called by ctx.buy/sell/exit at a close. */
@@ -387,7 +389,8 @@ class BacktestRun {
   }
 
   /** Orders queued at the previous close, in the order the strategy gave them, at this open. */
-  private fillPending(i: number, o: number): void {
+  private fillPending(i: number): void {
+    const o = this.series.open[i]!;
     for (let k = 0; k < this.pendingCount; k++) {
       const p = this.pending[k]!;
       const signal = p.signal!;
@@ -464,7 +467,10 @@ class BacktestRun {
    * stop is checked against the low (long) or high (short) before the target, because a bar's
    * range does not say which came first and assuming the worst is the honest choice.
    */
-  private checkStops(i: number, o: number, h: number, l: number): void {
+  private checkStops(i: number): void {
+    const o = this.series.open[i]!;
+    const h = this.series.high[i]!;
+    const l = this.series.low[i]!;
     const slip = this.slippage;
     for (let k = this.lots.length - 1; k >= 0; k--) {
       const lot = this.lots[k]!;
@@ -533,7 +539,8 @@ class BacktestRun {
   }
 
   /** Refreshes ctx.position at a close. */
-  private markPosition(i: number, c: number): void {
+  private markPosition(i: number): void {
+    const c = this.series.close[i]!;
     const view = this.position;
     const lots = this.lots;
     if (lots.length === 0) {
