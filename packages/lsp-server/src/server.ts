@@ -101,6 +101,8 @@ interface RunState {
   /** contentHash + data of the run in flight or last finished, to skip a watcher's echo of a save. */
   key?: string;
   inputs: string[];
+  /** Counts run requests, so a slow bundle of an older save cannot overtake a newer one. */
+  ticket: number;
 }
 
 type ServerOutcome =
@@ -366,7 +368,7 @@ export class VoltServer {
   private runState(uri: string): RunState {
     let s = this.runs.get(uri);
     if (!s) {
-      s = { lens: { state: 'none' }, findings: [], inputs: [] };
+      s = { lens: { state: 'none' }, findings: [], inputs: [], ticket: 0 };
       this.runs.set(uri, s);
     }
     return s;
@@ -397,28 +399,29 @@ export class VoltServer {
     const state = this.runState(uri);
     const custom = run.params !== undefined && (run.params.data !== undefined || run.params.from !== undefined || run.params.to !== undefined || run.params.symbol !== undefined);
     const data = run.params?.data ?? this.config.data.default;
-    const controller = new AbortController();
-    run.signal?.addEventListener('abort', () => controller.abort(run.signal?.reason), { once: true });
-    if (!custom) {
-      state.controller?.abort('superseded');
-      state.controller = controller;
-    }
-
+    const ticket = custom ? 0 : ++state.ticket;
     let bundle: TranspiledStrategy;
     try {
       bundle = await transpileStrategy(file);
     } catch (e) {
-      if (controller.signal.aborted) return { status: 'cancelled' };
       const failure = { kind: 'load' as const, message: e instanceof Error ? e.message : String(e), ...(isVoltError(e) ? pick(e) : {}) };
       const findings = [failureFinding(this.documentText(uri), file, failure)];
-      if (!custom) this.settle(uri, state, controller, { state: 'failed', message: failure.message }, findings);
+      if (!custom && ticket === state.ticket) {
+        const controller = this.supersede(state);
+        this.settle(uri, state, controller, { state: 'failed', message: failure.message }, findings);
+      }
       return { status: 'failed', findings, message: failure.message };
     }
-    if (controller.signal.aborted) return { status: 'cancelled' };
+    if (run.signal?.aborted) return { status: 'cancelled' };
+    // A newer save arrived while this one was bundling: that one runs, this one stops here.
+    if (!custom && ticket !== state.ticket) return { status: 'cancelled' };
     this.watchInputs(uri, bundle.inputs);
 
+    // A watcher's echo of a save we are already running (or ran) changes nothing: keep that run.
     const key = `${bundle.contentHash}\0${data}`;
     if (run.why === 'disk' && state.key === key) return { status: 'skipped' };
+    const controller = custom ? new AbortController() : this.supersede(state);
+    run.signal?.addEventListener('abort', () => controller.abort(run.signal?.reason), { once: true });
     if (!custom) {
       state.key = key;
       state.lens = { state: 'running' };
@@ -469,6 +472,14 @@ export class VoltServer {
     }
     this.record(file, outcome.report, summary);
     return { status: 'done', summary, delta, findings, result: outcome };
+  }
+
+  /** A newer run of the same strategy stops the one in flight. */
+  private supersede(state: RunState): AbortController {
+    state.controller?.abort('superseded');
+    const controller = new AbortController();
+    state.controller = controller;
+    return controller;
   }
 
   private settle(uri: string, state: RunState, controller: AbortController, lens: LensState, findings: ServerFinding[]): void {

@@ -49,6 +49,7 @@ export class TestClient {
   readonly statuses: BacktestStatusParams[] = [];
   readonly progress: unknown[] = [];
   lensRefreshes = 0;
+  configurationRequests = 0;
   settings: Record<string, unknown>;
   private readonly versions = new Map<string, number>();
   private waiters: (() => void)[] = [];
@@ -75,7 +76,11 @@ export class TestClient {
     connection.onNotification('window/logMessage', () => undefined);
     connection.onNotification('window/showMessage', () => undefined);
     connection.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) =>
-      p.items.map((item) => (item.section === 'volt' ? this.settings : null)),
+      {
+        this.configurationRequests++;
+        this.wake();
+        return p.items.map((item) => (item.section === 'volt' ? this.settings : null));
+      },
     );
     connection.onRequest('window/workDoneProgress/create', () => null);
     connection.onRequest('client/registerCapability', () => null);
@@ -131,6 +136,16 @@ export class TestClient {
     return result;
   }
 
+  /** Changes what workspace/configuration answers and tells the server, as an editor does. */
+  async updateSettings(settings: Record<string, unknown>): Promise<void> {
+    this.settings = settings;
+    const asked = this.configurationRequests;
+    await this.connection.sendNotification('workspace/didChangeConfiguration', { settings: {} });
+    await this.until(() => (this.configurationRequests > asked ? true : undefined), 'the server to re-read settings');
+    // The server applies them right after the answer arrives.
+    await new Promise((r) => setTimeout(r, 50));
+  }
+
   uri(file: string): string {
     return pathToFileURL(path.resolve(this.root, file)).href;
   }
@@ -182,7 +197,7 @@ export class TestClient {
   }
 
   /** Waits for the n-th (1-based) backtest status of `uri` that is not 'running'. */
-  async backtestSettled(uri: string, n: number, timeoutMs = 30_000): Promise<BacktestStatusParams> {
+  async backtestSettled(uri: string, n: number, timeoutMs = 20_000): Promise<BacktestStatusParams> {
     return this.until(() => this.statuses.filter((s) => s.uri === uri && s.state !== 'running')[n - 1], `backtest #${n} of ${uri}`, timeoutMs);
   }
 
