@@ -8,6 +8,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   init: () => import('./commands/init.js'),
   data: () => import('./commands/data.js'),
   backtest: () => import('./commands/backtest.js'),
+  lint: () => import('./commands/lint.js'),
   journal: () => import('./commands/journal.js'),
   agents: () => import('./commands/agents.js'),
 };

@@ -91,14 +91,14 @@ describe('analyzeStrategySource', () => {
     expect(f.map((x) => x.code)).toEqual(['VOLT109', 'VOLT103']);
     expect(lineOf(hard, f[1]!)).toBe('30');
     const out = fixed(hard, 'VOLT103');
-    expect(out).toContain('rsi.value < ctx.params.maxRsi');
-    expect(out).toContain('    maxRsi: { value: 30 },\n  },');
+    expect(out).toContain('rsi.value < ctx.params.rsiBelow');
+    expect(out).toContain('    rsiBelow: { value: 30 },\n  },');
     expect(codes(out)).toEqual(['VOLT109']);
 
     const confidence = variant("ctx.buy({ confidence: 0.6, reason: 'oversold in an uptrend' });",
       "if (ctx.state.confidence as number > 0.6) ctx.buy({ confidence: 0.6 });");
     expect(codes(confidence)).toEqual(['VOLT103']);
-    expect(fixed(confidence, 'VOLT103')).toContain('ctx.params.minConfidence');
+    expect(fixed(confidence, 'VOLT103')).toContain('ctx.params.confidenceAbove');
     // 0, 1, -1 and bookkeeping (side, length, index) are not thresholds; literals outside onBar are not either.
     expect(codes(variant('if (!rsi.ready || !trend.ready) return;', 'if (ctx.index < 50 || ctx.history(3).length < 3) return;'))).toEqual([]);
   });
@@ -115,7 +115,7 @@ export default defineStrategy({
 });
 `;
     const out = fixed(noParams, 'VOLT103');
-    expect(out).toContain("params: { minRsi: { value: 70 } }");
+    expect(out).toContain("params: { rsiAbove: { value: 70 } }");
     expect(analyze(out).map((f) => f.code)).toEqual(['VOLT108']);
   });
 

@@ -429,7 +429,7 @@ class RuleRun {
       ? op === ts.SyntaxKind.LessThanToken || op === ts.SyntaxKind.LessThanEqualsToken
       : op === ts.SyntaxKind.GreaterThanToken || op === ts.SyntaxKind.GreaterThanEqualsToken;
     const subject = names.filter((n) => !GENERIC_NAMES.has(n)).pop() ?? names[names.length - 1] ?? 'threshold';
-    const base = relational ? `${below ? 'max' : 'min'}${capitalize(subject)}` : `${subject}Level`;
+    const base = relational ? `${subject}${below ? 'Below' : 'Above'}` : `${subject}Level`;
     const name = this.freshParamName(base);
     const fix = this.paramsAccess && !this.shape?.paramsOpaque
       ? {
