@@ -43,13 +43,13 @@ function folder(name: string): string {
 describe('volt backtest, readable report', () => {
   let ran: Ran;
   beforeAll(async () => {
-    ran = await volt(['backtest', MACD, '--data', 'synthetic:7:3000:1h']);
+    ran = await volt(['backtest', MACD, '--data', 'synthetic:7:3000:4h']);
   });
 
   it('exits 0 with a header, an equity sparkline, the metrics and the last trades', () => {
     expect(ran.stderr).toBe('');
     expect(ran.code).toBe(0);
-    expect(ran.stdout).toMatch(/^MACD trend on SYNTH 1h, synthetic:7:3000:1h\n/);
+    expect(ran.stdout).toMatch(/^MACD trend on SYNTH 4h, synthetic:7:3000:4h\n/);
     expect(ran.stdout).toMatch(/\nequity [▁▂▃▄▅▆▇█]{20,} {2}10,000\.00 → [\d,]+\.\d\d\n/);
     for (const label of ['Total return', 'CAGR', 'Sharpe', 'Sortino', 'Calmar', 'Max drawdown', 'Win rate', 'Profit factor', 'Expectancy', 'Exposure', 'Fees paid', 'Avg holding']) {
       expect(ran.stdout).toContain(label);
@@ -112,6 +112,8 @@ describe('volt backtest data', () => {
     const r = await volt(['backtest', EXAMPLE, '--json'], dir);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).data).toMatchObject({ source: 'synthetic:9:300:4h', bars: 300, timeframe: '4h' });
+    // the example is written for 1h bars: said on stderr, stdout stays one JSON document
+    expect(r.stderr).toContain('is written for 1h bars and the data has 4h bars');
   });
 
   it('falls back to synthetic:42 without a config', async () => {

@@ -112,6 +112,14 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
 
+  // Periods count bars: an RSI(14) written for 1h bars means something else on 5m bars.
+  const writtenFor = strategy.definition.timeframe;
+  if (writtenFor !== undefined && series.timeframe !== 'unknown' && writtenFor !== series.timeframe) {
+    process.stderr.write(
+      `volt backtest: note: ${strategy.definition.name} is written for ${writtenFor} bars and the data has ${series.timeframe} bars; its periods now count ${series.timeframe} bars\n`,
+    );
+  }
+
   const agentsMode = values.agents ?? 'off';
   if (agentsMode !== 'off' && agentsMode !== 'rules' && agentsMode !== 'ollama') {
     throw new UsageError(`--agents expects off, rules or ollama, got '${agentsMode}'`);
