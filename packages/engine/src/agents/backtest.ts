@@ -4,7 +4,7 @@ import type { CandleSeries } from '../data/index.js';
 import { OllamaGateway, ollamaStatus, unreachableMessage, type LlmCache } from '../llm/index.js';
 import type { LoadedStrategy, StrategyDefinition } from '../strategy/index.js';
 import { MarketContextBuilder, type VixSeries } from './context.js';
-import { LlmAgent, PromptMemo, ReplaySeat } from './llm-agent.js';
+import { LlmAgent, PanelAnswers, PromptMemo, ReplaySeat } from './llm-agent.js';
 import { AgentPanel } from './panel.js';
 import { AgentReview, type AgentJournal, type AgentReviewSummary } from './review.js';
 import { ruleAgents } from './rules.js';
@@ -142,7 +142,8 @@ export async function backtestWithAgents(
   let passes = 0;
   for (;;) {
     passes++;
-    const replay = llmAgents.map((a) => new ReplaySeat(a, givenUp.get(a.role)!));
+    const together = new PanelAnswers(llmAgents, gateway, prompts);
+    const replay = llmAgents.map((a) => new ReplaySeat(a, givenUp.get(a.role)!, together));
     const panelSeats: Partial<Record<AgentRole, Agent>> = {};
     for (const seat of replay) panelSeats[seat.role] = seat;
     const review = new AgentReview(panelFromConfig(config, panelSeats), context, { journaled: journal !== undefined });
@@ -156,6 +157,7 @@ export async function backtestWithAgents(
         gateway.notice('passes', `${misses.length} LLM answers were still missing after ${passes} backtest passes; the rule-based agents answered those`);
       }
       if (journal) review.flushTo(journal);
+      if (misses.length === 0) together.saveTo(gateway.cache);
       return {
         report,
         summary: review.summary,

@@ -5,7 +5,7 @@ export { TrendAnalyzer, VolatilityAssessor, HedgeOptimizer, MarketAnalyst, Execu
 export { TrackRecord } from './track-record.js';
 export { auditExecution, SLIPPAGE_LIMIT, SIZE_TOLERANCE, type ApprovedEntry, type ExecutedEntry, type AuditIssue } from './auditor.js';
 export { AgentPanel, decisionMessages, correctionMessage, type AgentVote, type PanelDecision, type PanelOptions } from './panel.js';
-export { LlmAgent, ReplaySeat, PromptMemo, ASSESSMENT_SCHEMA, proposalPrompt } from './llm-agent.js';
+export { LlmAgent, ReplaySeat, PromptMemo, PanelAnswers, PROMPT_VERSION, ASSESSMENT_SCHEMA, proposalPrompt } from './llm-agent.js';
 export { AgentReview, formatAgentSummary, type AgentJournal, type AgentReviewSummary } from './review.js';
 export {
   backtestWithAgents,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { OllamaGateway, llmPromptHash, type JsonSchema, type StructuredRequest } from '../llm/index.js';
 import { type Agent, type AgentRole, type Assessment, type AsyncAgent, type MarketContext, type Proposal, type TradeDecision } from './types.js';
 
@@ -43,8 +44,8 @@ export class LlmAgent implements AsyncAgent {
   readonly system: string;
   private readonly timeoutMs: number | undefined;
   /** Hash of this seat's system prompt and schema: part of every cache key it makes. */
-  private readonly keyPrefix: string;
-  private readonly prompts: PromptMemo;
+  readonly keyPrefix: string;
+  readonly prompts: PromptMemo;
 
   /** `prompts` may be shared by the seats of one panel, so a proposal is written and hashed once. */
   constructor(role: AgentRole, model: string, gateway: OllamaGateway, fallback: Agent, timeoutMs?: number, prompts: PromptMemo = new PromptMemo()) {
@@ -60,18 +61,17 @@ export class LlmAgent implements AsyncAgent {
 
   /** The cache key of this seat's question about a proposal. */
   keyFor(p: Readonly<Proposal>, c: Readonly<MarketContext>): string {
-    return this.keyPrefix + this.prompts.get(p, c).hash;
+    return this.keyPrefix + this.prompts.key(p, c);
   }
 
   /** The exact request for a proposal: deterministic, so its cache key is too. */
   request(p: Readonly<Proposal>, c: Readonly<MarketContext>): StructuredRequest {
-    const memo = this.prompts.get(p, c);
     return {
       model: this.model,
       system: this.system,
-      prompt: memo.prompt,
+      prompt: this.prompts.prompt(p, c),
       schema: ASSESSMENT_SCHEMA,
-      cacheKey: this.keyPrefix + memo.hash,
+      cacheKey: this.keyPrefix + this.prompts.key(p, c),
       ...(this.timeoutMs !== undefined ? { timeoutMs: this.timeoutMs } : {}),
     };
   }
@@ -112,22 +112,32 @@ export class ReplaySeat implements Agent {
   answeredByModel = 0;
   answeredByRules = 0;
 
-  constructor(agent: LlmAgent, givenUp: Set<string> = new Set()) {
+  private readonly together: PanelAnswers | undefined;
+
+  constructor(agent: LlmAgent, givenUp: Set<string> = new Set(), together?: PanelAnswers) {
     this.agent = agent;
     this.role = agent.role;
     this.givenUp = givenUp;
+    this.together = together;
   }
 
   assess(p: Readonly<Proposal>, c: Readonly<MarketContext>): Assessment {
     const agent = this.agent;
+    const together = this.together?.lookup(p, c, this.role);
+    if (together !== undefined) {
+      this.answeredByModel++;
+      return together;
+    }
     const key = agent.keyFor(p, c);
     const hit = agent.gateway.cachedByKey<Assessment>(agent.model, key);
     if (hit?.ok) {
       this.answeredByModel++;
+      this.together?.served(this.role, hit.value);
       // Shared with the gateway's memo: the panel only reads it.
       return hit.value;
     }
     this.answeredByRules++;
+    this.together?.spoil();
     const givenUp = this.givenUp.has(key);
     if (hit === undefined && !givenUp) this.misses.set(key, agent.request(p, c));
     return agent.fallbackAnswer(p, c, hit && !hit.ok ? hit.failure : givenUp ? 'unavailable' : 'pending');
@@ -135,10 +145,73 @@ export class ReplaySeat implements Agent {
 }
 
 /**
- * The prompt (and its hash) for the proposal at hand, kept while the same proposal is asked of
- * several seats: one panel vote writes and hashes it once instead of once per seat.
+ * Every LLM seat's answer to one proposal, cached together under the panel's name as well as
+ * seat by seat: a re-run reads one cache row per proposal instead of one per seat. Written by
+ * `saveTo` after a run whose seats all answered from the models.
+ */
+export class PanelAnswers {
+  /** The cache's "model" for these rows: the seats, their models and prompts, hashed. */
+  readonly model: string;
+  private readonly gateway: OllamaGateway;
+  private readonly prompts: PromptMemo;
+  private readonly seats: number;
+  private key = '';
+  private answers: Partial<Record<AgentRole, Assessment>> | null = null;
+  private collecting: Partial<Record<AgentRole, Assessment>> = {};
+  private collected = 0;
+  private readonly complete = new Map<string, Partial<Record<AgentRole, Assessment>>>();
+
+  constructor(agents: readonly LlmAgent[], gateway: OllamaGateway, prompts: PromptMemo) {
+    this.model = `volt-panel:${llmPromptHash(JSON.stringify(agents.map((a) => [a.role, a.model, a.keyPrefix]))).slice(0, 16)}`;
+    this.gateway = gateway;
+    this.prompts = prompts;
+    this.seats = agents.length;
+  }
+
+  lookup(p: Readonly<Proposal>, c: Readonly<MarketContext>, role: AgentRole): Assessment | undefined {
+    const key = this.prompts.key(p, c);
+    if (key !== this.key) {
+      this.key = key;
+      const hit = this.gateway.cachedByKey<Partial<Record<AgentRole, Assessment>>>(this.model, key);
+      this.answers = hit?.ok ? hit.value : null;
+      this.collecting = {};
+      this.collected = 0;
+    }
+    return this.answers?.[role];
+  }
+
+  served(role: AgentRole, answer: Assessment): void {
+    if (this.answers !== null || this.collected < 0) return;
+    this.collecting[role] = answer;
+    if (++this.collected === this.seats) this.complete.set(this.key, this.collecting);
+  }
+
+  /** A seat had to fall back: this proposal's answers are not all the models'. */
+  spoil(): void {
+    this.collected = -1;
+  }
+
+  /** Store the proposals every seat answered from the models, one row each. */
+  saveTo(cache: { putCachedLlm(model: string, key: string, response: string): void }): number {
+    for (const [key, answers] of this.complete) cache.putCachedLlm(this.model, key, JSON.stringify(answers));
+    const n = this.complete.size;
+    this.complete.clear();
+    return n;
+  }
+}
+
+/** Bumped whenever proposalPrompt's wording changes, so old cached answers stop matching. */
+export const PROMPT_VERSION = 1;
+
+/**
+ * The prompt's identity for the proposal at hand, shared by the seats of one panel. The cache key is
+ * a hash of everything the prompt is written from (the template version, the proposal, the market
+ * facts), so a cached answer is found without writing the prompt out; the text is only written when
+ * a model has to be asked.
  */
 export class PromptMemo {
+  private readonly numbers = new Float64Array(16);
+  private readonly bytes = new Uint8Array(this.numbers.buffer);
   private bar = -1;
   private side = '';
   private pct = Number.NaN;
@@ -147,9 +220,11 @@ export class PromptMemo {
   private confidence = Number.NaN;
   private reason = '';
   private regime = '';
-  private entry: { prompt: string; hash: string } = { prompt: '', hash: '' };
+  private hash = '';
+  private text: string | null = null;
 
-  get(p: Readonly<Proposal>, c: Readonly<MarketContext>): { prompt: string; hash: string } {
+  /** The cache key part for this proposal (a sha256 of the prompt's inputs). */
+  key(p: Readonly<Proposal>, c: Readonly<MarketContext>): string {
     if (
       p.bar !== this.bar ||
       p.side !== this.side ||
@@ -160,8 +235,24 @@ export class PromptMemo {
       p.reason !== this.reason ||
       c.regime !== this.regime
     ) {
-      const prompt = proposalPrompt(p, c);
-      this.entry = { prompt, hash: llmPromptHash(prompt) };
+      const n = this.numbers;
+      n[0] = PROMPT_VERSION;
+      n[1] = p.price;
+      n[2] = p.time;
+      n[3] = p.pct;
+      n[4] = p.stopPrice;
+      n[5] = p.takeProfitPrice;
+      n[6] = p.confidence;
+      n[7] = c.threshold;
+      n[8] = c.vix;
+      n[9] = c.realizedVol;
+      n[10] = c.volPercentile;
+      n[11] = c.momentum;
+      n[12] = c.trendSpread;
+      n[13] = c.lastReturn;
+      n[14] = c.barRange;
+      n[15] = p.bar;
+      this.hash = createHash('sha256').update(this.bytes).update(`${p.side}\u0000${p.symbol}\u0000${c.regime}\u0000${p.reason}`).digest('hex');
       this.bar = p.bar;
       this.side = p.side;
       this.pct = p.pct;
@@ -170,8 +261,16 @@ export class PromptMemo {
       this.confidence = p.confidence;
       this.reason = p.reason;
       this.regime = c.regime;
+      this.text = null;
     }
-    return this.entry;
+    return this.hash;
+  }
+
+  /** The prompt text for the proposal last keyed. */
+  prompt(p: Readonly<Proposal>, c: Readonly<MarketContext>): string {
+    this.key(p, c);
+    this.text ??= proposalPrompt(p, c);
+    return this.text;
   }
 }
 

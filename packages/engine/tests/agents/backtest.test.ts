@@ -124,6 +124,9 @@ describe('volt backtest --agents ollama (a scripted Ollama on 127.0.0.1)', () =>
       const second = await backtestWithAgents(strategy, tiny, options, { mode: 'ollama', config, vix, cache: journal });
       expect(second.llm!.requests).toBe(0);
       expect(second.llm!.passes).toBe(1);
+      // One cache row per proposal holds every seat's answer: a re-run reads one row, not four.
+      expect(second.llm!.cacheHits).toBe(second.summary!.proposals);
+      expect(second.llm!.answeredByModel).toBe(4 * second.summary!.proposals);
       expect(s.calls.length).toBe(callsAfterFirst);
       expect(JSON.stringify(second.report)).toBe(JSON.stringify(first.report));
       // The models' advice (6%) is below the cap, and the gate took it.
