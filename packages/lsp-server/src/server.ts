@@ -18,6 +18,12 @@ import {
   isVoltError,
   parseDateOnly,
   parseTimestamp,
+  agentStatus,
+  exportRunToVaultFile,
+  Journal,
+  runNotePath,
+  tradeNotePath,
+  type JournalFilter,
   type TranspiledStrategy,
   type VoltConfig,
 } from '@volt/engine';
@@ -50,6 +56,9 @@ import {
   Commands,
   CONFIGURATION_SECTION,
   Notifications,
+  type AgentStatusResult,
+  type JournalParams,
+  type JournalResult,
   type AnalyzeParams,
   type AnalyzeResult,
   type BacktestParams,
@@ -69,6 +78,7 @@ import {
   type LensState,
 } from './service/backtest.js';
 import { hoverAt } from './service/hover.js';
+import { journalResult, type NotePaths } from './service/journal.js';
 import { BacktestPool, type RunOutcome } from './worker/pool.js';
 import type { DataFacts } from './worker/messages.js';
 
@@ -498,8 +508,11 @@ export class VoltServer {
     setImmediate(() => {
       if (this.shuttingDown) return;
       try {
-        const runId = recordBacktestRun(journalPathFor(this.root, this.config.journal.path), report, { strategyPath: file });
+        const journalPath = this.journalPath();
+        const runId = recordBacktestRun(journalPath, report, { strategyPath: file });
         summary.runId = runId;
+        const vault = this.vault();
+        if (vault) exportRunToVaultFile(journalPath, vault.path, runId);
       } catch (e) {
         this.log(`journal: ${e instanceof Error ? e.message : String(e)}`);
       }
@@ -581,8 +594,9 @@ export class VoltServer {
       case Commands.backtest:
         return this.backtestCommand(commandArgument<BacktestParams>(params), token, workDone);
       case Commands.journal:
+        return this.journalCommand(optionalArgument<JournalParams>(params));
       case Commands.agentStatus:
-        throw new ResponseError(ErrorCodes.MethodNotFound, `${params.command} is not available in this build of the sidecar yet`);
+        return this.agentStatusCommand();
       default:
         throw new ResponseError(ErrorCodes.InvalidParams, `unknown command '${params.command}'; known: ${ALL_COMMANDS.join(', ')}`);
     }
@@ -636,6 +650,48 @@ export class VoltServer {
     }
   }
 
+  private journalPath(): string {
+    return journalPathFor(this.root, this.config.journal.path);
+  }
+
+  private vault(): { path: string; notes: NotePaths } | undefined {
+    const dir = this.config.vault?.path;
+    if (!dir) return undefined;
+    const vaultDir = path.resolve(this.root, dir);
+    return { path: vaultDir, notes: { run: (id) => runNotePath(vaultDir, id), trade: (t) => tradeNotePath(vaultDir, t) } };
+  }
+
+  private journalCommand(p: JournalParams): JournalResult {
+    const file = this.journalPath();
+    if (!existsSync(file)) return journalResult(file, [], [], this.vault());
+    const filter: JournalFilter = { limit: p.limit ?? 20 };
+    if (p.strategy !== undefined) {
+      if (p.strategy.startsWith('file:')) filter.strategyPath = uriToPath(p.strategy);
+      else if (path.isAbsolute(p.strategy)) filter.strategyPath = p.strategy;
+      else filter.strategy = p.strategy;
+    }
+    if (p.outcome !== undefined) filter.outcome = p.outcome;
+    if (p.from !== undefined) filter.from = toEpochMs(p.from, 'from');
+    if (p.to !== undefined) filter.to = toEpochMs(p.to, 'to');
+    const journal = Journal.open(file);
+    try {
+      const { outcome, ...runFilter } = filter;
+      return journalResult(file, outcome === undefined ? journal.listRuns(runFilter) : [], journal.listTrades(filter), this.vault());
+    } finally {
+      journal.close();
+    }
+  }
+
+  private async agentStatusCommand(): Promise<AgentStatusResult> {
+    const file = this.journalPath();
+    const journal = existsSync(file) ? Journal.open(file) : undefined;
+    try {
+      return await agentStatus(this.config, journal);
+    } finally {
+      journal?.close();
+    }
+  }
+
   private log(message: string): void {
     if (this.options.log !== false && !this.shuttingDown) this.connection.console.log(message);
   }
@@ -674,6 +730,14 @@ function isStrategyText(text: string): boolean {
 /** Malformed document requests get InvalidParams, not an exception from deep inside. */
 function requireDocument(params: { textDocument?: { uri?: unknown } }): void {
   if (typeof params?.textDocument?.uri !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, 'textDocument.uri is required');
+}
+
+/** Params of a command whose argument is optional (`arguments: []` means all defaults). */
+function optionalArgument<T extends object>(params: ExecuteCommandParams): T {
+  const first: unknown = params.arguments?.[0];
+  if (first === undefined || first === null) return {} as T;
+  if (typeof first !== 'object') throw new ResponseError(ErrorCodes.InvalidParams, `${params.command} expects an object argument`);
+  return first as T;
 }
 
 /** The params of a command: `arguments[0]` as an object, or a bare URI string. */

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startInBand, type TestClient } from './utils/connection.js';
 import { CLEAN, variant } from './fixtures.js';
-import { Commands, type AnalyzeResult, type BacktestResult } from '../src/protocol.js';
+import { Commands, type AgentStatusResult, type AnalyzeResult, type BacktestResult, type JournalResult } from '../src/protocol.js';
 
 let client: TestClient;
 
 beforeAll(async () => {
-  client = await startInBand({ settings: { data: { default: 'synthetic:7:3000:1h' }, lint: { debounceMs: 20 } } });
+  // Ollama on a closed port: agent status must say "unavailable" quickly, whatever runs here.
+  client = await startInBand({ settings: { data: { default: 'synthetic:7:3000:1h' }, lint: { debounceMs: 20 }, ollama: { host: 'http://127.0.0.1:9' } } });
 });
 afterAll(async () => {
   await client.dispose();
@@ -77,6 +77,27 @@ describe('VoltServer', () => {
     const kinds = client.progress.filter((p) => (p as { token: string }).token === 'bt-1').map((p) => (p as { value: { kind: string } }).value.kind);
     expect(kinds[0]).toBe('begin');
     expect(kinds[kinds.length - 1]).toBe('end');
+  });
+
+  it('volt.journal lists the runs the sidecar recorded; volt.agentStatus reports the panel', async () => {
+    const uri = client.uri('b.strategy.ts');
+    let result: JournalResult | undefined;
+    for (let i = 0; i < 50 && !(result && result.runs.length >= 2); i++) {
+      result = await client.executeCommand<JournalResult>(Commands.journal, [{ strategy: uri, limit: 5 }]);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(result!.journalPath).toBe(path.join(client.root, '.volt', 'journal.db'));
+    expect(result!.runs.length).toBeGreaterThanOrEqual(2);
+    expect(result!.runs[0]!.path).toBe(path.join(client.root, 'b.strategy.ts'));
+    expect(result!.runs[0]!.summary!.bars).toBe(3000);
+    expect(result!.trades.length).toBeGreaterThan(0);
+    expect(result!.trades[0]!.strategy).toBe('RSI dip buyer');
+
+    const status = await client.executeCommand<AgentStatusResult>(Commands.agentStatus, []);
+    expect(status.llm.available).toBe(false);
+    expect(status.llm.host).toBe('http://127.0.0.1:9');
+    expect(status.agents.length).toBeGreaterThan(0);
+    expect(status.agents.every((a) => a.kind === 'rules' && a.available)).toBe(true);
   });
 
   it('answers malformed commands with errors and keeps serving', async () => {
