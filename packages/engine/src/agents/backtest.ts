@@ -1,7 +1,7 @@
 import { runBacktest, type BacktestOptions, type BacktestReport } from '../backtest/index.js';
 import type { VoltConfig } from '../config/index.js';
 import type { CandleSeries } from '../data/index.js';
-import { OllamaGateway, ollamaStatus, unreachableMessage, type LlmCache } from '../llm/index.js';
+import { gatewayFromConfig, ollamaStatus, unreachableMessage, type LlmCache, type OllamaGateway } from '../llm/index.js';
 import type { LoadedStrategy, StrategyDefinition } from '../strategy/index.js';
 import { MarketContextBuilder, type VixSeries } from './context.js';
 import { LlmAgent, PanelAnswers, PromptMemo, ReplaySeat } from './llm-agent.js';
@@ -123,9 +123,7 @@ export async function backtestWithAgents(
 
   const gateway =
     agentOptions.gateway ??
-    new OllamaGateway({
-      ...(config?.ollama.host ? { host: config.ollama.host } : {}),
-      ...(config ? { timeoutMs: config.ollama.timeoutMs } : {}),
+    gatewayFromConfig(config?.ollama ?? { timeoutMs: 30_000 }, {
       ...(agentOptions.cache ? { cache: agentOptions.cache } : {}),
       ...(agentOptions.onNotice ? { onNotice: agentOptions.onNotice } : {}),
     });

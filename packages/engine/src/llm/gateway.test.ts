@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import { Ollama } from 'ollama';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeOllama, type ScriptedReply } from './testing/fake-ollama.js';
 import { MemoryLlmCache, OllamaGateway, critiqueStrategy, normalizeOllamaHost, ollamaStatus, resolveOllamaHost, type JsonSchema } from './index.js';
@@ -140,6 +141,23 @@ describe('structured answers over the real ollama client', () => {
     const second = gateway(s.host, { cache }).gw;
     expect(await second.structured(ask)).toMatchObject({ ok: true, source: 'cache' });
     expect(second.requests).toBe(0);
+  });
+});
+
+describe('the scripted server speaks the protocol the real client expects', () => {
+  it('/api/generate and /api/chat, streamed as NDJSON and as one JSON document', async () => {
+    const s = await serve(() => ({ content: 'hello trader' }));
+    const client = new Ollama({ host: s.host });
+    const streamed: string[] = [];
+    for await (const part of await client.generate({ model: 'llama3.3', prompt: 'hi', stream: true })) streamed.push(part.response);
+    expect(streamed.join('')).toBe('hello trader');
+    expect(streamed.length).toBeGreaterThan(1);
+    const whole = await client.generate({ model: 'llama3.3', prompt: 'hi', stream: false });
+    expect(whole).toMatchObject({ response: 'hello trader', done: true, done_reason: 'stop' });
+    const chat = await client.chat({ model: 'llama3.3', messages: [{ role: 'user', content: 'hi' }], stream: false });
+    expect(chat.message).toEqual({ role: 'assistant', content: 'hello trader' });
+    expect(s.calls.map((c) => [c.endpoint, c.stream])).toEqual([['generate', true], ['generate', false], ['chat', false]]);
+    await expect(client.chat({ model: 'nope', messages: [] })).rejects.toMatchObject({ status_code: 404, error: "model 'nope' not found" });
   });
 });
 

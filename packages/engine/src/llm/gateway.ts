@@ -38,6 +38,17 @@ export interface GatewayOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/**
+ * The gateway volt.config.json describes (its `ollama` section). Keep one per session — a sidecar,
+ * a CLI run — so each kind of trouble is said once and an unreachable server is not asked again.
+ */
+export function gatewayFromConfig(
+  ollama: { host?: string | undefined; timeoutMs: number },
+  options: Omit<GatewayOptions, 'host' | 'timeoutMs'> = {},
+): OllamaGateway {
+  return new OllamaGateway({ ...options, ...(ollama.host ? { host: ollama.host } : {}), timeoutMs: ollama.timeoutMs });
+}
+
 /** A cached answer that was invalid even after the repair retry: replays fall back without asking. */
 interface FallbackMarker {
   __voltFallback: LlmFailure;

@@ -4,6 +4,7 @@ export { schemaError, type JsonSchema } from './schema.js';
 export { MemoryLlmCache, llmPromptHash, type LlmCache } from './cache.js';
 export {
   OllamaGateway,
+  gatewayFromConfig,
   missingModelMessage,
   unreachableMessage,
   type GatewayOptions,
