@@ -11,6 +11,7 @@ import {
   type AgentRole,
   type AgentWeights,
   type Assessment,
+  type AsyncAgent,
   type DecisionRecord,
   type MarketContext,
   type Proposal,
@@ -90,8 +91,39 @@ export class AgentPanel {
     };
   }
 
-  /** Ask every seat, weigh the votes, then let the gate have the last word. */
-  decide(proposal: Readonly<Proposal>, context: Readonly<MarketContext>): PanelDecision {
+  /**
+   * Ask the LLM seats first (concurrently, each falling back to its rule agent), then decide with
+   * their answers: the path for live and paper trading, where a proposal can wait for a model.
+   */
+  async decideAsync(
+    proposal: Readonly<Proposal>,
+    context: Readonly<MarketContext>,
+    seats: readonly AsyncAgent[],
+    signal?: AbortSignal,
+  ): Promise<PanelDecision> {
+    const p = { ...proposal };
+    const c = { ...context };
+    const answers: Partial<Record<AgentRole, Assessment>> = {};
+    const kinds: Partial<Record<AgentRole, 'rules' | 'llm'>> = {};
+    await Promise.all(
+      seats.map(async (seat) => {
+        answers[seat.role] = await seat.assess(p, c, signal);
+        kinds[seat.role] = seat.kind;
+      }),
+    );
+    return this.decide(p, c, answers, kinds);
+  }
+
+  /**
+   * Ask every seat, weigh the votes, then let the gate have the last word. `answers` stand in for
+   * the seats they name (answers already had from an LLM).
+   */
+  decide(
+    proposal: Readonly<Proposal>,
+    context: Readonly<MarketContext>,
+    answers?: Partial<Record<AgentRole, Assessment>>,
+    kinds?: Partial<Record<AgentRole, 'rules' | 'llm'>>,
+  ): PanelDecision {
     const d = this.decision;
     const advice = this.advice;
     advice.pct = undefined;
@@ -107,9 +139,10 @@ export class AgentPanel {
     for (let i = 0; i < AGENT_ROLES.length; i++) {
       const role = AGENT_ROLES[i]!;
       const agent = this.agents[role];
-      const a = agent.assess(proposal, context);
+      const given = answers?.[role];
+      const a = given ?? agent.assess(proposal, context);
       const vote = d.votes[i]!;
-      vote.kind = agent.kind;
+      vote.kind = given !== undefined ? (kinds?.[role] ?? 'llm') : agent.kind;
       vote.decision = a.decision;
       vote.confidence = clamp01(a.confidence);
       vote.reasoning = a.reasoning;
