@@ -75,7 +75,23 @@ T.run('commands', function()
   local qf = vim.fn.getqflist({ title = 1, items = 1 })
   T.eq(qf.title, 'Volt journal', 'quickfix title')
   T.ok(#qf.items >= 2, 'quickfix holds the two runs (got ' .. #qf.items .. ')')
-  vim.cmd('normal q')
+  -- The example workspace configures a vault: <CR> on a run opens its note.
+  T.contains(journal, 'Vault: ' .. ws .. '/vault', 'vault line')
+  local run_line
+  for i, l in ipairs(lines) do
+    if l:match('^%s+run ') then
+      run_line = run_line or i
+    end
+  end
+  vim.api.nvim_win_set_cursor(shown.win, { run_line, 0 })
+  vim.cmd('normal \r')
+  local note = vim.api.nvim_buf_get_name(0)
+  T.log('<CR> opened ' .. note)
+  T.ok(note:find(ws .. '/vault/', 1, true) == 1 and note:match('%.md$'), '<CR> opens a note in the vault: ' .. note)
+  T.ok(vim.fn.filereadable(note) == 1, 'the note exists on disk')
+  T.contains(T.buf_lines(0), 'RSI mean reversion', 'the note is about the strategy')
+  T.ok(not vim.api.nvim_win_is_valid(shown.win), 'the journal window closed')
+  vim.cmd('buffer ' .. buf)
   vim.cmd('VoltJournal!')
   T.wait(30000, function()
     return vim.bo.buftype == 'quickfix'
@@ -113,8 +129,15 @@ T.run('commands', function()
       end
     end
   end, 'an error notification for the throwing strategy')
-  T.contains(note, 'throws.strategy.ts', 'the error names the file')
+  T.contains(note, 'throws.strategy.ts:5:', 'the error names the file and line')
   T.contains(note, 'boom', 'the error carries the strategy\'s message')
+  -- The server also announces the failed run (volt/backtestStatus); the user is told once.
+  vim.wait(500)
+  local errors = 0
+  for i = before + 1, #T.notes do
+    errors = errors + (T.notes[i].level == vim.log.levels.ERROR and 1 or 0)
+  end
+  T.eq(errors, 1, 'error notifications for one failed backtest')
 
   -- :checkhealth now finds the journal the backtests wrote.
   vim.cmd('buffer ' .. buf)

@@ -92,49 +92,92 @@ T.run('lsp', function()
     on_choice(chosen)
   end
   vim.lsp.buf.code_action()
+  local line_before = T.buf_lines(buf)[random.lnum + 1]
+  T.contains(line_before, 'Math.random()', 'the VOLT105 line before the fix')
   T.wait(15000, function()
-    return text(buf):find('ctx.random()', 1, true)
-  end, 'the code action to replace Math.random() (offered: ' .. table.concat(offered, ' | ') .. ')')
+    return not T.buf_lines(buf)[random.lnum + 1]:find('Math.random()', 1, true)
+  end, 'the code action to replace Math.random()')
   T.log('code actions offered: ' .. table.concat(offered, ' | '))
-  T.ok(not text(buf):find('Math.random', 1, true), 'Math.random() is gone from the buffer')
+  T.contains(T.buf_lines(buf)[random.lnum + 1], 'ctx.random()', 'the fixed line')
   T.wait(30000, function()
     return not find_code(volt_diagnostics(buf), 'VOLT105')
   end, 'VOLT105 to clear after the fix')
 
-  -- Save: the sidecar backtests on save; the lens over defineStrategy shows the run's headline numbers.
-  vim.cmd('write')
-  local lens_title
-  local last_refresh = 0
-  T.wait(120000, function()
-    local now = compat.uv.now()
-    if now - last_refresh > 1000 then
-      last_refresh = now
-      compat.codelens_refresh(buf)
-    end
+  -- Code lens over defineStrategy: fetched on attach, filled in by the backtest that each save starts.
+  local function lens_titles()
+    local titles = {}
     for _, lens in ipairs(compat.codelens_get(buf)) do
-      local title = lens.command and lens.command.title
-      if title and title:find('Sharpe', 1, true) then
-        lens_title = title
-        return true
-      end
+      table.insert(titles, lens.command and lens.command.title or '?')
     end
-  end, 'a code lens with the backtest metrics after save')
-  T.log('code lens: ' .. lens_title)
-  T.wait(5000, function()
-    return lens_virtual_text(buf, client.id):find('Sharpe', 1, true)
-  end, 'the code lens to be displayed as virtual text')
+    return table.concat(titles, ' | ')
+  end
+  local before = T.wait(15000, function()
+    return lens_titles() ~= '' and lens_titles()
+  end, 'a code lens after attach')
+  T.log('lens before the first save: ' .. before)
+  T.ok(not before:find('Sharpe', 1, true), 'no metrics before anything was backtested')
 
-  -- Hover over the indicator declaration shows documentation from the sidecar.
-  local lines = T.buf_lines(buf)
+  vim.cmd('write')
+  local first = T.wait(120000, function()
+    local t = lens_titles()
+    return t:find('Sharpe', 1, true) and t
+  end, 'a code lens with the backtest metrics after save')
+  T.log('lens after the first save: ' .. first)
+  T.ok(not first:find('(', 1, true), 'the first run has no change to show')
+
+  -- A second fix (VOLT102: clamp the 25% position to the cap) and a second save: the lens now shows
+  -- the change since the previous run. No manual refresh here: the plugin's own refresh must do it.
+  local cap = T.wait(30000, function()
+    return find_code(volt_diagnostics(buf), 'VOLT102')
+  end, 'VOLT102 still reported')
+  vim.api.nvim_win_set_cursor(0, { cap.lnum + 1, cap.col })
+  offered = {}
+  vim.ui.select = function(items, opts, on_choice)
+    local chosen
+    for _, item in ipairs(items) do
+      local title = opts.format_item and opts.format_item(item) or tostring(item)
+      table.insert(offered, title)
+      chosen = chosen or (title:find('Clamp', 1, true) and item)
+    end
+    on_choice(chosen)
+  end
+  vim.lsp.buf.code_action()
+  T.wait(15000, function()
+    return not T.buf_lines(buf)[cap.lnum + 1]:find('0.25', 1, true)
+  end, 'the clamp code action (offered: ' .. table.concat(offered, ' | ') .. ')')
+  T.log('fixed line: ' .. T.buf_lines(buf)[cap.lnum + 1])
+  vim.cmd('write')
+  local second = T.wait(120000, function()
+    local t = lens_titles()
+    return t:find('Sharpe', 1, true) and t:find('(', 1, true) and t
+  end, 'the code lens to refresh with the change since the last save (last seen: ' .. lens_titles() .. ')')
+  T.log('lens after the second save: ' .. second)
+  T.wait(5000, function()
+    return lens_virtual_text(buf, client.id):find(second, 1, true)
+  end, 'the refreshed code lens to be displayed as virtual text')
+
+  -- Running the lens backtests now and shows the report, like :VoltBacktest.
+  local lens = compat.codelens_get(buf)[1]
+  vim.api.nvim_win_set_cursor(0, { lens.range.start.line + 1, 0 })
+  vim.lsp.codelens.run()
+  local float = require('volt.float')
+  T.wait(120000, function()
+    return float.last and float.last.kind == 'backtest'
+  end, 'the report window from running the lens')
+  T.contains(T.buf_lines(float.last.buf)[1], 'Backtest: Hard-coded RSI', 'report title')
+  vim.cmd('normal q')
+  T.eq(vim.api.nvim_get_current_buf(), buf, 'back in the strategy after closing the report')
+
+  -- Hover over the indicator declaration `ind.rsi(14)`: what it is and how long it needs to warm up.
   local hover_line, hover_col
-  for i, l in ipairs(lines) do
-    local col = l:find('defineStrategy(', 1, true)
-    if col and not l:find('import', 1, true) then
-      hover_line, hover_col = i, col
+  for i, l in ipairs(T.buf_lines(buf)) do
+    local col = l:find('ind.rsi(', 1, true)
+    if col then
+      hover_line, hover_col = i, col + #'ind.'
       break
     end
   end
-  T.ok(hover_line, 'defineStrategy( call in the buffer')
+  T.ok(hover_line, 'an ind.rsi( declaration in the buffer')
   vim.api.nvim_win_set_cursor(0, { hover_line, hover_col })
   vim.lsp.buf.hover()
   local hover_text = T.wait(15000, function()
@@ -147,6 +190,8 @@ T.run('lsp', function()
       end
     end
   end, 'a hover window')
+  T.contains(hover_text, 'RSI(14)', 'hover names the indicator')
+  T.contains(hover_text, 'Ready after 15 bars', 'hover gives the warm-up')
   T.log('hover: ' .. hover_text)
 
   -- One client per root: a second strategy in the same workspace reuses it; another workspace gets its own.

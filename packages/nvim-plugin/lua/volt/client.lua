@@ -75,6 +75,8 @@ end
 
 -- uri → the last volt/backtestStatus for that file, for status lines.
 M.backtest_status = {}
+-- uri → volt.backtest commands in flight for it (a count > 0), or -(time) their failure was shown.
+M.commanded = {}
 
 -- On-save backtests run in the background: a finished one refreshes the lens, a failed one is told.
 local function backtest_status_handler(_, params)
@@ -83,8 +85,18 @@ local function backtest_status_handler(_, params)
   end
   M.backtest_status[params.uri] = params
   vim.schedule(function()
-    if params.state == 'failed' then
-      vim.notify('volt: backtest failed: ' .. tostring(params.message or vim.uri_to_fname(params.uri)), vim.log.levels.ERROR)
+    -- A run the user asked for by command reports its own failure; this one is for on-save runs.
+    local told = M.commanded[params.uri]
+    if type(told) == 'number' and told < 0 then
+      -- the command's own error was shown moments ago; its status notification may trail it
+      told = compat.uv.now() + told < 3000
+    end
+    if params.state == 'failed' and not told then
+      vim.notify(string.format(
+        'volt: backtest of %s failed: %s',
+        vim.fn.fnamemodify(vim.uri_to_fname(params.uri), ':~:.'),
+        tostring(params.message or 'no reason given')
+      ), vim.log.levels.ERROR)
     elseif params.state == 'done' then
       local bufnr = vim.fn.bufnr(vim.uri_to_fname(params.uri))
       if bufnr > 0 and (bufnr == vim.api.nvim_get_current_buf() or compat.has('0.10')) then
@@ -121,9 +133,22 @@ function M.client_config(root, cmd)
   if vim.tbl_isempty(settings) then
     settings = vim.empty_dict()
   end
+  local capabilities = vim.lsp.protocol.make_client_capabilities()
+  -- We answer workspace/codeLens/refresh ourselves (0.7 has no handler), so the server may send it
+  -- when an on-save backtest finishes.
+  capabilities.workspace = capabilities.workspace or {}
+  capabilities.workspace.codeLens = { refreshSupport = true }
   return {
     name = M.name,
     cmd = cmd,
+    capabilities = capabilities,
+    -- Running the lens over defineStrategy backtests now and shows the report, as :VoltBacktest does.
+    commands = {
+      [protocol.commands.backtest] = function(command, ctx)
+        local args = command.arguments and command.arguments[1] or nil
+        require('volt.commands').run_backtest(ctx.bufnr, type(args) == 'table' and args or nil)
+      end,
+    },
     root_dir = root,
     workspace_folders = { { uri = vim.uri_from_fname(root), name = vim.fn.fnamemodify(root, ':t') } },
     settings = { [protocol.configuration_section] = settings },
@@ -215,9 +240,9 @@ function M.when_ready(client, fn, waited)
   end, 50)
 end
 
----workspace/executeCommand on the volt client; on_result(result, client) runs only on success,
----errors go to vim.notify.
-function M.execute(bufnr, command, arguments, on_result)
+---workspace/executeCommand on the volt client; on_result(result, client) runs only on success.
+---Errors go to on_error(err) when given, else to vim.notify.
+function M.execute(bufnr, command, arguments, on_result, on_error)
   local client = M.get(bufnr)
   if not client then
     vim.notify('volt: no sidecar is running; open a *.strategy.ts file first', vim.log.levels.ERROR)
@@ -226,6 +251,9 @@ function M.execute(bufnr, command, arguments, on_result)
   M.when_ready(client, function(c)
     compat.request(c, 'workspace/executeCommand', { command = command, arguments = arguments }, function(err, result)
       if err then
+        if on_error then
+          return on_error(err)
+        end
         vim.notify(string.format('volt: %s failed: %s', command, err.message or vim.inspect(err)), vim.log.levels.ERROR)
         return
       end

@@ -42,6 +42,30 @@ function M.analyze()
   end)
 end
 
+---Backtests the strategy in `bufnr` with BacktestParams `params` (default: its URI) and shows the report.
+function M.run_backtest(bufnr, params)
+  params = params or { uri = vim.uri_from_bufnr(bufnr) }
+  vim.api.nvim_echo({ { 'volt: backtesting ' .. vim.fn.fnamemodify(vim.uri_to_fname(params.uri), ':t') .. '…' } }, false, {})
+  local uri = params.uri
+  client.commanded[uri] = math.max(client.commanded[uri] or 0, 0) + 1
+  local function settle(failed)
+    local n = client.commanded[uri] or 0
+    if n > 1 then
+      client.commanded[uri] = n - 1
+    else
+      client.commanded[uri] = failed and -compat.uv.now() or nil
+    end
+  end
+  client.execute(bufnr, protocol.commands.backtest, { params }, function(result)
+    settle()
+    float.open('backtest', render.backtest(result))
+    compat.codelens_refresh(bufnr)
+  end, function(err)
+    settle(true)
+    vim.notify(render.backtest_error(vim.uri_to_fname(uri), err), vim.log.levels.ERROR)
+  end)
+end
+
 function M.backtest(symbol)
   local bufnr = vim.api.nvim_get_current_buf()
   local uri = strategy_uri(bufnr)
@@ -52,11 +76,7 @@ function M.backtest(symbol)
   if symbol and symbol ~= '' then
     params.symbol = symbol
   end
-  vim.api.nvim_echo({ { 'volt: backtesting ' .. vim.fn.fnamemodify(vim.uri_to_fname(uri), ':t') .. '…' } }, false, {})
-  client.execute(bufnr, protocol.commands.backtest, { params }, function(result)
-    float.open('backtest', render.backtest(result))
-    compat.codelens_refresh(bufnr)
-  end)
+  M.run_backtest(bufnr, params)
 end
 
 local function open_target(target, win)

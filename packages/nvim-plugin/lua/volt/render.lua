@@ -236,6 +236,20 @@ function M.finding(f)
   return string.format('%s:%s %s %s %s%s', line, col, f.code or '', f.severity or '', f.message or '', fix)
 end
 
+---The message for a failed volt.backtest: file and line (from the error's findings) and the reason.
+function M.backtest_error(path, err)
+  local where = vim.fn.fnamemodify(path, ':~:.')
+  local findings = type(err.data) == 'table' and err.data.findings or nil
+  local first = type(findings) == 'table' and findings[1] or nil
+  if type(first) == 'table' and first.range and first.range.start then
+    where = string.format('%s:%d:%d', where, first.range.start.line + 1, first.range.start.character + 1)
+  end
+  local message = tostring(err.message or 'no reason given')
+  -- vscode-jsonrpc wraps exceptions it did not expect; the wrapper says nothing to a trader.
+  message = message:gsub('^Request workspace/executeCommand failed with message: ', '')
+  return string.format('volt: backtest failed at %s: %s', where, message)
+end
+
 function M.summary_line(s)
   if type(s) ~= 'table' then
     return 'no backtest yet'
