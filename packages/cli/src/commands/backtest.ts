@@ -140,9 +140,14 @@ export async function run(argv: string[]): Promise<number> {
         config,
         ...(config.agents.vix ? { vix: await loadVixSeries(path.resolve(cwd, config.agents.vix)) } : {}),
         ...(recording ? { journal: recording.observer, cache: recording.journal } : {}),
-        onNotice: (message) => process.stderr.write(`volt backtest: ${message}\n`),
+        onNotice: (message) => process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}volt backtest: ${message}\n`),
+        // Asking local models takes seconds per answer: show where it is, on a terminal only.
+        ...(process.stderr.isTTY
+          ? { onAsked: (asked: number, missing: number, pass: number) => process.stderr.write(`\r\x1b[Kasking the models: ${asked + 1}/${missing} (pass ${pass})`) }
+          : {}),
         ...(progress.observer.onProgress ? { onProgress: progress.observer.onProgress } : {}),
       });
+      if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
       report = result.report;
       agentSummary = { ...result.summary, ...(result.llm ? { llm: result.llm } : {}) };
       agentLines = formatAgentSummary(result.summary!);

@@ -32,6 +32,8 @@ export interface AgentBacktestOptions {
   maxPasses?: number;
   /** Passed on to the backtester (a progress bar). */
   onProgress?: (barsDone: number, barsTotal: number) => void;
+  /** After each model answer while the missing ones are fetched (a progress line). */
+  onAsked?: (asked: number, missing: number, pass: number) => void;
   /** After each pass: how many LLM answers it still lacked (0 on the pass that counts). */
   onPass?: (pass: number, missing: number) => void;
   signal?: AbortSignal;
@@ -177,7 +179,9 @@ export async function backtestWithAgents(
     }
     // A model that is missing, unreachable or too slow is not asked again in this run.
     const stopped = new Set<string>();
+    let asked = 0;
     for (const { seat, key, req } of misses) {
+      agentOptions.onAsked?.(asked++, misses.length, passes);
       const seatGivenUp = givenUp.get(seat.role)!;
       if (!reachable || stopped.has(req.model)) {
         seatGivenUp.add(key);
