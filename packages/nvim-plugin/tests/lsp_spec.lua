@@ -33,18 +33,28 @@ local function text(buf)
   return table.concat(T.buf_lines(buf), '\n')
 end
 
--- What the user sees over `defineStrategy`: the lens titles, as virtual text.
+-- What the user sees over `defineStrategy`: the lens titles, drawn as virtual text (0.7–0.11) or
+-- virtual lines (0.12+) in the client's code-lens namespace.
 local function lens_virtual_text(buf, client_id)
-  local ok, ns = pcall(function()
-    return vim.lsp.codelens.__namespaces[client_id]
-  end)
-  if not ok or not ns then
+  local ns = vim.api.nvim_get_namespaces()['nvim.lsp.codelens:' .. client_id]
+  if not ns then
+    local ok, legacy = pcall(function()
+      return vim.lsp.codelens.__namespaces[client_id]
+    end)
+    ns = ok and legacy or nil
+  end
+  if not ns then
     return ''
   end
   local parts = {}
   for _, mark in ipairs(vim.api.nvim_buf_get_extmarks(buf, ns, 0, -1, { details = true })) do
     for _, chunk in ipairs(mark[4].virt_text or {}) do
       table.insert(parts, chunk[1])
+    end
+    for _, line in ipairs(mark[4].virt_lines or {}) do
+      for _, chunk in ipairs(line) do
+        table.insert(parts, chunk[1])
+      end
     end
   end
   return table.concat(parts, '')

@@ -63,14 +63,8 @@ local function on_exit(root)
 end
 
 -- The server asks for a lens refresh after an on-save backtest finishes; 0.7 has no handler for it.
-local function codelens_refresh_handler(_, _, ctx)
-  vim.schedule(function()
-    local bufnr = vim.api.nvim_get_current_buf()
-    if vim.lsp.buf_is_attached(bufnr, ctx.client_id) then
-      compat.codelens_refresh(bufnr)
-    end
-  end)
-  return vim.NIL
+local function codelens_refresh_handler(err, result, ctx)
+  return compat.codelens_on_refresh(err, result, ctx)
 end
 
 -- uri → the last volt/backtestStatus for that file, for status lines.

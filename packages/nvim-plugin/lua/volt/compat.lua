@@ -71,19 +71,47 @@ function M.apply_workspace_edit(edit, client)
   vim.lsp.util.apply_workspace_edit(edit, M.offset_encoding(client))
 end
 
--- Code lens: 0.10 takes `{ bufnr = }`, older releases refresh only the current buffer.
+-- Code lens. 0.12 keeps lenses fresh itself once enabled per buffer (refresh() is deprecated there);
+-- 0.10 and 0.11 take `refresh({ bufnr = })`; 0.7 to 0.9 refresh only the current buffer.
+local codelens_managed = vim.lsp.codelens ~= nil and vim.lsp.codelens.enable ~= nil
+
 function M.codelens_refresh(bufnr)
-  if not vim.lsp.codelens or not vim.lsp.codelens.refresh then
+  local codelens = vim.lsp.codelens
+  if not codelens then
     return
   end
-  if M.has('0.10') then
-    vim.lsp.codelens.refresh({ bufnr = bufnr })
+  if codelens_managed then
+    codelens.enable(true, { bufnr = bufnr })
+  elseif M.has('0.10') then
+    codelens.refresh({ bufnr = bufnr })
   elseif bufnr == nil or bufnr == 0 or bufnr == vim.api.nvim_get_current_buf() then
-    vim.lsp.codelens.refresh()
+    codelens.refresh()
   end
 end
 
+-- The server's workspace/codeLens/refresh: 0.12 has its own handler; before that we ask again.
+function M.codelens_on_refresh(err, result, ctx)
+  if codelens_managed and vim.lsp.codelens.on_refresh then
+    return vim.lsp.codelens.on_refresh(err, result, ctx)
+  end
+  vim.schedule(function()
+    local bufnr = vim.api.nvim_get_current_buf()
+    if vim.lsp.buf_is_attached(bufnr, ctx.client_id) then
+      M.codelens_refresh(bufnr)
+    end
+  end)
+  return vim.NIL
+end
+
+---@return table[] the buffer's CodeLens objects
 function M.codelens_get(bufnr)
+  if codelens_managed then
+    local out = {}
+    for _, item in ipairs(vim.lsp.codelens.get({ bufnr = bufnr })) do
+      table.insert(out, item.lens)
+    end
+    return out
+  end
   return vim.lsp.codelens.get(bufnr) or {}
 end
 
