@@ -37,12 +37,15 @@ function fail(message) {
 }
 
 function serverEntryPoints() {
-  const entry = join(lspSrc, 'bin', 'volt-lsp.ts');
+  // VOLT_LSP_ENTRY bundles another sidecar entry (for trying the extension against a sidecar in development).
+  const entry = process.env.VOLT_LSP_ENTRY ?? join(lspSrc, 'bin', 'volt-lsp.ts');
   if (!existsSync(entry)) fail(`${relative(root, entry)} is missing: the sidecar's entry point must exist to bundle it`);
+  // Worker threads are their own entry points (`…worker.ts`); the server starts them by a URL
+  // relative to its own module, which the layout under dist/server keeps valid.
   const workerDir = join(lspSrc, 'worker');
-  const workers = existsSync(workerDir)
+  const workers = existsSync(workerDir) && !process.env.VOLT_LSP_ENTRY
     ? readdirSync(workerDir)
-        .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.endsWith('.d.ts'))
+        .filter((f) => /worker\.ts$/.test(f))
         .map((f) => join(workerDir, f))
     : [];
   return [entry, ...workers];
@@ -103,7 +106,7 @@ await esbuild.build({
 await esbuild.build({
   ...common,
   entryPoints: serverEntryPoints(),
-  outbase: lspSrc,
+  outbase: process.env.VOLT_LSP_ENTRY ? dirname(dirname(process.env.VOLT_LSP_ENTRY)) : lspSrc,
   outdir: serverDist,
   format: 'esm',
   external: SERVER_RUNTIME_MODULES,

@@ -11,6 +11,7 @@
   const PAD = { left: 64, right: 12, top: 10, bottom: 24 };
 
   document.addEventListener('securitypolicyviolation', (e) => {
+    document.body.dataset.cspViolations = String(Number(document.body.dataset.cspViolations ?? 0) + 1);
     vscode.postMessage({ type: 'cspViolation', directive: e.violatedDirective, blocked: e.blockedURI || 'inline' });
   });
 

@@ -3,6 +3,7 @@
  * `workspace/configuration` requests with the `volt.*` settings the user set, and gives the rest of
  * the extension one way to call Volt's commands and hear its notifications.
  */
+import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import {
   CloseAction,
@@ -17,11 +18,11 @@ import {
 } from 'vscode-languageclient/node';
 import { CONFIGURATION_SECTION, Notifications, type BacktestStatusParams, type CommandName } from '@volt/lsp-server/protocol';
 import { STRATEGY_SELECTOR } from './documents.js';
-import { forwardedSettings, launchFailureMessage, serverLaunch } from './settings.js';
+import { forwardedSettings, launchFailureMessage, serverLaunch, type ServerLaunch } from './settings.js';
 import type { VoltStatus } from './status.js';
 
 /** The sidecar bundled in the extension (see esbuild.config.mjs). */
-export const BUNDLED_SERVER = ['dist', 'server', 'bin', 'volt-lsp.mjs'];
+export const BUNDLED_SERVER = ['dist', 'server', 'bin', 'volt-lsp.js'];
 
 /** What commands and views need from the sidecar; a test can hand in its own. */
 export interface SidecarCalls {
@@ -43,6 +44,11 @@ export class Sidecar implements SidecarCalls, vscode.Disposable {
     const config = vscode.workspace.getConfiguration(CONFIGURATION_SECTION);
     const launch = serverLaunch(config, vscode.Uri.joinPath(this.context.extensionUri, ...BUNDLED_SERVER).fsPath);
     this.output.appendLine(`Starting the Volt sidecar: ${launch.origin}`);
+    const script = launch.args[0]!;
+    if (!existsSync(script)) {
+      this.failedToStart(launch, new Error(`${script} does not exist`));
+      return;
+    }
     const serverOptions: ServerOptions = {
       command: launch.command,
       args: launch.args,
@@ -85,16 +91,20 @@ export class Sidecar implements SidecarCalls, vscode.Disposable {
     try {
       await client.start();
     } catch (error) {
-      const message = launchFailureMessage(launch, error);
-      this.output.appendLine(message);
-      this.status.setSidecarProblem(message);
-      void vscode.window.showErrorMessage(message, 'Open Settings').then((choice) => {
-        if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', 'volt.server');
-      });
+      this.failedToStart(launch, error);
       return;
     }
     client.onNotification(Notifications.backtestStatus, (status: BacktestStatusParams) => {
       for (const listener of this.backtestListeners) listener(status);
+    });
+  }
+
+  private failedToStart(launch: ServerLaunch, error: unknown): void {
+    const message = launchFailureMessage(launch, error);
+    this.output.appendLine(message);
+    this.status.setSidecarProblem(message);
+    void vscode.window.showErrorMessage(message, 'Open Settings').then((choice) => {
+      if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', 'volt.server');
     });
   }
 

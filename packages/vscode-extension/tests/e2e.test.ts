@@ -1,0 +1,242 @@
+/**
+ * The extension end to end in a real VS Code: code-server 4.100.3 (VS Code 1.100.3), set up by
+ * scripts/code-server.mjs (cached in .cache/code-server/), the .vsix built by `npm run package`
+ * installed into fresh folders, a copy of examples/ opened, Debian's Chromium driven by
+ * playwright-core. Screenshots of each step go to test-artifacts/vscode-e2e/.
+ *
+ * Needs chromium, ripgrep and libkrb5-dev (CI's scripts/setup.sh installs them); without them it
+ * fails and says which apt package is missing.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Frame } from 'playwright-core';
+import { ensureCodeServer, requireTool } from '../scripts/code-server.mjs';
+import {
+  codeServerDirs,
+  installExtension,
+  openWorkbench,
+  pickItem,
+  quickOpen,
+  quickPickShown,
+  runCommand,
+  startCodeServer,
+  webviewFrame,
+  writeUserSettings,
+  type RunningCodeServer,
+  type Workbench,
+} from './e2e/workbench.js';
+
+const PACKAGE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const REPO_ROOT = path.resolve(PACKAGE, '../..');
+const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts', 'vscode-e2e');
+const FAULTY = 'hardcoded-threshold.strategy.ts';
+
+let tmp = '';
+let workspace = '';
+let server: RunningCodeServer | undefined;
+let bench: Workbench;
+
+function buildVsix(): string {
+  const result = spawnSync(process.execPath, [path.join(PACKAGE, 'scripts', 'package.mjs')], { cwd: PACKAGE, encoding: 'utf8', timeout: 300_000 });
+  if (result.status !== 0) throw new Error(`npm run package failed:\n${result.stdout}\n${result.stderr}`);
+  const vsix = result.stdout.trim().split('\n').at(-1)!;
+  expect(vsix).toMatch(/volt-vscode-.*\.vsix$/);
+  return vsix;
+}
+
+/** A copy of examples/ whose tsconfig still finds the engine's sources, as a trader's folder would. */
+function exampleWorkspace(): string {
+  const dir = path.join(tmp, 'workspace');
+  cpSync(path.join(REPO_ROOT, 'examples'), dir, { recursive: true, filter: (f) => !f.includes(`${path.sep}.volt`) });
+  const tsconfig = path.join(dir, 'tsconfig.json');
+  writeFileSync(
+    tsconfig,
+    readFileSync(tsconfig, 'utf8')
+      .replace('../packages/engine/src/index.ts', path.join(REPO_ROOT, 'packages/engine/src/index.ts'))
+      .replace('"types": ["node"]', `"types": ["node"], "typeRoots": [${JSON.stringify(path.join(REPO_ROOT, 'node_modules/@types'))}]`),
+  );
+  return dir;
+}
+
+const problemsText = (): Promise<string> => bench.page.locator('.markers-panel').innerText();
+
+async function editorText(): Promise<string> {
+  // Monaco renders spaces as no-break spaces.
+  const text = await bench.page.locator('.editor-group-container.active .monaco-editor .view-lines').first().innerText();
+  return text.replace(/\u00a0/g, ' ');
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeout = 60_000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await bench.page.waitForTimeout(300);
+  }
+  await bench.screenshot(`timeout-${what.replace(/\W+/g, '-')}`);
+  throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
+}
+
+beforeAll(async () => {
+  // Fail early and clearly when the machine lacks what the test drives.
+  requireTool('chromium');
+  const entry = ensureCodeServer();
+  const vsix = buildVsix();
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'volt-vscode-e2e-'));
+  rmSync(ARTIFACTS, { recursive: true, force: true });
+  workspace = exampleWorkspace();
+  const dirs = codeServerDirs(entry, tmp);
+  writeUserSettings(dirs, {
+    'workbench.startupEditor': 'none',
+    'workbench.tips.enabled': false,
+    'telemetry.telemetryLevel': 'off',
+    'extensions.autoUpdate': false,
+    'extensions.autoCheckUpdates': false,
+    'security.workspace.trust.enabled': false,
+    // Only Volt's findings in Problems: the built-in TypeScript checks are not under test.
+    'typescript.validate.enable': false,
+    'editor.codeLens': true,
+    'files.autoSave': 'off',
+    // The Node running this test runs the sidecar, through the setting a user would set.
+    'volt.server.nodePath': process.execPath,
+  });
+  installExtension(dirs, vsix);
+  server = await startCodeServer(dirs, workspace);
+  bench = await openWorkbench(server.url, workspace, ARTIFACTS);
+  await bench.screenshot('workbench');
+}, 600_000);
+
+afterAll(async () => {
+  await bench?.browser.close().catch(() => undefined);
+  await server?.stop();
+  if (server) writeFileSync(path.join(ARTIFACTS, 'code-server.log'), server.log());
+  if (bench) writeFileSync(path.join(ARTIFACTS, 'console.log'), bench.console.join('\n'));
+  // VS Code's own logs (the Volt output channel, the extension host) are evidence too.
+  if (tmp && existsSync(path.join(tmp, 'user-data', 'logs'))) cpSync(path.join(tmp, 'user-data', 'logs'), path.join(ARTIFACTS, 'vscode-logs'), { recursive: true });
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+}, 60_000);
+
+describe('Volt in VS Code (code-server 4.100.3)', { timeout: 120_000 }, () => {
+  it('shows the faulty strategy’s VOLT findings in the Problems panel', async () => {
+    await quickOpen(bench.page, FAULTY);
+    await bench.page.keyboard.press('Control+Shift+M');
+    await bench.page.waitForSelector('.markers-panel', { timeout: 30_000 });
+    await waitFor('VOLT diagnostics in Problems', async () => /VOLT105/.test(await problemsText()));
+    const problems = await problemsText();
+    for (const code of ['VOLT101', 'VOLT102', 'VOLT103', 'VOLT105']) expect(problems).toContain(code);
+    expect(problems).toMatch(/Math\.random\(\) is unseeded/);
+    await bench.screenshot('problems');
+  });
+
+  it('applies a quick fix: Math.random() becomes the seeded ctx.random()', async () => {
+    const page = bench.page;
+    await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+Home');
+    // F8 walks the file's problems in order; stop at the unseeded random.
+    await waitFor('the VOLT105 marker under the cursor', async () => {
+      await page.keyboard.press('F8');
+      await page.waitForTimeout(300);
+      return /VOLT105/.test(await page.locator('.marker-widget').innerText());
+    }, 30_000);
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+.');
+    const title = 'Replace Math.random() by ctx.random() (seeded)';
+    await page.locator('.action-widget .monaco-list-row', { hasText: title }).waitFor({ timeout: 30_000 });
+    await bench.screenshot('quick-fix-menu');
+    // The menu is driven from the keyboard (a pointer block covers it while it opens).
+    await waitFor('the fix focused in the quick fix menu', async () => {
+      if ((await page.locator('.action-widget .monaco-list-row.focused').getAttribute('aria-label')) === title) return true;
+      await page.keyboard.press('ArrowDown');
+      return false;
+    }, 10_000);
+    await page.keyboard.press('Enter');
+    await waitFor('the fix in the editor', async () => /ctx\.random\(\) > 0\.5/.test(await editorText()));
+    await page.keyboard.press('Control+S');
+    await waitFor('the fix saved to disk', async () =>
+      readFileSync(path.join(workspace, 'strategies', 'faulty', FAULTY), 'utf8').includes('ctx.random() > 0.5'),
+    );
+    await waitFor('VOLT105 gone from Problems', async () => !/VOLT105/.test(await problemsText()));
+    await bench.screenshot('after-quick-fix');
+  });
+
+  it('shows the backtest’s headline numbers in a code lens after the save', async () => {
+    const lens = bench.page.locator('.editor-group-container.active .codelens-decoration', { hasText: /Sharpe/i });
+    await lens.first().waitFor({ timeout: 90_000 });
+    expect(await lens.first().innerText()).toMatch(/Sharpe/i);
+    await bench.screenshot('code-lens');
+  });
+
+  it('Volt: Analyze Strategy lists the findings', async () => {
+    await runCommand(bench.page, 'Volt: Analyze Strategy');
+    const rows = (await quickPickShown(bench.page, /finding\(s\) in .*hardcoded-threshold/)).join('\n');
+    expect(rows).toMatch(/VOLT101/);
+    expect(rows).toMatch(/VOLT102/);
+    expect(rows).not.toMatch(/VOLT105/);
+    await bench.screenshot('analyze');
+    await bench.page.keyboard.press('Escape');
+  });
+
+  let report: Frame;
+
+  it('Volt: Run Backtest asks for a symbol and a range, then draws the report under its CSP', async () => {
+    await runCommand(bench.page, 'Volt: Run Backtest');
+    const symbols = await quickPickShown(bench.page, 'backtest which symbol?');
+    expect(symbols.join('\n')).toMatch(/The strategy's symbol/);
+    await pickItem(bench.page, "The strategy's symbol");
+    const ranges = (await quickPickShown(bench.page, 'over which dates?')).join('\n');
+    expect(ranges).toMatch(/Whole data set/);
+    await pickItem(bench.page, 'Whole data set');
+
+    report = await webviewFrame(bench.page, 'body[data-drawn] #equity-chart path.series', 90_000);
+    const equityPath = await report.getAttribute('#equity-chart path.series', 'd');
+    expect(equityPath!.split('L').length).toBeGreaterThan(10);
+    expect(await report.locator('#drawdown-chart path.drawdown-area').count()).toBe(1);
+    expect(await report.locator('#metrics tbody tr').count()).toBeGreaterThanOrEqual(15);
+    expect(await report.locator('#metrics').innerText()).toMatch(/Sharpe/);
+    expect(await report.locator('#trades-title').innerText()).toMatch(/^Trades \(\d+/);
+    expect(await report.locator('#title').innerText()).toMatch(/Hard-coded RSI/);
+    expect(await report.locator('body').getAttribute('data-csp-violations')).toBeNull();
+    const violations = bench.console.filter((m) => /Content Security Policy|Refused to (load|execute|apply)/i.test(m));
+    expect(violations).toEqual([]);
+    await bench.screenshot('report');
+  });
+
+  it('the report follows the next save’s backtest', async () => {
+    const before = await report.locator('body').getAttribute('data-drawn');
+    const page = bench.page;
+    await quickOpen(page, FAULTY);
+    await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type('\n// saved again\n');
+    await page.keyboard.press('Control+S');
+    await waitFor('the report redrawn after the save', async () => (await report.locator('body').getAttribute('data-drawn')) !== before, 90_000);
+    await bench.screenshot('report-after-save');
+  });
+
+  it('Volt: Open Journal lists the recorded runs', async () => {
+    await runCommand(bench.page, 'Volt: Open Journal');
+    const rows = (await quickPickShown(bench.page, /Volt journal: \d+ recent run/)).join('\n');
+    expect(rows).toMatch(/Hard-coded RSI/);
+    await bench.screenshot('journal');
+    await bench.page.keyboard.press('Escape');
+  });
+
+  it('Volt: Agent Status reports the agents and the LLM state, also in the status bar', async () => {
+    await runCommand(bench.page, 'Volt: Agent Status');
+    const toast = bench.page.locator('.notifications-toasts', { hasText: 'Volt agents:' });
+    await toast.waitFor({ timeout: 60_000 });
+    expect(await toast.innerText()).toMatch(/LLM unavailable|Ollama at/);
+    const item = bench.page.locator('.statusbar-item', { hasText: /Volt: \d+ agents? · (Ollama on|LLM unavailable)/ });
+    await item.first().waitFor({ timeout: 10_000 });
+    await bench.screenshot('agent-status');
+  });
+
+  it('Volt: Show Sidecar Log shows the sidecar’s output channel', async () => {
+    await runCommand(bench.page, 'Volt: Show Sidecar Log');
+    await bench.page.locator('.panel .view-lines', { hasText: 'Starting the Volt sidecar' }).first().waitFor({ timeout: 30_000 });
+    await bench.screenshot('output');
+  });
+});
