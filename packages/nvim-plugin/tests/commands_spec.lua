@@ -25,7 +25,7 @@ T.run('commands', function()
   local ws = T.workspace()
   vim.cmd('cd ' .. vim.fn.fnameescape(ws))
   local ollama = 'http://127.0.0.1:' .. closed_port()
-  require('volt').setup({ keymaps = false, settings = { ollama = { host = ollama } } })
+  require('volt').setup({ settings = { ollama = { host = ollama } } })
 
   vim.cmd('edit strategies/rsi-mean-reversion.strategy.ts')
   local buf = vim.api.nvim_get_current_buf()
@@ -105,6 +105,14 @@ T.run('commands', function()
   T.contains(lines[1], 'LLM unavailable (' .. ollama .. ')', 'LLM line')
   T.ok(#lines >= 4, 'at least one agent row')
   T.ok(table.concat(lines, '\n'):find('rules'), 'rule-based agents listed')
+  vim.cmd('normal q')
+
+  -- The default buffer-local keymaps reach the same commands.
+  T.eq(vim.fn.maparg('<leader>vs', 'n', false, true).buffer, 1, '<leader>vs is buffer-local')
+  local agents_before = require('volt.float').last
+  vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes('<leader>vs', true, false, true), 'mx', false)
+  lines = float_lines('agents', agents_before)
+  T.contains(lines[1], 'LLM unavailable', '<leader>vs shows the agent status')
   vim.cmd('normal q')
 
   -- A strategy that throws: the error reaches the user through vim.notify, naming the file.

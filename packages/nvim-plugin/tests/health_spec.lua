@@ -69,6 +69,9 @@ T.run('checkhealth', function()
   expect(lines, 'OK', 'Node v')
   expect(lines, 'INFO', 'no journal yet at ' .. ws .. '/.volt/journal.db')
   expect(lines, 'OK', 'Ollama 0.12.6 reachable at ' .. url)
+  -- The same answer read without curl, over a plain socket.
+  local ok, detail = require('volt.health').probe_ollama(url, 3000, false)
+  T.eq({ ok, detail }, { true, 'Ollama 0.12.6' }, 'probe over a socket')
   vim.fn.jobstop(job)
 
   -- Nothing listening, and a journal that is not SQLite.
@@ -78,6 +81,9 @@ T.run('checkhealth', function()
   require('volt').setup({ settings = { ollama = { host = down } } })
   lines = checkhealth()
   expect(lines, 'WARNING', 'Ollama not reachable at ' .. down)
+  ok, detail = require('volt.health').probe_ollama(down, 3000, false)
+  T.eq(ok, false, 'socket probe of a closed port')
+  T.contains(detail, 'ECONNREFUSED', 'socket probe says why')
   expect(lines, 'ERROR', 'is not an SQLite database')
 
   -- A server path that does not exist is an error with advice, not a crash.

@@ -150,40 +150,81 @@ local function check_journal(h)
   end
 end
 
--- GET /api/version with a short timeout: through curl when present, else a bare TCP connect.
-function M.probe_ollama(host, timeout_ms)
-  timeout_ms = timeout_ms or 2000
-  if compat.executable('curl') then
-    local out = vim.fn.system({
-      'curl', '-sS', '--max-time', tostring(timeout_ms / 1000), host:gsub('/+$', '') .. '/api/version',
-    })
-    if vim.v.shell_error == 0 then
-      local doc = compat.json_decode(out)
-      if type(doc) == 'table' and doc.version then
-        return true, 'Ollama ' .. doc.version
-      end
-      return false, 'answered but not like Ollama: ' .. vim.trim(out):sub(1, 80)
-    end
-    return false, vim.trim(out)
+local function parse_version_body(body)
+  local doc = compat.json_decode(body)
+  if type(doc) == 'table' and doc.version then
+    return true, 'Ollama ' .. doc.version
   end
-  local hostname, port = host:match('^%a+://([^:/]+):?(%d*)')
-  hostname = hostname == 'localhost' and '127.0.0.1' or hostname
-  if not hostname or not hostname:match('^[%d%.]+$') then
-    return false, 'cannot parse ' .. host .. ' without curl'
+  return false, 'answered but not like Ollama: ' .. vim.trim(body):sub(1, 80)
+end
+
+-- GET /api/version over a bare TCP socket (HTTP/1.0, so the server closes when done): for machines
+-- without curl.
+local function http_get_version(host, timeout_ms)
+  local hostname, port = host:match('^%a+://%[?([^%]/]+)%]?:(%d+)')
+  if not hostname then
+    hostname = host:match('^%a+://([^:/]+)')
+  end
+  if not hostname then
+    return false, 'cannot parse host ' .. host
+  end
+  local address = hostname
+  if not hostname:match('^[%d%.]+$') and not hostname:find(':', 1, true) then
+    local found = compat.uv.getaddrinfo(hostname, nil, { socktype = 'stream' })
+    address = found and found[1] and found[1].addr or nil
+    if not address then
+      return false, 'cannot resolve ' .. hostname
+    end
   end
   local tcp = compat.uv.new_tcp()
-  local result
-  tcp:connect(hostname, tonumber(port) or 11434, function(err)
-    result = err and { false, err } or { true, 'port open (curl missing: version not read)' }
+  local chunks, result = {}, nil
+  tcp:connect(address, tonumber(port) or 80, function(err)
+    if err then
+      result = { false, err }
+      return
+    end
+    tcp:write('GET /api/version HTTP/1.0\r\nHost: ' .. hostname .. '\r\nAccept: application/json\r\n\r\n')
+    tcp:read_start(function(read_err, data)
+      if read_err then
+        result = { false, read_err }
+      elseif data then
+        table.insert(chunks, data)
+      else
+        local response = table.concat(chunks)
+        local status = response:match('^HTTP/%d%.%d (%d+)')
+        local body = response:match('\r\n\r\n(.*)$') or ''
+        if status == '200' then
+          result = { parse_version_body(body) }
+        else
+          result = { false, 'HTTP ' .. tostring(status) }
+        end
+      end
+    end)
   end)
   vim.wait(timeout_ms, function()
     return result ~= nil
   end, 20)
-  tcp:close()
+  if not tcp:is_closing() then
+    tcp:close()
+  end
   if not result then
     return false, 'no answer within ' .. timeout_ms .. ' ms'
   end
   return result[1], result[2]
+end
+
+---GET host/api/version with a short timeout: through curl when present, else a plain socket.
+function M.probe_ollama(host, timeout_ms, use_curl)
+  timeout_ms = timeout_ms or 2000
+  host = host:gsub('/+$', '')
+  if use_curl ~= false and compat.executable('curl') then
+    local out = vim.fn.system({ 'curl', '-sS', '--max-time', tostring(timeout_ms / 1000), host .. '/api/version' })
+    if vim.v.shell_error == 0 then
+      return parse_version_body(out)
+    end
+    return false, vim.trim(out)
+  end
+  return http_get_version(host, timeout_ms)
 end
 
 local function check_ollama(h)
