@@ -172,7 +172,8 @@ export class PanelAnswers {
     const key = this.prompts.key(p, c);
     if (key !== this.key) {
       this.key = key;
-      const hit = this.gateway.cachedByKey<Partial<Record<AgentRole, Assessment>>>(this.model, key);
+      // Read once per proposal per run: not worth keeping parsed.
+      const hit = this.gateway.cachedByKey<Partial<Record<AgentRole, Assessment>>>(this.model, key, false);
       this.answers = hit?.ok ? hit.value : null;
       this.collecting = {};
       this.collected = 0;
@@ -252,7 +253,7 @@ export class PromptMemo {
       n[13] = c.lastReturn;
       n[14] = c.barRange;
       n[15] = p.bar;
-      this.hash = createHash('sha256').update(this.bytes).update(`${p.side}\u0000${p.symbol}\u0000${c.regime}\u0000${p.reason}`).digest('hex');
+      this.hash = createHash('sha256').update(this.bytes).update(`${p.side}\u0000${p.symbol}\u0000${c.regime}\u0000${p.reason}`).digest('base64url');
       this.bar = p.bar;
       this.side = p.side;
       this.pct = p.pct;

@@ -93,9 +93,9 @@ export class OllamaGateway {
   }
 
   /** The same, by cache key: the bar loop's path. The value is shared: treat it as read-only. */
-  cachedByKey<T>(model: string, key: string): StructuredOutcome<T> | undefined {
-    const memoKey = `${model}\u0000${key}`;
-    const seen = this.parsed.get(memoKey);
+  cachedByKey<T>(model: string, key: string, memoize = true): StructuredOutcome<T> | undefined {
+    const memoKey = memoize ? `${model}\u0000${key}` : '';
+    const seen = memoize ? this.parsed.get(memoKey) : undefined;
     if (seen !== undefined) {
       this.cacheHits++;
       return seen as StructuredOutcome<T>;
@@ -108,7 +108,7 @@ export class OllamaGateway {
       typeof parsed === 'object' && parsed !== null && '__voltFallback' in parsed
         ? { ok: false, failure: parsed.__voltFallback, message: parsed.detail }
         : { ok: true, value: parsed as T, source: 'cache' };
-    this.parsed.set(memoKey, outcome);
+    if (memoize) this.parsed.set(memoKey, outcome);
     return outcome;
   }
 
