@@ -62,11 +62,6 @@ local function on_exit(root)
   end
 end
 
--- The server asks for a lens refresh after an on-save backtest finishes; 0.7 has no handler for it.
-local function codelens_refresh_handler(err, result, ctx)
-  return compat.codelens_on_refresh(err, result, ctx)
-end
-
 -- uri → the last volt/backtestStatus for that file, for status lines.
 M.backtest_status = {}
 -- uri → volt.backtest commands in flight for it (a count > 0), or -(time) their failure was shown.
@@ -149,7 +144,8 @@ function M.client_config(root, cmd)
     init_options = { [protocol.configuration_section] = settings },
     handlers = {
       ['$/progress'] = progress.handler,
-      ['workspace/codeLens/refresh'] = codelens_refresh_handler,
+      -- Sent when an on-save backtest finishes; 0.7 has no handler of its own for it.
+      ['workspace/codeLens/refresh'] = compat.codelens_on_refresh,
       [protocol.notifications.backtestStatus] = backtest_status_handler,
     },
     on_attach = attach_work,
