@@ -11,6 +11,7 @@ export {
   checkCandles,
   checkCandlesSync,
   checkCandleText,
+  parseCandleRows,
   symbolFromFileName,
   type LoadOptions,
   type LoadedCandles,
@@ -28,3 +29,11 @@ export {
   type SyntheticSpec,
 } from './spec.js';
 export { candlesToCsv, candlesToJson } from './write.js';
+export {
+  fetchCandles,
+  EXCHANGE_API_URL_ENV,
+  DEFAULT_EXCHANGE_TIMEOUT_MS,
+  NO_NETWORK_HINT,
+  type FetchCandlesOptions,
+} from './exchange.js';
+export { parseExchangeSpec, exchangeCacheFile, EXCHANGE_CACHE_DIR, EXCHANGE_DEFAULT_BARS, type ExchangeSpec } from './exchange-spec.js';

@@ -4,6 +4,7 @@ import { QUOTE } from './csv.js';
 import { epochToMs, parseDateOnly, parseTimestamp } from './timestamp.js';
 
 /** JSON candle files: `[[time, open, high, low, close, volume], …]` or an array of objects with named fields. */
+const ROW_HINT = 'write the candles as [[time, open, high, low, close, volume], …] (time in epoch ms or an ISO string)';
 
 export function readJson(text: string, reading: Reading): RowTable | undefined {
   const locate = jsonRowLocator(text);
@@ -12,7 +13,7 @@ export function readJson(text: string, reading: Reading): RowTable | undefined {
     const at = locate(ref);
     return { line: at.line, column: at.column, label: `row ${ref + 1}` };
   };
-  const hint = 'write the candles as [[time, open, high, low, close, volume], …] (time in epoch ms or an ISO string)';
+  const hint = ROW_HINT;
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -27,6 +28,15 @@ export function readJson(text: string, reading: Reading): RowTable | undefined {
     reading.problems.push({ kind: 'bad-json', line: 1, column: 1, message: 'the JSON is not an array of candles', hint });
     return undefined;
   }
+  return readJsonRows(data, reading);
+}
+
+/**
+ * Candles already parsed — a JSON file's array, or the rows an exchange answered — through the
+ * same per-row checks. `reading.locate` tells how a row is named in messages.
+ */
+export function readJsonRows(data: readonly unknown[], reading: Reading): RowTable | undefined {
+  const hint = ROW_HINT;
   const rows = allocateRows(data.length);
   const lenient = reading.mode === 'lenient';
   // Objects: field names found once, from the first object's keys, by the same aliases as CSV headers.

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CandleSeries } from './candle.js';
 import { readCsv } from './csv.js';
-import { readJson } from './json.js';
+import { readJson, readJsonRows } from './json.js';
 import { buildSeries } from './order.js';
 import { DataError, type DataProblem, type DataProblemKind } from './problems.js';
 import { Reading, type Mode, type RowTable } from './reading.js';
@@ -71,7 +71,36 @@ export function checkCandlesSync(file: string, options: Omit<LoadOptions, 'lenie
 
 /** Load candles from text already in memory; `file` names it in messages and gives the default symbol. */
 export function parseCandles(text: string, file: string, options: LoadOptions = {}): LoadedCandles {
-  const reading = read(text, file, options.lenient ? 'lenient' : 'strict', options);
+  return settle(read(text, file, options.lenient ? 'lenient' : 'strict', options), file, options);
+}
+
+/**
+ * Candles already in memory as `[time, open, high, low, close, volume?]` arrays (or objects with
+ * named fields), e.g. what an exchange answered: the same checks, repairs and notes as a JSON
+ * file. `source` names them in messages, and a row is called `candle N` (line N in errors).
+ */
+export function parseCandleRows(rows: readonly unknown[], source: string, options: LoadOptions = {}): LoadedCandles {
+  const reading = new Reading(source, options.lenient ? 'lenient' : 'strict');
+  reading.format = 'json';
+  reading.locate = (ref) => ({ line: ref + 1, label: `candle ${ref + 1}` });
+  reading.symbol = options.symbol ?? source;
+  reading.rowsRead = rows.length;
+  const table = readJsonRows(rows, reading);
+  if (table && table.count > 0) buildSeries(table, reading, options);
+  else if (table && (reading.problems.length === 0 || reading.mode === 'lenient')) {
+    const first = reading.problems[0];
+    reading.problems.push({
+      kind: 'empty',
+      line: 0,
+      message: first ? `no usable candles: every one has a problem, the first: ${first.message}` : 'no candles',
+      hint: first ? first.hint : 'widen the time range',
+    });
+  }
+  return settle(reading, source, options);
+}
+
+/** Strict: the first problem is thrown; lenient: only problems without a repair are. */
+function settle(reading: Reading, file: string, options: LoadOptions): LoadedCandles {
   const { problems } = reading;
   if (problems.length > 0) {
     const blocking = options.lenient ? problems.filter((p) => p.repair === undefined) : problems;

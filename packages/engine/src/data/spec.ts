@@ -1,19 +1,29 @@
 import path from 'node:path';
 import { VoltError } from '../errors.js';
 import type { CandleSeries } from './candle.js';
+import { parseExchangeSpec, resolveExchangeSpec, resolveExchangeSpecSync } from './exchange-spec.js';
 import { loadCandles, loadCandlesSync, type LoadOptions } from './load.js';
 import { synthesize } from './synthetic.js';
 import { timeframeToMs } from './timeframe.js';
 
 /**
  * `--data` as the CLI and the sidecar take it: `synthetic:SEED[:BARS[:TIMEFRAME]]` (default 5000
- * bars of 1h) or a path to a candle file.
+ * bars of 1h), `exchange:ID:SYMBOL:TIMEFRAME[:SINCE[:UNTIL]]` (through ccxt, closed ranges cached
+ * under `.volt/cache/`) or a path to a candle file.
  */
 export interface DataSpecOptions extends LoadOptions {
   /** Folder that relative file paths start from; default the process's current folder. */
   cwd?: string;
   /** Told what lenient loading repaired (never called when nothing was repaired). */
   onRepairs?: (repairs: string[]) => void;
+  /** Told where exchange candles came from (fetched, cached, read from the cache): a line for stderr. */
+  onNote?: (note: string) => void;
+  /** Exchange specs: keep closed ranges under `cacheDir` and read them from there (default true). */
+  cache?: boolean;
+  /** Exchange specs: the cache folder, relative to `cwd`; default `.volt/cache`. */
+  cacheDir?: string;
+  /** Exchange specs: a mirror of the exchange's API (see `fetchCandles`' `apiUrl`). */
+  exchangeApiUrl?: string;
 }
 
 export interface SyntheticSpec {
@@ -49,6 +59,8 @@ function synthesizeSpec(spec: string, parsed: SyntheticSpec, options: DataSpecOp
 export async function resolveDataSpec(spec: string, options: DataSpecOptions = {}): Promise<CandleSeries> {
   const synthetic = parseSyntheticSpec(spec);
   if (synthetic) return synthesizeSpec(spec, synthetic, options);
+  const exchange = parseExchangeSpec(spec);
+  if (exchange) return resolveExchangeSpec(exchange, options);
   const loaded = await loadCandles(resolvePath(spec, options), options);
   if (loaded.repairs.length > 0) options.onRepairs?.(loaded.repairs);
   return loaded.series;
@@ -57,6 +69,8 @@ export async function resolveDataSpec(spec: string, options: DataSpecOptions = {
 export function resolveDataSpecSync(spec: string, options: DataSpecOptions = {}): CandleSeries {
   const synthetic = parseSyntheticSpec(spec);
   if (synthetic) return synthesizeSpec(spec, synthetic, options);
+  const exchange = parseExchangeSpec(spec);
+  if (exchange) return resolveExchangeSpecSync(spec, exchange, options);
   const loaded = loadCandlesSync(resolvePath(spec, options), options);
   if (loaded.repairs.length > 0) options.onRepairs?.(loaded.repairs);
   return loaded.series;
