@@ -25,7 +25,9 @@ T.run('commands', function()
   local ws = T.workspace()
   vim.cmd('cd ' .. vim.fn.fnameescape(ws))
   local ollama = 'http://127.0.0.1:' .. closed_port()
-  require('volt').setup({ settings = { ollama = { host = ollama } } })
+  -- The vault option overrides the example's `vault: { path: 'vault' }`: the sidecar exports there.
+  local vault = ws .. '/notes'
+  require('volt').setup({ vault = vault, settings = { ollama = { host = ollama } } })
 
   vim.cmd('edit strategies/rsi-mean-reversion.strategy.ts')
   local buf = vim.api.nvim_get_current_buf()
@@ -75,8 +77,8 @@ T.run('commands', function()
   local qf = vim.fn.getqflist({ title = 1, items = 1 })
   T.eq(qf.title, 'Volt journal', 'quickfix title')
   T.ok(#qf.items >= 2, 'quickfix holds the two runs (got ' .. #qf.items .. ')')
-  -- The example workspace configures a vault: <CR> on a run opens its note.
-  T.contains(journal, 'Vault: ' .. ws .. '/vault', 'vault line')
+  -- <CR> on a run opens its note in the vault.
+  T.contains(journal, 'Vault: ' .. vault, 'vault line')
   local run_line
   for i, l in ipairs(lines) do
     if l:match('^%s+run ') then
@@ -87,7 +89,7 @@ T.run('commands', function()
   vim.cmd('normal \r')
   local note = vim.api.nvim_buf_get_name(0)
   T.log('<CR> opened ' .. note)
-  T.ok(note:find(ws .. '/vault/', 1, true) == 1 and note:match('%.md$'), '<CR> opens a note in the vault: ' .. note)
+  T.ok(note:find(vault .. '/', 1, true) == 1 and note:match('%.md$'), '<CR> opens a note in the vault: ' .. note)
   T.ok(vim.fn.filereadable(note) == 1, 'the note exists on disk')
   T.contains(T.buf_lines(0), 'RSI mean reversion', 'the note is about the strategy')
   T.ok(not vim.api.nvim_win_is_valid(shown.win), 'the journal window closed')

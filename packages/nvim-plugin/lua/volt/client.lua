@@ -118,7 +118,10 @@ end
 function M.client_config(root, cmd)
   local opts = config.options
   -- An empty Lua table would go out as a JSON array; the server expects an object.
-  local settings = opts.settings or {}
+  local settings = vim.deepcopy(opts.settings or {})
+  if opts.vault and settings.vault == nil then
+    settings.vault = { path = vim.fn.fnamemodify(vim.fn.expand(opts.vault), ':p') }
+  end
   if vim.tbl_isempty(settings) then
     settings = vim.empty_dict()
   end

@@ -94,9 +94,6 @@ function M.journal(strategy, view)
     params.strategy = strategy
   end
   client.execute(bufnr, protocol.commands.journal, { params }, function(result)
-    local root = client.get(bufnr) and client.get(bufnr).config.root_dir
-    -- A vault configured in the editor but not known to the server still gets its notes opened.
-    result.vaultPath = result.vaultPath or config.vault_path(root)
     vim.fn.setqflist({}, ' ', { title = 'Volt journal', items = render.journal_qf(result) })
     view = view or config.options.journal_view
     if view == 'quickfix' then

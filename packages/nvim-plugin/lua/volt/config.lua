@@ -22,7 +22,8 @@ M.defaults = {
   journal_path = '.volt/journal.db',
   -- Ollama, for :checkhealth; settings.ollama.host wins when present.
   ollama_host = 'http://127.0.0.1:11434',
-  -- Obsidian vault for :VoltJournal to open notes from; settings.vault.path wins when present.
+  -- Obsidian vault the sidecar exports runs to (sent as settings.vault.path unless that is set);
+  -- :VoltJournal opens its notes. volt.config.json's `vault` applies when both are nil.
   vault = nil,
   -- How :VoltJournal shows entries: 'float' or 'quickfix'.
   journal_view = 'float',
@@ -116,38 +117,6 @@ function M.ollama_host(opts)
     return s.ollama.host
   end
   return opts.ollama_host
-end
-
-function M.vault_path(root, opts)
-  opts = opts or M.options
-  local s = opts.settings or {}
-  local vault = opts.vault
-  if type(s.vault) == 'table' and s.vault.path then
-    vault = s.vault.path
-  elseif type(s.vault) == 'string' then
-    vault = s.vault
-  end
-  if not vault and root then
-    -- Fall back to the workspace's volt.config.json so a vault configured there is honoured.
-    local file = compat.join(root, 'volt.config.json')
-    if compat.file_exists(file) then
-      local ok, lines = pcall(vim.fn.readfile, file)
-      local doc = ok and compat.json_decode(table.concat(lines, '\n')) or nil
-      if type(doc) == 'table' and type(doc.vault) == 'table' and doc.vault.path then
-        vault = doc.vault.path
-      elseif type(doc) == 'table' and type(doc.vault) == 'string' then
-        vault = doc.vault
-      end
-    end
-  end
-  if not vault then
-    return nil
-  end
-  vault = vim.fn.expand(vault)
-  if root and not vault:match('^/') then
-    vault = compat.join(root, vault)
-  end
-  return vault
 end
 
 return M
