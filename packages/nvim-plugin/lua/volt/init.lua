@@ -34,6 +34,25 @@ M.backtest = function(symbol) require('volt.commands').backtest(symbol) end
 M.journal = function(strategy, view) require('volt.commands').journal(strategy, view) end
 M.agent_status = function() require('volt.commands').agent_status() end
 
+---A short line for a status line: the running task's progress, else the buffer's last backtest.
+function M.status(bufnr)
+  local progress = require('volt.progress')
+  for _, task in pairs(progress.tasks) do
+    if not task.done then
+      return progress.format(task)
+    end
+  end
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  local last = require('volt.client').backtest_status[vim.uri_from_bufnr(bufnr)]
+  if not last then
+    return ''
+  end
+  if last.state == 'done' and last.summary then
+    return 'volt: ' .. require('volt.render').summary_line(last.summary)
+  end
+  return 'volt: backtest ' .. last.state
+end
+
 ---The volt LSP client serving `bufnr` (default current), or nil.
 M.client = function(bufnr) return require('volt.client').get(bufnr) end
 
