@@ -6,17 +6,19 @@ import {
   candlesToCsv,
   candlesToJson,
   checkCandles,
+  fetchCandles,
   formatTime,
   parseTimestamp,
   synthesize,
   type CandleCheck,
+  type CandleSeries,
   type DataProblemKind,
 } from '@volt/engine';
 import { EXIT, UsageError, numberOption, parseCommandArgs } from '../usage.js';
 
-export const summary = 'check a candle file for problems, or write a synthetic market';
+export const summary = 'check a candle file for problems, write a synthetic market, or fetch candles from an exchange';
 
-const USAGE = `usage: volt data <check|synth> [options]
+const USAGE = `usage: volt data <check|synth|fetch> [options]
 
   volt data check FILE [--json] [--symbol S] [--timeframe TF]
       Lists every problem of a CSV or JSON candle file (duplicates, rows out of order, unusable
@@ -27,10 +29,21 @@ const USAGE = `usage: volt data <check|synth> [options]
                   [--start-price 100] [--out FILE.csv|FILE.json] [--format csv|json]
       Writes the deterministic synthetic market (calm, trends, volatile, crash regimes with
       volatility clustering and jumps): the same seed always gives the same candles. CSV to
-      stdout unless --out is given; the format follows --out's extension.`;
+      stdout unless --out is given; the format follows --out's extension.
+
+  volt data fetch --exchange ID --symbol BASE/QUOTE [--timeframe 1h] --since DATE [--until DATE]
+                  [--limit N] [--out FILE.csv|FILE.json] [--format csv|json] [--lenient] [--timeout 10]
+      Downloads candles through ccxt (binance, kraken, coinbase, … public data, no API key) from
+      --since up to --until (exclusive) or the last closed bar, page by page within the exchange's
+      rate limit, and checks them as \`volt data check\` checks a file (--lenient repairs instead).
+      CSV to stdout unless --out is given. A backtest can take the same range directly, fetched
+      once and then read from .volt/cache/: --data exchange:binance:BTC/USDT:1h:2024-01-01:2024-02-01.
+      --api-url URL (or VOLT_EXCHANGE_API_URL) sends the requests to a mirror of the exchange's API
+      that answers the exchange's own paths: a self-hosted mirror, or a test server.`;
 
 const CHECK_USAGE = USAGE.split('\n\n')[1]!;
 const SYNTH_USAGE = USAGE.split('\n\n')[2]!;
+const FETCH_USAGE = USAGE.split('\n\n')[3]!;
 
 export async function run(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
@@ -40,6 +53,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (sub === 'check') return check(rest);
   if (sub === 'synth') return synth(rest);
+  if (sub === 'fetch') return download(rest);
   throw new UsageError(sub === undefined ? `missing subcommand\n\n${USAGE}` : `unknown subcommand '${sub}'\n\n${USAGE}`);
 }
 
@@ -162,12 +176,98 @@ async function synth(argv: string[]): Promise<number> {
     ...(values.symbol === undefined ? {} : { symbol: values.symbol }),
     ...(startPrice === undefined ? {} : { startPrice }),
   });
-  const chunks = format === 'json' ? candlesToJson(market) : candlesToCsv(market);
   if (values.out === undefined) {
-    await writeChunks(process.stdout, chunks);
+    await writeCandles(undefined, market, format);
     return EXIT.ok;
   }
-  const file = createWriteStream(values.out);
+  await writeCandles(values.out, market, format);
+  const share = REGIMES.map((name, r) => {
+    let n = 0;
+    for (let i = 0; i < market.length; i++) if (market.regime[i] === r) n++;
+    return `${name} ${Math.round((100 * n) / market.length)}%`;
+  });
+  process.stderr.write(`wrote ${plural(bars, 'bar')} of ${values.timeframe} (seed ${seed}) to ${values.out}; regimes: ${share.join(', ')}\n`);
+  return EXIT.ok;
+}
+
+async function download(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      exchange: { type: 'string' },
+      symbol: { type: 'string' },
+      timeframe: { type: 'string', default: '1h' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      limit: { type: 'string' },
+      out: { type: 'string', short: 'o' },
+      format: { type: 'string' },
+      lenient: { type: 'boolean', default: false },
+      timeout: { type: 'string' },
+      'api-url': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`usage:\n${FETCH_USAGE}\n`);
+    return EXIT.ok;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'\n\nusage:\n${FETCH_USAGE}`);
+  if (values.exchange === undefined) throw new UsageError(`--exchange is required: a ccxt exchange id such as binance, kraken or coinbase`);
+  if (values.symbol === undefined) throw new UsageError(`--symbol is required: the market as ccxt writes it, e.g. BTC/USDT`);
+  if (values.since === undefined) throw new UsageError(`--since is required (a date like 2024-01-01): a fixed start keeps the download reproducible`);
+  const since = timeOption('since', values.since);
+  const until = values.until === undefined ? undefined : timeOption('until', values.until);
+  if (until !== undefined && until <= since) throw new UsageError(`--until must be after --since`);
+  let limit: number | undefined;
+  if (values.limit !== undefined) {
+    limit = wholeNumber('limit', values.limit);
+    if (limit < 1) throw new UsageError(`--limit must be at least 1, got ${limit}`);
+  }
+  const timeout = numberOption('timeout', values.timeout);
+  if (timeout !== undefined && !(timeout > 0)) throw new UsageError(`--timeout is in seconds and must be positive, got ${values.timeout}`);
+  const format = values.format ?? (values.out?.toLowerCase().endsWith('.json') ? 'json' : 'csv');
+  if (format !== 'csv' && format !== 'json') throw new UsageError(`--format is csv or json, got '${format}'`);
+
+  const series = await fetchCandles({
+    exchange: values.exchange,
+    symbol: values.symbol,
+    timeframe: values.timeframe,
+    since,
+    ...(until === undefined ? {} : { until }),
+    ...(limit === undefined ? {} : { limit }),
+    ...(timeout === undefined ? {} : { timeout: timeout * 1000 }),
+    ...(values['api-url'] === undefined ? {} : { apiUrl: values['api-url'] }),
+    lenient: values.lenient,
+    onRepairs: (repairs) => {
+      for (const r of repairs) process.stderr.write(`volt data fetch: --lenient repaired ${r}\n`);
+    },
+    onNote: (note) => process.stderr.write(`volt data fetch: note: ${note}\n`),
+  });
+  await writeCandles(values.out, series, format);
+  const daily = /[dw]$/.test(series.timeframe);
+  const range = `${formatTime(series.time[0]!, daily)} → ${formatTime(series.time[series.length - 1]!, daily)}`;
+  process.stderr.write(
+    `fetched ${plural(series.length, 'candle')} of ${series.symbol} ${series.timeframe} from ${values.exchange} (${range})${values.out === undefined ? '' : ` to ${values.out}`}\n`,
+  );
+  return EXIT.ok;
+}
+
+function timeOption(name: string, raw: string): number {
+  const ms = parseTimestamp(raw);
+  if (!Number.isFinite(ms)) throw new UsageError(`--${name} expects a date like 2024-01-01 or 2024-01-01T09:30:00Z, got '${raw}'`);
+  return ms;
+}
+
+/** CSV or JSON to the file, or to stdout when there is none. */
+async function writeCandles(out: string | undefined, series: CandleSeries, format: 'csv' | 'json'): Promise<void> {
+  const chunks = format === 'json' ? candlesToJson(series) : candlesToCsv(series);
+  if (out === undefined) {
+    await writeChunks(process.stdout, chunks);
+    return;
+  }
+  const file = createWriteStream(out);
   try {
     await once(file, 'open');
     await writeChunks(file, chunks);
@@ -177,18 +277,11 @@ async function synth(argv: string[]): Promise<number> {
     file.destroy();
     throw new VoltError({
       kind: 'data',
-      file: values.out,
+      file: out,
       message: `cannot write the candles: ${e instanceof Error ? e.message : String(e)}`,
       hint: 'check that the folder exists and is writable',
     });
   }
-  const share = REGIMES.map((name, r) => {
-    let n = 0;
-    for (let i = 0; i < market.length; i++) if (market.regime[i] === r) n++;
-    return `${name} ${Math.round((100 * n) / market.length)}%`;
-  });
-  process.stderr.write(`wrote ${plural(bars, 'bar')} of ${values.timeframe} (seed ${seed}) to ${values.out}; regimes: ${share.join(', ')}\n`);
-  return EXIT.ok;
 }
 
 function wholeNumber(name: string, raw: string): number {

@@ -215,7 +215,9 @@ function usage(message: string, hint: string): VoltError {
 function explain(ccxt: CcxtModule, client: Exchange, e: unknown, options: FetchCandlesOptions): unknown {
   if (e instanceof VoltError) return e;
   const { exchange: id, symbol } = options;
-  const detail = e instanceof Error ? e.message : String(e);
+  // ccxt starts its messages with the exchange id, which ours already name.
+  const raw = e instanceof Error ? e.message : String(e);
+  const detail = raw.startsWith(`${id} `) ? raw.slice(id.length + 1) : raw;
   if (e instanceof ccxt.BadSymbol) {
     return new VoltError({
       kind: 'data',
