@@ -29,6 +29,11 @@ T.run('commands', function()
   local vault = ws .. '/notes'
   require('volt').setup({ vault = vault, settings = { ollama = { host = ollama } } })
 
+  -- Before any strategy is open there is no sidecar: the user is told what to do.
+  vim.cmd('VoltAgentStatus')
+  T.contains(T.notes[#T.notes].msg, 'no sidecar is running; open a *.strategy.ts file first', 'no-sidecar error')
+  T.eq(T.notes[#T.notes].level, vim.log.levels.ERROR, 'no-sidecar error level')
+
   vim.cmd('edit strategies/rsi-mean-reversion.strategy.ts')
   local buf = vim.api.nvim_get_current_buf()
   local strategy_win = vim.api.nvim_get_current_win()

@@ -218,40 +218,43 @@ function M.get(bufnr)
   return clients[1]
 end
 
--- Waits (without blocking the editor) for the client to finish `initialize`, then calls fn(client).
-function M.when_ready(client, fn, waited)
+-- Waits (without blocking the editor) for the client to finish `initialize`, then calls fn(client);
+-- on_fail(message) if it stops or takes longer than 30 s.
+function M.when_ready(client, fn, on_fail, waited)
   waited = waited or 0
   if client.initialized then
     return fn(client)
   end
   if compat.is_stopped(client) or waited > 30000 then
-    vim.notify('volt: the sidecar did not start; see :LspLog and :checkhealth volt', vim.log.levels.ERROR)
-    return
+    return on_fail('the sidecar did not start; see :LspLog and :checkhealth volt')
   end
   vim.defer_fn(function()
-    M.when_ready(client, fn, waited + 50)
+    M.when_ready(client, fn, on_fail, waited + 50)
   end, 50)
 end
 
 ---workspace/executeCommand on the volt client; on_result(result, client) runs only on success.
----Errors go to on_error(err) when given, else to vim.notify.
+---Every failure (no sidecar, an error answer) goes to on_error(err) when given, else to vim.notify.
 function M.execute(bufnr, command, arguments, on_result, on_error)
+  local function fail(err)
+    if on_error then
+      return on_error(err)
+    end
+    vim.notify(string.format('volt: %s failed: %s', command, err.message or vim.inspect(err)), vim.log.levels.ERROR)
+  end
   local client = M.get(bufnr)
   if not client then
-    vim.notify('volt: no sidecar is running; open a *.strategy.ts file first', vim.log.levels.ERROR)
-    return
+    return fail({ message = 'no sidecar is running; open a *.strategy.ts file first' })
   end
   M.when_ready(client, function(c)
     compat.request(c, 'workspace/executeCommand', { command = command, arguments = arguments }, function(err, result)
       if err then
-        if on_error then
-          return on_error(err)
-        end
-        vim.notify(string.format('volt: %s failed: %s', command, err.message or vim.inspect(err)), vim.log.levels.ERROR)
-        return
+        return fail(err)
       end
       on_result(result, c)
     end, bufnr)
+  end, function(message)
+    fail({ message = message })
   end)
 end
 
