@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { OllamaGateway, llmPromptHash, type JsonSchema, type StructuredRequest } from '../llm/index.js';
 import { type Agent, type AgentRole, type Assessment, type AsyncAgent, type MarketContext, type Proposal, type TradeDecision } from './types.js';
 
@@ -211,8 +211,10 @@ export const PROMPT_VERSION = 1;
  * a model has to be asked.
  */
 export class PromptMemo {
+  /** The prompt's inputs as bytes: 16 doubles, then the strings (grown if a reason is long). */
+  private input = Buffer.alloc(1024);
   private readonly numbers = new Float64Array(16);
-  private readonly bytes = new Uint8Array(this.numbers.buffer);
+  private readonly numberBytes = new Uint8Array(this.numbers.buffer);
   private bar = -1;
   private side = '';
   private pct = Number.NaN;
@@ -221,7 +223,7 @@ export class PromptMemo {
   private confidence = Number.NaN;
   private reason = '';
   private regime = '';
-  private hash = '';
+  private digest = '';
   private text: string | null = null;
 
   /** The cache key part for this proposal (a sha256 of the prompt's inputs). */
@@ -252,8 +254,14 @@ export class PromptMemo {
       n[12] = c.trendSpread;
       n[13] = c.lastReturn;
       n[14] = c.barRange;
-      n[15] = p.bar;
-      this.hash = createHash('sha256').update(this.bytes).update(`${p.side}\u0000${p.symbol}\u0000${c.regime}\u0000${p.reason}`).digest('base64url');
+      // Not the bar index: the same bar in a series cut with --from has another index, and the same prompt.
+      n[15] = 0;
+      const words = `${p.side}\u0000${p.symbol}\u0000${c.regime}\u0000${p.reason}`;
+      const need = 128 + Buffer.byteLength(words);
+      if (need > this.input.length) this.input = Buffer.alloc(need * 2);
+      this.input.set(this.numberBytes, 0);
+      this.input.write(words, 128);
+      this.digest = hash('sha256', this.input.subarray(0, need), 'base64url');
       this.bar = p.bar;
       this.side = p.side;
       this.pct = p.pct;
@@ -264,7 +272,7 @@ export class PromptMemo {
       this.regime = c.regime;
       this.text = null;
     }
-    return this.hash;
+    return this.digest;
   }
 
   /** The prompt text for the proposal last keyed. */
