@@ -37,12 +37,12 @@ async function serve(): Promise<BinanceApi> {
   return api;
 }
 
-function volt(args: string[], env: Record<string, string> = {}): Promise<{ status: number; stdout: string; stderr: string }> {
+function volt(args: string[], env: Record<string, string> = {}, cwd = tmp): Promise<{ status: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [VOLT, 'data', 'fetch', ...args],
-      { cwd: tmp, encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20, env: { ...process.env, VOLT_EXCHANGE_API_URL: '', ...env } },
+      [VOLT, ...(args[0] === 'backtest' ? args : ['data', 'fetch', ...args])],
+      { cwd, encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20, env: { ...process.env, VOLT_EXCHANGE_API_URL: '', ...env } },
       (error, stdout, stderr) => resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -98,5 +98,26 @@ describe('volt data fetch', () => {
     const bad = await volt(['--exchange', 'binance', '--symbol', 'BTC/USDT', '--since', '2024-01-01', '--until', 'soon']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain("--until expects a date like 2024-01-01");
+  });
+});
+
+describe('volt backtest --data exchange:…', () => {
+  it('fetches the range once, then backtests the same candles from .volt/cache with the API gone', async () => {
+    const api = await serve();
+    const cwd = mkdtempSync(path.join(tmp, 'workspace-'));
+    const strategy = path.join(REPO_ROOT, 'examples/strategies/macd-trend.strategy.ts');
+    const args = ['backtest', strategy, '--data', 'exchange:binance:BTC/USDT:1h:2024-01-01:2024-02-15', '--json', '--no-journal'];
+    const online = await volt(args, { VOLT_EXCHANGE_API_URL: api.url }, cwd);
+    expect(online.stderr).not.toContain('fix:');
+    expect(online.status).toBe(0);
+    expect(api.klineRequests()).toHaveLength(2);
+    expect(existsSync(path.join(cwd, '.volt/cache/binance-BTC_USDT-1h-20240101T000000Z-20240215T000000Z.csv'))).toBe(true);
+    await api.close();
+    const offline = await volt(args, { VOLT_EXCHANGE_API_URL: api.url }, cwd);
+    expect(offline.status).toBe(0);
+    const [first, second] = [JSON.parse(online.stdout), JSON.parse(offline.stdout)];
+    expect(first.trades.length).toBeGreaterThan(0);
+    expect(second.metrics).toEqual(first.metrics);
+    expect(second.trades).toEqual(first.trades);
   });
 });
