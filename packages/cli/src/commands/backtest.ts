@@ -26,8 +26,9 @@ export const summary = 'backtest a strategy file on candles or the synthetic mar
 
 const USAGE = `usage: volt backtest <strategy.ts> [options]
 
-  --data FILE|synthetic:SEED[:BARS[:TF]]   candles to test on (default: data.default of
-                                          volt.config.json, else synthetic:42 = 5000 bars of 1h)
+  --data SPEC               candles to test on: a CSV/JSON file, synthetic:SEED[:BARS[:TF]]
+                            or exchange:ID:SYMBOL:TF[:SINCE[:UNTIL]] (default: data.default
+                            of volt.config.json, else synthetic:42 = 5000 bars of 1h)
   --from DATE, --to DATE    keep bars opening at or after --from and before --to (UTC;
                             2024-01-31, 2024-01-31T12:00 or epoch ms)
   --fee RATE                taker fee per fill, a fraction of notional (default 0.001)
@@ -41,7 +42,8 @@ const USAGE = `usage: volt backtest <strategy.ts> [options]
                             volt.config.json, else .volt/journal.db)
   --no-journal              do not record the run (nor export it to the vault)
   --agents off|rules|ollama every entry goes to the agents' panel and the risk gate first
-                            (default off); ollama puts local models in the panel's seats
+                            (default: agents.mode of volt.config.json,
+                            else off); ollama puts local models in the panel's seats
                             (ollama.models of volt.config.json), the rule agents stand in
                             when a model cannot answer; answers are cached in the journal
 
@@ -100,6 +102,7 @@ export async function run(argv: string[]): Promise<number> {
     onRepairs: (repairs) => {
       for (const r of repairs) process.stderr.write(`volt backtest: --lenient repaired ${r}\n`);
     },
+    onNote: (note) => process.stderr.write(`volt backtest: note: ${note}\n`),
   });
   if (from !== undefined || to !== undefined) {
     series = sliceSeries(series, from, to);
@@ -120,7 +123,7 @@ export async function run(argv: string[]): Promise<number> {
     );
   }
 
-  const agentsMode = values.agents ?? 'off';
+  const agentsMode = values.agents ?? config.agents.mode;
   if (agentsMode !== 'off' && agentsMode !== 'rules' && agentsMode !== 'ollama') {
     throw new UsageError(`--agents expects off, rules or ollama, got '${agentsMode}'`);
   }

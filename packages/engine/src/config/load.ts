@@ -22,7 +22,7 @@ export const DEFAULT_CONFIG: Readonly<VoltConfig> = deepFreeze({
   risk: { maxPositionPct: 0.1, maxDrawdown: 0.25, maxDailyLoss: 0.03, maxConsecutiveLosses: 5 },
   lint: { maxPositionCap: 0.1, debounceMs: 150 },
   agents: {
-    mode: 'rules',
+    mode: 'off',
     weights: { volatility: 0.4, hedge: 0.35, trend: 0.25 },
     thresholds: { normal: 0.55, highVolatility: 0.7, crash: 0.8 },
   },

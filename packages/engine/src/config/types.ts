@@ -43,7 +43,7 @@ export interface VoltConfig {
     debounceMs: number;
   };
   agents: {
-    /** 'off': signals go straight to the risk gate; 'rules': rule-based agents; 'ollama': LLM agents where available. */
+    /** Who reviews each entry in backtests: 'off' nobody (the strategy's orders as written); 'rules' the rule agents' panel and the risk gate; 'ollama' LLM agents where available, rules elsewhere. */
     mode: AgentsMode;
     /** Weight of each agent role's vote; extra roles may be added. */
     weights: { volatility: number; hedge: number; trend: number; [role: string]: number };
