@@ -25,10 +25,14 @@ const serverDist = join(dist, 'server');
 
 /** Packages the sidecar loads at run time from dist/server/node_modules. */
 export const SERVER_RUNTIME_MODULES = ['better-sqlite3', 'esbuild', 'typescript'];
+/** Loaded lazily by the engine for exchange downloads (`volt data fetch`), which the sidecar never
+ * does; left out of the bundle and of the .vsix (it is tens of MB). */
+const NOT_SHIPPED = ['ccxt'];
 
 const sourceAliases = {
   '@volt/engine': join(root, 'packages/engine/src/index.ts'),
   '@volt/lsp-server/protocol': join(lspSrc, 'protocol.ts'),
+  '@volt/lsp-server': join(lspSrc, 'index.ts'),
 };
 
 function fail(message) {
@@ -36,19 +40,18 @@ function fail(message) {
   process.exit(1);
 }
 
+/** Output name (under dist/server) → source, for the sidecar and each of its worker threads. */
 function serverEntryPoints() {
-  // VOLT_LSP_ENTRY bundles another sidecar entry (for trying the extension against a sidecar in development).
-  const entry = process.env.VOLT_LSP_ENTRY ?? join(lspSrc, 'bin', 'volt-lsp.ts');
-  if (!existsSync(entry)) fail(`${relative(root, entry)} is missing: the sidecar's entry point must exist to bundle it`);
-  // Worker threads are their own entry points (`…worker.ts`); the server starts them by a URL
-  // relative to its own module, which the layout under dist/server keeps valid.
+  const entries = { 'bin/volt-lsp': join(here, 'src/server/volt-lsp.ts') };
   const workerDir = join(lspSrc, 'worker');
-  const workers = existsSync(workerDir) && !process.env.VOLT_LSP_ENTRY
-    ? readdirSync(workerDir)
-        .filter((f) => /worker\.ts$/.test(f))
-        .map((f) => join(workerDir, f))
-    : [];
-  return [entry, ...workers];
+  if (!existsSync(workerDir)) fail(`${relative(root, workerDir)} is missing: the sidecar's workers must exist to bundle them`);
+  // Worker threads are entry points of their own (`…worker.ts`); src/server/volt-lsp.ts points the
+  // server at them.
+  for (const f of readdirSync(workerDir).filter((name) => /worker\.ts$/.test(name))) {
+    entries[`worker/${f.replace(/\.ts$/, '')}`] = join(workerDir, f);
+  }
+  if (!entries['worker/backtest-worker']) fail(`${relative(root, workerDir)}/backtest-worker.ts is missing`);
+  return entries;
 }
 
 /** Copies only what runs: a package's manifest and the files/folders named. */
@@ -106,10 +109,9 @@ await esbuild.build({
 await esbuild.build({
   ...common,
   entryPoints: serverEntryPoints(),
-  outbase: process.env.VOLT_LSP_ENTRY ? dirname(dirname(process.env.VOLT_LSP_ENTRY)) : lspSrc,
   outdir: serverDist,
   format: 'esm',
-  external: SERVER_RUNTIME_MODULES,
+  external: [...SERVER_RUNTIME_MODULES, ...NOT_SHIPPED],
   // Bundled CommonJS dependencies (vscode-languageserver) call require(); give the ES module one.
   banner: { js: "import { createRequire as __voltCreateRequire } from 'node:module'; const require = __voltCreateRequire(import.meta.url);" },
 });

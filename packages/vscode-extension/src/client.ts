@@ -17,6 +17,7 @@ import {
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import { CONFIGURATION_SECTION, Notifications, type BacktestStatusParams, type CommandName } from '@volt/lsp-server/protocol';
+import { lensCommandInEditor } from './commands.js';
 import { STRATEGY_SELECTOR } from './documents.js';
 import { forwardedSettings, launchFailureMessage, serverLaunch, type ServerLaunch } from './settings.js';
 import type { VoltStatus } from './status.js';
@@ -61,6 +62,11 @@ export class Sidecar implements SidecarCalls, vscode.Disposable {
       traceOutputChannel: this.output,
       initializationOptions: { [CONFIGURATION_SECTION]: forwardedSettings(config) },
       middleware: {
+        provideCodeLenses: async (document, token, next) => {
+          const lenses = await next(document, token);
+          for (const lens of lenses ?? []) if (lens.command) lens.command = lensCommandInEditor(lens.command);
+          return lenses;
+        },
         workspace: {
           // The sidecar pulls section `volt`; hand it the settings the user set, shaped as
           // volt.config.json, instead of VS Code's full section with its defaults and our own settings.

@@ -28,6 +28,7 @@ export const CLIENT_COMMANDS = {
   runBacktest: 'volt.runBacktest',
   openJournal: 'volt.openJournal',
   agentStatus: 'volt.showAgentStatus',
+  showReport: 'volt.showReport',
   restartSidecar: 'volt.restartSidecar',
   showOutput: 'volt.showOutput',
 } as const;
@@ -298,13 +299,30 @@ export async function showAgentStatus(ctx: CommandContext): Promise<AgentStatusR
   }
 }
 
+/** Volt: Show Backtest Report: the default backtest of a strategy (the code lens passes its file). */
+export async function showReport(ctx: CommandContext, params?: BacktestParams): Promise<BacktestResult | undefined> {
+  const uri = params?.uri ?? (await pickStrategy())?.toString();
+  if (!uri) return undefined;
+  return backtestAndShow(ctx, { ...params, uri });
+}
+
+/**
+ * The sidecar's code lens runs `volt.backtest`, whose answer VS Code would drop; clicking the lens
+ * should show that backtest, so the lens is pointed at Volt: Show Backtest Report instead.
+ */
+export function lensCommandInEditor<T extends { command: string; arguments?: unknown[] }>(command: T): T {
+  if (command.command !== Commands.backtest) return command;
+  return { ...command, command: CLIENT_COMMANDS.showReport };
+}
+
 /** Registers every palette command; package.json's `contributes.commands` lists the same ids. */
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
-  const handlers: Record<(typeof CLIENT_COMMANDS)[keyof typeof CLIENT_COMMANDS], () => unknown> = {
+  const handlers: Record<(typeof CLIENT_COMMANDS)[keyof typeof CLIENT_COMMANDS], (...args: any[]) => unknown> = {
     [CLIENT_COMMANDS.analyzeStrategy]: () => analyzeStrategy(ctx),
     [CLIENT_COMMANDS.runBacktest]: () => runBacktest(ctx),
     [CLIENT_COMMANDS.openJournal]: () => openJournal(ctx),
     [CLIENT_COMMANDS.agentStatus]: () => showAgentStatus(ctx),
+    [CLIENT_COMMANDS.showReport]: (params?: BacktestParams) => showReport(ctx, params),
     [CLIENT_COMMANDS.restartSidecar]: () => ctx.sidecar.restart(),
     [CLIENT_COMMANDS.showOutput]: () => ctx.output.show(true),
   };

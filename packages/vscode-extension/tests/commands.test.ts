@@ -5,12 +5,14 @@ import {
   CLIENT_COMMANDS,
   agentStatusMessage,
   analyzeStrategy,
+  lensCommandInEditor,
   dateRangeChoices,
   openJournal,
   parseDateRange,
   registerCommands,
   runBacktest,
   showAgentStatus,
+  showReport,
   symbolChoices,
   type CommandContext,
 } from '../src/commands.js';
@@ -129,6 +131,20 @@ describe('Volt: Run Backtest', () => {
     await runBacktest(ctx);
     expect(recorded.shown.at(-1)).toEqual({ kind: 'error', text: expect.stringMatching(/failed: .*strategy\.ts:12:5 onBar threw/) });
     expect(recorded.webviews).toHaveLength(0);
+  });
+});
+
+describe('the code lens', () => {
+  it('opens the report of the file’s backtest instead of running one whose answer VS Code would drop', async () => {
+    const lens = { title: 'Sharpe 1.23 (+0.20) · DD 8.1%', command: Commands.backtest, arguments: [{ uri: URI }] };
+    const inEditor = lensCommandInEditor(lens);
+    expect(inEditor).toEqual({ ...lens, command: CLIENT_COMMANDS.showReport });
+    expect(lensCommandInEditor({ title: 'x', command: 'editor.action.showReferences' }).command).toBe('editor.action.showReferences');
+
+    const { ctx, sidecar } = setup({ [Commands.backtest]: (p) => backtestResult(p.uri) });
+    await showReport(ctx, ...(inEditor.arguments as [{ uri: string }]));
+    expect(sidecar.calls).toMatchObject([{ command: Commands.backtest, params: { uri: URI } }]);
+    expect(recorded.webviews[0]!.title).toBe('Volt: RSI mean reversion');
   });
 });
 
