@@ -285,6 +285,15 @@ export async function openJournal(ctx: CommandContext): Promise<JournalResult | 
   return journal;
 }
 
+/** Fills the status bar with the agents and the LLM state without a message (at start-up). */
+export async function refreshAgentStatus(ctx: Pick<CommandContext, 'sidecar' | 'status' | 'output'>): Promise<void> {
+  try {
+    ctx.status.setAgents(await ctx.sidecar.execute<AgentStatusResult>(Commands.agentStatus, {}));
+  } catch (error) {
+    ctx.output.appendLine(`Agent status not available yet: ${errorText(error)}`);
+  }
+}
+
 export async function showAgentStatus(ctx: CommandContext): Promise<AgentStatusResult | undefined> {
   try {
     const status = await ctx.status.during('agents', 'asking the agents', () => ctx.sidecar.execute<AgentStatusResult>(Commands.agentStatus, {}));

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { Commands, type BacktestResult } from '@volt/lsp-server/protocol';
 import { Sidecar } from './client.js';
-import { CLIENT_COMMANDS, registerCommands } from './commands.js';
+import { CLIENT_COMMANDS, refreshAgentStatus, registerCommands } from './commands.js';
 import { ReportView } from './report-view.js';
 import { needsRestart } from './settings.js';
 import { VoltStatus } from './status.js';
@@ -39,6 +39,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   );
 
   await server.start();
+  void refreshAgentStatus({ sidecar: server, status, output });
 }
 
 export async function deactivate(): Promise<void> {

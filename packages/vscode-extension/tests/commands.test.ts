@@ -9,6 +9,7 @@ import {
   dateRangeChoices,
   openJournal,
   parseDateRange,
+  refreshAgentStatus,
   registerCommands,
   runBacktest,
   showAgentStatus,
@@ -233,6 +234,17 @@ describe('Volt: Agent Status and Volt: Open Journal', () => {
     expect(agentStatusMessage(agents)).toBe(
       'Volt agents: trend (rules, weight 0.25), critique (LLM qwen2.5-coder:7b, weight 0.2, unavailable). LLM unavailable at http://127.0.0.1:11434: connection refused; the rule-based agents stand in.',
     );
+  });
+
+  it('fills the status bar at start-up without a message, and logs why when it cannot', async () => {
+    const { ctx, status } = setup({ [Commands.agentStatus]: () => agents });
+    await refreshAgentStatus(ctx);
+    expect(status.text).toBe('$(pulse) Volt: 1 agent · LLM unavailable');
+    expect(recorded.shown).toEqual([]);
+    const down = setup({});
+    await refreshAgentStatus(down.ctx);
+    expect(down.status.text).toBe('$(pulse) Volt');
+    expect((down.output as unknown as { lines: string[] }).lines).toEqual(['Agent status not available yet: volt.agentStatus is not served yet']);
   });
 
   it('lists recent runs and opens the picked run’s vault note', async () => {

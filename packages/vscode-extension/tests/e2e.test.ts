@@ -162,11 +162,17 @@ describe('Volt in VS Code (code-server 4.100.3)', { timeout: 120_000 }, () => {
     await bench.screenshot('after-quick-fix');
   });
 
-  it('shows the backtest’s headline numbers in a code lens after the save', async () => {
-    const lens = bench.page.locator('.editor-group-container.active .codelens-decoration', { hasText: /Sharpe/i });
+  let report: Frame;
+
+  it('shows the backtest’s headline numbers in a code lens after the save, and the lens opens the report', async () => {
+    const lens = bench.page.locator('.editor-group-container.active .codelens-decoration', { hasText: /Sharpe -?\d/ });
     await lens.first().waitFor({ timeout: 90_000 });
-    expect(await lens.first().innerText()).toMatch(/Sharpe/i);
+    expect(await lens.first().innerText()).toMatch(/Sharpe -?\d+\.\d\d · Max DD .* · \d+ trades · Win \d+% · Return/);
     await bench.screenshot('code-lens');
+    await lens.first().locator('a').first().click();
+    report = await webviewFrame(bench.page, 'body[data-drawn] #equity-chart path.series', 90_000);
+    expect(await report.locator('#title').innerText()).toMatch(/Hard-coded RSI/);
+    await bench.screenshot('report-from-lens');
   });
 
   it('Volt: Analyze Strategy lists the findings', async () => {
@@ -179,18 +185,22 @@ describe('Volt in VS Code (code-server 4.100.3)', { timeout: 120_000 }, () => {
     await bench.page.keyboard.press('Escape');
   });
 
-  let report: Frame;
-
   it('Volt: Run Backtest asks for a symbol and a range, then draws the report under its CSP', async () => {
+    const drawnBefore = await report.locator('body').getAttribute('data-drawn');
     await runCommand(bench.page, 'Volt: Run Backtest');
     const symbols = await quickPickShown(bench.page, 'backtest which symbol?');
     expect(symbols.join('\n')).toMatch(/The strategy's symbol/);
     await pickItem(bench.page, "The strategy's symbol");
+    // After the save's backtest the choices know where the data ends.
     const ranges = (await quickPickShown(bench.page, 'over which dates?')).join('\n');
     expect(ranges).toMatch(/Whole data set/);
-    await pickItem(bench.page, 'Whole data set');
+    expect(ranges).toMatch(/Last 30 days of the data/);
+    await pickItem(bench.page, 'Last 30 days of the data');
 
-    report = await webviewFrame(bench.page, 'body[data-drawn] #equity-chart path.series', 90_000);
+    await waitFor('the report redrawn with the chosen range', async () => (await report.locator('body').getAttribute('data-drawn')) !== drawnBefore, 90_000);
+    const subtitle = await report.locator('#subtitle').innerText();
+    const [from, to] = [...subtitle.matchAll(/(\d{4}-\d{2}-\d{2}) \d{2}:\d{2}/g)].map((m) => Date.parse(`${m[1]}T00:00:00Z`));
+    expect((to! - from!) / 86_400_000).toBeLessThanOrEqual(31);
     const equityPath = await report.getAttribute('#equity-chart path.series', 'd');
     expect(equityPath!.split('L').length).toBeGreaterThan(10);
     expect(await report.locator('#drawdown-chart path.drawdown-area').count()).toBe(1);
