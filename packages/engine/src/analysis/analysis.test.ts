@@ -193,6 +193,14 @@ export default defineStrategy({
     expect(analyze(broken).some((x) => x.source === 'typescript' && x.severity === 'error')).toBe(true);
   });
 
+  it('checks against the whole engine when a strategy imports beyond the strategy API', () => {
+    const wide = variant("import { defineStrategy } from '@volt/engine';", "import { defineStrategy, Journal } from '@volt/engine';\nexport type J = Journal;");
+    expect(analyze(wide)).toEqual([]);
+    const missing = variant("import { defineStrategy } from '@volt/engine';", "import { defineStrategy, NoSuchThing } from '@volt/engine';\nexport const n = NoSuchThing;");
+    expect(analyze(missing).map((f) => f.code)).toEqual(['TS2305']);
+    expect(analyze(missing)[0]!.message).toContain('"@volt/engine"');
+  });
+
   it('gives the same findings whatever was analysed before (program reuse is invisible)', () => {
     const texts = [CLEAN, variant('maxPositionPct: 0.1', 'maxPositionPct: 0.5'), variant('ctx.params.overbought', 'ctx.params.nope'), CLEAN];
     const warm = texts.map((t) => analyze(t));

@@ -1,4 +1,5 @@
-import ts from 'typescript';
+import type * as ts from 'typescript';
+import { typescript as T } from './typescript.js';
 import { runRules } from './rules.js';
 import { StrategyTypeChecker } from './typecheck.js';
 import type { AnalysisConfig, Finding } from './types.js';
@@ -31,7 +32,7 @@ export function analyzeStrategySource(
     compiler = tc.check(fileName);
     sf = tc.sourceFile(fileName);
   }
-  sf ??= ts.createSourceFile(fileName, text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+  sf ??= T().createSourceFile(fileName, text, T().ScriptTarget.ES2022, true, T().ScriptKind.TS);
   return sortFindings([...runRules(sf, config), ...compiler]);
 }
 

@@ -2,7 +2,8 @@
  * The trading rules VOLT101–VOLT109, read off the TypeScript syntax tree of one strategy file.
  * Syntax only (no type checker), so the rules cost one tree walk and work on broken code too.
  */
-import ts from 'typescript';
+import type * as ts from 'typescript';
+import { typescript as T } from './typescript.js';
 import { DEFAULT_MAX_POSITION_CAP, type AnalysisConfig, type Finding, type FindingSeverity, type SourceEdit } from './types.js';
 
 /** The parts of `defineStrategy({...})` the rules look at. */
@@ -82,10 +83,10 @@ class RuleRun {
 
   private indexTopLevel(): void {
     for (const st of this.sf.statements) {
-      if (ts.isFunctionDeclaration(st) && st.name) this.topLevel.set(st.name.text, st);
-      if (ts.isVariableStatement(st)) {
+      if (T().isFunctionDeclaration(st) && st.name) this.topLevel.set(st.name.text, st);
+      if (T().isVariableStatement(st)) {
         for (const d of st.declarationList.declarations) {
-          if (ts.isIdentifier(d.name) && d.initializer) this.topLevel.set(d.name.text, d.initializer);
+          if (T().isIdentifier(d.name) && d.initializer) this.topLevel.set(d.name.text, d.initializer);
         }
       }
     }
@@ -93,10 +94,10 @@ class RuleRun {
 
   private unwrap(e: ts.Node): ts.Node {
     let n = e;
-    while (ts.isParenthesizedExpression(n) || ts.isAsExpression(n) || ts.isSatisfiesExpression(n) || ts.isTypeAssertionExpression(n)) {
+    while (T().isParenthesizedExpression(n) || T().isAsExpression(n) || T().isSatisfiesExpression(n) || T().isTypeAssertionExpression(n)) {
       n = n.expression;
     }
-    if (ts.isIdentifier(n)) {
+    if (T().isIdentifier(n)) {
       const target = this.topLevel.get(n.text);
       if (target && target !== e) return this.unwrap(target);
     }
@@ -107,26 +108,26 @@ class RuleRun {
     let call: ts.CallExpression | undefined;
     const visit = (n: ts.Node): void => {
       if (call) return;
-      if (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === 'defineStrategy') {
+      if (T().isCallExpression(n) && T().isIdentifier(n.expression) && n.expression.text === 'defineStrategy') {
         call = n;
         return;
       }
-      ts.forEachChild(n, visit);
+      T().forEachChild(n, visit);
     };
     visit(this.sf);
     let object: ts.ObjectLiteralExpression | undefined;
     let anchor: ts.Node | undefined;
     if (call) {
       const arg = call.arguments[0] && this.unwrap(call.arguments[0]);
-      if (arg && ts.isObjectLiteralExpression(arg)) {
+      if (arg && T().isObjectLiteralExpression(arg)) {
         object = arg;
         anchor = call.expression;
       }
     } else {
       for (const st of this.sf.statements) {
-        if (ts.isExportAssignment(st)) {
+        if (T().isExportAssignment(st)) {
           const v = this.unwrap(st.expression);
-          if (ts.isObjectLiteralExpression(v)) {
+          if (T().isObjectLiteralExpression(v)) {
             object = v;
             anchor = st.getFirstToken(this.sf) ?? st;
           }
@@ -137,7 +138,7 @@ class RuleRun {
     const shape: StrategyShape = { object, anchor, paramsOpaque: false, riskOpaque: false };
     for (const p of object.properties) {
       const name = propertyName(p);
-      if (ts.isSpreadAssignment(p)) {
+      if (T().isSpreadAssignment(p)) {
         // A spread may bring params or risk we cannot see: stay quiet about their absence.
         shape.paramsOpaque = true;
         shape.riskOpaque = true;
@@ -148,11 +149,11 @@ class RuleRun {
       if (!value) continue;
       const v = this.unwrap(value);
       if (name === 'params') {
-        if (ts.isObjectLiteralExpression(v)) shape.params = v;
+        if (T().isObjectLiteralExpression(v)) shape.params = v;
         else shape.paramsOpaque = true;
       } else if (name === 'risk') {
         shape.riskProperty = p;
-        if (ts.isObjectLiteralExpression(v)) shape.risk = v;
+        if (T().isObjectLiteralExpression(v)) shape.risk = v;
         else shape.riskOpaque = true;
       } else if (name === 'onBar' || name === 'indicators') {
         if (isFunctionLike(v)) shape[name] = v;
@@ -164,13 +165,13 @@ class RuleRun {
   private readOnBarParameter(): void {
     const first = this.shape?.onBar?.parameters[0];
     if (!first) return;
-    if (ts.isIdentifier(first.name)) {
+    if (T().isIdentifier(first.name)) {
       this.ctxName = first.name.text;
       this.paramsAccess = `${first.name.text}.params`;
-    } else if (ts.isObjectBindingPattern(first.name)) {
+    } else if (T().isObjectBindingPattern(first.name)) {
       for (const el of first.name.elements) {
-        const key = el.propertyName && ts.isIdentifier(el.propertyName) ? el.propertyName.text : ts.isIdentifier(el.name) ? el.name.text : undefined;
-        if (key === 'params' && ts.isIdentifier(el.name)) this.paramsAccess = el.name.text;
+        const key = el.propertyName && T().isIdentifier(el.propertyName) ? el.propertyName.text : T().isIdentifier(el.name) ? el.name.text : undefined;
+        if (key === 'params' && T().isIdentifier(el.name)) this.paramsAccess = el.name.text;
       }
     }
   }
@@ -218,17 +219,17 @@ class RuleRun {
   private checkIndicators(shape: StrategyShape): void {
     const fn = shape.indicators;
     if (!fn?.body) return;
-    const indName = fn.parameters[0] && ts.isIdentifier(fn.parameters[0].name) ? fn.parameters[0].name.text : undefined;
-    const paramsName = fn.parameters[1] && ts.isIdentifier(fn.parameters[1].name) ? fn.parameters[1].name.text : undefined;
+    const indName = fn.parameters[0] && T().isIdentifier(fn.parameters[0].name) ? fn.parameters[0].name.text : undefined;
+    const paramsName = fn.parameters[1] && T().isIdentifier(fn.parameters[1].name) ? fn.parameters[1].name.text : undefined;
     if (!indName) return;
     const visit = (n: ts.Node): void => {
-      if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && ts.isIdentifier(n.expression.expression)
+      if (T().isCallExpression(n) && T().isPropertyAccessExpression(n.expression) && T().isIdentifier(n.expression.expression)
         && n.expression.expression.text === indName) {
         const method = n.expression.name.text;
         const spec = WARMUP[method];
         if (spec) this.checkWarmup(n, method, spec, paramsName);
       }
-      ts.forEachChild(n, visit);
+      T().forEachChild(n, visit);
     };
     visit(fn.body);
   }
@@ -261,12 +262,12 @@ class RuleRun {
     const n = numericValue(e);
     if (n !== undefined) return n;
     const u = this.unwrap(e);
-    if (ts.isPropertyAccessExpression(u) && ts.isIdentifier(u.expression) && u.expression.text === paramsName) {
+    if (T().isPropertyAccessExpression(u) && T().isIdentifier(u.expression) && u.expression.text === paramsName) {
       const p = this.shape?.params?.properties.find((x) => propertyName(x) === u.name.text);
       const v = p && propertyValue(p);
       if (!v) return undefined;
       const vv = this.unwrap(v);
-      if (ts.isObjectLiteralExpression(vv)) {
+      if (T().isObjectLiteralExpression(vv)) {
         const value = vv.properties.find((x) => propertyName(x) === 'value');
         const vn = value && propertyValue(value);
         return vn ? numericValue(vn) : undefined;
@@ -285,16 +286,16 @@ class RuleRun {
     const read = new Set<string>();
     const visit = (n: ts.Node): void => {
       if (n === params) return;
-      if (ts.isPropertyAccessExpression(n)) read.add(n.name.text);
-      else if (ts.isElementAccessExpression(n) && ts.isStringLiteralLike(n.argumentExpression)) read.add(n.argumentExpression.text);
-      else if (ts.isBindingElement(n)) {
+      if (T().isPropertyAccessExpression(n)) read.add(n.name.text);
+      else if (T().isElementAccessExpression(n) && T().isStringLiteralLike(n.argumentExpression)) read.add(n.argumentExpression.text);
+      else if (T().isBindingElement(n)) {
         const key = n.propertyName ?? n.name;
-        if (ts.isIdentifier(key) || ts.isStringLiteral(key)) read.add(key.text);
-      } else if (ts.isElementAccessExpression(n)) {
+        if (T().isIdentifier(key) || T().isStringLiteral(key)) read.add(key.text);
+      } else if (T().isElementAccessExpression(n)) {
         // params[name] with a computed key may read any of them.
         read.add('*');
       }
-      ts.forEachChild(n, visit);
+      T().forEachChild(n, visit);
     };
     visit(this.sf);
     if (read.has('*')) return;
@@ -312,21 +313,21 @@ class RuleRun {
 
   private walk(node: ts.Node, inOnBar: boolean): void {
     const inside = inOnBar || node === this.shape?.onBar;
-    if (ts.isCallExpression(node)) this.checkCall(node, inside);
-    else if (ts.isNewExpression(node)) this.checkNew(node);
-    else if (ts.isBinaryExpression(node)) {
+    if (T().isCallExpression(node)) this.checkCall(node, inside);
+    else if (T().isNewExpression(node)) this.checkNew(node);
+    else if (T().isBinaryExpression(node)) {
       if (inside) this.checkThreshold(node);
-    } else if (ts.isElementAccessExpression(node)) this.checkIndexLookahead(node, node.argumentExpression, node.expression);
-    else if (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) {
-      if (node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) this.checkModule(node.moduleSpecifier);
-    } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)
-      && ts.isStringLiteral(node.moduleReference.expression)) {
+    } else if (T().isElementAccessExpression(node)) this.checkIndexLookahead(node, node.argumentExpression, node.expression);
+    else if (T().isImportDeclaration(node) || T().isExportDeclaration(node)) {
+      if (node.moduleSpecifier && T().isStringLiteral(node.moduleSpecifier)) this.checkModule(node.moduleSpecifier);
+    } else if (T().isImportEqualsDeclaration(node) && T().isExternalModuleReference(node.moduleReference)
+      && T().isStringLiteral(node.moduleReference.expression)) {
       this.checkModule(node.moduleReference.expression);
-    } else if (ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'process') {
+    } else if (T().isPropertyAccessExpression(node) && T().isIdentifier(node.expression) && node.expression.text === 'process') {
       this.add('VOLT106', 'error', node,
         `process.${node.name.text} reaches outside the strategy: a backtest must depend only on its bars and params. Put settings in params, not the environment.`);
     }
-    ts.forEachChild(node, (child) => this.walk(child, inside));
+    T().forEachChild(node, (child) => this.walk(child, inside));
   }
 
   private checkModule(spec: ts.StringLiteral): void {
@@ -354,12 +355,12 @@ class RuleRun {
     } else if (text === 'fetch') {
       this.add('VOLT106', 'error', call,
         'fetch() does network I/O inside a strategy: backtests stop being repeatable and live runs can hang. Feed data through the engine instead.');
-    } else if ((text === 'require' || callee.kind === ts.SyntaxKind.ImportKeyword) && call.arguments[0] && ts.isStringLiteral(call.arguments[0])) {
+    } else if ((text === 'require' || callee.kind === T().SyntaxKind.ImportKeyword) && call.arguments[0] && T().isStringLiteral(call.arguments[0])) {
       this.checkModule(call.arguments[0]);
     }
 
     // VOLT104: history reads with a negative `ago` look into the future.
-    if (ts.isPropertyAccessExpression(callee) && HISTORY_FIELDS.has(callee.name.text) && call.arguments.length === 1) {
+    if (T().isPropertyAccessExpression(callee) && HISTORY_FIELDS.has(callee.name.text) && call.arguments.length === 1) {
       const ago = numericValue(call.arguments[0]!);
       if (ago !== undefined && ago < 0) {
         this.add('VOLT104', 'error', call,
@@ -369,9 +370,9 @@ class RuleRun {
     if (text === 'candleAt' && call.arguments[1]) this.checkIndexLookahead(call, call.arguments[1], call.arguments[0]);
 
     // VOLT102 on order sizes: ctx.buy({ pct: 0.5 }).
-    if (ts.isPropertyAccessExpression(callee) && (callee.name.text === 'buy' || callee.name.text === 'sell')) {
+    if (T().isPropertyAccessExpression(callee) && (callee.name.text === 'buy' || callee.name.text === 'sell')) {
       const order = call.arguments[0] && this.unwrap(call.arguments[0]);
-      if (order && ts.isObjectLiteralExpression(order)) {
+      if (order && T().isObjectLiteralExpression(order)) {
         const pct = order.properties.find((p) => propertyName(p) === 'pct');
         const pv = pct && propertyValue(pct);
         if (pv) this.checkPositionSize(pv, `${callee.name.text}({ pct })`);
@@ -392,7 +393,7 @@ class RuleRun {
   /** `closes[i + 1]`, `bars[ctx.index + 2]`: an index past the current bar on a data array. */
   private checkIndexLookahead(node: ts.Node, index: ts.Expression, target: ts.Expression | undefined): void {
     const ix = this.unwrap(index);
-    if (!ts.isBinaryExpression(ix) || ix.operatorToken.kind !== ts.SyntaxKind.PlusToken) return;
+    if (!T().isBinaryExpression(ix) || ix.operatorToken.kind !== T().SyntaxKind.PlusToken) return;
     const ahead = numericValue(ix.right) ?? numericValue(ix.left);
     if (ahead === undefined || ahead <= 0) return;
     const base = numericValue(ix.right) !== undefined ? ix.left : ix.right;
@@ -409,10 +410,10 @@ class RuleRun {
 
   private checkThreshold(b: ts.BinaryExpression): void {
     const op = b.operatorToken.kind;
-    const relational = op === ts.SyntaxKind.LessThanToken || op === ts.SyntaxKind.LessThanEqualsToken
-      || op === ts.SyntaxKind.GreaterThanToken || op === ts.SyntaxKind.GreaterThanEqualsToken;
-    const equality = op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken
-      || op === ts.SyntaxKind.ExclamationEqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsToken;
+    const relational = op === T().SyntaxKind.LessThanToken || op === T().SyntaxKind.LessThanEqualsToken
+      || op === T().SyntaxKind.GreaterThanToken || op === T().SyntaxKind.GreaterThanEqualsToken;
+    const equality = op === T().SyntaxKind.EqualsEqualsEqualsToken || op === T().SyntaxKind.EqualsEqualsToken
+      || op === T().SyntaxKind.ExclamationEqualsEqualsToken || op === T().SyntaxKind.ExclamationEqualsToken;
     if (!relational && !equality) return;
     const rightValue = numericValue(b.right);
     const leftValue = numericValue(b.left);
@@ -426,8 +427,8 @@ class RuleRun {
     // Literal on the left flips the meaning: `30 > rsi` is `rsi < 30`.
     const literalOnRight = rightValue !== undefined;
     const below = literalOnRight
-      ? op === ts.SyntaxKind.LessThanToken || op === ts.SyntaxKind.LessThanEqualsToken
-      : op === ts.SyntaxKind.GreaterThanToken || op === ts.SyntaxKind.GreaterThanEqualsToken;
+      ? op === T().SyntaxKind.LessThanToken || op === T().SyntaxKind.LessThanEqualsToken
+      : op === T().SyntaxKind.GreaterThanToken || op === T().SyntaxKind.GreaterThanEqualsToken;
     const subject = names.filter((n) => !GENERIC_NAMES.has(n)).pop() ?? names[names.length - 1] ?? 'threshold';
     const base = relational ? `${subject}${below ? 'Below' : 'Above'}` : `${subject}Level`;
     const name = this.freshParamName(base);
@@ -508,37 +509,37 @@ class RuleRun {
 function propertyName(p: ts.ObjectLiteralElementLike): string | undefined {
   const n = p.name;
   if (!n) return undefined;
-  if (ts.isIdentifier(n) || ts.isStringLiteral(n) || ts.isNumericLiteral(n)) return n.text;
+  if (T().isIdentifier(n) || T().isStringLiteral(n) || T().isNumericLiteral(n)) return n.text;
   return undefined;
 }
 
 function propertyValue(p: ts.ObjectLiteralElementLike): ts.Expression | undefined {
-  if (ts.isPropertyAssignment(p)) return p.initializer;
-  if (ts.isShorthandPropertyAssignment(p)) return p.name;
-  if (ts.isMethodDeclaration(p)) return p as unknown as ts.Expression;
+  if (T().isPropertyAssignment(p)) return p.initializer;
+  if (T().isShorthandPropertyAssignment(p)) return p.name;
+  if (T().isMethodDeclaration(p)) return p as unknown as ts.Expression;
   return undefined;
 }
 
 function isFunctionLike(n: ts.Node): n is FunctionLike {
-  return ts.isArrowFunction(n) || ts.isFunctionExpression(n) || ts.isFunctionDeclaration(n) || ts.isMethodDeclaration(n);
+  return T().isArrowFunction(n) || T().isFunctionExpression(n) || T().isFunctionDeclaration(n) || T().isMethodDeclaration(n);
 }
 
 /** The number a literal (or `-literal`) stands for; undefined for anything computed. */
 export function numericValue(e: ts.Node): number | undefined {
   let n = e;
-  while (ts.isParenthesizedExpression(n)) n = n.expression;
-  if (ts.isNumericLiteral(n)) return Number(n.text.replace(/_/g, ''));
-  if (ts.isPrefixUnaryExpression(n) && ts.isNumericLiteral(n.operand)) {
+  while (T().isParenthesizedExpression(n)) n = n.expression;
+  if (T().isNumericLiteral(n)) return Number(n.text.replace(/_/g, ''));
+  if (T().isPrefixUnaryExpression(n) && T().isNumericLiteral(n.operand)) {
     const v = Number(n.operand.text.replace(/_/g, ''));
-    if (n.operator === ts.SyntaxKind.MinusToken) return -v;
-    if (n.operator === ts.SyntaxKind.PlusToken) return v;
+    if (n.operator === T().SyntaxKind.MinusToken) return -v;
+    if (n.operator === T().SyntaxKind.PlusToken) return v;
   }
   return undefined;
 }
 
 function calleeText(e: ts.Expression): string | undefined {
-  if (ts.isIdentifier(e)) return e.text;
-  if (ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression)) return `${e.expression.text}.${e.name.text}`;
+  if (T().isIdentifier(e)) return e.text;
+  if (T().isPropertyAccessExpression(e) && T().isIdentifier(e.expression)) return `${e.expression.text}.${e.name.text}`;
   return undefined;
 }
 
@@ -547,13 +548,13 @@ function chainNames(e: ts.Expression): string[] {
   let n: ts.Node = e;
   const out: string[] = [];
   for (;;) {
-    while (ts.isParenthesizedExpression(n) || ts.isNonNullExpression(n) || ts.isAsExpression(n)) n = n.expression;
-    if (ts.isPropertyAccessExpression(n)) {
+    while (T().isParenthesizedExpression(n) || T().isNonNullExpression(n) || T().isAsExpression(n)) n = n.expression;
+    if (T().isPropertyAccessExpression(n)) {
       out.unshift(n.name.text);
       n = n.expression;
-    } else if (ts.isCallExpression(n)) {
+    } else if (T().isCallExpression(n)) {
       n = n.expression;
-    } else if (ts.isIdentifier(n)) {
+    } else if (T().isIdentifier(n)) {
       out.unshift(n.text);
       return out;
     } else {

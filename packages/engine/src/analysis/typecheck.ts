@@ -4,7 +4,8 @@
  * what makes re-checking fast: the standard library and the engine's types are parsed once, and an
  * edit re-parses only the strategy that changed.
  */
-import ts from 'typescript';
+import type * as ts from 'typescript';
+import { typescript as T } from './typescript.js';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,21 +19,36 @@ function engineEntry(): string {
   return path.resolve(here, '..', 'index.ts');
 }
 
-const COMPILER_OPTIONS: ts.CompilerOptions = {
-  target: ts.ScriptTarget.ES2022,
-  module: ts.ModuleKind.ESNext,
-  moduleResolution: ts.ModuleResolutionKind.Bundler,
-  allowImportingTsExtensions: true,
-  lib: ['lib.es2023.d.ts'],
-  // No @types/node: a strategy has no business with Node's APIs, and loading them costs ~100 ms.
-  types: [],
-  strict: true,
-  noUncheckedIndexedAccess: true,
-  skipLibCheck: true,
-  noEmit: true,
-  isolatedModules: true,
-  esModuleInterop: true,
-};
+/**
+ * What `import … from '@volt/engine'` in a strategy sees by default: the strategy-facing part of
+ * the engine (strategy API, indicators, candles, reports). The whole engine's types pull in the
+ * journal's, the LLM client's and the exchange library's declarations, which multiply the cost of
+ * every check; a strategy that imports something outside this part is switched to the whole.
+ */
+const STRATEGY_API = ['./errors.js', './strategy/index.js', './indicators/index.js', './data/candle.js', './data/timeframe.js', './backtest/types.js', './metrics/types.js']
+  .map((m) => `export * from '${m}';`)
+  .join('\n');
+/** Compiler codes for "module has no exported member": the strategy needs the whole engine. */
+const MISSING_EXPORT = new Set([2305, 2724, 2614, 2459, 2460]);
+
+/** Built on first use: the enums live in the lazily loaded compiler. */
+function compilerOptions(): ts.CompilerOptions {
+  return {
+    target: T().ScriptTarget.ES2022,
+    module: T().ModuleKind.ESNext,
+    moduleResolution: T().ModuleResolutionKind.Bundler,
+    allowImportingTsExtensions: true,
+    lib: ['lib.es2023.d.ts'],
+    // No @types/node: a strategy has no business with Node's APIs, and loading them costs ~100 ms.
+    types: [],
+    strict: true,
+    noUncheckedIndexedAccess: true,
+    skipLibCheck: true,
+    noEmit: true,
+    isolatedModules: true,
+    esModuleInterop: true,
+  };
+}
 
 interface OpenScript {
   text: string;
@@ -48,46 +64,57 @@ export class StrategyTypeChecker {
   private readonly diskCache = new Map<string, { mtimeMs: number; snapshot: ts.IScriptSnapshot }>();
   private readonly service: ts.LanguageService;
   private readonly engine = engineEntry();
+  private readonly strategyApi = path.join(path.dirname(this.engine), '__volt_strategy_api__.d.ts').split(path.sep).join('/');
+  private readonly strategyApiSnapshot = T().ScriptSnapshot.fromString(STRATEGY_API);
+  /** Files that import more of the engine than the strategy API (sticky while open). */
+  private readonly wide = new Set<string>();
   private projectVersion = 0;
 
-  constructor(registry: ts.DocumentRegistry = ts.createDocumentRegistry()) {
+  constructor(registry: ts.DocumentRegistry = T().createDocumentRegistry(undefined, undefined, T().JSDocParsingMode.ParseForTypeErrors)) {
+    const options = compilerOptions();
     const host: ts.LanguageServiceHost = {
       getProjectVersion: () => String(this.projectVersion),
-      getCompilationSettings: () => COMPILER_OPTIONS,
+      // Doc comments matter to no diagnostic we report: skip parsing them (strategies are full of them).
+      jsDocParsingMode: T().JSDocParsingMode.ParseForTypeErrors,
+      getCompilationSettings: () => options,
       getScriptFileNames: () => [...this.scripts.keys()],
       getScriptVersion: (f) => {
+        if (f === this.strategyApi) return '1';
         const open = this.scripts.get(f);
         if (open) return String(open.version);
         return String(this.readDisk(f)?.mtimeMs ?? 0);
       },
       getScriptSnapshot: (f) => {
+        if (f === this.strategyApi) return this.strategyApiSnapshot;
         const open = this.scripts.get(f);
-        if (open) return ts.ScriptSnapshot.fromString(open.text);
+        if (open) return T().ScriptSnapshot.fromString(open.text);
         return this.readDisk(f)?.snapshot;
       },
       getCurrentDirectory: () => process.cwd(),
-      getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
-      fileExists: (f) => this.scripts.has(f) || ts.sys.fileExists(f),
-      readFile: (f) => this.scripts.get(f)?.text ?? ts.sys.readFile(f),
-      readDirectory: ts.sys.readDirectory,
-      directoryExists: ts.sys.directoryExists,
-      getDirectories: ts.sys.getDirectories,
-      realpath: ts.sys.realpath,
+      getDefaultLibFileName: (o) => T().getDefaultLibFilePath(o),
+      fileExists: (f) => f === this.strategyApi || this.scripts.has(f) || T().sys.fileExists(f),
+      readFile: (f) => (f === this.strategyApi ? STRATEGY_API : (this.scripts.get(f)?.text ?? this.readStable(f))),
+      readDirectory: T().sys.readDirectory,
+      directoryExists: T().sys.directoryExists,
+      getDirectories: T().sys.getDirectories,
+      realpath: T().sys.realpath,
       resolveModuleNameLiterals: (literals, containingFile, _redirect, options) =>
         literals.map((lit) => {
           if (lit.text === '@volt/engine') {
+            const whole = this.wide.has(containingFile);
+            const target = whole ? this.engine : this.strategyApi;
             return {
               resolvedModule: {
-                resolvedFileName: this.engine,
-                extension: this.engine.endsWith('.d.ts') ? ts.Extension.Dts : ts.Extension.Ts,
+                resolvedFileName: target,
+                extension: target.endsWith('.d.ts') ? T().Extension.Dts : T().Extension.Ts,
                 isExternalLibraryImport: false,
               },
             };
           }
-          return ts.resolveModuleName(lit.text, containingFile, options, ts.sys);
+          return T().resolveModuleName(lit.text, containingFile, options, T().sys);
         }),
     };
-    this.service = ts.createLanguageService(host, registry);
+    this.service = T().createLanguageService(host, registry);
   }
 
   private readDisk(file: string): { mtimeMs: number; snapshot: ts.IScriptSnapshot } | undefined {
@@ -102,11 +129,19 @@ export class StrategyTypeChecker {
       return undefined;
     }
     if (cached && cached.mtimeMs === mtimeMs) return cached;
-    const text = ts.sys.readFile(file);
+    const text = T().sys.readFile(file);
     if (text === undefined) return undefined;
-    const entry = { mtimeMs, snapshot: ts.ScriptSnapshot.fromString(text) };
+    const entry = { mtimeMs, snapshot: T().ScriptSnapshot.fromString(text) };
     this.diskCache.set(file, entry);
     return entry;
+  }
+
+  /** package.json and declaration files are read at every program build: keep them. */
+  private readonly stableFiles = new Map<string, string | undefined>();
+  private readStable(file: string): string | undefined {
+    if (!file.endsWith('package.json') && !file.endsWith('.d.ts')) return T().sys.readFile(file);
+    if (!this.stableFiles.has(file)) this.stableFiles.set(file, T().sys.readFile(file));
+    return this.stableFiles.get(file);
   }
 
   /** Makes `text` the current content of `fileName`; cheap when nothing changed. */
@@ -121,6 +156,8 @@ export class StrategyTypeChecker {
     }
     this.scripts.delete(key);
     this.scripts.set(key, { text, version: (open?.version ?? 0) + 1 });
+    // A namespace import can reach anything: give it the whole engine from the start.
+    if (/import\s+\*\s+as\s+\w+\s+from\s+['"]@volt\/engine['"]/.test(text)) this.wide.add(key);
     while (this.scripts.size > MAX_OPEN_SCRIPTS) {
       const oldest = this.scripts.keys().next().value as string;
       this.scripts.delete(oldest);
@@ -130,6 +167,7 @@ export class StrategyTypeChecker {
 
   /** Drops a file (closed in the editor). */
   forget(fileName: string): void {
+    this.wide.delete(normalize(fileName));
     if (this.scripts.delete(normalize(fileName))) this.projectVersion++;
   }
 
@@ -142,7 +180,15 @@ export class StrategyTypeChecker {
     const key = normalize(fileName);
     const syntactic = this.service.getSyntacticDiagnostics(key);
     // Type errors on top of a syntax error are mostly echoes of it: show the cause only.
-    const diagnostics: readonly ts.Diagnostic[] = syntactic.length > 0 ? syntactic : this.service.getSemanticDiagnostics(key);
+    let diagnostics: readonly ts.Diagnostic[] = syntactic.length > 0 ? syntactic : this.service.getSemanticDiagnostics(key);
+    if (!this.wide.has(key) && diagnostics.some((d) => MISSING_EXPORT.has(d.code) && /@volt\/engine|__volt_strategy_api__/.test(T().flattenDiagnosticMessageText(d.messageText, ' ')))) {
+      // The strategy uses more of the engine than the strategy API: check it against the whole.
+      this.wide.add(key);
+      const open = this.scripts.get(key);
+      if (open) open.version++;
+      this.projectVersion++;
+      diagnostics = this.service.getSemanticDiagnostics(key);
+    }
     return diagnostics.filter((d) => d.file !== undefined).map(toFinding);
   }
 }
@@ -156,13 +202,13 @@ function toFinding(d: ts.Diagnostic): Finding {
   const start = d.start ?? 0;
   const end = start + (d.length ?? 0);
   const severity: FindingSeverity =
-    d.category === ts.DiagnosticCategory.Error ? 'error'
-      : d.category === ts.DiagnosticCategory.Warning ? 'warning'
-        : d.category === ts.DiagnosticCategory.Suggestion ? 'hint' : 'info';
+    d.category === T().DiagnosticCategory.Error ? 'error'
+      : d.category === T().DiagnosticCategory.Warning ? 'warning'
+        : d.category === T().DiagnosticCategory.Suggestion ? 'hint' : 'info';
   const finding: Finding = {
     code: `TS${d.code}`,
     severity,
-    message: ts.flattenDiagnosticMessageText(d.messageText, '\n'),
+    message: T().flattenDiagnosticMessageText(d.messageText, '\n'),
     range: { start: sf.getLineAndCharacterOfPosition(start), end: sf.getLineAndCharacterOfPosition(end) },
     source: 'typescript',
   };

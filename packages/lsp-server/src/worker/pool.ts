@@ -57,6 +57,8 @@ interface Slot {
   timers: NodeJS.Timeout[];
   /** Inspector session id of this worker, once attached. */
   inspectorSession?: string;
+  /** A heap check of this worker is under way (checks take longer than the poll interval). */
+  heapCheck?: boolean;
   /** Set while we stop the worker on purpose, so its exit is not reported as a crash. */
   stopping?: boolean;
 }
@@ -209,7 +211,7 @@ export class BacktestPool {
       workerData: { cells: buffer },
       resourceLimits: {
         maxOldGenerationSizeMb: this.limits.maxMemoryMb,
-        maxYoungGenerationSizeMb: Math.min(64, Math.max(8, this.limits.maxMemoryMb / 8)),
+        maxYoungGenerationSizeMb: Math.min(16, Math.max(4, this.limits.maxMemoryMb / 16)),
         stackSizeMb: 4,
       },
       // A strategy's console.log must not write into the LSP stream on stdout.
@@ -305,12 +307,22 @@ export class BacktestPool {
   }
 
   private async watchHeap(slot: Slot, job: Job): Promise<void> {
-    if (slot.job !== job) return;
-    const reply = await this.sendToWorker(slot, 'Runtime.getHeapUsage', {}, 1000).catch(() => undefined);
-    const used = (reply?.result as { usedSize?: number } | undefined)?.usedSize;
-    if (used !== undefined && used > HEAP_ALARM * this.limits.maxMemoryMb * 1024 * 1024) {
-      await this.stopRunaway(slot, job, 'memory');
+    if (slot.job !== job || slot.heapCheck) return;
+    slot.heapCheck = true;
+    try {
+      const limit = HEAP_ALARM * this.limits.maxMemoryMb * 1024 * 1024;
+      if ((await this.heapUsed(slot)) <= limit) return;
+      // Garbage counts as used until the next collection: only memory that survives one is a leak.
+      await this.sendToWorker(slot, 'HeapProfiler.collectGarbage', {}, 2000).catch(() => undefined);
+      if (slot.job === job && (await this.heapUsed(slot)) > limit) await this.stopRunaway(slot, job, 'memory');
+    } finally {
+      slot.heapCheck = false;
     }
+  }
+
+  private async heapUsed(slot: Slot): Promise<number> {
+    const reply = await this.sendToWorker(slot, 'Runtime.getHeapUsage', {}, 1000).catch(() => undefined);
+    return (reply?.result as { usedSize?: number } | undefined)?.usedSize ?? 0;
   }
 
   // ---------------------------------------------------------------------------------------------
