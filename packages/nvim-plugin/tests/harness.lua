@@ -28,8 +28,16 @@ local function lsp_log_tail()
   if not ok or vim.fn.filereadable(path) == 0 then
     return ''
   end
+  -- This run's part of the log (it starts at the last [START]), at most its last 40 lines.
   local lines = vim.fn.readfile(path)
-  return table.concat(vim.list_slice(lines, math.max(1, #lines - 30)), '\n')
+  local first = 1
+  for i = #lines, 1, -1 do
+    if lines[i]:find('[START]', 1, true) then
+      first = i
+      break
+    end
+  end
+  return table.concat(vim.list_slice(lines, math.max(first, #lines - 40)), '\n')
 end
 
 function T.fail(message)

@@ -80,7 +80,7 @@ T.run('lsp', function()
   local diags = T.wait(60000, function()
     local d = volt_diagnostics(buf)
     return find_code(d, 'VOLT105') and d
-  end, 'VOLT105 (Math.random) among the diagnostics')
+  end, 'VOLT105 (Math.random) among the diagnostics (seen: ' .. table.concat(codes(vim.diagnostic.get(buf)), ' ') .. ')')
   T.log('diagnostics: ' .. table.concat(codes(diags), ' '))
   T.ok(find_code(diags, 'VOLT101'), 'VOLT101 (no stop-loss) is reported')
   T.ok(find_code(diags, 'VOLT103'), 'VOLT103 (threshold literal) is reported')

@@ -7,5 +7,7 @@ vim.opt.shadafile = 'NONE'
 vim.opt.more = false
 vim.g.volt_test_plugin_root = plugin
 package.path = plugin .. '/tests/?.lua;' .. package.path
+-- The sidecar's own log lines (window/logMessage) land in the LSP log, printed when a test fails.
+vim.lsp.set_log_level('info')
 vim.cmd('filetype on')
 vim.cmd('runtime plugin/volt.lua')
