@@ -25,17 +25,18 @@ T.run('commands', function()
   local ws = T.workspace()
   vim.cmd('cd ' .. vim.fn.fnameescape(ws))
   local ollama = 'http://127.0.0.1:' .. closed_port()
-  -- The vault option overrides the example's `vault: { path: 'vault' }`: the sidecar exports there.
-  local vault = ws .. '/notes'
-  require('volt').setup({ vault = vault, settings = { ollama = { host = ollama } } })
-
   -- Before any strategy is open there is no sidecar: the user is told what to do.
   -- (an error message inside an Ex command makes vim.cmd raise, as it would abort a mapping)
   pcall(vim.cmd, 'VoltAgentStatus')
   T.contains(T.notes[#T.notes].msg, 'no sidecar is running; open a *.strategy.ts file first', 'no-sidecar error')
   T.eq(T.notes[#T.notes].level, vim.log.levels.ERROR, 'no-sidecar error level')
 
+  -- The strategy opens before setup() runs, as with a plugin manager loading on FileType: setup()
+  -- still attaches it. The vault option overrides the example's `vault: { path: 'vault' }`.
   vim.cmd('edit strategies/rsi-mean-reversion.strategy.ts')
+  T.eq(#require('volt.compat').clients('volt'), 0, 'no sidecar before setup()')
+  local vault = ws .. '/notes'
+  require('volt').setup({ vault = vault, settings = { ollama = { host = ollama } } })
   local buf = vim.api.nvim_get_current_buf()
   local strategy_win = vim.api.nvim_get_current_win()
   T.wait(30000, function()
