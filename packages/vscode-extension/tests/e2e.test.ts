@@ -102,6 +102,9 @@ beforeAll(async () => {
     'files.autoSave': 'off',
     // The Node running this test runs the sidecar, through the setting a user would set.
     'volt.server.nodePath': process.execPath,
+    // VOLT_E2E_TRACE=1 logs the LSP traffic to the Volt output channel (kept in
+    // test-artifacts/vscode-e2e/vscode-logs); off by default so the channel stays readable.
+    'volt.trace.server': process.env.VOLT_E2E_TRACE ? 'verbose' : 'off',
   });
   installExtension(dirs, vsix);
   server = await startCodeServer(dirs, workspace);
@@ -142,9 +145,16 @@ describe('Volt in VS Code (code-server 4.100.3)', { timeout: 120_000 }, () => {
       return /VOLT105/.test(await page.locator('.marker-widget').innerText());
     }, 30_000);
     await page.keyboard.press('Escape');
-    await page.keyboard.press('Control+.');
     const title = 'Replace Math.random() by ctx.random() (seeded)';
-    await waitFor(`'${title}' in the quick fix menu`, async () => (await page.locator('.action-widget .monaco-list-row', { hasText: title }).count()) > 0, 30_000);
+    const fixRow = page.locator('.action-widget .monaco-list-row', { hasText: title });
+    // Ask again if the first answer came while the sidecar was still warming up its analysis.
+    await waitFor(`'${title}' in the quick fix menu`, async () => {
+      if ((await fixRow.count()) > 0) return true;
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Control+.');
+      await fixRow.first().waitFor({ timeout: 3_000 }).catch(() => undefined);
+      return (await fixRow.count()) > 0;
+    }, 30_000);
     await bench.screenshot('quick-fix-menu');
     // The menu is driven from the keyboard (a pointer block covers it while it opens).
     await waitFor('the fix focused in the quick fix menu', async () => {
