@@ -80,6 +80,7 @@ import {
 import { hoverAt } from './service/hover.js';
 import { journalResult, type NotePaths } from './service/journal.js';
 import { BacktestPool, type RunOutcome } from './worker/pool.js';
+import { IdleCollector } from './idle-gc.js';
 import type { DataFacts } from './worker/messages.js';
 
 export interface VoltServerOptions {
@@ -87,6 +88,8 @@ export interface VoltServerOptions {
   workerFile?: URL;
   /** Logs to the client's output through window/logMessage when true (default true). */
   log?: boolean;
+  /** Collect garbage this long after the last edit or run (default 1000 ms; 0 turns it off). */
+  idleGcMs?: number;
 }
 
 /** The built worker, wherever this module runs from (dist, or src under the test runner). */
@@ -135,6 +138,7 @@ export class VoltServer {
   private readonly statics = new Map<string, StaticState>();
   private readonly runs = new Map<string, RunState>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly diskTimers = new Map<string, NodeJS.Timeout>();
   /** Runs started by volt.backtest, stopped by a newer edit of their file. */
   private readonly commandRuns = new Map<string, Set<AbortController>>();
   private pool: BacktestPool | undefined;
@@ -143,11 +147,15 @@ export class VoltServer {
   private readonly dependents = new Map<string, Set<string>>();
   private dataFacts: { spec: string; facts: DataFacts } | undefined;
   private shuttingDown = false;
+  private readonly idle: IdleCollector | undefined;
 
   constructor(
     private readonly connection: Connection,
     private readonly options: VoltServerOptions = {},
-  ) {}
+  ) {
+    const quiet = options.idleGcMs ?? 1000;
+    this.idle = quiet > 0 ? new IdleCollector(quiet) : undefined;
+  }
 
   /** Registers every handler and starts reading the connection. */
   listen(): void {
@@ -264,7 +272,9 @@ export class VoltServer {
 
   private async shutdown(): Promise<void> {
     this.shuttingDown = true;
+    this.idle?.dispose();
     for (const t of this.timers.values()) clearTimeout(t);
+    for (const t of this.diskTimers.values()) clearTimeout(t);
     await this.watcher?.close();
     await this.pool?.dispose();
   }
@@ -309,6 +319,7 @@ export class VoltServer {
     }
     const state = { version: doc.version, findings };
     this.statics.set(doc.uri, state);
+    this.idle?.poke();
     this.lastAnalysisMs = performance.now() - started;
     return state;
   }
@@ -496,6 +507,7 @@ export class VoltServer {
     if (state.controller !== controller) return; // superseded meanwhile: the newer run reports
     state.controller = undefined;
     state.lens = lens;
+    this.idle?.poke();
     state.findings = findings;
     this.publish(uri);
     this.refreshLenses();
@@ -545,7 +557,22 @@ export class VoltServer {
       void this.reloadSettings();
       return;
     }
-    for (const uri of this.dependents.get(file) ?? []) void this.backtestOnSave(uri, 'disk');
+    // Editors write in place (truncate, then write): wait until the file has been quiet a moment.
+    const pending = this.diskTimers.get(file);
+    if (pending) {
+      pending.refresh();
+      return;
+    }
+    this.diskTimers.set(file, setTimeout(() => {
+      this.diskTimers.delete(file);
+      for (const uri of this.dependents.get(file) ?? []) {
+        // The editor's own save of an open strategy arrives as didSave: the watcher's echo of it
+        // (disk text equal to the buffer) is not a new change.
+        const doc = this.documents.get(uri);
+        if (doc && uriToPath(uri) === file && readText(file) === doc.getText()) continue;
+        void this.backtestOnSave(uri, 'disk');
+      }
+    }, DISK_QUIET_MS));
   }
 
   private watchInputs(uri: string, inputs: string[]): void {
@@ -714,6 +741,17 @@ class ClientProgress implements WorkDoneProgressReporter {
   }
   done(): void {
     void this.connection.sendProgress(WorkDoneProgress.type, this.progressToken, { kind: 'end' });
+  }
+}
+
+/** Quiet time after a change on disk before it is acted on. */
+const DISK_QUIET_MS = 100;
+
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
   }
 }
 

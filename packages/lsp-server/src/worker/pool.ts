@@ -66,6 +66,8 @@ interface Slot {
 /** How close to the heap limit a run may get before it is stopped and placed (fraction). */
 const HEAP_ALARM = 0.6;
 const HEAP_POLL_MS = 50;
+/** How long a cancelled run may keep its worker before the worker is replaced. */
+const CANCEL_GRACE_MS = 250;
 
 export class BacktestPool {
   private readonly slots: Slot[] = [];
@@ -169,9 +171,16 @@ export class BacktestPool {
     }
     const slot = this.slots.find((s) => s.job === job);
     if (!slot) return;
-    // A run cannot be interrupted from outside: stop its worker and start a fresh one.
-    this.finish(slot, { status: 'cancelled' });
-    this.replace(slot);
+    // The caller moves on at once. A run usually ends within milliseconds: let the warm worker
+    // finish and drop its result; only one still busy after the grace period is terminated.
+    job.resolve({ status: 'cancelled' });
+    job.resolve = () => undefined;
+    job.hooks = {};
+    slot.timers.push(setTimeout(() => {
+      if (slot.job !== job) return;
+      this.finish(slot, { status: 'cancelled' });
+      this.replace(slot);
+    }, CANCEL_GRACE_MS));
   }
 
   private pump(): void {
