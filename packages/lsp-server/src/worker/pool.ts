@@ -24,7 +24,7 @@ export interface PoolLimits {
 export interface PoolOptions extends PoolLimits {
   /** The built worker module (dist/worker/backtest-worker.js). */
   workerFile: URL;
-  /** Replace a worker after this many runs, so evaluated strategy code never piles up (default 200). */
+  /** Replace a worker after this many runs, a backstop against whatever a strategy leaks into its worker (default 1000). */
   recycleAfter?: number;
 }
 
@@ -59,8 +59,9 @@ interface Slot {
   inspectorSession?: string;
   /** A heap check of this worker is under way (checks take longer than the poll interval). */
   heapCheck?: boolean;
-  /** Set while we stop the worker on purpose, so its exit is not reported as a crash. */
+  /** Being replaced: takes no new work, and its exit is not reported as a crash. */
   stopping?: boolean;
+  terminated?: boolean;
 }
 
 /** How close to the heap limit a run may get before it is stopped and placed (fraction). */
@@ -177,9 +178,7 @@ export class BacktestPool {
     job.resolve = () => undefined;
     job.hooks = {};
     slot.timers.push(setTimeout(() => {
-      if (slot.job !== job) return;
-      this.finish(slot, { status: 'cancelled' });
-      this.replace(slot);
+      if (slot.job === job) this.retire(slot, { status: 'cancelled' });
     }, CANCEL_GRACE_MS));
   }
 
@@ -196,7 +195,7 @@ export class BacktestPool {
     slot.job = job;
     slot.runs++;
     void slot.ready.then(() => {
-      if (slot.job !== job) return;
+      if (slot.job !== job || slot.terminated) return;
       slot.worker.postMessage(job.message);
       if (job.message.type !== 'run') return;
       slot.timers.push(setTimeout(() => void this.stopRunaway(slot, job, 'timeout'), this.limits.timeoutMs));
@@ -210,7 +209,7 @@ export class BacktestPool {
     slot.timers = [];
     slot.job = undefined;
     job?.resolve(outcome);
-    if (!slot.stopping && slot.runs >= (this.options.recycleAfter ?? 200)) this.replace(slot);
+    if (!slot.stopping && slot.runs >= (this.options.recycleAfter ?? 1000)) this.replace(slot);
     this.pump();
   }
 
@@ -265,15 +264,21 @@ export class BacktestPool {
         ? { kind: 'memory', message: `ran out of memory (worker heap limit ${this.limits.maxMemoryMb} MB)` }
         : { kind: 'crashed', message: e.message };
       if (bar >= 0) failure.bar = bar;
-      this.finish(slot, { status: 'failed', failure });
-      this.replace(slot);
+      this.retire(slot, { status: 'failed', failure });
     });
     worker.on('exit', () => {
-      if (slot.stopping || this.disposed) return;
-      if (slot.job) this.finish(slot, { status: 'failed', failure: { kind: 'crashed', message: 'the worker exited' } });
-      this.replace(slot);
+      if (slot.terminated || this.disposed) return;
+      if (slot.job) this.retire(slot, { status: 'failed', failure: { kind: 'crashed', message: 'the worker exited' } });
+      else this.replace(slot);
     });
     return slot;
+  }
+
+  /** Ends the slot's job with `outcome` and replaces its worker; nothing new starts on it meanwhile. */
+  private retire(slot: Slot, outcome: Parameters<Job['resolve']>[0]): void {
+    slot.stopping = true;
+    this.finish(slot, outcome);
+    this.replace(slot);
   }
 
   private replace(slot: Slot): void {
@@ -286,7 +291,8 @@ export class BacktestPool {
   }
 
   private async stop(slot: Slot): Promise<void> {
-    if (slot.stopping) return;
+    if (slot.terminated) return;
+    slot.terminated = true;
     slot.stopping = true;
     for (const t of slot.timers) clearTimeout(t);
     slot.timers = [];
@@ -309,10 +315,7 @@ export class BacktestPool {
       : { kind: 'memory', message: `the strategy's memory kept growing past ${Math.round(HEAP_ALARM * this.limits.maxMemoryMb)} MB` };
     if (bar >= 0) failure.bar = bar;
     if (at) Object.assign(failure, at);
-    slot.stopping = true;
-    this.finish(slot, { status: 'failed', failure });
-    slot.stopping = false;
-    this.replace(slot);
+    this.retire(slot, { status: 'failed', failure });
   }
 
   private async watchHeap(slot: Slot, job: Job): Promise<void> {

@@ -269,6 +269,8 @@ export async function startBinary(options: ClientOptions = {}): Promise<TestClie
   const child = spawn(process.execPath, [path.join(PACKAGE_ROOT, 'bin', 'volt-lsp.js'), '--stdio'], { cwd: ws.root, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  // Writing to a server that already exited (after `exit`) is expected in teardown, not an error.
+  child.stdin!.on('error', () => undefined);
   const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
   const client = new TestClient(connection, ws.root, options, async () => {
     if (child.exitCode === null) {
