@@ -114,7 +114,7 @@ export function reportModel(result: BacktestResult): ReportModel {
   const curve = report.equityCurve;
   return {
     title: `${report.strategy.name} — backtest`,
-    subtitle: `${summary.symbol} ${summary.timeframe} · ${report.data.source} · ${formatDate(report.data.from)} → ${formatDate(report.data.to)} · ${report.data.bars} bars · ran in ${summary.durationMs} ms`,
+    subtitle: `${summary.symbol} ${summary.timeframe} · ${report.data.source} · ${formatDate(report.data.from)} → ${formatDate(report.data.to)} · ${report.data.bars} bars · ran in ${Math.round(summary.durationMs)} ms`,
     metrics,
     time: curve.time,
     equity: curve.equity,

@@ -39,6 +39,7 @@ let tmp = '';
 let workspace = '';
 let server: RunningCodeServer | undefined;
 let bench: Workbench;
+let userSettings: Record<string, unknown>;
 
 function buildVsix(): string {
   const result = spawnSync(process.execPath, [path.join(PACKAGE, 'scripts', 'package.mjs')], { cwd: PACKAGE, encoding: 'utf8', timeout: 300_000 });
@@ -89,7 +90,7 @@ beforeAll(async () => {
   rmSync(ARTIFACTS, { recursive: true, force: true });
   workspace = exampleWorkspace();
   const dirs = codeServerDirs(entry, tmp);
-  writeUserSettings(dirs, {
+  userSettings = {
     'workbench.startupEditor': 'none',
     'workbench.tips.enabled': false,
     'telemetry.telemetryLevel': 'off',
@@ -105,7 +106,8 @@ beforeAll(async () => {
     // VOLT_E2E_TRACE=1 logs the LSP traffic to the Volt output channel (kept in
     // test-artifacts/vscode-e2e/vscode-logs); off by default so the channel stays readable.
     'volt.trace.server': process.env.VOLT_E2E_TRACE ? 'verbose' : 'off',
-  });
+  };
+  writeUserSettings(dirs, userSettings);
   installExtension(dirs, vsix);
   server = await startCodeServer(dirs, workspace);
   bench = await openWorkbench(server.url, workspace, ARTIFACTS);
@@ -252,6 +254,32 @@ describe('Volt in VS Code (code-server 4.100.3)', { timeout: 120_000 }, () => {
     const item = bench.page.locator('.statusbar-item', { hasText: /Volt: \d+ agents? · (Ollama on|LLM unavailable)/ });
     await item.first().waitFor({ timeout: 10_000 });
     await bench.screenshot('agent-status');
+  });
+
+  /** Edits the user settings as a user does: Preferences: Open User Settings (JSON), replace, save. */
+  async function editUserSettings(settings: Record<string, unknown>): Promise<void> {
+    const page = bench.page;
+    await runCommand(page, 'Preferences: Open User Settings (JSON)');
+    await page.waitForSelector('.tab[aria-label*="settings.json"]', { timeout: 30_000 });
+    await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText(JSON.stringify(settings, null, 2));
+    await page.keyboard.press('Control+S');
+    await page.keyboard.press('Control+W');
+  }
+
+  it('forwards a changed volt.* setting to the sidecar, which re-lints with it', async () => {
+    await quickOpen(bench.page, FAULTY);
+    await bench.page.keyboard.press('Control+Shift+M');
+    await waitFor('VOLT102 in Problems', async () => /VOLT102/.test(await problemsText()));
+    // maxPositionPct 0.25 is over the default 10% cap; a 30% cap set in VS Code's settings clears it.
+    await editUserSettings({ ...userSettings, 'volt.lint.maxPositionCap': 0.3 });
+    await bench.page.keyboard.press('Control+Shift+M');
+    await waitFor('VOLT102 gone under a 30% cap', async () => !/VOLT102/.test(await problemsText()));
+    await bench.screenshot('setting-forwarded');
+    await editUserSettings(userSettings);
+    await bench.page.keyboard.press('Control+Shift+M');
+    await waitFor('VOLT102 back under the default cap', async () => /VOLT102/.test(await problemsText()));
   });
 
   it('Volt: Show Sidecar Log shows the sidecar’s output channel', async () => {

@@ -19,7 +19,7 @@ export function summary(over: Partial<BacktestSummary> = {}): BacktestSummary {
     trades: 14,
     winRate: 0.5714,
     totalReturn: 0.1234,
-    durationMs: 42,
+    durationMs: 41.6,
     finishedAt: 1_000,
     ...over,
   };
