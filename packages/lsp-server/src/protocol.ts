@@ -117,6 +117,15 @@ export interface AnalyzeResult {
   findings: VoltFinding[];
   /** The last backtest of this file, null when none has run yet. */
   lastBacktest: BacktestSummary | null;
+  /** How the LLM critique (VOLT3xx, included in `findings`) went: asked, replayed from the cache, or why not. */
+  critique?: CritiqueStatus;
+}
+
+export interface CritiqueStatus {
+  source: 'llm' | 'cache' | 'unavailable' | 'cancelled';
+  model: string;
+  /** Why there is no critique, in a sentence, when source is 'unavailable'. */
+  reason?: string;
 }
 
 // ---------------------------------------------------------------------------------------------

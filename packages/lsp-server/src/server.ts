@@ -19,10 +19,13 @@ import {
   parseDateOnly,
   parseTimestamp,
   agentStatus,
+  critiqueStrategy,
+  OllamaGateway,
   exportRunToVaultFile,
   Journal,
   runNotePath,
   tradeNotePath,
+  type BacktestReport,
   type JournalFilter,
   type TranspiledStrategy,
   type VoltConfig,
@@ -59,6 +62,7 @@ import {
   type AgentStatusResult,
   type JournalParams,
   type JournalResult,
+  type CritiqueStatus,
   type AnalyzeParams,
   type AnalyzeResult,
   type BacktestParams,
@@ -71,6 +75,7 @@ import {
 import { codeActionsFor, fromEngineFinding, toDiagnostic, toVoltFinding, type ServerFinding } from './service/diagnostics.js';
 import {
   failureFinding,
+  lineRange,
   reportFindings,
   strategyLens,
   summarize,
@@ -109,6 +114,8 @@ interface RunState {
   lens: LensState;
   findings: ServerFinding[];
   last?: BacktestSummary;
+  /** What the critique model is told about the last run. */
+  lastReport?: Pick<BacktestReport, 'metrics' | 'data'>;
   /** Stops the run in flight (a newer save supersedes it). */
   controller?: AbortController;
   /** contentHash + data of the run in flight or last finished, to skip a watcher's echo of a save. */
@@ -139,6 +146,11 @@ export class VoltServer {
   private readonly runs = new Map<string, RunState>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly diskTimers = new Map<string, NodeJS.Timeout>();
+  /** VOLT3xx findings of the last LLM critique per document, and the critique in flight. */
+  private readonly critiques = new Map<string, ServerFinding[]>();
+  private readonly critiqueRuns = new Map<string, AbortController>();
+  private gateway: OllamaGateway | undefined;
+  private llmCache: Journal | undefined;
   /** Runs started by volt.backtest, stopped by a newer edit of their file. */
   private readonly commandRuns = new Map<string, Set<AbortController>>();
   private pool: BacktestPool | undefined;
@@ -226,6 +238,7 @@ export class VoltServer {
       this.connection.window.showErrorMessage(isVoltError(e) ? e.format() : String(e));
     }
     this.pool?.configure(this.poolLimits());
+    this.gateway = undefined; // host, timeout or model may have changed
   }
 
   private async reloadSettings(): Promise<void> {
@@ -275,8 +288,10 @@ export class VoltServer {
     this.idle?.dispose();
     for (const t of this.timers.values()) clearTimeout(t);
     for (const t of this.diskTimers.values()) clearTimeout(t);
+    for (const c of this.critiqueRuns.values()) c.abort('shutdown');
     await this.watcher?.close();
     await this.pool?.dispose();
+    this.llmCache?.close();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -285,6 +300,7 @@ export class VoltServer {
   private changed(doc: TextDocument): void {
     // Runs asked for by command are of the text being replaced: a newer edit supersedes them.
     for (const controller of this.commandRuns.get(doc.uri) ?? []) controller.abort('superseded');
+    this.critiqueRuns.get(doc.uri)?.abort('superseded');
     const previous = this.timers.get(doc.uri);
     if (previous) clearTimeout(previous);
     const delay = this.config.lint.debounceMs;
@@ -338,7 +354,8 @@ export class VoltServer {
     const version = doc?.version ?? null;
     const statics = doc ? (this.statics.get(uri)?.findings ?? []) : [];
     const runs = this.runs.get(uri)?.findings ?? [];
-    const diagnostics = [...statics, ...runs].map((f) => toDiagnostic(f, version));
+    const critique = this.critiques.get(uri) ?? [];
+    const diagnostics = [...statics, ...runs, ...critique].map((f) => toDiagnostic(f, version));
     void this.connection.sendDiagnostics(version === null ? { uri, diagnostics } : { uri, version, diagnostics });
   }
 
@@ -347,6 +364,8 @@ export class VoltServer {
     if (t) clearTimeout(t);
     this.timers.delete(uri);
     this.statics.delete(uri);
+    this.critiques.delete(uri);
+    this.critiqueRuns.get(uri)?.abort('closed');
     const run = this.runs.get(uri);
     run?.controller?.abort('closed');
     this.runs.delete(uri);
@@ -364,7 +383,8 @@ export class VoltServer {
     const doc = this.documents.get(params.textDocument.uri);
     if (!doc) return [];
     const { findings } = this.analyze(doc);
-    return codeActionsFor(doc.uri, findings, params.range, params.context.diagnostics, doc.version);
+    const all = [...findings, ...(this.critiques.get(doc.uri) ?? [])];
+    return codeActionsFor(doc.uri, all, params.range, params.context.diagnostics, doc.version);
   }
 
   private codeLens(params: CodeLensParams): CodeLens[] {
@@ -407,6 +427,7 @@ export class VoltServer {
 
   /** On save, and when a file the strategy bundles changes on disk. */
   async backtestOnSave(uri: string, why: 'save' | 'disk'): Promise<ServerOutcome> {
+    if (why === 'save' && this.config.onSave.critique && uri.startsWith('file:')) void this.critique(uri);
     if (!this.config.onSave.backtest || !uri.startsWith('file:')) return { status: 'skipped' };
     if (!isStrategyText(this.documentText(uri))) return { status: 'skipped' };
     return this.backtest(uri, { why });
@@ -489,6 +510,7 @@ export class VoltServer {
     const findings = reportFindings(text, outcome.report, { maxDrawdown: this.config.risk.maxDrawdown }, outcome.lookahead);
     if (!custom) {
       state.last = summary;
+      state.lastReport = { metrics: outcome.report.metrics, data: outcome.report.data };
       this.settle(uri, state, controller, { state: 'done', summary, delta }, findings);
     }
     this.record(file, outcome.report, summary);
@@ -629,7 +651,7 @@ export class VoltServer {
     }
   }
 
-  private analyzeCommand(p: AnalyzeParams): AnalyzeResult {
+  private async analyzeCommand(p: AnalyzeParams): Promise<AnalyzeResult> {
     const doc = this.documents.get(p.uri);
     let statics: ServerFinding[];
     if (doc) {
@@ -644,9 +666,72 @@ export class VoltServer {
       }
       statics = analyzeStrategySource(text, uriToPath(p.uri), this.analysisConfig(), this.checker).map(fromEngineFinding);
     }
+    const critique = await this.critique(p.uri, statics);
     const run = this.runs.get(p.uri);
-    const findings = [...statics, ...(run?.findings ?? [])].map(toVoltFinding);
-    return { uri: p.uri, version: doc?.version ?? null, findings, lastBacktest: run?.last ?? null };
+    const findings = [...statics, ...(run?.findings ?? []), ...(this.critiques.get(p.uri) ?? [])].map(toVoltFinding);
+    return { uri: p.uri, version: doc?.version ?? null, findings, lastBacktest: run?.last ?? null, critique };
+  }
+
+  /**
+   * Asks the critique model about the strategy (with its static findings and last run) and
+   * publishes the answer as VOLT301 diagnostics. Reports progress; a newer edit cancels it.
+   * Without a reachable model it publishes nothing and says why.
+   */
+  private async critique(uri: string, statics?: ServerFinding[]): Promise<CritiqueStatus> {
+    const model = this.config.ollama.models.critique;
+    const text = this.documentText(uri);
+    this.critiqueRuns.get(uri)?.abort('superseded');
+    const controller = new AbortController();
+    this.critiqueRuns.set(uri, controller);
+    const progress = this.canCreateProgress ? await this.connection.window.createWorkDoneProgress().catch(() => undefined) : undefined;
+    progress?.begin('Volt critique', undefined, `asking ${model}`, true);
+    if (progress && 'token' in progress) (progress as { token: CancellationToken }).token.onCancellationRequested(() => controller.abort('cancelled'));
+    try {
+      this.gateway ??= new OllamaGateway({
+        timeoutMs: this.config.ollama.timeoutMs,
+        cache: this.journalCache(),
+        onNotice: (m) => this.log(m),
+        ...(this.config.ollama.host ? { host: this.config.ollama.host } : {}),
+      });
+      const doc = this.documents.get(uri);
+      const shown = statics ?? (doc ? this.analyze(doc).findings : []);
+      const lastReport = this.runs.get(uri)?.lastReport;
+      const result = await critiqueStrategy(
+        { source: text, findings: shown, fileName: path.basename(uriToPath(uri)), ...(lastReport ? { lastReport } : {}) },
+        { gateway: this.gateway, model, signal: controller.signal },
+      );
+      if (controller.signal.aborted) return { source: 'cancelled', model };
+      if (result.source === 'unavailable') {
+        return { source: 'unavailable', model, ...(result.reason !== undefined ? { reason: result.reason } : {}) };
+      }
+      this.critiques.set(uri, result.findings.map((f) => {
+        const finding: ServerFinding = { code: f.code, severity: f.severity, message: `${f.message} (${result.model})`, range: lineRange(text, f.line + 1), source: 'critique' };
+        if (f.edit) {
+          const line = text.split('\n')[f.edit.line]?.replace(/\r$/, '') ?? '';
+          finding.fix = {
+            title: `Apply the critique's edit to line ${f.edit.line + 1}`,
+            edits: [{ range: { start: { line: f.edit.line, character: 0 }, end: { line: f.edit.line, character: line.length } }, newText: f.edit.newText }],
+          };
+        }
+        return finding;
+      }));
+      this.publish(uri);
+      return { source: result.source, model: result.model };
+    } finally {
+      if (this.critiqueRuns.get(uri) === controller) this.critiqueRuns.delete(uri);
+      progress?.done();
+    }
+  }
+
+  /** The workspace journal doubles as the LLM answer cache: a repeated question costs nothing. */
+  private journalCache(): Journal | undefined {
+    try {
+      this.llmCache ??= Journal.open(this.journalPath());
+      return this.llmCache;
+    } catch (e) {
+      this.log(`journal: ${e instanceof Error ? e.message : String(e)}`);
+      return undefined;
+    }
   }
 
   private async backtestCommand(p: BacktestParams, token: CancellationToken, given: WorkDoneProgressReporter | undefined): Promise<BacktestResult> {
