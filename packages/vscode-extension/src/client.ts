@@ -12,7 +12,6 @@ import {
   ExecuteCommandRequest,
   LanguageClient,
   State,
-  TransportKind,
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
@@ -33,6 +32,8 @@ export interface SidecarCalls {
 
 export class Sidecar implements SidecarCalls, vscode.Disposable {
   private client: LanguageClient | undefined;
+  /** When the sidecar exited unasked, recently. */
+  private exits: number[] = [];
   private readonly backtestListeners = new Set<(status: BacktestStatusParams) => void>();
 
   constructor(
@@ -50,10 +51,10 @@ export class Sidecar implements SidecarCalls, vscode.Disposable {
       this.failedToStart(launch, new Error(`${script} does not exist`));
       return;
     }
+    // Stdio is the default for an executable; naming the transport would append a second --stdio.
     const serverOptions: ServerOptions = {
       command: launch.command,
       args: launch.args,
-      transport: TransportKind.stdio,
       options: { env: { ...process.env, VOLT_CLIENT: 'vscode' } },
     };
     const clientOptions: LanguageClientOptions = {
@@ -83,8 +84,13 @@ export class Sidecar implements SidecarCalls, vscode.Disposable {
       },
       errorHandler: {
         error: () => ({ action: ErrorAction.Continue }),
+        // Strategies run in the sidecar's workers, so the sidecar itself should not die; if it does,
+        // start it again, unless it keeps dying (then the log says why and the user restarts it).
         closed: () => {
-          this.status.setSidecarProblem('The Volt sidecar exited; see the Volt output channel. Run "Volt: Restart Sidecar" to start it again.');
+          const now = Date.now();
+          this.exits = [...this.exits.filter((t) => now - t < 180_000), now];
+          if (this.exits.length <= 3) return { action: CloseAction.Restart, message: 'The Volt sidecar exited; starting it again.' };
+          this.status.setSidecarProblem('The Volt sidecar exited 4 times in 3 minutes; see the Volt output channel, then run "Volt: Restart Sidecar".');
           return { action: CloseAction.DoNotRestart };
         },
       },
