@@ -239,6 +239,8 @@ export class VoltServer {
     }
     this.pool?.configure(this.poolLimits());
     this.gateway = undefined; // host, timeout or model may have changed
+    // Findings are cached per document version; a new cap or data set must re-lint unchanged text too.
+    this.statics.clear();
   }
 
   private async reloadSettings(): Promise<void> {
