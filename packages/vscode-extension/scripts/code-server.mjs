@@ -87,7 +87,8 @@ export function ensureCodeServer() {
   run('npm', ['install', '--omit=dev', '--ignore-scripts'], builtinExtensions);
   run('node', ['postinstall.mjs'], builtinExtensions);
 
-  const version = spawnSync('node', [entryScript(), '--version'], { encoding: 'utf8' });
+  // --config keeps code-server from writing a default config into the user's home.
+  const version = spawnSync('node', [entryScript(), '--config', join(cacheDir, 'config.yaml'), '--version'], { encoding: 'utf8' });
   if (version.status !== 0 || !version.stdout.includes(CODE_SERVER_VERSION)) {
     throw new Error(`code-server in ${cacheDir} does not start: ${version.stdout}${version.stderr}`);
   }
