@@ -25,7 +25,9 @@ import {
   Journal,
   runNotePath,
   tradeNotePath,
+  type AnalysisConfig,
   type BacktestReport,
+  type Finding,
   type JournalFilter,
   type TranspiledStrategy,
   type VoltConfig,
@@ -86,11 +88,15 @@ import { hoverAt } from './service/hover.js';
 import { journalResult, type NotePaths } from './service/journal.js';
 import { BacktestPool, type RunOutcome } from './worker/pool.js';
 import { IdleCollector } from './idle-gc.js';
+import { AnalysisThread } from './worker/analysis.js';
 import type { DataFacts } from './worker/messages.js';
 
 export interface VoltServerOptions {
-  /** The worker module; default dist/worker/backtest-worker.js beside this file. */
+  /** The backtest worker module; default dist/worker/backtest-worker.js beside this file. */
   workerFile?: URL;
+  /** The analysis worker module; default analysis-worker.js beside the backtest worker. When it
+   * does not exist the analysis runs on the server's thread instead. */
+  analysisWorkerFile?: URL;
   /** Logs to the client's output through window/logMessage when true (default true). */
   log?: boolean;
   /** Collect garbage this long after the last edit or run (default 1000 ms; 0 turns it off). */
@@ -102,6 +108,28 @@ function defaultWorkerFile(): URL {
   const here = new URL('./worker/backtest-worker.js', import.meta.url);
   if (existsSync(fileURLToPath(here))) return here;
   return new URL('../dist/worker/backtest-worker.js', import.meta.url);
+}
+
+/** Runs the static analysis on its thread when the worker module is there, else on this one. */
+interface Analyzer {
+  analyze(fileName: string, text: string, config: AnalysisConfig): Promise<Finding[]>;
+  forget(fileName: string): void;
+  dispose(): Promise<void>;
+}
+
+class InThreadAnalyzer implements Analyzer {
+  private readonly checker = new StrategyTypeChecker();
+  analyze(fileName: string, text: string, config: AnalysisConfig): Promise<Finding[]> {
+    try {
+      return Promise.resolve(analyzeStrategySource(text, fileName, config, this.checker));
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+  forget(fileName: string): void {
+    this.checker.forget(fileName);
+  }
+  async dispose(): Promise<void> {}
 }
 
 interface StaticState {
@@ -141,7 +169,9 @@ export class VoltServer {
   private canAskConfiguration = false;
   private canRefreshLens = false;
   private canCreateProgress = false;
-  private readonly checker = new StrategyTypeChecker();
+  private analyzer: Analyzer | undefined;
+  /** Analyses requested and not yet answered, per document (one per version at most). */
+  private readonly inflight = new Map<string, { version: number; promise: Promise<StaticState> }>();
   private readonly statics = new Map<string, StaticState>();
   private readonly runs = new Map<string, RunState>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -254,6 +284,9 @@ export class VoltServer {
     }
     this.applyConfig();
     await this.refreshDataFacts();
+    // Findings depend on the settings (cap, data): recompute every open document's.
+    this.statics.clear();
+    this.inflight.clear();
     for (const doc of this.documents.all()) this.analyzeAndPublish(doc);
   }
 
@@ -293,6 +326,7 @@ export class VoltServer {
     for (const c of this.critiqueRuns.values()) c.abort('shutdown');
     await this.watcher?.close();
     await this.pool?.dispose();
+    await this.analyzer?.dispose();
     this.llmCache?.close();
   }
 
@@ -322,39 +356,55 @@ export class VoltServer {
     return cfg;
   }
 
-  /** Static findings of the current text; cached per version. */
-  private analyze(doc: TextDocument): StaticState {
-    const cached = this.statics.get(doc.uri);
-    if (cached && cached.version === doc.version) return cached;
-    const started = performance.now();
-    let findings: ServerFinding[];
-    try {
-      findings = analyzeStrategySource(doc.getText(), uriToPath(doc.uri), this.analysisConfig(), this.checker).map(fromEngineFinding);
-    } catch (e) {
-      // An analyser bug must not take the server down: say so once, at the top of the file.
-      this.log(`analysis of ${doc.uri} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-      findings = [];
+  private staticAnalyzer(): Analyzer {
+    if (!this.analyzer) {
+      const file = this.options.analysisWorkerFile ?? new URL('./analysis-worker.js', this.options.workerFile ?? defaultWorkerFile());
+      this.analyzer = existsSync(fileURLToPath(file)) ? new AnalysisThread({ workerFile: file }) : new InThreadAnalyzer();
     }
-    const state = { version: doc.version, findings };
-    this.statics.set(doc.uri, state);
-    this.idle?.poke();
-    this.lastAnalysisMs = performance.now() - started;
-    return state;
+    return this.analyzer;
   }
 
-  /** Wall time of the last static analysis (the benchmark reads it). */
-  lastAnalysisMs = 0;
+  /** Static findings of the document's current text; cached per version, one request per version. */
+  private analyze(doc: TextDocument): Promise<StaticState> {
+    const uri = doc.uri;
+    const version = doc.version;
+    const cached = this.statics.get(uri);
+    if (cached && cached.version === version) return Promise.resolve(cached);
+    const running = this.inflight.get(uri);
+    if (running && running.version === version) return running.promise;
+    const promise = this.staticAnalyzer()
+      .analyze(uriToPath(uri), doc.getText(), this.analysisConfig())
+      .then(
+        (findings) => findings.map(fromEngineFinding),
+        (e: unknown) => {
+          // An analyser failure must not take the server down: log it, publish what else we know.
+          this.log(`analysis of ${uri} failed: ${e instanceof Error ? e.message : String(e)}`);
+          return [] as ServerFinding[];
+        },
+      )
+      .then((findings) => {
+        const state = { version, findings };
+        const current = this.statics.get(uri);
+        if (this.documents.get(uri) && (!current || current.version <= version)) this.statics.set(uri, state);
+        if (this.inflight.get(uri)?.promise === promise) this.inflight.delete(uri);
+        this.idle?.poke();
+        return state;
+      });
+    this.inflight.set(uri, { version, promise });
+    return promise;
+  }
 
   private analyzeAndPublish(doc: TextDocument): void {
-    this.analyze(doc);
-    this.publish(doc.uri);
+    void this.analyze(doc).then(() => this.publish(doc.uri));
   }
 
   private publish(uri: string): void {
     if (this.shuttingDown) return;
     const doc = this.documents.get(uri);
-    const version = doc?.version ?? null;
-    const statics = doc ? (this.statics.get(uri)?.findings ?? []) : [];
+    const state = doc ? this.statics.get(uri) : undefined;
+    // Diagnostics carry the version their static findings were computed on.
+    const version = doc ? (state?.version ?? doc.version) : null;
+    const statics = state?.findings ?? [];
     const runs = this.runs.get(uri)?.findings ?? [];
     const critique = this.critiques.get(uri) ?? [];
     const diagnostics = [...statics, ...runs, ...critique].map((f) => toDiagnostic(f, version));
@@ -372,19 +422,20 @@ export class VoltServer {
     run?.controller?.abort('closed');
     this.runs.delete(uri);
     this.unwatchFor(uri);
-    this.checker.forget(uriToPath(uri));
+    this.inflight.delete(uri);
+    this.analyzer?.forget(uriToPath(uri));
     void this.connection.sendDiagnostics({ uri, diagnostics: [] });
   }
 
   // ---------------------------------------------------------------------------------------------
   // Code actions, code lens, hover
 
-  private codeAction(params: CodeActionParams): CodeAction[] {
+  private async codeAction(params: CodeActionParams): Promise<CodeAction[]> {
     requireDocument(params);
     if (!params.range || !params.context) throw new ResponseError(ErrorCodes.InvalidParams, 'codeAction needs range and context');
     const doc = this.documents.get(params.textDocument.uri);
     if (!doc) return [];
-    const { findings } = this.analyze(doc);
+    const { findings } = await this.analyze(doc);
     const all = [...findings, ...(this.critiques.get(doc.uri) ?? [])];
     return codeActionsFor(doc.uri, all, params.range, params.context.diagnostics, doc.version);
   }
@@ -657,7 +708,7 @@ export class VoltServer {
     const doc = this.documents.get(p.uri);
     let statics: ServerFinding[];
     if (doc) {
-      statics = this.analyze(doc).findings;
+      statics = (await this.analyze(doc)).findings;
       this.publish(doc.uri);
     } else {
       let text: string;
@@ -666,7 +717,7 @@ export class VoltServer {
       } catch {
         throw new ResponseError(ErrorCodes.InvalidParams, `cannot read ${p.uri}: open it or pass the URI of an existing file`);
       }
-      statics = analyzeStrategySource(text, uriToPath(p.uri), this.analysisConfig(), this.checker).map(fromEngineFinding);
+      statics = (await this.staticAnalyzer().analyze(uriToPath(p.uri), text, this.analysisConfig())).map(fromEngineFinding);
     }
     const critique = await this.critique(p.uri, statics);
     const run = this.runs.get(p.uri);
@@ -696,7 +747,7 @@ export class VoltServer {
         ...(this.config.ollama.host ? { host: this.config.ollama.host } : {}),
       });
       const doc = this.documents.get(uri);
-      const shown = statics ?? (doc ? this.analyze(doc).findings : []);
+      const shown = statics ?? (doc ? (await this.analyze(doc)).findings : []);
       const lastReport = this.runs.get(uri)?.lastReport;
       const result = await critiqueStrategy(
         { source: text, findings: shown, fileName: path.basename(uriToPath(uri)), ...(lastReport ? { lastReport } : {}) },

@@ -193,6 +193,11 @@ export default defineStrategy({
     expect(analyze(broken).some((x) => x.source === 'typescript' && x.severity === 'error')).toBe(true);
   });
 
+  it('knows the globals a strategy can use at run time (console, structuredClone), without Node\'s types', () => {
+    const logs = variant('if (!rsi.ready || !trend.ready) return;', 'if (!rsi.ready || !trend.ready) return;\n    console.log(structuredClone({ rsi: rsi.value }));');
+    expect(analyze(logs)).toEqual([]);
+  });
+
   it('checks against the whole engine when a strategy imports beyond the strategy API', () => {
     const wide = variant("import { defineStrategy } from '@volt/engine';", "import { defineStrategy, Journal } from '@volt/engine';\nexport type J = Journal;");
     expect(analyze(wide)).toEqual([]);

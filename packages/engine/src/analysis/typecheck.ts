@@ -28,6 +28,29 @@ function engineEntry(): string {
 const STRATEGY_API = ['./errors.js', './strategy/index.js', './indicators/index.js', './data/candle.js', './data/timeframe.js', './backtest/types.js', './metrics/types.js']
   .map((m) => `export * from '${m}';`)
   .join('\n');
+/**
+ * The globals a strategy's code can reach at run time, beyond the ES library: what Node offers
+ * every module, declared briefly instead of loading @types/node (slow, and mostly APIs a strategy
+ * must not use). I/O among them (fetch, process, require) type-checks so VOLT106 alone reports it.
+ */
+const STRATEGY_GLOBALS = `
+interface VoltConsole {
+  log(...data: unknown[]): void; info(...data: unknown[]): void; warn(...data: unknown[]): void;
+  error(...data: unknown[]): void; debug(...data: unknown[]): void; trace(...data: unknown[]): void;
+  table(data: unknown, columns?: string[]): void; time(label?: string): void; timeEnd(label?: string): void;
+}
+declare var console: VoltConsole;
+declare function structuredClone<T>(value: T): T;
+declare function queueMicrotask(callback: () => void): void;
+declare function setTimeout(callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]): unknown;
+declare function clearTimeout(handle: unknown): void;
+declare function setInterval(callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]): unknown;
+declare function clearInterval(handle: unknown): void;
+declare function fetch(input: unknown, init?: unknown): Promise<any>;
+declare var process: any;
+declare function require(id: string): any;
+`;
+
 /** Compiler codes for "module has no exported member": the strategy needs the whole engine. */
 const MISSING_EXPORT = new Set([2305, 2724, 2614, 2459, 2460]);
 
@@ -66,6 +89,8 @@ export class StrategyTypeChecker {
   private readonly engine = engineEntry();
   private readonly strategyApi = path.join(path.dirname(this.engine), '__volt_strategy_api__.d.ts').split(path.sep).join('/');
   private readonly strategyApiSnapshot = T().ScriptSnapshot.fromString(STRATEGY_API);
+  private readonly globals = path.join(path.dirname(this.engine), '__volt_globals__.d.ts').split(path.sep).join('/');
+  private readonly globalsSnapshot = T().ScriptSnapshot.fromString(STRATEGY_GLOBALS);
   /** Files that import more of the engine than the strategy API (sticky while open). */
   private readonly wide = new Set<string>();
   private projectVersion = 0;
@@ -77,23 +102,25 @@ export class StrategyTypeChecker {
       // Doc comments matter to no diagnostic we report: skip parsing them (strategies are full of them).
       jsDocParsingMode: T().JSDocParsingMode.ParseForTypeErrors,
       getCompilationSettings: () => options,
-      getScriptFileNames: () => [...this.scripts.keys()],
+      getScriptFileNames: () => [this.globals, ...this.scripts.keys()],
       getScriptVersion: (f) => {
-        if (f === this.strategyApi) return '1';
+        if (f === this.strategyApi || f === this.globals) return '1';
         const open = this.scripts.get(f);
         if (open) return String(open.version);
         return String(this.readDisk(f)?.mtimeMs ?? 0);
       },
       getScriptSnapshot: (f) => {
         if (f === this.strategyApi) return this.strategyApiSnapshot;
+        if (f === this.globals) return this.globalsSnapshot;
         const open = this.scripts.get(f);
         if (open) return T().ScriptSnapshot.fromString(open.text);
         return this.readDisk(f)?.snapshot;
       },
       getCurrentDirectory: () => process.cwd(),
       getDefaultLibFileName: (o) => T().getDefaultLibFilePath(o),
-      fileExists: (f) => f === this.strategyApi || this.scripts.has(f) || T().sys.fileExists(f),
-      readFile: (f) => (f === this.strategyApi ? STRATEGY_API : (this.scripts.get(f)?.text ?? this.readStable(f))),
+      fileExists: (f) => f === this.strategyApi || f === this.globals || this.scripts.has(f) || T().sys.fileExists(f),
+      readFile: (f) =>
+        f === this.strategyApi ? STRATEGY_API : f === this.globals ? STRATEGY_GLOBALS : (this.scripts.get(f)?.text ?? this.readStable(f)),
       readDirectory: T().sys.readDirectory,
       directoryExists: T().sys.directoryExists,
       getDirectories: T().sys.getDirectories,

@@ -1,0 +1,47 @@
+/**
+ * The static analysis, on its own thread: one warm TypeScript LanguageService for every open
+ * strategy. Off the server's thread so that a long check never delays other requests, and in its
+ * own heap so the compiler's garbage stays in a small young generation (see analysis.ts).
+ */
+import { parentPort } from 'node:worker_threads';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { analyzeStrategySource, StrategyTypeChecker, type AnalysisConfig, type Finding } from '@volt/engine';
+
+export type ToAnalysis =
+  | { type: 'analyze'; id: number; fileName: string; text: string; config: AnalysisConfig }
+  | { type: 'forget'; fileName: string };
+
+export type FromAnalysis =
+  | { type: 'findings'; id: number; findings: Finding[] }
+  | { type: 'error'; id: number; message: string };
+
+const port = parentPort!;
+const checker = new StrategyTypeChecker();
+
+const collectGarbage: (() => void) | undefined = (() => {
+  try {
+    v8.setFlagsFromString('--expose-gc');
+    return vm.runInNewContext('gc') as () => void;
+  } catch {
+    return undefined;
+  }
+})();
+// Every edit builds a new program: collect the old ones once the editor goes quiet.
+const idleGc = setTimeout(() => collectGarbage?.(), 1000);
+idleGc.unref();
+
+port.on('message', (m: ToAnalysis) => {
+  idleGc.refresh();
+  if (m.type === 'forget') {
+    checker.forget(m.fileName);
+    return;
+  }
+  let reply: FromAnalysis;
+  try {
+    reply = { type: 'findings', id: m.id, findings: analyzeStrategySource(m.text, m.fileName, m.config, checker) };
+  } catch (e) {
+    reply = { type: 'error', id: m.id, message: e instanceof Error ? (e.stack ?? e.message) : String(e) };
+  }
+  port.postMessage(reply);
+});
