@@ -187,6 +187,24 @@ describe('Volt in VS Code (code-server 4.100.3)', { timeout: 120_000 }, () => {
     await bench.screenshot('report-from-lens');
   });
 
+  it('explains an indicator on hover', async () => {
+    await quickOpen(bench.page, FAULTY);
+    const rsi = bench.page
+      .locator('.editor-group-container.active .view-line', { hasText: 'ind.rsi(14)' })
+      .getByText('rsi', { exact: true })
+      .last();
+    const hover = bench.page.locator('.monaco-hover', { hasText: /Wilder/ });
+    await waitFor('the sidecar’s hover over ind.rsi(14)', async () => {
+      await bench.page.mouse.move(0, 0);
+      await rsi.hover();
+      await hover.first().waitFor({ timeout: 5_000 }).catch(() => undefined);
+      return (await hover.count()) > 0;
+    }, 45_000);
+    expect(await hover.first().innerText()).toMatch(/RSI/);
+    await bench.screenshot('hover');
+    await bench.page.keyboard.press('Escape');
+  });
+
   it('Volt: Analyze Strategy lists the findings', async () => {
     await runCommand(bench.page, 'Volt: Analyze Strategy');
     const rows = (await quickPickShown(bench.page, /finding\(s\) in .*hardcoded-threshold/)).join('\n');
