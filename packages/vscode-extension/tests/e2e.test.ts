@@ -260,8 +260,12 @@ describe('Volt in VS Code (code-server 4.100.3)', { timeout: 120_000 }, () => {
     await runCommand(bench.page, 'Volt: Open Journal');
     const rows = (await quickPickShown(bench.page, /Volt journal: \d+ recent run/)).join('\n');
     expect(rows).toMatch(/Hard-coded RSI/);
+    expect(rows).toMatch(/note .*\.md/);
     await bench.screenshot('journal');
-    await bench.page.keyboard.press('Escape');
+    // Picking a run opens its note in the workspace's vault (examples/volt.config.json sets one).
+    await bench.page.keyboard.press('Enter');
+    await bench.page.locator('.tab[aria-label*=".md"]').first().waitFor({ timeout: 30_000 });
+    await bench.screenshot('journal-note');
   });
 
   it('Volt: Agent Status reports the agents and the LLM state, also in the status bar', async () => {
