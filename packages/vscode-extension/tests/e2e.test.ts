@@ -8,7 +8,7 @@
  * fails and says which apt package is missing.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,6 +88,7 @@ beforeAll(async () => {
   const vsix = buildVsix();
   tmp = mkdtempSync(path.join(os.tmpdir(), 'volt-vscode-e2e-'));
   rmSync(ARTIFACTS, { recursive: true, force: true });
+  mkdirSync(ARTIFACTS, { recursive: true });
   workspace = exampleWorkspace();
   const dirs = codeServerDirs(entry, tmp);
   userSettings = {
