@@ -113,6 +113,7 @@ function defaultWorkerFile(): URL {
 /** Runs the static analysis on its thread when the worker module is there, else on this one. */
 interface Analyzer {
   analyze(fileName: string, text: string, config: AnalysisConfig): Promise<Finding[]>;
+  hover(text: string, offset: number, bars: number | undefined): Promise<Hover | null>;
   forget(fileName: string): void;
   dispose(): Promise<void>;
 }
@@ -125,6 +126,9 @@ class InThreadAnalyzer implements Analyzer {
     } catch (e) {
       return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
+  }
+  hover(text: string, offset: number, bars: number | undefined): Promise<Hover | null> {
+    return Promise.resolve(hoverAt(text, offset, bars));
   }
   forget(fileName: string): void {
     this.checker.forget(fileName);
@@ -448,12 +452,12 @@ export class VoltServer {
     return [strategyLens(doc.uri, doc.getText(), lens)];
   }
 
-  private hover(params: HoverParams): Hover | null {
+  private async hover(params: HoverParams): Promise<Hover | null> {
     requireDocument(params);
     if (typeof params.position?.line !== 'number') throw new ResponseError(ErrorCodes.InvalidParams, 'hover needs a position');
     const doc = this.documents.get(params.textDocument.uri);
     if (!doc) return null;
-    return hoverAt(doc.getText(), doc.offsetAt(params.position), this.dataFacts?.facts.bars);
+    return this.staticAnalyzer().hover(doc.getText(), doc.offsetAt(params.position), this.dataFacts?.facts.bars);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -640,14 +644,25 @@ export class VoltServer {
     }
     this.diskTimers.set(file, setTimeout(() => {
       this.diskTimers.delete(file);
-      for (const uri of this.dependents.get(file) ?? []) {
+      void this.actOnDiskChange(file);
+    }, DISK_QUIET_MS));
+  }
+
+  private async actOnDiskChange(file: string): Promise<void> {
+    const seen = readText(file);
+    for (const uri of this.dependents.get(file) ?? []) {
+      const doc = this.documents.get(uri);
+      if (doc && uriToPath(uri) === file) {
         // The editor's own save of an open strategy arrives as didSave: the watcher's echo of it
         // (disk text equal to the buffer) is not a new change.
-        const doc = this.documents.get(uri);
-        if (doc && uriToPath(uri) === file && readText(file) === doc.getText()) continue;
-        void this.backtestOnSave(uri, 'disk');
+        if (seen === doc.getText()) continue;
+        // Something else wrote it, or is writing it: act only once the text holds still.
+        await new Promise((r) => setTimeout(r, DISK_QUIET_MS));
+        const now = readText(file);
+        if (now !== seen || now === this.documents.get(uri)?.getText()) continue;
       }
-    }, DISK_QUIET_MS));
+      void this.backtestOnSave(uri, 'disk');
+    }
   }
 
   private watchInputs(uri: string, inputs: string[]): void {

@@ -2,8 +2,15 @@
  * Hover over a param (its default, range and description) or an indicator declaration (what it is
  * and how many bars it needs before its first value).
  */
-import ts from 'typescript';
+import { createRequire } from 'node:module';
+import type * as TS from 'typescript';
 import { MarkupKind, type Hover } from 'vscode-languageserver';
+
+/** The compiler, loaded on the first hover (the server's thread otherwise never needs it). */
+let ts: typeof TS;
+function loadTypescript(): void {
+  ts ??= createRequire(import.meta.url)('typescript') as typeof TS;
+}
 
 const INDICATORS: Record<string, { name: string; args: string[]; defaults: (number | undefined)[]; warmup: (a: number[]) => number; what: string }> = {
   sma: { name: 'SMA', args: ['period'], defaults: [undefined], warmup: (a) => a[0]!, what: 'simple moving average of the close' },
@@ -15,15 +22,15 @@ const INDICATORS: Record<string, { name: string; args: string[]; defaults: (numb
   realizedVol: { name: 'Realized vol', args: ['period', 'barsPerYear'], defaults: [20, undefined], warmup: (a) => a[0]! + 1, what: 'standard deviation of log returns, annualised when barsPerYear is given' },
 };
 
-function numberOf(e: ts.Expression | undefined): number | undefined {
+function numberOf(e: TS.Expression | undefined): number | undefined {
   if (!e) return undefined;
   if (ts.isNumericLiteral(e)) return Number(e.text);
   return undefined;
 }
 
-function paramsObject(sf: ts.SourceFile): ts.ObjectLiteralExpression | undefined {
-  let found: ts.ObjectLiteralExpression | undefined;
-  const visit = (n: ts.Node): void => {
+function paramsObject(sf: TS.SourceFile): TS.ObjectLiteralExpression | undefined {
+  let found: TS.ObjectLiteralExpression | undefined;
+  const visit = (n: TS.Node): void => {
     if (found) return;
     if (ts.isPropertyAssignment(n) && ts.isIdentifier(n.name) && n.name.text === 'params' && ts.isObjectLiteralExpression(n.initializer)) {
       found = n.initializer;
@@ -35,7 +42,7 @@ function paramsObject(sf: ts.SourceFile): ts.ObjectLiteralExpression | undefined
   return found;
 }
 
-function describeParam(sf: ts.SourceFile, name: string): string | undefined {
+function describeParam(sf: TS.SourceFile, name: string): string | undefined {
   const params = paramsObject(sf);
   const prop = params?.properties.find((p) => p.name && ts.isIdentifier(p.name) && p.name.text === name);
   if (!prop || !ts.isPropertyAssignment(prop)) return undefined;
@@ -52,7 +59,7 @@ function describeParam(sf: ts.SourceFile, name: string): string | undefined {
   return `**param** \`${name}\` = ${field('value') ?? '?'}${range}${step}${description ? `\n\n${description.slice(1, -1)}` : ''}`;
 }
 
-function describeIndicator(call: ts.CallExpression, method: string, bars: number | undefined): string | undefined {
+function describeIndicator(call: TS.CallExpression, method: string, bars: number | undefined): string | undefined {
   const spec = INDICATORS[method];
   if (!spec) return undefined;
   const args = spec.args.map((_, i) => numberOf(call.arguments[i]) ?? (call.arguments[i] ? undefined : spec.defaults[i]));
@@ -67,9 +74,10 @@ function describeIndicator(call: ts.CallExpression, method: string, bars: number
 }
 
 export function hoverAt(text: string, offset: number, bars: number | undefined): Hover | null {
+  loadTypescript();
   const sf = ts.createSourceFile('hover.ts', text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
-  let node: ts.Node | undefined;
-  const visit = (n: ts.Node): void => {
+  let node: TS.Node | undefined;
+  const visit = (n: TS.Node): void => {
     if (offset >= n.getStart(sf) && offset <= n.getEnd()) {
       node = n;
       ts.forEachChild(n, visit);

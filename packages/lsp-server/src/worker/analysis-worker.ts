@@ -1,19 +1,23 @@
 /**
  * The static analysis, on its own thread: one warm TypeScript LanguageService for every open
  * strategy. Off the server's thread so that a long check never delays other requests, and in its
- * own heap so the compiler's garbage stays in a small young generation (see analysis.ts).
+ * own heap, collected when the editor goes quiet.
  */
 import { parentPort } from 'node:worker_threads';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { analyzeStrategySource, StrategyTypeChecker, type AnalysisConfig, type Finding } from '@volt/engine';
+import type { Hover } from 'vscode-languageserver';
+import { hoverAt } from '../service/hover.js';
 
 export type ToAnalysis =
   | { type: 'analyze'; id: number; fileName: string; text: string; config: AnalysisConfig }
+  | { type: 'hover'; id: number; text: string; offset: number; bars: number | undefined }
   | { type: 'forget'; fileName: string };
 
 export type FromAnalysis =
   | { type: 'findings'; id: number; findings: Finding[] }
+  | { type: 'hover'; id: number; hover: Hover | null }
   | { type: 'error'; id: number; message: string };
 
 const port = parentPort!;
@@ -39,7 +43,9 @@ port.on('message', (m: ToAnalysis) => {
   }
   let reply: FromAnalysis;
   try {
-    reply = { type: 'findings', id: m.id, findings: analyzeStrategySource(m.text, m.fileName, m.config, checker) };
+    reply = m.type === 'hover'
+      ? { type: 'hover', id: m.id, hover: hoverAt(m.text, m.offset, m.bars) }
+      : { type: 'findings', id: m.id, findings: analyzeStrategySource(m.text, m.fileName, m.config, checker) };
   } catch (e) {
     reply = { type: 'error', id: m.id, message: e instanceof Error ? (e.stack ?? e.message) : String(e) };
   }

@@ -4,30 +4,39 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { AnalysisConfig, Finding } from '@volt/engine';
+import type { Hover } from 'vscode-languageserver';
 import type { FromAnalysis, ToAnalysis } from './analysis-worker.js';
 
 export interface AnalysisThreadOptions {
   workerFile: URL;
-  /** Young generation of the analysis heap; small keeps resident memory low (default 8 MB). */
-  youngGenerationMb?: number;
-  /** Old generation limit (default 512 MB). */
-  maxMemoryMb?: number;
 }
+
+/** Old-generation cap of the analysis heap: a bound for long sessions, several times what the compiler keeps live. */
+const ANALYSIS_HEAP_MB = 256;
 
 export class AnalysisThread {
   private worker: Worker | undefined;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve(f: Finding[]): void; reject(e: Error): void }>();
+  private readonly pending = new Map<number, { resolve(value: never): void; reject(e: Error): void }>();
   private disposed = false;
 
   constructor(private readonly options: AnalysisThreadOptions) {}
 
   analyze(fileName: string, text: string, config: AnalysisConfig): Promise<Finding[]> {
+    return this.request<Finding[]>((id) => ({ type: 'analyze', id, fileName, text, config }));
+  }
+
+  /** Hover text for the strategy at `offset` (params, indicators). */
+  hover(text: string, offset: number, bars: number | undefined): Promise<Hover | null> {
+    return this.request<Hover | null>((id) => ({ type: 'hover', id, text, offset, bars }));
+  }
+
+  private request<T>(message: (id: number) => ToAnalysis): Promise<T> {
     if (this.disposed) return Promise.reject(new Error('the analysis thread is closed'));
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.post({ type: 'analyze', id, fileName, text, config });
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (value: never) => void, reject });
+      this.post(message(id));
     });
   }
 
@@ -48,11 +57,11 @@ export class AnalysisThread {
 
   private thread(): Worker {
     if (this.worker) return this.worker;
+    // Every edit builds a new program: left alone, V8 grows this heap (and the process's resident
+    // memory) far past the ~40 MB that stays live. A cap on the old generation makes it collect
+    // instead; the young generation keeps V8's default, which keeps checks fast.
     const worker = new Worker(this.options.workerFile, {
-      resourceLimits: {
-        maxYoungGenerationSizeMb: this.options.youngGenerationMb ?? 8,
-        maxOldGenerationSizeMb: this.options.maxMemoryMb ?? 512,
-      },
+      resourceLimits: { maxOldGenerationSizeMb: ANALYSIS_HEAP_MB },
       stdout: true,
       stderr: true,
     });
@@ -63,7 +72,8 @@ export class AnalysisThread {
       const waiter = this.pending.get(m.id);
       if (!waiter) return;
       this.pending.delete(m.id);
-      if (m.type === 'findings') waiter.resolve(m.findings);
+      if (m.type === 'findings') waiter.resolve(m.findings as never);
+      else if (m.type === 'hover') waiter.resolve(m.hover as never);
       else waiter.reject(new Error(m.message));
     });
     const lost = (why: string) => {

@@ -219,7 +219,7 @@ export class BacktestPool {
       workerData: { cells: buffer },
       resourceLimits: {
         maxOldGenerationSizeMb: this.limits.maxMemoryMb,
-        maxYoungGenerationSizeMb: Math.min(16, Math.max(4, this.limits.maxMemoryMb / 16)),
+        maxYoungGenerationSizeMb: Math.min(8, Math.max(4, this.limits.maxMemoryMb / 32)),
         stackSizeMb: 4,
       },
       // A strategy's console.log must not write into the LSP stream on stdout.
