@@ -162,6 +162,9 @@ const collectGarbage: (() => void) | undefined = (() => {
 })();
 const idleGc = setTimeout(() => collectGarbage?.(), 1000);
 idleGc.unref();
+/** And after every few runs while saves keep coming (after the result is posted, off its path). */
+const GC_EVERY_RUNS = 10;
+let runsSinceGc = 0;
 
 port.on('message', (message: ToWorker) => {
   idleGc.refresh();
