@@ -219,6 +219,9 @@ export class VoltServer {
     this.documents.onDidSave((e) => void this.backtestOnSave(e.document.uri, 'save'));
     this.documents.onDidClose((e) => this.closed(e.document.uri));
     this.documents.listen(c);
+    // A bug in some background path (a run, a watcher, a critique) must cost that result, not the
+    // sidecar: every editor talking to it would lose diagnostics at once.
+    process.on('unhandledRejection', (e) => this.log(`unexpected: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
     c.listen();
   }
 
