@@ -278,6 +278,7 @@ export class VoltServer {
     this.gateway = undefined; // host, timeout or model may have changed
     // Findings are cached per document version; a new cap or data set must re-lint unchanged text too.
     this.statics.clear();
+    this.inflight.clear();
   }
 
   private async reloadSettings(): Promise<void> {
@@ -291,7 +292,7 @@ export class VoltServer {
     }
     this.applyConfig();
     await this.refreshDataFacts();
-    // Findings depend on the settings (cap, data): recompute every open document's.
+    // The data's bar count (VOLT107) may have changed while it loaded: recompute every open document's.
     this.statics.clear();
     this.inflight.clear();
     for (const doc of this.documents.all()) this.analyzeAndPublish(doc);
