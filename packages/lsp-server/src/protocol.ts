@@ -239,8 +239,6 @@ export interface AgentStatusResult {
 // ---------------------------------------------------------------------------------------------
 // Settings: `workspace/configuration` section `volt` (and `initializationOptions.volt`) override the
 // matching fields of volt.config.json at the workspace root. Every field is optional.
-
-//
 // The shape is volt.config.json's own (engine `VoltConfigInput`): `data.default`, `onSave.backtest`,
 // `onSave.critique`, `lint.maxPositionCap`, `lint.debounceMs`, `risk.maxDrawdown`,
 // `backtest.timeoutMs|maxMemoryMb|workers|capital|feeRate|slippage`, `ollama.host|models`, …
