@@ -21,7 +21,16 @@ for (const file of strategies) {
   const r = spawnSync(process.execPath, [volt, ...args], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) failed++;
 }
-console.log(`\n$ volt journal list --journal ${journal}`);
-spawnSync(process.execPath, [volt, 'journal', 'list', '--journal', journal], { cwd: root, stdio: 'inherit' });
-console.log(`\nThe runs above are recorded in ${journal}.`);
+// The MACD trend strategy again, with every entry put to the rule-based agents' panel and the risk gate.
+const reviewed = ['backtest', 'examples/strategies/macd-trend.strategy.ts', '--data', 'synthetic:42:20000:1h', '--agents', 'rules', '--journal', journal];
+console.log(`\n$ volt ${reviewed.join(' ')}`);
+if (spawnSync(process.execPath, [volt, ...reviewed], { cwd: root, stdio: 'inherit' }).status !== 0) failed++;
+
+const vault = path.join(journalDir, 'vault');
+for (const args of [['journal', 'list', '--journal', journal], ['journal', 'export', '--journal', journal, '--vault', vault]]) {
+  console.log(`\n$ volt ${args.join(' ')}`);
+  if (spawnSync(process.execPath, [volt, ...args], { cwd: root, stdio: 'inherit' }).status !== 0) failed++;
+}
+console.log(`\nThe runs above are recorded in ${journal}; open ${vault} in Obsidian to review them`);
+console.log('(examples/vault/ is a committed one, made by node scripts/make-example-vault.mjs).');
 process.exit(failed === 0 ? 0 : 1);
