@@ -5,35 +5,36 @@ type Command = { summary: string; run(argv: string[]): Promise<number> };
 
 /** Every `volt` subcommand, in the order `volt help` lists them. Each lives in commands/<name>.ts. */
 const COMMANDS: Record<string, () => Promise<Command>> = {
-  init: () => import('./commands/init.js'),
-  data: () => import('./commands/data.js'),
   backtest: () => import('./commands/backtest.js'),
   lint: () => import('./commands/lint.js'),
+  data: () => import('./commands/data.js'),
   journal: () => import('./commands/journal.js'),
   agents: () => import('./commands/agents.js'),
+  init: () => import('./commands/init.js'),
 };
 
-function help(): string {
-  const names = Object.keys(COMMANDS);
+async function help(): Promise<string> {
+  const rows = await Promise.all(Object.entries(COMMANDS).map(async ([name, load]) => [name, (await load()).summary] as const));
+  const width = Math.max(...rows.map(([name]) => name.length));
   return [
     'volt: write, lint, backtest and journal trading strategies',
     '',
     'usage: volt <command> [options]   (volt <command> --help for its options)',
     '',
     'commands:',
-    ...names.map((n) => `  ${n}`),
+    ...rows.map(([name, summary]) => `  ${name.padEnd(width)}  ${summary}`),
   ].join('\n');
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    process.stdout.write(help() + '\n');
+    process.stdout.write((await help()) + '\n');
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
   const load = COMMANDS[name];
   if (!load) {
-    process.stderr.write(`volt: unknown command '${name}'\n\n${help()}\n`);
+    process.stderr.write(`volt: unknown command '${name}'\n\n${await help()}\n`);
     return EXIT.usage;
   }
   try {
