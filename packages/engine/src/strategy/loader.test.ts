@@ -280,4 +280,12 @@ describe('hot reload', () => {
     writeFileSync(file, "export default { name: 'same', onBar() { } };\n");
     expect((await transpileStrategy(file)).contentHash).not.toBe(a.contentHash);
   });
+
+  it('names a missing strategy file plainly instead of as an unresolved import', async () => {
+    const missing = path.join(os.tmpdir(), 'volt-no-such-dir', 'gone.strategy.ts');
+    const err = await transpileStrategy(missing).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(VoltError);
+    expect((err as VoltError).message).toBe('no such strategy file');
+    expect((err as VoltError).file).toBe(missing);
+  });
 });

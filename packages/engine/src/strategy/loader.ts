@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire, isBuiltin, SourceMap, type SourceMapPayload } from 'node:module';
 import path from 'node:path';
@@ -88,6 +89,14 @@ function buildError(failure: unknown, file: string, cwd: string): VoltError {
 export async function transpileStrategy(file: string): Promise<TranspiledStrategy> {
   const entry = path.resolve(file);
   const cwd = path.dirname(entry);
+  if (!existsSync(entry)) {
+    throw new VoltError({
+      kind: 'strategy',
+      file: entry,
+      message: 'no such strategy file',
+      hint: 'check the path; a strategy is a *.strategy.ts file (volt init scaffolds one)',
+    });
+  }
   // What esbuild actually read, so the hash describes exactly the code that was bundled, even if
   // the editor writes the file again while we bundle.
   const texts = new Map<string, string>();
