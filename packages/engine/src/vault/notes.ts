@@ -183,17 +183,7 @@ export function tradeNote(t: TradeEntry, decisions: readonly DecisionEntry[]): s
     const roles = Object.entries(d.agentResults);
     if (roles.length === 0 && !d.consensus && d.recommendations.length === 0) continue;
     out.push(`**Agents on the ${d.action} at bar ${d.bar ?? '—'}** (${d.status})`, '');
-    if (roles.length > 0) {
-      out.push('| Agent | Vote | Confidence | Reasoning |', '|---|---|---:|---|');
-      for (const [role, r] of roles) out.push(`| ${mdInline(role)} | ${mdInline(String(r.decision))} | ${num(r.confidence)} | ${mdInline(String(r.reasoning ?? ''))} |`);
-      out.push('');
-    }
-    if (d.consensus) {
-      const votes = Object.entries(d.consensus.vote_breakdown ?? {}).map(([k, v]) => `${k} ${v}`).join(' · ');
-      out.push(`Consensus: **${mdInline(String(d.consensus.decision))}** (${votes})`, '');
-    }
-    for (const r of d.recommendations) out.push(`- ${mdInline(typeof r === 'string' ? r : JSON.stringify(r))}`);
-    if (d.recommendations.length > 0) out.push('');
+    out.push(...voteLines(d));
   }
 
   out.push('## Targets', '');
@@ -386,18 +376,7 @@ export function agentLogNote(run: RunEntry, decisions: readonly DecisionEntry[],
       out.push(`## ${d.seq}. ${d.action.toUpperCase()} at bar ${d.bar ?? '—'}, ${when(d.time)}: ${d.status}${d.outcome ? ` → ${d.outcome}` : ''}`, '');
       if (d.reason) out.push(quote(d.reason), '');
       if (d.ignored) out.push(`Not filled: ${mdInline(d.ignored)}`, '');
-      const roles = Object.entries(d.agentResults);
-      if (roles.length > 0) {
-        out.push('| Agent | Vote | Confidence | Reasoning |', '|---|---|---:|---|');
-        for (const [role, r] of roles) out.push(`| ${mdInline(role)} | ${mdInline(String(r.decision))} | ${num(r.confidence)} | ${mdInline(String(r.reasoning ?? ''))} |`);
-        out.push('');
-      }
-      if (d.consensus) {
-        const votes = Object.entries(d.consensus.vote_breakdown ?? {}).map(([k, v]) => `${k} ${v}`).join(' · ');
-        out.push(`Consensus: **${mdInline(String(d.consensus.decision))}** (${votes})`, '');
-      }
-      for (const r of d.recommendations) out.push(`- ${mdInline(typeof r === 'string' ? r : JSON.stringify(r))}`);
-      if (d.recommendations.length > 0) out.push('');
+      out.push(...voteLines(d));
       for (const m of bySeq.get(d.seq) ?? []) out.push(...messageLines(m));
     }
   }
@@ -407,6 +386,24 @@ export function agentLogNote(run: RunEntry, decisions: readonly DecisionEntry[],
     for (const m of loose) out.push(...messageLines(m));
   }
   return out.join('\n');
+}
+
+/** A decision's agent votes, consensus and recommendations, as a trade note and an agent log show them. */
+function voteLines(d: DecisionEntry): string[] {
+  const out: string[] = [];
+  const roles = Object.entries(d.agentResults);
+  if (roles.length > 0) {
+    out.push('| Agent | Vote | Confidence | Reasoning |', '|---|---|---:|---|');
+    for (const [role, r] of roles) out.push(`| ${mdInline(role)} | ${mdInline(String(r.decision))} | ${num(r.confidence)} | ${mdInline(String(r.reasoning ?? ''))} |`);
+    out.push('');
+  }
+  if (d.consensus) {
+    const votes = Object.entries(d.consensus.vote_breakdown ?? {}).map(([k, v]) => `${k} ${v}`).join(' · ');
+    out.push(`Consensus: **${mdInline(String(d.consensus.decision))}** (${votes})`, '');
+  }
+  for (const r of d.recommendations) out.push(`- ${mdInline(typeof r === 'string' ? r : JSON.stringify(r))}`);
+  if (d.recommendations.length > 0) out.push('');
+  return out;
 }
 
 function messageLines(m: AgentMessageEntry): string[] {
