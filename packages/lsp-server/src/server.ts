@@ -87,7 +87,7 @@ import {
 import { hoverAt } from './service/hover.js';
 import { journalResult, type NotePaths } from './service/journal.js';
 import { BacktestPool, type RunOutcome } from './worker/pool.js';
-import { IdleCollector } from './idle-gc.js';
+import { IdleCollector, keepYoungGenerationsSmall } from './idle-gc.js';
 import { AnalysisThread } from './worker/analysis.js';
 import type { DataFacts } from './worker/messages.js';
 
@@ -199,6 +199,7 @@ export class VoltServer {
     private readonly connection: Connection,
     private readonly options: VoltServerOptions = {},
   ) {
+    keepYoungGenerationsSmall();
     const quiet = options.idleGcMs ?? 1000;
     this.idle = quiet > 0 ? new IdleCollector(quiet) : undefined;
   }

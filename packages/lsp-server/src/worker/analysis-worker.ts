@@ -9,6 +9,7 @@ import vm from 'node:vm';
 import { analyzeStrategySource, StrategyTypeChecker, type AnalysisConfig, type Finding } from '@volt/engine';
 import type { Hover } from 'vscode-languageserver';
 import { hoverAt } from '../service/hover.js';
+import { keepYoungGenerationsSmall } from '../idle-gc.js';
 
 export type ToAnalysis =
   | { type: 'analyze'; id: number; fileName: string; text: string; config: AnalysisConfig }
@@ -26,6 +27,9 @@ export type FromAnalysis =
 // baseline tiers removed the step at no measurable cost per edit. The flag is process-wide, read
 // when a function is considered for optimisation, so it is set before the compiler is loaded.
 v8.setFlagsFromString('--max-optimized-bytecode-size=20000');
+
+// Starting this thread reset the young-generation growth factor for the whole process: set it again.
+keepYoungGenerationsSmall();
 
 const port = parentPort!;
 const checker = new StrategyTypeChecker();

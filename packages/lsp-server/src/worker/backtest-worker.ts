@@ -21,6 +21,10 @@ import {
 } from '@volt/engine';
 import type { LookaheadCheck, RunFailure } from '../service/backtest.js';
 import { CELL_BAR, type FromWorker, type RunRequest, type ToWorker } from './messages.js';
+import { keepYoungGenerationsSmall } from '../idle-gc.js';
+
+// Starting this thread reset the young-generation growth factor for the whole process: set it again.
+keepYoungGenerationsSmall();
 
 const port = parentPort!;
 const cells = new Int32Array(workerData.cells as SharedArrayBuffer);
