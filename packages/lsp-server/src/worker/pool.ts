@@ -219,7 +219,9 @@ export class BacktestPool {
       workerData: { cells: buffer },
       resourceLimits: {
         maxOldGenerationSizeMb: this.limits.maxMemoryMb,
-        maxYoungGenerationSizeMb: Math.min(8, Math.max(4, this.limits.maxMemoryMb / 32)),
+        // Two 1 MB semi-spaces: a run's garbage (signals, per-bar objects) dies young either way,
+        // and the 50,000-bar save measured as fast as with 2 × 4 MB, which held ~6 MB more RSS.
+        maxYoungGenerationSizeMb: 3,
         stackSizeMb: 4,
       },
       // A strategy's console.log must not write into the LSP stream on stdout.
