@@ -3,13 +3,13 @@
  * strategy. Off the server's thread so that a long check never delays other requests, and in its
  * own heap, collected when the editor goes quiet.
  */
+import './young-generation.js'; // first: see there
 import { parentPort } from 'node:worker_threads';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { analyzeStrategySource, StrategyTypeChecker, type AnalysisConfig, type Finding } from '@volt/engine';
 import type { Hover } from 'vscode-languageserver';
 import { hoverAt } from '../service/hover.js';
-import { keepYoungGenerationsSmall } from '../idle-gc.js';
 
 export type ToAnalysis =
   | { type: 'analyze'; id: number; fileName: string; text: string; config: AnalysisConfig }
@@ -27,9 +27,6 @@ export type FromAnalysis =
 // baseline tiers removed the step at no measurable cost per edit. The flag is process-wide, read
 // when a function is considered for optimisation, so it is set before the compiler is loaded.
 v8.setFlagsFromString('--max-optimized-bytecode-size=20000');
-
-// Starting this thread reset the young-generation growth factor for the whole process: set it again.
-keepYoungGenerationsSmall();
 
 const port = parentPort!;
 const checker = new StrategyTypeChecker();

@@ -3,6 +3,7 @@
  * posts the report back. Strategy code only ever runs here, never on the server's thread, so a
  * strategy that loops, throws or eats memory takes down this worker at worst.
  */
+import './young-generation.js'; // first: see there
 import { parentPort, workerData } from 'node:worker_threads';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -21,10 +22,6 @@ import {
 } from '@volt/engine';
 import type { LookaheadCheck, RunFailure } from '../service/backtest.js';
 import { CELL_BAR, type FromWorker, type RunRequest, type ToWorker } from './messages.js';
-import { keepYoungGenerationsSmall } from '../idle-gc.js';
-
-// Starting this thread reset the young-generation growth factor for the whole process: set it again.
-keepYoungGenerationsSmall();
 
 const port = parentPort!;
 const cells = new Int32Array(workerData.cells as SharedArrayBuffer);
