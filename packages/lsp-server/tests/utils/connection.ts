@@ -272,6 +272,10 @@ export async function startBinary(options: ClientOptions = {}): Promise<TestClie
   // Writing to a server that already exited (after `exit`) is expected in teardown, not an error.
   child.stdin!.on('error', () => undefined);
   const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+  // Once the server has gone, nothing may be written to it: a late answer to one of its requests
+  // would hit the destroyed stdin and surface as an unhandled ERR_STREAM_DESTROYED.
+  child.once('exit', () => connection.dispose());
+  child.stdin!.once('close', () => connection.dispose());
   const client = new TestClient(connection, ws.root, options, async () => {
     if (child.exitCode === null) {
       await connection.sendNotification('exit').catch(() => undefined);
