@@ -32,6 +32,11 @@ function collector(): (() => void) | null {
  * nothing measurable). Starting a worker thread puts the growth factor back to its default, so
  * each worker calls this again once it is up (the server calls it before any worker starts).
  */
+/** A full collection now, where the runtime allows one (after a reply is posted, off its path). */
+export function collectGarbage(): void {
+  collector()?.();
+}
+
 export function keepYoungGenerationsSmall(): void {
   try {
     v8.setFlagsFromString('--semi-space-growth-factor=1');
@@ -51,7 +56,7 @@ export class IdleCollector {
     else {
       this.timer = setTimeout(() => {
         this.timer = undefined;
-        collector()?.();
+        collectGarbage();
       }, this.quietMs);
       this.timer.unref();
     }

@@ -6,10 +6,10 @@
 import './young-generation.js'; // first: see there
 import { parentPort } from 'node:worker_threads';
 import v8 from 'node:v8';
-import vm from 'node:vm';
 import { analyzeStrategySource, StrategyTypeChecker, type AnalysisConfig, type Finding } from '@volt/engine';
 import type { Hover } from 'vscode-languageserver';
 import { hoverAt } from '../service/hover.js';
+import { collectGarbage, IdleCollector } from '../idle-gc.js';
 
 export type ToAnalysis =
   | { type: 'analyze'; id: number; fileName: string; text: string; config: AnalysisConfig }
@@ -31,25 +31,16 @@ v8.setFlagsFromString('--max-optimized-bytecode-size=20000');
 const port = parentPort!;
 const checker = new StrategyTypeChecker();
 
-const collectGarbage: (() => void) | undefined = (() => {
-  try {
-    v8.setFlagsFromString('--expose-gc');
-    return vm.runInNewContext('gc') as () => void;
-  } catch {
-    return undefined;
-  }
-})();
 // Every edit builds a new program. Collected when the editor goes quiet, and after every
 // GC_EVERY analyses during long bursts of typing: left to itself V8 grows this heap by ~100 MB
 // over a few hundred edits while only ~40 MB stays live. The collection runs after the reply is
 // posted, so at most one edit in GC_EVERY waits for it.
-const idleGc = setTimeout(() => collectGarbage?.(), 1000);
-idleGc.unref();
+const idleGc = new IdleCollector(1000);
 const GC_EVERY = 50;
 let sinceGc = 0;
 
 port.on('message', (m: ToAnalysis) => {
-  idleGc.refresh();
+  idleGc.poke();
   if (m.type === 'forget') {
     checker.forget(m.fileName);
     return;
@@ -65,6 +56,6 @@ port.on('message', (m: ToAnalysis) => {
   port.postMessage(reply);
   if (m.type === 'analyze' && ++sinceGc >= GC_EVERY) {
     sinceGc = 0;
-    setImmediate(() => collectGarbage?.());
+    setImmediate(collectGarbage);
   }
 });

@@ -5,8 +5,6 @@
  */
 import './young-generation.js'; // first: see there
 import { parentPort, workerData } from 'node:worker_threads';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import {
@@ -22,6 +20,7 @@ import {
 } from '@volt/engine';
 import type { LookaheadCheck, RunFailure } from '../service/backtest.js';
 import { CELL_BAR, type FromWorker, type RunRequest, type ToWorker } from './messages.js';
+import { IdleCollector } from '../idle-gc.js';
 
 const port = parentPort!;
 const cells = new Int32Array(workerData.cells as SharedArrayBuffer);
@@ -153,22 +152,10 @@ async function run(id: number, request: RunRequest): Promise<void> {
  * Collect garbage once the worker has been idle a moment: a 50,000-bar report is megabytes of
  * short-lived objects, and V8 would otherwise let them pile up to the heap limit between runs.
  */
-const collectGarbage: (() => void) | undefined = (() => {
-  try {
-    v8.setFlagsFromString('--expose-gc');
-    return vm.runInNewContext('gc') as () => void;
-  } catch {
-    return undefined;
-  }
-})();
-const idleGc = setTimeout(() => collectGarbage?.(), 1000);
-idleGc.unref();
-/** And after every few runs while saves keep coming (after the result is posted, off its path). */
-const GC_EVERY_RUNS = 10;
-let runsSinceGc = 0;
+const idleGc = new IdleCollector(1000);
 
 port.on('message', (message: ToWorker) => {
-  idleGc.refresh();
+  idleGc.poke();
   if (message.type === 'run') {
     void run(message.id, message.request);
   } else if (message.type === 'probe') {
