@@ -4,7 +4,7 @@
  * every candle file passes, and the `exchange:` data spec with its on-disk cache.
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { closedPort } from '../../../../test-support/ports.js';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -63,14 +63,6 @@ async function refusal(promise: Promise<unknown>): Promise<VoltError> {
   return e as VoltError;
 }
 
-/** A port nothing listens on: bound once by us, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('fetchCandles', () => {
   it('pages through the range at the largest page Binance gives and returns exactly the served candles in order', async () => {

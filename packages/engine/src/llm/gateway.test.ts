@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { closedPort } from '../../../../test-support/ports.js';
 import { Ollama } from 'ollama';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeOllama, type ScriptedReply } from './testing/fake-ollama.js';
@@ -27,14 +27,6 @@ function gateway(host: string, extra: Partial<ConstructorParameters<typeof Ollam
   return { gw: new OllamaGateway({ host, onNotice: (m) => notices.push(m), ...extra }), notices };
 }
 
-/** A port nothing listens on: bind one, note it, close it. */
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 describe('where Ollama is', () => {
   it('config first, then OLLAMA_HOST as Ollama reads it, then 127.0.0.1:11434', () => {
