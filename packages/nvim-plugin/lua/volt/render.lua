@@ -8,26 +8,25 @@ local function num(v)
   return type(v) == 'number' and v == v and v or nil
 end
 
-local function pct(v, signed)
-  v = num(v)
+-- What to show instead of a number that is missing or infinite; nil when it is an ordinary number.
+local function unprintable(v)
   if not v then
     return '—'
   end
   if v == math.huge or v == -math.huge then
     return v > 0 and '∞' or '-∞'
   end
-  return string.format(signed and '%+.2f%%' or '%.2f%%', v * 100)
+  return nil
+end
+
+local function pct(v, signed)
+  v = num(v)
+  return unprintable(v) or string.format(signed and '%+.2f%%' or '%.2f%%', v * 100)
 end
 
 local function fixed(v, digits, signed)
   v = num(v)
-  if not v then
-    return '—'
-  end
-  if v == math.huge or v == -math.huge then
-    return v > 0 and '∞' or '-∞'
-  end
-  return string.format((signed and '%+.' or '%.') .. (digits or 2) .. 'f', v)
+  return unprintable(v) or string.format((signed and '%+.' or '%.') .. (digits or 2) .. 'f', v)
 end
 
 local function price(v)
