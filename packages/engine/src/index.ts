@@ -15,3 +15,4 @@ export * from './vault/index.js';
 export * from './risk/index.js';
 export * from './llm/index.js';
 export * from './agents/index.js';
+export * from './runner/index.js';

@@ -37,6 +37,8 @@ export interface AgentBacktestOptions {
   /** After each pass: how many LLM answers it still lacked (0 on the pass that counts). */
   onPass?: (pass: number, missing: number) => void;
   signal?: AbortSignal;
+  /** Whether the gateway's host answers; default: ask it (ollamaStatus). The sandbox asks its runner. */
+  isReachable?: (host: string) => Promise<boolean>;
 }
 
 export interface AgentBacktestResult {
@@ -173,8 +175,9 @@ export async function backtestWithAgents(
       };
     }
     if (reachable === undefined) {
-      const status = await ollamaStatus({ host: gateway.host, timeoutMs: 2000 });
-      reachable = status.reachable;
+      reachable = agentOptions.isReachable
+        ? await agentOptions.isReachable(gateway.host)
+        : (await ollamaStatus({ host: gateway.host, timeoutMs: 2000 })).reachable;
       if (!reachable) gateway.notice('unreachable', unreachableMessage(gateway.host));
     }
     // A model that is missing, unreachable or too slow is not asked again in this run.

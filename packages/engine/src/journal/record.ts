@@ -15,7 +15,11 @@ export function journalPathFor(workspaceRoot: string, configured?: string): stri
 }
 
 /** What the journal knows about a run before its first bar: strategy, params, data. */
-export function runMetaFor(strategy: LoadedStrategy, series: CandleSeries, options: BacktestOptions = {}): RunMeta {
+export function runMetaFor(
+  strategy: { definition: Pick<LoadedStrategy['definition'], 'name' | 'params'>; path?: string | undefined; contentHash?: string | undefined },
+  series: CandleSeries,
+  options: BacktestOptions = {},
+): RunMeta {
   const params: Record<string, number> = {};
   for (const [name, spec] of Object.entries(strategy.definition.params ?? {})) {
     params[name] = typeof spec === 'number' ? spec : spec.value;

@@ -11,4 +11,4 @@ export {
   loadTranspiledStrategy,
   strategyRuntimeError,
 } from './loader.js';
-export type { TranspiledStrategy } from './loader.js';
+export type { TranspiledStrategy, EvaluateOptions } from './loader.js';

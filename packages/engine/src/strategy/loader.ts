@@ -163,6 +163,18 @@ interface EvaluatedBundle {
   code: string;
   file: string;
   map?: SourceMap;
+  /** Undoes an instrumented bundle's column shift (see runner/instrument.ts). */
+  columnOf?: (line0: number, column0: number) => number;
+}
+
+/** How the sandbox's runner evaluates a bundle; the defaults are an ordinary in-process load. */
+export interface EvaluateOptions {
+  /** Extra names the bundle's code sees as parameters of its wrapper (the runner's checkpoint). */
+  scope?: Record<string, unknown>;
+  /** What `require(id)` of a node built-in gives; default: the built-in itself. */
+  requireBuiltin?: (id: string) => unknown;
+  /** For stack frames of an instrumented bundle: its column as esbuild wrote it (0-based in, 0-based out). */
+  columnOf?: (line0: number, column0: number) => number;
 }
 
 /** Each evaluated strategy's bundle, so errors its code throws later (in onBar) can be placed too. */
@@ -189,7 +201,9 @@ function locateInBundle(error: unknown, bundle: EvaluatedBundle): { file: string
   if (!frame) return undefined;
   const map = sourceMapOf(bundle);
   if (!map) return undefined;
-  const entry = map.findEntry(Number(frame[1]) - 1, Number(frame[2]) - 1) as Partial<{
+  const line0 = Number(frame[1]) - 1;
+  const column0 = Number(frame[2]) - 1;
+  const entry = map.findEntry(line0, bundle.columnOf ? bundle.columnOf(line0, column0) : column0) as Partial<{
     originalSource: string;
     originalLine: number;
     originalColumn: number;
@@ -239,11 +253,11 @@ function placeError(error: unknown, bundle: EvaluatedBundle, while_: string, hin
  * sidecar's static checks flag I/O); anything else is refused. A throw at the module's top level
  * becomes a VoltError at the strategy's line, through the bundle's source map.
  */
-export async function evaluateStrategy(code: string, file: string): Promise<unknown> {
+export async function evaluateStrategy(code: string, file: string, options: EvaluateOptions = {}): Promise<unknown> {
   const entry = path.resolve(file);
   // Imported when first needed: the engine's index re-exports this module.
   const engine: unknown = await import('../index.js');
-  const nodeRequire = createRequire(entry);
+  const nodeRequire = options.requireBuiltin ?? createRequire(entry);
   const strategyRequire = (id: string): unknown => {
     if (id === ENGINE_MODULE) return engine;
     if (isBuiltin(id)) return nodeRequire(id);
@@ -255,12 +269,14 @@ export async function evaluateStrategy(code: string, file: string): Promise<unkn
   };
 
   const bundle: EvaluatedBundle = { code, file: entry };
+  if (options.columnOf) bundle.columnOf = options.columnOf;
   const module = { exports: {} as Record<string, unknown> };
+  const scope = Object.entries(options.scope ?? {});
   try {
-    const run = vm.compileFunction(code, ['exports', 'require', 'module', '__filename', '__dirname'], {
+    const run = vm.compileFunction(code, ['exports', 'require', 'module', '__filename', '__dirname', ...scope.map(([name]) => name)], {
       filename: bundleName(entry),
     });
-    run.call(module.exports, module.exports, strategyRequire, module, entry, path.dirname(entry));
+    run.call(module.exports, module.exports, strategyRequire, module, entry, path.dirname(entry), ...scope.map(([, value]) => value));
   } catch (e) {
     throw placeError(
       e,
@@ -308,8 +324,8 @@ export async function loadStrategyFile(file: string): Promise<LoadedStrategy> {
 }
 
 /** Runs and validates an already bundled strategy (a worker receives the bundle from the server). */
-export async function loadTranspiledStrategy(bundle: TranspiledStrategy): Promise<LoadedStrategy> {
-  const value = await evaluateStrategy(bundle.code, bundle.path);
+export async function loadTranspiledStrategy(bundle: TranspiledStrategy, options?: EvaluateOptions): Promise<LoadedStrategy> {
+  const value = await evaluateStrategy(bundle.code, bundle.path, options);
   const definition = validateStrategy(value, bundle.path, bundle.source);
   return { definition, path: bundle.path, contentHash: bundle.contentHash, inputs: bundle.inputs };
 }

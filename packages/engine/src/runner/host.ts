@@ -1,0 +1,393 @@
+/**
+ * The sandbox process: the only place strategy code runs. The runner starts it under Node's
+ * permission model (it may read only this file; no child processes, workers, addons or
+ * inspector), without code generation from strings, with an empty environment and a heap limit;
+ * it receives one run over its private channel, runs it, answers and exits, so nothing a strategy
+ * leaves behind (timers, globals, patched prototypes) outlives its run.
+ *
+ * Built by scripts/build-host.mjs into dist/runner/host.cjs, one file, so the permission to read
+ * can be that one file.
+ */
+import net from 'node:net';
+import { getHeapStatistics } from 'node:v8';
+import { backtestWithAgents, type AgentJournal } from '../agents/index.js';
+import { runBacktest, type BacktestReport } from '../backtest/index.js';
+import { sliceSeries, type CandleSeries } from '../data/index.js';
+import { isVoltError, VoltError } from '../errors.js';
+import { MemoryLlmCache, OllamaGateway, type StructuredOutcome, type StructuredRequest } from '../llm/index.js';
+import { loadTranspiledStrategy, strategyRuntimeError, type LoadedStrategy, type StrategyContext } from '../strategy/index.js';
+import { openChannel } from './channel.js';
+import { lockDown } from './guard.js';
+import { originalColumn } from './instrument.js';
+import type { FromSandbox, JournalEvent, LookaheadCheck, RunFailure, RunPhase, SandboxRun, ToSandbox } from './protocol.js';
+
+// Taken before the lock-down replaces them for strategy code.
+const reallyExit = (process as unknown as { reallyExit(code: number): never }).reallyExit.bind(process);
+const now = performance.now.bind(performance);
+const channel = openChannel<ToSandbox, FromSandbox>(new net.Socket({ fd: 3, readable: true, writable: true }));
+const guard = lockDown();
+
+const send = (m: FromSandbox, done?: () => void) => channel.send(m, done);
+const finish = (m: FromSandbox) => {
+  guard.clearTimers();
+  send(m, () => reallyExit(0));
+};
+channel.onClose(() => reallyExit(0));
+
+// ------------------------------------------------------------------------------------------------
+// The watchdog: checkpoints count down in the strategy's own loops and functions (instrument.ts)
+
+/** Checkpoints between looks at the clock: ~4096 turns of the tightest loop is a few microseconds. */
+const CHECK_EVERY = 4096;
+/** A function call counts as this many loop turns (onBar is called once a bar). */
+const CALL_WEIGHT = 256;
+/** The heap is looked at when this long has passed since the last look. */
+const HEAP_EVERY_MS = 5;
+/** How full the heap may get, of backtest.maxMemoryMb, before the run is stopped at its line. */
+const HEAP_ALARM = 0.85;
+
+let countdown = CHECK_EVERY;
+let lastHeapLook = 0;
+let deadline = Infinity;
+let memoryLimit = Infinity;
+let stopped: VoltError | null = null;
+let phase: RunPhase = 'top level';
+let bar = -1;
+let current: SandboxRun | null = null;
+let currentStrategy: LoadedStrategy | undefined;
+
+function setPhase(p: RunPhase): void {
+  if (phase === p) return;
+  phase = p;
+  send({ type: 'phase', phase: p });
+}
+
+function phaseText(): string {
+  switch (phase) {
+    case 'top level': return "the module's top level did not finish";
+    case 'indicators': return 'indicators() did not return';
+    case 'lookahead': return `onBar did not return (lookahead re-run, bar ${bar})`;
+    default: return `onBar did not return (bar ${bar})`;
+  }
+}
+
+function stop(id: number, why: 'timeout' | 'memory'): VoltError {
+  const run = current!;
+  const at = run.checkpoints[id];
+  const message = why === 'timeout'
+    ? `${phaseText()} within ${run.limits.timeoutMs} ms`
+    : `the strategy's memory grew past ${Math.round(HEAP_ALARM * run.limits.maxMemoryMb)} MB of its ${run.limits.maxMemoryMb} MB in ${phase === 'top level' ? "the module's top level" : phase === 'indicators' ? 'indicators()' : `onBar (bar ${bar})`}`;
+  const hint = why === 'timeout'
+    ? `an endless loop? the run was stopped in this ${at?.kind ?? 'code'}; a run may take backtest.timeoutMs (${run.limits.timeoutMs} ms, volt.config.json)`
+    : 'something grows without end (an array pushed every bar?); backtest.maxMemoryMb in volt.config.json sets the limit';
+  const e = new VoltError({ kind: 'strategy', message, hint, ...(at ? { file: at.file, line: at.line, column: at.column } : {}) });
+  (e as VoltError & { stopped?: string }).stopped = why;
+  return e;
+}
+
+function check(id: number): void {
+  countdown = CHECK_EVERY;
+  // Once stopped, every checkpoint throws: a strategy that catches the first cannot go on.
+  if (stopped) throw stopped;
+  const t = now();
+  if (t > deadline) throw (stopped = stop(id, 'timeout'));
+  if (t - lastHeapLook > HEAP_EVERY_MS) {
+    lastHeapLook = t;
+    const h = getHeapStatistics();
+    if (h.used_heap_size + h.external_memory > memoryLimit) throw (stopped = stop(id, 'memory'));
+  }
+}
+
+function checkpoint(id: number): void {
+  if (--countdown > 0) return;
+  check(id);
+}
+
+function functionCheckpoint(id: number): void {
+  if ((countdown -= CALL_WEIGHT) > 0) return;
+  check(id);
+}
+
+// ------------------------------------------------------------------------------------------------
+
+/** The agents' journal calls, kept in order for the runner to replay into the real journal. */
+class JournalBuffer implements AgentJournal {
+  readonly events: JournalEvent[] = [];
+  private seq = 0;
+  onSignal(signal: Parameters<NonNullable<AgentJournal['onSignal']>>[0]): void {
+    this.events.push({ kind: 'signal', signal: { ...signal } });
+  }
+  onTrade(trade: Parameters<NonNullable<AgentJournal['onTrade']>>[0]): void {
+    this.events.push({ kind: 'trade', trade: { ...trade } });
+  }
+  recordDecision(decision: Parameters<AgentJournal['recordDecision']>[0]): number {
+    const seq = ++this.seq;
+    this.events.push({ kind: 'decision', seq, decision });
+    return seq;
+  }
+  recordMessage(message: Parameters<AgentJournal['recordMessage']>[0]): void {
+    this.events.push({ kind: 'message', message });
+  }
+}
+
+/** Models are asked by the runner, outside: this gateway forwards what its cache lacks. */
+class ForwardingGateway extends OllamaGateway {
+  private nextAsk = 1;
+  private readonly waiting = new Map<number, (o: StructuredOutcome<unknown>) => void>();
+  private readonly reachableWaiting = new Map<number, (r: boolean) => void>();
+  /** Panel answers the backtest stored (saveTo): the runner keeps them in its cache. */
+  readonly puts: [string, string, string][] = [];
+
+  constructor(host: string, timeoutMs: number) {
+    const cache = new MemoryLlmCache();
+    super({ host, timeoutMs, cache, env: {}, onNotice: (message) => send({ type: 'notice', key: 'llm', message }) });
+    const put = cache.putCachedLlm.bind(cache);
+    cache.putCachedLlm = (model, key, response) => {
+      put(model, key, response);
+      if (!this.forwarding) this.puts.push([model, key, response]);
+    };
+  }
+
+  private forwarding = false;
+
+  override async structured<T>(req: StructuredRequest): Promise<StructuredOutcome<T>> {
+    const hit = this.cached<T>(req);
+    if (hit) return hit;
+    const id = this.nextAsk++;
+    const { signal: _signal, ...request } = req;
+    const outcome = await new Promise<StructuredOutcome<unknown>>((resolve) => {
+      this.waiting.set(id, resolve);
+      send({ type: 'llm-ask', id, request });
+    });
+    // The runner answered: the run's clock starts again for the next pass.
+    deadline = now() + current!.limits.timeoutMs;
+    this.forwarding = true;
+    try {
+      const key = this.keyOf(req);
+      if (outcome.ok) this.cache.putCachedLlm(req.model, key, JSON.stringify(outcome.value));
+      else if (outcome.failure === 'invalid-answer') this.cache.putCachedLlm(req.model, key, JSON.stringify({ __voltFallback: outcome.failure, detail: outcome.message }));
+    } finally {
+      this.forwarding = false;
+    }
+    return outcome as StructuredOutcome<T>;
+  }
+
+  reachable(): Promise<boolean> {
+    const id = this.nextAsk++;
+    return new Promise((resolve) => {
+      this.reachableWaiting.set(id, resolve);
+      send({ type: 'llm-reachable?', id });
+    });
+  }
+
+  answer(m: ToSandbox): void {
+    if (m.type === 'llm-answer') {
+      this.waiting.get(m.id)?.(m.outcome);
+      this.waiting.delete(m.id);
+    } else if (m.type === 'llm-reachable') {
+      this.reachableWaiting.get(m.id)?.(m.reachable);
+      this.reachableWaiting.delete(m.id);
+    }
+  }
+}
+
+let gateway: ForwardingGateway | undefined;
+
+// ------------------------------------------------------------------------------------------------
+
+async function load(run: SandboxRun): Promise<LoadedStrategy> {
+  const loaded = await loadTranspiledStrategy(
+    { path: run.path, code: run.code, inputs: run.inputs, contentHash: run.contentHash, source: run.source },
+    {
+      scope: { [run.tickName]: checkpoint, [`${run.tickName}_f`]: functionCheckpoint },
+      requireBuiltin: guard.requireBuiltin,
+      columnOf: (line, column) => originalColumn(run.shifts, line, column),
+    },
+  );
+  const def = loaded.definition;
+  const onBar = def.onBar;
+  const indicators = def.indicators;
+  try {
+    def.onBar = function trackedOnBar(this: unknown, ctx: StrategyContext) {
+      bar = ctx.index;
+      onBar.call(this, ctx);
+    };
+    if (indicators) {
+      def.indicators = function trackedIndicators(this: unknown, ...args: Parameters<typeof indicators>) {
+        const before = phase;
+        setPhase('indicators');
+        const declared = indicators.apply(this, args);
+        // Not on a throw: the failure names the phase it happened in.
+        setPhase(before === 'lookahead' ? 'lookahead' : 'onBar');
+        return declared;
+      } as typeof indicators;
+    }
+  } catch {
+    // A frozen definition runs the same, without the bar number or phase in a stopped run's message.
+  }
+  return loaded;
+}
+
+/** The first refusal of the sandbox, placed at the strategy's line, when the strategy swallowed it. */
+function violation(loaded: LoadedStrategy | undefined): VoltError | undefined {
+  const first = guard.violations[0];
+  if (!first) return undefined;
+  return loaded ? strategyRuntimeError(first, loaded) : first;
+}
+
+function failureOf(e: unknown, loaded: LoadedStrategy | undefined, fallback: RunFailure['kind']): RunFailure {
+  const swallowed = violation(loaded);
+  let error = guard.violations.length > 0 && !isViolation(e) ? (swallowed ?? e) : e;
+  // The backtester passes VoltErrors on as they are: a refusal is placed here, at the strategy's line.
+  if (loaded && isVoltError(error) && error.file === undefined) error = strategyRuntimeError(error, loaded);
+  const kind: RunFailure['kind'] = isViolation(error) ? 'sandbox'
+    : (stoppedOf(error) ?? fallback);
+  const f: RunFailure = { kind, message: error instanceof Error ? error.message : String(error), phase };
+  if (isVoltError(error)) {
+    if (error.file !== undefined) f.file = error.file;
+    if (error.line !== undefined) f.line = error.line;
+    if (error.column !== undefined) f.column = error.column;
+    if (error.hint !== undefined) f.hint = error.hint;
+  }
+  if (bar >= 0 && phase !== 'top level') f.bar = bar;
+  return f;
+}
+
+function stoppedOf(e: unknown): 'timeout' | 'memory' | undefined {
+  for (let x: unknown = e; x instanceof Error; x = x.cause) {
+    const why = (x as Error & { stopped?: 'timeout' | 'memory' }).stopped;
+    if (why) return why;
+  }
+  return undefined;
+}
+
+function isViolation(e: unknown): boolean {
+  for (let x: unknown = e; x instanceof Error; x = x.cause) if (guard.violations.includes(x as VoltError)) return true;
+  return false;
+}
+
+/**
+ * The strategy again, fresh, on the data cut after two thirds: every signal before the cut must be
+ * the same as in the full run, or the strategy saw bars it should not have.
+ */
+async function checkLookahead(run: SandboxRun, series: CandleSeries, full: BacktestReport): Promise<LookaheadCheck | undefined> {
+  if (series.length < 60) return undefined;
+  const cut = Math.floor((series.length * 2) / 3);
+  const cutSeries = sliceSeries(series, undefined, series.time[cut]);
+  phase = 'lookahead';
+  bar = -1;
+  const fresh = await load(run);
+  const partial = runBacktest(fresh, cutSeries, run.options);
+  // The last bar before the cut may differ legitimately (no next bar to fill on): compare before it.
+  const last = cut - 1;
+  const a = full.signals.filter((s) => s.bar < last);
+  const b = partial.signals.filter((s) => s.bar < last);
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x && y && x.bar === y.bar && x.action === y.action && x.confidence === y.confidence) continue;
+    const at = Math.min(x?.bar ?? Infinity, y?.bar ?? Infinity);
+    const describe = (s: typeof x) => (s && s.bar === at ? `${s.action} (confidence ${s.confidence})` : 'no signal');
+    return { cutBar: cut, firstDifference: { bar: at, time: series.time[at] ?? 0, full: describe(x), cut: describe(y) } };
+  }
+  return { cutBar: cut };
+}
+
+async function execute(run: SandboxRun): Promise<void> {
+  current = run;
+  const started = now();
+  deadline = started + run.limits.timeoutMs;
+  memoryLimit = HEAP_ALARM * run.limits.maxMemoryMb * 1024 * 1024;
+  let loaded: LoadedStrategy | undefined;
+  try {
+    loaded = await load(run);
+  } catch (e) {
+    finish({ type: 'failure', failure: failureOf(e, undefined, 'load') });
+    return;
+  }
+  currentStrategy = loaded;
+  const def = loaded.definition;
+  send({
+    type: 'loaded',
+    facts: {
+      name: def.name,
+      ...(def.timeframe !== undefined ? { timeframe: def.timeframe } : {}),
+      ...(def.symbols !== undefined ? { symbols: [...def.symbols] } : {}),
+      params: structuredClone(def.params ?? {}),
+      path: run.path,
+      contentHash: run.contentHash,
+    },
+  });
+  const onProgress = (done: number, total: number) => send({ type: 'progress', done, total });
+  setPhase('onBar');
+  let report: BacktestReport;
+  let agents: Extract<FromSandbox, { type: 'result' }>['agents'];
+  try {
+    if (!run.agents) {
+      report = runBacktest(loaded, run.series, run.options, { onProgress });
+    } else {
+      const journal = run.agents.journaled ? new JournalBuffer() : undefined;
+      if (run.agents.mode === 'ollama') gateway = new ForwardingGateway(run.agents.host, run.agents.config.ollama.timeoutMs);
+      const g = gateway;
+      const result = await backtestWithAgents(loaded, run.series, run.options, {
+        mode: run.agents.mode,
+        config: run.agents.config,
+        ...(run.agents.vix ? { vix: run.agents.vix } : {}),
+        ...(journal ? { journal } : {}),
+        ...(g ? { gateway: g, isReachable: () => g.reachable() } : {}),
+        onNotice: (message) => send({ type: 'notice', key: 'agents', message }),
+        onProgress,
+        onPass: (pass, missing) => {
+          guard.clearTimers();
+          send({ type: 'llm-pass', pass, missing });
+        },
+      });
+      report = result.report;
+      agents = { summary: result.summary, events: journal?.events ?? [], ...(result.llm ? { llm: result.llm as NonNullable<typeof agents>['llm'] } : {}) };
+    }
+  } catch (e) {
+    finish({ type: 'failure', failure: failureOf(e, loaded, 'threw') });
+    return;
+  }
+  guard.clearTimers();
+  let lookahead: LookaheadCheck | undefined;
+  if (run.lookahead) {
+    try {
+      lookahead = await checkLookahead(run, run.series, report);
+    } catch (e) {
+      // The full run succeeded; only a stop or a refusal on the cut data is the strategy's fault.
+      if (stoppedOf(e) || isViolation(e)) {
+        finish({ type: 'failure', failure: failureOf(e, loaded, 'threw') });
+        return;
+      }
+    }
+  }
+  const swallowed = violation(loaded);
+  if (swallowed) {
+    finish({ type: 'failure', failure: failureOf(swallowed, loaded, 'sandbox') });
+    return;
+  }
+  finish({
+    type: 'result',
+    report,
+    ...(lookahead ? { lookahead } : {}),
+    ...(agents ? { agents } : {}),
+    ...(gateway && gateway.puts.length > 0 ? { cachePuts: gateway.puts } : {}),
+    durationMs: now() - started,
+  });
+}
+
+// A promise or timer the strategy left behind that throws: the run fails there, the process ends.
+const late = (e: unknown) => {
+  const placed = currentStrategy && !isVoltError(e) ? strategyRuntimeError(e, currentStrategy, 'in a timer or promise the strategy left running') : e;
+  finish({ type: 'failure', failure: failureOf(placed, currentStrategy, 'threw') });
+};
+process.on('uncaughtException', late);
+process.on('unhandledRejection', late);
+
+channel.onMessage((m) => {
+  if (m.type === 'run') void execute(m.run);
+  else gateway?.answer(m);
+});
+send({ type: 'ready' });

@@ -1,0 +1,475 @@
+/**
+ * The one way Volt runs strategy code: the CLI, the sidecar and everything after them hand a
+ * bundled strategy and its data to a StrategyRunner, which runs it in a sandbox process of its own
+ * (host.ts) and gives back the report or a failure at the strategy's line. See README.md here.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import type { Readable, Duplex } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import type { AgentsConfig, VixSeries } from '../agents/index.js';
+import type { BacktestOptions, BacktestReport } from '../backtest/index.js';
+import type { CandleSeries } from '../data/index.js';
+import { gatewayFromConfig, ollamaStatus, type OllamaGateway } from '../llm/index.js';
+import { locateProperty, type TranspiledStrategy } from '../strategy/index.js';
+import { openChannel, type Channel } from './channel.js';
+import { instrumentBundle } from './instrument.js';
+import type { AgentsRun, FromSandbox, LookaheadCheck, RunFailure, RunPhase, SandboxLimits, SandboxRun, StrategyFacts, ToSandbox } from './protocol.js';
+
+export interface RunnerOptions extends SandboxLimits {
+  /** Runs at once (default 1); more wait their turn. */
+  concurrency?: number;
+  /** Sandbox processes kept started and waiting, so a run does not wait for one (default 1; the CLI uses 0 and warm()). */
+  spares?: number;
+  /** The built host (dist/runner/host.cjs); found beside this module by default. */
+  hostFile?: string | URL;
+}
+
+export interface StrategyRunRequest {
+  bundle: TranspiledStrategy;
+  series: CandleSeries;
+  options?: BacktestOptions;
+  /** Also run on data cut at two thirds and compare signals (the sidecar's VOLT205). */
+  lookahead?: boolean;
+  /** Every entry through the agents' panel and risk gate (rules), with LLM seats (ollama). */
+  agents?: {
+    mode: 'rules' | 'ollama';
+    config: AgentsConfig;
+    vix?: VixSeries;
+    /** Keep the agents' journal calls (AgentsRun.events) to replay into a journal. */
+    journaled?: boolean;
+    /** Who asks the models (ollama): the caller's, with its journal cache; else one from config. */
+    gateway?: OllamaGateway;
+    onAsked?: (asked: number, missing: number, pass: number) => void;
+  };
+}
+
+export interface RunHooks {
+  onProgress?(done: number, total: number): void;
+  /** The strategy loaded and validated: its name, params and file, before the first bar. */
+  onLoaded?(facts: StrategyFacts): void;
+  /** A line the strategy printed (console.log and friends); capped per run. */
+  onLog?(line: string): void;
+  /** One sentence per kind of trouble the agents met (Ollama missing, a model missing). */
+  onNotice?(message: string): void;
+  signal?: AbortSignal;
+}
+
+export type RunOutcome =
+  | { status: 'done'; strategy: StrategyFacts; report: BacktestReport; lookahead?: LookaheadCheck; agents?: AgentsRun; durationMs: number }
+  | { status: 'failed'; failure: RunFailure; strategy?: StrategyFacts }
+  | { status: 'cancelled' };
+
+/** How long past the run's limit a sandbox that did not stop itself is given before it is killed. */
+const KILL_GRACE_MS = 1500;
+/** A sandbox's memory beyond its heap limit (code, buffers, the runtime) before it is killed. */
+const RSS_ALLOWANCE_MB = 256;
+const RSS_POLL_MS = 100;
+/** Lines of a strategy's own output passed on per run. */
+const MAX_LOG_LINES = 200;
+/** What V8 prints when a heap limit is reached: the reason of a failure, not the strategy's output. */
+const V8_FATAL = /^<--- Last few GCs --->|^FATAL ERROR:|^#\s*Fatal|^\s*\d+: 0x[0-9a-f]+ node::/;
+
+interface Sandbox {
+  child: ChildProcess;
+  channel: Channel<FromSandbox, ToSandbox>;
+  ready: Promise<boolean>;
+  exited: boolean;
+  limits: SandboxLimits;
+  stderrTail: string[];
+  onLine?: (line: string) => void;
+}
+
+export class StrategyRunner {
+  private limits: SandboxLimits;
+  private readonly concurrency: number;
+  private readonly spareCount: number;
+  private readonly hostFile: string;
+  private readonly spares: Sandbox[] = [];
+  private readonly live = new Set<Sandbox>();
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+  private disposed = false;
+
+  constructor(options: RunnerOptions) {
+    this.limits = { timeoutMs: options.timeoutMs, maxMemoryMb: options.maxMemoryMb };
+    this.concurrency = Math.max(1, options.concurrency ?? 1);
+    this.spareCount = Math.max(0, options.spares ?? 1);
+    this.hostFile = resolveHostFile(options.hostFile);
+    this.refill();
+  }
+
+  /** New limits; waiting sandboxes started with the old heap limit are replaced. */
+  configure(limits: Partial<SandboxLimits>): void {
+    const before = this.limits;
+    this.limits = { ...this.limits, ...limits };
+    if (before.maxMemoryMb !== this.limits.maxMemoryMb) {
+      for (const s of this.spares.splice(0)) this.kill(s);
+      this.refill();
+    }
+  }
+
+  /** Starts a sandbox now, so the next run finds it waiting (the CLI calls this while it bundles). */
+  warm(): void {
+    if (this.spares.length === 0 && !this.disposed) this.spares.push(this.start());
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    for (const s of [...this.live]) this.kill(s);
+    this.spares.length = 0;
+  }
+
+  /** Runs a strategy in a sandbox and resolves with its report or why there is none; never rejects. */
+  async run(request: StrategyRunRequest, hooks: RunHooks = {}): Promise<RunOutcome> {
+    if (this.disposed || hooks.signal?.aborted) return { status: 'cancelled' };
+    if (this.running >= this.concurrency) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      if (this.disposed || hooks.signal?.aborted) {
+        this.waiting.shift()?.();
+        return { status: 'cancelled' };
+      }
+    }
+    this.running++;
+    try {
+      return await this.execute(request, hooks);
+    } finally {
+      this.running--;
+      this.waiting.shift()?.();
+      this.refill();
+    }
+  }
+
+  // ----------------------------------------------------------------------------------------------
+
+  private refill(): void {
+    while (!this.disposed && this.spares.length < this.spareCount) this.spares.push(this.start());
+  }
+
+  private take(): Sandbox {
+    while (this.spares.length > 0) {
+      const s = this.spares.shift()!;
+      if (!s.exited && s.limits.maxMemoryMb === this.limits.maxMemoryMb) return s;
+      this.kill(s);
+    }
+    return this.start();
+  }
+
+  private start(): Sandbox {
+    const limits = { ...this.limits };
+    const permission = process.allowedNodeEnvironmentFlags.has('--permission') ? '--permission' : '--experimental-permission';
+    const child = spawn(
+      process.execPath,
+      [
+        permission,
+        `--allow-fs-read=${this.hostFile}`,
+        '--disallow-code-generation-from-strings',
+        `--max-old-space-size=${limits.maxMemoryMb}`,
+        '--max-semi-space-size=2',
+        '--disable-warning=ExperimentalWarning',
+        this.hostFile,
+      ],
+      // Nothing of the user's environment (API keys) reaches strategy code.
+      { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env: {}, windowsHide: true },
+    );
+    const channel = openChannel<FromSandbox, ToSandbox>(child.stdio[3] as Duplex);
+    let ready!: (ok: boolean) => void;
+    const sandbox: Sandbox = { child, channel, ready: new Promise((r) => (ready = r)), exited: false, limits, stderrTail: [] };
+    this.live.add(sandbox);
+    channel.onMessage((m) => {
+      if (m.type === 'ready') ready(true);
+    });
+    child.once('exit', () => {
+      sandbox.exited = true;
+      ready(false);
+      this.live.delete(sandbox);
+    });
+    child.once('error', () => ready(false));
+    for (const stream of [child.stdout!, child.stderr!]) lines(stream, (line) => {
+      if (stream === child.stderr) {
+        sandbox.stderrTail.push(line);
+        if (sandbox.stderrTail.length > 40) sandbox.stderrTail.shift();
+      }
+      sandbox.onLine?.(line);
+    });
+    setIdle(sandbox, true);
+    return sandbox;
+  }
+
+  private kill(s: Sandbox): void {
+    this.live.delete(s);
+    if (!s.exited) s.child.kill('SIGKILL');
+  }
+
+  private async execute(request: StrategyRunRequest, hooks: RunHooks): Promise<RunOutcome> {
+    const { bundle } = request;
+    let instrumented;
+    try {
+      instrumented = instrumentBundle(bundle.code, bundle.path);
+    } catch (e) {
+      return { status: 'failed', failure: { kind: 'load', message: `the bundle could not be prepared for the sandbox: ${e instanceof Error ? e.message : String(e)}`, file: bundle.path } };
+    }
+    const limits = { ...this.limits };
+    const agents = request.agents;
+    const gateway = agents?.mode === 'ollama'
+      ? agents.gateway ?? gatewayFromConfig(agents.config.ollama, hooks.onNotice ? { onNotice: hooks.onNotice } : {})
+      : undefined;
+    const run: SandboxRun = {
+      code: instrumented.code,
+      path: bundle.path,
+      contentHash: bundle.contentHash,
+      inputs: bundle.inputs,
+      source: bundle.source,
+      tickName: instrumented.tickName,
+      checkpoints: instrumented.checkpoints,
+      shifts: instrumented.shifts,
+      series: plainSeries(request.series),
+      options: request.options ?? {},
+      lookahead: request.lookahead ?? false,
+      limits,
+      ...(agents
+        ? { agents: { mode: agents.mode, config: agents.config, ...(agents.vix ? { vix: agents.vix } : {}), journaled: agents.journaled ?? false, host: gateway?.host ?? '' } }
+        : {}),
+    };
+
+    const sandbox = this.take();
+    setIdle(sandbox, false);
+    const alive = await sandbox.ready;
+    if (!alive) {
+      this.kill(sandbox);
+      return { status: 'failed', failure: { kind: 'crashed', message: `the sandbox process did not start: ${sandbox.stderrTail.slice(-3).join(' ') || 'no output'}`, hint: 'check that Node 20.19 or newer runs Volt (node --version)' } };
+    }
+
+    return new Promise<RunOutcome>((resolve) => {
+      let facts: StrategyFacts | undefined;
+      let phase: RunPhase = 'top level';
+      let barsDone = -1;
+      let settled = false;
+      let killedFor: 'timeout' | 'memory' | 'cancelled' | undefined;
+      let logLines = 0;
+      let muted = false;
+      let asked = 0;
+      let missing = 0;
+      let pass = 1;
+      let killTimer: NodeJS.Timeout | undefined;
+
+      const armKill = () => {
+        clearTimeout(killTimer);
+        killTimer = setTimeout(() => {
+          killedFor = 'timeout';
+          sandbox.child.kill('SIGKILL');
+        }, limits.timeoutMs + KILL_GRACE_MS);
+      };
+      const rssTimer = setInterval(() => {
+        const rss = residentMb(sandbox.child.pid);
+        if (rss !== undefined && rss > limits.maxMemoryMb + RSS_ALLOWANCE_MB) {
+          killedFor = 'memory';
+          sandbox.child.kill('SIGKILL');
+        }
+      }, RSS_POLL_MS);
+      const onAbort = () => {
+        killedFor = 'cancelled';
+        sandbox.child.kill('SIGKILL');
+      };
+      hooks.signal?.addEventListener('abort', onAbort, { once: true });
+
+      const settle = (outcome: RunOutcome) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(killTimer);
+        clearInterval(rssTimer);
+        hooks.signal?.removeEventListener('abort', onAbort);
+        sandbox.onLine = undefined;
+        this.kill(sandbox);
+        resolve(outcome);
+      };
+
+      sandbox.onLine = (line) => {
+        if (muted || V8_FATAL.test(line)) {
+          muted = true;
+          return;
+        }
+        if (!hooks.onLog || line.trim() === '') return;
+        logLines++;
+        if (logLines <= MAX_LOG_LINES) hooks.onLog(line);
+        else if (logLines === MAX_LOG_LINES + 1) hooks.onLog(`… the strategy printed more; only its first ${MAX_LOG_LINES} lines are shown`);
+      };
+
+      sandbox.channel.onMessage((m) => {
+        switch (m.type) {
+          case 'loaded':
+            facts = m.facts;
+            hooks.onLoaded?.(m.facts);
+            break;
+          case 'phase':
+            phase = m.phase;
+            break;
+          case 'progress':
+            barsDone = m.done;
+            hooks.onProgress?.(m.done, m.total);
+            break;
+          case 'notice':
+            hooks.onNotice?.(m.message);
+            break;
+          case 'llm-pass':
+            pass = m.pass + 1;
+            missing = m.missing;
+            asked = 0;
+            break;
+          case 'llm-reachable?':
+            clearTimeout(killTimer);
+            void ollamaStatus({ host: gateway?.host ?? '', timeoutMs: 2000 }).then(
+              (s) => s.reachable,
+              () => false,
+            ).then((reachable) => {
+              if (settled) return;
+              armKill();
+              sandbox.channel.send({ type: 'llm-reachable', id: m.id, reachable });
+            });
+            break;
+          case 'llm-ask':
+            clearTimeout(killTimer);
+            agents?.onAsked?.(asked++, missing, pass - 1);
+            void (gateway
+              ? gateway.structured(hooks.signal ? { ...m.request, signal: hooks.signal } : m.request)
+              : Promise.resolve({ ok: false as const, failure: 'unreachable' as const, message: 'no LLM gateway' })
+            ).then((outcome) => {
+              if (settled) return;
+              armKill();
+              sandbox.channel.send({ type: 'llm-answer', id: m.id, outcome });
+            });
+            break;
+          case 'result': {
+            if (gateway && m.cachePuts) for (const [model, key, response] of m.cachePuts) gateway.cache.putCachedLlm(model, key, response);
+            const outcome: RunOutcome = { status: 'done', strategy: facts!, report: m.report, durationMs: m.durationMs };
+            if (m.lookahead) outcome.lookahead = m.lookahead;
+            if (m.agents) {
+              outcome.agents = m.agents;
+              if (m.agents.llm && gateway) m.agents.llm = { ...m.agents.llm, requests: gateway.requests, cacheHits: m.agents.llm.cacheHits + gateway.cacheHits };
+            }
+            settle(outcome);
+            break;
+          }
+          case 'failure':
+            settle({ status: 'failed', failure: m.failure, ...(facts ? { strategy: facts } : {}) });
+            break;
+        }
+      });
+
+      sandbox.child.once('exit', (code, signal) => {
+        if (settled) return;
+        if (killedFor === 'cancelled') return settle({ status: 'cancelled' });
+        const outOfHeap = killedFor === 'memory' || sandbox.stderrTail.some((l) => /heap out of memory|Reached heap limit|allocation failed/i.test(l));
+        const failure = outOfHeap
+          ? memoryFailure(limits, phase, barsDone, bundle)
+          : killedFor === 'timeout'
+            ? timeoutFailure(limits, phase, barsDone, bundle)
+            : { kind: 'crashed' as const, message: `the sandbox process ended (${signal ?? `exit code ${code}`}) before the run did${lastWords(sandbox.stderrTail)}`, file: bundle.path, phase };
+        settle({ status: 'failed', failure, ...(facts ? { strategy: facts } : {}) });
+      });
+
+      armKill();
+      sandbox.channel.send({ type: 'run', run });
+    });
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+
+function resolveHostFile(given: string | URL | undefined): string {
+  const candidates = given !== undefined
+    ? [given]
+    : [new URL('./host.cjs', import.meta.url), new URL('../../dist/runner/host.cjs', import.meta.url)];
+  for (const c of candidates) {
+    const file = c instanceof URL ? fileURLToPath(c) : c;
+    if (existsSync(file)) return file;
+  }
+  const first = candidates[0]!;
+  throw new Error(`the sandbox host ${first instanceof URL ? fileURLToPath(first) : first} is missing: build the engine (npm run build)`);
+}
+
+/** Only the candle arrays and labels cross: a series may carry more than a run needs. */
+function plainSeries(s: CandleSeries): CandleSeries {
+  return { symbol: s.symbol, timeframe: s.timeframe, source: s.source, length: s.length, time: s.time, open: s.open, high: s.high, low: s.low, close: s.close, volume: s.volume };
+}
+
+/** A waiting sandbox does not keep the process that started it alive. */
+function setIdle(s: Sandbox, idle: boolean): void {
+  const handles = [s.child, s.child.stdio[1], s.child.stdio[2], s.child.stdio[3]] as ({ ref?(): void; unref?(): void } | null)[];
+  for (const h of handles) {
+    if (idle) h?.unref?.();
+    else h?.ref?.();
+  }
+}
+
+function lines(stream: Readable, each: (line: string) => void): void {
+  let rest = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    const parts = (rest + chunk).split('\n');
+    rest = parts.pop()!;
+    for (const p of parts) each(p.replace(/\r$/, ''));
+    // A strategy printing without newlines still cannot grow this buffer without end.
+    if (rest.length > 64 * 1024) {
+      each(rest);
+      rest = '';
+    }
+  });
+  stream.on('end', () => {
+    if (rest) each(rest);
+  });
+}
+
+function residentMb(pid: number | undefined): number | undefined {
+  if (pid === undefined || process.platform !== 'linux') return undefined;
+  try {
+    const pages = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]);
+    return (pages * 4096) / (1024 * 1024);
+  } catch {
+    return undefined;
+  }
+}
+
+function phaseWords(phase: RunPhase, barsDone: number): string {
+  switch (phase) {
+    case 'top level': return "the module's top level";
+    case 'indicators': return 'indicators()';
+    case 'lookahead': return 'onBar (lookahead re-run)';
+    default: return barsDone >= 0 ? `onBar (after bar ${barsDone})` : 'onBar';
+  }
+}
+
+/** Where a stopped run's phase is written, when the sandbox could not say the line itself. */
+function phaseLocation(bundle: TranspiledStrategy, phase: RunPhase): Pick<RunFailure, 'file' | 'line' | 'column'> {
+  if (phase === 'top level') return { file: bundle.path, line: 1, column: 1 };
+  const at = locateProperty(bundle.source, [phase === 'indicators' ? 'indicators' : 'onBar']);
+  return { file: bundle.path, line: at.line, column: at.column };
+}
+
+function timeoutFailure(limits: SandboxLimits, phase: RunPhase, barsDone: number, bundle: TranspiledStrategy): RunFailure {
+  const what = phase === 'top level' ? "the module's top level did not finish" : phase === 'indicators' ? 'indicators() did not return' : 'onBar did not return';
+  return {
+    kind: 'timeout',
+    message: `${what} within ${limits.timeoutMs} ms and did not stop when asked, so its process was ended (${phaseWords(phase, barsDone)})`,
+    hint: `an endless loop, or a wait on something that never comes? a run may take backtest.timeoutMs (${limits.timeoutMs} ms, volt.config.json)`,
+    phase,
+    ...(barsDone >= 0 && phase !== 'top level' ? { bar: barsDone } : {}),
+    ...phaseLocation(bundle, phase),
+  };
+}
+
+function memoryFailure(limits: SandboxLimits, phase: RunPhase, barsDone: number, bundle: TranspiledStrategy): RunFailure {
+  return {
+    kind: 'memory',
+    message: `the strategy ran out of memory in ${phaseWords(phase, barsDone)}: its limit is ${limits.maxMemoryMb} MB`,
+    hint: 'something grows without end (an array pushed every bar, a buffer allocated per bar?); backtest.maxMemoryMb in volt.config.json sets the limit',
+    phase,
+    ...(barsDone >= 0 && phase !== 'top level' ? { bar: barsDone } : {}),
+    ...phaseLocation(bundle, phase),
+  };
+}
+
+function lastWords(tail: string[]): string {
+  const useful = tail.filter((l) => l.trim() !== '' && !V8_FATAL.test(l)).slice(-2);
+  return useful.length > 0 ? `: ${useful.join(' ')}` : '';
+}
