@@ -1,23 +1,27 @@
 import path from 'node:path';
 import {
-  backtestWithAgents,
   formatAgentSummary,
+  gatewayFromConfig,
   loadVixSeries,
   exportRunToVaultFile,
   journalPathFor,
+  Journal,
+  replayJournalEvents,
   runMetaFor,
   startBacktestRecording,
-  teeObservers,
   loadConfig,
-  loadStrategyFile,
   parseTimestamp,
   resolveDataSpec,
-  runBacktest,
   sliceSeries,
+  StrategyRunner,
+  transpileStrategy,
   VoltError,
   type BacktestObserver,
   type BacktestOptions,
+  type BacktestRecording,
   type CandleSeries,
+  type RunFailure,
+  type VoltConfig,
 } from '@volt/engine';
 import { EXIT, UsageError, numberOption, parseCommandArgs } from '../usage.js';
 import { formatBacktestReport } from '../backtest-report.js';
@@ -94,11 +98,40 @@ export async function run(argv: string[]): Promise<number> {
     params: paramOverrides(values.param ?? []),
   };
 
-  const strategy = await loadStrategyFile(positionals[0]!);
+  // The sandbox process starts while the strategy is bundled and the data loaded.
+  const runner = new StrategyRunner({ timeoutMs: config.backtest.timeoutMs, maxMemoryMb: config.backtest.maxMemoryMb, spares: 0 });
+  runner.warm();
+  try {
+    return await backtest(runner, positionals[0]!, values, config, options, from, to);
+  } finally {
+    await runner.dispose();
+  }
+}
+
+interface BacktestFlags {
+  data?: string | undefined;
+  lenient?: boolean | undefined;
+  json?: boolean | undefined;
+  journal?: string | undefined;
+  'no-journal'?: boolean | undefined;
+  agents?: string | undefined;
+}
+
+async function backtest(
+  runner: StrategyRunner,
+  file: string,
+  values: BacktestFlags,
+  config: VoltConfig,
+  options: BacktestOptions,
+  from: number | undefined,
+  to: number | undefined,
+): Promise<number> {
+  const cwd = process.cwd();
+  const bundle = await transpileStrategy(file);
   const spec = values.data ?? config.data.default;
   let series: CandleSeries = await resolveDataSpec(spec, {
     cwd,
-    lenient: values.lenient,
+    lenient: values.lenient === true,
     onRepairs: (repairs) => {
       for (const r of repairs) process.stderr.write(`volt backtest: --lenient repaired ${r}\n`);
     },
@@ -115,56 +148,98 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
 
-  // Periods count bars: an RSI(14) written for 1h bars means something else on 5m bars.
-  const writtenFor = strategy.definition.timeframe;
-  if (writtenFor !== undefined && series.timeframe !== 'unknown' && writtenFor !== series.timeframe) {
-    process.stderr.write(
-      `volt backtest: note: ${strategy.definition.name} is written for ${writtenFor} bars and the data has ${series.timeframe} bars; its periods now count ${series.timeframe} bars\n`,
-    );
-  }
-
   const agentsMode = values.agents ?? config.agents.mode;
   if (agentsMode !== 'off' && agentsMode !== 'rules' && agentsMode !== 'ollama') {
     throw new UsageError(`--agents expects off, rules or ollama, got '${agentsMode}'`);
   }
 
-  const progress = progressBar();
   const journalFile = values.journal !== undefined ? path.resolve(values.journal) : journalPathFor(cwd, config.journal.path);
-  const recording = values['no-journal'] ? undefined : startRecording(journalFile, { ...runMetaFor(strategy, series, options), agentsMode });
-  let report;
-  let agentLines: string[] = [];
-  let agentSummary: unknown;
-  try {
-    if (agentsMode === 'off') {
-      report = runBacktest(strategy, series, options, teeObservers(progress.observer, recording?.observer));
-    } else {
-      const result = await backtestWithAgents(strategy, series, options, {
-        mode: agentsMode,
-        config,
-        ...(config.agents.vix ? { vix: await loadVixSeries(path.resolve(cwd, config.agents.vix)) } : {}),
-        ...(recording ? { journal: recording.observer, cache: recording.journal } : {}),
+  const journaled = values['no-journal'] !== true;
+  // A journal that cannot be written stops the run before it starts: the run would not be recorded.
+  if (journaled) checkJournal(journalFile);
+
+  const progress = progressBar();
+  let recording: BacktestRecording | undefined;
+  let recordingError: unknown;
+  const gateway = agentsMode === 'ollama'
+    ? gatewayFromConfig(config.ollama, {
+        // The journal is opened once the strategy has loaded; the models are asked after the first pass.
+        cache: { getCachedLlm: (m, k) => recording?.journal.getCachedLlm(m, k), putCachedLlm: (m, k, r) => recording?.journal.putCachedLlm(m, k, r) },
         onNotice: (message) => process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}volt backtest: ${message}\n`),
-        // Asking local models takes seconds per answer: show where it is, on a terminal only.
-        ...(process.stderr.isTTY
-          ? { onAsked: (asked: number, missing: number, pass: number) => process.stderr.write(`\r\x1b[Kasking the models: ${asked + 1}/${missing} (pass ${pass})`) }
-          : {}),
-        ...(progress.observer.onProgress ? { onProgress: progress.observer.onProgress } : {}),
-      });
-      if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-      report = result.report;
-      agentSummary = { ...result.summary, ...(result.llm ? { llm: result.llm } : {}) };
-      agentLines = formatAgentSummary(result.summary!);
-      if (result.llm) {
-        const l = result.llm;
-        agentLines.push(`  LLM seats: ${Object.entries(l.seats).map(([role, model]) => `${role}=${model}`).join(', ')}; ${l.requests} requests, ${l.cacheHits} cached answers, ${l.passes} passes; ${l.answeredByModel} votes by a model, ${l.answeredByRules} by rules`);
+      })
+    : undefined;
+  const outcome = await runner.run(
+    {
+      bundle,
+      series,
+      options,
+      ...(agentsMode !== 'off'
+        ? {
+            agents: {
+              mode: agentsMode,
+              config,
+              ...(config.agents.vix ? { vix: await loadVixSeries(path.resolve(cwd, config.agents.vix)) } : {}),
+              journaled,
+              ...(gateway ? { gateway } : {}),
+              // Asking local models takes seconds per answer: show where it is, on a terminal only.
+              ...(process.stderr.isTTY
+                ? { onAsked: (asked: number, missing: number, pass: number) => process.stderr.write(`\r\x1b[Kasking the models: ${asked + 1}/${missing} (pass ${pass})`) }
+                : {}),
+            },
+          }
+        : {}),
+    },
+    {
+      onLoaded: (facts) => {
+        // Periods count bars: an RSI(14) written for 1h bars means something else on 5m bars.
+        if (facts.timeframe !== undefined && series.timeframe !== 'unknown' && facts.timeframe !== series.timeframe) {
+          process.stderr.write(
+            `volt backtest: note: ${facts.name} is written for ${facts.timeframe} bars and the data has ${series.timeframe} bars; its periods now count ${series.timeframe} bars\n`,
+          );
+        }
+        if (!journaled) return;
+        try {
+          recording = startBacktestRecording(journalFile, { ...runMetaFor({ definition: facts, path: facts.path, contentHash: facts.contentHash }, series, options), agentsMode });
+        } catch (e) {
+          recordingError = e;
+        }
+      },
+      ...(progress.observer.onProgress ? { onProgress: progress.observer.onProgress } : {}),
+      onLog: (line) => process.stderr.write(`${path.basename(bundle.path)}: ${line}\n`),
+      onNotice: (message) => process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}volt backtest: ${message}\n`),
+    },
+  );
+  progress.done();
+  if (gateway && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+  if (recordingError !== undefined) throw journalError(recordingError, journalFile);
+  if (outcome.status === 'cancelled') throw new VoltError({ kind: 'internal', message: 'the run was cancelled', file: bundle.path });
+  if (outcome.status === 'failed') {
+    const error = runFailureError(outcome.failure, bundle.path);
+    // A strategy that failed before it loaded is still a run the journal keeps, under its file's name.
+    if (journaled && !recording) {
+      const name = path.basename(bundle.path).replace(/\.strategy\.[cm]?[jt]s$|\.[cm]?[jt]s$/, '');
+      try {
+        recording = startBacktestRecording(journalFile, { ...runMetaFor({ definition: { name, params: {} }, path: bundle.path, contentHash: bundle.contentHash }, series, options), agentsMode });
+      } catch {
+        // Said by checkJournal if it matters; the run's own error is the one to show.
       }
     }
-  } catch (e) {
-    recording?.fail(e);
-    throw e;
-  } finally {
-    progress.done();
+    recording?.fail(error);
+    throw error;
   }
+  const report = outcome.report;
+  let agentLines: string[] = [];
+  let agentSummary: unknown;
+  if (outcome.agents) {
+    const result = outcome.agents;
+    agentSummary = { ...result.summary, ...(result.llm ? { llm: result.llm } : {}) };
+    if (result.summary) agentLines = formatAgentSummary(result.summary);
+    if (result.llm) {
+      const l = result.llm;
+      agentLines.push(`  LLM seats: ${Object.entries(l.seats).map(([role, model]) => `${role}=${model}`).join(', ')}; ${l.requests} requests, ${l.cacheHits} cached answers, ${l.passes} passes; ${l.answeredByModel} votes by a model, ${l.answeredByRules} by rules`);
+    }
+  }
+  if (recording) replayJournalEvents(recording.observer, report, outcome.agents?.events);
   const runId = recording?.finish(report);
   // `volt backtest … --json | head` closes the pipe early: that is the reader's choice, not an error.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -175,18 +250,40 @@ export async function run(argv: string[]): Promise<number> {
       ? JSON.stringify(agentSummary === undefined ? report : { ...report, agents: agentSummary }, null, 2) + '\n'
       : formatBacktestReport(report) + (agentLines.length > 0 ? '\n' + agentLines.join('\n') + '\n' : ''),
   );
-  if (runId !== undefined) journalNote(runId, journalFile, config.vault ? path.resolve(cwd, config.vault.path) : undefined, values.json);
+  if (runId !== undefined) journalNote(runId, journalFile, config.vault ? path.resolve(cwd, config.vault.path) : undefined, values.json === true);
   return EXIT.ok;
 }
 
-/** The journal must never cost the trader a backtest: if it cannot be opened, say so and go on. */
-function startRecording(file: string, meta: ReturnType<typeof runMetaFor>) {
+/** Opens the journal once before the run, so one that cannot be written is said before any work. */
+function checkJournal(file: string): void {
   try {
-    return startBacktestRecording(file, meta);
+    Journal.open(file).close();
   } catch (e) {
-    process.stderr.write(`volt backtest: not recorded in the journal: ${e instanceof VoltError ? e.format() : String(e)}\n  (--no-journal skips it)\n`);
-    return undefined;
+    throw journalError(e, file);
   }
+}
+
+function journalError(e: unknown, file: string): VoltError {
+  const inner = e instanceof VoltError ? e : undefined;
+  return new VoltError({
+    kind: 'journal',
+    message: `the run cannot be recorded in the journal: ${inner ? inner.message : e instanceof Error ? e.message : String(e)}`,
+    file: inner?.file ?? file,
+    hint: `${inner?.hint ? `${inner.hint}; or ` : ''}run with --no-journal to backtest without recording`,
+    cause: e,
+  });
+}
+
+/** A failed sandboxed run as the one error the CLI prints: file:line, what happened, what to do. */
+function runFailureError(f: RunFailure, file: string): VoltError {
+  return new VoltError({
+    kind: f.errorKind === 'usage' ? 'usage' : f.kind === 'data' ? 'data' : 'strategy',
+    message: f.message,
+    file: f.file ?? file,
+    ...(f.line !== undefined ? { line: f.line } : {}),
+    ...(f.column !== undefined ? { column: f.column } : {}),
+    ...(f.hint !== undefined ? { hint: f.hint } : {}),
+  });
 }
 
 /** Where the run went; under --json stdout stays one document and stderr stays quiet. */

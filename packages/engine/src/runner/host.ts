@@ -244,6 +244,7 @@ function failureOf(e: unknown, loaded: LoadedStrategy | undefined, fallback: Run
     : (stoppedOf(error) ?? fallback);
   const f: RunFailure = { kind, message: error instanceof Error ? error.message : String(error), phase };
   if (isVoltError(error)) {
+    f.errorKind = error.kind;
     if (error.file !== undefined) f.file = error.file;
     if (error.line !== undefined) f.line = error.line;
     if (error.column !== undefined) f.column = error.column;

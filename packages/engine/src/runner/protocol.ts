@@ -27,6 +27,8 @@ export interface RunFailure {
   bar?: number;
   phase?: RunPhase;
   hint?: string;
+  /** The kind of the VoltError behind it ('usage' for a --param the strategy does not have). */
+  errorKind?: import('../errors.js').VoltErrorKind;
 }
 
 /** The runtime lookahead check: a second run on data cut at `cutBar`, compared with the full run. */
