@@ -1,7 +1,9 @@
 // Builds what the extension ships:
 //   dist/extension.js                 the extension (CommonJS, `vscode` external)
 //   dist/server/bin/volt-lsp.js       the sidecar with @volt/engine bundled in (ES module)
-//   dist/server/worker/*.js           the sidecar's worker threads, when it has any
+//   dist/server/worker/*.js           the sidecar's worker threads (the static analysis)
+//   dist/server/runner/host.cjs       the engine's sandbox host, where strategy code runs (one file:
+//                                     its process may read nothing else)
 //   dist/server/**/*.d.ts             the engine's declarations: strategies type-check against them
 //   dist/server/node_modules/         what cannot be bundled: better-sqlite3 (native), esbuild (a
 //                                     binary the strategy loader runs), typescript (reads its lib
@@ -50,7 +52,7 @@ function serverEntryPoints() {
   for (const f of readdirSync(workerDir).filter((name) => /worker\.ts$/.test(name))) {
     entries[`worker/${f.replace(/\.ts$/, '')}`] = join(workerDir, f);
   }
-  if (!entries['worker/backtest-worker']) fail(`${relative(root, workerDir)}/backtest-worker.ts is missing`);
+  if (!entries['worker/analysis-worker']) fail(`${relative(root, workerDir)}/analysis-worker.ts is missing`);
   return entries;
 }
 
@@ -83,6 +85,14 @@ function copyEngineDeclarations() {
     recursive: true,
     filter: (source) => statSync(source).isDirectory() || (source.endsWith('.d.ts') && !source.endsWith('.test.d.ts')),
   });
+}
+
+/** Built by the engine (scripts/build-host.mjs) as one file; the server runs it as a process of its own. */
+function copySandboxHost() {
+  const host = join(engineDist, 'runner/host.cjs');
+  if (!existsSync(host)) fail('packages/engine/dist/runner/host.cjs is missing: run `npm run build` first');
+  mkdirSync(join(serverDist, 'runner'), { recursive: true });
+  cpSync(host, join(serverDist, 'runner/host.cjs'));
 }
 
 rmSync(dist, { recursive: true, force: true });
@@ -118,4 +128,5 @@ await esbuild.build({
 writeFileSync(join(serverDist, 'package.json'), `${JSON.stringify({ type: 'module', private: true }, null, 2)}\n`);
 copyEngineDeclarations();
 copyServerRuntime();
+copySandboxHost();
 console.log(`built ${relative(root, dist)} (${production ? 'production' : 'development'})`);

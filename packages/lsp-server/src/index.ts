@@ -1,6 +1,5 @@
 export * from './protocol.js';
 export { VoltServer, type VoltServerOptions } from './server.js';
-export { BacktestPool, type PoolOptions, type RunOutcome } from './worker/pool.js';
 export * from './service/diagnostics.js';
 export * from './service/backtest.js';
 export { hoverAt } from './service/hover.js';

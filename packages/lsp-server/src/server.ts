@@ -23,6 +23,9 @@ import {
   OllamaGateway,
   exportRunToVaultFile,
   Journal,
+  sliceSeries,
+  StrategyRunner,
+  type RunOutcome,
   runNotePath,
   tradeNotePath,
   type AnalysisConfig,
@@ -86,28 +89,36 @@ import {
 } from './service/backtest.js';
 import { hoverAt } from './service/hover.js';
 import { journalResult, type NotePaths } from './service/journal.js';
-import { BacktestPool, type RunOutcome } from './worker/pool.js';
 import { IdleCollector, keepYoungGenerationsSmall } from './idle-gc.js';
 import { AnalysisThread } from './worker/analysis.js';
-import type { DataFacts } from './worker/messages.js';
+import { SeriesCache } from './service/series-cache.js';
+
+/** What the sidecar knows of its default data: VOLT107 judges warm-up against the bar count. */
+interface DataFacts {
+  bars: number;
+  symbol: string;
+  timeframe: string;
+  source: string;
+}
 
 export interface VoltServerOptions {
-  /** The backtest worker module; default dist/worker/backtest-worker.js beside this file. */
-  workerFile?: URL;
-  /** The analysis worker module; default analysis-worker.js beside the backtest worker. When it
-   * does not exist the analysis runs on the server's thread instead. */
+  /** The analysis worker module; default dist/worker/analysis-worker.js. When it does not exist the
+   * analysis runs on the server's thread instead. */
   analysisWorkerFile?: URL;
+  /** The engine's sandbox host (dist/runner/host.cjs), where strategy code runs; found beside the
+   * engine by default. A bundled server names the copy it ships. */
+  sandboxHostFile?: URL;
   /** Logs to the client's output through window/logMessage when true (default true). */
   log?: boolean;
   /** Collect garbage this long after the last edit or run (default 1000 ms; 0 turns it off). */
   idleGcMs?: number;
 }
 
-/** The built worker, wherever this module runs from (dist, or src under the test runner). */
-function defaultWorkerFile(): URL {
-  const here = new URL('./worker/backtest-worker.js', import.meta.url);
+/** The built analysis worker, wherever this module runs from (dist, or src under the test runner). */
+function defaultAnalysisWorkerFile(): URL {
+  const here = new URL('./worker/analysis-worker.js', import.meta.url);
   if (existsSync(fileURLToPath(here))) return here;
-  return new URL('../dist/worker/backtest-worker.js', import.meta.url);
+  return new URL('../dist/worker/analysis-worker.js', import.meta.url);
 }
 
 /** Runs the static analysis on its thread when the worker module is there, else on this one. */
@@ -187,7 +198,8 @@ export class VoltServer {
   private llmCache: Journal | undefined;
   /** Runs started by volt.backtest, stopped by a newer edit of their file. */
   private readonly commandRuns = new Map<string, Set<AbortController>>();
-  private pool: BacktestPool | undefined;
+  private runner: StrategyRunner | undefined;
+  private readonly seriesCache = new SeriesCache();
   private watcher: FSWatcher | undefined;
   /** Watched file → URIs of the strategies that bundle it. */
   private readonly dependents = new Map<string, Set<string>>();
@@ -275,7 +287,7 @@ export class VoltServer {
       this.config = this.fileConfig;
       this.connection.window.showErrorMessage(isVoltError(e) ? e.format() : String(e));
     }
-    this.pool?.configure(this.poolLimits());
+    this.runner?.configure(this.runnerLimits());
     this.gateway = undefined; // host, timeout or model may have changed
     // Findings are cached per document version; a new cap or data set must re-lint unchanged text too.
     this.statics.clear();
@@ -305,22 +317,28 @@ export class VoltServer {
     this.dependents.set(path.resolve(file), new Set());
   }
 
-  private poolLimits() {
-    return { size: this.config.backtest.workers, timeoutMs: this.config.backtest.timeoutMs, maxMemoryMb: this.config.backtest.maxMemoryMb };
+  private runnerLimits() {
+    return { timeoutMs: this.config.backtest.timeoutMs, maxMemoryMb: this.config.backtest.maxMemoryMb };
   }
 
-  private backtestPool(): BacktestPool {
-    this.pool ??= new BacktestPool({ ...this.poolLimits(), workerFile: this.options.workerFile ?? defaultWorkerFile() });
-    return this.pool;
+  /** Strategy code runs through the engine's runner: a sandbox process per run, one kept waiting. */
+  private strategyRunner(): StrategyRunner {
+    this.runner ??= new StrategyRunner({
+      ...this.runnerLimits(),
+      concurrency: this.config.backtest.workers,
+      ...(this.options.sandboxHostFile ? { hostFile: this.options.sandboxHostFile } : {}),
+    });
+    return this.runner;
   }
 
-  /** Bars in the default data (VOLT107 judges warm-up against it); loading it also warms a worker. */
+  /** Bars in the default data (VOLT107 judges warm-up against it); loading it also starts a sandbox. */
   private async refreshDataFacts(): Promise<void> {
     const spec = this.config.data.default;
     if (this.dataFacts?.spec === spec) return;
     try {
-      const facts = await this.backtestPool().probe({ data: spec, cwd: this.root });
-      this.dataFacts = { spec, facts };
+      this.strategyRunner();
+      const s = await this.seriesCache.get(spec, this.root);
+      this.dataFacts = { spec, facts: { bars: s.length, symbol: s.symbol, timeframe: s.timeframe, source: s.source } };
     } catch (e) {
       this.dataFacts = undefined;
       this.log(`data ${spec}: ${e instanceof Error ? e.message : String(e)}`);
@@ -334,7 +352,7 @@ export class VoltServer {
     for (const t of this.diskTimers.values()) clearTimeout(t);
     for (const c of this.critiqueRuns.values()) c.abort('shutdown');
     await this.watcher?.close();
-    await this.pool?.dispose();
+    await this.runner?.dispose();
     await this.analyzer?.dispose();
     this.llmCache?.close();
   }
@@ -367,7 +385,7 @@ export class VoltServer {
 
   private staticAnalyzer(): Analyzer {
     if (!this.analyzer) {
-      const file = this.options.analysisWorkerFile ?? new URL('./analysis-worker.js', this.options.workerFile ?? defaultWorkerFile());
+      const file = this.options.analysisWorkerFile ?? defaultAnalysisWorkerFile();
       this.analyzer = existsSync(fileURLToPath(file)) ? new AnalysisThread({ workerFile: file }) : new InThreadAnalyzer();
     }
     return this.analyzer;
@@ -533,25 +551,7 @@ export class VoltServer {
       this.notifyStatus({ uri, state: 'running' });
     }
 
-    const request = {
-      bundle,
-      data,
-      cwd: this.root,
-      options: {
-        capital: this.config.backtest.capital,
-        feeRate: this.config.backtest.feeRate,
-        slippage: this.config.backtest.slippage,
-        maxPositionCap: this.config.risk.maxPositionPct,
-      },
-      lookahead: true,
-      ...(run.params?.symbol !== undefined ? { symbol: run.params.symbol } : {}),
-      ...(run.params?.from !== undefined ? { from: toEpochMs(run.params.from, 'from') } : {}),
-      ...(run.params?.to !== undefined ? { to: toEpochMs(run.params.to, 'to') } : {}),
-    };
-    const outcome = await this.backtestPool().run(request, {
-      signal: controller.signal,
-      onProgress: (done, total) => run.progress?.report(Math.round((done / Math.max(total, 1)) * 100), `${done} / ${total} bars`),
-    });
+    const outcome = await this.runStrategy(bundle, data, run.params, controller.signal, run.progress);
     const text = this.documentText(uri);
     if (outcome.status === 'cancelled') {
       if (!custom && state.controller === controller) {
@@ -577,6 +577,44 @@ export class VoltServer {
     }
     this.record(file, outcome.report, summary);
     return { status: 'done', summary, delta, findings, result: outcome };
+  }
+
+  /** The data for a run (the default data, or what volt.backtest asked for), then the run in a sandbox. */
+  private async runStrategy(
+    bundle: TranspiledStrategy,
+    data: string,
+    params: BacktestParams | undefined,
+    signal: AbortSignal,
+    progress: WorkDoneProgressReporter | undefined,
+  ): Promise<RunOutcome> {
+    let series;
+    try {
+      series = await this.seriesCache.get(data, this.root);
+      if (params?.symbol !== undefined) series = { ...series, symbol: params.symbol };
+      const from = params?.from !== undefined ? toEpochMs(params.from, 'from') : undefined;
+      const to = params?.to !== undefined ? toEpochMs(params.to, 'to') : undefined;
+      if (from !== undefined || to !== undefined) series = sliceSeries(series, from, to === undefined ? undefined : to + 1);
+    } catch (e) {
+      return { status: 'failed', failure: { kind: 'data', message: e instanceof Error ? e.message : String(e), ...(isVoltError(e) ? pick(e) : {}) } };
+    }
+    if (signal.aborted) return { status: 'cancelled' };
+    return this.strategyRunner().run(
+      {
+        bundle,
+        series,
+        options: {
+          capital: this.config.backtest.capital,
+          feeRate: this.config.backtest.feeRate,
+          slippage: this.config.backtest.slippage,
+          maxPositionCap: this.config.risk.maxPositionPct,
+        },
+        lookahead: true,
+      },
+      {
+        signal,
+        onProgress: (done, total) => progress?.report(Math.round((done / Math.max(total, 1)) * 100), `${done} / ${total} bars`),
+      },
+    );
   }
 
   /** A newer run of the same strategy stops the one in flight. */

@@ -103,8 +103,6 @@ describe('containment', () => {
       }
     }`);
     const uri = await client.open('spins.strategy.ts', text);
-    const threadsBefore = (client as TestClient & { server: { pool?: { workerThreadIds(): number[] } } }).server;
-    void threadsBefore;
     await client.save(uri, text);
     await client.until(() => client.statuses.find((s) => s.uri === uri && s.state === 'running'), 'run start');
     // The worker is busy: the server still answers.
@@ -121,7 +119,7 @@ describe('containment', () => {
     const loopLines = [lineOf(text, 'while (spins'), lineOf(text, 'spins = (spins + 1)')];
     expect(loopLines).toContain(d.range.start.line);
 
-    // The pool replaced the worker: the next save runs normally.
+    // Each run has a sandbox process of its own: the next save runs normally.
     const fixed = CLEAN;
     await client.replaceAll(uri, fixed);
     await client.save(uri, fixed);

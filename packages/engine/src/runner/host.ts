@@ -66,8 +66,8 @@ function phaseText(): string {
   switch (phase) {
     case 'top level': return "the module's top level did not finish";
     case 'indicators': return 'indicators() did not return';
-    case 'lookahead': return `onBar did not return (lookahead re-run, bar ${bar})`;
-    default: return `onBar did not return (bar ${bar})`;
+    case 'lookahead': return 'onBar did not return (in the lookahead re-run)';
+    default: return 'onBar did not return';
   }
 }
 
@@ -76,7 +76,7 @@ function stop(id: number, why: 'timeout' | 'memory'): VoltError {
   const at = run.checkpoints[id];
   const message = why === 'timeout'
     ? `${phaseText()} within ${run.limits.timeoutMs} ms`
-    : `the strategy's memory grew past ${Math.round(HEAP_ALARM * run.limits.maxMemoryMb)} MB of its ${run.limits.maxMemoryMb} MB in ${phase === 'top level' ? "the module's top level" : phase === 'indicators' ? 'indicators()' : `onBar (bar ${bar})`}`;
+    : `the strategy's memory grew past ${Math.round(HEAP_ALARM * run.limits.maxMemoryMb)} MB of its ${run.limits.maxMemoryMb} MB in ${phase === 'top level' ? "the module's top level" : phase === 'indicators' ? 'indicators()' : 'onBar'}`;
   const hint = why === 'timeout'
     ? `an endless loop? the run was stopped in this ${at?.kind ?? 'code'}; a run may take backtest.timeoutMs (${run.limits.timeoutMs} ms, volt.config.json)`
     : 'something grows without end (an array pushed every bar?); backtest.maxMemoryMb in volt.config.json sets the limit';

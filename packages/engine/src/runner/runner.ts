@@ -435,7 +435,7 @@ function phaseWords(phase: RunPhase, barsDone: number): string {
     case 'top level': return "the module's top level";
     case 'indicators': return 'indicators()';
     case 'lookahead': return 'onBar (lookahead re-run)';
-    default: return barsDone >= 0 ? `onBar (after bar ${barsDone})` : 'onBar';
+    default: return 'onBar';
   }
 }
 

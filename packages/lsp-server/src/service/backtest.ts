@@ -2,7 +2,7 @@
  * What a finished (or failed) backtest means in the editor: VOLT2xx findings, the code lens over
  * `defineStrategy`, and the summary the protocol returns. Plain values in, LSP values out.
  */
-import type { BacktestReport } from '@volt/engine';
+import type { BacktestReport, LookaheadCheck, RunFailure } from '@volt/engine';
 import type { CodeLens, Range } from 'vscode-languageserver';
 import { Commands, type BacktestSummary, type SummaryDelta } from '../protocol.js';
 import type { ServerFinding } from './diagnostics.js';
@@ -10,25 +10,8 @@ import type { ServerFinding } from './diagnostics.js';
 /** Fewer trades than this and the metrics are noise (VOLT201). */
 export const MIN_MEANINGFUL_TRADES = 30;
 
-/** Why a run produced no report, as the worker pool tells it. */
-export interface RunFailure {
-  kind: 'threw' | 'load' | 'data' | 'timeout' | 'memory' | 'crashed';
-  message: string;
-  /** Absolute file and 1-based line/column where the strategy failed, when known. */
-  file?: string;
-  line?: number;
-  column?: number;
-  /** Bar index the strategy was at, when it failed inside the run. */
-  bar?: number;
-  hint?: string;
-}
-
-/** The runtime lookahead check: a second run on data cut at `cutBar`, compared with the full run. */
-export interface LookaheadCheck {
-  cutBar: number;
-  /** First bar (before the cut) whose signal differs, or undefined when all agree. */
-  firstDifference?: { bar: number; time: number; full: string; cut: string };
-}
+/** Why a run produced no report and the runtime lookahead check: the engine's runner says. */
+export type { RunFailure, LookaheadCheck } from '@volt/engine';
 
 /** 0-based range of `line` (1-based) in `text`, from its first non-blank to its end. */
 export function lineRange(text: string, line: number): Range {
@@ -133,13 +116,14 @@ export function failureFinding(text: string, file: string, failure: RunFailure):
   let message: string;
   switch (failure.kind) {
     case 'timeout': message = `Stopped${atBar}: ${failure.message}${where}. An endless loop? The server stopped the run and kept going.`; break;
+    case 'sandbox': message = `${failure.message}${where}; nothing was done.`; break;
     case 'memory': message = `Stopped${atBar}: ${failure.message}${where}. Something grows without end (an array pushed every bar?).`; break;
     case 'load': message = `The strategy could not be loaded: ${failure.message}${where}`; break;
     case 'data': message = `The backtest data could not be loaded: ${failure.message}. Check data.default in volt.config.json or the volt settings.`; break;
     case 'crashed': message = `The backtest worker crashed${atBar}: ${failure.message}${where}`; break;
     default: message = `The strategy threw${atBar}: ${failure.message}${where}`;
   }
-  if (failure.hint) message += ` Fix: ${failure.hint}`;
+  if (failure.hint && failure.kind !== 'sandbox') message += ` Fix: ${failure.hint}`;
   return { code: 'VOLT204', severity: 'error', range, source: 'backtest', message };
 }
 

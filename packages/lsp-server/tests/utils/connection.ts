@@ -32,7 +32,7 @@ import { Notifications, type BacktestStatusParams } from '../../src/protocol.js'
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const REPO_ROOT = path.resolve(PACKAGE_ROOT, '..', '..');
 export const EXAMPLES = path.join(REPO_ROOT, 'examples', 'strategies');
-export const WORKER_FILE = new URL('../../dist/worker/backtest-worker.js', import.meta.url);
+export const ANALYSIS_WORKER_FILE = new URL('../../dist/worker/analysis-worker.js', import.meta.url);
 
 export interface ClientOptions {
   /** Workspace folder; default a fresh temporary folder. */
@@ -252,7 +252,7 @@ export async function startInBand(options: ClientOptions = {}): Promise<TestClie
   const toServer = new PassThrough();
   const toClient = new PassThrough();
   const serverConnection = createConnection(new StreamMessageReader(toServer), new StreamMessageWriter(toClient));
-  const server = new VoltServer(serverConnection, { workerFile: WORKER_FILE });
+  const server = new VoltServer(serverConnection, { analysisWorkerFile: ANALYSIS_WORKER_FILE });
   server.listen();
   const clientConnection = createProtocolConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
   const client = new TestClient(clientConnection, ws.root, options, async () => {

@@ -1,12 +1,14 @@
 /**
  * The sidecar as the extension ships it: packages/lsp-server's VoltServer on stdio, bundled by
  * esbuild.config.mjs into dist/server/bin/volt-lsp.js. Same wiring as lsp-server's own
- * bin/volt-lsp.js, except that it names the worker bundled beside it (dist/server/worker/), since
- * the server's default looks for it relative to its own unbundled module.
+ * bin/volt-lsp.js, except that it names the analysis worker and the engine's sandbox host bundled
+ * beside it (dist/server/worker/, dist/server/runner/), since the defaults look for them relative
+ * to the unbundled modules.
  */
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node.js';
 import { VoltServer } from '@volt/lsp-server';
 
 new VoltServer(createConnection(ProposedFeatures.all), {
-  workerFile: new URL('../worker/backtest-worker.js', import.meta.url),
+  analysisWorkerFile: new URL('../worker/analysis-worker.js', import.meta.url),
+  sandboxHostFile: new URL('../runner/host.cjs', import.meta.url),
 }).listen();
