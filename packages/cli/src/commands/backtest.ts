@@ -278,7 +278,7 @@ function journalError(e: unknown, file: string): VoltError {
 function runFailureError(f: RunFailure, file: string): VoltError {
   return new VoltError({
     kind: f.errorKind === 'usage' ? 'usage' : f.kind === 'data' ? 'data' : 'strategy',
-    message: f.bar !== undefined ? `${f.message} (at bar ${f.bar})` : f.message,
+    message: f.bar !== undefined && !f.message.includes(`bar ${f.bar}`) ? `${f.message} (at bar ${f.bar})` : f.message,
     file: f.file ?? file,
     ...(f.line !== undefined ? { line: f.line } : {}),
     ...(f.column !== undefined ? { column: f.column } : {}),
