@@ -9,9 +9,10 @@
 //    lookahead check). Peer: one cold `volt backtest` of the same file and data (a process per run,
 //    what you do without the sidecar).
 // 3. The server's resident memory (its process, workers included) over 500 save/backtest cycles,
-//    sampled every 100 cycles 1.5 s after the save (the server collects garbage once idle).
+//    sampled every 100 cycles 1.5 s after the save (the server collects garbage once idle); and
+//    apart, the sandbox process it keeps waiting for the next run (strategy code runs there).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -90,6 +91,26 @@ const rssMb = (pid) => {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024;
 };
+/** The processes a process started (the sidecar's waiting sandbox), through /proc/PID/task/TID/children. */
+const childPids = (pid) => {
+  const out = [];
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+      if (text) out.push(...text.split(/\s+/).map(Number));
+    }
+  } catch {
+    // Not Linux, or the process has gone.
+  }
+  return out;
+};
+const childrenRssMb = (pid) => childPids(pid).reduce((sum, c) => {
+  try {
+    return sum + rssMb(c);
+  } catch {
+    return sum;
+  }
+}, 0);
 
 export async function run() {
   const lines = [];
@@ -201,7 +222,7 @@ export async function run() {
       if (i === 5 || (i - 5) % 100 === 0) {
         // Resident memory at rest: a moment after the save, as it sits between edits.
         await new Promise((r) => setTimeout(r, 1500));
-        rss.push([i - 5, rssMb(child.pid)]);
+        rss.push([i - 5, rssMb(child.pid), childrenRssMb(child.pid)]);
       }
     }
     const save = stats(saves);
@@ -221,6 +242,7 @@ export async function run() {
     lines.push(`  peer: a cold \`volt backtest --json\` of the same file and data: p50 ${ms(peerStats.p50)}`);
     lines.push(`  ratio: cold CLI p50 / sidecar p95 = ${(peerStats.p50 / save.p95).toFixed(1)}x`);
     lines.push(`server RSS (process and its workers) after N save/backtest cycles: ${rss.map(([n, mb]) => `${n}: ${mb.toFixed(0)} MB`).join(', ')}  (target < 200 MB, flat)`);
+    lines.push(`  and the sandbox process waiting for the next run: ${rss.map(([n, , kids]) => `${n}: ${kids.toFixed(0)} MB`).join(', ')}`);
   } finally {
     await conn.sendRequest('shutdown').catch(() => undefined);
     await conn.sendNotification('exit').catch(() => undefined);
