@@ -19,7 +19,7 @@ import { loadTranspiledStrategy, strategyRuntimeError, type LoadedStrategy, type
 import { openChannel } from './channel.js';
 import { lockDown } from './guard.js';
 import { originalColumn } from './instrument.js';
-import type { FromSandbox, JournalEvent, LookaheadCheck, RunFailure, RunPhase, SandboxRun, ToSandbox } from './protocol.js';
+import type { FromSandbox, JournalEvent, LookaheadCheck, RunFailure, RunPhase, SandboxRun, StrategyFacts, SweepTrial, ToSandbox } from './protocol.js';
 
 // Taken before the lock-down replaces them for strategy code.
 const reallyExit = (process as unknown as { reallyExit(code: number): never }).reallyExit.bind(process);
@@ -308,18 +308,7 @@ async function execute(run: SandboxRun): Promise<void> {
     return;
   }
   currentStrategy = loaded;
-  const def = loaded.definition;
-  send({
-    type: 'loaded',
-    facts: {
-      name: def.name,
-      ...(def.timeframe !== undefined ? { timeframe: def.timeframe } : {}),
-      ...(def.symbols !== undefined ? { symbols: [...def.symbols] } : {}),
-      params: structuredClone(def.params ?? {}),
-      path: run.path,
-      contentHash: run.contentHash,
-    },
-  });
+  send({ type: 'loaded', facts: factsOf(run, loaded) });
   const onProgress = (done: number, total: number) => send({ type: 'progress', done, total });
   setPhase('onBar');
   let report: BacktestReport;
@@ -379,6 +368,61 @@ async function execute(run: SandboxRun): Promise<void> {
   });
 }
 
+/**
+ * A sweep: the same strategy on many parameter sets (and windows) in this one process, each trial a
+ * fresh evaluation of the bundle with a time limit of its own. A trial that throws is that trial's
+ * failure; one that is stopped or refused ends the sweep (the process is no longer clean).
+ */
+async function sweep(run: SandboxRun, trials: SweepTrial[]): Promise<void> {
+  current = run;
+  memoryLimit = HEAP_ALARM * run.limits.maxMemoryMb * 1024 * 1024;
+  for (let index = 0; index < trials.length; index++) {
+    const trial = trials[index]!;
+    const started = now();
+    deadline = started + run.limits.timeoutMs;
+    phase = 'top level';
+    bar = -1;
+    let loaded: LoadedStrategy;
+    try {
+      loaded = await load(run);
+    } catch (e) {
+      finish({ type: 'failure', failure: failureOf(e, undefined, 'load') });
+      return;
+    }
+    currentStrategy = loaded;
+    if (index === 0) send({ type: 'loaded', facts: factsOf(run, loaded) });
+    setPhase('onBar');
+    const series = trial.from !== undefined || trial.to !== undefined ? sliceSeries(run.series, trial.from, trial.to) : run.series;
+    try {
+      const report = runBacktest(loaded, series, { ...run.options, params: { ...run.options.params, ...trial.params } });
+      guard.clearTimers();
+      const swallowed = violation(loaded);
+      if (swallowed) throw swallowed;
+      send({ type: 'trial', index, report, durationMs: now() - started });
+    } catch (e) {
+      const failure = failureOf(e, loaded, 'threw');
+      if (failure.kind !== 'threw') {
+        finish({ type: 'failure', failure });
+        return;
+      }
+      send({ type: 'trial', index, failure, durationMs: now() - started });
+    }
+  }
+  finish({ type: 'swept', trials: trials.length });
+}
+
+function factsOf(run: SandboxRun, loaded: LoadedStrategy): StrategyFacts {
+  const def = loaded.definition;
+  return {
+    name: def.name,
+    ...(def.timeframe !== undefined ? { timeframe: def.timeframe } : {}),
+    ...(def.symbols !== undefined ? { symbols: [...def.symbols] } : {}),
+    params: structuredClone(def.params ?? {}),
+    path: run.path,
+    contentHash: run.contentHash,
+  };
+}
+
 // A promise or timer the strategy left behind that throws: the run fails there, the process ends.
 const late = (e: unknown) => {
   const placed = currentStrategy && !isVoltError(e) ? strategyRuntimeError(e, currentStrategy, 'in a timer or promise the strategy left running') : e;
@@ -389,6 +433,7 @@ process.on('unhandledRejection', late);
 
 channel.onMessage((m) => {
   if (m.type === 'run') void execute(m.run);
+  else if (m.type === 'sweep') void sweep(m.run, m.trials);
   else gateway?.answer(m);
 });
 send({ type: 'ready' });

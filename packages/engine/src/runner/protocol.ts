@@ -92,8 +92,16 @@ export interface SandboxRun {
   agents?: { mode: 'rules' | 'ollama'; config: AgentsConfig; vix?: VixSeries; journaled: boolean; host: string };
 }
 
+/** One parameter set of a sweep, on the whole series or a window of it (epoch ms, `to` exclusive). */
+export interface SweepTrial {
+  params: Record<string, number>;
+  from?: number;
+  to?: number;
+}
+
 export type ToSandbox =
   | { type: 'run'; run: SandboxRun }
+  | { type: 'sweep'; run: SandboxRun; trials: SweepTrial[] }
   | { type: 'llm-answer'; id: number; outcome: StructuredOutcome<unknown> }
   | { type: 'llm-reachable'; id: number; reachable: boolean };
 
@@ -115,4 +123,6 @@ export type FromSandbox =
       cachePuts?: [string, string, string][];
       durationMs: number;
     }
-  | { type: 'failure'; failure: RunFailure };
+  | { type: 'failure'; failure: RunFailure }
+  | { type: 'trial'; index: number; report?: BacktestReport; failure?: RunFailure; durationMs: number }
+  | { type: 'swept'; trials: number };

@@ -4,7 +4,7 @@ import path from 'node:path';
 import vm from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runBacktest } from '../backtest/index.js';
-import { synthesize } from '../data/index.js';
+import { sliceSeries, synthesize } from '../data/index.js';
 import { loadStrategyFile, transpileStrategy } from '../strategy/index.js';
 import { instrumentBundle, originalColumn } from './instrument.js';
 import { StrategyRunner } from './runner.js';
@@ -96,6 +96,47 @@ describe('StrategyRunner', () => {
     expect(lines[0]).toBe('bar 0');
     expect(lines).toHaveLength(201);
     expect(lines[200]).toMatch(/only its first 200 lines/);
+  });
+});
+
+describe('StrategyRunner.sweep', () => {
+  it('runs every parameter set in one sandbox, each report as an in-process run gives it', async () => {
+    const file = strategyFile('swept', '    if (ctx.params.level === 13) throw new Error("level 13 is unlucky");');
+    const bundle = await transpileStrategy(file);
+    const loaded = await loadStrategyFile(file);
+    const trials = [{ params: { level: 25 } }, { params: { level: 13 } }, { params: { level: 40 }, from: series.time[1000]!, to: series.time[3000]! }];
+    const seen: [number, string][] = [];
+    const outcome = await runner.sweep({ bundle, series, trials }, {
+      onTrial: (i, r) => {
+        if ('report' in r) {
+          const t = trials[i]!;
+          const part = t.from !== undefined ? sliceSeries(series, t.from, t.to) : series;
+          expect(JSON.stringify(r.report)).toBe(JSON.stringify(runBacktest(loaded, part, { params: t.params })));
+          seen.push([i, 'report']);
+        } else {
+          expect(r.failure.message).toContain('level 13 is unlucky');
+          seen.push([i, r.failure.kind]);
+        }
+      },
+    });
+    expect(outcome).toMatchObject({ status: 'done', trials: 3, strategy: { name: 'swept' } });
+    expect(seen).toEqual([[0, 'report'], [1, 'threw'], [2, 'report']]);
+  });
+
+  it('a trial that never returns ends the sweep at its line, after the trials before it', async () => {
+    const file = strategyFile('stuck', '    if (ctx.params.level === 20 && ctx.index === 50) { let n = 1; while (n > 0) n = (n * 3) % 977 + 1; }');
+    const done: number[] = [];
+    const quick = new StrategyRunner({ timeoutMs: 500, maxMemoryMb: 128, spares: 0 });
+    const outcome = await quick.sweep(
+      { bundle: await transpileStrategy(file), series, trials: [{ params: { level: 30 } }, { params: { level: 20 } }, { params: { level: 40 } }] },
+      { onTrial: (i) => done.push(i) },
+    );
+    await quick.dispose();
+    expect(done).toEqual([0]);
+    expect(outcome.status).toBe('failed');
+    if (outcome.status !== 'failed') return;
+    expect(outcome.failure).toMatchObject({ kind: 'timeout', file, bar: 50 });
+    expect(outcome.failure.message).toBe('onBar did not return within 500 ms');
   });
 });
 

@@ -14,7 +14,7 @@ import { gatewayFromConfig, ollamaStatus, type OllamaGateway } from '../llm/inde
 import { locateProperty, type TranspiledStrategy } from '../strategy/index.js';
 import { openChannel, type Channel } from './channel.js';
 import { instrumentBundle } from './instrument.js';
-import type { AgentsRun, FromSandbox, LookaheadCheck, RunFailure, RunPhase, SandboxLimits, SandboxRun, StrategyFacts, ToSandbox } from './protocol.js';
+import type { AgentsRun, FromSandbox, LookaheadCheck, RunFailure, RunPhase, SandboxLimits, SandboxRun, StrategyFacts, SweepTrial, ToSandbox } from './protocol.js';
 
 export interface RunnerOptions extends SandboxLimits {
   /** Runs at once (default 1); more wait their turn. */
@@ -54,6 +54,25 @@ export interface RunHooks {
   onNotice?(message: string): void;
   signal?: AbortSignal;
 }
+
+export interface SweepRequest {
+  bundle: TranspiledStrategy;
+  series: CandleSeries;
+  /** What every trial shares; each trial's params are laid over `options.params`. */
+  options?: BacktestOptions;
+  trials: SweepTrial[];
+}
+
+export interface SweepHooks extends Omit<RunHooks, 'onProgress'> {
+  /** Each trial as it finishes, in order: its report, or why it has none. */
+  onTrial(index: number, result: { report: BacktestReport; durationMs: number } | { failure: RunFailure; durationMs: number }): void;
+}
+
+export type SweepOutcome =
+  | { status: 'done'; strategy: StrategyFacts; trials: number }
+  /** A trial was stopped (time, memory) or refused: the trials before it were reported. */
+  | { status: 'failed'; failure: RunFailure; strategy?: StrategyFacts }
+  | { status: 'cancelled' };
 
 export type RunOutcome =
   | { status: 'done'; strategy: StrategyFacts; report: BacktestReport; lookahead?: LookaheadCheck; agents?: AgentsRun; durationMs: number }
@@ -121,18 +140,30 @@ export class StrategyRunner {
   }
 
   /** Runs a strategy in a sandbox and resolves with its report or why there is none; never rejects. */
-  async run(request: StrategyRunRequest, hooks: RunHooks = {}): Promise<RunOutcome> {
-    if (this.disposed || hooks.signal?.aborted) return { status: 'cancelled' };
+  run(request: StrategyRunRequest, hooks: RunHooks = {}): Promise<RunOutcome> {
+    return this.turn(hooks.signal, () => this.execute(request, hooks, undefined) as Promise<RunOutcome>);
+  }
+
+  /**
+   * Many parameter sets of one strategy in one sandbox process (a sweep's worker): the candles are
+   * sent once, each trial is a fresh evaluation of the bundle with its own time limit.
+   */
+  sweep(request: SweepRequest, hooks: SweepHooks): Promise<SweepOutcome> {
+    return this.turn(hooks.signal, () => this.execute({ bundle: request.bundle, series: request.series, ...(request.options ? { options: request.options } : {}) }, hooks, request.trials, hooks.onTrial) as Promise<SweepOutcome>);
+  }
+
+  private async turn<T extends { status: string }>(signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T | { status: 'cancelled' }> {
+    if (this.disposed || signal?.aborted) return { status: 'cancelled' };
     if (this.running >= this.concurrency) {
       await new Promise<void>((resolve) => this.waiting.push(resolve));
-      if (this.disposed || hooks.signal?.aborted) {
+      if (this.disposed || signal?.aborted) {
         this.waiting.shift()?.();
         return { status: 'cancelled' };
       }
     }
     this.running++;
     try {
-      return await this.execute(request, hooks);
+      return await work();
     } finally {
       this.running--;
       this.waiting.shift()?.();
@@ -201,7 +232,12 @@ export class StrategyRunner {
     if (!s.exited) s.child.kill('SIGKILL');
   }
 
-  private async execute(request: StrategyRunRequest, hooks: RunHooks): Promise<RunOutcome> {
+  private async execute(
+    request: StrategyRunRequest,
+    hooks: RunHooks,
+    trials: SweepTrial[] | undefined,
+    onTrial?: SweepHooks['onTrial'],
+  ): Promise<RunOutcome | SweepOutcome> {
     const { bundle } = request;
     let instrumented;
     try {
@@ -240,7 +276,7 @@ export class StrategyRunner {
       return { status: 'failed', failure: { kind: 'crashed', message: `the sandbox process did not start: ${sandbox.stderrTail.slice(-3).join(' ') || 'no output'}`, hint: 'check that Node 20.19 or newer runs Volt (node --version)' } };
     }
 
-    return new Promise<RunOutcome>((resolve) => {
+    return new Promise<RunOutcome | SweepOutcome>((resolve) => {
       let facts: StrategyFacts | undefined;
       let phase: RunPhase = 'top level';
       let barsDone = -1;
@@ -273,7 +309,7 @@ export class StrategyRunner {
       };
       hooks.signal?.addEventListener('abort', onAbort, { once: true });
 
-      const settle = (outcome: RunOutcome) => {
+      const settle = (outcome: RunOutcome | SweepOutcome) => {
         if (settled) return;
         settled = true;
         clearTimeout(killTimer);
@@ -353,6 +389,14 @@ export class StrategyRunner {
           case 'failure':
             settle({ status: 'failed', failure: m.failure, ...(facts ? { strategy: facts } : {}) });
             break;
+          case 'trial':
+            // Each trial has the time limit of a run.
+            armKill();
+            onTrial?.(m.index, m.report ? { report: m.report, durationMs: m.durationMs } : { failure: m.failure!, durationMs: m.durationMs });
+            break;
+          case 'swept':
+            settle({ status: 'done', strategy: facts!, trials: m.trials });
+            break;
         }
       });
 
@@ -369,7 +413,7 @@ export class StrategyRunner {
       });
 
       armKill();
-      sandbox.channel.send({ type: 'run', run });
+      sandbox.channel.send(trials ? { type: 'sweep', run, trials } : { type: 'run', run });
     });
   }
 }
