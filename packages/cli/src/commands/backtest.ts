@@ -99,7 +99,7 @@ export async function run(argv: string[]): Promise<number> {
   };
 
   // The sandbox process starts while the strategy is bundled and the data loaded.
-  const runner = new StrategyRunner({ timeoutMs: config.backtest.timeoutMs, maxMemoryMb: config.backtest.maxMemoryMb, spares: 0 });
+  const runner = new StrategyRunner({ timeoutMs: config.backtest.timeoutMs, maxMemoryMb: config.backtest.maxMemoryMb, spares: 0, warmUp: false });
   runner.warm();
   try {
     return await backtest(runner, positionals[0]!, values, config, options, from, to);

@@ -24,18 +24,25 @@ export function openChannel<In, Out>(stream: Duplex): Channel<In, Out> {
     else queued.push(message);
   };
 
+  // Chunks are joined once a whole frame has arrived (a run's candles are megabytes: joining at every
+  // chunk would copy them again and again).
+  let needed = -1;
   stream.on('data', (chunk: Buffer) => {
     pending.push(chunk);
     pendingBytes += chunk.length;
-    while (pendingBytes >= 4) {
-      const head = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
-      pending = [head];
-      const length = head.readUInt32LE(0);
-      if (head.length < 4 + length) break;
-      const body = head.subarray(4, 4 + length);
-      const rest = head.subarray(4 + length);
+    for (;;) {
+      if (needed < 0) {
+        if (pendingBytes < 4) return;
+        if (pending[0]!.length < 4) pending = [Buffer.concat(pending)];
+        needed = 4 + pending[0]!.readUInt32LE(0);
+      }
+      if (pendingBytes < needed) return;
+      const all = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+      const body = all.subarray(4, needed);
+      const rest = all.subarray(needed);
       pending = rest.length > 0 ? [rest] : [];
       pendingBytes = rest.length;
+      needed = -1;
       deliver(deserialize(body) as In);
     }
   });
@@ -47,7 +54,8 @@ export function openChannel<In, Out>(stream: Duplex): Channel<In, Out> {
       const body = serialize(message);
       const head = Buffer.allocUnsafe(4);
       head.writeUInt32LE(body.length, 0);
-      stream.write(Buffer.concat([head, body]), () => done?.());
+      stream.write(head);
+      stream.write(body, () => done?.());
     },
     onMessage(h) {
       handler = h;

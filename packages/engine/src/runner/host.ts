@@ -12,10 +12,10 @@ import net from 'node:net';
 import { getHeapStatistics } from 'node:v8';
 import { backtestWithAgents, type AgentJournal } from '../agents/index.js';
 import { runBacktest, type BacktestReport } from '../backtest/index.js';
-import { sliceSeries, type CandleSeries } from '../data/index.js';
+import { sliceSeries, synthesize, type CandleSeries } from '../data/index.js';
 import { isVoltError, VoltError } from '../errors.js';
 import { MemoryLlmCache, OllamaGateway, type StructuredOutcome, type StructuredRequest } from '../llm/index.js';
-import { loadTranspiledStrategy, strategyRuntimeError, type LoadedStrategy, type StrategyContext } from '../strategy/index.js';
+import { defineStrategy, loadTranspiledStrategy, strategyRuntimeError, type LoadedStrategy, type StrategyContext } from '../strategy/index.js';
 import { openChannel } from './channel.js';
 import { lockDown } from './guard.js';
 import { originalColumn } from './instrument.js';
@@ -430,6 +430,29 @@ const late = (e: unknown) => {
 };
 process.on('uncaughtException', late);
 process.on('unhandledRejection', late);
+
+/**
+ * A sandbox started ahead of its run (the sidecar's spare) first runs Volt's own code on a small
+ * built-in strategy, so the backtester and the indicators are compiled and optimised before the
+ * user's run comes: a process per run would otherwise start every run in V8's interpreter.
+ */
+function warmUp(): void {
+  const series = synthesize({ seed: 1, bars: 6000, timeframe: '1h' });
+  const definition = defineStrategy({
+    name: 'warm-up',
+    params: { low: { value: 35, min: 0, max: 100 } },
+    indicators: (ind) => ({ rsi: ind.rsi(14), ema: ind.ema(20), sma: ind.sma(50), macd: ind.macd(12, 26, 9), bb: ind.bollinger(20, 2), atr: ind.atr(14) }),
+    onBar(ctx) {
+      const { rsi, macd, bb } = ctx.ind;
+      if (!rsi.ready || !macd.ready || !bb.ready) return;
+      if (ctx.position.side === 0 && rsi.value < ctx.params.low) ctx.buy({ confidence: 0.6, reason: 'warm' });
+      else if (ctx.position.side === 1 && (rsi.value > 60 || ctx.bar.close > bb.upper)) ctx.exit({ reason: 'warm' });
+    },
+    risk: { stopLoss: 0.04, takeProfit: 0.08, maxPositionPct: 0.1 },
+  });
+  for (let i = 0; i < 3; i++) runBacktest(definition, i === 2 ? sliceSeries(series, undefined, series.time[4000]) : series);
+}
+if (process.argv.includes('--warm-up')) warmUp();
 
 channel.onMessage((m) => {
   if (m.type === 'run') void execute(m.run);

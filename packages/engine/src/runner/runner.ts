@@ -23,6 +23,11 @@ export interface RunnerOptions extends SandboxLimits {
   spares?: number;
   /** The built host (dist/runner/host.cjs); found beside this module by default. */
   hostFile?: string | URL;
+  /**
+   * Waiting sandboxes first run Volt's own backtester on a small built-in strategy, so a run finds
+   * it compiled and optimised (default true; the CLI, which starts one sandbox for one run, says false).
+   */
+  warmUp?: boolean;
 }
 
 export interface StrategyRunRequest {
@@ -104,6 +109,7 @@ export class StrategyRunner {
   private readonly concurrency: number;
   private readonly spareCount: number;
   private readonly hostFile: string;
+  private readonly warmUp: boolean;
   private readonly spares: Sandbox[] = [];
   private readonly live = new Set<Sandbox>();
   private running = 0;
@@ -115,6 +121,7 @@ export class StrategyRunner {
     this.concurrency = Math.max(1, options.concurrency ?? 1);
     this.spareCount = Math.max(0, options.spares ?? 1);
     this.hostFile = resolveHostFile(options.hostFile);
+    this.warmUp = options.warmUp ?? true;
     this.refill();
   }
 
@@ -199,6 +206,7 @@ export class StrategyRunner {
         '--max-semi-space-size=2',
         '--disable-warning=ExperimentalWarning',
         this.hostFile,
+        ...(this.warmUp ? ['--warm-up'] : []),
       ],
       // Nothing of the user's environment (API keys) reaches strategy code.
       { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env: {}, windowsHide: true },
@@ -274,6 +282,12 @@ export class StrategyRunner {
     if (!alive) {
       this.kill(sandbox);
       return { status: 'failed', failure: { kind: 'crashed', message: `the sandbox process did not start: ${sandbox.stderrTail.slice(-3).join(' ') || 'no output'}`, hint: 'check that Node 20.19 or newer runs Volt (node --version)' } };
+    }
+    if (hooks.signal?.aborted) {
+      // Cancelled while the sandbox was starting: it is still clean, keep it for the next run.
+      this.spares.unshift(sandbox);
+      setIdle(sandbox, true);
+      return { status: 'cancelled' };
     }
 
     return new Promise<RunOutcome | SweepOutcome>((resolve) => {
