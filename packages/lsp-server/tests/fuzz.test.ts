@@ -2,6 +2,7 @@
  * Thousands of random edits, sent as incremental didChange: the server must never crash, and the
  * diagnostics it ends with must be exactly those of a fresh analysis of the final text.
  */
+import type { VoltServer } from '../src/server.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -45,7 +46,7 @@ it(`survives ${EDITS} random incremental edits and ends with the diagnostics of 
   const source = readFileSync(path.join(EXAMPLES, 'rsi-mean-reversion.strategy.ts'), 'utf8');
   const uri = await client.open('fuzz.strategy.ts', source);
   // Wait until the server knows the data (VOLT107 depends on its bar count).
-  const server = (client as TestClient & { server: { dataFacts?: { facts: { bars: number } } } }).server;
+  const server = (client as TestClient & { server: VoltServer }).server.state;
   await client.until(() => (server.dataFacts?.facts.bars === 2000 ? true : undefined), 'the data probe');
 
   const random = prng(20261122);

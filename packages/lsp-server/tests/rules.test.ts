@@ -1,4 +1,5 @@
 /** Every static rule through the server: a strategy that trips it, and its quick fix applied. */
+import type { VoltServer } from '../src/server.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInBand, type TestClient } from './utils/connection.js';
 import { CLEAN, variant } from './fixtures.js';
@@ -7,7 +8,7 @@ let client: TestClient;
 beforeAll(async () => {
   client = await startInBand({ settings: { data: { default: 'synthetic:5:3000:1h' }, lint: { debounceMs: 5 }, onSave: { backtest: false } } });
   await client.initialize();
-  const server = (client as TestClient & { server: { dataFacts?: unknown } }).server;
+  const server = (client as TestClient & { server: VoltServer }).server.state;
   await client.until(() => (server.dataFacts ? true : undefined), 'the data probe');
 });
 afterAll(async () => {

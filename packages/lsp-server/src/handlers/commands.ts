@@ -1,0 +1,124 @@
+/** workspace/executeCommand: volt.analyze, volt.backtest, volt.journal, volt.agentStatus. */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { agentStatus, Journal, type JournalFilter } from '@volt/engine';
+import { ErrorCodes, LSPErrorCodes, ResponseError, type CancellationToken, type ExecuteCommandParams, type WorkDoneProgressReporter } from 'vscode-languageserver';
+import {
+  ALL_COMMANDS,
+  Commands,
+  type AgentStatusResult,
+  type AnalyzeParams,
+  type AnalyzeResult,
+  type BacktestParams,
+  type BacktestResult,
+  type JournalParams,
+  type JournalResult,
+} from '../protocol.js';
+import { fromEngineFinding, toVoltFinding, type ServerFinding } from '../service/diagnostics.js';
+import { journalResult } from '../service/journal.js';
+import { ClientProgress, commandArgument, optionalArgument, toEpochMs } from '../params.js';
+import { uriToPath, type WorkspaceState } from '../workspace.js';
+import type { Features } from './features.js';
+
+export class CommandsHandler {
+  constructor(
+    private readonly state: WorkspaceState,
+    private readonly features: Features,
+  ) {}
+
+  async execute(params: ExecuteCommandParams, token: CancellationToken): Promise<unknown> {
+    const workDone = params.workDoneToken !== undefined ? new ClientProgress(this.state.connection, params.workDoneToken) : undefined;
+    switch (params.command) {
+      case Commands.analyze:
+        return this.analyze(commandArgument<AnalyzeParams>(params));
+      case Commands.backtest:
+        return this.backtest(commandArgument<BacktestParams>(params), token, workDone);
+      case Commands.journal:
+        return this.journal(optionalArgument<JournalParams>(params));
+      case Commands.agentStatus:
+        return this.agentStatus();
+      default:
+        throw new ResponseError(ErrorCodes.InvalidParams, `unknown command '${params.command}'; known: ${ALL_COMMANDS.join(', ')}`);
+    }
+  }
+
+  private async analyze(p: AnalyzeParams): Promise<AnalyzeResult> {
+    const { documents, critique, runs } = this.features;
+    const doc = this.state.documents.get(p.uri);
+    let statics: ServerFinding[];
+    if (doc) {
+      statics = (await documents.analyze(doc)).findings;
+      this.state.publish(doc.uri);
+    } else {
+      let text: string;
+      try {
+        text = readFileSync(uriToPath(p.uri), 'utf8');
+      } catch {
+        throw new ResponseError(ErrorCodes.InvalidParams, `cannot read ${p.uri}: open it or pass the URI of an existing file`);
+      }
+      statics = (await documents.staticAnalyzer().analyze(uriToPath(p.uri), text, documents.analysisConfig())).map(fromEngineFinding);
+    }
+    const status = await critique.critique(p.uri, statics);
+    const findings = [...statics, ...this.state.findingsOf(p.uri, 'backtest'), ...this.state.findingsOf(p.uri, 'critique')].map(toVoltFinding);
+    return { uri: p.uri, version: doc?.version ?? null, findings, lastBacktest: runs.lastOf(p.uri).summary ?? null, critique: status };
+  }
+
+  private async backtest(p: BacktestParams, token: CancellationToken, given: WorkDoneProgressReporter | undefined): Promise<BacktestResult> {
+    const s = this.state;
+    if (!existsSync(uriToPath(p.uri))) throw new ResponseError(ErrorCodes.InvalidParams, `no such file: ${p.uri}`);
+    const progress = given ?? (s.canCreateProgress ? await s.connection.window.createWorkDoneProgress().catch(() => undefined) : undefined);
+    progress?.begin('Volt backtest', 0, path.basename(uriToPath(p.uri)), true);
+    const controller = new AbortController();
+    token.onCancellationRequested(() => controller.abort('cancelled'));
+    // A progress the server created can be cancelled from the client's progress UI.
+    if (progress && 'token' in progress) (progress as { token: CancellationToken }).token.onCancellationRequested(() => controller.abort('cancelled'));
+    try {
+      const outcome = await this.features.runs.commandRun(p.uri, controller, () =>
+        this.features.runs.backtest(p.uri, { why: 'command', params: p, signal: controller.signal, ...(progress ? { progress } : {}) }),
+      );
+      switch (outcome.status) {
+        case 'done':
+          return { uri: p.uri, summary: outcome.summary, delta: outcome.delta, findings: outcome.findings.map(toVoltFinding), report: outcome.result.report };
+        case 'failed':
+          throw new ResponseError(ErrorCodes.InternalError, outcome.message, { findings: outcome.findings.map(toVoltFinding) });
+        default:
+          if (controller.signal.reason === 'superseded') throw new ResponseError(LSPErrorCodes.ContentModified, 'superseded by a newer edit of the strategy');
+          throw new ResponseError(LSPErrorCodes.RequestCancelled, 'backtest cancelled');
+      }
+    } finally {
+      progress?.done();
+    }
+  }
+
+  private journal(p: JournalParams): JournalResult {
+    const s = this.state;
+    const file = s.journalPath();
+    if (!existsSync(file)) return journalResult(file, [], [], s.vault());
+    const filter: JournalFilter = { limit: p.limit ?? 20 };
+    if (p.strategy !== undefined) {
+      if (p.strategy.startsWith('file:')) filter.strategyPath = uriToPath(p.strategy);
+      else if (path.isAbsolute(p.strategy)) filter.strategyPath = p.strategy;
+      else filter.strategy = p.strategy;
+    }
+    if (p.outcome !== undefined) filter.outcome = p.outcome;
+    if (p.from !== undefined) filter.from = toEpochMs(p.from, 'from');
+    if (p.to !== undefined) filter.to = toEpochMs(p.to, 'to');
+    const journal = Journal.open(file);
+    try {
+      const { outcome, ...runFilter } = filter;
+      return journalResult(file, outcome === undefined ? journal.listRuns(runFilter) : [], journal.listTrades(filter), s.vault());
+    } finally {
+      journal.close();
+    }
+  }
+
+  private async agentStatus(): Promise<AgentStatusResult> {
+    const file = this.state.journalPath();
+    const journal = existsSync(file) ? Journal.open(file) : undefined;
+    try {
+      return await agentStatus(this.state.config, journal);
+    } finally {
+      journal?.close();
+    }
+  }
+}
