@@ -1,6 +1,7 @@
 import path from 'node:path';
 import {
   Journal,
+  MAX_DECISIONS_PER_RUN,
   OUTCOME_LABELS,
   decisionJson,
   exportVault,
@@ -229,7 +230,7 @@ function decisionCells(d: DecisionEntry): string[] {
     when(d.time),
     d.action,
     d.confidence === null ? '—' : d.confidence.toFixed(2),
-    d.ignored ? `${d.status} (not filled)` : d.status,
+    d.ignored ? `${d.status} (not filled${d.repeats > 1 ? ` ×${d.repeats}` : ''})` : d.status,
     d.outcome ?? '—',
     oneLine(d.reason ?? ''),
   ];
@@ -263,7 +264,11 @@ function show(journal: Journal, id: number, json: boolean): number {
       `  trades     ${m.trades}  win rate ${(m.winRate * 100).toFixed(1)}%  profit factor ${m.profitFactor === null ? 'unbounded' : m.profitFactor.toFixed(2)}  fees ${Number(m.feesPaid.toPrecision(6))}`,
     );
   }
-  lines.push(`  outcomes   ${Object.entries(run.outcomes).map(([k, v]) => `${k} ${v}`).join('  ')}`, `  decisions  ${run.decisionCount}`);
+  lines.push(`  outcomes   ${Object.entries(run.outcomes).map(([k, v]) => `${k} ${v}`).join('  ')}`, `  decisions  ${run.decisionCount}${
+      run.decisionsDropped > 0
+        ? ` recorded, ${run.decisionsDropped} more not recorded (a run keeps at most ${MAX_DECISIONS_PER_RUN.toLocaleString('en-US')})`
+        : ''
+    }`);
   process.stdout.write(lines.join('\n') + '\n');
   if (trades.length > 0) {
     process.stdout.write(`\nlatest trades (volt journal list trades --run ${id} for all):\n`);
