@@ -299,11 +299,16 @@ async function writeChunks(stream: NodeJS.WritableStream, chunks: Iterable<strin
   for (const chunk of chunks) {
     if (closed) return;
     if (!stream.write(chunk)) {
+      // Whichever of drain and close comes first, the other's listener (and the error listener
+      // each once() adds) is taken off again: left on, they pile up, one pair per full buffer.
+      const done = new AbortController();
       try {
-        await Promise.race([once(stream, 'drain'), once(stream, 'close')]);
+        await Promise.race([once(stream, 'drain', { signal: done.signal }), once(stream, 'close', { signal: done.signal })]);
       } catch (e) {
         if (toStdout) return;
         throw e;
+      } finally {
+        done.abort();
       }
     }
   }

@@ -281,6 +281,8 @@ class BacktestRun {
       } else if (this.position.side !== 0) {
         this.markPosition(i);
       }
+      // NaN and ±Infinity are the only numbers x for which x - x is not 0.
+      if (eq - eq !== 0) throw this.nonFinite(`equity is ${eq}`, i);
       equity[i] = eq;
 
       bar.time = time[i]!;
@@ -632,6 +634,21 @@ class BacktestRun {
     return strategyRuntimeError(e, this.loaded, `in onBar at bar ${i}, ${when}`);
   }
 
+  /**
+   * The run's arithmetic left the numbers (prices or capital so far apart that a size or a P&L
+   * overflowed): an error, never a report that prints Infinity or NaN.
+   */
+  private nonFinite(what: string, i: number): VoltError {
+    const s = this.series;
+    const at = i < 0 ? 'at the end of the run' : `at bar ${i} (${new Date(s.time[i]!).toISOString()}, close ${s.close[i]})`;
+    return new VoltError({
+      kind: 'data',
+      message: `${this.def.name}: the backtest went out of range ${at}: ${what} (cash ${this.cash}, position ${this.posQty})`,
+      file: s.source.startsWith('synthetic:') ? undefined : s.source,
+      hint: 'prices or capital this far apart overflow a double: quote the data in another unit, or use a smaller --capital',
+    });
+  }
+
   private orderError(action: Action, what: string): VoltError {
     const i = this.current;
     return new VoltError({
@@ -653,6 +670,12 @@ class BacktestRun {
       trades: this.trades,
       barsInMarket: this.barsInMarket,
     });
+    for (const [name, value] of Object.entries(metrics)) {
+      if (typeof value === 'number' && value - value !== 0) throw this.nonFinite(`metric ${name} is ${value}`, -1);
+    }
+    for (const t of this.trades) {
+      if (t.pnl - t.pnl !== 0 || t.qty - t.qty !== 0) throw this.nonFinite(`trade ${t.id} has qty ${t.qty} and P&L ${t.pnl}`, t.exitBar);
+    }
     const strategy: BacktestReport['strategy'] = {
       name: this.def.name,
       ...(this.path !== undefined ? { path: this.path } : {}),
