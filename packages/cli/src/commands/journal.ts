@@ -16,6 +16,7 @@ import {
   type TradeEntry,
 } from '@volt/engine';
 import { EXIT, UsageError, numberOption, parseCommandArgs } from '../usage.js';
+import { endQuietlyWhenStdoutCloses } from '../stdout.js';
 
 export const summary = 'list, show and export the decision journal (runs, trades, decisions) and the Obsidian vault';
 
@@ -64,6 +65,7 @@ const OPTIONS = {
 const DAY = 86_400_000;
 
 export async function run(argv: string[]): Promise<number> {
+  endQuietlyWhenStdoutCloses();
   const [sub, ...rest] = argv;
   if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
     process.stdout.write(USAGE + '\n');

@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../../../../test-support/shared-data.js';
@@ -19,10 +19,16 @@ export function assertBuilt(): void {
   }
 }
 
+/**
+ * Someone whom file permissions bind: these tests often run as root, for whom a read-only file is
+ * writable all the same, so they run volt as `nobody` then (uid/gid 65534).
+ */
+export const UNPRIVILEGED = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+
 /** Runs `volt ARGS` in `cwd` and collects its exit code and output. */
-export function volt(args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<Ran> {
+export function volt(args: string[], cwd: string, as: { uid?: number; gid?: number } = {}): Promise<Ran> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd, env, maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { cwd, ...as, maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
       resolve({ code, stdout, stderr });
     });
@@ -30,14 +36,15 @@ export function volt(args: string[], cwd: string, env: NodeJS.ProcessEnv = proce
 }
 
 /**
- * Runs `volt ARGS | head -n LINES` through a real shell pipe, so volt's stdout closes under it
- * (EPIPE) as it does at a terminal; resolves with volt's own exit code and stderr.
+ * Runs `volt ARGS | READER` through a real shell pipe (READER e.g. `head -n 1`, or `head -c 0`,
+ * which closes the pipe before volt writes at all), so volt's stdout closes under it (EPIPE) as it
+ * does at a terminal; resolves with volt's own exit code, what the reader printed, and volt's stderr.
  */
-export function voltPipedToHead(args: string[], cwd: string, lines = 1): Promise<Ran> {
+export function voltPiped(args: string[], reader: string, cwd: string): Promise<Ran> {
   return new Promise((resolve) => {
     const quoted = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-    // PIPESTATUS[0] is volt's status, not head's; volt's stderr goes to our stderr pipe.
-    const child = spawn('bash', ['-c', `${quoted} | head -n ${lines}; exit "\${PIPESTATUS[0]}"`], { cwd });
+    // PIPESTATUS[0] is volt's status, not the reader's; volt's stderr goes to our stderr pipe.
+    const child = spawn('bash', ['-c', `${quoted} | ${reader}; exit "\${PIPESTATUS[0]}"`], { cwd });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -49,6 +56,8 @@ export function voltPipedToHead(args: string[], cwd: string, lines = 1): Promise
 /** A temporary folder for one test file; removed when the file's tests end. */
 export function scratch(prefix: string): { dir: string; folder(name: string): string; file(name: string, text: string | Buffer): string; remove(): void } {
   const dir = mkdtempSync(path.join(os.tmpdir(), `volt-hostile-${prefix}-`));
+  // Readable by UNPRIVILEGED too.
+  chmodSync(dir, 0o755);
   return {
     dir,
     folder(name) {

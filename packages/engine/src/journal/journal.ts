@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { BacktestReport, Signal, Trade } from '../backtest/index.js';
 import { VoltError } from '../errors.js';
 import { MIGRATIONS, migrate, type Migration } from './schema.js';
+import { journalError } from './open-errors.js';
 import { classifyOutcome } from './outcome.js';
 import { fileContentHash, gitCommitOf } from './provenance.js';
 import { RunRecorder, type RunRecorderOptions } from './recorder.js';
@@ -145,13 +146,7 @@ export class Journal {
       mkdirSync(path.dirname(abs), { recursive: true });
       db = new Database(abs, { timeout: options.busyTimeoutMs ?? 10_000 });
     } catch (e) {
-      throw new VoltError({
-        kind: 'journal',
-        file: abs,
-        message: `cannot open the journal: ${e instanceof Error ? e.message : String(e)}`,
-        hint: 'check that the folder is writable, or pass --journal with another path',
-        cause: e,
-      });
+      throw journalError(abs, e, 'open');
     }
     try {
       // WAL: readers never block the writer and a crash never leaves a half-written page behind.
@@ -166,14 +161,7 @@ export class Journal {
       return journal;
     } catch (e) {
       db.close();
-      if (e instanceof VoltError) throw e;
-      throw new VoltError({
-        kind: 'journal',
-        file: abs,
-        message: `the journal cannot be read: ${e instanceof Error ? e.message : String(e)}`,
-        hint: 'if the file is not a Volt journal, move it away; Volt creates a new one',
-        cause: e,
-      });
+      throw journalError(abs, e, 'open');
     }
   }
 
@@ -219,6 +207,16 @@ export class Journal {
 
   /** Records the start of a run and commits it at once; returns its id. */
   startRun(meta: RunMeta): number {
+    try {
+      return this.insertRun(meta);
+    } catch (e) {
+      // The first write of a run: where a journal that opened read-only (SQLite falls back to
+      // reading a file it may not write) or a damaged page shows itself.
+      throw journalError(this.path, e, 'write');
+    }
+  }
+
+  private insertRun(meta: RunMeta): number {
     const contentHash = meta.contentHash ?? (meta.strategyPath ? fileContentHash(meta.strategyPath) : undefined);
     const gitCommit = meta.gitCommit !== undefined ? meta.gitCommit : meta.strategyPath ? gitCommitOf(meta.strategyPath) : null;
     const info = this.stmts.insertRun.run({
