@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Journal, MAX_DECISIONS_PER_RUN, MAX_REPORT_SIGNALS, type BacktestReport } from '@volt/engine';
@@ -66,6 +66,8 @@ describe('10,000 ctx.buy per bar', () => {
     expect(ran.stderr).toBe('');
     expect(ran.code).toBe(0);
     expect(ran.stdout).toMatch(/notes created/);
+    const log = readFileSync(path.join(ws, 'Vault', 'Agent-Logs', 'Run 1 decisions.md'), 'utf8');
+    expect(log).toContain('approved, not filled: more than 16 orders in one bar (×9984)');
   });
 });
 

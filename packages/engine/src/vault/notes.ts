@@ -391,7 +391,7 @@ export function agentLogNote(run: RunEntry, decisions: readonly DecisionEntry[],
   if (plain) {
     out.push('| # | Bar | Time | Action | Confidence | Status | Outcome | Reason |', '|---:|---:|---|---|---:|---|---|---|');
     for (const d of shown) {
-      const status = d.ignored ? `${d.status}, not filled: ${mdInline(d.ignored)}` : d.status;
+      const status = d.ignored ? `${d.status}, not filled: ${mdInline(d.ignored)}${repeated(d)}` : d.status;
       out.push(`| ${d.seq} | ${d.bar ?? '—'} | ${when(d.time)} | ${d.action} | ${num(d.confidence)} | ${status} | ${d.outcome ?? '—'} | ${mdInline(d.reason ?? '')} |`);
     }
     out.push('');
@@ -399,7 +399,7 @@ export function agentLogNote(run: RunEntry, decisions: readonly DecisionEntry[],
     for (const d of shown) {
       out.push(`## ${d.seq}. ${d.action.toUpperCase()} at bar ${d.bar ?? '—'}, ${when(d.time)}: ${d.status}${d.outcome ? ` → ${d.outcome}` : ''}`, '');
       if (d.reason) out.push(quote(d.reason), '');
-      if (d.ignored) out.push(`Not filled: ${mdInline(d.ignored)}`, '');
+      if (d.ignored) out.push(`Not filled: ${mdInline(d.ignored)}${repeated(d)}`, '');
       out.push(...voteLines(d));
       for (const m of bySeq.get(d.seq) ?? []) out.push(...messageLines(m));
     }
@@ -410,6 +410,11 @@ export function agentLogNote(run: RunEntry, decisions: readonly DecisionEntry[],
     for (const m of loose) out.push(...messageLines(m));
   }
   return out.join('\n');
+}
+
+/** ' (×9984)' for a row that stands for repeated calls (journal/README.md, floods). */
+function repeated(d: DecisionEntry): string {
+  return d.repeats > 1 ? ` (×${d.repeats})` : '';
 }
 
 /** A decision's agent votes, consensus and recommendations, as a trade note and an agent log show them. */
