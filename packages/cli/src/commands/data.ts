@@ -15,6 +15,7 @@ import {
   type DataProblemKind,
 } from '@volt/engine';
 import { EXIT, UsageError, numberOption, parseCommandArgs } from '../usage.js';
+import { endQuietlyWhenStdoutCloses } from '../stdout.js';
 
 export const summary = 'check a candle file for problems, write a synthetic market, or fetch candles from an exchange';
 
@@ -51,7 +52,10 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return EXIT.ok;
   }
-  if (sub === 'check') return check(rest);
+  if (sub === 'check') {
+    endQuietlyWhenStdoutCloses();
+    return check(rest);
+  }
   if (sub === 'synth') return synth(rest);
   if (sub === 'fetch') return download(rest);
   throw new UsageError(sub === undefined ? `missing subcommand\n\n${USAGE}` : `unknown subcommand '${sub}'\n\n${USAGE}`);

@@ -123,6 +123,17 @@ describe('volt journal … | head', () => {
   }
 });
 
+describe('volt data check … | head', () => {
+  it('exits quietly when the reader has seen enough of a long list of problems', async () => {
+    const rows = ['time,open,high,low,close,volume'];
+    for (let i = 0; i < 20_000; i++) rows.push('2024-01-01T00:00:00Z,10,11,9,10,1');
+    const file = tmp.file('duplicates.csv', rows.join('\n') + '\n');
+    const ran = await voltPiped(['data', 'check', file], 'head -n 2', tmp.dir);
+    expect(ran.stderr).toBe('');
+    expect(ran.stdout.split('\n')[0]).toContain('20000 rows');
+  });
+});
+
 describe('volt data synth --out', () => {
   it('writes a large file with no MaxListenersExceededWarning', async () => {
     const out = path.join(tmp.dir, 'synth.csv');

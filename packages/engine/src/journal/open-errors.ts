@@ -18,7 +18,7 @@ export function journalError(file: string, e: unknown, doing: 'open' | 'write'):
       kind: 'journal',
       file,
       message: `the journal is read-only: ${readOnly.what}`,
-      hint: `${readOnly.fix}, or pass --journal with another path${doing === 'write' ? ' (or --no-journal to run without one)' : ''}`,
+      hint: `${readOnly.fix}, or pass --journal with another path`,
       cause: e,
     });
   }
