@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { watch, type FSWatcher } from 'chokidar';
 import {
   analyzeStrategySource,
+  reviewEdit,
   loadConfig,
   mergeConfig,
   defaultConfig,
@@ -26,6 +27,8 @@ import {
   runNotePath,
   tradeNotePath,
   type AnalysisConfig,
+  type EditReview,
+  type SourceEdit,
   type BacktestReport,
   type Finding,
   type JournalFilter,
@@ -114,6 +117,7 @@ function defaultWorkerFile(): URL {
 interface Analyzer {
   analyze(fileName: string, text: string, config: AnalysisConfig): Promise<Finding[]>;
   hover(text: string, offset: number, bars: number | undefined): Promise<Hover | null>;
+  reviewEdit(fileName: string, text: string, edits: SourceEdit[]): Promise<EditReview>;
   forget(fileName: string): void;
   dispose(): Promise<void>;
 }
@@ -129,6 +133,9 @@ class InThreadAnalyzer implements Analyzer {
   }
   hover(text: string, offset: number, bars: number | undefined): Promise<Hover | null> {
     return Promise.resolve(hoverAt(text, offset, bars));
+  }
+  reviewEdit(fileName: string, text: string, edits: SourceEdit[]): Promise<EditReview> {
+    return Promise.resolve(reviewEdit(text, edits, fileName));
   }
   forget(fileName: string): void {
     this.checker.forget(fileName);
@@ -771,7 +778,8 @@ export class VoltServer {
       const lastReport = this.runs.get(uri)?.lastReport;
       const result = await critiqueStrategy(
         { source: text, findings: shown, fileName: path.basename(uriToPath(uri)), ...(lastReport ? { lastReport } : {}) },
-        { gateway: this.gateway, model, signal: controller.signal },
+        // The model's edits are linted on the analysis thread, which holds the TypeScript parser.
+        { gateway: this.gateway, model, signal: controller.signal, reviewEdit: (source, edits, name) => this.staticAnalyzer().reviewEdit(name, source, edits) },
       );
       if (controller.signal.aborted) return { source: 'cancelled', model };
       if (result.source === 'unavailable') {

@@ -1,4 +1,4 @@
-import { STATIC_RULES, reviewEdit, type Finding } from '../analysis/index.js';
+import { STATIC_RULES, reviewEdit, type EditReview, type Finding, type SourceEdit } from '../analysis/index.js';
 import type { BacktestReport } from '../backtest/index.js';
 import { OllamaGateway } from './gateway.js';
 import type { JsonSchema } from './schema.js';
@@ -47,6 +47,11 @@ export interface CritiqueOptions {
   model?: string;
   signal?: AbortSignal;
   timeoutMs?: number;
+  /**
+   * Where the model's edits are linted (default: the engine's reviewEdit, on this thread). The
+   * sidecar runs it on its analysis thread, which holds the TypeScript parser it needs.
+   */
+  reviewEdit?: (source: string, edits: SourceEdit[], fileName: string) => EditReview | Promise<EditReview>;
 }
 
 const CRITIQUE_SCHEMA: JsonSchema = {
@@ -106,7 +111,7 @@ export async function critiqueStrategy(input: CritiqueInput, options: CritiqueOp
     const finding: CritiqueFinding = { code: 'VOLT301', line: f.line - 1, message: f.message, severity: f.severity };
     if (f.edit && f.edit.line >= 1 && f.edit.line <= lines.length && f.edit.newText !== lines[f.edit.line - 1]) {
       const edit = { line: f.edit.line - 1, newText: f.edit.newText };
-      const adds = refusal(input.source, lines, edit, input.fileName);
+      const adds = await refusal(input.source, lines, edit, input.fileName ?? 'strategy.ts', options.reviewEdit ?? reviewEdit);
       if (adds === undefined) finding.edit = edit;
       else {
         finding.refusedEdit = { ...edit, adds };
@@ -125,11 +130,17 @@ const RULE_TITLES: ReadonlyMap<string, string> = new Map(STATIC_RULES.map((r) =>
  * `VOLT106 (I/O inside a strategy …)`; undefined when it adds nothing of the kind. Checked on the
  * code itself, after the edit: what the model, or a comment in the strategy, says cannot change it.
  */
-function refusal(source: string, lines: readonly string[], edit: { line: number; newText: string }, fileName: string | undefined): string[] | undefined {
+async function refusal(
+  source: string,
+  lines: readonly string[],
+  edit: { line: number; newText: string },
+  fileName: string,
+  review: NonNullable<CritiqueOptions['reviewEdit']>,
+): Promise<string[] | undefined> {
   const range = { start: { line: edit.line, character: 0 }, end: { line: edit.line, character: lines[edit.line]!.length } };
-  const review = reviewEdit(source, [{ range, newText: edit.newText }], fileName ?? 'strategy.ts');
-  if (review.safe) return undefined;
-  const adds = review.added.map((f) => `${f.code} (${RULE_TITLES.get(f.code) ?? f.message})`);
+  const verdict = await review(source, [{ range, newText: edit.newText }], fileName);
+  if (verdict.safe) return undefined;
+  const adds = verdict.added.map((f) => `${f.code} (${RULE_TITLES.get(f.code) ?? f.message})`);
   return [...new Set(adds)];
 }
 
