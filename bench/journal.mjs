@@ -18,7 +18,8 @@ const verdict = (ok) => (ok ? 'met' : 'NOT met on this machine');
 
 function recordDecisions(journal) {
   const runId = journal.startRun({ strategyName: 'bench: batched', gitCommit: null });
-  const recorder = journal.recorder(runId, { batchSize: 1000, symbol: 'BTC/USDT' });
+  // Past the per-run cap (MAX_DECISIONS_PER_RUN) rows are only counted: lift it to time real inserts.
+  const recorder = journal.recorder(runId, { batchSize: 1000, symbol: 'BTC/USDT', maxDecisions: DECISIONS });
   // One signal object reused, as the backtester's hot loop would; the recorder copies what it keeps.
   const signal = { bar: 0, time: 0, action: 'buy', confidence: 0.6, reason: 'RSI turned up through 30', tradeId: undefined, ignored: undefined };
   const t0 = process.hrtime.bigint();

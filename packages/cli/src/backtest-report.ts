@@ -38,10 +38,14 @@ export function formatBacktestReport(report: BacktestReport, options: ReportForm
     out.push(trades.length > last.length ? `last ${last.length} of ${count(trades.length)} trades` : `${plural(trades.length, 'trade')}`);
     out.push(...tradesTable(last, daily));
   }
-  const ignored = report.signals.filter((s) => s.ignored !== undefined).length;
+  let ignored = 0;
+  for (const s of report.signals) if (s.ignored !== undefined) ignored += s.repeats ?? 1;
   if (ignored > 0) {
     out.push('');
     out.push(`${plural(ignored, 'signal')} did not trade (already in position, no next bar, …): see signals in --json`);
+  }
+  if (report.signalsDropped !== undefined) {
+    out.push(`${plural(report.signalsDropped, 'more signal')} not listed: a report keeps the first ${count(report.signals.length)}`);
   }
   return out.join('\n') + '\n';
 }

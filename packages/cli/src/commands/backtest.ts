@@ -25,6 +25,7 @@ import {
 } from '@volt/engine';
 import { EXIT, UsageError, numberOption, parseCommandArgs } from '../usage.js';
 import { formatBacktestReport } from '../backtest-report.js';
+import { endQuietlyWhenStdoutCloses } from '../stdout.js';
 
 export const summary = 'backtest a strategy file on candles or the synthetic market';
 
@@ -242,9 +243,7 @@ async function backtest(
   if (recording) replayJournalEvents(recording.observer, report, outcome.agents?.events);
   const runId = recording?.finish(report);
   // `volt backtest … --json | head` closes the pipe early: that is the reader's choice, not an error.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EPIPE') throw e;
-  });
+  endQuietlyWhenStdoutCloses();
   process.stdout.write(
     values.json
       ? JSON.stringify(agentSummary === undefined ? report : { ...report, agents: agentSummary }, null, 2) + '\n'
@@ -267,7 +266,7 @@ function journalError(e: unknown, file: string): VoltError {
   const inner = e instanceof VoltError ? e : undefined;
   return new VoltError({
     kind: 'journal',
-    message: `the run cannot be recorded in the journal: ${inner ? inner.message : e instanceof Error ? e.message : String(e)}`,
+    message: inner ? inner.message : `the run cannot be recorded in the journal: ${e instanceof Error ? e.message : String(e)}`,
     file: inner?.file ?? file,
     hint: `${inner?.hint ? `${inner.hint}; or ` : ''}run with --no-journal to backtest without recording`,
     cause: e,

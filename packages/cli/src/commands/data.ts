@@ -15,6 +15,7 @@ import {
   type DataProblemKind,
 } from '@volt/engine';
 import { EXIT, UsageError, numberOption, parseCommandArgs } from '../usage.js';
+import { endQuietlyWhenStdoutCloses } from '../stdout.js';
 
 export const summary = 'check a candle file for problems, write a synthetic market, or fetch candles from an exchange';
 
@@ -51,7 +52,10 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return EXIT.ok;
   }
-  if (sub === 'check') return check(rest);
+  if (sub === 'check') {
+    endQuietlyWhenStdoutCloses();
+    return check(rest);
+  }
   if (sub === 'synth') return synth(rest);
   if (sub === 'fetch') return download(rest);
   throw new UsageError(sub === undefined ? `missing subcommand\n\n${USAGE}` : `unknown subcommand '${sub}'\n\n${USAGE}`);
@@ -299,11 +303,16 @@ async function writeChunks(stream: NodeJS.WritableStream, chunks: Iterable<strin
   for (const chunk of chunks) {
     if (closed) return;
     if (!stream.write(chunk)) {
+      // Whichever of drain and close comes first, the other's listener (and the error listener
+      // each once() adds) is taken off again: left on, they pile up, one pair per full buffer.
+      const done = new AbortController();
       try {
-        await Promise.race([once(stream, 'drain'), once(stream, 'close')]);
+        await Promise.race([once(stream, 'drain', { signal: done.signal }), once(stream, 'close', { signal: done.signal })]);
       } catch (e) {
         if (toStdout) return;
         throw e;
+      } finally {
+        done.abort();
       }
     }
   }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import {
   Journal,
+  MAX_DECISIONS_PER_RUN,
   OUTCOME_LABELS,
   decisionJson,
   exportVault,
@@ -15,6 +16,7 @@ import {
   type TradeEntry,
 } from '@volt/engine';
 import { EXIT, UsageError, numberOption, parseCommandArgs } from '../usage.js';
+import { endQuietlyWhenStdoutCloses } from '../stdout.js';
 
 export const summary = 'list, show and export the decision journal (runs, trades, decisions) and the Obsidian vault';
 
@@ -63,6 +65,7 @@ const OPTIONS = {
 const DAY = 86_400_000;
 
 export async function run(argv: string[]): Promise<number> {
+  endQuietlyWhenStdoutCloses();
   const [sub, ...rest] = argv;
   if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
     process.stdout.write(USAGE + '\n');
@@ -229,7 +232,7 @@ function decisionCells(d: DecisionEntry): string[] {
     when(d.time),
     d.action,
     d.confidence === null ? '—' : d.confidence.toFixed(2),
-    d.ignored ? `${d.status} (not filled)` : d.status,
+    d.ignored ? `${d.status} (not filled${d.repeats > 1 ? ` ×${d.repeats}` : ''})` : d.status,
     d.outcome ?? '—',
     oneLine(d.reason ?? ''),
   ];
@@ -263,7 +266,11 @@ function show(journal: Journal, id: number, json: boolean): number {
       `  trades     ${m.trades}  win rate ${(m.winRate * 100).toFixed(1)}%  profit factor ${m.profitFactor === null ? 'unbounded' : m.profitFactor.toFixed(2)}  fees ${Number(m.feesPaid.toPrecision(6))}`,
     );
   }
-  lines.push(`  outcomes   ${Object.entries(run.outcomes).map(([k, v]) => `${k} ${v}`).join('  ')}`, `  decisions  ${run.decisionCount}`);
+  lines.push(`  outcomes   ${Object.entries(run.outcomes).map(([k, v]) => `${k} ${v}`).join('  ')}`, `  decisions  ${run.decisionCount}${
+      run.decisionsDropped > 0
+        ? ` recorded, ${run.decisionsDropped} more not recorded (a run keeps at most ${MAX_DECISIONS_PER_RUN.toLocaleString('en-US')})`
+        : ''
+    }`);
   process.stdout.write(lines.join('\n') + '\n');
   if (trades.length > 0) {
     process.stdout.write(`\nlatest trades (volt journal list trades --run ${id} for all):\n`);

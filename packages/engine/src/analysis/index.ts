@@ -2,4 +2,4 @@ export type * from './types.js';
 export { STATIC_RULES, DEFAULT_MAX_POSITION_CAP } from './types.js';
 export { analyzeStrategySource, sharedTypeChecker, sortFindings } from './analyze.js';
 export { StrategyTypeChecker } from './typecheck.js';
-export { applyEdits } from './edits.js';
+export { applyEdits, reviewEdit, type EditReview } from './edits.js';

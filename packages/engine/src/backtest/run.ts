@@ -39,6 +39,11 @@ export const BACKTEST_DEFAULTS = {
 const DEFAULT_POSITION_PCT = 0.1;
 /** Orders one onBar call may queue; more is a runaway loop in the strategy, not a plan. */
 const MAX_ORDERS_PER_BAR = 16;
+/**
+ * Signals a report lists; the run goes on past it (orders still fill) and the report says how many
+ * it left out. 22 signals a bar at most (16 orders and the collapsed repeats) times 4,500 bars.
+ */
+export const MAX_REPORT_SIGNALS = 100_000;
 /** Bars per call of the hot loop (see execute). */
 const BARS_PER_CALL = 4096;
 /** onProgress every 16384 bars: often enough for a progress bar, rare enough to cost nothing. */
@@ -132,6 +137,13 @@ class BacktestRun {
   private readonly lots: Lot[] = [];
   private readonly trades: Trade[] = [];
   private readonly signals: Signal[] = [];
+  /** Signals past MAX_REPORT_SIGNALS, counted rather than listed. */
+  private signalsDropped = 0;
+  /**
+   * This bar's calls refused before they could queue (no next bar, too many orders), one signal per
+   * action and reason with a repeat count; the observer hears of them once the bar's onBar returns.
+   */
+  private readonly repeats: Signal[] = [];
   private readonly pending: PendingOrder[] = [];
   private pendingCount = 0;
   private nextTradeId = 1;
@@ -269,6 +281,8 @@ class BacktestRun {
       } else if (this.position.side !== 0) {
         this.markPosition(i);
       }
+      // NaN and ±Infinity are the only numbers x for which x - x is not 0.
+      if (eq - eq !== 0) throw this.nonFinite(`equity is ${eq}`, i);
       equity[i] = eq;
 
       bar.time = time[i]!;
@@ -285,7 +299,15 @@ class BacktestRun {
       } catch (e) {
         throw this.strategyError(e, i);
       }
+      if (this.repeats.length > 0) this.tellRepeats();
     }
+  }
+
+  /** The observer hears of a bar's refused repeats once, with their final count. */
+  private tellRepeats(): void {
+    const observer = this.observer;
+    for (const signal of this.repeats) observer.onSignal?.(signal);
+    this.repeats.length = 0;
   }
 
   /** A position still open at the end is closed at the last close, so the report's equity is cash. */
@@ -324,11 +346,9 @@ class BacktestRun {
     }
     if (action !== EXIT && pct !== pct && qty !== qty) pct = this.defaultPct;
 
-    // Every key up front, one shape for all signals; JSON leaves out whichever stays undefined.
-    const signal: Signal = { bar: i, time: this.series.time[i]!, action: ACTION_NAME[action], confidence, reason, tradeId: undefined, ignored: undefined };
-    this.signals.push(signal);
-    if (i === this.series.length - 1) return this.ignore(signal, 'no next bar');
-    if (this.pendingCount === MAX_ORDERS_PER_BAR) return this.ignore(signal, `more than ${MAX_ORDERS_PER_BAR} orders in one bar`);
+    if (i === this.series.length - 1) return this.refuse(action, confidence, reason, 'no next bar');
+    if (this.pendingCount === MAX_ORDERS_PER_BAR) return this.refuse(action, confidence, reason, `more than ${MAX_ORDERS_PER_BAR} orders in one bar`);
+    const signal = this.signal(action, confidence, reason);
     let stopOffset = NaN;
     let targetOffset = NaN;
     if (this.observer.decide !== undefined && action !== EXIT && this.wouldEnter(action)) {
@@ -353,6 +373,41 @@ class BacktestRun {
     p.stopOffset = stopOffset;
     p.targetOffset = targetOffset;
     p.signal = signal;
+  }
+
+  /** A new signal at this close, listed in the report while there is room. */
+  private signal(action: Action, confidence: number, reason: string): Signal {
+    // Every key up front, one shape for all signals; JSON leaves out whichever stays undefined.
+    const signal: Signal = {
+      bar: this.current,
+      time: this.series.time[this.current]!,
+      action: ACTION_NAME[action],
+      confidence,
+      reason,
+      tradeId: undefined,
+      ignored: undefined,
+      repeats: undefined,
+    };
+    if (this.signals.length < MAX_REPORT_SIGNALS) this.signals.push(signal);
+    else this.signalsDropped++;
+    return signal;
+  }
+
+  /**
+   * A call refused before it could queue. Repeats in one bar (same action, same cause) become one
+   * signal with a count, the first call's confidence and reason: a loop of 10,000 buys is one line.
+   */
+  private refuse(action: Action, confidence: number, reason: string, why: string): void {
+    const name = ACTION_NAME[action];
+    for (const seen of this.repeats) {
+      if (seen.action === name && seen.ignored === why) {
+        seen.repeats = (seen.repeats ?? 1) + 1;
+        return;
+      }
+    }
+    const signal = this.signal(action, confidence, reason);
+    signal.ignored = why;
+    this.repeats.push(signal);
   }
 
   /** Whether a buy/sell at this close would open or add to a position (and so is reviewed). */
@@ -579,6 +634,21 @@ class BacktestRun {
     return strategyRuntimeError(e, this.loaded, `in onBar at bar ${i}, ${when}`);
   }
 
+  /**
+   * The run's arithmetic left the numbers (prices or capital so far apart that a size or a P&L
+   * overflowed): an error, never a report that prints Infinity or NaN.
+   */
+  private nonFinite(what: string, i: number): VoltError {
+    const s = this.series;
+    const at = i < 0 ? 'at the end of the run' : `at bar ${i} (${new Date(s.time[i]!).toISOString()}, close ${s.close[i]})`;
+    return new VoltError({
+      kind: 'data',
+      message: `${this.def.name}: the backtest went out of range ${at}: ${what} (cash ${this.cash}, position ${this.posQty})`,
+      file: s.source.startsWith('synthetic:') ? undefined : s.source,
+      hint: 'prices or capital this far apart overflow a double: quote the data in another unit, or use a smaller --capital',
+    });
+  }
+
   private orderError(action: Action, what: string): VoltError {
     const i = this.current;
     return new VoltError({
@@ -600,6 +670,12 @@ class BacktestRun {
       trades: this.trades,
       barsInMarket: this.barsInMarket,
     });
+    for (const [name, value] of Object.entries(metrics)) {
+      if (typeof value === 'number' && value - value !== 0) throw this.nonFinite(`metric ${name} is ${value}`, -1);
+    }
+    for (const t of this.trades) {
+      if (t.pnl - t.pnl !== 0 || t.qty - t.qty !== 0) throw this.nonFinite(`trade ${t.id} has qty ${t.qty} and P&L ${t.pnl}`, t.exitBar);
+    }
     const strategy: BacktestReport['strategy'] = {
       name: this.def.name,
       ...(this.path !== undefined ? { path: this.path } : {}),
@@ -620,6 +696,7 @@ class BacktestRun {
       metrics,
       trades: this.trades,
       signals: this.signals,
+      ...(this.signalsDropped > 0 ? { signalsDropped: this.signalsDropped } : {}),
       equityCurve: downsampleEquity(s.time, this.equity, this.equityPoints),
     };
   }

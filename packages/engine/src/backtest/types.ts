@@ -43,6 +43,11 @@ export interface Signal {
   tradeId?: number;
   /** Why it did nothing (already in position, no next bar, size zero, …). */
   ignored?: string;
+  /**
+   * Calls this one signal stands for, when more than one: repeats in one bar refused for the same
+   * cause before they could queue (more orders than a bar takes, no next bar) are counted, not listed.
+   */
+  repeats?: number;
 }
 
 export interface BacktestOptions {
@@ -137,7 +142,10 @@ export interface BacktestReport {
   config: Required<Omit<BacktestOptions, 'params' | 'equityPoints'>>;
   metrics: Metrics;
   trades: Trade[];
+  /** At most MAX_REPORT_SIGNALS, in the order the strategy gave them. */
   signals: Signal[];
+  /** Signals left out of `signals` past MAX_REPORT_SIGNALS (absent when none were). */
+  signalsDropped?: number;
   equityCurve: EquityCurve;
 }
 

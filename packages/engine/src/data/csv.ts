@@ -153,7 +153,7 @@ export function readCsv(text: string, reading: Reading, options: LoadOptions): {
     const low = lowCol >= 0 ? toNumber(f[lowCol]!) : close;
     let volume = volumeCol >= 0 ? toNumber(f[volumeCol]!) : 0;
     if (!checkPrices(reading, lineNo, open, high, low, close)) continue;
-    if (!(volume >= 0)) {
+    if (!(volume >= 0 && volume < Infinity)) {
       reading.add('bad-volume', lineNo, `volume '${f[volumeCol]!.trim()}' is not a number ≥ 0`, HINT.badVolume, 'read as 0');
       volume = 0;
     }

@@ -77,7 +77,7 @@ export function readJsonRows(data: readonly unknown[], reading: Reading): RowTab
     const close = jsonNumber(c);
     let volume = v === undefined || v === null ? 0 : jsonNumber(v);
     if (!checkPrices(reading, i, open, high, low, close)) continue;
-    if (!(volume >= 0)) {
+    if (!(volume >= 0 && volume < Infinity)) {
       reading.add('bad-volume', i, `volume ${JSON.stringify(v)} is not a number ≥ 0`, HINT.badVolume, 'read as 0');
       volume = 0;
     }

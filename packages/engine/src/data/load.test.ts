@@ -246,7 +246,7 @@ describe('lenient mode repairs and says what it did', () => {
     expect(repairs).toEqual([
       'dropped 1 row whose field count differs from the others (line 11)',
       'dropped 1 row with an unreadable time (line 10)',
-      'dropped 1 row with a missing, zero or negative price (line 7)',
+      'dropped 1 row with a missing, zero, negative or out-of-range price (line 7)',
       'read the volume as 0 on 1 row where it was missing or negative (line 9)',
       'rebuilt high/low from all four prices on 1 row where high was below low (line 8)',
       'widened high/low to contain open and close on 1 row (line 6)',

@@ -131,19 +131,60 @@ export function checkCandleText(text: string, file: string, options: Omit<LoadOp
 // ---------------------------------------------------------------------------------------------
 
 async function readText(file: string): Promise<string> {
+  let bytes: Buffer;
   try {
-    return await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (e) {
     throw unreadable(file, e);
   }
+  return utf8Text(bytes, file);
 }
 
 function readTextSync(file: string): string {
+  let bytes: Buffer;
   try {
-    return readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (e) {
     throw unreadable(file, e);
   }
+  return utf8Text(bytes, file);
+}
+
+/** The file's text, refusing UTF-16 as a whole: read as UTF-8 it is a NUL between every letter. */
+function utf8Text(bytes: Buffer, file: string): string {
+  const utf16 = utf16Order(bytes);
+  if (utf16 !== undefined) {
+    throw new DataError(file, {
+      kind: 'unreadable',
+      line: 0,
+      message: `the file is UTF-16 (${utf16}), not UTF-8 text: its rows would read as garbage`,
+      hint: 'save it as UTF-8 (in Excel: "CSV UTF-8"; in an editor: Save with Encoding → UTF-8), or convert it: iconv -f UTF-16 -t UTF-8',
+    });
+  }
+  return bytes.toString('utf8');
+}
+
+/**
+ * 'little-endian' / 'big-endian' when the bytes are UTF-16: a byte-order mark, or, without one, a
+ * zero byte in every other place of the first 512 bytes (ASCII in UTF-16), which UTF-8 text never has.
+ */
+function utf16Order(bytes: Buffer): string | undefined {
+  if (bytes.length >= 2) {
+    if (bytes[0] === 0xff && bytes[1] === 0xfe) return 'little-endian, with a byte-order mark';
+    if (bytes[0] === 0xfe && bytes[1] === 0xff) return 'big-endian, with a byte-order mark';
+  }
+  const n = Math.min(bytes.length, 512) & ~1;
+  if (n < 4) return undefined;
+  let evenZeros = 0;
+  let oddZeros = 0;
+  for (let i = 0; i < n; i += 2) {
+    if (bytes[i] === 0) evenZeros++;
+    if (bytes[i + 1] === 0) oddZeros++;
+  }
+  const pairs = n / 2;
+  if (oddZeros >= pairs * 0.9 && evenZeros === 0) return 'little-endian, no byte-order mark';
+  if (evenZeros >= pairs * 0.9 && oddZeros === 0) return 'big-endian, no byte-order mark';
+  return undefined;
 }
 
 function unreadable(file: string, e: unknown): DataError {
@@ -199,7 +240,7 @@ function read(text: string, file: string, mode: Mode, options: LoadOptions): Rea
 const REPAIR_TEXT: Partial<Record<DataProblemKind, (n: number) => string>> = {
   'field-count': (n) => `dropped ${rowsWord(n)} whose field count differs from the others`,
   'bad-timestamp': (n) => `dropped ${rowsWord(n)} with an unreadable time`,
-  'bad-price': (n) => `dropped ${rowsWord(n)} with a missing, zero or negative price`,
+  'bad-price': (n) => `dropped ${rowsWord(n)} with a missing, zero, negative or out-of-range price`,
   'bad-volume': (n) => `read the volume as 0 on ${rowsWord(n)} where it was missing or negative`,
   'mixed-symbols': (n) => `dropped ${rowsWord(n)} of another symbol`,
   'high-below-low': (n) => `rebuilt high/low from all four prices on ${rowsWord(n)} where high was below low`,

@@ -33,7 +33,7 @@ export function allocateRows(capacity: number): RowTable {
 export const HINT = {
   outOfOrder: 're-run with --lenient to sort the rows by time, or sort the file',
   duplicate: 're-run with --lenient to drop the later duplicates (the first row of each time is kept), or delete them',
-  badPrice: 'fix or delete the row, or re-run with --lenient to drop rows with unusable prices',
+  badPrice: 'fix or delete the row, or re-run with --lenient to drop rows with unusable prices (a price must lie in [1e-12, 1e15])',
   badVolume: 'fix the volume, or re-run with --lenient to read it as 0',
   ohlc: 're-run with --lenient to widen high/low so they contain open and close, or fix the row',
   badTimestamp:
@@ -88,9 +88,17 @@ export function toNumber(s: string): number {
   return v;
 }
 
-/** False when the row is unusable (a price missing, zero or negative); records inconsistent high/low. */
+/**
+ * Prices a backtest can compute with. Outside them the arithmetic of a run stops being arithmetic:
+ * a size is equity / price (1e-320 gives Infinity), Bollinger squares prices (1e200² overflows), and
+ * P&L multiplies size by price. Real markets sit far inside (a meme coin quoted in BTC is ~1e-10).
+ */
+export const MIN_PRICE = 1e-12;
+export const MAX_PRICE = 1e15;
+
+/** False when the row is unusable (a price missing, zero, negative or out of range); records inconsistent high/low. */
 export function checkPrices(reading: Reading, ref: number, open: number, high: number, low: number, close: number): boolean {
-  if (!(open > 0 && high > 0 && low > 0 && close > 0) || !Number.isFinite(open + high + low + close)) {
+  if (!(open >= MIN_PRICE && high >= MIN_PRICE && low >= MIN_PRICE && close >= MIN_PRICE && open <= MAX_PRICE && high <= MAX_PRICE && low <= MAX_PRICE && close <= MAX_PRICE)) {
     const which = (
       [
         ['open', open],
@@ -99,10 +107,10 @@ export function checkPrices(reading: Reading, ref: number, open: number, high: n
         ['close', close],
       ] as const
     )
-      .filter(([, v]) => !(v > 0) || !Number.isFinite(v))
-      .map(([name, v]) => `${name} ${v !== v ? 'is missing or not a number' : `is ${v}`}`)
+      .filter(([, v]) => !(v >= MIN_PRICE && v <= MAX_PRICE))
+      .map(([name, v]) => `${name} ${priceProblem(v)}`)
       .join(', ');
-    reading.add('bad-price', ref, `unusable price: ${which}`, HINT.badPrice, 'dropped');
+    reading.add('bad-price', ref, `unusable price: ${which}${rangeNote([open, high, low, close])}`, HINT.badPrice, 'dropped');
     return false;
   }
   if (high < low) {
@@ -115,6 +123,18 @@ export function checkPrices(reading: Reading, ref: number, open: number, high: n
     reading.add('ohlc-inconsistent', ref, what, HINT.ohlc, 'high/low widened to contain open and close');
   }
   return true;
+}
+
+function priceProblem(v: number): string {
+  if (v !== v) return 'is missing or not a number';
+  return `is ${v}`;
+}
+
+function rangeNote(values: readonly number[]): string {
+  const tiny = values.some((v) => v > 0 && v < MIN_PRICE);
+  const huge = values.some((v) => v > MAX_PRICE && v < Infinity);
+  if (!tiny && !huge) return '';
+  return ` (${tiny ? 'below 1e-12' : 'above 1e15'}: too ${tiny ? 'small' : 'large'} to compute sizes and P&L with; quote the file in another unit)`;
 }
 
 export function pushRow(rows: RowTable, ref: number, time: number, open: number, high: number, low: number, close: number, volume: number, repair: boolean): void {

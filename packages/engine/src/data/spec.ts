@@ -3,7 +3,7 @@ import { VoltError } from '../errors.js';
 import type { CandleSeries } from './candle.js';
 import { parseExchangeSpec, resolveExchangeSpec, resolveExchangeSpecSync } from './exchange-spec.js';
 import { loadCandles, loadCandlesSync, type LoadOptions } from './load.js';
-import { synthesize } from './synthetic.js';
+import { MAX_SYNTHETIC_BARS, synthesize, tooManyBars } from './synthetic.js';
 import { timeframeToMs } from './timeframe.js';
 
 /**
@@ -47,6 +47,7 @@ export function parseSyntheticSpec(spec: string): SyntheticSpec | undefined {
   if (extra.length > 0) throw bad('too many parts');
   if (seedText === '' || !Number.isInteger(seed)) throw bad(`the seed '${seedText}' is not a whole number`);
   if (barsText !== undefined && (barsText === '' || !Number.isInteger(bars) || bars < 1)) throw bad(`the bar count '${barsText}' is not a whole number ≥ 1`);
+  if (bars > MAX_SYNTHETIC_BARS) throw tooManyBars(bars, spec);
   timeframeToMs(timeframe);
   return { seed, bars, timeframe };
 }

@@ -12,8 +12,19 @@ export function timeframeToMs(tf: string): number {
       hint: "use a number and a unit: 1m, 5m, 15m, 1h, 4h, 1d, 1w",
     });
   }
-  return Number(m[1]) * UNIT_MS[m[2]!]!;
+  const ms = Number(m[1]) * UNIT_MS[m[2]!]!;
+  // A bar of no length puts every bar at one instant; one longer than a millennium is a typo.
+  if (!(ms > 0 && ms <= MAX_TIMEFRAME_MS)) {
+    throw new VoltError({
+      kind: 'usage',
+      message: `timeframe '${tf}' ${ms > 0 ? 'is longer than 1000 years' : 'has no length'}: a bar must last at least 1s`,
+      hint: "use a number ≥ 1 and a unit: 1m, 5m, 15m, 1h, 4h, 1d, 1w",
+    });
+  }
+  return ms;
 }
+
+const MAX_TIMEFRAME_MS = 1000 * 365 * 86_400_000;
 
 /** 300000 → '5m'; spacing that is no whole unit gives 'unknown'. */
 export function msToTimeframe(ms: number): string {

@@ -1,5 +1,5 @@
 /** The decision journal: every run, trade, decision and agent message, in one SQLite file. */
-export { Journal, hashPrompt, decisionJson, runMetaFromReport, type JournalOpenOptions } from './journal.js';
+export { Journal, MAX_DECISIONS_PER_RUN, hashPrompt, decisionJson, runMetaFromReport, type JournalOpenOptions } from './journal.js';
 export { RunRecorder, type RunRecorderOptions } from './recorder.js';
 export { classifyOutcome } from './outcome.js';
 export { MIGRATIONS, SCHEMA_VERSION, migrate, type Migration } from './schema.js';

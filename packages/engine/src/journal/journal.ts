@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { BacktestReport, Signal, Trade } from '../backtest/index.js';
 import { VoltError } from '../errors.js';
 import { MIGRATIONS, migrate, type Migration } from './schema.js';
+import { journalError } from './open-errors.js';
 import { classifyOutcome } from './outcome.js';
 import { fileContentHash, gitCommitOf } from './provenance.js';
 import { RunRecorder, type RunRecorderOptions } from './recorder.js';
@@ -49,6 +50,7 @@ export type DecisionRow = [
   agentResults: string | null,
   consensus: string | null,
   recommendations: string | null,
+  repeats: number,
 ];
 
 export type MessageRow = [
@@ -75,8 +77,15 @@ interface Statements {
 
 type Row = Record<string, unknown>;
 
-/** Decision rows per multi-row INSERT (64 × 14 parameters, well under SQLite's limit). */
+/** Decision rows per multi-row INSERT (64 × 15 parameters, well under SQLite's limit). */
 const DECISION_CHUNK = 64;
+const DECISION_WIDTH = 15;
+
+/**
+ * Decision rows one run may write. Past it a run still runs and trades; its further decisions are
+ * counted in runs.decisions_dropped instead (about 12 MB of journal at the cap; see README.md).
+ */
+export const MAX_DECISIONS_PER_RUN = 100_000;
 
 /**
  * The decision journal: one SQLite file (WAL) that every CLI run, sidecar and dry run writes to at
@@ -88,7 +97,7 @@ export class Journal {
   readonly path: string;
   readonly schemaVersion: number;
   private readonly stmts: Statements;
-  private readonly chunkParams: unknown[] = new Array(DECISION_CHUNK * 14);
+  private readonly chunkParams: unknown[] = new Array(DECISION_CHUNK * DECISION_WIDTH);
 
   private constructor(db: Database.Database, file: string, version: number) {
     this.db = db;
@@ -113,12 +122,12 @@ export class Journal {
           updated_at = excluded.updated_at`),
       insertDecision: db.prepare(`
         INSERT OR IGNORE INTO decisions (run_id, seq, time, bar, symbol, action, confidence, reason, status, ignored,
-                                         trade_no, agent_results, consensus_decision, recommendations)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+                                         trade_no, agent_results, consensus_decision, recommendations, repeats)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       insertDecisions: db.prepare(`
         INSERT OR IGNORE INTO decisions (run_id, seq, time, bar, symbol, action, confidence, reason, status, ignored,
-                                         trade_no, agent_results, consensus_decision, recommendations)
-        VALUES ${Array.from({ length: DECISION_CHUNK }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`),
+                                         trade_no, agent_results, consensus_decision, recommendations, repeats)
+        VALUES ${Array.from({ length: DECISION_CHUNK }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`),
       insertMessage: db.prepare(`
         INSERT INTO agent_messages (run_id, decision_seq, time, from_agent, to_agent, kind, model, content)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -137,13 +146,7 @@ export class Journal {
       mkdirSync(path.dirname(abs), { recursive: true });
       db = new Database(abs, { timeout: options.busyTimeoutMs ?? 10_000 });
     } catch (e) {
-      throw new VoltError({
-        kind: 'journal',
-        file: abs,
-        message: `cannot open the journal: ${e instanceof Error ? e.message : String(e)}`,
-        hint: 'check that the folder is writable, or pass --journal with another path',
-        cause: e,
-      });
+      throw journalError(abs, e, 'open');
     }
     try {
       // WAL: readers never block the writer and a crash never leaves a half-written page behind.
@@ -158,14 +161,7 @@ export class Journal {
       return journal;
     } catch (e) {
       db.close();
-      if (e instanceof VoltError) throw e;
-      throw new VoltError({
-        kind: 'journal',
-        file: abs,
-        message: `the journal cannot be read: ${e instanceof Error ? e.message : String(e)}`,
-        hint: 'if the file is not a Volt journal, move it away; Volt creates a new one',
-        cause: e,
-      });
+      throw journalError(abs, e, 'open');
     }
   }
 
@@ -211,6 +207,16 @@ export class Journal {
 
   /** Records the start of a run and commits it at once; returns its id. */
   startRun(meta: RunMeta): number {
+    try {
+      return this.insertRun(meta);
+    } catch (e) {
+      // The first write of a run: where a journal that opened read-only (SQLite falls back to
+      // reading a file it may not write) or a damaged page shows itself.
+      throw journalError(this.path, e, 'write');
+    }
+  }
+
+  private insertRun(meta: RunMeta): number {
     const contentHash = meta.contentHash ?? (meta.strategyPath ? fileContentHash(meta.strategyPath) : undefined);
     const gitCommit = meta.gitCommit !== undefined ? meta.gitCommit : meta.strategyPath ? gitCommitOf(meta.strategyPath) : null;
     const info = this.stmts.insertRun.run({
@@ -242,12 +248,20 @@ export class Journal {
    * Closes a run with its report: metrics, equity curve, data range, and any trade (or, when the
    * run recorded no decisions, any signal) that was not streamed while it ran.
    */
-  finishRun(runId: number, report: BacktestReport): void {
+  finishRun(runId: number, report: BacktestReport, decisionsDropped = 0): void {
     this.db
       .transaction(() => {
         this.writeTrades(runId, report.trades);
         const decided = this.db.prepare(`SELECT count(*) FROM decisions WHERE run_id = ?`).pluck().get(runId) as number;
-        if (decided === 0) this.writeDecisionRows(report.signals.map((s, i) => signalRow(runId, i + 1, report.data.symbol, s)));
+        let dropped = decisionsDropped;
+        if (decided === 0) {
+          const kept = report.signals.length < MAX_DECISIONS_PER_RUN ? report.signals.length : MAX_DECISIONS_PER_RUN;
+          const rows: DecisionRow[] = new Array(kept);
+          for (let i = 0; i < kept; i++) rows[i] = signalRow(runId, i + 1, report.data.symbol, report.signals[i]!);
+          this.writeDecisionRows(rows);
+          dropped += report.signals.length - kept + (report.signalsDropped ?? 0);
+        }
+        if (dropped > 0) this.setDecisionsDropped(runId, dropped);
         this.db
           .prepare(
             `UPDATE runs SET status = 'complete', finished_at = ?, metrics = ?, equity_curve = ?, config = ?,
@@ -273,6 +287,11 @@ export class Journal {
           );
       })
       .immediate();
+  }
+
+  /** How many decisions of a run were counted but not recorded (past MAX_DECISIONS_PER_RUN). */
+  setDecisionsDropped(runId: number, dropped: number): void {
+    this.db.prepare(`UPDATE runs SET decisions_dropped = ? WHERE id = ?`).run(dropped, runId);
   }
 
   /** Marks a run failed (the strategy threw, the data could not be read) with what went wrong. */
@@ -309,7 +328,7 @@ export class Journal {
    * crossing from JavaScript into SQLite once per row, not the disk, is what limits a batch.
    */
   writeDecisionRows(rows: readonly DecisionRow[]): void {
-    const width = 14;
+    const width = DECISION_WIDTH;
     const flat = this.chunkParams;
     let i = 0;
     for (; i + DECISION_CHUNK <= rows.length; i += DECISION_CHUNK) {
@@ -542,7 +561,7 @@ export function runMetaFromReport(report: BacktestReport): RunMeta {
 
 /** A strategy signal as a decision row. The strategy alone decided, so it stands 'approved'. */
 export function signalRow(runId: number, seq: number, symbol: string | null, s: Signal): DecisionRow {
-  return [runId, seq, s.time, s.bar, symbol, s.action, s.confidence, s.reason, 'approved', s.ignored ?? null, s.tradeId ?? null, null, null, null];
+  return [runId, seq, s.time, s.bar, symbol, s.action, s.confidence, s.reason, 'approved', s.ignored ?? null, s.tradeId ?? null, null, null, null, s.repeats ?? 1];
 }
 
 export function decisionRow(runId: number, seq: number, d: DecisionInput): DecisionRow {
@@ -561,6 +580,7 @@ export function decisionRow(runId: number, seq: number, d: DecisionInput): Decis
     d.agent_results ? JSON.stringify(d.agent_results) : null,
     d.consensus_decision ? JSON.stringify(d.consensus_decision) : null,
     d.recommendations ? JSON.stringify(d.recommendations) : null,
+    d.repeats ?? 1,
   ];
 }
 
@@ -632,6 +652,7 @@ function toRunEntry(r: Row): RunEntry {
     error: r.error as string | null,
     tradeCount: (r.trade_count as number | undefined) ?? 0,
     decisionCount: (r.decision_count as number | undefined) ?? 0,
+    decisionsDropped: (r.decisions_dropped as number | undefined) ?? 0,
   };
 }
 
@@ -679,6 +700,7 @@ function toDecisionEntry(r: Row): DecisionEntry {
     status: r.status as DecisionEntry['status'],
     ignored: r.ignored as string | null,
     tradeNo: r.trade_no as number | null,
+    repeats: (r.repeats as number | undefined) ?? 1,
     agentResults: parseJson(r.agent_results, {}),
     consensus: parseJson(r.consensus_decision, null),
     recommendations: parseJson(r.recommendations, []),
@@ -697,6 +719,7 @@ export function decisionJson(d: DecisionEntry): import('./types.js').DecisionJso
     reason: d.reason,
     status: d.status,
     outcome: d.outcome,
+    ...(d.repeats > 1 ? { repeats: d.repeats } : {}),
     agent_results: d.agentResults,
     consensus_decision: d.consensus,
     recommendations: d.recommendations,

@@ -1,6 +1,6 @@
 import type { BacktestObserver, BacktestReport, Signal, Trade } from '../backtest/index.js';
 import type { AgentMessageInput, DecisionInput } from './types.js';
-import { decisionRow, messageRow, signalRow, type DecisionRow, type Journal, type MessageRow } from './journal.js';
+import { MAX_DECISIONS_PER_RUN, decisionRow, messageRow, signalRow, type DecisionRow, type Journal, type MessageRow } from './journal.js';
 
 export interface RunRecorderOptions {
   /** Rows buffered before a flush commits them in one transaction (default 1000). */
@@ -9,6 +9,8 @@ export interface RunRecorderOptions {
   symbol?: string;
   /** Called after each flush with the rows it committed (progress displays, tests). */
   onFlush?(rows: number): void;
+  /** Decisions kept per run (default MAX_DECISIONS_PER_RUN); tests lower it. */
+  maxDecisions?: number;
 }
 
 /**
@@ -28,6 +30,11 @@ export class RunRecorder implements BacktestObserver {
   private decisions: DecisionRow[] = [];
   private messages: MessageRow[] = [];
   private nextSeq: number;
+  /** Decisions this run may still write before the rest are only counted. */
+  private room: number;
+  /** Decisions past the cap; their seqs start at droppedFrom, so their agent messages go too. */
+  private dropped = 0;
+  private droppedFrom = Infinity;
   private finished = false;
   private readonly commit: () => void;
 
@@ -39,6 +46,7 @@ export class RunRecorder implements BacktestObserver {
     this.onFlush = options.onFlush;
     const last = journal.db.prepare(`SELECT max(seq) FROM decisions WHERE run_id = ?`).pluck().get(runId) as number | null;
     this.nextSeq = (last ?? 0) + 1;
+    this.room = Math.max(0, (options.maxDecisions ?? MAX_DECISIONS_PER_RUN) - (last ?? 0));
     const tx = journal.db.transaction(() => {
       journal.writeTrades(runId, this.trades);
       journal.writeDecisionRows(this.decisions);
@@ -56,10 +64,37 @@ export class RunRecorder implements BacktestObserver {
   // The observer hooks are bound arrow properties: the backtester may call them detached.
 
   readonly onSignal = (signal: Signal): void => {
+    if (!this.keep()) return;
     // Copy now: the backtester may reuse its signal object on the next bar.
     this.decisions.push(signalRow(this.runId, this.nextSeq++, this.symbol, signal));
     if (this.pending >= this.batchSize) this.flush();
   };
+
+  /** Decisions counted but not recorded so far (past the per-run cap). */
+  get decisionsDropped(): number {
+    return this.dropped;
+  }
+
+  /**
+   * Decisions the run made that never reach this recorder: a report replayed from a sandboxed run
+   * lists at most its first signals (report.signalsDropped says how many more there were).
+   */
+  countDropped(n: number): void {
+    if (n <= 0) return;
+    if (this.dropped === 0) this.droppedFrom = this.nextSeq;
+    this.dropped += n;
+  }
+
+  /** Whether one more decision fits under the cap; counts it as dropped when not. */
+  private keep(): boolean {
+    if (this.room > 0) {
+      this.room--;
+      return true;
+    }
+    if (this.dropped === 0) this.droppedFrom = this.nextSeq;
+    this.dropped++;
+    return false;
+  }
 
   readonly onTrade = (trade: Trade): void => {
     this.trades.push({ ...trade });
@@ -73,6 +108,7 @@ export class RunRecorder implements BacktestObserver {
 
   /** Records a decision (with the agents' votes); returns its seq, to link agent messages to it. */
   recordDecision(decision: DecisionInput): number {
+    if (!this.keep()) return this.nextSeq++;
     const seq = this.nextSeq++;
     this.decisions.push(decisionRow(this.runId, seq, { symbol: this.symbol ?? undefined, ...decision } as DecisionInput));
     if (this.pending >= this.batchSize) this.flush();
@@ -80,6 +116,7 @@ export class RunRecorder implements BacktestObserver {
   }
 
   recordMessage(message: AgentMessageInput): void {
+    if (message.decisionSeq !== undefined && message.decisionSeq >= this.droppedFrom) return;
     this.messages.push(messageRow(this.runId, message));
     if (this.pending >= this.batchSize) this.flush();
   }
@@ -99,7 +136,7 @@ export class RunRecorder implements BacktestObserver {
   finish(report: BacktestReport): void {
     if (this.finished) return;
     this.flush();
-    this.journal.finishRun(this.runId, report);
+    this.journal.finishRun(this.runId, report, this.dropped);
     this.finished = true;
   }
 
@@ -108,6 +145,7 @@ export class RunRecorder implements BacktestObserver {
     if (this.finished) return;
     try {
       this.flush();
+      if (this.dropped > 0) this.journal.setDecisionsDropped(this.runId, this.dropped);
     } finally {
       this.journal.failRun(this.runId, error);
       this.finished = true;

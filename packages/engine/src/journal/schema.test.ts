@@ -114,7 +114,7 @@ describe('migrations', () => {
   it('explains a file that is not a database', () => {
     const file = path.join(tempDir(), 'notes.db');
     writeFileSync(file, 'these are my notes, not a database '.repeat(100));
-    expect(() => Journal.open(file)).toThrowError(/cannot (be read|open)/);
+    expect(() => Journal.open(file)).toThrowError(/this file is not a journal: it is not a SQLite database/);
   });
 
   it('applies pending steps in order, each with its version, and rolls a failing step back whole', () => {

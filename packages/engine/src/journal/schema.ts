@@ -134,6 +134,16 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec(`ALTER TABLE runs ADD COLUMN host TEXT`);
     },
   },
+  {
+    version: 3,
+    name: 'decisions.repeats and runs.decisions_dropped: a flooding strategy is counted, not listed row by row',
+    up(db) {
+      db.exec(`
+        ALTER TABLE decisions ADD COLUMN repeats INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE runs ADD COLUMN decisions_dropped INTEGER NOT NULL DEFAULT 0;
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

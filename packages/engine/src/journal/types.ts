@@ -73,6 +73,8 @@ export interface DecisionInput {
   ignored?: string;
   /** The run's trade number (Trade.id) the decision opened or closed. */
   tradeNo?: number;
+  /** Calls of the strategy this row stands for (default 1); see Signal.repeats. */
+  repeats?: number;
   agent_results?: Record<string, AgentResult>;
   consensus_decision?: ConsensusDecision;
   recommendations?: unknown[];
@@ -140,6 +142,8 @@ export interface RunEntry {
   error: string | null;
   tradeCount: number;
   decisionCount: number;
+  /** Decisions the run made past MAX_DECISIONS_PER_RUN, counted but not recorded. */
+  decisionsDropped: number;
 }
 
 export interface RunDetail extends RunEntry {
@@ -192,6 +196,8 @@ export interface DecisionEntry {
   status: DecisionStatus;
   ignored: string | null;
   tradeNo: number | null;
+  /** Calls of the strategy this row stands for: more than 1 for collapsed repeats. */
+  repeats: number;
   agentResults: Record<string, AgentResult>;
   consensus: ConsensusDecision | null;
   recommendations: unknown[];

@@ -1,4 +1,4 @@
-import type { Finding } from '../analysis/index.js';
+import { STATIC_RULES, reviewEdit, type EditReview, type Finding, type SourceEdit } from '../analysis/index.js';
 import type { BacktestReport } from '../backtest/index.js';
 import { OllamaGateway } from './gateway.js';
 import type { JsonSchema } from './schema.js';
@@ -12,8 +12,16 @@ export interface CritiqueFinding {
   line: number;
   message: string;
   severity: 'error' | 'warning' | 'info' | 'hint';
-  /** Replace that whole line with `newText` (0-based line): offered as a code action. */
+  /**
+   * Replace that whole line with `newText` (0-based line): offered as a code action. Only edits the
+   * static lint passes get here (see refusedEdit).
+   */
   edit?: { line: number; newText: string };
+  /**
+   * An edit the model proposed that would add lookahead, a wall clock, I/O or any other error-level
+   * finding: never offered, and the message says why. `adds` names what it would add.
+   */
+  refusedEdit?: { line: number; newText: string; adds: string[] };
 }
 
 export interface CritiqueInput {
@@ -39,6 +47,11 @@ export interface CritiqueOptions {
   model?: string;
   signal?: AbortSignal;
   timeoutMs?: number;
+  /**
+   * Where the model's edits are linted (default: the engine's reviewEdit, on this thread). The
+   * sidecar runs it on its analysis thread, which holds the TypeScript parser it needs.
+   */
+  reviewEdit?: (source: string, edits: SourceEdit[], fileName: string) => EditReview | Promise<EditReview>;
 }
 
 const CRITIQUE_SCHEMA: JsonSchema = {
@@ -97,11 +110,38 @@ export async function critiqueStrategy(input: CritiqueInput, options: CritiqueOp
     if (f.line < 1 || f.line > lines.length) continue;
     const finding: CritiqueFinding = { code: 'VOLT301', line: f.line - 1, message: f.message, severity: f.severity };
     if (f.edit && f.edit.line >= 1 && f.edit.line <= lines.length && f.edit.newText !== lines[f.edit.line - 1]) {
-      finding.edit = { line: f.edit.line - 1, newText: f.edit.newText };
+      const edit = { line: f.edit.line - 1, newText: f.edit.newText };
+      const adds = await refusal(input.source, lines, edit, input.fileName ?? 'strategy.ts', options.reviewEdit ?? reviewEdit);
+      if (adds === undefined) finding.edit = edit;
+      else {
+        finding.refusedEdit = { ...edit, adds };
+        finding.message += ` (Its edit to line ${f.edit.line} is not offered: it would add ${adds.join(', ')}.)`;
+      }
     }
     findings.push(finding);
   }
   return { findings, model, source: outcome.source };
+}
+
+const RULE_TITLES: ReadonlyMap<string, string> = new Map(STATIC_RULES.map((r) => [r.code, r.title]));
+
+/**
+ * What a model's whole-line edit would add that the static lint forbids (see reviewEdit), as
+ * `VOLT106 (I/O inside a strategy …)`; undefined when it adds nothing of the kind. Checked on the
+ * code itself, after the edit: what the model, or a comment in the strategy, says cannot change it.
+ */
+async function refusal(
+  source: string,
+  lines: readonly string[],
+  edit: { line: number; newText: string },
+  fileName: string,
+  review: NonNullable<CritiqueOptions['reviewEdit']>,
+): Promise<string[] | undefined> {
+  const range = { start: { line: edit.line, character: 0 }, end: { line: edit.line, character: lines[edit.line]!.length } };
+  const verdict = await review(source, [{ range, newText: edit.newText }], fileName);
+  if (verdict.safe) return undefined;
+  const adds = verdict.added.map((f) => `${f.code} (${RULE_TITLES.get(f.code) ?? f.message})`);
+  return [...new Set(adds)];
 }
 
 function critiquePrompt(input: CritiqueInput, lines: string[]): string {

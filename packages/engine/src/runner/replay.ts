@@ -7,9 +7,15 @@ import type { JournalEvent } from './protocol.js';
  * calls when the panel ran (each decision's messages linked to its new seq), else the report's
  * signals and trades, which is what the backtester told its observer.
  */
-export function replayJournalEvents(journal: AgentJournal & BacktestObserver, report: BacktestReport, events?: JournalEvent[]): void {
+export function replayJournalEvents(
+  journal: AgentJournal & BacktestObserver & { countDropped?(n: number): void },
+  report: BacktestReport,
+  events?: JournalEvent[],
+): void {
   if (events === undefined) {
     for (const s of report.signals) journal.onSignal?.(s);
+    // What the report could not list was still decided: counted, as the recorder counts its own drops.
+    journal.countDropped?.(report.signalsDropped ?? 0);
     for (const t of report.trades) journal.onTrade?.(t);
     return;
   }

@@ -13,17 +13,31 @@ export const END_MARKER_PREFIX = '%% volt:end';
 
 /** Characters Obsidian refuses in file names or that break wikilinks. */
 const UNSAFE_NAME = /[\\/:*?"<>|#^[\]%\u0000-\u001f\u007f]/g;
+/**
+ * Bidirectional controls (U+200E/F, U+202A-E, U+2066-9): invisible, they make a name read in a
+ * different order than its bytes (`Trojan Source`), so a note could pass for another one. Dropped.
+ */
+const BIDI_CONTROLS = /[\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
-/** A file-name-safe, stable form of a strategy name; a short hash keeps different names apart. */
+/**
+ * A file-name-safe, stable form of a strategy name; a short hash keeps different names apart. Never
+ * starts with a dot (a hidden file, which Obsidian does not show) or a space.
+ */
 export function strategyNoteName(strategyName: string): string {
-  const cleaned = strategyName.replace(UNSAFE_NAME, ' ').replace(/\s+/g, ' ').trim().replace(/^\.+/, '').slice(0, 80).trim();
+  const cleaned = strategyName
+    .replace(BIDI_CONTROLS, '')
+    .replace(UNSAFE_NAME, ' ')
+    .replace(/\s+/g, ' ')
+    .replace(/^[.\s]+/, '')
+    .slice(0, 80)
+    .trim();
   if (cleaned === strategyName && cleaned.length > 0) return cleaned;
   const hash = createHash('sha256').update(strategyName).digest('hex').slice(0, 6);
   return cleaned.length > 0 ? `${cleaned} ${hash}` : `strategy ${hash}`;
 }
 
 function symbolSlug(symbol: string): string {
-  return symbol.replace(UNSAFE_NAME, '-').replace(/\s+/g, '-');
+  return symbol.replace(BIDI_CONTROLS, '').replace(UNSAFE_NAME, '-').replace(/\s+/g, '-');
 }
 
 export const tradeNoteName = (t: Pick<TradeEntry, 'id' | 'symbol' | 'side'>): string => `Trade ${t.id} ${symbolSlug(t.symbol)} ${t.side}`;
@@ -34,9 +48,19 @@ export const drawdownChartName = (runId: number): string => `Run ${runId} drawdo
 
 // ---------------------------------------------------------------- text
 
-/** Text from strategies and agents, safe inside Volt's part of a note: no Obsidian comments, no marker. */
+/**
+ * Text from strategies and agents, safe inside Volt's part of a note: no Obsidian comment (`%%`)
+ * can open, so none can swallow the rest of the note or pass for the end marker. Every `%` that
+ * another `%` follows gets a backslash after it: `%%` → `%\%`, `%%%` → `%\%\%`. Used for every
+ * piece of such text in a note, link labels included; frontmatter stays raw for Dataview.
+ */
 export function md(text: string): string {
-  return text.replace(/%%/g, '%\\%');
+  return text.replace(/%(?=%)/g, '%\\');
+}
+
+/** A wikilink's label: one line, no `|` or `]` to end the link early, `%%` escaped as everywhere. */
+function linkLabel(text: string): string {
+  return md(text).replace(/[\r\n|\]]/g, ' ');
 }
 
 /** One line of text for a table cell or a heading. */
@@ -165,7 +189,7 @@ export function tradeNote(t: TradeEntry, decisions: readonly DecisionEntry[]): s
   });
   const out: string[] = [fm];
   out.push(`# Trade ${t.id}: ${mdInline(t.symbol)} ${t.side}`, '');
-  out.push(`Strategy ${plainLink(strategyNote, t.strategyName.replace(/[\r\n|\]]/g, ' '))} · ${plainLink(runNoteName(t.runId))} (trade ${t.tradeNo}) · ${plainLink(agentLogName(t.runId), 'decision log')}`, '');
+  out.push(`Strategy ${plainLink(strategyNote, linkLabel(t.strategyName))} · ${plainLink(runNoteName(t.runId))} (trade ${t.tradeNo}) · ${plainLink(agentLogName(t.runId), 'decision log')}`, '');
 
   out.push('## Signals', '');
   if (decisions.length === 0) out.push('_No signal recorded for this trade._');
@@ -268,7 +292,7 @@ export function runNote(run: RunDetail): string {
   const out: string[] = [fm];
   out.push(`# Run ${run.id}: ${mdInline(run.strategyName)}`, '');
   out.push(
-    `Strategy ${plainLink(strategyNote, run.strategyName.replace(/[\r\n|\]]/g, ' '))} · ${plainLink(agentLogName(run.id), 'decision log')} · status **${run.status}**`,
+    `Strategy ${plainLink(strategyNote, linkLabel(run.strategyName))} · ${plainLink(agentLogName(run.id), 'decision log')} · status **${run.status}**`,
     '',
   );
   out.push(
@@ -351,7 +375,7 @@ export function agentLogNote(run: RunEntry, decisions: readonly DecisionEntry[],
   });
   const out: string[] = [fm];
   out.push(`# Decisions of run ${run.id}: ${mdInline(run.strategyName)}`, '');
-  out.push(`${plainLink(runNoteName(run.id))} · ${plainLink(strategyNoteName(run.strategyName), run.strategyName.replace(/[\r\n|\]]/g, ' '))}`, '');
+  out.push(`${plainLink(runNoteName(run.id))} · ${plainLink(strategyNoteName(run.strategyName), linkLabel(run.strategyName))}`, '');
   const shown = decisions.slice(0, cap);
   if (decisions.length > cap) {
     out.push(`_Showing the first ${cap} of ${decisions.length} decisions; \`volt journal list decisions --run ${run.id} --limit 0\` lists them all._`, '');
@@ -367,7 +391,7 @@ export function agentLogNote(run: RunEntry, decisions: readonly DecisionEntry[],
   if (plain) {
     out.push('| # | Bar | Time | Action | Confidence | Status | Outcome | Reason |', '|---:|---:|---|---|---:|---|---|---|');
     for (const d of shown) {
-      const status = d.ignored ? `${d.status}, not filled: ${mdInline(d.ignored)}` : d.status;
+      const status = d.ignored ? `${d.status}, not filled: ${mdInline(d.ignored)}${repeated(d)}` : d.status;
       out.push(`| ${d.seq} | ${d.bar ?? '—'} | ${when(d.time)} | ${d.action} | ${num(d.confidence)} | ${status} | ${d.outcome ?? '—'} | ${mdInline(d.reason ?? '')} |`);
     }
     out.push('');
@@ -375,7 +399,7 @@ export function agentLogNote(run: RunEntry, decisions: readonly DecisionEntry[],
     for (const d of shown) {
       out.push(`## ${d.seq}. ${d.action.toUpperCase()} at bar ${d.bar ?? '—'}, ${when(d.time)}: ${d.status}${d.outcome ? ` → ${d.outcome}` : ''}`, '');
       if (d.reason) out.push(quote(d.reason), '');
-      if (d.ignored) out.push(`Not filled: ${mdInline(d.ignored)}`, '');
+      if (d.ignored) out.push(`Not filled: ${mdInline(d.ignored)}${repeated(d)}`, '');
       out.push(...voteLines(d));
       for (const m of bySeq.get(d.seq) ?? []) out.push(...messageLines(m));
     }
@@ -386,6 +410,11 @@ export function agentLogNote(run: RunEntry, decisions: readonly DecisionEntry[],
     for (const m of loose) out.push(...messageLines(m));
   }
   return out.join('\n');
+}
+
+/** ' (×9984)' for a row that stands for repeated calls (journal/README.md, floods). */
+function repeated(d: DecisionEntry): string {
+  return d.repeats > 1 ? ` (×${d.repeats})` : '';
 }
 
 /** A decision's agent votes, consensus and recommendations, as a trade note and an agent log show them. */
@@ -476,7 +505,7 @@ export function dashboardNote(strategies: readonly StrategySummary[], generatedF
   );
   for (const s of strategies) {
     out.push(
-      `| ${link(strategyNoteName(s.strategyName), s.strategyName.replace(/[\r\n|\]]/g, ' '))} | ${s.runs} | ${s.trades} | ${s.wins} | ${s.losses} | ${s.stopped} | ${s.pending} | ${signed(s.totalPnl)} |`,
+      `| ${link(strategyNoteName(s.strategyName), linkLabel(s.strategyName))} | ${s.runs} | ${s.trades} | ${s.wins} | ${s.losses} | ${s.stopped} | ${s.pending} | ${signed(s.totalPnl)} |`,
     );
   }
   out.push('');

@@ -62,7 +62,13 @@ export class CritiqueHandler {
       const lastReport = this.features.runs.lastOf(uri).report;
       const result = await critiqueStrategy(
         { source: text, findings: shown, fileName: path.basename(uriToPath(uri)), ...(lastReport ? { lastReport } : {}) },
-        { gateway: this.gateway, model, signal: controller.signal },
+        // The model's edits are linted on the analysis thread, which holds the TypeScript parser.
+        {
+          gateway: this.gateway,
+          model,
+          signal: controller.signal,
+          reviewEdit: (source, edits, name) => this.features.documents.staticAnalyzer().reviewEdit(name, source, edits),
+        },
       );
       if (controller.signal.aborted) return { source: 'cancelled', model };
       if (result.source === 'unavailable') {

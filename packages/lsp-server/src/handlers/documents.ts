@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { analyzeStrategySource, StrategyTypeChecker, type AnalysisConfig, type Finding } from '@volt/engine';
+import { analyzeStrategySource, reviewEdit, StrategyTypeChecker, type AnalysisConfig, type EditReview, type Finding, type SourceEdit } from '@volt/engine';
 import { ErrorCodes, ResponseError, type CodeAction, type CodeActionParams, type Hover, type HoverParams } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { codeActionsFor, fromEngineFinding, type ServerFinding } from '../service/diagnostics.js';
@@ -18,6 +18,7 @@ import type { Features } from './features.js';
 interface Analyzer {
   analyze(fileName: string, text: string, config: AnalysisConfig): Promise<Finding[]>;
   hover(text: string, offset: number, bars: number | undefined): Promise<Hover | null>;
+  reviewEdit(fileName: string, text: string, edits: SourceEdit[]): Promise<EditReview>;
   forget(fileName: string): void;
   dispose(): Promise<void>;
 }
@@ -33,6 +34,9 @@ class InThreadAnalyzer implements Analyzer {
   }
   hover(text: string, offset: number, bars: number | undefined): Promise<Hover | null> {
     return Promise.resolve(hoverAt(text, offset, bars));
+  }
+  reviewEdit(fileName: string, text: string, edits: SourceEdit[]): Promise<EditReview> {
+    return Promise.resolve(reviewEdit(text, edits, fileName));
   }
   forget(fileName: string): void {
     this.checker.forget(fileName);

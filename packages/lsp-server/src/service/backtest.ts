@@ -86,9 +86,11 @@ export function reportFindings(text: string, report: BacktestReport, judgement: 
   const over = `${report.data.bars} bars of ${report.data.source} (${report.data.symbol} ${report.data.timeframe})`;
   if (m.trades === 0) {
     const ignored = report.signals.filter((s) => s.ignored !== undefined);
+    // A collapsed row stands for `repeats` calls (backtest/README.md, floods).
+    const calls = (list: typeof ignored): number => list.reduce((n, s) => n + (s.repeats ?? 1), 0);
     const why = report.signals.length === 0
       ? 'onBar never called buy or sell'
-      : `${report.signals.length} signal(s), ${ignored.length} ignored${ignored[0]?.ignored ? ` (first: ${ignored[0].ignored})` : ''}`;
+      : `${calls(report.signals) + (report.signalsDropped ?? 0)} signal(s), ${calls(ignored)} ignored${ignored[0]?.ignored ? ` (first: ${ignored[0].ignored})` : ''}`;
     out.push({ code: 'VOLT202', severity: 'warning', range: anchor, source: 'backtest',
       message: `No trades in ${over}: ${why}. Check the entry conditions and thresholds against the data.` });
   } else if (m.trades < MIN_MEANINGFUL_TRADES) {

@@ -76,6 +76,8 @@ function sameRange(a: Range, b: Range): boolean {
 /**
  * Quick fixes for the findings under `range`. Each action names the diagnostic it fixes (the one
  * the client sent when it matches, so editors link them) and carries the fix as a workspace edit.
+ * The critique's edits arrive here already checked by the static lint (critiqueStrategy drops any
+ * that would add lookahead, a clock, I/O or an error) and are never marked preferred.
  */
 export function codeActionsFor(uri: string, findings: readonly ServerFinding[], range: Range, sent: readonly Diagnostic[], version: number | null): CodeAction[] {
   const actions: CodeAction[] = [];
@@ -86,7 +88,8 @@ export function codeActionsFor(uri: string, findings: readonly ServerFinding[], 
       title: f.fix.title,
       kind: CodeActionKind.QuickFix,
       diagnostics: [diagnostic],
-      isPreferred: true,
+      // A model's edit is a suggestion to read, never the fix an editor applies on its own.
+      isPreferred: f.source !== 'critique',
       edit: { changes: { [uri]: f.fix.edits.map((e) => ({ range: e.range, newText: e.newText })) } },
     });
   }

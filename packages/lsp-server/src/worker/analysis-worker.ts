@@ -6,7 +6,7 @@
 import './young-generation.js'; // first: see there
 import { parentPort } from 'node:worker_threads';
 import v8 from 'node:v8';
-import { analyzeStrategySource, StrategyTypeChecker, type AnalysisConfig, type Finding } from '@volt/engine';
+import { analyzeStrategySource, reviewEdit, StrategyTypeChecker, type AnalysisConfig, type EditReview, type Finding, type SourceEdit } from '@volt/engine';
 import type { Hover } from 'vscode-languageserver';
 import { hoverAt } from '../service/hover.js';
 import { collectGarbage, IdleCollector } from '../idle-gc.js';
@@ -14,11 +14,13 @@ import { collectGarbage, IdleCollector } from '../idle-gc.js';
 export type ToAnalysis =
   | { type: 'analyze'; id: number; fileName: string; text: string; config: AnalysisConfig }
   | { type: 'hover'; id: number; text: string; offset: number; bars: number | undefined }
+  | { type: 'review'; id: number; fileName: string; text: string; edits: SourceEdit[] }
   | { type: 'forget'; fileName: string };
 
 export type FromAnalysis =
   | { type: 'findings'; id: number; findings: Finding[] }
   | { type: 'hover'; id: number; hover: Hover | null }
+  | { type: 'review'; id: number; review: EditReview }
   | { type: 'error'; id: number; message: string };
 
 // TurboFan optimising the largest functions of the TypeScript compiler takes ~130 MB of transient
@@ -49,7 +51,9 @@ port.on('message', (m: ToAnalysis) => {
   try {
     reply = m.type === 'hover'
       ? { type: 'hover', id: m.id, hover: hoverAt(m.text, m.offset, m.bars) }
-      : { type: 'findings', id: m.id, findings: analyzeStrategySource(m.text, m.fileName, m.config, checker) };
+      : m.type === 'review'
+        ? { type: 'review', id: m.id, review: reviewEdit(m.text, m.edits, m.fileName) }
+        : { type: 'findings', id: m.id, findings: analyzeStrategySource(m.text, m.fileName, m.config, checker) };
   } catch (e) {
     reply = { type: 'error', id: m.id, message: e instanceof Error ? (e.stack ?? e.message) : String(e) };
   }

@@ -3,7 +3,7 @@
  * (a compiler crash, memory), pending analyses fail and the next one starts a fresh thread.
  */
 import { Worker } from 'node:worker_threads';
-import type { AnalysisConfig, Finding } from '@volt/engine';
+import type { AnalysisConfig, EditReview, Finding, SourceEdit } from '@volt/engine';
 import type { Hover } from 'vscode-languageserver';
 import type { FromAnalysis, ToAnalysis } from './analysis-worker.js';
 
@@ -26,6 +26,11 @@ export class AnalysisThread {
   /** Hover text for the strategy at `offset` (params, indicators). */
   hover(text: string, offset: number, bars: number | undefined): Promise<Hover | null> {
     return this.request<Hover | null>((id) => ({ type: 'hover', id, text, offset, bars }));
+  }
+
+  /** What `edits` would add that the static lint forbids (the critique's quick fixes; engine reviewEdit). */
+  reviewEdit(fileName: string, text: string, edits: SourceEdit[]): Promise<EditReview> {
+    return this.request<EditReview>((id) => ({ type: 'review', id, fileName, text, edits }));
   }
 
   private request<T>(message: (id: number) => ToAnalysis): Promise<T> {
@@ -70,6 +75,7 @@ export class AnalysisThread {
       this.pending.delete(m.id);
       if (m.type === 'findings') waiter.resolve(m.findings as never);
       else if (m.type === 'hover') waiter.resolve(m.hover as never);
+      else if (m.type === 'review') waiter.resolve(m.review as never);
       else waiter.reject(new Error(m.message));
     });
     const lost = (why: string) => {
