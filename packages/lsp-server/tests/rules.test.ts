@@ -24,6 +24,7 @@ const CASES: { code: string; text: string; fix?: string }[] = [
   { code: 'VOLT107', text: variant('ind.rsi(14)', 'ind.rsi(5000)') },
   { code: 'VOLT108', text: variant("stopLoss: { kind: 'volatility', atrMultiple: 2 }", 'stopLoss: 0.03'), fix: 'Use a volatility stop (2 ATR)' },
   { code: 'VOLT109', text: variant('    overbought: { value: 70, min: 55, max: 90 },\n', "    overbought: { value: 70, min: 55, max: 90 },\n    patience: 12,\n"), fix: "Remove unused param 'patience'" },
+  { code: 'VOLT110', text: variant("ctx.buy({ confidence: 0.6, reason: 'oversold' });", 'ctx.buy();'), fix: 'Add confidence 0.5 and the signal as its reason' },
   { code: 'TS2339', text: variant('ctx.exit({', 'ctx.close({') },
 ];
 
