@@ -32,7 +32,7 @@ T.run('commands', function()
   T.eq(T.notes[#T.notes].level, vim.log.levels.ERROR, 'no-sidecar error level')
 
   -- The strategy opens before setup() runs, as with a plugin manager loading on FileType: setup()
-  -- still attaches it. The vault option overrides the example's `vault: { path: 'vault' }`.
+  -- still attaches it. The vault option overrides the example's `vault: { path: 'my-vault' }`.
   vim.cmd('edit strategies/rsi-mean-reversion.strategy.ts')
   T.eq(#require('volt.compat').clients('volt'), 0, 'no sidecar before setup()')
   local vault = ws .. '/notes'
