@@ -4,6 +4,7 @@ local client = require('volt.client')
 local compat = require('volt.compat')
 local config = require('volt.config')
 local float = require('volt.float')
+local message = require('volt.message')
 local protocol = require('volt.protocol')
 local render = require('volt.render')
 
@@ -11,7 +12,7 @@ local M = {}
 
 local function strategy_uri(bufnr)
   if not client.is_strategy_buffer(bufnr) then
-    vim.notify('volt: this command works on a *.strategy.ts buffer', vim.log.levels.WARN)
+    message.notify('volt: this command works on a *.strategy.ts buffer', vim.log.levels.WARN)
     return nil
   end
   return vim.uri_from_bufnr(bufnr)
@@ -45,7 +46,7 @@ end
 ---Backtests the strategy in `bufnr` with BacktestParams `params` (default: its URI) and shows the report.
 function M.run_backtest(bufnr, params)
   params = params or { uri = vim.uri_from_bufnr(bufnr) }
-  vim.api.nvim_echo({ { 'volt: backtesting ' .. vim.fn.fnamemodify(vim.uri_to_fname(params.uri), ':t') .. '…' } }, false, {})
+  message.echo('volt: backtesting ' .. vim.fn.fnamemodify(vim.uri_to_fname(params.uri), ':t') .. '…')
   local uri = params.uri
   client.commanded[uri] = math.max(client.commanded[uri] or 0, 0) + 1
   local function settle(failed)
@@ -62,8 +63,27 @@ function M.run_backtest(bufnr, params)
     compat.codelens_refresh(bufnr)
   end, function(err)
     settle(true)
-    vim.notify(render.backtest_error(vim.uri_to_fname(uri), err), vim.log.levels.ERROR)
+    message.notify(render.backtest_error(vim.uri_to_fname(uri), err), vim.log.levels.ERROR)
   end)
+end
+
+-- Where the sidecar put the failure of the last run (VOLT204, at the line that threw), if it did.
+local function failure_position(path)
+  for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_loaded(bufnr) and vim.api.nvim_buf_get_name(bufnr) == path then
+      for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+        if d.code == 'VOLT204' then
+          return { d.lnum + 1, d.col + 1 }
+        end
+      end
+    end
+  end
+end
+
+---Tells the user that a backtest they did not ask for by command (an on-save run) failed.
+function M.tell_failed_run(uri, reason)
+  local path = vim.uri_to_fname(uri)
+  message.notify(render.backtest_error(path, reason or 'no reason given', failure_position(path)), vim.log.levels.ERROR)
 end
 
 function M.backtest(symbol)
