@@ -75,6 +75,12 @@ T.run('commands', function()
   T.contains(lines[1], 'Analysis: rsi-mean-reversion.strategy.ts', 'analysis title')
   T.contains(table.concat(lines, '\n'), 'Last backtest: ', 'last backtest line')
   T.ok(not table.concat(lines, '\n'):find('no backtest yet', 1, true), 'analysis knows the backtest that just ran')
+  -- Ollama is down (a closed port): the window says the critique did not run, and why; the
+  -- progress line of the critique ends without claiming it went well.
+  T.contains(lines, 'LLM critique unavailable: ', 'the critique line')
+  T.contains(lines, tostring(ollama:match(':(%d+)$')), 'the reason names the host that did not answer')
+  T.contains(require('volt.progress').last, 'Volt critique ended', 'the critique progress ends neutrally')
+  T.ok(not require('volt.progress').last:find('✓', 1, true), 'no ✓ after a critique that did not run')
   vim.cmd('normal q')
   T.eq(vim.fn.getloclist(strategy_win, { title = 1 }).title, 'Volt analysis', 'location list title')
 

@@ -80,6 +80,19 @@ T.run('render', function()
   T.contains(status[1], 'LLM unavailable (http://127.0.0.1:11434): connection refused', 'LLM line')
   T.contains(table.concat(status, '\n'), 'critic              llm    qwen2.5-coder:7b         0.50  unavailable', 'agent row')
 
+  -- How the critique went, under the findings: unavailable and why, or the model and the time.
+  local at = os.time({ year = 2026, month = 12, day = 1, hour = 9, min = 41 })
+  local down = render.analyze({ uri = 'file:///w/x.strategy.ts', findings = {}, lastBacktest = vim.NIL,
+    critique = { source = 'unavailable', model = 'qwen2.5-coder:7b', reason = 'Ollama is not reachable (ECONNREFUSED)' } }, 'x.strategy.ts', at)
+  T.eq(down[2], 'No findings.', 'no findings')
+  T.eq(down[3], 'LLM critique unavailable: Ollama is not reachable (ECONNREFUSED)', 'critique unavailable, and why')
+  T.eq(render.critique_line({ source = 'unavailable', model = 'm', reason = 'LLM unavailable: Ollama is not reachable' }, at),
+    'LLM critique unavailable: Ollama is not reachable', 'the reason is not prefixed twice')
+  T.eq(render.critique_line({ source = 'llm', model = 'qwen2.5-coder:7b' }, at), 'LLM critique by qwen2.5-coder:7b at 09:41', 'critique asked')
+  T.eq(render.critique_line({ source = 'cache', model = 'qwen2.5-coder:7b' }, at),
+    "LLM critique by qwen2.5-coder:7b, replayed from the journal's cache at 09:41", 'critique from the cache')
+  T.eq(render.critique_line(nil, at), nil, 'a result without a critique field')
+
   -- Messages for the command line: one line, cut to the room there is, file and line first.
   local message = require('volt.message')
   T.eq({ message.fit('short', 68) }, { 'short', false }, 'a short message is kept')

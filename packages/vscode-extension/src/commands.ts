@@ -168,7 +168,8 @@ export function critiqueLine(critique: CritiqueStatus | undefined, at: Date = ne
   const time = at.toTimeString().slice(0, 5);
   switch (critique.source) {
     case 'unavailable':
-      return `LLM critique unavailable: ${critique.reason ?? 'no reason given'}`;
+      // The engine's reason may carry its own "LLM unavailable:" lead; saying it twice helps nobody.
+      return `LLM critique unavailable: ${(critique.reason ?? 'no reason given').replace(/^LLM unavailable:\s*/, '')}`;
     case 'cancelled':
       return `LLM critique by ${critique.model} cancelled: a newer edit superseded it`;
     case 'cache':

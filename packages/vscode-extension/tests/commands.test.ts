@@ -247,6 +247,7 @@ describe('Volt: Analyze Strategy', () => {
     const at = new Date(2026, 11, 1, 9, 41);
     expect(critiqueLine({ source: 'llm', model: 'qwen2.5-coder:7b' }, at)).toBe('LLM critique by qwen2.5-coder:7b at 09:41');
     expect(critiqueLine({ source: 'cache', model: 'qwen2.5-coder:7b' }, at)).toBe("LLM critique by qwen2.5-coder:7b, replayed from the journal's cache at 09:41");
+    expect(critiqueLine({ source: 'unavailable', model: 'm', reason: 'LLM unavailable: Ollama is not reachable' }, at)).toBe('LLM critique unavailable: Ollama is not reachable');
     expect(critiqueLine({ source: 'cancelled', model: 'm' }, at)).toBe('LLM critique by m cancelled: a newer edit superseded it');
     expect(critiqueLine(undefined, at)).toBeUndefined();
   });

@@ -39,7 +39,7 @@ function M.analyze()
     if vim.api.nvim_win_is_valid(win) then
       vim.fn.setloclist(win, {}, ' ', { title = 'Volt analysis', items = items })
     end
-    float.open('analyze', render.analyze(result, vim.fn.fnamemodify(vim.api.nvim_buf_get_name(bufnr), ':t')))
+    float.open('analyze', render.analyze(result, vim.fn.fnamemodify(vim.api.nvim_buf_get_name(bufnr), ':t'), os.time()))
   end)
 end
 

@@ -285,8 +285,29 @@ function M.summary_line(s)
   )
 end
 
----Lines for an AnalyzeResult.
-function M.analyze(result, name)
+---How the LLM critique of an analysis went (CritiqueStatus), so "no findings" never reads as
+---"the model found nothing" when no model was asked; nil when the result does not say. `at` is
+---when the answer came (os.time(); the analysis waits for the critique), shown in local time.
+function M.critique_line(critique, at)
+  if type(critique) ~= 'table' then
+    return nil
+  end
+  local model = tostring(critique.model or '?')
+  local time = os.date('%H:%M', at or os.time())
+  if critique.source == 'unavailable' then
+    -- The engine's reason may carry its own "LLM unavailable:" lead; saying it twice helps nobody.
+    local why = tostring(critique.reason or 'no reason given'):gsub('^LLM unavailable:%s*', '')
+    return 'LLM critique unavailable: ' .. why
+  elseif critique.source == 'cancelled' then
+    return 'LLM critique by ' .. model .. ' cancelled: a newer edit superseded it'
+  elseif critique.source == 'cache' then
+    return string.format("LLM critique by %s, replayed from the journal's cache at %s", model, time)
+  end
+  return string.format('LLM critique by %s at %s', model, time)
+end
+
+---Lines for an AnalyzeResult; `at` as for critique_line.
+function M.analyze(result, name, at)
   local lines = { 'Analysis: ' .. (name or result.uri or '?') }
   local findings = result.findings or {}
   if #findings == 0 then
@@ -296,6 +317,10 @@ function M.analyze(result, name)
     for _, f in ipairs(findings) do
       table.insert(lines, '  ' .. M.finding(f))
     end
+  end
+  local critique = M.critique_line(result.critique, at)
+  if critique then
+    table.insert(lines, critique)
   end
   table.insert(lines, '')
   table.insert(lines, 'Last backtest: ' .. M.summary_line(result.lastBacktest))
