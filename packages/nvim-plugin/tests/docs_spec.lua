@@ -2,7 +2,31 @@
 -- and section it promises can be jumped to.
 local T = require('harness')
 
+-- A copy of the plugin as a user gets it (no doc/tags): loading it is enough for :help volt.
+local function fresh_install()
+  local dir = vim.fn.tempname() .. '-volt-plugin'
+  vim.fn.mkdir(dir, 'p')
+  local out = vim.fn.system({ 'cp', '-R', T.plugin_root .. '/lua', T.plugin_root .. '/plugin', T.plugin_root .. '/doc', dir })
+  T.ok(vim.v.shell_error == 0, 'copy the plugin: ' .. out)
+  vim.fn.delete(dir .. '/doc/tags')
+  T.ok(vim.fn.filereadable(dir .. '/doc/tags') == 0, 'the copy starts without doc/tags')
+  return dir
+end
+
 T.run('docs', function()
+  -- Only the fresh copy and Neovim's runtime on the runtimepath, as after a plugin manager's clone.
+  local install = fresh_install()
+  local rtp = vim.o.runtimepath
+  vim.opt.runtimepath = { install, vim.env.VIMRUNTIME }
+  vim.g.loaded_volt = nil
+  vim.cmd('runtime plugin/volt.lua')
+  T.ok(vim.fn.filereadable(install .. '/doc/tags') == 1, 'loading the plugin wrote doc/tags')
+  local ok, err = pcall(vim.cmd, 'help volt-messages')
+  T.ok(ok, ':help volt-messages works without running :helptags: ' .. tostring(err))
+  T.eq(vim.fn.expand('%:p'), install .. '/doc/volt.txt', ':help opens the installed copy')
+  vim.cmd('helpclose')
+  vim.o.runtimepath = rtp
+
   local dir = vim.fn.tempname() .. '-volt-doc'
   vim.fn.mkdir(dir .. '/doc', 'p')
   vim.fn.writefile(vim.fn.readfile(T.plugin_root .. '/doc/volt.txt'), dir .. '/doc/volt.txt')

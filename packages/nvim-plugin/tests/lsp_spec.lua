@@ -86,6 +86,35 @@ T.run('lsp', function()
   T.ok(find_code(diags, 'VOLT103'), 'VOLT103 (threshold literal) is reported')
   T.ok(find_code(diags, 'VOLT102'), 'VOLT102 (25% position) is reported')
 
+  -- The line with VOLT105 (an error) also has two VOLT103 warnings: its sign is the error's, and
+  -- the float lists the error first, each message led by its code.
+  local random_line = find_code(diags, 'VOLT105').lnum
+  local on_line = vim.diagnostic.get(buf, { lnum = random_line })
+  T.ok(#on_line >= 3, 'three diagnostics on the Math.random() line')
+  local signs = {}
+  if compat.has('0.10') then
+    for _, mark in ipairs(vim.api.nvim_buf_get_extmarks(buf, -1, { random_line, 0 }, { random_line, -1 }, { details = true })) do
+      if mark[4].sign_hl_group then
+        table.insert(signs, { name = mark[4].sign_hl_group, priority = mark[4].priority })
+      end
+    end
+  else
+    for _, placed in ipairs(vim.fn.sign_getplaced(buf, { group = '*', lnum = random_line + 1 })[1].signs) do
+      table.insert(signs, { name = placed.name, priority = placed.priority })
+    end
+  end
+  table.sort(signs, function(a, b) return a.priority > b.priority end)
+  T.ok(#signs >= 2 and signs[1].name:find('Error', 1, true) and signs[1].priority > signs[2].priority,
+    'the error\'s sign outranks the warnings\' on its line: ' .. vim.inspect(signs))
+  vim.api.nvim_win_set_cursor(0, { random_line + 1, 0 })
+  local _, float_win = vim.diagnostic.open_float(buf, { scope = 'line' })
+  T.ok(float_win, 'a diagnostic float for the line')
+  local float_text = table.concat(T.buf_lines(vim.api.nvim_win_get_buf(float_win)), '\n')
+  vim.api.nvim_win_close(float_win, true)
+  T.log('float: ' .. float_text)
+  local first_error, first_warning = float_text:find('VOLT105: ', 1, true), float_text:find('VOLT103: ', 1, true)
+  T.ok(first_error and first_warning and first_error < first_warning, 'the float shows codes, the error first:\n' .. float_text)
+
   -- Code action, through the same menu a user gets (vim.ui.select is Neovim's extension point for
   -- it), asked from the start of the line: any column of a diagnostic's line offers its fix.
   local random = find_code(diags, 'VOLT105')

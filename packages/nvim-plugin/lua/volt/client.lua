@@ -94,6 +94,7 @@ end
 
 local function attach_work(client, bufnr)
   local opts = config.options
+  require('volt.diagnostics').configure(client.id)
   if opts.keymaps then
     require('volt.keymaps').set(bufnr, opts.keymaps)
   end
@@ -147,6 +148,7 @@ function M.client_config(root, cmd)
       -- Sent when an on-save backtest finishes; 0.7 has no handler of its own for it.
       ['workspace/codeLens/refresh'] = compat.codelens_on_refresh,
       [protocol.notifications.backtestStatus] = backtest_status_handler,
+      ['textDocument/publishDiagnostics'] = require('volt.diagnostics').on_publish,
     },
     on_attach = attach_work,
     on_exit = on_exit(root),

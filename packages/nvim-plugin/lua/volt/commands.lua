@@ -95,9 +95,73 @@ function M.backtest(symbol)
   local params = { uri = uri }
   if symbol and symbol ~= '' then
     params.symbol = symbol
+    if not vim.tbl_contains(M.backtested_symbols, symbol) then
+      table.insert(M.backtested_symbols, symbol)
+    end
   end
   M.run_backtest(bufnr, params)
 end
+
+-- The symbols a strategy names in its own `symbols: [...]` (read off the buffer's text).
+local function strategy_symbols(bufnr)
+  local out = {}
+  local text = table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), '\n')
+  local list = text:match('symbols%s*:%s*(%b[])')
+  for symbol in (list or ''):gmatch('[\'"`]([^\'"`]+)[\'"`]') do
+    table.insert(out, symbol)
+  end
+  return out
+end
+
+-- The symbols volt.config.json maps to data (`data.symbols`: a table keyed by symbol, or a list).
+local function configured_symbols(bufnr)
+  local out = {}
+  local name = vim.api.nvim_buf_get_name(bufnr)
+  if name == '' then
+    return out
+  end
+  local file = compat.join(client.find_root(name), 'volt.config.json')
+  if vim.fn.filereadable(file) == 0 then
+    return out
+  end
+  local decoded = compat.json_decode(table.concat(vim.fn.readfile(file), '\n'))
+  local symbols = type(decoded) == 'table' and type(decoded.data) == 'table' and decoded.data.symbols or nil
+  if type(symbols) == 'table' then
+    for key, value in pairs(symbols) do
+      table.insert(out, type(key) == 'string' and key or tostring(value))
+    end
+  end
+  return out
+end
+
+---Completion for `:VoltBacktest <Tab>`: the strategy's own symbols, those volt.config.json maps to
+---data, and those already given to :VoltBacktest this session (not the labels of past runs: the
+---synthetic market's "SYNTH" is no symbol to ask for); matched case-insensitively on the start.
+function M.complete_symbols(arglead, bufnr)
+  bufnr = bufnr or vim.api.nvim_get_current_buf()
+  local seen, out = {}, {}
+  local function add(symbol)
+    if type(symbol) == 'string' and symbol ~= '' and not seen[symbol]
+      and symbol:lower():sub(1, #arglead) == arglead:lower() then
+      seen[symbol] = true
+      table.insert(out, symbol)
+    end
+  end
+  for _, symbol in ipairs(strategy_symbols(bufnr)) do
+    add(symbol)
+  end
+  for _, symbol in ipairs(configured_symbols(bufnr)) do
+    add(symbol)
+  end
+  for _, symbol in ipairs(M.backtested_symbols) do
+    add(symbol)
+  end
+  table.sort(out)
+  return out
+end
+
+-- Symbols passed to :VoltBacktest this session, for completion.
+M.backtested_symbols = {}
 
 local function open_target(target, win)
   if not target then
@@ -145,7 +209,13 @@ function M.define()
   end, { desc = 'Volt: findings and last backtest of this strategy' })
   create('VoltBacktest', function(o)
     M.backtest(o.args)
-  end, { nargs = '?', desc = 'Volt: backtest this strategy now [symbol]' })
+  end, {
+    nargs = '?',
+    complete = function(arglead)
+      return M.complete_symbols(arglead)
+    end,
+    desc = 'Volt: backtest this strategy now [symbol]',
+  })
   create('VoltJournal', function(o)
     M.journal(o.args, o.bang and 'quickfix' or nil)
   end, { nargs = '?', bang = true, desc = 'Volt: recent journal entries [strategy]; ! for the quickfix list' })

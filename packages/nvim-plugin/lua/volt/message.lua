@@ -22,11 +22,22 @@ function M.width()
   return math.max(space, 20)
 end
 
+---`text` with every file: URI written as the path a user knows (relative to the current folder,
+---or with ~ for the home folder): URIs are the protocol's spelling, not the user's.
+function M.paths(text)
+  return (tostring(text):gsub("file://[^%s'\"`),;]+", function(uri)
+    local trail = uri:match('[.:]+$') or ''
+    uri = uri:sub(1, #uri - #trail)
+    local ok, path = pcall(vim.uri_to_fname, uri)
+    return (ok and vim.fn.fnamemodify(path, ':~:.') or uri) .. trail
+  end))
+end
+
 ---`text` as one line of at most `width` display cells: its first non-empty line, runs of
 ---whitespace collapsed, cut with "…" when too long. Returns the line and whether it was cut.
 function M.fit(text, width)
   width = width or M.width()
-  local full = tostring(text)
+  local full = M.paths(text)
   local line = full:match('^%s*([^\n]*)') or ''
   line = vim.trim(line:gsub('%s+', ' '))
   local cut = line ~= vim.trim(full:gsub('%s+', ' '))
