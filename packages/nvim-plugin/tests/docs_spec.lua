@@ -14,6 +14,24 @@ local function fresh_install()
 end
 
 T.run('docs', function()
+  -- The test Neovim keeps every folder of the default runtimepath that is not the user's: the
+  -- runtime, and the parsers a distribution installs beside it (0.10+ opens :help with vimdoc's).
+  local default = vim.fn.system({ 'nvim', '--headless', '-u', 'NONE', '-i', 'NONE', '--cmd', 'lua io.stdout:write(vim.o.runtimepath)', '-c', 'qa!' })
+  T.ok(vim.v.shell_error == 0, 'read the default runtimepath: ' .. default)
+  local ours = vim.opt.runtimepath:get()
+  local beside = 0
+  for _, dir in ipairs(vim.split(default, ',', { plain = true })) do
+    if not require('runtimepath').users(dir) then
+      T.ok(vim.tbl_contains(ours, dir), 'the test runtimepath keeps ' .. dir .. ': ' .. vim.o.runtimepath)
+      beside = beside + (dir ~= vim.env.VIMRUNTIME and 1 or 0)
+    end
+  end
+  T.log('default folders kept besides $VIMRUNTIME: ' .. beside)
+  for _, parser in ipairs({ 'vimdoc', 'lua', 'vim' }) do
+    local found = #vim.api.nvim_get_runtime_file('parser/' .. parser .. '.*', true)
+    T.log('parser/' .. parser .. ': ' .. found)
+  end
+
   -- Only the fresh copy and Neovim's runtime on the runtimepath, as after a plugin manager's clone.
   local install = fresh_install()
   local rtp = vim.o.runtimepath

@@ -95,6 +95,10 @@ describe('volt.nvim in headless Neovim', () => {
     await expectScriptPasses('prompt_spec.lua', 120_000);
   }, 150_000);
 
+  it('gives 0.11\'s vim.lsp.config a config that starts a working client', async () => {
+    await expectScriptPasses('lsp_config_spec.lua', 120_000);
+  }, 150_000);
+
   it('runs :VoltBacktest, :VoltAnalyze, :VoltJournal and :VoltAgentStatus', async () => {
     await expectScriptPasses('commands_spec.lua', 150_000);
   }, 180_000);

@@ -140,7 +140,8 @@ function M.client_config(root, cmd)
       end,
     },
     root_dir = root,
-    workspace_folders = { { uri = vim.uri_from_fname(root), name = vim.fn.fnamemodify(root, ':t') } },
+    -- Without a root (the vim.lsp.config path, where Neovim finds it per buffer) Neovim fills these.
+    workspace_folders = root and { { uri = vim.uri_from_fname(root), name = vim.fn.fnamemodify(root, ':t') } } or nil,
     settings = { [protocol.configuration_section] = settings },
     init_options = { [protocol.configuration_section] = settings },
     handlers = {
