@@ -164,6 +164,11 @@ T.run('lsp', function()
     return t:find('Sharpe', 1, true) and t
   end, 'a code lens with the backtest metrics after save')
   T.log('lens after the first save: ' .. first)
+  -- The run went to the examples' own, git-ignored vault, never into a copy of the sample vault.
+  T.wait(15000, function()
+    return #vim.fn.glob(ws .. '/my-vault/Performance/*.md', false, true) > 0
+  end, 'the run exported to my-vault/ (examples/volt.config.json vault.path)')
+  T.eq(vim.fn.isdirectory(ws .. '/vault'), 0, 'nothing written to vault/, the sample vault\'s folder')
   T.ok(not first:find('(', 1, true), 'the first run has no change to show')
 
   -- A second fix (VOLT102: clamp the 25% position to the cap) and a second save: the lens now shows
