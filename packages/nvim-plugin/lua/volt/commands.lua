@@ -86,6 +86,9 @@ function M.tell_failed_run(uri, reason)
   message.notify(render.backtest_error(path, reason or 'no reason given', failure_position(path)), vim.log.levels.ERROR)
 end
 
+-- Symbols passed to :VoltBacktest this session, for completion.
+M.backtested_symbols = {}
+
 function M.backtest(symbol)
   local bufnr = vim.api.nvim_get_current_buf()
   local uri = strategy_uri(bufnr)
@@ -159,9 +162,6 @@ function M.complete_symbols(arglead, bufnr)
   table.sort(out)
   return out
 end
-
--- Symbols passed to :VoltBacktest this session, for completion.
-M.backtested_symbols = {}
 
 local function open_target(target, win)
   if not target then
