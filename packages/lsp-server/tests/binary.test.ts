@@ -18,7 +18,7 @@ it('lints, backtests on save and shows the lens over stdio', async () => {
   const faulty = readFileSync(path.join(EXAMPLES, 'faulty', 'hardcoded-threshold.strategy.ts'), 'utf8');
   const uri = await client.open('faulty.strategy.ts', faulty);
   const diags = await client.diagnosticsFor(uri, (d) => d.length > 0);
-  expect(diags.map((d) => d.code)).toEqual(['VOLT103', 'VOLT105', 'VOLT103', 'VOLT103', 'VOLT101', 'VOLT102']);
+  expect(diags.map((d) => d.code)).toEqual(['VOLT103', 'VOLT105', 'VOLT103', 'VOLT110', 'VOLT103', 'VOLT110', 'VOLT101', 'VOLT102']);
 
   const example = readFileSync(path.join(EXAMPLES, 'macd-trend.strategy.ts'), 'utf8');
   const macd = await client.open('macd.strategy.ts', example);

@@ -25,10 +25,27 @@ const CASES: { code: string; text: string; fix?: string }[] = [
   { code: 'VOLT107', text: variant('ind.rsi(14)', 'ind.rsi(5000)') },
   { code: 'VOLT108', text: variant("stopLoss: { kind: 'volatility', atrMultiple: 2 }", 'stopLoss: 0.03'), fix: 'Use a volatility stop (2 ATR)' },
   { code: 'VOLT109', text: variant('    overbought: { value: 70, min: 55, max: 90 },\n', "    overbought: { value: 70, min: 55, max: 90 },\n    patience: 12,\n"), fix: "Remove unused param 'patience'" },
+  { code: 'VOLT110', text: variant("ctx.buy({ confidence: 0.6, reason: 'oversold' });", 'ctx.buy();'), fix: 'Add confidence 0.5 and the signal as its reason' },
   { code: 'TS2339', text: variant('ctx.exit({', 'ctx.close({') },
 ];
 
 describe('static rules through the server', () => {
+  it('offers a fix from any column of its line when the client sends the line\'s diagnostics, as Neovim does', async () => {
+    const text = variant('confidence: 0.6', 'confidence: Math.random()');
+    const uri = await client.open('any-column.strategy.ts', text);
+    const diags = await client.diagnosticsFor(uri, (d) => d.length > 0);
+    const random = diags.find((d) => d.code === 'VOLT105')!;
+    const cursor = { line: random.range.start.line, character: 0 };
+    const ask = (diagnostics: typeof diags) => client.connection.sendRequest('textDocument/codeAction', {
+      textDocument: { uri },
+      range: { start: cursor, end: cursor },
+      context: { diagnostics },
+    }) as Promise<{ title: string }[]>;
+    expect((await ask([random])).map((a) => a.title)).toEqual(['Replace Math.random() by ctx.random() (seeded)']);
+    // Without the diagnostic in the context, only what lies under the range is offered.
+    expect(await ask([])).toEqual([]);
+  });
+
   it('a clean strategy has no diagnostics', async () => {
     const uri = await client.open('clean.strategy.ts', CLEAN);
     expect(await client.diagnosticsFor(uri)).toEqual([]);

@@ -32,7 +32,7 @@ T.run('commands', function()
   T.eq(T.notes[#T.notes].level, vim.log.levels.ERROR, 'no-sidecar error level')
 
   -- The strategy opens before setup() runs, as with a plugin manager loading on FileType: setup()
-  -- still attaches it. The vault option overrides the example's `vault: { path: 'vault' }`.
+  -- still attaches it. The vault option overrides the example's `vault: { path: 'my-vault' }`.
   vim.cmd('edit strategies/rsi-mean-reversion.strategy.ts')
   T.eq(#require('volt.compat').clients('volt'), 0, 'no sidecar before setup()')
   local vault = ws .. '/notes'
@@ -69,12 +69,31 @@ T.run('commands', function()
   T.contains(lines[1], 'SOL/USDT', 'backtest title with the requested symbol')
   vim.cmd('normal q')
 
+  -- :VoltBacktest <Tab> offers the strategy's own symbols and those already backtested.
+  T.eq(vim.fn.getcompletion('VoltBacktest ', 'cmdline'), { 'BTC/USDT', 'SOL/USDT' }, ':VoltBacktest <Tab>')
+  T.eq(vim.fn.getcompletion('VoltBacktest s', 'cmdline'), { 'SOL/USDT' }, ':VoltBacktest s<Tab>')
+  -- ... and those volt.config.json maps to data (read from the buffer's workspace, no sidecar needed).
+  local mapped = vim.fn.tempname() .. '-volt-mapped'
+  vim.fn.mkdir(mapped, 'p')
+  vim.fn.writefile({ '{ "data": { "symbols": { "ETH/BTC": "data/eth-btc-1h.csv" } } }' }, mapped .. '/volt.config.json')
+  local scratch = vim.api.nvim_create_buf(false, true)
+  vim.api.nvim_buf_set_name(scratch, mapped .. '/other.strategy.ts')
+  vim.api.nvim_buf_set_lines(scratch, 0, -1, false, { "export default defineStrategy({ name: 'x', symbols: ['ADA/USDT', \"XRP/USDT\"] });" })
+  T.eq(require('volt.commands').complete_symbols('', scratch), { 'ADA/USDT', 'ETH/BTC', 'SOL/USDT', 'XRP/USDT' }, 'completion from config, buffer and earlier :VoltBacktest')
+  vim.api.nvim_buf_delete(scratch, { force = true })
+
   -- :VoltAnalyze — findings in a window and in the location list.
   vim.cmd('VoltAnalyze')
   lines, shown = float_lines('analyze')
   T.contains(lines[1], 'Analysis: rsi-mean-reversion.strategy.ts', 'analysis title')
   T.contains(table.concat(lines, '\n'), 'Last backtest: ', 'last backtest line')
   T.ok(not table.concat(lines, '\n'):find('no backtest yet', 1, true), 'analysis knows the backtest that just ran')
+  -- Ollama is down (a closed port): the window says the critique did not run, and why; the
+  -- progress line of the critique ends without claiming it went well.
+  T.contains(lines, 'LLM critique unavailable: ', 'the critique line')
+  T.contains(lines, tostring(ollama:match(':(%d+)$')), 'the reason names the host that did not answer')
+  T.contains(require('volt.progress').last, 'Volt critique ended', 'the critique progress ends neutrally')
+  T.ok(not require('volt.progress').last:find('✓', 1, true), 'no ✓ after a critique that did not run')
   vim.cmd('normal q')
   T.eq(vim.fn.getloclist(strategy_win, { title = 1 }).title, 'Volt analysis', 'location list title')
 
@@ -158,6 +177,15 @@ T.run('commands', function()
     errors = errors + (T.notes[i].level == vim.log.levels.ERROR and 1 or 0)
   end
   T.eq(errors, 1, 'error notifications for one failed backtest')
+
+  -- A file: URI in the sidecar's answer reaches the user as a path.
+  before = #T.notes
+  require('volt.client').execute(0, 'volt.analyze', { { uri = vim.uri_from_fname(ws .. '/strategies/gone.strategy.ts') } }, function() end)
+  local gone = T.wait(15000, function()
+    return #T.notes > before and T.notes[#T.notes].msg
+  end, 'the error for a file that does not exist')
+  T.contains(gone, 'strategies/gone.strategy.ts', 'the error names the file')
+  T.ok(not gone:find('file:', 1, true), 'no file: URI in what the user is told: ' .. gone)
 
   -- :checkhealth now finds the journal the backtests wrote.
   vim.cmd('buffer ' .. buf)

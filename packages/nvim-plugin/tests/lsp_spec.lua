@@ -86,9 +86,40 @@ T.run('lsp', function()
   T.ok(find_code(diags, 'VOLT103'), 'VOLT103 (threshold literal) is reported')
   T.ok(find_code(diags, 'VOLT102'), 'VOLT102 (25% position) is reported')
 
-  -- Code action, through the same menu a user gets (vim.ui.select is Neovim's extension point for it).
+  -- The line with VOLT105 (an error) also has two VOLT103 warnings: its sign is the error's, and
+  -- the float lists the error first, each message led by its code.
+  local random_line = find_code(diags, 'VOLT105').lnum
+  local on_line = vim.diagnostic.get(buf, { lnum = random_line })
+  T.ok(#on_line >= 3, 'three diagnostics on the Math.random() line')
+  local signs = {}
+  if compat.has('0.10') then
+    for _, mark in ipairs(vim.api.nvim_buf_get_extmarks(buf, -1, { random_line, 0 }, { random_line, -1 }, { details = true })) do
+      if mark[4].sign_hl_group then
+        table.insert(signs, { name = mark[4].sign_hl_group, priority = mark[4].priority })
+      end
+    end
+  else
+    for _, placed in ipairs(vim.fn.sign_getplaced(buf, { group = '*', lnum = random_line + 1 })[1].signs) do
+      table.insert(signs, { name = placed.name, priority = placed.priority })
+    end
+  end
+  table.sort(signs, function(a, b) return a.priority > b.priority end)
+  T.ok(#signs >= 2 and signs[1].name:find('Error', 1, true) and signs[1].priority > signs[2].priority,
+    'the error\'s sign outranks the warnings\' on its line: ' .. vim.inspect(signs))
+  vim.api.nvim_win_set_cursor(0, { random_line + 1, 0 })
+  local _, float_win = vim.diagnostic.open_float(buf, { scope = 'line' })
+  T.ok(float_win, 'a diagnostic float for the line')
+  local float_text = table.concat(T.buf_lines(vim.api.nvim_win_get_buf(float_win)), '\n')
+  vim.api.nvim_win_close(float_win, true)
+  T.log('float: ' .. float_text)
+  local first_error, first_warning = float_text:find('VOLT105: ', 1, true), float_text:find('VOLT103: ', 1, true)
+  T.ok(first_error and first_warning and first_error < first_warning, 'the float shows codes, the error first:\n' .. float_text)
+
+  -- Code action, through the same menu a user gets (vim.ui.select is Neovim's extension point for
+  -- it), asked from the start of the line: any column of a diagnostic's line offers its fix.
   local random = find_code(diags, 'VOLT105')
-  vim.api.nvim_win_set_cursor(0, { random.lnum + 1, random.col })
+  T.ok(random.col > 0, 'VOLT105 does not start the line')
+  vim.api.nvim_win_set_cursor(0, { random.lnum + 1, 0 })
   local offered = {}
   vim.ui.select = function(items, opts, on_choice)
     local chosen
@@ -133,6 +164,11 @@ T.run('lsp', function()
     return t:find('Sharpe', 1, true) and t
   end, 'a code lens with the backtest metrics after save')
   T.log('lens after the first save: ' .. first)
+  -- The run went to the examples' own, git-ignored vault, never into a copy of the sample vault.
+  T.wait(15000, function()
+    return #vim.fn.glob(ws .. '/my-vault/Performance/*.md', false, true) > 0
+  end, 'the run exported to my-vault/ (examples/volt.config.json vault.path)')
+  T.eq(vim.fn.isdirectory(ws .. '/vault'), 0, 'nothing written to vault/, the sample vault\'s folder')
   T.ok(not first:find('(', 1, true), 'the first run has no change to show')
 
   -- A second fix (VOLT102: clamp the 25% position to the cap) and a second save: the lens now shows
@@ -140,7 +176,7 @@ T.run('lsp', function()
   local cap = T.wait(30000, function()
     return find_code(volt_diagnostics(buf), 'VOLT102')
   end, 'VOLT102 still reported')
-  vim.api.nvim_win_set_cursor(0, { cap.lnum + 1, cap.col })
+  vim.api.nvim_win_set_cursor(0, { cap.lnum + 1, #T.buf_lines(buf)[cap.lnum + 1] - 1 })
   offered = {}
   vim.ui.select = function(items, opts, on_choice)
     local chosen

@@ -91,6 +91,14 @@ describe('volt.nvim in headless Neovim', () => {
     await expectScriptPasses('lsp_spec.lua', 150_000);
   }, 180_000);
 
+  it('never stops at "Press ENTER": failures on one line at 80 columns, with a UI attached', async () => {
+    await expectScriptPasses('prompt_spec.lua', 120_000);
+  }, 150_000);
+
+  it('gives 0.11\'s vim.lsp.config a config that starts a working client', async () => {
+    await expectScriptPasses('lsp_config_spec.lua', 120_000);
+  }, 150_000);
+
   it('runs :VoltBacktest, :VoltAnalyze, :VoltJournal and :VoltAgentStatus', async () => {
     await expectScriptPasses('commands_spec.lua', 150_000);
   }, 180_000);

@@ -79,4 +79,31 @@ T.run('render', function()
   })
   T.contains(status[1], 'LLM unavailable (http://127.0.0.1:11434): connection refused', 'LLM line')
   T.contains(table.concat(status, '\n'), 'critic              llm    qwen2.5-coder:7b         0.50  unavailable', 'agent row')
+
+  -- How the critique went, under the findings: unavailable and why, or the model and the time.
+  local at = os.time({ year = 2026, month = 12, day = 1, hour = 9, min = 41 })
+  local down = render.analyze({ uri = 'file:///w/x.strategy.ts', findings = {}, lastBacktest = vim.NIL,
+    critique = { source = 'unavailable', model = 'qwen2.5-coder:7b', reason = 'Ollama is not reachable (ECONNREFUSED)' } }, 'x.strategy.ts', at)
+  T.eq(down[2], 'No findings.', 'no findings')
+  T.eq(down[3], 'LLM critique unavailable: Ollama is not reachable (ECONNREFUSED)', 'critique unavailable, and why')
+  T.eq(render.critique_line({ source = 'unavailable', model = 'm', reason = 'LLM unavailable: Ollama is not reachable' }, at),
+    'LLM critique unavailable: Ollama is not reachable', 'the reason is not prefixed twice')
+  T.eq(render.critique_line({ source = 'llm', model = 'qwen2.5-coder:7b' }, at), 'LLM critique by qwen2.5-coder:7b at 09:41', 'critique asked')
+  T.eq(render.critique_line({ source = 'cache', model = 'qwen2.5-coder:7b' }, at),
+    "LLM critique by qwen2.5-coder:7b, replayed from the journal's cache at 09:41", 'critique from the cache')
+  T.eq(render.critique_line(nil, at), nil, 'a result without a critique field')
+
+  -- Messages for the command line: one line, cut to the room there is, file and line first.
+  local message = require('volt.message')
+  T.eq({ message.fit('short', 68) }, { 'short', false }, 'a short message is kept')
+  T.eq({ message.fit('first line\n    at frame 2\n', 68) }, { 'first line', true }, 'only the first line')
+  local cut = message.fit(string.rep('é', 100), 68)
+  T.eq(vim.fn.strdisplaywidth(cut), 68, 'cut to the width in display cells')
+  T.eq(vim.fn.strcharpart(cut, 67), '…', 'a cut line ends with …')
+  T.eq(message.fit('  spaced   out  ', 68), 'spaced out', 'whitespace collapsed')
+  local thrown = { message = 'Request workspace/executeCommand failed with message: The strategy threw at bar 6: Error: boom',
+    data = { findings = { { range = { start = { line = 4, character = 2 } } } } } }
+  T.eq(render.backtest_error('/w/strategies/throws.strategy.ts', thrown), 'volt: throws.strategy.ts:5:3: threw at bar 6: boom', 'failed backtest')
+  T.eq(render.backtest_error('/w/x.strategy.ts', 'did not return within 10000 ms', { 7, 1 }), 'volt: x.strategy.ts:7:1: did not return within 10000 ms', 'failed on-save run')
+  T.eq(render.command_failure('volt.journal', { message = 'no journal' }), 'volt: journal failed: no journal', 'failed command')
 end)

@@ -12,6 +12,7 @@ import {
   type BacktestParams,
   type BacktestResult,
   type BacktestSummary,
+  type CritiqueStatus,
   type JournalResult,
   type VoltFinding,
 } from '@volt/lsp-server/protocol';
@@ -158,6 +159,26 @@ export function agentStatusMessage(status: AgentStatusResult): string {
   return `Volt agents: ${agents || 'none'}. ${llm}.`;
 }
 
+/**
+ * How the LLM critique of an analysis went, so "no findings" never reads as "the model found
+ * nothing" when no model was asked. `at` is when the answer came (the analysis waits for it).
+ */
+export function critiqueLine(critique: CritiqueStatus | undefined, at: Date = new Date()): string | undefined {
+  if (!critique) return undefined;
+  const time = at.toTimeString().slice(0, 5);
+  switch (critique.source) {
+    case 'unavailable':
+      // The engine's reason may carry its own "LLM unavailable:" lead; saying it twice helps nobody.
+      return `LLM critique unavailable: ${(critique.reason ?? 'no reason given').replace(/^LLM unavailable:\s*/, '')}`;
+    case 'cancelled':
+      return `LLM critique by ${critique.model} cancelled: a newer edit superseded it`;
+    case 'cache':
+      return `LLM critique by ${critique.model}, replayed from the journal's cache at ${time}`;
+    default:
+      return `LLM critique by ${critique.model} at ${time}`;
+  }
+}
+
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -179,14 +200,16 @@ export async function analyzeStrategy(ctx: CommandContext): Promise<AnalyzeResul
     return undefined;
   }
   const last = result.lastBacktest ? ` · last backtest: ${summaryLine(result.lastBacktest)}` : '';
-  ctx.output.appendLine(`Analyze ${name}: ${result.findings.length} finding(s)${last}`);
+  const critique = critiqueLine(result.critique);
+  const told = critique ? ` · ${critique}` : '';
+  ctx.output.appendLine(`Analyze ${name}: ${result.findings.length} finding(s)${told}${last}`);
   if (result.findings.length === 0) {
-    void vscode.window.showInformationMessage(`Volt: no findings in ${name}${last}`);
+    void vscode.window.showInformationMessage(`Volt: no findings in ${name}${told}${last}`);
     return result;
   }
   const picked = await vscode.window.showQuickPick(
     result.findings.map((f) => ({ ...findingItem(f), finding: f })),
-    { title: `Volt: ${result.findings.length} finding(s) in ${name}${last}`, placeHolder: 'Pick a finding to go to its line', matchOnDescription: true },
+    { title: `Volt: ${result.findings.length} finding(s) in ${name}${told}${last}`, placeHolder: 'Pick a finding to go to its line', matchOnDescription: true },
   );
   if (picked) {
     const { start, end } = picked.finding.range;

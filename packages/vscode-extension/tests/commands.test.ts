@@ -5,6 +5,7 @@ import {
   CLIENT_COMMANDS,
   agentStatusMessage,
   analyzeStrategy,
+  critiqueLine,
   lensCommandInEditor,
   dateRangeChoices,
   openJournal,
@@ -205,6 +206,50 @@ describe('Volt: Analyze Strategy', () => {
       { label: '$(error) VOLT103', description: 'line 13: no stop-loss', detail: undefined },
     ]);
     expect(recorded.shown.at(-1)).toMatchObject({ kind: 'document', text: FILE, selection: { startLine: 12, startCharacter: 0, endLine: 12, endCharacter: 14 } });
+  });
+
+  it('says when the LLM critique did not run, so no findings does not read as the model finding nothing', async () => {
+    recorded.activeFile = FILE;
+    const { ctx, output } = setup({
+      [Commands.analyze]: (): AnalyzeResult => ({
+        uri: URI,
+        version: 2,
+        lastBacktest: null,
+        findings: [],
+        critique: { source: 'unavailable', model: 'qwen2.5-coder:7b', reason: 'Ollama is not reachable at http://127.0.0.1:11434 (ECONNREFUSED)' },
+      }),
+    });
+    await analyzeStrategy(ctx);
+    expect(recorded.shown.at(-1)).toEqual({
+      kind: 'info',
+      text: 'Volt: no findings in strategies/rsi-mean-reversion.strategy.ts · LLM critique unavailable: Ollama is not reachable at http://127.0.0.1:11434 (ECONNREFUSED)',
+    });
+    expect(output.lines.at(-1)).toContain('LLM critique unavailable: Ollama is not reachable');
+    expect(recorded.shown.at(-1)!.text).not.toContain('asking');
+  });
+
+  it('names the critique model and when it answered, in the findings list', async () => {
+    recorded.activeFile = FILE;
+    const { ctx } = setup({
+      [Commands.analyze]: (): AnalyzeResult => ({
+        uri: URI,
+        version: 2,
+        lastBacktest: null,
+        findings: [{ code: 'VOLT301', severity: 'warning', source: 'critique', message: 'the exit ignores the trend (qwen2.5-coder:7b)', range: { start: { line: 20, character: 0 }, end: { line: 20, character: 9 } } }],
+        critique: { source: 'llm', model: 'qwen2.5-coder:7b' },
+      }),
+    });
+    recorded.quickPickAnswers = [undefined];
+    await analyzeStrategy(ctx);
+    const pick = recorded.shown.find((s) => s.kind === 'quickPick')!;
+    expect(pick.text).toMatch(/^Volt: 1 finding\(s\) in strategies\/rsi-mean-reversion\.strategy\.ts · LLM critique by qwen2\.5-coder:7b at \d\d:\d\d$/);
+
+    const at = new Date(2026, 11, 1, 9, 41);
+    expect(critiqueLine({ source: 'llm', model: 'qwen2.5-coder:7b' }, at)).toBe('LLM critique by qwen2.5-coder:7b at 09:41');
+    expect(critiqueLine({ source: 'cache', model: 'qwen2.5-coder:7b' }, at)).toBe("LLM critique by qwen2.5-coder:7b, replayed from the journal's cache at 09:41");
+    expect(critiqueLine({ source: 'unavailable', model: 'm', reason: 'LLM unavailable: Ollama is not reachable' }, at)).toBe('LLM critique unavailable: Ollama is not reachable');
+    expect(critiqueLine({ source: 'cancelled', model: 'm' }, at)).toBe('LLM critique by m cancelled: a newer edit superseded it');
+    expect(critiqueLine(undefined, at)).toBeUndefined();
   });
 
   it('asks which strategy when no strategy file is open', async () => {

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vites
 import { DEFAULT_CONFIG, loadConfig, loadStrategyFile } from '@volt/engine';
 import { REPO_ROOT } from '../../../../test-support/shared-data.js';
 import { main } from '../main.js';
-import { EXAMPLE_STRATEGY, EXAMPLE_STRATEGY_FILE, engineTypesPath } from './init.js';
+import { EXAMPLE_STRATEGY, EXAMPLE_STRATEGY_FILE, WORKSPACE_VAULT, engineTypesPath } from './init.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'volt-init-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -46,10 +46,12 @@ describe('volt init', () => {
     expect(out).toContain(`volt backtest`);
 
     expect(Object.keys(snapshot(dir)).sort()).toEqual(['.gitignore', EXAMPLE_STRATEGY_FILE, 'tsconfig.json', 'volt.config.json'].sort());
-    expect(loadConfig(dir)).toEqual(DEFAULT_CONFIG);
+    expect(loadConfig(dir)).toEqual({ ...DEFAULT_CONFIG, vault: { path: WORKSPACE_VAULT } });
     const loaded = await loadStrategyFile(path.join(dir, EXAMPLE_STRATEGY_FILE));
     expect(loaded.definition.name).toBe('RSI mean reversion');
+    // The journal and the vault exported from it are the folder's state, not its source.
     expect(readFileSync(path.join(dir, '.gitignore'), 'utf8')).toMatch(/^\.volt\/$/m);
+    expect(readFileSync(path.join(dir, '.gitignore'), 'utf8')).toMatch(/^\/my-vault\/$/m);
 
     const tsconfig = JSON.parse(readFileSync(path.join(dir, 'tsconfig.json'), 'utf8')) as {
       compilerOptions: { paths: Record<string, string[]> };
@@ -79,18 +81,25 @@ describe('volt init', () => {
     expect(snapshot(dir)).toEqual(before);
   });
 
-  it('adds .volt/ to an existing .gitignore, keeping what is there, and only once', async () => {
+  it('adds .volt/ and the vault to an existing .gitignore, keeping what is there, and only once', async () => {
     const dir = freshDir();
     mkdirSync(dir);
     writeFileSync(path.join(dir, '.gitignore'), 'node_modules');
     expect(await main(['init', dir])).toBe(0);
-    expect(readFileSync(path.join(dir, '.gitignore'), 'utf8')).toBe('node_modules\n.volt/\n');
+    expect(readFileSync(path.join(dir, '.gitignore'), 'utf8')).toBe('node_modules\n.volt/\n/my-vault/\n');
 
     const other = freshDir();
     mkdirSync(other);
-    writeFileSync(path.join(other, '.gitignore'), '/.volt\n');
+    writeFileSync(path.join(other, '.gitignore'), '/.volt\nmy-vault/\n');
     expect(await main(['init', other])).toBe(0);
-    expect(readFileSync(path.join(other, '.gitignore'), 'utf8')).toBe('/.volt\n');
+    expect(readFileSync(path.join(other, '.gitignore'), 'utf8')).toBe('/.volt\nmy-vault/\n');
+
+    const half = freshDir();
+    mkdirSync(half);
+    writeFileSync(path.join(half, '.gitignore'), '.volt/\n');
+    expect(await main(['init', half])).toBe(0);
+    expect(readFileSync(path.join(half, '.gitignore'), 'utf8')).toBe('.volt/\n/my-vault/\n');
+    expect(out).toContain('added /my-vault/ to .gitignore');
   });
 
   it('defaults to the current folder and refuses two folders as a usage error', async () => {

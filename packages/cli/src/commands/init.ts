@@ -12,7 +12,7 @@ Sets up DIR (default: the current folder) for writing strategies:
   volt.config.json                           workspace settings (data, risk limits, agents, Ollama)
   tsconfig.json                              lets your editor find @volt/engine's types
   strategies/rsi-mean-reversion.strategy.ts  an example to copy from
-  .gitignore                                 gains .volt/ (the journal lives there)
+  .gitignore                                 gains .volt/ (the journal) and my-vault/ (its Obsidian notes)
 Existing files are never overwritten.`;
 
 export const EXAMPLE_STRATEGY_FILE = path.join('strategies', 'rsi-mean-reversion.strategy.ts');
@@ -104,19 +104,27 @@ export function tsconfigFor(typesPath: string): string {
   return JSON.stringify(tsconfig, null, 2) + '\n';
 }
 
-const GITIGNORE_ENTRY = '.volt/';
+/** Where a scaffolded folder's runs are exported as an Obsidian vault (vault.path). */
+export const WORKSPACE_VAULT = 'my-vault';
 
-/** Adds `.volt/` to .gitignore unless it is there; returns what it did, for the summary. */
-function ignoreJournal(dir: string): string | undefined {
+/** What a run writes into the folder, never to be committed: the journal, and the vault made from it. */
+const IGNORED: Array<{ entry: string; already: RegExp }> = [
+  { entry: '.volt/', already: /^\/?\.volt\/?\s*$/m },
+  { entry: `/${WORKSPACE_VAULT}/`, already: new RegExp(`^\\/?${WORKSPACE_VAULT}\\/?\\s*$`, 'm') },
+];
+
+/** Adds `.volt/` and the vault to .gitignore unless they are there; returns what it did, for the summary. */
+function ignoreWorkspaceState(dir: string): string | undefined {
   const file = path.join(dir, '.gitignore');
   if (!existsSync(file)) {
-    writeFileSync(file, `# Volt's journal and caches\n${GITIGNORE_ENTRY}\n`, { flag: 'wx' });
+    writeFileSync(file, `# Volt's journal and caches, and the vault exported from them\n${IGNORED.map((i) => i.entry).join('\n')}\n`, { flag: 'wx' });
     return 'created .gitignore';
   }
   const text = readFileSync(file, 'utf8');
-  if (/^\/?\.volt\/?\s*$/m.test(text)) return undefined;
-  appendFileSync(file, `${text === '' || text.endsWith('\n') ? '' : '\n'}${GITIGNORE_ENTRY}\n`);
-  return 'added .volt/ to .gitignore';
+  const missing = IGNORED.filter((i) => !i.already.test(text)).map((i) => i.entry);
+  if (missing.length === 0) return undefined;
+  appendFileSync(file, `${text === '' || text.endsWith('\n') ? '' : '\n'}${missing.join('\n')}\n`);
+  return `added ${missing.join(' and ')} to .gitignore`;
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -136,7 +144,7 @@ export async function run(argv: string[]): Promise<number> {
   const dir = path.resolve(positionals[0] ?? '.');
 
   const files: Array<[string, string]> = [
-    [CONFIG_FILE, JSON.stringify(DEFAULT_CONFIG, null, 2) + '\n'],
+    [CONFIG_FILE, JSON.stringify({ ...DEFAULT_CONFIG, vault: { path: WORKSPACE_VAULT } }, null, 2) + '\n'],
     ['tsconfig.json', tsconfigFor(engineTypesPath())],
     [EXAMPLE_STRATEGY_FILE, EXAMPLE_STRATEGY],
   ];
@@ -160,7 +168,7 @@ export async function run(argv: string[]): Promise<number> {
     writeFileSync(file, text, { flag: 'wx' });
     done.push(`created ${rel}`);
   }
-  const ignored = ignoreJournal(dir);
+  const ignored = ignoreWorkspaceState(dir);
   if (ignored) done.push(ignored);
 
   const relative = path.relative(process.cwd(), dir);

@@ -22,7 +22,7 @@ describe('volt lint', () => {
   it('prints file:line:col findings and exits 1 when one is an error', async () => {
     expect(await main(['lint', FAULTY])).toBe(1);
     expect(out).toMatch(/hardcoded-threshold\.strategy\.ts:21:48: error VOLT105: Math\.random\(\)/);
-    expect(out).toContain('6 finding(s), 1 error(s)');
+    expect(out).toContain('8 finding(s), 1 error(s)');
   });
 
   it('exits 0 on a clean example; --json gives the findings as data', async () => {

@@ -96,7 +96,7 @@ describe('analyzeStrategySource', () => {
     expect(codes(out)).toEqual(['VOLT109']);
 
     const confidence = variant("ctx.buy({ confidence: 0.6, reason: 'oversold in an uptrend' });",
-      "if (ctx.state.confidence as number > 0.6) ctx.buy({ confidence: 0.6 });");
+      "if (ctx.state.confidence as number > 0.6) ctx.buy({ confidence: 0.6, reason: 'sure enough' });");
     expect(codes(confidence)).toEqual(['VOLT103']);
     expect(fixed(confidence, 'VOLT103')).toContain('ctx.params.confidenceAbove');
     // 0, 1, -1 and bookkeeping (side, length, index) are not thresholds; literals outside onBar are not either.
@@ -109,7 +109,7 @@ export default defineStrategy({
   name: 'x',
   indicators: (ind) => ({ rsi: ind.rsi(14) }),
   onBar(ctx) {
-    if (ctx.ind.rsi.value > 70) ctx.exit();
+    if (ctx.ind.rsi.value > 70) ctx.exit({ reason: 'overbought' });
   },
   risk: { stopLoss: 0.05 },
 });
@@ -181,6 +181,33 @@ export default defineStrategy({
     expect(fixed(first, 'VOLT109')).toBe(CLEAN);
   });
 
+  it('VOLT110: an order without confidence or reason; the fix adds them, the reason from its signal', () => {
+    const bare = variant("ctx.buy({ confidence: 0.6, reason: 'oversold in an uptrend' });", 'ctx.buy();');
+    const f = analyze(bare);
+    expect(f.map((x) => [x.code, x.severity])).toEqual([['VOLT110', 'warning']]);
+    expect(lineOf(bare, f[0]!)).toBe('ctx.buy()');
+    expect(f[0]!.message).toContain('fully sure (1.0)');
+    expect(f[0]!.fix!.title).toBe('Add confidence 0.5 and the signal as its reason');
+    const out = fixed(bare, 'VOLT110');
+    expect(out).toContain("ctx.buy({ confidence: 0.5, reason: 'ctx.position.side === 0 && rsi.value < ctx.params.oversold && ctx.bar.close > trend.value' });");
+    expect(analyze(out)).toEqual([]);
+
+    // Only what is missing is added, into the object that is there; an exit needs a reason only.
+    const noReason = variant("ctx.buy({ confidence: 0.6, reason: 'oversold in an uptrend' });", 'ctx.buy({ confidence: 0.6 });');
+    expect(analyze(noReason)[0]!.message).toMatch(/^ctx\.buy\(\) gives no reason: the journal cannot say why/);
+    expect(fixed(noReason, 'VOLT110')).toContain("ctx.buy({ confidence: 0.6, reason: 'ctx.position.side === 0");
+    const exit = variant("ctx.exit({ reason: 'overbought' });", "ctx.exit({});");
+    expect(codes(exit)).toEqual(['VOLT110']);
+    expect(fixed(exit, 'VOLT110')).toContain("ctx.exit({ reason: 'ctx.position.side === 1 && rsi.value > ctx.params.overbought' });");
+
+    // A quote in the condition stays a valid string; an order built elsewhere is not judged.
+    const quoted = variant('ctx.position.side === 0 && rsi.value', "ctx.state.mode !== 'off' && ctx.position.side === 0 && rsi.value").replace("ctx.buy({ confidence: 0.6, reason: 'oversold in an uptrend' });", 'ctx.buy();');
+    expect(analyze(fixed(quoted, 'VOLT110'))).toEqual([]);
+    expect(fixed(quoted, 'VOLT110')).toContain("reason: 'ctx.state.mode !== \\'off\\' && ");
+    const built = variant("ctx.buy({ confidence: 0.6, reason: 'oversold in an uptrend' });", 'const order = { pct: 0.05 };\n      ctx.buy(order);');
+    expect(codes(built)).toEqual([]);
+  });
+
   it('reports TypeScript syntax and type errors at their ranges', () => {
     const typo = variant('ctx.params.overbought', 'ctx.params.overbougth');
     const f = analyze(typo);
@@ -227,6 +254,6 @@ describe('the example strategies', () => {
   it('the faulty example trips the rules it documents', () => {
     const file = path.join(dir, 'faulty', 'hardcoded-threshold.strategy.ts');
     const findings = analyzeStrategySource(readFileSync(file, 'utf8'), file, {}, checker);
-    expect(findings.map((f) => f.code)).toEqual(['VOLT103', 'VOLT105', 'VOLT103', 'VOLT103', 'VOLT101', 'VOLT102']);
+    expect(findings.map((f) => f.code)).toEqual(['VOLT103', 'VOLT105', 'VOLT103', 'VOLT110', 'VOLT103', 'VOLT110', 'VOLT101', 'VOLT102']);
   });
 });

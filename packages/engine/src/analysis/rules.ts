@@ -1,5 +1,5 @@
 /**
- * The trading rules VOLT101–VOLT109, read off the TypeScript syntax tree of one strategy file.
+ * The trading rules VOLT101–VOLT110, read off the TypeScript syntax tree of one strategy file.
  * Syntax only (no type checker), so the rules cost one tree walk and work on broken code too.
  */
 import type * as ts from 'typescript';
@@ -378,6 +378,53 @@ class RuleRun {
         if (pv) this.checkPositionSize(pv, `${callee.name.text}({ pct })`);
       }
     }
+    if (inOnBar) this.checkOrderExplained(call);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // VOLT110: orders that do not say how sure or why
+
+  /**
+   * `ctx.buy()` without a confidence counts as fully sure (1.0) to the agents' vote, and an order
+   * without a reason leaves the journal and the vault with nothing to review. Exits need a reason
+   * only: their confidence is not voted on.
+   */
+  private checkOrderExplained(call: ts.CallExpression): void {
+    const callee = call.expression;
+    if (!this.ctxName || !T().isPropertyAccessExpression(callee) || !T().isIdentifier(callee.expression)
+      || callee.expression.text !== this.ctxName) return;
+    const side = callee.name.text;
+    if (side !== 'buy' && side !== 'sell' && side !== 'exit') return;
+    const wanted = side === 'exit' ? ['reason'] : ['confidence', 'reason'];
+    const arg = call.arguments[0] && this.unwrap(call.arguments[0]);
+    if (arg && !T().isObjectLiteralExpression(arg)) return; // an order built elsewhere: cannot see its fields
+    if (arg && arg.properties.some((p) => T().isSpreadAssignment(p))) return;
+    const missing = wanted.filter((key) => !arg?.properties.some((p) => propertyName(p) === key));
+    if (missing.length === 0) return;
+    const fields = missing.map((key) => (key === 'confidence' ? 'confidence: 0.5' : `reason: ${quote(this.signalText(call, side))}`));
+    const edit = arg
+      ? this.insertProperty(arg, fields.join(', '))
+      : { range: this.rangeOf(call.arguments.pos, call.arguments.end), newText: `{ ${fields.join(', ')} }` };
+    const consequence = [
+      ...(missing.includes('confidence') ? ['the agents count it as fully sure (1.0)'] : []),
+      ...(missing.includes('reason') ? ['the journal cannot say why it was made'] : []),
+    ].join(', and ');
+    this.add('VOLT110', 'warning', call,
+      `${this.ctxName}.${side}() gives no ${missing.join(' or ')}: ${consequence}. Pass ${side === 'exit' ? '{ reason }' : '{ confidence, reason }'}.`,
+      { title: `Add ${missing.map((key) => (key === 'confidence' ? 'confidence 0.5' : 'the signal as its reason')).join(' and ')}`, edits: [edit] });
+  }
+
+  /** What made the order fire, for its reason: the condition of the `if` around it, else its side. */
+  private signalText(call: ts.Node, side: string): string {
+    for (let n: ts.Node = call; n.parent && n !== this.shape?.onBar; n = n.parent) {
+      const parent = n.parent;
+      if (T().isIfStatement(parent) && parent.thenStatement === n) {
+        const text = parent.expression.getText(this.sf).replace(/\s+/g, ' ');
+        return text.length > 120 ? `${text.slice(0, 119)}…` : text;
+      }
+      if (T().isConditionalExpression(parent) && parent.whenTrue === n) return parent.condition.getText(this.sf).replace(/\s+/g, ' ');
+    }
+    return `${side} signal`;
   }
 
   private checkNew(n: ts.NewExpression): void {
@@ -561,6 +608,11 @@ function chainNames(e: ts.Expression): string[] {
       return out;
     }
   }
+}
+
+/** `text` as a single-quoted TypeScript string literal. */
+function quote(text: string): string {
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
 function capitalize(s: string): string {

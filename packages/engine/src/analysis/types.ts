@@ -29,7 +29,7 @@ export interface FindingFix {
 }
 
 export interface Finding {
-  /** 'VOLT101' … 'VOLT109' for trading rules, 'TS<n>' for TypeScript's own diagnostics. */
+  /** 'VOLT101' … 'VOLT110' for trading rules, 'TS<n>' for TypeScript's own diagnostics. */
   code: string;
   severity: FindingSeverity;
   message: string;
@@ -64,4 +64,5 @@ export const STATIC_RULES = [
   { code: 'VOLT107', severity: 'error', title: 'indicator cannot warm up on the configured data', fix: null },
   { code: 'VOLT108', severity: 'hint', title: 'fixed stop-loss where a volatility stop is available', fix: 'use { kind: "volatility" }' },
   { code: 'VOLT109', severity: 'warning', title: 'unused param', fix: 'remove the param' },
+  { code: 'VOLT110', severity: 'warning', title: 'order without confidence or reason', fix: 'add confidence 0.5 and the signal as the reason' },
 ] as const;

@@ -54,7 +54,8 @@ describe('loadConfig', () => {
   it('loads the example workspace’s config', () => {
     const config = loadConfig(path.join(REPO_ROOT, 'examples'));
     expect(config.data.default).toBe('synthetic:42');
-    expect(config.vault?.path).toBe('vault');
+    // Never the tracked sample vault (examples/vault/): trying the examples must not change it.
+    expect(config.vault?.path).toBe('my-vault');
     expect(config.agents.mode).toBe('rules');
   });
 

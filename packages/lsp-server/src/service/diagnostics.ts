@@ -74,16 +74,20 @@ function sameRange(a: Range, b: Range): boolean {
 }
 
 /**
- * Quick fixes for the findings under `range`. Each action names the diagnostic it fixes (the one
- * the client sent when it matches, so editors link them) and carries the fix as a workspace edit.
- * The critique's edits arrive here already checked by the static lint (critiqueStrategy drops any
- * that would add lookahead, a clock, I/O or an error) and are never marked preferred.
+ * Quick fixes for the findings under `range`, and for those the client sent as the context: Neovim
+ * asks with the cursor's position and every diagnostic of its line, so a fix is offered from any
+ * column of that line. Each action names the diagnostic it fixes (the one the client sent when it
+ * matches, so editors link them) and carries the fix as a workspace edit. The critique's edits
+ * arrive here already checked by the static lint (critiqueStrategy drops any that would add
+ * lookahead, a clock, I/O or an error) and are never marked preferred.
  */
 export function codeActionsFor(uri: string, findings: readonly ServerFinding[], range: Range, sent: readonly Diagnostic[], version: number | null): CodeAction[] {
   const actions: CodeAction[] = [];
   for (const f of findings) {
-    if (!f.fix || !rangesIntersect(f.range, range)) continue;
-    const diagnostic = sent.find((d) => d.code === f.code && sameRange(d.range, f.range)) ?? toDiagnostic(f, version);
+    if (!f.fix) continue;
+    const matching = sent.find((d) => d.code === f.code && sameRange(d.range, f.range));
+    if (!matching && !rangesIntersect(f.range, range)) continue;
+    const diagnostic = matching ?? toDiagnostic(f, version);
     actions.push({
       title: f.fix.title,
       kind: CodeActionKind.QuickFix,

@@ -1,6 +1,7 @@
 -- Starting the sidecar and attaching strategy buffers to it: one client per workspace root.
 local compat = require('volt.compat')
 local config = require('volt.config')
+local message = require('volt.message')
 local progress = require('volt.progress')
 local protocol = require('volt.protocol')
 
@@ -81,11 +82,7 @@ local function backtest_status_handler(_, params)
       told = compat.uv.now() + told < 3000
     end
     if params.state == 'failed' and not told then
-      vim.notify(string.format(
-        'volt: backtest of %s failed: %s',
-        vim.fn.fnamemodify(vim.uri_to_fname(params.uri), ':~:.'),
-        tostring(params.message or 'no reason given')
-      ), vim.log.levels.ERROR)
+      require('volt.commands').tell_failed_run(params.uri, params.message)
     elseif params.state == 'done' then
       local bufnr = vim.fn.bufnr(vim.uri_to_fname(params.uri))
       if bufnr > 0 and (bufnr == vim.api.nvim_get_current_buf() or compat.has('0.10')) then
@@ -97,6 +94,7 @@ end
 
 local function attach_work(client, bufnr)
   local opts = config.options
+  require('volt.diagnostics').configure(client.id)
   if opts.keymaps then
     require('volt.keymaps').set(bufnr, opts.keymaps)
   end
@@ -142,7 +140,8 @@ function M.client_config(root, cmd)
       end,
     },
     root_dir = root,
-    workspace_folders = { { uri = vim.uri_from_fname(root), name = vim.fn.fnamemodify(root, ':t') } },
+    -- Without a root (the vim.lsp.config path, where Neovim finds it per buffer) Neovim fills these.
+    workspace_folders = root and { { uri = vim.uri_from_fname(root), name = vim.fn.fnamemodify(root, ':t') } } or nil,
     settings = { [protocol.configuration_section] = settings },
     init_options = { [protocol.configuration_section] = settings },
     handlers = {
@@ -150,6 +149,7 @@ function M.client_config(root, cmd)
       -- Sent when an on-save backtest finishes; 0.7 has no handler of its own for it.
       ['workspace/codeLens/refresh'] = compat.codelens_on_refresh,
       [protocol.notifications.backtestStatus] = backtest_status_handler,
+      ['textDocument/publishDiagnostics'] = require('volt.diagnostics').on_publish,
     },
     on_attach = attach_work,
     on_exit = on_exit(root),
@@ -240,11 +240,11 @@ function M.execute(bufnr, command, arguments, on_result, on_error)
     if on_error then
       return on_error(err)
     end
-    vim.notify(string.format('volt: %s failed: %s', command, err.message or vim.inspect(err)), vim.log.levels.ERROR)
+    message.notify(require('volt.render').command_failure(command, err), vim.log.levels.ERROR)
   end
   local client = M.get(bufnr)
   if not client then
-    return fail({ message = 'no sidecar is running; open a *.strategy.ts file first' })
+    return fail({ message = 'no sidecar is running; open a *.strategy.ts file first', no_sidecar = true })
   end
   M.when_ready(client, function(c)
     compat.request(c, 'workspace/executeCommand', { command = command, arguments = arguments }, function(err, result)

@@ -4,6 +4,7 @@ local client = require('volt.client')
 local compat = require('volt.compat')
 local config = require('volt.config')
 local float = require('volt.float')
+local message = require('volt.message')
 local protocol = require('volt.protocol')
 local render = require('volt.render')
 
@@ -11,7 +12,7 @@ local M = {}
 
 local function strategy_uri(bufnr)
   if not client.is_strategy_buffer(bufnr) then
-    vim.notify('volt: this command works on a *.strategy.ts buffer', vim.log.levels.WARN)
+    message.notify('volt: this command works on a *.strategy.ts buffer', vim.log.levels.WARN)
     return nil
   end
   return vim.uri_from_bufnr(bufnr)
@@ -38,14 +39,14 @@ function M.analyze()
     if vim.api.nvim_win_is_valid(win) then
       vim.fn.setloclist(win, {}, ' ', { title = 'Volt analysis', items = items })
     end
-    float.open('analyze', render.analyze(result, vim.fn.fnamemodify(vim.api.nvim_buf_get_name(bufnr), ':t')))
+    float.open('analyze', render.analyze(result, vim.fn.fnamemodify(vim.api.nvim_buf_get_name(bufnr), ':t'), os.time()))
   end)
 end
 
 ---Backtests the strategy in `bufnr` with BacktestParams `params` (default: its URI) and shows the report.
 function M.run_backtest(bufnr, params)
   params = params or { uri = vim.uri_from_bufnr(bufnr) }
-  vim.api.nvim_echo({ { 'volt: backtesting ' .. vim.fn.fnamemodify(vim.uri_to_fname(params.uri), ':t') .. '…' } }, false, {})
+  message.echo('volt: backtesting ' .. vim.fn.fnamemodify(vim.uri_to_fname(params.uri), ':t') .. '…')
   local uri = params.uri
   client.commanded[uri] = math.max(client.commanded[uri] or 0, 0) + 1
   local function settle(failed)
@@ -62,9 +63,31 @@ function M.run_backtest(bufnr, params)
     compat.codelens_refresh(bufnr)
   end, function(err)
     settle(true)
-    vim.notify(render.backtest_error(vim.uri_to_fname(uri), err), vim.log.levels.ERROR)
+    message.notify(render.backtest_error(vim.uri_to_fname(uri), err), vim.log.levels.ERROR)
   end)
 end
+
+-- Where the sidecar put the failure of the last run (VOLT204, at the line that threw), if it did.
+local function failure_position(path)
+  for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_loaded(bufnr) and vim.api.nvim_buf_get_name(bufnr) == path then
+      for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+        if d.code == 'VOLT204' then
+          return { d.lnum + 1, d.col + 1 }
+        end
+      end
+    end
+  end
+end
+
+---Tells the user that a backtest they did not ask for by command (an on-save run) failed.
+function M.tell_failed_run(uri, reason)
+  local path = vim.uri_to_fname(uri)
+  message.notify(render.backtest_error(path, reason or 'no reason given', failure_position(path)), vim.log.levels.ERROR)
+end
+
+-- Symbols passed to :VoltBacktest this session, for completion.
+M.backtested_symbols = {}
 
 function M.backtest(symbol)
   local bufnr = vim.api.nvim_get_current_buf()
@@ -75,8 +98,69 @@ function M.backtest(symbol)
   local params = { uri = uri }
   if symbol and symbol ~= '' then
     params.symbol = symbol
+    if not vim.tbl_contains(M.backtested_symbols, symbol) then
+      table.insert(M.backtested_symbols, symbol)
+    end
   end
   M.run_backtest(bufnr, params)
+end
+
+-- The symbols a strategy names in its own `symbols: [...]` (read off the buffer's text).
+local function strategy_symbols(bufnr)
+  local out = {}
+  local text = table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), '\n')
+  local list = text:match('symbols%s*:%s*(%b[])')
+  for symbol in (list or ''):gmatch('[\'"`]([^\'"`]+)[\'"`]') do
+    table.insert(out, symbol)
+  end
+  return out
+end
+
+-- The symbols volt.config.json maps to data (`data.symbols`: a table keyed by symbol, or a list).
+local function configured_symbols(bufnr)
+  local out = {}
+  local name = vim.api.nvim_buf_get_name(bufnr)
+  if name == '' then
+    return out
+  end
+  local file = compat.join(client.find_root(name), 'volt.config.json')
+  if vim.fn.filereadable(file) == 0 then
+    return out
+  end
+  local decoded = compat.json_decode(table.concat(vim.fn.readfile(file), '\n'))
+  local symbols = type(decoded) == 'table' and type(decoded.data) == 'table' and decoded.data.symbols or nil
+  if type(symbols) == 'table' then
+    for key, value in pairs(symbols) do
+      table.insert(out, type(key) == 'string' and key or tostring(value))
+    end
+  end
+  return out
+end
+
+---Completion for `:VoltBacktest <Tab>`: the strategy's own symbols, those volt.config.json maps to
+---data, and those already given to :VoltBacktest this session (not the labels of past runs: the
+---synthetic market's "SYNTH" is no symbol to ask for); matched case-insensitively on the start.
+function M.complete_symbols(arglead, bufnr)
+  bufnr = bufnr or vim.api.nvim_get_current_buf()
+  local seen, out = {}, {}
+  local function add(symbol)
+    if type(symbol) == 'string' and symbol ~= '' and not seen[symbol]
+      and symbol:lower():sub(1, #arglead) == arglead:lower() then
+      seen[symbol] = true
+      table.insert(out, symbol)
+    end
+  end
+  for _, symbol in ipairs(strategy_symbols(bufnr)) do
+    add(symbol)
+  end
+  for _, symbol in ipairs(configured_symbols(bufnr)) do
+    add(symbol)
+  end
+  for _, symbol in ipairs(M.backtested_symbols) do
+    add(symbol)
+  end
+  table.sort(out)
+  return out
 end
 
 local function open_target(target, win)
@@ -125,7 +209,13 @@ function M.define()
   end, { desc = 'Volt: findings and last backtest of this strategy' })
   create('VoltBacktest', function(o)
     M.backtest(o.args)
-  end, { nargs = '?', desc = 'Volt: backtest this strategy now [symbol]' })
+  end, {
+    nargs = '?',
+    complete = function(arglead)
+      return M.complete_symbols(arglead)
+    end,
+    desc = 'Volt: backtest this strategy now [symbol]',
+  })
   create('VoltJournal', function(o)
     M.journal(o.args, o.bang and 'quickfix' or nil)
   end, { nargs = '?', bang = true, desc = 'Volt: recent journal entries [strategy]; ! for the quickfix list' })

@@ -18,6 +18,12 @@ function M.open(kind, lines, opts)
   if M.last and M.last.kind == kind then
     M.close(M.last.win)
   end
+  local paths = require('volt.message').paths
+  local shown = {}
+  for i, line in ipairs(lines) do
+    shown[i] = paths(line)
+  end
+  lines = shown
   local buf = vim.api.nvim_create_buf(false, true)
   vim.api.nvim_buf_set_lines(buf, 0, -1, false, lines)
   vim.bo[buf].modifiable = false

@@ -9,16 +9,23 @@ function M.setup(opts)
   config.set(opts)
 
   local group = vim.api.nvim_create_augroup('volt', { clear = true })
-  vim.api.nvim_create_autocmd('FileType', {
-    group = group,
-    pattern = config.options.filetypes,
-    callback = function(args)
-      if client.is_strategy_buffer(args.buf) then
-        client.attach(args.buf)
-      end
-    end,
-  })
-  -- Buffers opened before setup() (e.g. `nvim x.strategy.ts` with a lazy-loaded plugin).
+  -- 0.11+: Neovim attaches strategy buffers as they open, through vim.lsp.config/vim.lsp.enable;
+  -- elsewhere (or when no sidecar is found, so the user hears why) a FileType autocmd does.
+  local lsp_config = require('volt.lsp_config')
+  if not (lsp_config.available() and lsp_config.enable()) then
+    vim.api.nvim_create_autocmd('FileType', {
+      group = group,
+      pattern = config.options.filetypes,
+      callback = function(args)
+        if client.is_strategy_buffer(args.buf) then
+          client.attach(args.buf)
+        end
+      end,
+    })
+  end
+  -- Buffers opened before setup() (e.g. `nvim x.strategy.ts` with a lazy-loaded plugin); on the
+  -- vim.lsp.enable path too, as not every release re-runs FileType for open buffers. attach()
+  -- reuses a client Neovim started for the same root.
   for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
     if vim.api.nvim_buf_is_loaded(bufnr)
       and vim.tbl_contains(config.options.filetypes, vim.bo[bufnr].filetype)

@@ -1,14 +1,30 @@
 -- $/progress from the sidecar (backtests, critiques): shown on the command line as it happens,
 -- and through vim.notify when it begins and ends if the user asked for that.
+--
+-- The end of a task says only that it ended, never that it went well: a critique with Ollama down
+-- and a backtest that threw both end normally. What happened is told by the result (the report,
+-- the critique line of :VoltAnalyze, the failure message), so without an end message of its own
+-- the finished task's line is cleared, unless a message was told meanwhile (it stays readable).
+local message = require('volt.message')
+
 local M = {}
 
--- token → { title, message, percentage, done }; kept so a status line or a test can read it.
+-- token → { title, message, percentage, done, told }; kept so a status line or a test can read it.
 M.tasks = {}
 -- The last line shown, for status lines.
 M.last = nil
 
 local function format(task)
   local parts = { 'volt:', task.title or 'working' }
+  if task.done then
+    if task.final and task.final ~= '' then
+      table.insert(parts, '—')
+      table.insert(parts, task.final)
+    else
+      table.insert(parts, 'ended')
+    end
+    return table.concat(parts, ' ')
+  end
   if task.message and task.message ~= '' then
     table.insert(parts, '—')
     table.insert(parts, task.message)
@@ -16,21 +32,21 @@ local function format(task)
   if task.percentage then
     table.insert(parts, string.format('(%d%%)', task.percentage))
   end
-  if task.done then
-    table.insert(parts, '✓')
-  end
   return table.concat(parts, ' ')
 end
 
 M.format = format
 
-local function show(line, level, notify)
+local function show(task, notify)
+  local line = format(task)
   M.last = line
   vim.schedule(function()
     if notify then
-      vim.notify(line, level)
-    else
-      vim.api.nvim_echo({ { line, level == vim.log.levels.WARN and 'WarningMsg' or 'None' } }, false, {})
+      message.notify(line, vim.log.levels.INFO)
+    elseif not task.done then
+      message.echo(line)
+    elseif message.told == task.told then
+      message.echo(task.final and line or '')
     end
   end)
 end
@@ -48,18 +64,17 @@ function M.handler(err, result, ctx, conf)
   local token = tostring(result.token)
   local task = M.tasks[token] or {}
   if value.kind == 'begin' then
-    task = { title = value.title, message = value.message, percentage = value.percentage, done = false }
+    task = { title = value.title, message = value.message, percentage = value.percentage, done = false, told = message.told }
   elseif value.kind == 'report' then
     task.message = value.message or task.message
     task.percentage = value.percentage or task.percentage
   elseif value.kind == 'end' then
-    task.message = value.message or task.message
+    task.final = value.message
     task.done = true
   end
   M.tasks[token] = task
   local opts = require('volt.config').options
-  local notify = opts.notify_progress and value.kind ~= 'report'
-  show(format(task), vim.log.levels.INFO, notify)
+  show(task, opts.notify_progress and value.kind ~= 'report')
   if task.done then
     M.tasks[token] = nil
   end

@@ -235,18 +235,38 @@ function M.finding(f)
   return string.format('%s:%s %s %s %s%s', line, col, f.code or '', f.severity or '', f.message or '', fix)
 end
 
----The message for a failed volt.backtest: file and line (from the error's findings) and the reason.
-function M.backtest_error(path, err)
-  local where = vim.fn.fnamemodify(path, ':~:.')
-  local findings = type(err.data) == 'table' and err.data.findings or nil
+-- The sidecar's reason, tightened for one line: vscode-jsonrpc's wrapper for exceptions it did not
+-- expect says nothing to a trader, "The strategy" is the file already named, and "Error: " is noise.
+local function reason(err)
+  local text = tostring(type(err) == 'table' and err.message or err or 'no reason given')
+  text = text:gsub('^Request workspace/executeCommand failed with message: ', '')
+  text = text:gsub('^The strategy (%l)', '%1'):gsub(': Error: ', ': ')
+  return text
+end
+
+---The message for a failed backtest: the file and line first, then the reason, so what matters
+---survives when the line is cut to the command line's width (the VOLT204 diagnostic at that line
+---has the whole text). `at` is { line, col } (1-based) when known, else the error's first finding
+---gives it.
+function M.backtest_error(path, err, at)
+  local where = vim.fn.fnamemodify(path, ':t')
+  local findings = type(err) == 'table' and type(err.data) == 'table' and err.data.findings or nil
   local first = type(findings) == 'table' and findings[1] or nil
-  if type(first) == 'table' and first.range and first.range.start then
-    where = string.format('%s:%d:%d', where, first.range.start.line + 1, first.range.start.character + 1)
+  if not at and type(first) == 'table' and first.range and first.range.start then
+    at = { first.range.start.line + 1, first.range.start.character + 1 }
   end
-  local message = tostring(err.message or 'no reason given')
-  -- vscode-jsonrpc wraps exceptions it did not expect; the wrapper says nothing to a trader.
-  message = message:gsub('^Request workspace/executeCommand failed with message: ', '')
-  return string.format('volt: backtest failed at %s: %s', where, message)
+  if at then
+    where = string.format('%s:%d:%d', where, at[1], at[2])
+  end
+  return string.format('volt: %s: %s', where, reason(err))
+end
+
+---The message for any other failed command; `command` is the sidecar's name (volt.journal…).
+function M.command_failure(command, err)
+  if type(err) == 'table' and err.no_sidecar then
+    return 'volt: ' .. reason(err)
+  end
+  return string.format('volt: %s failed: %s', tostring(command):gsub('^volt%.', ''), reason(err))
 end
 
 function M.summary_line(s)
@@ -265,8 +285,29 @@ function M.summary_line(s)
   )
 end
 
----Lines for an AnalyzeResult.
-function M.analyze(result, name)
+---How the LLM critique of an analysis went (CritiqueStatus), so "no findings" never reads as
+---"the model found nothing" when no model was asked; nil when the result does not say. `at` is
+---when the answer came (os.time(); the analysis waits for the critique), shown in local time.
+function M.critique_line(critique, at)
+  if type(critique) ~= 'table' then
+    return nil
+  end
+  local model = tostring(critique.model or '?')
+  local time = os.date('%H:%M', at or os.time())
+  if critique.source == 'unavailable' then
+    -- The engine's reason may carry its own "LLM unavailable:" lead; saying it twice helps nobody.
+    local why = tostring(critique.reason or 'no reason given'):gsub('^LLM unavailable:%s*', '')
+    return 'LLM critique unavailable: ' .. why
+  elseif critique.source == 'cancelled' then
+    return 'LLM critique by ' .. model .. ' cancelled: a newer edit superseded it'
+  elseif critique.source == 'cache' then
+    return string.format("LLM critique by %s, replayed from the journal's cache at %s", model, time)
+  end
+  return string.format('LLM critique by %s at %s', model, time)
+end
+
+---Lines for an AnalyzeResult; `at` as for critique_line.
+function M.analyze(result, name, at)
   local lines = { 'Analysis: ' .. (name or result.uri or '?') }
   local findings = result.findings or {}
   if #findings == 0 then
@@ -276,6 +317,10 @@ function M.analyze(result, name)
     for _, f in ipairs(findings) do
       table.insert(lines, '  ' .. M.finding(f))
     end
+  end
+  local critique = M.critique_line(result.critique, at)
+  if critique then
+    table.insert(lines, critique)
   end
   table.insert(lines, '')
   table.insert(lines, 'Last backtest: ' .. M.summary_line(result.lastBacktest))
