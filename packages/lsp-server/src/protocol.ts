@@ -91,6 +91,19 @@ export interface BacktestSummary {
   finishedAt: number;
   /** Journal run id, when the run was recorded. */
   runId?: number | string;
+  /** The agents' panel, when agents.mode is rules or ollama: every entry went through it. */
+  agents?: AgentsSummary;
+}
+
+/** What the agents' panel did with a run's entries (agents.mode rules or ollama). */
+export interface AgentsSummary {
+  mode: 'rules' | 'ollama';
+  proposals: number;
+  approved: number;
+  modified: number;
+  rejected: number;
+  /** The same as `volt backtest --agents` prints: one line each, for faces to show as they are. */
+  lines: string[];
 }
 
 /** Change of each headline number since the previous run of the same file (this minus previous). */
@@ -141,6 +154,11 @@ export interface BacktestParams {
   to?: string | number;
   /** Data spec overriding the workspace default: 'synthetic:SEED' or a CSV/JSON path. */
   data?: string;
+  /**
+   * Run even when this content already ran on this data: by default the last result of the same
+   * inputs is returned as it is (a run is deterministic), so showing a report records nothing new.
+   */
+  rerun?: boolean;
 }
 export interface BacktestResult {
   uri: string;

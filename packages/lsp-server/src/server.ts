@@ -102,5 +102,6 @@ export class VoltServer {
     await watch.dispose();
     await runs.dispose();
     await documents.dispose();
+    this.state.closeJournalCache();
   }
 }

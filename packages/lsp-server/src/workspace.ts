@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultConfig, journalPathFor, runNotePath, tradeNotePath, type VoltConfig } from '@volt/engine';
+import { defaultConfig, Journal, journalPathFor, runNotePath, tradeNotePath, type VoltConfig } from '@volt/engine';
 import { TextDocuments, type Connection } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { toDiagnostic, type ServerFinding } from './service/diagnostics.js';
@@ -27,7 +27,7 @@ export interface VoltServerOptions {
 }
 
 /** Which feature a finding comes from: each publishes its own, the diagnostics carry them all. */
-export type FindingSource = 'static' | 'backtest' | 'critique';
+export type FindingFeature = 'static' | 'backtest' | 'critique';
 
 /** What the sidecar knows of its default data: VOLT107 judges warm-up against the bar count. */
 export interface DataFacts {
@@ -48,7 +48,7 @@ export class WorkspaceState {
   dataFacts: { spec: string; facts: DataFacts } | undefined;
   /** The static findings' document version, when known: diagnostics carry it. */
   private readonly versions = new Map<string, number>();
-  private readonly findings = new Map<string, Record<FindingSource, ServerFinding[]>>();
+  private readonly findings = new Map<string, Record<FindingFeature, ServerFinding[]>>();
 
   constructor(
     readonly connection: Connection,
@@ -75,6 +75,24 @@ export class WorkspaceState {
     return journalPathFor(this.root, this.config.journal.path);
   }
 
+  private llmCache: Journal | undefined;
+
+  /** The workspace journal doubles as the LLM answer cache (critique, LLM seats): a repeated question costs nothing. */
+  journalCache(): Journal | undefined {
+    try {
+      this.llmCache ??= Journal.open(this.journalPath());
+      return this.llmCache;
+    } catch (e) {
+      this.log(`journal: ${e instanceof Error ? e.message : String(e)}`);
+      return undefined;
+    }
+  }
+
+  closeJournalCache(): void {
+    this.llmCache?.close();
+    this.llmCache = undefined;
+  }
+
   vault(): { path: string; notes: NotePaths } | undefined {
     const dir = this.config.vault?.path;
     if (!dir) return undefined;
@@ -85,11 +103,11 @@ export class WorkspaceState {
   // ---------------------------------------------------------------------------------------------
   // Findings: each feature sets its own for a document, then publishes them all
 
-  findingsOf(uri: string, source: FindingSource): ServerFinding[] {
+  findingsOf(uri: string, source: FindingFeature): ServerFinding[] {
     return this.findings.get(uri)?.[source] ?? [];
   }
 
-  setFindings(uri: string, source: FindingSource, findings: ServerFinding[], version?: number): void {
+  setFindings(uri: string, source: FindingFeature, findings: ServerFinding[], version?: number): void {
     let all = this.findings.get(uri);
     if (!all) this.findings.set(uri, (all = { static: [], backtest: [], critique: [] }));
     all[source] = findings;
@@ -101,7 +119,7 @@ export class WorkspaceState {
     return this.versions.get(uri);
   }
 
-  forgetFindings(uri: string, source?: FindingSource): void {
+  forgetFindings(uri: string, source?: FindingFeature): void {
     if (source === undefined) {
       this.findings.delete(uri);
       this.versions.delete(uri);

@@ -51,6 +51,14 @@ T.run('render', function()
   T.contains(text, '  12  short', 'newest trade listed')
   T.contains(text, '-3.25', 'losing trade P&L')
   T.contains(text, 'stop', 'exit reason')
+  T.ok(not text:find('Agents (', 1, true), 'no panel section when agents are off')
+
+  local with_panel = table.concat(render.backtest({
+    summary = { data = 'synthetic:42', agents = { mode = 'rules', proposals = 40, approved = 12, modified = 3, rejected = 25,
+      lines = { 'agents: 40 proposals, 12 approved, 3 modified, 25 rejected' } } },
+    report = report,
+  }), '\n')
+  T.contains(with_panel, 'Agents (rules)\nagents: 40 proposals, 12 approved, 3 modified, 25 rejected', "the panel's summary under the metrics")
 
   local journal_lines, targets = render.journal({
     journalPath = '/w/.volt/journal.db',

@@ -4,7 +4,7 @@
  * cached in the workspace journal, so a repeated question costs nothing.
  */
 import path from 'node:path';
-import { critiqueStrategy, Journal, OllamaGateway } from '@volt/engine';
+import { critiqueStrategy, OllamaGateway } from '@volt/engine';
 import type { CancellationToken } from 'vscode-languageserver';
 import type { CritiqueStatus } from '../protocol.js';
 import { lineRange } from '../service/backtest.js';
@@ -14,7 +14,6 @@ import type { Features } from './features.js';
 
 export class CritiqueHandler {
   private gateway: OllamaGateway | undefined;
-  private llmCache: Journal | undefined;
   private readonly inFlight = new Map<string, AbortController>();
 
   constructor(
@@ -53,7 +52,7 @@ export class CritiqueHandler {
     try {
       this.gateway ??= new OllamaGateway({
         timeoutMs: s.config.ollama.timeoutMs,
-        cache: this.journalCache(),
+        cache: s.journalCache(),
         onNotice: (m) => s.log(m),
         ...(s.config.ollama.host ? { host: s.config.ollama.host } : {}),
       });
@@ -95,17 +94,5 @@ export class CritiqueHandler {
 
   dispose(): void {
     for (const c of this.inFlight.values()) c.abort('shutdown');
-    this.llmCache?.close();
-  }
-
-  /** The workspace journal doubles as the LLM answer cache. */
-  private journalCache(): Journal | undefined {
-    try {
-      this.llmCache ??= Journal.open(this.state.journalPath());
-      return this.llmCache;
-    } catch (e) {
-      this.state.log(`journal: ${e instanceof Error ? e.message : String(e)}`);
-      return undefined;
-    }
   }
 }

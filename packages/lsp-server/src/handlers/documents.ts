@@ -83,6 +83,7 @@ export class DocumentsHandler {
     // Runs asked for by command and a critique are of the text being replaced: a newer edit supersedes them.
     this.features.runs.supersedeCommandRuns(doc.uri);
     this.features.critique.abort(doc.uri, 'superseded');
+    this.features.runs.textChanged(doc.uri, doc.getText());
     const previous = this.timers.get(doc.uri);
     if (previous) clearTimeout(previous);
     this.timers.set(doc.uri, setTimeout(() => {

@@ -4,9 +4,32 @@
  * VOLT2xx findings, the code lens over `defineStrategy`, a volt/backtestStatus notification and a
  * journal entry.
  */
-import { exportRunToVaultFile, isVoltError, recordBacktestRun, sliceSeries, StrategyRunner, transpileStrategy, type BacktestReport, type RunOutcome, type TranspiledStrategy } from '@volt/engine';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  exportRunToVaultFile,
+  formatAgentSummary,
+  gatewayFromConfig,
+  isVoltError,
+  loadVixSeries,
+  recordBacktestRun,
+  replayJournalEvents,
+  runMetaFor,
+  sliceSeries,
+  startBacktestRecording,
+  StrategyRunner,
+  transpileStrategy,
+  type BacktestOptions,
+  type BacktestReport,
+  type CandleSeries,
+  type OllamaGateway,
+  type RunOutcome,
+  type StrategyRunRequest,
+  type TranspiledStrategy,
+  type VixSeries,
+} from '@volt/engine';
 import type { CodeLens, CodeLensParams, WorkDoneProgressReporter } from 'vscode-languageserver';
-import { Notifications, type BacktestParams, type BacktestStatusParams, type BacktestSummary, type SummaryDelta } from '../protocol.js';
+import { Notifications, type AgentsSummary, type BacktestParams, type BacktestStatusParams, type BacktestSummary, type SummaryDelta } from '../protocol.js';
 import type { ServerFinding } from '../service/diagnostics.js';
 import { failureFinding, reportFindings, strategyLens, summarize, summaryDelta, type LensState } from '../service/backtest.js';
 import { SeriesCache } from '../service/series-cache.js';
@@ -26,6 +49,10 @@ interface RunState {
   key?: string;
   /** Counts run requests, so a slow bundle of an older save cannot overtake a newer one. */
   ticket: number;
+  /** The text the last run was of: its VOLT2xx findings belong to that text only. */
+  ranText?: string;
+  /** The last finished run of each set of inputs asked for, returned again rather than re-run. */
+  finished: Map<string, Extract<RunResult, { status: 'done' }>>;
 }
 
 export type RunResult =
@@ -33,6 +60,18 @@ export type RunResult =
   | { status: 'failed'; findings: ServerFinding[]; message: string }
   | { status: 'cancelled' }
   | { status: 'skipped' };
+
+interface Prepared {
+  series: CandleSeries;
+  options: BacktestOptions;
+  agents: StrategyRunRequest['agents'];
+}
+
+type RunFailureOf = Extract<RunOutcome, { status: 'failed' }>['failure'];
+
+function agentsSummary(mode: AgentsSummary['mode'], s: NonNullable<NonNullable<Extract<RunOutcome, { status: 'done' }>['agents']>['summary']>): AgentsSummary {
+  return { mode, proposals: s.proposals, approved: s.approved, modified: s.modified, rejected: s.rejected, lines: formatAgentSummary(s) };
+}
 
 export interface RunRequest {
   why: 'save' | 'disk' | 'command';
@@ -44,6 +83,8 @@ export interface RunRequest {
 export class RunsHandler {
   private runner: StrategyRunner | undefined;
   private readonly series = new SeriesCache();
+  private vix: { file: string; mtimeMs: number; series: Promise<VixSeries> } | undefined;
+  private gateway: OllamaGateway | undefined;
   private readonly runs = new Map<string, RunState>();
   /** Runs started by volt.backtest, stopped by a newer edit of their file. */
   private readonly commandRuns = new Map<string, Set<AbortController>>();
@@ -55,6 +96,23 @@ export class RunsHandler {
 
   configure(): void {
     this.runner?.configure(this.limits());
+    this.gateway = undefined; // host, timeout or models may have changed
+  }
+
+  /**
+   * The buffer changed: findings of a run belong to the text it ran on, so once the text is
+   * another they are withdrawn (the lens keeps the last numbers until the next save).
+   */
+  textChanged(uri: string, text: string): void {
+    const r = this.runs.get(uri);
+    if (r?.ranText === undefined || r.ranText === text || this.state.findingsOf(uri, 'backtest').length === 0) return;
+    this.state.setFindings(uri, 'backtest', []);
+  }
+
+  /** The open strategy's text is not what its last run was of (a checkout, a write by another program). */
+  ranOtherText(uri: string, text: string): boolean {
+    const r = this.runs.get(uri);
+    return r?.ranText !== undefined && r.ranText !== text;
   }
 
   /** The last run of a strategy: its summary and what the critique is told. */
@@ -134,6 +192,12 @@ export class RunsHandler {
     // A watcher's echo of a save we are already running (or ran) changes nothing: keep that run.
     const key = `${bundle.contentHash}\0${data}`;
     if (run.why === 'disk' && state.key === key) return { status: 'skipped' };
+    // Showing a report (a lens click, Show Backtest Report) is not running: the same inputs gave
+    // this result, byte for byte, so it is returned and nothing new is recorded.
+    const asked = `${key}\0${run.params?.symbol ?? ''}\0${run.params?.from ?? ''}\0${run.params?.to ?? ''}`;
+    const known = state.finished.get(asked);
+    if (run.why === 'command' && run.params?.rerun !== true && known) return known;
+    const ranText = this.state.documentText(uri);
     const controller = custom ? new AbortController() : this.supersede(state);
     run.signal?.addEventListener('abort', () => controller.abort(run.signal?.reason), { once: true });
     if (!custom) {
@@ -143,7 +207,12 @@ export class RunsHandler {
       this.notifyStatus({ uri, state: 'running' });
     }
 
-    const outcome = await this.runStrategy(bundle, data, run.params, controller.signal, run.progress);
+    const prepared = await this.prepare(data, run.params);
+    const outcome = 'failure' in prepared
+      ? ({ status: 'failed', failure: prepared.failure } as const)
+      : controller.signal.aborted
+        ? ({ status: 'cancelled' } as const)
+        : await this.runStrategy(bundle, prepared, controller.signal, run.progress);
     const text = this.state.documentText(uri);
     if (outcome.status === 'cancelled') {
       if (!custom && state.controller === controller) {
@@ -156,19 +225,29 @@ export class RunsHandler {
     if (outcome.status === 'failed') {
       const findings = [failureFinding(text, file, outcome.failure)];
       const message = findings[0]!.message;
-      if (!custom) this.settle(uri, state, controller, { state: 'failed', message }, findings);
+      if (!custom) {
+        state.ranText = ranText;
+        this.settle(uri, state, controller, { state: 'failed', message }, findings);
+      }
       return { status: 'failed', findings, message };
     }
     const summary = summarize(outcome.report, data, outcome.durationMs, Date.now());
+    if (outcome.agents?.summary) summary.agents = agentsSummary(this.state.config.agents.mode as AgentsSummary['mode'], outcome.agents.summary);
     const delta = summaryDelta(summary, custom ? undefined : state.last);
     const findings = reportFindings(text, outcome.report, { maxDrawdown: this.state.config.risk.maxDrawdown }, outcome.lookahead);
     if (!custom) {
       state.last = summary;
       state.lastReport = { metrics: outcome.report.metrics, data: outcome.report.data };
+      state.ranText = ranText;
       this.settle(uri, state, controller, { state: 'done', summary, delta }, findings);
     }
-    this.record(file, outcome.report, summary);
-    return { status: 'done', summary, delta, findings, result: outcome };
+    if (!('failure' in prepared)) this.record(file, outcome, prepared, summary);
+    const result = { status: 'done' as const, summary, delta, findings, result: outcome };
+    // Only the latest content's results are worth keeping.
+    for (const k of state.finished.keys()) if (!k.startsWith(`${bundle.contentHash}\0`)) state.finished.delete(k);
+    if (state.finished.size >= 8) state.finished.delete(state.finished.keys().next().value as string);
+    state.finished.set(asked, result);
+    return result;
   }
 
   async dispose(): Promise<void> {
@@ -194,44 +273,56 @@ export class RunsHandler {
   private runState(uri: string): RunState {
     let s = this.runs.get(uri);
     if (!s) {
-      s = { lens: { state: 'none' }, ticket: 0 };
+      s = { lens: { state: 'none' }, ticket: 0, finished: new Map() };
       this.runs.set(uri, s);
     }
     return s;
   }
 
-  /** The data for a run (the default data, or what volt.backtest asked for), then the run in a sandbox. */
-  private async runStrategy(
-    bundle: TranspiledStrategy,
-    data: string,
-    params: BacktestParams | undefined,
-    signal: AbortSignal,
-    progress: WorkDoneProgressReporter | undefined,
-  ): Promise<RunOutcome> {
+  /** The data for a run: the default data, or what volt.backtest asked for. */
+  private async prepare(data: string, params: BacktestParams | undefined): Promise<Prepared | { failure: RunFailureOf }> {
     const config = this.state.config;
-    let series;
     try {
-      series = await this.series.get(data, this.state.root);
+      let series = await this.series.get(data, this.state.root);
       if (params?.symbol !== undefined) series = { ...series, symbol: params.symbol };
       const from = params?.from !== undefined ? toEpochMs(params.from, 'from') : undefined;
       const to = params?.to !== undefined ? toEpochMs(params.to, 'to') : undefined;
       if (from !== undefined || to !== undefined) series = sliceSeries(series, from, to === undefined ? undefined : to + 1);
+      const options: BacktestOptions = {
+        capital: config.backtest.capital,
+        feeRate: config.backtest.feeRate,
+        slippage: config.backtest.slippage,
+        maxPositionCap: config.risk.maxPositionPct,
+      };
+      return { series, options, agents: await this.agents() };
     } catch (e) {
-      return { status: 'failed', failure: { kind: 'data', message: e instanceof Error ? e.message : String(e), ...(isVoltError(e) ? placeOf(e) : {}) } };
+      return { failure: { kind: 'data', message: e instanceof Error ? e.message : String(e), ...(isVoltError(e) ? placeOf(e) : {}) } };
     }
-    if (signal.aborted) return { status: 'cancelled' };
+  }
+
+  /** agents.mode applies in the editor as on the command line: every entry through the panel. */
+  private async agents(): Promise<StrategyRunRequest['agents']> {
+    const config = this.state.config;
+    const mode = config.agents.mode;
+    if (mode !== 'rules' && mode !== 'ollama') return undefined;
+    let vix: VixSeries | undefined;
+    if (config.agents.vix) {
+      const file = path.resolve(this.state.root, config.agents.vix);
+      const mtimeMs = (await stat(file)).mtimeMs;
+      if (this.vix?.file !== file || this.vix.mtimeMs !== mtimeMs) this.vix = { file, mtimeMs, series: loadVixSeries(file) };
+      vix = await this.vix.series;
+    }
+    if (mode === 'ollama') {
+      const cache = this.state.journalCache();
+      this.gateway ??= gatewayFromConfig(config.ollama, { ...(cache ? { cache } : {}), onNotice: (m) => this.state.log(m) });
+    }
+    return { mode, config, ...(vix ? { vix } : {}), journaled: true, ...(mode === 'ollama' && this.gateway ? { gateway: this.gateway } : {}) };
+  }
+
+  /** The run in a sandbox. */
+  private runStrategy(bundle: TranspiledStrategy, prepared: Prepared, signal: AbortSignal, progress: WorkDoneProgressReporter | undefined): Promise<RunOutcome> {
     return this.strategyRunner().run(
-      {
-        bundle,
-        series,
-        options: {
-          capital: config.backtest.capital,
-          feeRate: config.backtest.feeRate,
-          slippage: config.backtest.slippage,
-          maxPositionCap: config.risk.maxPositionPct,
-        },
-        lookahead: true,
-      },
+      { bundle, series: prepared.series, options: prepared.options, lookahead: true, ...(prepared.agents ? { agents: prepared.agents } : {}) },
       {
         signal,
         onProgress: (done, total) => progress?.report(Math.round((done / Math.max(total, 1)) * 100), `${done} / ${total} bars`),
@@ -260,12 +351,21 @@ export class RunsHandler {
   }
 
   /** Every sidecar run goes into the workspace journal, off the path that refreshes the lens. */
-  private record(file: string, report: BacktestReport, summary: BacktestSummary): void {
+  private record(file: string, outcome: Extract<RunOutcome, { status: 'done' }>, prepared: Prepared, summary: BacktestSummary): void {
     setImmediate(() => {
       if (this.state.shuttingDown) return;
       try {
         const journalPath = this.state.journalPath();
-        const runId = recordBacktestRun(journalPath, report, { strategyPath: file });
+        let runId: number;
+        if (outcome.agents) {
+          // With the panel: its decisions, votes and messages too, as `volt backtest --agents` records them.
+          const meta = { ...runMetaFor({ definition: outcome.strategy, path: file, contentHash: outcome.strategy.contentHash }, prepared.series, prepared.options), agentsMode: this.state.config.agents.mode };
+          const recording = startBacktestRecording(journalPath, meta);
+          replayJournalEvents(recording.observer, outcome.report, outcome.agents.events);
+          runId = recording.finish(outcome.report);
+        } else {
+          runId = recordBacktestRun(journalPath, outcome.report, { strategyPath: file });
+        }
         summary.runId = runId;
         const vault = this.state.vault();
         if (vault) exportRunToVaultFile(journalPath, vault.path, runId);

@@ -92,13 +92,18 @@ export class WatchHandler {
     for (const uri of this.dependents.get(file) ?? []) {
       const doc = documents.get(uri);
       if (doc && uriToPath(uri) === file) {
-        // The editor's own save of an open strategy arrives as didSave: the watcher's echo of it
-        // (disk text equal to the buffer) is not a new change.
-        if (seen === doc.getText()) continue;
-        // Something else wrote it, or is writing it: act only once the text holds still.
-        await new Promise((r) => setTimeout(r, DISK_QUIET_MS));
-        const now = readText(file);
-        if (now !== seen || now === documents.get(uri)?.getText()) continue;
+        const buffer = doc.getText();
+        if (seen === buffer) {
+          // The editor's own save of an open strategy arrives as didSave: the watcher's echo of it
+          // (disk text equal to the buffer) is not a new change, unless the last run was of other
+          // text (a git checkout the editor reloaded): its findings are of code that is gone.
+          if (!this.features.runs.ranOtherText(uri, buffer)) continue;
+        } else {
+          // Something else wrote it, or is writing it: act only once the text holds still.
+          await new Promise((r) => setTimeout(r, DISK_QUIET_MS));
+          const now = readText(file);
+          if (now !== seen || now === documents.get(uri)?.getText()) continue;
+        }
       }
       void this.features.runs.backtestOnSave(uri, 'disk');
     }

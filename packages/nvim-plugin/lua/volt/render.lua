@@ -182,6 +182,16 @@ function M.backtest(result, opts)
     add(pad(row[1], 15) .. row[2])
   end
 
+  -- agents.mode rules or ollama: what the panel did with the entries, as `volt backtest --agents` says it.
+  local agents = summary.agents
+  if type(agents) == 'table' and type(agents.lines) == 'table' then
+    add('')
+    add('Agents (' .. tostring(agents.mode) .. ')')
+    for _, l in ipairs(agents.lines) do
+      add(l)
+    end
+  end
+
   add('')
   local curve = report.equityCurve or {}
   local equity = curve.equity or {}

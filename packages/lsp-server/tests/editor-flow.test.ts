@@ -1,0 +1,99 @@
+/**
+ * What a trader trips over in the editor (issue 11): agents.mode applies to editor runs, showing
+ * a report does not record a new identical run, and diagnostics belong to the current text.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Journal } from '@volt/engine';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Commands, type BacktestResult } from '../src/protocol.js';
+import { startInBand, type TestClient } from './utils/connection.js';
+import { CLEAN, withOnBar } from './fixtures.js';
+
+let client: TestClient;
+
+beforeAll(async () => {
+  client = await startInBand({ settings: { data: { default: 'synthetic:7:3000:1h' }, lint: { debounceMs: 5 }, backtest: { timeoutMs: 3000 } } });
+  await client.initialize();
+});
+afterAll(async () => {
+  await client.dispose();
+});
+
+function runsOf(strategyFile: string): { id: number; agentsMode: string | null }[] {
+  const journal = Journal.open(path.join(client.root, '.volt', 'journal.db'));
+  try {
+    return journal.listRuns({ strategyPath: strategyFile, limit: 100 }).map((r) => ({ id: r.id, agentsMode: journal.getRun(r.id)!.agentsMode }));
+  } finally {
+    journal.close();
+  }
+}
+
+describe('agents.mode in the editor', () => {
+  it('a save runs every entry through the panel, the summary says so and the journal records its decisions', async () => {
+    await client.updateSettings({ ...client.settings, agents: { mode: 'rules' } });
+    const uri = await client.open('panel.strategy.ts', CLEAN);
+    await client.save(uri, CLEAN);
+    const status = await client.backtestSettled(uri, 1);
+    expect(status.state).toBe('done');
+    const agents = status.summary!.agents!;
+    expect(agents.mode).toBe('rules');
+    expect(agents.proposals).toBeGreaterThan(0);
+    expect(agents.approved + agents.modified + agents.rejected).toBe(agents.proposals);
+    expect(agents.lines.join('\n')).toMatch(/proposals/);
+    const file = path.join(client.root, 'panel.strategy.ts');
+    await client.until(() => (runsOf(file).length > 0 ? true : undefined), 'the journal entry');
+    expect(runsOf(file)[0]!.agentsMode).toBe('rules');
+    const journal = Journal.open(path.join(client.root, '.volt', 'journal.db'));
+    try {
+      const decisions = journal.listDecisions({ runId: runsOf(file)[0]!.id, limit: 50 });
+      expect(decisions.some((d) => Object.keys(d.agentResults).length > 0)).toBe(true);
+    } finally {
+      journal.close();
+      await client.updateSettings({ ...client.settings, agents: { mode: 'off' } });
+    }
+  });
+});
+
+describe('showing is not running', () => {
+  it('volt.backtest of unchanged content returns the last run and records nothing new; rerun runs', async () => {
+    const uri = await client.open('shown.strategy.ts', CLEAN);
+    const file = path.join(client.root, 'shown.strategy.ts');
+    writeFileSync(file, CLEAN);
+    const first = await client.executeCommand<BacktestResult>(Commands.backtest, [{ uri }]);
+    await client.until(() => (runsOf(file).length === 1 ? true : undefined), 'the first run recorded');
+    const second = await client.executeCommand<BacktestResult>(Commands.backtest, [{ uri }]);
+    expect(second.summary).toEqual(first.summary);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(runsOf(file)).toHaveLength(1);
+    await client.executeCommand<BacktestResult>(Commands.backtest, [{ uri, rerun: true }]);
+    await client.until(() => (runsOf(file).length === 2 ? true : undefined), 'the asked-for re-run recorded');
+  });
+});
+
+describe('no stale diagnostics', () => {
+  const broken = withOnBar(`    if (ctx.index === 100) throw new Error('broken at 100');`);
+
+  it("a run's findings go when the text they were of is gone, before any save", async () => {
+    const uri = await client.open('edits.strategy.ts', broken);
+    await client.save(uri, broken);
+    expect((await client.backtestSettled(uri, 1)).state).toBe('failed');
+    await client.diagnosticsFor(uri, (d) => d.some((x) => x.code === 'VOLT204'));
+    await client.replaceAll(uri, CLEAN);
+    const after = await client.diagnosticsFor(uri);
+    expect(after.filter((d) => String(d.code).startsWith('VOLT2'))).toEqual([]);
+  });
+
+  it('a checkout the editor reloads (disk and buffer agree, the run was of other text) runs again', async () => {
+    const uri = await client.open('checkout.strategy.ts', broken);
+    await client.save(uri, broken);
+    expect((await client.backtestSettled(uri, 1)).state).toBe('failed');
+    // `git checkout`: the file changes on disk, the editor reloads the buffer, nobody saves.
+    writeFileSync(path.join(client.root, 'checkout.strategy.ts'), CLEAN);
+    await client.replaceAll(uri, CLEAN);
+    const rerun = await client.backtestSettled(uri, 2);
+    expect(rerun.state).toBe('done');
+    const diags = await client.diagnosticsFor(uri);
+    expect(diags.filter((d) => d.code === 'VOLT204')).toEqual([]);
+  });
+});
