@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds examples/vault/: every example strategy backtested on the deterministic synthetic market
-// (the data.default of examples/volt.config.json), reviewed by the rule-based agents' panel, recorded
+// (5,000 bars of synthetic:42, so the tracked sample stays a few hundred notes), reviewed by the rule-based agents' panel, recorded
 // in a journal and exported to an Obsidian vault, so a newcomer can open a real one.
 //
 //   node scripts/make-example-vault.mjs [DIR]       (default examples/vault; needs `npx tsc -b` first)
@@ -8,6 +8,9 @@
 // The lead's demo can call writeExampleVault(dir) instead. Re-running it keeps what anyone wrote
 // below a note's marker, like every vault export.
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+
+/** The sample's data: smaller than the workspace default, so the tracked vault stays small. */
+const SAMPLE_DATA = 'synthetic:42';
 import { tmpdir } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
@@ -37,7 +40,7 @@ export async function writeExampleVault(dir = path.join(EXAMPLES, 'vault'), { jo
   try {
     const strategiesDir = path.join(EXAMPLES, 'strategies');
     const files = readdirSync(strategiesDir).filter((f) => f.endsWith('.strategy.ts')).sort();
-    const series = await resolveDataSpec(config.data.default, { cwd: EXAMPLES });
+    const series = await resolveDataSpec(SAMPLE_DATA, { cwd: EXAMPLES });
     const options = {
       capital: config.backtest.capital,
       feeRate: config.backtest.feeRate,
@@ -52,12 +55,13 @@ export async function writeExampleVault(dir = path.join(EXAMPLES, 'vault'), { jo
         ...runMetaFor(strategy, series, options),
         strategyPath: path.relative(ROOT, absolute),
         gitCommit: gitCommitOf(absolute),
-        agentsMode: config.agents.mode,
+        agentsMode: 'rules',
       };
       const runId = journal.startRun(meta);
       const recorder = journal.recorder(runId, { symbol: series.symbol });
       try {
-        const { report } = await backtestWithAgents(strategy, series, options, { mode: config.agents.mode, config, journal: recorder });
+        // The sample shows the agents' panel at work, whatever the workspace's agents.mode.
+        const { report } = await backtestWithAgents(strategy, series, options, { mode: 'rules', config, journal: recorder });
         recorder.finish(report);
         const m = report.metrics;
         lines.push(`run ${runId} ${strategy.definition.name}: ${m.trades} trades, return ${(m.totalReturn * 100).toFixed(2)}%`);
@@ -74,7 +78,7 @@ export async function writeExampleVault(dir = path.join(EXAMPLES, 'vault'), { jo
         '',
         'Open this folder as a vault in Obsidian and start at [[Dashboard]] (install the Dataview community plugin for its tables).',
         '',
-        `Made by \`node scripts/make-example-vault.mjs\`: the example strategies in \`examples/strategies/\` backtested on \`${config.data.default}\``,
+        `Made by \`node scripts/make-example-vault.mjs\`: the example strategies in \`examples/strategies/\` backtested on \`${SAMPLE_DATA}\``,
         `(the deterministic synthetic market), reviewed by the rule-based agents' panel, recorded in a journal and exported with`,
         '`volt journal export --vault`. Every note is generated; write your own review below the `%% volt:end %%` line of any note and',
         're-exporting keeps it.',

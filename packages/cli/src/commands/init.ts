@@ -37,7 +37,7 @@ export default defineStrategy({
   symbols: ['BTC/USDT'],
   params: {
     rsiPeriod: { value: 14, min: 5, max: 30, step: 1, description: 'RSI lookback in bars' },
-    oversold: { value: 30, min: 10, max: 45, step: 1, description: 'RSI level that counts as a washed-out dip' },
+    oversold: { value: 35, min: 10, max: 45, step: 1, description: 'RSI level that counts as a washed-out dip' },
     exitLevel: { value: 55, min: 45, max: 80, step: 1, description: 'RSI level at which the bounce is taken' },
     trendPeriod: { value: 200, min: 50, max: 400, step: 10, description: 'moving average that defines the uptrend' },
   },
