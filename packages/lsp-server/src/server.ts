@@ -66,6 +66,8 @@ export class VoltServer {
     c.onShutdown(this.shutdown.bind(this));
     const docs = this.state.documents;
     docs.onDidChangeContent((e) => documents.changed(e.document));
+    // Auto-save after a delay saves half-typed code: such a save runs once the code type-checks and holds still.
+    docs.onWillSave((e) => runs.willSave(e.document.uri, e.reason));
     docs.onDidSave((e) => void runs.backtestOnSave(e.document.uri, 'save'));
     docs.onDidClose((e) => documents.closed(e.document.uri));
     docs.listen(c);
@@ -79,7 +81,7 @@ export class VoltServer {
     this.features.settings.initialize(params);
     return {
       capabilities: {
-        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, willSave: true, save: { includeText: false } },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
         codeLensProvider: { resolveProvider: false },
         hoverProvider: true,

@@ -97,3 +97,22 @@ describe('no stale diagnostics', () => {
     expect(diags.filter((d) => d.code === 'VOLT204')).toEqual([]);
   });
 });
+
+describe('auto-save after a delay', () => {
+  const autoSave = async (uri: string, text: string) => {
+    await client.connection.sendNotification('textDocument/willSave', { textDocument: { uri }, reason: 2 });
+    await client.save(uri, text);
+  };
+
+  it('a half-typed auto-save does not run; one that type-checks and holds still does', async () => {
+    const uri = await client.open('typing.strategy.ts', CLEAN);
+    const halfTyped = CLEAN.replace("ctx.exit({ reason: 'overbought' });", "ctx.exi({ reason: 'overbought' });");
+    await client.replaceAll(uri, halfTyped);
+    await autoSave(uri, halfTyped);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(client.settledCount(uri)).toBe(0);
+    await client.replaceAll(uri, CLEAN);
+    await autoSave(uri, CLEAN);
+    expect((await client.backtestSettled(uri, 1)).state).toBe('done');
+  });
+});

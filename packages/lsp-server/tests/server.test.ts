@@ -19,7 +19,7 @@ describe('VoltServer', () => {
     const result = await client.initialize();
     expect(result).toEqual({
       capabilities: {
-        textDocumentSync: { openClose: true, change: 2, save: { includeText: false } },
+        textDocumentSync: { openClose: true, change: 2, willSave: true, save: { includeText: false } },
         codeActionProvider: { codeActionKinds: ['quickfix'] },
         codeLensProvider: { resolveProvider: false },
         hoverProvider: true,

@@ -28,7 +28,7 @@ import {
   type TranspiledStrategy,
   type VixSeries,
 } from '@volt/engine';
-import type { CodeLens, CodeLensParams, WorkDoneProgressReporter } from 'vscode-languageserver';
+import { TextDocumentSaveReason, type CodeLens, type CodeLensParams, type WorkDoneProgressReporter } from 'vscode-languageserver';
 import { Notifications, type AgentsSummary, type BacktestParams, type BacktestStatusParams, type BacktestSummary, type SummaryDelta } from '../protocol.js';
 import type { ServerFinding } from '../service/diagnostics.js';
 import { failureFinding, reportFindings, strategyLens, summarize, summaryDelta, type LensState } from '../service/backtest.js';
@@ -61,6 +61,11 @@ export type RunResult =
   | { status: 'cancelled' }
   | { status: 'skipped' };
 
+/** How long an auto-saved text must hold still before it is run. */
+const AUTO_SAVE_QUIET_MS = 750;
+/** A run asked for by command says it is still going this often, when no bars are reported. */
+const STILL_RUNNING_EVERY_MS = 1000;
+
 interface Prepared {
   series: CandleSeries;
   options: BacktestOptions;
@@ -88,6 +93,8 @@ export class RunsHandler {
   private readonly runs = new Map<string, RunState>();
   /** Runs started by volt.backtest, stopped by a newer edit of their file. */
   private readonly commandRuns = new Map<string, Set<AbortController>>();
+  /** Documents whose coming save is an auto-save after a delay (willSave said so). */
+  private readonly autoSaved = new Set<string>();
 
   constructor(
     private readonly state: WorkspaceState,
@@ -136,13 +143,36 @@ export class RunsHandler {
     return [strategyLens(doc.uri, doc.getText(), lens)];
   }
 
+  /** textDocument/willSave: remembers whether the coming save is the editor's auto-save after a delay. */
+  willSave(uri: string, reason: TextDocumentSaveReason): void {
+    if (reason === TextDocumentSaveReason.AfterDelay) this.autoSaved.add(uri);
+    else this.autoSaved.delete(uri);
+  }
+
   /** On save, and when a file the strategy bundles changes on disk. */
   async backtestOnSave(uri: string, why: 'save' | 'disk'): Promise<RunResult> {
     const config = this.state.config;
+    const auto = why === 'save' && this.autoSaved.delete(uri);
+    if (auto && !(await this.settledAndTypeChecks(uri))) return { status: 'skipped' };
     if (why === 'save' && config.onSave.critique && uri.startsWith('file:')) void this.features.critique.critique(uri);
     if (!config.onSave.backtest || !uri.startsWith('file:')) return { status: 'skipped' };
     if (!isStrategyText(this.state.documentText(uri))) return { status: 'skipped' };
     return this.backtest(uri, { why });
+  }
+
+  /**
+   * An auto-save's text is run once it has held still (no edit for AUTO_SAVE_QUIET_MS) and has no
+   * error-level finding: the next auto-save, or a save by hand, runs what was typed after.
+   */
+  private async settledAndTypeChecks(uri: string): Promise<boolean> {
+    const before = this.state.documents.get(uri);
+    if (!before) return true;
+    const version = before.version;
+    await new Promise((r) => setTimeout(r, AUTO_SAVE_QUIET_MS));
+    const doc = this.state.documents.get(uri);
+    if (!doc || doc.version !== version) return false;
+    const { findings } = await this.features.documents.analyze(doc);
+    return !findings.some((f) => f.severity === 'error');
   }
 
   /** volt.backtest's runs: a newer edit of the file supersedes them. */
@@ -319,15 +349,32 @@ export class RunsHandler {
     return { mode, config, ...(vix ? { vix } : {}), journaled: true, ...(mode === 'ollama' && this.gateway ? { gateway: this.gateway } : {}) };
   }
 
-  /** The run in a sandbox. */
-  private runStrategy(bundle: TranspiledStrategy, prepared: Prepared, signal: AbortSignal, progress: WorkDoneProgressReporter | undefined): Promise<RunOutcome> {
-    return this.strategyRunner().run(
-      { bundle, series: prepared.series, options: prepared.options, lookahead: true, ...(prepared.agents ? { agents: prepared.agents } : {}) },
-      {
-        signal,
-        onProgress: (done, total) => progress?.report(Math.round((done / Math.max(total, 1)) * 100), `${done} / ${total} bars`),
-      },
-    );
+  /** The run in a sandbox; a run asked for by command says how long it has been going. */
+  private async runStrategy(bundle: TranspiledStrategy, prepared: Prepared, signal: AbortSignal, progress: WorkDoneProgressReporter | undefined): Promise<RunOutcome> {
+    const started = Date.now();
+    let bars = '';
+    let percent = 0;
+    const still = progress
+      ? setInterval(() => {
+          const limit = Math.round(this.state.config.backtest.timeoutMs / 1000);
+          progress.report(percent, `${bars ? `${bars}, ` : ''}still running, ${Math.round((Date.now() - started) / 1000)} s (limit ${limit} s)`);
+        }, STILL_RUNNING_EVERY_MS)
+      : undefined;
+    try {
+      return await this.strategyRunner().run(
+        { bundle, series: prepared.series, options: prepared.options, lookahead: true, ...(prepared.agents ? { agents: prepared.agents } : {}) },
+        {
+          signal,
+          onProgress: (done, total) => {
+            percent = Math.round((done / Math.max(total, 1)) * 100);
+            bars = `${done} / ${total} bars`;
+            progress?.report(percent, bars);
+          },
+        },
+      );
+    } finally {
+      clearInterval(still);
+    }
   }
 
   /** A newer run of the same strategy stops the one in flight. */
