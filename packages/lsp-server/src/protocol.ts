@@ -31,6 +31,12 @@ export const Notifications = {
   backtestStatus: 'volt/backtestStatus',
 } as const;
 
+/** Requests of Volt's own a face sends the server (beside workspace/executeCommand). */
+export const Requests = {
+  /** The markets the workspace has data for, for a symbol picker: SymbolsParams → SymbolsResult. */
+  symbols: 'volt/symbols',
+} as const;
+
 /** The `workspace/configuration` section and `initializationOptions` key the server reads. */
 export const CONFIGURATION_SECTION = 'volt';
 
@@ -93,6 +99,10 @@ export interface BacktestSummary {
   runId?: number | string;
   /** The agents' panel, when agents.mode is rules or ollama: every entry went through it. */
   agents?: AgentsSummary;
+  /** The run was on the synthetic market, not on a real one: every face says so. */
+  synthetic?: boolean;
+  /** Why the data is what it is, when that is worth saying (a symbol without data of its own). */
+  dataNote?: string;
 }
 
 /** What the agents' panel did with a run's entries (agents.mode rules or ollama). */
@@ -104,6 +114,21 @@ export interface AgentsSummary {
   rejected: number;
   /** The same as `volt backtest --agents` prints: one line each, for faces to show as they are. */
   lines: string[];
+}
+
+export interface SymbolsParams {
+  /** A strategy whose declared symbols are listed too (first, marked `declared`). */
+  uri?: string;
+}
+
+export interface SymbolsResult {
+  symbols: {
+    symbol: string;
+    /** The data a run of it uses: a file path or an exchange spec. */
+    data: string;
+    /** Mapped in data.symbols of volt.config.json, found in the exchange cache, or declared by the strategy without data (it would run on the synthetic market). */
+    source: 'config' | 'cache' | 'declared';
+  }[];
 }
 
 /** Change of each headline number since the previous run of the same file (this minus previous). */

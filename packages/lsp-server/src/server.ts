@@ -12,7 +12,7 @@ import {
   type InitializeParams,
   type InitializeResult,
 } from 'vscode-languageserver';
-import { ALL_COMMANDS } from './protocol.js';
+import { ALL_COMMANDS, Requests, type SymbolsParams } from './protocol.js';
 import { IdleCollector, keepYoungGenerationsSmall } from './idle-gc.js';
 import { CommandsHandler } from './handlers/commands.js';
 import { CritiqueHandler } from './handlers/critique.js';
@@ -63,6 +63,7 @@ export class VoltServer {
     c.onHover((p) => documents.hover(p));
     // Registered as a plain request so the client's workDoneToken stays visible to us.
     c.onRequest(ExecuteCommandRequest.type, (params, token) => commands.execute(params, token));
+    c.onRequest(Requests.symbols, (params: SymbolsParams | undefined) => runs.symbols(params ?? {}));
     c.onShutdown(this.shutdown.bind(this));
     const docs = this.state.documents;
     docs.onDidChangeContent((e) => documents.changed(e.document));

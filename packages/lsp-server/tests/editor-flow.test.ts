@@ -116,3 +116,32 @@ describe('auto-save after a delay', () => {
     expect((await client.backtestSettled(uri, 1)).state).toBe('done');
   });
 });
+
+describe('the symbol you pick is the market you test', () => {
+  it('a mapped symbol runs on its file; one without data runs on the synthetic market and says so; the picker lists what exists', async () => {
+    const { sharedDataFile } = await import('../../../test-support/shared-data.js');
+    const ethBtc = sharedDataFile('ETH_BTC-5m.json');
+    writeFileSync(path.join(client.root, 'volt.config.json'), JSON.stringify({ data: { default: 'synthetic:7:3000:1h', symbols: { 'ETH/BTC': ethBtc } } }));
+    await client.updateSettings({ ...client.settings });
+    const uri = await client.open('markets.strategy.ts', CLEAN);
+    writeFileSync(path.join(client.root, 'markets.strategy.ts'), CLEAN);
+
+    const mapped = await client.executeCommand<BacktestResult>(Commands.backtest, [{ uri, symbol: 'ETH/BTC' }]);
+    expect(mapped.report.data.symbol).toBe('ETH/BTC');
+    expect(mapped.report.data.source).toBe(ethBtc);
+    // ETH/BTC trades near 0.03-0.08, nowhere near the synthetic market's ~100.
+    expect(mapped.report.equityCurve.time.length).toBeGreaterThan(0);
+    expect(mapped.summary.synthetic).toBeUndefined();
+
+    const unknown = await client.executeCommand<BacktestResult>(Commands.backtest, [{ uri, symbol: 'DOGE/EUR' }]);
+    expect(unknown.summary.synthetic).toBe(true);
+    expect(unknown.summary.dataNote).toMatch(/^no data for DOGE\/EUR .*synthetic market/);
+    expect(unknown.report.data.symbol).not.toBe('DOGE/EUR');
+
+    const picker = await client.connection.sendRequest<{ symbols: { symbol: string; source: string }[] }>('volt/symbols', { uri });
+    expect(picker.symbols).toEqual([
+      expect.objectContaining({ symbol: 'BTC/USDT', source: 'declared' }),
+      expect.objectContaining({ symbol: 'ETH/BTC', source: 'config' }),
+    ]);
+  });
+});

@@ -52,6 +52,12 @@ T.run('render', function()
   T.contains(text, '-3.25', 'losing trade P&L')
   T.contains(text, 'stop', 'exit reason')
   T.ok(not text:find('Agents (', 1, true), 'no panel section when agents are off')
+  T.ok(not text:find('synthetic data', 1, true), 'no synthetic label on a real market')
+  local synthetic = table.concat(render.backtest({
+    summary = { data = 'synthetic:42', synthetic = true, dataNote = 'no data for DOGE/EUR: this ran on the synthetic market' },
+    report = report,
+  }), '\n')
+  T.contains(synthetic, 'synthetic data: no data for DOGE/EUR: this ran on the synthetic market', 'the synthetic market is named as such')
 
   local with_panel = table.concat(render.backtest({
     summary = { data = 'synthetic:42', agents = { mode = 'rules', proposals = 40, approved = 12, modified = 3, rejected = 25,

@@ -50,7 +50,15 @@ const SCHEMA: SchemaNode = {
   type: 'object',
   optional: ['vault'],
   fields: {
-    data: { type: 'object', fields: { default: text('"synthetic:42" or "data/BTC_USDT-1h.csv"') } },
+    data: {
+      type: 'object',
+      optional: ['symbols'],
+      fields: {
+        default: text('"synthetic:42" or "data/BTC_USDT-1h.csv"'),
+        // A market symbol → its data: a file (relative to the workspace) or an exchange spec.
+        symbols: { type: 'object', fields: {}, extra: text('"data/ETH_BTC-5m.json" or "exchange:binance:ETH/BTC:5m:2024-01-01:2024-02-01"') },
+      },
+    },
     backtest: {
       type: 'object',
       fields: {

@@ -10,6 +10,8 @@ export interface VoltConfig {
   data: {
     /** Data for backtests that name none: 'synthetic:SEED' or a file path. */
     default: string;
+    /** A market symbol → its data (a file path or an exchange spec): picking the symbol tests that market. */
+    symbols?: Record<string, string>;
   };
   backtest: {
     /** Starting cash in quote currency. */

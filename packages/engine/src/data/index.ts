@@ -2,6 +2,7 @@ export type { Candle, CandleSeries, SeriesMeta } from './candle.js';
 export { seriesFromCandles, allocateSeries, candleAt, sliceSeries } from './candle.js';
 export { timeframeToMs, msToTimeframe, barsPerYear } from './timeframe.js';
 export { createRandom, type Random } from './random.js';
+export { symbolData, symbolsWithData, declaredSymbol, type SymbolData } from './symbols.js';
 export { synthesize, REGIMES, SYNTHETIC_DEFAULT_START, MAX_SYNTHETIC_BARS, type Regime, type SynthesizeOptions, type SyntheticMarket } from './synthetic.js';
 export { DataError, type DataProblem, type DataProblemKind } from './problems.js';
 export {

@@ -10,6 +10,7 @@ import {
   exportRunToVaultFile,
   formatAgentSummary,
   gatewayFromConfig,
+  declaredSymbol,
   isVoltError,
   loadVixSeries,
   recordBacktestRun,
@@ -18,6 +19,8 @@ import {
   sliceSeries,
   startBacktestRecording,
   StrategyRunner,
+  symbolData,
+  symbolsWithData,
   transpileStrategy,
   type BacktestOptions,
   type BacktestReport,
@@ -29,7 +32,7 @@ import {
   type VixSeries,
 } from '@volt/engine';
 import { TextDocumentSaveReason, type CodeLens, type CodeLensParams, type WorkDoneProgressReporter } from 'vscode-languageserver';
-import { Notifications, type AgentsSummary, type BacktestParams, type BacktestStatusParams, type BacktestSummary, type SummaryDelta } from '../protocol.js';
+import { Notifications, type AgentsSummary, type BacktestParams, type BacktestStatusParams, type BacktestSummary, type SummaryDelta, type SymbolsParams, type SymbolsResult } from '../protocol.js';
 import type { ServerFinding } from '../service/diagnostics.js';
 import { failureFinding, reportFindings, strategyLens, summarize, summaryDelta, type LensState } from '../service/backtest.js';
 import { SeriesCache } from '../service/series-cache.js';
@@ -61,10 +64,23 @@ export type RunResult =
   | { status: 'cancelled' }
   | { status: 'skipped' };
 
+/** Every symbol a strategy's source declares (`symbols: ['BTC/USDT', 'ETH/USDT']`). */
+function declaredSymbols(source: string): string[] {
+  const list = /\bsymbols\s*:\s*\[([^\]]*)\]/.exec(source)?.[1] ?? '';
+  return [...list.matchAll(/(['"`])([^'"`]+)\1/g)].map((m) => m[2]!);
+}
+
 /** How long an auto-saved text must hold still before it is run. */
 const AUTO_SAVE_QUIET_MS = 750;
 /** A run asked for by command says it is still going this often, when no bars are reported. */
 const STILL_RUNNING_EVERY_MS = 1000;
+
+interface Market {
+  spec: string;
+  /** The symbol the candles are of, when the data was found for it. */
+  symbol?: string;
+  note?: string;
+}
 
 interface Prepared {
   series: CandleSeries;
@@ -143,6 +159,19 @@ export class RunsHandler {
     return [strategyLens(doc.uri, doc.getText(), lens)];
   }
 
+  /** volt/symbols: what a symbol picker may offer, only markets that have data (and the strategy's own). */
+  symbols(params: SymbolsParams): SymbolsResult {
+    const config = this.state.config;
+    const found = symbolsWithData(config.data.symbols, this.state.root);
+    const out: SymbolsResult['symbols'] = found.map((f) => ({ symbol: f.symbol, data: f.spec, source: f.source === 'config' ? 'config' : 'cache' }));
+    const declared = params.uri !== undefined ? declaredSymbols(this.state.documentText(params.uri)) : [];
+    for (const symbol of declared.reverse()) {
+      if (out.some((o) => o.symbol === symbol)) continue;
+      out.unshift({ symbol, data: config.data.default, source: 'declared' });
+    }
+    return { symbols: out };
+  }
+
   /** textDocument/willSave: remembers whether the coming save is the editor's auto-save after a delay. */
   willSave(uri: string, reason: TextDocumentSaveReason): void {
     if (reason === TextDocumentSaveReason.AfterDelay) this.autoSaved.add(uri);
@@ -200,7 +229,6 @@ export class RunsHandler {
     const file = uriToPath(uri);
     const state = this.runState(uri);
     const custom = run.params !== undefined && (run.params.data !== undefined || run.params.from !== undefined || run.params.to !== undefined || run.params.symbol !== undefined);
-    const data = run.params?.data ?? this.state.config.data.default;
     const ticket = custom ? 0 : ++state.ticket;
     let bundle: TranspiledStrategy;
     try {
@@ -217,6 +245,8 @@ export class RunsHandler {
     if (run.signal?.aborted) return { status: 'cancelled' };
     // A newer save arrived while this one was bundling: that one runs, this one stops here.
     if (!custom && ticket !== state.ticket) return { status: 'cancelled' };
+    const market = this.marketOf(run.params, bundle);
+    const data = market.spec;
     this.features.watch.watchInputs(uri, bundle.inputs);
 
     // A watcher's echo of a save we are already running (or ran) changes nothing: keep that run.
@@ -237,7 +267,7 @@ export class RunsHandler {
       this.notifyStatus({ uri, state: 'running' });
     }
 
-    const prepared = await this.prepare(data, run.params);
+    const prepared = await this.prepare(market, run.params);
     const outcome = 'failure' in prepared
       ? ({ status: 'failed', failure: prepared.failure } as const)
       : controller.signal.aborted
@@ -263,6 +293,8 @@ export class RunsHandler {
     }
     const summary = summarize(outcome.report, data, outcome.durationMs, Date.now());
     if (outcome.agents?.summary) summary.agents = agentsSummary(this.state.config.agents.mode as AgentsSummary['mode'], outcome.agents.summary);
+    if (outcome.report.data.source.startsWith('synthetic:')) summary.synthetic = true;
+    if (market.note) summary.dataNote = market.note;
     const delta = summaryDelta(summary, custom ? undefined : state.last);
     const findings = reportFindings(text, outcome.report, { maxDrawdown: this.state.config.risk.maxDrawdown }, outcome.lookahead);
     if (!custom) {
@@ -309,12 +341,31 @@ export class RunsHandler {
     return s;
   }
 
-  /** The data for a run: the default data, or what volt.backtest asked for. */
-  private async prepare(data: string, params: BacktestParams | undefined): Promise<Prepared | { failure: RunFailureOf }> {
+  /**
+   * Which market a run tests. Asked-for data first; else the symbol asked for, or the strategy's
+   * first declared one, through data.symbols and the exchange cache; a symbol asked for that has
+   * no data runs on the synthetic market and says so (it is never just a label on other candles);
+   * else the workspace's default data.
+   */
+  private marketOf(params: BacktestParams | undefined, bundle: TranspiledStrategy): Market {
+    const config = this.state.config;
+    if (params?.data !== undefined) return { spec: params.data };
+    const symbol = params?.symbol ?? declaredSymbol(bundle.source);
+    if (symbol === undefined) return { spec: config.data.default };
+    const synthetic = config.data.default.startsWith('synthetic:') ? config.data.default : 'synthetic:42';
+    const found = symbolData(symbol, config.data.symbols, this.state.root, synthetic);
+    if (found.source !== 'synthetic') return { spec: found.spec, symbol };
+    if (params?.symbol === undefined) return { spec: config.data.default };
+    return { spec: found.spec, note: `no data for ${symbol} (data.symbols of volt.config.json, or \`volt data fetch\` into the exchange cache): this ran on the synthetic market` };
+  }
+
+  /** The data for a run: its market, cut to the range volt.backtest asked for. */
+  private async prepare(market: Market, params: BacktestParams | undefined): Promise<Prepared | { failure: RunFailureOf }> {
     const config = this.state.config;
     try {
-      let series = await this.series.get(data, this.state.root);
-      if (params?.symbol !== undefined) series = { ...series, symbol: params.symbol };
+      let series = await this.series.get(market.spec, this.state.root);
+      // The candles are of this market: named so in the report and the journal.
+      if (market.symbol !== undefined) series = { ...series, symbol: market.symbol };
       const from = params?.from !== undefined ? toEpochMs(params.from, 'from') : undefined;
       const to = params?.to !== undefined ? toEpochMs(params.to, 'to') : undefined;
       if (from !== undefined || to !== undefined) series = sliceSeries(series, from, to === undefined ? undefined : to + 1);

@@ -167,7 +167,7 @@ export function strategyLens(uri: string, text: string, lens: LensState): CodeLe
     case 'running':
       return { range, command: { title: 'Volt: backtesting…', command, arguments: args } };
     case 'done':
-      return { range, command: { title: lensTitle(lens.summary, lens.delta), command, arguments: args } };
+      return { range, command: { title: `${lensTitle(lens.summary, lens.delta)}${lens.summary.synthetic ? ' · synthetic data' : ''}`, command, arguments: args } };
     case 'failed':
       return { range, command: { title: `Volt: backtest failed: ${lens.message.split('\n')[0]}`, command, arguments: args } };
     default:

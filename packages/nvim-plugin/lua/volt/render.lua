@@ -152,6 +152,10 @@ function M.backtest(result, opts)
     tostring(data.bars or summary.bars or '?'),
     tostring(summary.data or data.source or '?')
   ))
+  -- Not a real market: said where it cannot be missed, with why when there is a reason.
+  if summary.synthetic then
+    add('synthetic data' .. (type(summary.dataNote) == 'string' and (': ' .. summary.dataNote) or ' (not a real market)'))
+  end
   add('')
   local rows = {
     { 'Total return', pct(metrics.totalReturn, true) .. delta_note(delta, 'totalReturn', function(v)
