@@ -63,10 +63,12 @@ T.run('commands', function()
   T.ok(not vim.api.nvim_win_is_valid(shown.win), 'q closes the report window')
   T.eq(vim.api.nvim_get_current_win(), strategy_win, 'focus back on the strategy')
 
-  -- With a symbol argument the run is labelled by that symbol.
+  -- A symbol without data of its own is not a label on other candles: the report says it ran on
+  -- the synthetic market, and why.
   vim.cmd('VoltBacktest SOL/USDT')
   lines, shown = float_lines('backtest', shown)
-  T.contains(lines[1], 'SOL/USDT', 'backtest title with the requested symbol')
+  T.contains(table.concat(lines, '\n'), 'synthetic data: no data for SOL/USDT', 'a symbol without data says it ran on the synthetic market')
+  T.ok(not lines[1]:find('SOL/USDT', 1, true), 'the synthetic candles are not called SOL/USDT')
   vim.cmd('normal q')
 
   -- :VoltBacktest <Tab> offers the strategy's own symbols and those already backtested.
