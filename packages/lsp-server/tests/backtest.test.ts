@@ -23,15 +23,7 @@ afterAll(async () => {
 
 const lineOf = (text: string, needle: string) => text.split('\n').findIndex((l) => l.includes(needle));
 
-/** Opens, saves, waits for the run, and returns the VOLT2xx diagnostics it published. */
-async function saveAndRun(name: string, text: string) {
-  const uri = await client.open(name, text);
-  const n = client.settledCount(uri) + 1;
-  await client.save(uri, text);
-  const status = await client.backtestSettled(uri, n);
-  const diags = await client.diagnosticsFor(uri, (d) => d.some((x) => String(x.code).startsWith('VOLT2')) || status.state === 'done');
-  return { uri, status, backtest: diags.filter((d) => String(d.code).startsWith('VOLT2')) };
-}
+const saveAndRun = (name: string, text: string) => client.saveAndRun(name, text);
 
 describe('backtest findings (VOLT2xx)', () => {
   it('VOLT202: no trades; VOLT201: too few; none for an active strategy', async () => {

@@ -228,6 +228,20 @@ async function load(run: SandboxRun): Promise<LoadedStrategy> {
   return loaded;
 }
 
+/** Loads the bundle afresh (saying what it declares, when `announce`), or ends the run with why not. */
+async function loadOrFinish(run: SandboxRun, announce: boolean): Promise<LoadedStrategy | undefined> {
+  let loaded: LoadedStrategy;
+  try {
+    loaded = await load(run);
+  } catch (e) {
+    finish({ type: 'failure', failure: failureOf(e, undefined, 'load') });
+    return undefined;
+  }
+  currentStrategy = loaded;
+  if (announce) send({ type: 'loaded', facts: factsOf(run, loaded) });
+  return loaded;
+}
+
 /** The first refusal of the sandbox, placed at the strategy's line, when the strategy swallowed it. */
 function violation(loaded: LoadedStrategy | undefined): VoltError | undefined {
   const first = guard.violations[0];
@@ -300,15 +314,8 @@ async function execute(run: SandboxRun): Promise<void> {
   const started = now();
   deadline = started + run.limits.timeoutMs;
   memoryLimit = HEAP_ALARM * run.limits.maxMemoryMb * 1024 * 1024;
-  let loaded: LoadedStrategy | undefined;
-  try {
-    loaded = await load(run);
-  } catch (e) {
-    finish({ type: 'failure', failure: failureOf(e, undefined, 'load') });
-    return;
-  }
-  currentStrategy = loaded;
-  send({ type: 'loaded', facts: factsOf(run, loaded) });
+  const loaded = await loadOrFinish(run, true);
+  if (!loaded) return;
   const onProgress = (done: number, total: number) => send({ type: 'progress', done, total });
   setPhase('onBar');
   let report: BacktestReport;
@@ -334,7 +341,7 @@ async function execute(run: SandboxRun): Promise<void> {
         },
       });
       report = result.report;
-      agents = { summary: result.summary, events: journal?.events ?? [], ...(result.llm ? { llm: result.llm as NonNullable<typeof agents>['llm'] } : {}) };
+      agents = { summary: result.summary, events: journal?.events ?? [], ...(result.llm ? { llm: result.llm } : {}) };
     }
   } catch (e) {
     finish({ type: 'failure', failure: failureOf(e, loaded, 'threw') });
@@ -382,15 +389,8 @@ async function sweep(run: SandboxRun, trials: SweepTrial[]): Promise<void> {
     deadline = started + run.limits.timeoutMs;
     phase = 'top level';
     bar = -1;
-    let loaded: LoadedStrategy;
-    try {
-      loaded = await load(run);
-    } catch (e) {
-      finish({ type: 'failure', failure: failureOf(e, undefined, 'load') });
-      return;
-    }
-    currentStrategy = loaded;
-    if (index === 0) send({ type: 'loaded', facts: factsOf(run, loaded) });
+    const loaded = await loadOrFinish(run, index === 0);
+    if (!loaded) return;
     setPhase('onBar');
     const series = trial.from !== undefined || trial.to !== undefined ? sliceSeries(run.series, trial.from, trial.to) : run.series;
     try {

@@ -1,5 +1,5 @@
 /** What the runner and its sandbox process say to each other, and what a run's caller gets back. */
-import type { AgentReviewSummary, AgentsConfig, VixSeries } from '../agents/index.js';
+import type { AgentBacktestResult, AgentReviewSummary, AgentsConfig, VixSeries } from '../agents/index.js';
 import type { BacktestOptions, BacktestReport } from '../backtest/index.js';
 import type { CandleSeries } from '../data/index.js';
 import type { StructuredOutcome, StructuredRequest } from '../llm/index.js';
@@ -59,15 +59,7 @@ export interface AgentsRun {
   summary: AgentReviewSummary | null;
   /** The journal calls of the run that counts; empty when the run was not journaled. */
   events: JournalEvent[];
-  llm?: {
-    host: string;
-    requests: number;
-    cacheHits: number;
-    passes: number;
-    answeredByModel: number;
-    answeredByRules: number;
-    seats: Record<string, string>;
-  };
+  llm?: AgentBacktestResult['llm'];
 }
 
 export interface SandboxLimits {

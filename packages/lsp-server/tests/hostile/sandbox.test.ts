@@ -24,12 +24,8 @@ afterAll(async () => {
 const lineOf = (text: string, needle: string) => text.split('\n').findIndex((l) => l.includes(needle));
 
 async function saveAndRun(name: string, text: string) {
-  const uri = await client.open(name, text);
-  const n = client.settledCount(uri) + 1;
-  await client.save(uri, text);
-  const status = await client.backtestSettled(uri, n);
-  const diags = await client.diagnosticsFor(uri, (d) => d.some((x) => String(x.code).startsWith('VOLT2')) || status.state === 'done');
-  return { uri, status, volt204: diags.find((d) => d.code === 'VOLT204') };
+  const r = await client.saveAndRun(name, text);
+  return { ...r, volt204: r.backtest.find((d) => d.code === 'VOLT204') };
 }
 
 describe('the sidecar runs strategy code in the sandbox', () => {

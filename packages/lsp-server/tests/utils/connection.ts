@@ -173,6 +173,16 @@ export class TestClient {
     return this.change(uri, [{ text }]);
   }
 
+  /** Opens, saves, waits for the run, and returns its status and the VOLT2xx diagnostics it published. */
+  async saveAndRun(name: string, text: string): Promise<{ uri: string; status: BacktestStatusParams; backtest: Diagnostic[] }> {
+    const uri = await this.open(name, text);
+    const n = this.settledCount(uri) + 1;
+    await this.save(uri, text);
+    const status = await this.backtestSettled(uri, n);
+    const diags = await this.diagnosticsFor(uri, (d) => d.some((x) => String(x.code).startsWith('VOLT2')) || status.state === 'done');
+    return { uri, status, backtest: diags.filter((d) => String(d.code).startsWith('VOLT2')) };
+  }
+
   /** Writes `text` to disk and sends didSave, as an editor does on save. */
   async save(uri: string, text: string): Promise<void> {
     writeFileSync(fileURLToPath(uri), text);
