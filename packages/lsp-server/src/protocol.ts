@@ -29,6 +29,8 @@ export const ALL_COMMANDS: readonly CommandName[] = Object.values(Commands);
 export const Notifications = {
   /** A backtest of a file started, finished or failed (on save, on disk change, or by command). */
   backtestStatus: 'volt/backtestStatus',
+  /** How an on-save LLM critique went (CritiqueStatusParams): it ran, came from the cache, or could not. */
+  critiqueStatus: 'volt/critiqueStatus',
 } as const;
 
 /** Requests of Volt's own a face sends the server (beside workspace/executeCommand). */
@@ -164,6 +166,15 @@ export interface CritiqueStatus {
   model: string;
   /** Why there is no critique, in a sentence, when source is 'unavailable'. */
   reason?: string;
+}
+
+/** Payload of `volt/critiqueStatus`: the critique of a save, so "no findings" never reads as "the model found nothing". */
+export interface CritiqueStatusParams extends CritiqueStatus {
+  uri: string;
+  /** Epoch ms when the critique ended. */
+  at: number;
+  /** VOLT3xx findings it published (0 when unavailable). */
+  findings: number;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -145,3 +145,19 @@ describe('the symbol you pick is the market you test', () => {
     ]);
   });
 });
+
+describe('the critique of a save says how it went', () => {
+  it('volt/critiqueStatus says the critique could not run, and why', async () => {
+    const { closedPort } = await import('../../../test-support/ports.js');
+    const seen: { uri: string; source: string; reason?: string; findings: number }[] = [];
+    client.connection.onNotification('volt/critiqueStatus', (p: (typeof seen)[number]) => void seen.push(p));
+    await client.updateSettings({ ...client.settings, onSave: { backtest: false, critique: true }, ollama: { host: `http://127.0.0.1:${await closedPort()}` } });
+    const uri = await client.open('critiqued.strategy.ts', CLEAN);
+    await client.save(uri, CLEAN);
+    const status = await client.until(() => seen.find((s) => s.uri === uri), 'volt/critiqueStatus');
+    expect(status.source).toBe('unavailable');
+    expect(status.reason).toMatch(/127\.0\.0\.1/);
+    expect(status.findings).toBe(0);
+    await client.updateSettings({ ...client.settings, onSave: { backtest: true, critique: false } });
+  });
+});

@@ -99,6 +99,23 @@ T.run('commands', function()
   vim.cmd('normal q')
   T.eq(vim.fn.getloclist(strategy_win, { title = 1 }).title, 'Volt analysis', 'location list title')
 
+  -- A save's critique (onSave.critique) is not asked for by a command: when it cannot run, the
+  -- sidecar says so (volt/critiqueStatus; its sending is tested in the sidecar's editor-flow test)
+  -- and Neovim tells it on one line; one that found something says how many points.
+  local told = #T.notes
+  require('volt.client').on_critique_status(nil, { uri = vim.uri_from_bufnr(buf), source = 'unavailable', model = 'qwen2.5-coder:7b',
+    reason = 'Ollama is not reachable at ' .. ollama, at = os.time() * 1000, findings = 0 })
+  T.wait(5000, function()
+    return #T.notes > told
+  end, 'the critique status on the command line')
+  T.contains(T.notes[#T.notes].msg, 'LLM critique unavailable: Ollama is not reachable at', 'a save whose critique could not run says so')
+  require('volt.client').on_critique_status(nil, { uri = vim.uri_from_bufnr(buf), source = 'llm', model = 'qwen2.5-coder:7b', at = os.time() * 1000, findings = 2 })
+  T.wait(5000, function()
+    return #T.notes > told + 1
+  end, 'the second critique status')
+  T.contains(T.notes[#T.notes].msg, 'LLM critique by qwen2.5-coder:7b at ', 'the model and the time')
+  T.contains(T.notes[#T.notes].msg, ': 2 points', 'how many points it made')
+
   -- :VoltJournal — the runs just made, in a window and in the quickfix list.
   vim.cmd('VoltJournal')
   lines, shown = float_lines('journal')

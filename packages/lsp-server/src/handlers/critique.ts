@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { critiqueStrategy, OllamaGateway } from '@volt/engine';
 import type { CancellationToken } from 'vscode-languageserver';
-import type { CritiqueStatus } from '../protocol.js';
+import { Notifications, type CritiqueStatus, type CritiqueStatusParams } from '../protocol.js';
 import { lineRange } from '../service/backtest.js';
 import type { ServerFinding } from '../service/diagnostics.js';
 import { uriToPath, type WorkspaceState } from '../workspace.js';
@@ -32,6 +32,14 @@ export class CritiqueHandler {
 
   forget(uri: string): void {
     this.abort(uri, 'closed');
+  }
+
+  /** The critique of a save: faces are told how it went (volt/critiqueStatus), since nothing asked for it. */
+  async critiqueOnSave(uri: string): Promise<void> {
+    const status = await this.critique(uri);
+    if (this.state.shuttingDown) return;
+    const params: CritiqueStatusParams = { uri, ...status, at: Date.now(), findings: status.source === 'unavailable' ? 0 : this.state.findingsOf(uri, 'critique').length };
+    void this.state.connection.sendNotification(Notifications.critiqueStatus, params);
   }
 
   /**

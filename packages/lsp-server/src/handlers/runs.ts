@@ -183,7 +183,7 @@ export class RunsHandler {
     const config = this.state.config;
     const auto = why === 'save' && this.autoSaved.delete(uri);
     if (auto && !(await this.settledAndTypeChecks(uri))) return { status: 'skipped' };
-    if (why === 'save' && config.onSave.critique && uri.startsWith('file:')) void this.features.critique.critique(uri);
+    if (why === 'save' && config.onSave.critique && uri.startsWith('file:')) void this.features.critique.critiqueOnSave(uri);
     if (!config.onSave.backtest || !uri.startsWith('file:')) return { status: 'skipped' };
     if (!isStrategyText(this.state.documentText(uri))) return { status: 'skipped' };
     return this.backtest(uri, { why });

@@ -92,6 +92,23 @@ local function backtest_status_handler(_, params)
   end)
 end
 
+-- volt/critiqueStatus: how a save's LLM critique went. Said when it could not run (so an empty
+-- list never reads as "the model found nothing") and when it found something; a clean answer stays quiet.
+function M.on_critique_status(_, params)
+  if type(params) ~= 'table' or not params.uri then
+    return
+  end
+  local line = require('volt.render').critique_line(params, type(params.at) == 'number' and math.floor(params.at / 1000) or nil)
+  if not line then
+    return
+  end
+  if params.source == 'unavailable' then
+    require('volt.message').notify(line, vim.log.levels.WARN)
+  elseif (params.findings or 0) > 0 then
+    require('volt.message').notify(string.format('%s: %d point%s', line, params.findings, params.findings == 1 and '' or 's'))
+  end
+end
+
 local function attach_work(client, bufnr)
   local opts = config.options
   require('volt.diagnostics').configure(client.id)
@@ -149,6 +166,7 @@ function M.client_config(root, cmd)
       -- Sent when an on-save backtest finishes; 0.7 has no handler of its own for it.
       ['workspace/codeLens/refresh'] = compat.codelens_on_refresh,
       [protocol.notifications.backtestStatus] = backtest_status_handler,
+      [protocol.notifications.critiqueStatus] = M.on_critique_status,
       ['textDocument/publishDiagnostics'] = require('volt.diagnostics').on_publish,
     },
     on_attach = attach_work,

@@ -15,6 +15,7 @@ M.commands = {
 M.notifications = {
   -- BacktestStatusParams { uri, state = 'running'|'done'|'failed'|'cancelled', summary?, delta?, message? }
   backtestStatus = 'volt/backtestStatus',
+  critiqueStatus = 'volt/critiqueStatus',
 }
 
 -- workspace/configuration section (VoltSettings) and initializationOptions key.
