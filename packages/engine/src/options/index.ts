@@ -1,0 +1,16 @@
+/** Options: European prices and greeks (BSM, Black-76), implied volatility, American options on a tree. See README.md. */
+export { normCdf, normPdf } from './normal.js';
+export {
+  DAYS_PER_YEAR,
+  europeanBounds,
+  GreeksBatch,
+  OptionBatch,
+  priceBatch,
+  priceOption,
+  type OptionGreeks,
+  type OptionInput,
+  type OptionRight,
+  type PricingModel,
+} from './black-scholes.js';
+export { impliedVolatility, type ImpliedVolFailure, type ImpliedVolInput, type ImpliedVolResult } from './implied-vol.js';
+export { DEFAULT_TREE_STEPS, priceOnTree, type ExerciseStyle, type TreeResult } from './binomial.js';
