@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { priceOnTree, priceOption, type OptionInput } from './index.js';
+import { priceAmerican, priceOnTree, priceOption, type OptionInput } from './index.js';
 
 describe('American options on the Leisen–Reimer tree', () => {
   it('Hull’s American put (S0 = 50, K = 50, r = 10%, σ = 40%, T = 5 months): 4.28 at 500 steps, as the book’s 500-step tree', () => {
@@ -39,5 +39,27 @@ describe('American options on the Leisen–Reimer tree', () => {
     const o: OptionInput = { right: 'put', spot: 100, strike: 100, years: 1, rate: 0.05, vol: 0.2 };
     expect(priceOnTree(o, 'american', 100).steps).toBe(101);
     expect(() => priceOnTree(o, 'american', 2)).toThrow(/at least 3/);
+  });
+});
+
+describe('priceAmerican', () => {
+  it('gives every greek; for a no-dividend call they are the Black–Scholes greeks', () => {
+    const o: OptionInput = { right: 'call', spot: 49, strike: 50, years: 0.3846, rate: 0.05, vol: 0.2 };
+    const a = priceAmerican(o, 801);
+    const bs = priceOption(o);
+    expect(a.price).toBeCloseTo(bs.price, 4);
+    expect(a.theta).toBeCloseTo(bs.theta, 2);
+    expect(a.vega).toBeCloseTo(bs.vega, 2);
+    expect(a.rho).toBeCloseTo(bs.rho, 2);
+    expect(a.thetaPerDay).toBeCloseTo(a.theta / 365, 12);
+  });
+
+  it('an American put is worth more and less sensitive to rates than its European twin', () => {
+    const o: OptionInput = { right: 'put', spot: 50, strike: 50, years: 5 / 12, rate: 0.1, vol: 0.4 };
+    const a = priceAmerican(o);
+    const e = priceOption(o);
+    expect(a.price).toBeGreaterThan(e.price);
+    expect(Math.abs(a.rho)).toBeLessThan(Math.abs(e.rho));
+    expect(a.vega).toBeGreaterThan(0);
   });
 });

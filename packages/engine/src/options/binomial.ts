@@ -11,7 +11,7 @@
  * the tree converges to Black–Scholes there (binomial.test.ts).
  */
 import { VoltError } from '../errors.js';
-import { checkInput, GreeksBatch, priceInto, type OptionInput } from './black-scholes.js';
+import { checkInput, DAYS_PER_YEAR, GreeksBatch, priceInto, type OptionGreeks, type OptionInput } from './black-scholes.js';
 
 export type ExerciseStyle = 'american' | 'european';
 
@@ -109,4 +109,38 @@ export function priceOnTree(o: Readonly<OptionInput>, style: ExerciseStyle = 'am
   const s22 = s * up * up;
   const gamma = ((v22 - v21) / (s22 - s21) - (v21 - v20) / (s21 - s20)) / (0.5 * (s22 - s20));
   return { price: v0, delta, gamma, earlyExercisePremium: v0 - europeanPrice, steps: n };
+}
+
+export interface AmericanGreeks extends OptionGreeks {
+  earlyExercisePremium: number;
+  steps: number;
+}
+
+/**
+ * An American option's price and every greek, in the units of `OptionGreeks`: price, delta and
+ * gamma from the tree itself; theta, vega and rho by re-pricing the tree with the input moved a
+ * little either way (central differences: a day of time, 0.1 vol point, 1 basis point of rate).
+ */
+export function priceAmerican(o: Readonly<OptionInput>, steps = DEFAULT_TREE_STEPS): AmericanGreeks {
+  const base = priceOnTree(o, 'american', steps);
+  const at = (change: Partial<OptionInput>): number => priceOnTree({ ...o, ...change }, 'american', steps).price;
+  const dt = Math.min(1 / DAYS_PER_YEAR, o.years / 2);
+  const theta = dt > 0 ? -(at({ years: o.years + dt }) - at({ years: o.years - dt })) / (2 * dt) : 0;
+  const dv = Math.min(0.001, o.vol / 2);
+  const vega = dv > 0 ? (at({ vol: o.vol + dv }) - at({ vol: o.vol - dv })) / (2 * dv) : 0;
+  const dr = 1e-4;
+  const rho = (at({ rate: o.rate + dr }) - at({ rate: o.rate - dr })) / (2 * dr);
+  return {
+    price: base.price,
+    delta: base.delta,
+    gamma: base.gamma,
+    theta,
+    thetaPerDay: theta / DAYS_PER_YEAR,
+    vega,
+    vegaPerPoint: vega / 100,
+    rho,
+    rhoPerPoint: rho / 100,
+    earlyExercisePremium: base.earlyExercisePremium,
+    steps: base.steps,
+  };
 }

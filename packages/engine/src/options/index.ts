@@ -13,4 +13,4 @@ export {
   type PricingModel,
 } from './black-scholes.js';
 export { impliedVolatility, type ImpliedVolFailure, type ImpliedVolInput, type ImpliedVolResult } from './implied-vol.js';
-export { DEFAULT_TREE_STEPS, priceOnTree, type ExerciseStyle, type TreeResult } from './binomial.js';
+export { DEFAULT_TREE_STEPS, priceAmerican, priceOnTree, type AmericanGreeks, type ExerciseStyle, type TreeResult } from './binomial.js';
