@@ -14,3 +14,16 @@ export {
 } from './black-scholes.js';
 export { impliedVolatility, type ImpliedVolFailure, type ImpliedVolInput, type ImpliedVolResult } from './implied-vol.js';
 export { DEFAULT_TREE_STEPS, priceAmerican, priceOnTree, type AmericanGreeks, type ExerciseStyle, type TreeResult } from './binomial.js';
+export {
+  analyzePosition,
+  pnlAtHorizon,
+  touchProbability,
+  type OptionLeg,
+  type PositionAnalysis,
+  type PositionGreeks,
+  type PositionInput,
+  type PositionLeg,
+  type TouchProbability,
+  type UnderlyingLeg,
+} from './position.js';
+export { kellyFraction, sizePosition, type PositionSize, type SizingInput } from './sizing.js';

@@ -14,7 +14,8 @@ export type RiskRejection =
   | 'max-drawdown'
   | 'invalid-size'
   | 'invalid-price'
-  | 'stop-wrong-side';
+  | 'stop-wrong-side'
+  | 'undefined-max-loss';
 
 /** Which rule changed a field. */
 export type RiskRule = 'max-position' | 'daily-loss-budget' | 'volatility-stop' | 'missing-stop' | 'agent-advice';
@@ -257,6 +258,45 @@ export class RiskGate {
     return r;
   }
 
+  /**
+   * Review an entry whose worst case is known when it is placed: a defined-risk options position
+   * (a spread's max loss). `maxLossPct` is that worst case as a fraction of equity. It counts
+   * against the single-position limit and must fit in what is left of today's loss budget (else
+   * it shrinks to fit, or is rejected below `minPositionPct`); the breaker, daily-loss and drawdown
+   * rules are those of `check`. An unlimited worst case is rejected. The review's `pct` is the
+   * max loss allowed; its stop and target are NaN: the position's own structure is its stop.
+   */
+  checkDefinedRisk(p: Readonly<{ maxLossPct: number; time: number; equity: number }>, market: Readonly<Pick<RiskMarket, 'drawdown'>>): RiskReview {
+    const r = this.review;
+    r.modifications.length = 0;
+    r.stopPrice = Number.NaN;
+    r.takeProfitPrice = Number.NaN;
+    r.maxStopDistance = Number.NaN;
+    this.rollDay(p.time, p.equity);
+    if (p.time < this.breakerUntil) return this.reject('circuit-breaker');
+    const budget = this.limits.maxDailyLoss * this.dayStartEquity + this.dayRealizedPnl;
+    if (!(budget > 0)) return this.reject('daily-loss');
+    if (market.drawdown >= this.limits.maxDrawdown) return this.reject('max-drawdown');
+    if (!(p.equity > 0)) return this.reject('invalid-price');
+    if (p.maxLossPct === Number.POSITIVE_INFINITY) return this.reject('undefined-max-loss');
+    if (!(p.maxLossPct > 0) || !Number.isFinite(p.maxLossPct)) return this.reject('invalid-size');
+    let pct = p.maxLossPct;
+    if (pct > this.limits.maxPositionPct) {
+      this.modify('size', pct, this.limits.maxPositionPct, 'max-position');
+      pct = this.limits.maxPositionPct;
+    }
+    const fitted = budget / p.equity;
+    if (pct > fitted) {
+      if (fitted < this.limits.minPositionPct) return this.reject('daily-loss-budget');
+      this.modify('size', pct, fitted, 'daily-loss-budget');
+      pct = fitted;
+    }
+    r.pct = pct;
+    r.rejection = null;
+    r.status = r.modifications.length === 0 ? 'APPROVED' : 'APPROVED_WITH_MODIFICATIONS';
+    return r;
+  }
+
   private reject(why: RiskRejection): RiskReview {
     const r = this.review;
     r.status = 'REJECTED';
@@ -316,6 +356,8 @@ export function describeRejection(why: RiskRejection, limits: Readonly<RiskLimit
       return 'no usable price or equity at the signal bar';
     case 'stop-wrong-side':
       return 'stop is on the winning side of the entry price';
+    case 'undefined-max-loss':
+      return 'the position can lose without limit (a short option with no long leg to cap it); define its maximum loss';
   }
 }
 
