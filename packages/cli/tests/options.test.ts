@@ -96,3 +96,41 @@ describe('volt options iv', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, reason: 'above-maximum' });
   });
 });
+
+describe('volt options position', () => {
+  const SPREAD = ['options', 'position', '--leg', 'short call 105 @3.10', '--leg', 'long call 112 @1.10', '--spot', '100', '--vol', '0.45', '--days', '30'];
+
+  it('the seed’s short call spread: credit 200, max risk 500, PoP 72%, breakeven 107', async () => {
+    const ran = await volt([...SPREAD, '--json']);
+    expect(ran.stderr).toBe('');
+    expect(ran.code).toBe(0);
+    const doc = JSON.parse(ran.stdout);
+    expect(doc.entryCost).toBeCloseTo(-200, 9);
+    expect(doc.maxRisk).toBeCloseTo(500, 9);
+    expect(doc.maxReward).toBeCloseTo(200, 9);
+    expect(doc.probabilityOfProfit).toBeCloseTo(0.72, 2);
+    expect(doc.breakevens).toEqual([expect.closeTo(107, 9)]);
+    expect(doc.units.thetaPerDay).toBe('currency per calendar day');
+    expect(doc.touch.map((t: { why: string }) => t.why)).toEqual(['short strike', 'breakeven']);
+  });
+
+  it('sizes by half Kelly within the risk limits of volt.config.json, and reads a straddle with unlimited reward', async () => {
+    const sized = await volt([...SPREAD, '--equity', '100000']);
+    expect(sized.code).toBe(0);
+    // default maxDailyLoss 3%: at most 3,000 at risk → 6 spreads of 500
+    expect(sized.stdout).toMatch(/\nsize: 6 unit\(s\), risking 3000\.00 .*allowed 3\.00%\)\n {2}max loss cut from [\d.]+% to 3\.0% of equity so the worst case fits in today's loss budget\n$/);
+    const straddle = await volt(['options', 'position', '--leg', 'long call 100', '--leg', 'long put 100', '--spot', '100', '--vol', '0.3', '--days', '60', '--rate', '0.03']);
+    expect(straddle.code).toBe(0);
+    expect(straddle.stdout).toMatch(/\n {2}max reward +unlimited\n/);
+    expect(straddle.stdout).toMatch(/\n {2}breakevens +[\d.]+, [\d.]+\n/);
+  });
+
+  it('names the leg it cannot read, and exits 2', async () => {
+    const ran = await volt(['options', 'position', '--leg', 'short call @3.10', '--spot', '100', '--vol', '0.3', '--days', '30']);
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toBe(`volt options: --leg 1 'short call @3.10': an option leg needs a strike, e.g. "short call 105 @3.10"\n`);
+    const noExpiry = await volt(['options', 'position', '--leg', 'short put 95', '--spot', '100', '--vol', '0.3']);
+    expect(noExpiry.code).toBe(2);
+    expect(noExpiry.stderr).toMatch(/no expiry; give --days/);
+  });
+});

@@ -1,5 +1,12 @@
+import path from 'node:path';
 import {
+  analyzePosition,
   impliedVolatility,
+  loadConfig,
+  RiskGate,
+  sizePosition,
+  type PositionLeg,
+  type PositionAnalysis,
   priceAmerican,
   priceOption,
   type OptionGreeks,
@@ -23,10 +30,23 @@ const USAGE = `usage: volt options <price|iv|position> [options]
   volt options iv --price P --right call|put --spot S --strike K (--years T | --days D) [--rate R]
                   [--dividend-yield Q] [--model bsm|black76] [--json]
       The implied volatility of a European option's price, or why there is none (below intrinsic,
-      no time value, above the no-arbitrage maximum, expired): exit 1 then.`;
+      no time value, above the no-arbitrage maximum, expired): exit 1 then.
+
+  volt options position --leg LEG [--leg LEG]... --spot S --vol V (--days D | --years T) [--rate R]
+                        [--dividend-yield Q] [--multiplier 100] [--drift MU] [--equity E
+                        [--kelly 0.5]] [--json]
+      A position of several legs: entry cost, value, greeks, breakevens, max risk and reward, the
+      probability of profit and of touching each breakeven and short strike by the first expiry
+      (lognormal, drift = rate − yield unless --drift), and with --equity its size by half Kelly,
+      capped by the risk limits of volt.config.json (risk.*). A leg is
+        long|short [N] call|put STRIKE [@PREMIUM] [Dd]     e.g. "short call 105 @3.10"
+        long|short N stock @PRICE                          e.g. "long 100 stock @98.5"
+      N contracts (default 1); PREMIUM per unit (default: priced by Black–Scholes at --vol);
+      Dd the leg's own days to expiry (default --days), e.g. "long call 100 @6.30 90d".`;
 
 const PRICE_USAGE = USAGE.split('\n\n')[1]!;
 const IV_USAGE = USAGE.split('\n\n')[2]!;
+const POSITION_USAGE = USAGE.split('\n\n')[3]!;
 
 export async function run(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
@@ -36,6 +56,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (sub === 'price') return price(rest);
   if (sub === 'iv') return iv(rest);
+  if (sub === 'position') return position(rest);
   throw new UsageError(sub === undefined ? `missing subcommand\n\n${USAGE}` : `unknown subcommand '${sub}'\n\n${USAGE}`);
 }
 
@@ -182,4 +203,131 @@ async function iv(argv: string[]): Promise<number> {
   }
   process.stdout.write(`implied volatility ${pct(r.vol)} (${num(r.vol)} per √year), ${r.iterations} iterations\n`);
   return EXIT.ok;
+}
+
+const LEG = /^(long|short|buy|sell)\s+(?:(\d+(?:\.\d+)?)\s*x?\s+)?(call|put|stock)(?:\s+(\d+(?:\.\d+)?))?(?:\s+@\s*(\d+(?:\.\d+)?))?(?:\s+(\d+(?:\.\d+)?)d)?$/i;
+
+/** One `--leg` text as a leg; the premium is left NaN when it is to be priced. */
+function parseLeg(text: string, index: number, years: number): PositionLeg {
+  const m = LEG.exec(text.trim());
+  const where = `--leg ${index + 1} '${text}'`;
+  if (!m) throw new UsageError(`${where}: not a leg; write it as "short call 105 @3.10", "long 2 put 95 @1.20 60d" or "long 100 stock @98.5"`);
+  const [, side, count, kind, strike, premium, days] = m;
+  const sign = /^(long|buy)$/i.test(side!) ? 1 : -1;
+  const quantity = sign * (count === undefined ? 1 : Number(count));
+  if (kind!.toLowerCase() === 'stock') {
+    if (premium === undefined) throw new UsageError(`${where}: a stock leg needs its entry price, e.g. "long 100 stock @98.5"`);
+    if (strike !== undefined || days !== undefined) throw new UsageError(`${where}: a stock leg has no strike or expiry`);
+    return { right: 'underlying', quantity, premium: Number(premium) };
+  }
+  if (strike === undefined) throw new UsageError(`${where}: an option leg needs a strike, e.g. "short call 105 @3.10"`);
+  return { right: kind!.toLowerCase() as OptionRight, quantity, strike: Number(strike), years: days === undefined ? years : Number(days) / 365, premium: premium === undefined ? Number.NaN : Number(premium) };
+}
+
+const money = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : x > 0 ? 'unlimited' : '-unlimited');
+
+async function position(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs({
+    args: argv,
+    allowPositionals: false,
+    options: {
+      leg: { type: 'string', multiple: true },
+      spot: { type: 'string' },
+      vol: { type: 'string' },
+      days: { type: 'string' },
+      years: { type: 'string' },
+      rate: { type: 'string' },
+      'dividend-yield': { type: 'string' },
+      multiplier: { type: 'string' },
+      drift: { type: 'string' },
+      equity: { type: 'string' },
+      kelly: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(POSITION_USAGE + '\n');
+    return EXIT.ok;
+  }
+  const legsText = values.leg ?? [];
+  if (legsText.length === 0) throw new UsageError(`give the legs with --leg, one per leg\n\n${POSITION_USAGE}`);
+  const spot = required('spot', values.spot, POSITION_USAGE);
+  const vol = required('vol', values.vol, POSITION_USAGE);
+  const yearsFlag = numberOption('years', values.years);
+  const days = numberOption('days', values.days);
+  if (yearsFlag !== undefined && days !== undefined) throw new UsageError('give --days or --years, not both');
+  const years = yearsFlag ?? (days === undefined ? Number.NaN : days / 365);
+  const rate = numberOption('rate', values.rate) ?? 0;
+  const dividendYield = numberOption('dividend-yield', values['dividend-yield']) ?? 0;
+  const legs = legsText.map((text, i) => {
+    const leg = parseLeg(text, i, years);
+    if (leg.right !== 'underlying' && !(leg.years > 0)) throw new UsageError(`--leg ${i + 1} '${text}': no expiry; give --days for every leg or end the leg with its own, e.g. "30d"`);
+    if (leg.right !== 'underlying' && Number.isNaN(leg.premium)) {
+      leg.premium = priceOption({ right: leg.right, spot, strike: leg.strike, years: leg.years, rate, dividendYield, vol }).price;
+    }
+    return leg;
+  });
+  const input = { legs, spot, rate, dividendYield, vol, multiplier: numberOption('multiplier', values.multiplier) ?? 100, ...(values.drift === undefined ? {} : { drift: numberOption('drift', values.drift)! }) };
+  const a = analyzePosition(input);
+  const equity = numberOption('equity', values.equity);
+  if (values.kelly !== undefined && equity === undefined) throw new UsageError('--kelly is for sizing: give --equity too');
+  const size =
+    equity === undefined
+      ? undefined
+      : sizePosition({ analysis: a, equity, gate: new RiskGate(loadConfig(path.resolve('.')).risk), time: Date.now(), kellyFraction: numberOption('kelly', values.kelly) ?? 0.5 });
+
+  if (values.json) {
+    const finite = (x: number): number | string => (Number.isFinite(x) ? x : 'unlimited');
+    const doc = {
+      schemaVersion: 1,
+      inputs: input,
+      ...a,
+      maxReward: finite(a.maxReward),
+      maxRisk: finite(a.maxRisk),
+      units: {
+        entryCost: 'currency (+ debit, − credit)',
+        value: 'currency',
+        delta: 'units of the underlying',
+        gamma: 'delta per 1.00 move of the underlying',
+        theta: 'currency per year',
+        thetaPerDay: 'currency per calendar day',
+        vega: 'currency per 1.00 of volatility',
+        vegaPerPoint: 'currency per vol point',
+        rho: 'currency per 1.00 of rate',
+        horizonYears: 'years to the first expiry',
+        breakevens: 'underlying price at the horizon',
+        maxReward: 'currency at the horizon',
+        maxRisk: 'currency at the horizon (a loss)',
+        probabilityOfProfit: 'probability at the horizon, lognormal',
+        touch: 'probability of trading at the level before the horizon',
+      },
+      ...(size === undefined ? {} : { size }),
+    };
+    process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+    return EXIT.ok;
+  }
+  process.stdout.write(formatPosition(a, legsText, size).join('\n') + '\n');
+  return EXIT.ok;
+}
+
+function formatPosition(a: PositionAnalysis, legs: string[], size: ReturnType<typeof sizePosition> | undefined): string[] {
+  const g = a.greeks;
+  const lines = [
+    `position of ${legs.length} leg(s): ${legs.join('; ')}`,
+    `entry ${a.entryCost >= 0 ? 'debit' : 'credit'} ${money(Math.abs(a.entryCost))}, model value ${money(a.value)}`,
+    `greeks: delta ${num(g.delta)} (units of underlying), gamma ${num(g.gamma)}, theta ${num(g.thetaPerDay)}/day (${num(g.theta)}/year), vega ${num(g.vegaPerPoint)}/vol point, rho ${num(g.rho)} per 1.00`,
+    `at the first expiry (${num(a.horizonYears * 365)} days):`,
+    `  breakevens          ${a.breakevens.length === 0 ? 'none' : a.breakevens.map(num).join(', ')}`,
+    `  max reward          ${money(a.maxReward)}`,
+    `  max risk            ${money(a.maxRisk)}`,
+    `  probability profit  ${pct(a.probabilityOfProfit)}`,
+    `  expected P&L        ${money(a.expectedPnl)} (average win ${money(a.averageWin)}, average loss ${money(a.averageLoss)})`,
+    ...a.touch.map((t) => `  touch ${num(t.level).padEnd(12)}  ${pct(t.probability)} (${t.why})`),
+  ];
+  if (size !== undefined) {
+    lines.push(`size: ${size.units} unit(s), risking ${money(size.riskAmount)} (Kelly ${Number.isFinite(size.kelly) ? size.kelly.toFixed(4) : 'n/a'}, asked ${pct(size.requestedRiskPct)} of equity, allowed ${pct(size.allowedRiskPct)})`);
+    for (const r of size.reasons) lines.push(`  ${r}`);
+  }
+  return lines;
 }

@@ -67,11 +67,18 @@ export function sizePosition(s: Readonly<SizingInput>): PositionSize {
     out.reasons.push(describeRejection(review.rejection, s.gate.limits));
     return out;
   }
-  for (const m of review.modifications) out.reasons.push(describeModification(m, review.maxStopDistance));
+  for (const m of review.modifications) {
+    const cut = `max loss cut from ${percent(m.from)} to ${percent(m.to)} of equity`;
+    out.reasons.push(m.rule === 'max-position' ? `${cut}: the single-position limit` : m.rule === 'daily-loss-budget' ? `${cut} so the worst case fits in today's loss budget` : describeModification(m, review.maxStopDistance));
+  }
   out.allowedRiskPct = review.pct;
   // A hair of tolerance so 3 × 500 against a budget of exactly 1500 is 3, not 2.
   out.units = Math.floor((review.pct * s.equity) / a.maxRisk + 1e-9);
   out.riskAmount = out.units * a.maxRisk;
   if (out.units === 0) out.reasons.push(`one unit risks ${a.maxRisk.toFixed(2)}, more than the ${(review.pct * s.equity).toFixed(2)} allowed`);
   return out;
+}
+
+function percent(x: number): string {
+  return `${(x * 100).toFixed(x * 100 < 1 ? 2 : 1)}%`;
 }
