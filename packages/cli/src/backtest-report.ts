@@ -69,6 +69,16 @@ function metricsTable(m: Metrics, timeframe: string): string[] {
     ['Avg holding', `${duration(m.avgHoldingMs)} (${m.avgHoldingBars.toFixed(1)} bars)`],
     ['Annualised on', `${timeframe} bars`],
   ];
+  // One-bar tail risk, historical and normal: what a bad bar costs, as a share of equity.
+  const v = m.valueAtRisk;
+  left.push(['VaR 95/99, 1 bar', `${pct(v.historical.var95, 2)} / ${pct(v.historical.var99, 2)}`]);
+  left.push(['VaR 95/99, normal', `${pct(v.parametric.var95, 2)} / ${pct(v.parametric.var99, 2)}`]);
+  right.push(['CVaR 95/99, 1 bar', `${pct(v.historical.cvar95, 2)} / ${pct(v.historical.cvar99, 2)}`]);
+  right.push(['CVaR 95/99, normal', `${pct(v.parametric.cvar95, 2)} / ${pct(v.parametric.cvar99, 2)}`]);
+  if (m.benchmarkCorrelation !== undefined) {
+    left.push(['Benchmark corr.', m.benchmarkCorrelation === null ? 'n/a' : m.benchmarkCorrelation.toFixed(2)]);
+    right.push(['', '']);
+  }
   const l = alignPairs(left);
   const r = alignPairs(right);
   const width = Math.max(...l.map((s) => s.length));

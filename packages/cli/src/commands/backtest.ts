@@ -36,6 +36,8 @@ const USAGE = `usage: volt backtest <strategy.ts> [options]
   --capital CASH            starting cash (default 10000)
   --param NAME=VALUE        override a strategy param; repeat for several
   --seed N                  seed of ctx.random (default 1)
+  --benchmark SPEC          a series to correlate the run's per-bar returns with (same forms
+                            as --data); the report adds its correlation
   --lenient                 repair what can be repaired in the data file, and say what
   --json                    print the whole report as one JSON document (schemaVersion 1)
   --journal PATH            record the run in this journal (default: journal.path of
@@ -56,6 +58,7 @@ export async function run(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       data: { type: 'string' },
+      benchmark: { type: 'string' },
       from: { type: 'string' },
       to: { type: 'string' },
       fee: { type: 'string' },
@@ -113,6 +116,17 @@ export async function run(argv: string[]): Promise<number> {
         hint: 'widen the range; `volt data check FILE` shows the first and last bar of a file',
       });
     }
+  }
+
+  if (values.benchmark !== undefined) {
+    const benchmark = await resolveDataSpec(values.benchmark, {
+      cwd,
+      lenient: values.lenient,
+      onRepairs: (repairs) => {
+        for (const r of repairs) process.stderr.write(`volt backtest: --lenient repaired ${r} (benchmark)\n`);
+      },
+    });
+    options.benchmark = { time: benchmark.time, close: benchmark.close };
   }
 
   // Periods count bars: an RSI(14) written for 1h bars means something else on 5m bars.

@@ -116,6 +116,7 @@ class BacktestRun {
   private readonly seed: number;
   private readonly maxPositionCap: number;
   private readonly equityPoints: number;
+  private readonly benchmark: BacktestOptions['benchmark'];
   private readonly params: Record<string, number>;
   /** Largest position as a fraction of equity: min(risk.maxPositionPct, maxPositionCap). */
   private readonly capPct: number;
@@ -157,6 +158,7 @@ class BacktestRun {
     this.seed = option('seed', options.seed, BACKTEST_DEFAULTS.seed, Number.isInteger);
     this.maxPositionCap = option('maxPositionCap', options.maxPositionCap, BACKTEST_DEFAULTS.maxPositionCap, (x) => x > 0 && x <= 1);
     this.equityPoints = option('equityPoints', options.equityPoints, BACKTEST_DEFAULTS.equityPoints, (x) => Number.isInteger(x) && x >= 2);
+    this.benchmark = options.benchmark;
 
     if (series.length === 0) {
       throw new VoltError({
@@ -599,6 +601,7 @@ class BacktestRun {
       barsPerYear: annualBars(s),
       trades: this.trades,
       barsInMarket: this.barsInMarket,
+      ...(this.benchmark !== undefined ? { benchmark: this.benchmark } : {}),
     });
     const strategy: BacktestReport['strategy'] = {
       name: this.def.name,

@@ -60,6 +60,8 @@ export interface BacktestOptions {
   maxPositionCap?: number;
   /** Points kept in the report's equity curve (default 1000); metrics always use every bar. */
   equityPoints?: number;
+  /** A series to correlate the run's returns with (`metrics.benchmarkCorrelation`): its closes and their times. */
+  benchmark?: { readonly time: ArrayLike<number>; readonly close: ArrayLike<number> };
 }
 
 /**
@@ -134,7 +136,7 @@ export interface BacktestReport {
     to: number;
     bars: number;
   };
-  config: Required<Omit<BacktestOptions, 'params' | 'equityPoints'>>;
+  config: Required<Omit<BacktestOptions, 'params' | 'equityPoints' | 'benchmark'>>;
   metrics: Metrics;
   trades: Trade[];
   signals: Signal[];
