@@ -35,6 +35,14 @@ export interface VoltConfig {
     maxDailyLoss: number;
     /** Losing trades in a row after which the circuit breaker trips. */
     maxConsecutiveLosses: number;
+    /** Options entries (options/README.md, "Risk flags"): widest leg bid-ask as a fraction of mid. */
+    maxBidAskPct: number;
+    /** Options entries: largest share of open interest within 1% of spot into expiry. */
+    maxPinning: number;
+    /** Options entries: largest expected IV drop after an event. */
+    maxVolatilityCrush: number;
+    /** Options entries: largest early-assignment figure of a short leg. */
+    maxEarlyAssignment: number;
   };
   lint: {
     /** Largest `risk.maxPositionPct` a strategy may declare before VOLT102 flags it. */

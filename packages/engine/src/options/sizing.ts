@@ -3,7 +3,7 @@
  * average win and loss under the lognormal model, scaled down (half Kelly by default), then
  * capped by the risk gate like every order (`RiskGate.checkDefinedRisk`).
  */
-import { describeModification, describeRejection, type RiskGate } from '../risk/index.js';
+import { describeModification, describeRejection, type OptionsRiskFlags, type RiskGate } from '../risk/index.js';
 import type { PositionAnalysis } from './position.js';
 
 export interface SizingInput {
@@ -17,6 +17,8 @@ export interface SizingInput {
   drawdown?: number;
   /** The share of full Kelly to stake (default 0.5: half Kelly, the usual hedge against a wrong model). */
   kellyFraction?: number;
+  /** The position's risk flags (risk-flags.ts); the gate rejects one over its limit. */
+  flags?: OptionsRiskFlags;
 }
 
 export interface PositionSize {
@@ -62,7 +64,7 @@ export function sizePosition(s: Readonly<SizingInput>): PositionSize {
     return out;
   }
   out.requestedRiskPct = share * out.kelly;
-  const review = s.gate.checkDefinedRisk({ maxLossPct: out.requestedRiskPct, time: s.time, equity: s.equity }, { drawdown: s.drawdown ?? 0 });
+  const review = s.gate.checkDefinedRisk({ maxLossPct: out.requestedRiskPct, time: s.time, equity: s.equity }, { drawdown: s.drawdown ?? 0 }, s.flags);
   if (review.rejection !== null) {
     out.reasons.push(describeRejection(review.rejection, s.gate.limits));
     return out;

@@ -15,7 +15,11 @@ export type RiskRejection =
   | 'invalid-size'
   | 'invalid-price'
   | 'stop-wrong-side'
-  | 'undefined-max-loss';
+  | 'undefined-max-loss'
+  | 'illiquid'
+  | 'pinning'
+  | 'volatility-crush'
+  | 'early-assignment';
 
 /** Which rule changed a field. */
 export type RiskRule = 'max-position' | 'daily-loss-budget' | 'volatility-stop' | 'missing-stop' | 'agent-advice';
@@ -33,6 +37,22 @@ export interface RiskLimits {
   breakerCooldownMs: number;
   /** A size the daily-loss budget shrinks below this is rejected instead (default 0.001). */
   minPositionPct: number;
+  /** Options entries: widest bid-ask spread of a leg, a fraction of its mid (default 0.10). */
+  maxBidAskPct: number;
+  /** Options entries: largest pinning figure (share of open interest within 1% of spot into expiry; default 0.5). */
+  maxPinning: number;
+  /** Options entries: largest expected IV drop after an event, a fraction (default 0.3). */
+  maxVolatilityCrush: number;
+  /** Options entries: largest early-assignment figure of a short leg (default 0.5). */
+  maxEarlyAssignment: number;
+}
+
+/** The options desk's flags for one entry (options/README.md, "Risk flags"); NaN or absent = not known. */
+export interface OptionsRiskFlags {
+  bidAskPct?: number;
+  pinning?: number;
+  volatilityCrush?: number;
+  earlyAssignment?: number;
 }
 
 export const DEFAULT_RISK_LIMITS: Readonly<RiskLimits> = {
@@ -42,6 +62,10 @@ export const DEFAULT_RISK_LIMITS: Readonly<RiskLimits> = {
   maxConsecutiveLosses: 5,
   breakerCooldownMs: 86_400_000,
   minPositionPct: 0.001,
+  maxBidAskPct: 0.1,
+  maxPinning: 0.5,
+  maxVolatilityCrush: 0.3,
+  maxEarlyAssignment: 0.5,
 };
 
 /** What the gate needs to know about a proposed entry (agents' `Proposal` fits this shape). */
@@ -266,7 +290,11 @@ export class RiskGate {
    * rules are those of `check`. An unlimited worst case is rejected. The review's `pct` is the
    * max loss allowed; its stop and target are NaN: the position's own structure is its stop.
    */
-  checkDefinedRisk(p: Readonly<{ maxLossPct: number; time: number; equity: number }>, market: Readonly<Pick<RiskMarket, 'drawdown'>>): RiskReview {
+  checkDefinedRisk(
+    p: Readonly<{ maxLossPct: number; time: number; equity: number }>,
+    market: Readonly<Pick<RiskMarket, 'drawdown'>>,
+    flags: Readonly<OptionsRiskFlags> = {},
+  ): RiskReview {
     const r = this.review;
     r.modifications.length = 0;
     r.stopPrice = Number.NaN;
@@ -279,6 +307,12 @@ export class RiskGate {
     if (market.drawdown >= this.limits.maxDrawdown) return this.reject('max-drawdown');
     if (!(p.equity > 0)) return this.reject('invalid-price');
     if (p.maxLossPct === Number.POSITIVE_INFINITY) return this.reject('undefined-max-loss');
+    // A flag over its limit rejects: each names a way an options position goes wrong that size cannot fix.
+    const l = this.limits;
+    if ((flags.bidAskPct ?? 0) > l.maxBidAskPct) return this.reject('illiquid');
+    if ((flags.pinning ?? 0) > l.maxPinning) return this.reject('pinning');
+    if ((flags.volatilityCrush ?? 0) > l.maxVolatilityCrush) return this.reject('volatility-crush');
+    if ((flags.earlyAssignment ?? 0) > l.maxEarlyAssignment) return this.reject('early-assignment');
     if (!(p.maxLossPct > 0) || !Number.isFinite(p.maxLossPct)) return this.reject('invalid-size');
     let pct = p.maxLossPct;
     if (pct > this.limits.maxPositionPct) {
@@ -358,6 +392,14 @@ export function describeRejection(why: RiskRejection, limits: Readonly<RiskLimit
       return 'stop is on the winning side of the entry price';
     case 'undefined-max-loss':
       return 'the position can lose without limit (a short option with no long leg to cap it); define its maximum loss';
+    case 'illiquid':
+      return `a leg's bid-ask spread is wider than ${pct(limits.maxBidAskPct)} of its mid: fills would give the edge away`;
+    case 'pinning':
+      return `more than ${pct(limits.maxPinning)} of the expiry's open interest sits within 1% of spot into expiry: the price may pin at a strike`;
+    case 'volatility-crush':
+      return `the front expiry's IV is priced to drop more than ${pct(limits.maxVolatilityCrush)} after the event`;
+    case 'early-assignment':
+      return `a short leg's time value is below ${pct(1 - limits.maxEarlyAssignment)} of what early exercise pays its holder: assignment is likely`;
   }
 }
 
