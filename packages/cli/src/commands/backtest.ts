@@ -3,6 +3,7 @@ import {
   backtestWithAgents,
   formatAgentSummary,
   loadVixSeries,
+  loadVixTermStructure,
   exportRunToVaultFile,
   journalPathFor,
   runMetaFor,
@@ -38,6 +39,10 @@ const USAGE = `usage: volt backtest <strategy.ts> [options]
   --seed N                  seed of ctx.random (default 1)
   --benchmark SPEC          a series to correlate the run's per-bar returns with (same forms
                             as --data); the report adds its correlation
+  --vix FILE, --vix9d FILE, --vix3m FILE, --vix6m FILE
+                            the VIX and its term structure for the agents' regime
+                            (CBOE's daily CSV; default: agents.vix… of volt.config.json)
+  --implied-vol FILE        an implied-volatility index (vol points) for IV rank (default: the VIX)
   --lenient                 repair what can be repaired in the data file, and say what
   --json                    print the whole report as one JSON document (schemaVersion 1)
   --journal PATH            record the run in this journal (default: journal.path of
@@ -59,6 +64,11 @@ export async function run(argv: string[]): Promise<number> {
     options: {
       data: { type: 'string' },
       benchmark: { type: 'string' },
+      vix: { type: 'string' },
+      vix9d: { type: 'string' },
+      vix3m: { type: 'string' },
+      vix6m: { type: 'string' },
+      'implied-vol': { type: 'string' },
       from: { type: 'string' },
       to: { type: 'string' },
       fee: { type: 'string' },
@@ -155,7 +165,7 @@ export async function run(argv: string[]): Promise<number> {
       const result = await backtestWithAgents(strategy, series, options, {
         mode: agentsMode,
         config,
-        ...(config.agents.vix ? { vix: await loadVixSeries(path.resolve(cwd, config.agents.vix)) } : {}),
+        ...(await volatilityInputs(config.agents, values, cwd)),
         ...(recording ? { journal: recording.observer, cache: recording.journal } : {}),
         onNotice: (message) => process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}volt backtest: ${message}\n`),
         // Asking local models takes seconds per answer: show where it is, on a terminal only.
@@ -286,4 +296,27 @@ function progressBar(): { observer: BacktestObserver; done(): void } {
       if (shown) process.stderr.write('\r\x1b[K');
     },
   };
+}
+
+/** The agents' volatility inputs: flags over agents.vix/vix9d/vix3m/vix6m/impliedVol of volt.config.json, paths from the workspace. */
+async function volatilityInputs(
+  agents: { vix?: string; vix9d?: string; vix3m?: string; vix6m?: string; impliedVol?: string },
+  values: { vix?: string; vix9d?: string; vix3m?: string; vix6m?: string; 'implied-vol'?: string },
+  cwd: string,
+): Promise<{ vix?: Awaited<ReturnType<typeof loadVixSeries>>; term?: Awaited<ReturnType<typeof loadVixTermStructure>>; impliedVol?: Awaited<ReturnType<typeof loadVixSeries>> }> {
+  const file = (flag: string | undefined, configured: string | undefined): string | undefined =>
+    flag !== undefined ? path.resolve(flag) : configured !== undefined ? path.resolve(cwd, configured) : undefined;
+  const vix = file(values.vix, agents.vix);
+  const members = { vix9d: file(values.vix9d, agents.vix9d), vix3m: file(values.vix3m, agents.vix3m), vix6m: file(values.vix6m, agents.vix6m) };
+  const iv = file(values['implied-vol'], agents.impliedVol);
+  const out: Awaited<ReturnType<typeof volatilityInputs>> = {};
+  if (vix !== undefined) out.vix = await loadVixSeries(vix);
+  if (Object.values(members).some((m) => m !== undefined)) {
+    const files: { vix?: string; vix9d?: string; vix3m?: string; vix6m?: string } = {};
+    if (vix !== undefined) files.vix = vix;
+    for (const [k, v] of Object.entries(members)) if (v !== undefined) files[k as keyof typeof members] = v;
+    out.term = await loadVixTermStructure(files);
+  }
+  if (iv !== undefined) out.impliedVol = await loadVixSeries(iv);
+  return out;
 }

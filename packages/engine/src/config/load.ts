@@ -84,7 +84,7 @@ const SCHEMA: SchemaNode = {
     },
     agents: {
       type: 'object',
-      optional: ['vix'],
+      optional: ['vix', 'vix9d', 'vix3m', 'vix6m', 'impliedVol'],
       fields: {
         mode: { type: 'string', oneOf: ['off', 'rules', 'ollama'], example: '"rules"' },
         weights: {
@@ -97,6 +97,10 @@ const SCHEMA: SchemaNode = {
           fields: { normal: fraction('0.55', false), highVolatility: fraction('0.70', false), crash: fraction('0.80', false) },
         },
         vix: text('"data/VIX-1d.csv"'),
+        vix9d: text('"data/VIX9D-1d.csv"'),
+        vix3m: text('"data/VIX3M-1d.csv"'),
+        vix6m: text('"data/VIX6M-1d.csv"'),
+        impliedVol: text('"data/IV30-1d.csv"'),
       },
     },
     ollama: {

@@ -59,6 +59,12 @@ export interface VoltConfig {
     thresholds: { normal: number; highVolatility: number; crash: number };
     /** A VIX series (file path) for regime detection; without it, realized-volatility percentiles. */
     vix?: string;
+    /** The rest of the VIX term structure (file paths, CBOE's format): contango / backwardation in the regime. */
+    vix9d?: string;
+    vix3m?: string;
+    vix6m?: string;
+    /** An implied-volatility index (vol points, like VIX) for IV rank and percentile; default the VIX. */
+    impliedVol?: string;
   };
   ollama: {
     /** e.g. 'http://127.0.0.1:11434'; unset: OLLAMA_HOST, else the ollama client's default. */

@@ -29,3 +29,4 @@ export {
 export { kellyFraction, sizePosition, type PositionSize, type SizingInput } from './sizing.js';
 export { chainSkew, IV_LOOKBACK, ivPercentile, ivRank, type ChainQuote, type ChainSkew } from './volatility.js';
 export { bidAskPct, dealerGamma, earlyAssignmentRisk, pinningRisk, volatilityCrush, type DealerGamma, type OpenInterestQuote, type VolatilityCrush } from './risk-flags.js';
+export { newHedgeQuote, quoteProtectiveSpread, type HedgeQuote } from './hedge.js';
