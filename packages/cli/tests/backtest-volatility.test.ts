@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -65,5 +65,41 @@ describe('volt backtest --vix --vix3m: the term structure in the regime and in t
     expect(regimes.normal ?? 0).toBe(0);
     expect(JSON.parse(plain.stdout).agents.regimes.normal).toBeGreaterThan(0);
     expect(volatilityReasons(path.join(tmp, 'inverted.db')).some((r) => /backwardation \d+\.\d\d \(VIX\/VIX3M\).*the VIX curve is inverted/.test(r))).toBe(true);
+  });
+});
+
+describe('volt backtest --implied-vol exchange:deribit:DVOL/BTC:…', () => {
+  it('ranks IV against Deribit’s DVOL, fetched through ccxt from a Deribit API on 127.0.0.1 and cached', async () => {
+    const { startDeribitApi } = await import('../../engine/tests/data/deribit-api.js');
+    const day = 86_400_000;
+    const start = Date.UTC(2019, 6, 1);
+    // DVOL climbing from 30 to 90 over 2019-07 → 2021-05: the synthetic run's bars rank high late on.
+    const dvol = Array.from({ length: 700 }, (_, i) => {
+      const v = 30 + (60 * i) / 700;
+      return [start + i * day, v, v, v, v];
+    });
+    const api = await startDeribitApi({ chain: { asOf: start, expiries: [], strikes: [], smile: () => 0.5 }, dvol, dvolPage: 300, realized: [] });
+    try {
+      const journal = path.join(tmp, 'dvol.db');
+      const spec = 'exchange:deribit:DVOL/BTC:1d:2019-07-01:2021-06-01';
+      const ran = await new Promise<{ code: number; stderr: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          [BIN, 'backtest', MACD, '--data', 'synthetic:7:3000:4h', '--agents', 'rules', '--implied-vol', spec, '--journal', journal, '--json'],
+          { cwd: tmp, env: { ...process.env, VOLT_EXCHANGE_API_URL: api.url }, maxBuffer: 64 * 1024 * 1024 },
+          (error, _stdout, stderr) => resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stderr }),
+        );
+      });
+      expect(ran.stderr).toBe('');
+      expect(ran.code).toBe(0);
+      const reasons = volatilityReasons(journal);
+      expect(reasons.length).toBeGreaterThan(5);
+      // A steadily rising index: each reading is the top of its trailing year
+      for (const r of reasons) expect(r).toMatch(/IV rank 100, IV percentile 100, implied \d+\.\d% vs realized/);
+      expect(api.requests.some((u) => u.pathname.endsWith('get_volatility_index_data'))).toBe(true);
+      expect(readdirSync(path.join(tmp, '.volt', 'cache'))).toContain('deribit-DVOL_BTC-1d-20190701T000000Z-20210601T000000Z.csv');
+    } finally {
+      await api.close();
+    }
   });
 });

@@ -4,6 +4,7 @@ import {
   formatAgentSummary,
   loadVixSeries,
   loadVixTermStructure,
+  VixSeries,
   exportRunToVaultFile,
   journalPathFor,
   runMetaFor,
@@ -42,7 +43,8 @@ const USAGE = `usage: volt backtest <strategy.ts> [options]
   --vix FILE, --vix9d FILE, --vix3m FILE, --vix6m FILE
                             the VIX and its term structure for the agents' regime
                             (CBOE's daily CSV; default: agents.vix… of volt.config.json)
-  --implied-vol FILE        an implied-volatility index (vol points) for IV rank (default: the VIX)
+  --implied-vol FILE|SPEC   an implied-volatility index (vol points) for IV rank (default: the
+                            VIX); a file, or exchange:deribit:DVOL/BTC:1d:SINCE:UNTIL
   --lenient                 repair what can be repaired in the data file, and say what
   --json                    print the whole report as one JSON document (schemaVersion 1)
   --journal PATH            record the run in this journal (default: journal.path of
@@ -317,6 +319,10 @@ async function volatilityInputs(
     for (const [k, v] of Object.entries(members)) if (v !== undefined) files[k as keyof typeof members] = v;
     out.term = await loadVixTermStructure(files);
   }
-  if (iv !== undefined) out.impliedVol = await loadVixSeries(iv);
+  const ivSpec = values['implied-vol'] ?? agents.impliedVol;
+  if (ivSpec !== undefined && ivSpec.startsWith('exchange:')) {
+    // An exchange spec (e.g. exchange:deribit:DVOL/BTC:1d:…): fetched once, then read from .volt/cache/.
+    out.impliedVol = VixSeries.fromCandles(await resolveDataSpec(ivSpec, { cwd }));
+  } else if (iv !== undefined) out.impliedVol = await loadVixSeries(iv);
   return out;
 }

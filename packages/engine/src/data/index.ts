@@ -37,3 +37,11 @@ export {
   type FetchCandlesOptions,
 } from './exchange.js';
 export { parseExchangeSpec, exchangeCacheFile, EXCHANGE_CACHE_DIR, EXCHANGE_DEFAULT_BARS, type ExchangeSpec } from './exchange-spec.js';
+export {
+  fetchDeribitOptionChain,
+  fetchDeribitRealizedVolatility,
+  fetchDvol,
+  type DeribitOptionChain,
+  type DeribitOptionQuote,
+  type DeribitOptions,
+} from './deribit.js';
