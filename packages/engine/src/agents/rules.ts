@@ -116,7 +116,8 @@ export class VolatilityAssessor extends RuleAgent {
 /**
  * Weighs what the trade can win against what it can lose, sizes down in a drawdown, and prices the
  * hedge a desk would put on: a 30-day put spread 5%/10% under a long (a call spread over a short)
- * at the implied vol (else realized), naming its cost and greeks. The quote is in `hedge`.
+ * at the implied vol (else realized, either to 0.1 point), naming its cost and greeks as shares of
+ * the price. The quote, in the position's prices, is in `hedge`.
  */
 export class HedgeOptimizer extends RuleAgent {
   readonly role = 'hedge' as const;
@@ -144,20 +145,53 @@ export class HedgeOptimizer extends RuleAgent {
     return this.answer('HOLD', 0.65, `${ratio}: smaller than the risk taken${hedge}`);
   }
 
+  /** The hedge in words, kept while side, vol (to 0.1 point) and IV rank stay the same: it is the same hedge. */
+  private hedgeText = '';
+  private textLong = false;
+  private textVol = Number.NaN;
+  private textRank = Number.NaN;
+  private textImplied = false;
+  /** The spread priced on an underlying at 1.00: costs and greeks scale with the price. */
+  private readonly unit: HedgeQuote = newHedgeQuote();
+
   private describeHedge(p: Readonly<Proposal>, c: Readonly<MarketContext>): string {
-    const vol = Number.isFinite(c.impliedVol) && c.impliedVol > 0 ? c.impliedVol : c.realizedVolAnnual;
+    const implied = Number.isFinite(c.impliedVol) && c.impliedVol > 0;
+    const raw = implied ? c.impliedVol : c.realizedVolAnnual;
     const h = this.hedge;
-    if (!(vol > 0) || !(p.price > 0)) {
+    if (!(raw > 0) || !(p.price > 0)) {
       h.cost = h.costPct = Number.NaN;
       return '';
     }
-    quoteProtectiveSpread(p.side === 'BUY', p.price, vol, h);
-    const source = vol === c.impliedVol ? `implied vol ${(vol * 100).toFixed(1)}%` : `realized vol ${(vol * 100).toFixed(1)}%`;
-    const rich = Number.isFinite(c.ivRank) && c.ivRank >= 70 ? `, dear at IV rank ${c.ivRank.toFixed(0)}` : Number.isFinite(c.ivRank) && c.ivRank <= 30 ? `, cheap at IV rank ${c.ivRank.toFixed(0)}` : '';
-    return (
-      `; hedge: 30-day ${fmtStrike(h.longStrike)}/${fmtStrike(h.shortStrike)} ${h.kind} costs ${(h.costPct * 100).toFixed(2)}% of the price` +
-      ` to cover ${(h.maxPayoutPct * 100).toFixed(0)}% (delta ${h.delta.toFixed(2)}, vega ${h.vegaPerPoint.toFixed(3)}/pt, theta ${h.thetaPerDay.toFixed(3)}/day per unit; ${source}${rich})`
-    );
+    const long = p.side === 'BUY';
+    const vol = Math.round(raw * 1000) / 1000;
+    const rank = Number.isFinite(c.ivRank) ? Math.round(c.ivRank) : Number.NaN;
+    const u = this.unit;
+    const same = long === this.textLong && vol === this.textVol && implied === this.textImplied && (rank === this.textRank || (rank !== rank && this.textRank !== this.textRank));
+    if (!same) {
+      quoteProtectiveSpread(long, 1, vol, u);
+      const source = `${implied ? 'implied' : 'realized'} vol ${(vol * 100).toFixed(1)}%`;
+      const rich = rank >= 70 ? `, dear at IV rank ${rank}` : rank <= 30 ? `, cheap at IV rank ${rank}` : '';
+      this.hedgeText =
+        `; hedge: 30-day ${u.kind} 5%/10% ${long ? 'below' : 'above'} the price costs ${(u.costPct * 100).toFixed(2)}% of it to cover ${(u.maxPayoutPct * 100).toFixed(0)}%` +
+        ` (delta ${u.delta.toFixed(2)}; vega ${(u.vegaPerPoint * 100).toFixed(3)}% and theta ${(u.thetaPerDay * 100).toFixed(3)}% of the price per vol point and per day; ${source}${rich})`;
+      this.textLong = long;
+      this.textVol = vol;
+      this.textRank = rank;
+      this.textImplied = implied;
+    }
+    const s = p.price;
+    h.kind = u.kind;
+    h.longStrike = u.longStrike * s;
+    h.shortStrike = u.shortStrike * s;
+    h.years = u.years;
+    h.cost = u.cost * s;
+    h.costPct = u.costPct;
+    h.delta = u.delta;
+    h.gamma = u.gamma / s;
+    h.thetaPerDay = u.thetaPerDay * s;
+    h.vegaPerPoint = u.vegaPerPoint * s;
+    h.maxPayoutPct = u.maxPayoutPct;
+    return this.hedgeText;
   }
 }
 
@@ -165,9 +199,6 @@ function pctOf(x: number, of: number): string {
   return `${((x / of) * 100).toFixed(1)}%`;
 }
 
-function fmtStrike(x: number): string {
-  return Math.abs(x) >= 1000 ? x.toFixed(0) : Number(x.toPrecision(4)).toString();
-}
 
 /** The market's own direction and mood: shock bars and crashes make it wait. */
 export class MarketAnalyst extends RuleAgent {

@@ -134,13 +134,23 @@ describe('the volatility assessor and the hedge optimizer name their numbers', (
     const agent = new HedgeOptimizer();
     const a = agent.assess(proposal, base);
     const q = quoteProtectiveSpread(true, 100, 0.224, newHedgeQuote());
-    expect(agent.hedge.costPct).toBeCloseTo(q.costPct, 14);
+    expect(agent.hedge.longStrike).toBeCloseTo(95, 12);
+    expect(agent.hedge.shortStrike).toBeCloseTo(90, 12);
+    expect(agent.hedge.costPct).toBeCloseTo(q.costPct, 12);
+    expect(agent.hedge.cost).toBeCloseTo(q.cost, 12);
+    expect(agent.hedge.vegaPerPoint).toBeCloseTo(q.vegaPerPoint, 12);
+    expect(agent.hedge.gamma).toBeCloseTo(q.gamma, 12);
     expect(q.delta).toBeLessThan(0);
     expect(a.reasoning).toBe(
-      `reward 2.00× the risk (target 6.0%, stop 3.0%): at least twice; hedge: 30-day 95/90 put spread costs ${(q.costPct * 100).toFixed(2)}% of the price to cover 5% ` +
-        `(delta ${q.delta.toFixed(2)}, vega ${q.vegaPerPoint.toFixed(3)}/pt, theta ${q.thetaPerDay.toFixed(3)}/day per unit; implied vol 22.4%, dear at IV rank 82)`,
+      `reward 2.00× the risk (target 6.0%, stop 3.0%): at least twice; hedge: 30-day put spread 5%/10% below the price costs ${(q.costPct * 100).toFixed(2)}% of it to cover 5% ` +
+        `(delta ${q.delta.toFixed(2)}; vega ${q.vegaPerPoint.toFixed(3)}% and theta ${q.thetaPerDay.toFixed(3)}% of the price per vol point and per day; implied vol 22.4%, dear at IV rank 82)`,
     );
+    // the same hedge at another price: same words, the quote in that price
+    expect(agent.assess({ ...proposal, price: 200, stopPrice: 194, takeProfitPrice: 212 }, base).reasoning).toBe(a.reasoning);
+    expect(agent.hedge.longStrike).toBeCloseTo(190, 12);
+    expect(agent.hedge.cost).toBeCloseTo(2 * q.cost, 12);
     const short = agent.assess({ ...proposal, side: 'SELL', stopPrice: 103, takeProfitPrice: 94 }, { ...base, impliedVol: Number.NaN, ivRank: Number.NaN });
-    expect(short.reasoning).toMatch(/hedge: 30-day 105\/110 call spread costs [\d.]+% .*realized vol 15\.3%\)$/);
+    expect(short.reasoning).toMatch(/hedge: 30-day call spread 5%\/10% above the price costs [\d.]+% of it .*realized vol 15\.3%\)$/);
+    expect(agent.hedge.longStrike).toBeCloseTo(105, 12);
   });
 });
