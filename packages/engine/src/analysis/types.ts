@@ -64,4 +64,5 @@ export const STATIC_RULES = [
   { code: 'VOLT107', severity: 'error', title: 'indicator cannot warm up on the configured data', fix: null },
   { code: 'VOLT108', severity: 'hint', title: 'fixed stop-loss where a volatility stop is available', fix: 'use { kind: "volatility" }' },
   { code: 'VOLT109', severity: 'warning', title: 'unused param', fix: 'remove the param' },
+  { code: 'VOLT110', severity: 'warning', title: 'short option leg without a defined maximum loss', fix: null },
 ] as const;
