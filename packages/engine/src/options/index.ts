@@ -30,3 +30,19 @@ export { kellyFraction, sizePosition, type PositionSize, type SizingInput } from
 export { chainSkew, IV_LOOKBACK, ivPercentile, ivRank, type ChainQuote, type ChainSkew } from './volatility.js';
 export { bidAskPct, dealerGamma, earlyAssignmentRisk, pinningRisk, volatilityCrush, type DealerGamma, type OpenInterestQuote, type VolatilityCrush } from './risk-flags.js';
 export { newHedgeQuote, quoteProtectiveSpread, type HedgeQuote } from './hedge.js';
+export {
+  DEFAULT_SMILE,
+  niceStep,
+  OptionsBook,
+  smileVol,
+  syntheticChain,
+  weeklyExpiries,
+  type BookGreeks,
+  type BookLeg,
+  type BookOptions,
+  type BookPosition,
+  type ChainSpec,
+  type HeldLeg,
+  type ListedOption,
+  type SmileSpec,
+} from './book.js';
