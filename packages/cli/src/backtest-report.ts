@@ -30,6 +30,7 @@ export function formatBacktestReport(report: BacktestReport, options: ReportForm
   out.push(`equity ${curve}  ${money(m.startEquity)} → ${money(m.endEquity)}`);
   out.push('');
   out.push(...metricsTable(m, data.timeframe));
+  if (report.options !== undefined) out.push('', optionsLine(report.options));
 
   const shown = options.lastTrades ?? 10;
   if (trades.length > 0 && shown > 0) {
@@ -44,6 +45,16 @@ export function formatBacktestReport(report: BacktestReport, options: ReportForm
     out.push(`${plural(ignored, 'signal')} did not trade (already in position, no next bar, …): see signals in --json`);
   }
   return out.join('\n') + '\n';
+}
+
+/** ctx.options in one line: how many positions, what they made after fees, how their legs ended. */
+function optionsLine(o: NonNullable<BacktestReport['options']>): string {
+  const pnl = o.positions.reduce((sum, p) => sum + (p.pnl ?? 0), 0);
+  const fees = o.positions.reduce((sum, p) => sum + p.fees, 0);
+  const ended: Record<string, number> = {};
+  for (const p of o.positions) for (const l of p.legs) ended[l.state] = (ended[l.state] ?? 0) + 1;
+  const states = ['expired', 'exercised', 'assigned', 'closed'].filter((k) => ended[k]).map((k) => `${ended[k]} ${k}`).join(', ');
+  return `options: ${plural(o.positions.length, 'position')}, P&L ${signedMoney(pnl)} after ${money(fees)} fees${states ? `; legs ${states}` : ''} (greeks per bar in --json)`;
 }
 
 function metricsTable(m: Metrics, timeframe: string): string[] {

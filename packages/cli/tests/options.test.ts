@@ -134,3 +134,53 @@ describe('volt options position', () => {
     expect(noExpiry.stderr).toMatch(/no expiry; give --days/);
   });
 });
+
+describe('ctx.options through volt backtest', () => {
+  it('a strategy selling weekly call spreads: positions, P&L and greeks in --json, one line in the report, clean lint', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const os = await import('node:os');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'volt-ctx-options-'));
+    try {
+      const file = path.join(dir, 'spread.strategy.ts');
+      writeFileSync(
+        file,
+        `import { defineStrategy } from '@volt/engine';
+
+export default defineStrategy({
+  name: 'weekly call spreads',
+  timeframe: '1h',
+  params: { every: { value: 168, min: 24, max: 500 }, offset: { value: 50, min: 0, max: 100 }, shortAbove: { value: 1.02, min: 1, max: 1.2 }, longAbove: { value: 1.06, min: 1, max: 1.3 } },
+  onBar(ctx) {
+    if (ctx.index % ctx.params.every !== ctx.params.offset) return;
+    const chain = ctx.options.chain();
+    if (chain.length === 0) return;
+    const expiry = chain[0]!.expiry;
+    const calls = chain.filter((q) => q.right === 'call' && q.expiry === expiry);
+    const near = (x: number) => calls.reduce((b, q) => (Math.abs(q.strike - x) < Math.abs(b.strike - x) ? q : b));
+    ctx.options.open([
+      { right: 'call', strike: near(ctx.bar.close * ctx.params.shortAbove).strike, expiry, quantity: -1 },
+      { right: 'call', strike: near(ctx.bar.close * ctx.params.longAbove).strike, expiry, quantity: 1 },
+    ], 'weekly premium');
+  },
+  risk: { stopLoss: { kind: 'volatility' } },
+});
+`,
+      );
+      const json = await volt(['backtest', file, '--data', 'synthetic:5:3000:1h', '--no-journal', '--json']);
+      expect(json.stderr).toBe('');
+      expect(json.code).toBe(0);
+      const report = JSON.parse(json.stdout);
+      const positions = report.options.positions;
+      expect(positions.length).toBeGreaterThan(10);
+      const pnl = positions.reduce((s: number, p: { pnl: number }) => s + p.pnl, 0);
+      expect(report.metrics.endEquity).toBeCloseTo(10_000 + pnl, 6);
+      expect(report.options.greeks.delta.length).toBe(report.options.greeks.time.length);
+      const table = await volt(['backtest', file, '--data', 'synthetic:5:3000:1h', '--no-journal']);
+      expect(table.stdout).toMatch(new RegExp(`\\noptions: ${positions.length} positions, P&L [+-]?[\\d,.]+ after [\\d.]+ fees; legs .*\\(greeks per bar in --json\\)\\n`));
+      const lint = await volt(['lint', file]);
+      expect(lint.stdout).toBe('no findings\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,3 +1,4 @@
+import type { HeldLeg } from '../options/index.js';
 import type { Metrics } from '../metrics/types.js';
 import type { ParamsDef } from '../strategy/types.js';
 
@@ -141,6 +142,25 @@ export interface BacktestReport {
   trades: Trade[];
   signals: Signal[];
   equityCurve: EquityCurve;
+  /** Present when the strategy used `ctx.options`: its positions and the book's greeks per bar. */
+  options?: OptionsReport;
+}
+
+export interface OptionsReport {
+  positions: {
+    id: number;
+    /** When its legs filled (the bar after the order). */
+    openedAt: number;
+    reason: string;
+    legs: HeldLeg[];
+    /** Cash paid (+) or received (−) at the open, fees included. */
+    entryCost: number;
+    fees: number;
+    /** Realized P&L once every leg has ended (closed, expired, exercised or assigned); null while open. */
+    pnl: number | null;
+  }[];
+  /** The open book at each close, sampled (at most 1000 points from the first use): value in currency, delta in units of the underlying, gamma, vega per vol point, theta per day. */
+  greeks: { time: number[]; value: number[]; delta: number[]; gamma: number[]; vegaPerPoint: number[]; thetaPerDay: number[] };
 }
 
 export type { ParamsDef };

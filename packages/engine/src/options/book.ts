@@ -176,6 +176,11 @@ export class OptionsBook {
   readonly positions: BookPosition[] = [];
   private nextId = 1;
 
+  /** The id the next `open` will give. */
+  get nextPositionId(): number {
+    return this.nextId;
+  }
+
   constructor(options: BookOptions = {}) {
     this.multiplier = options.multiplier ?? 100;
     this.feePerContract = options.feePerContract ?? 0.65;
@@ -275,4 +280,21 @@ export class OptionsBook {
 
 function find(chain: readonly ListedOption[], leg: Readonly<BookLeg>): ListedOption | undefined {
   return chain.find((q) => q.right === leg.right && q.expiry === leg.expiry && Math.abs(q.strike - leg.strike) < 1e-9 * leg.strike);
+}
+
+/**
+ * `ctx.options` in a backtest: the chain at the bar's close, and multi-leg orders that fill at the
+ * next bar's open like every other order.
+ */
+export interface OptionsView {
+  /** The synthetic chain at this bar's close; empty while the volatility estimate warms up (20 bars). */
+  chain(): readonly ListedOption[];
+  /** Queue a position for the next bar's open (bid/ask of that bar's chain, fees); returns the id it will have. */
+  open(legs: readonly BookLeg[], reason?: string): number;
+  /** Queue closing what is open of a position, at the next bar's open. */
+  close(id: number): void;
+  /** Every position so far, open and ended (read-only: the book's own records). */
+  readonly positions: readonly BookPosition[];
+  /** Value and greeks of what is open, at this bar's close. */
+  readonly greeks: Readonly<BookGreeks>;
 }

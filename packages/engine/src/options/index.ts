@@ -44,5 +44,6 @@ export {
   type ChainSpec,
   type HeldLeg,
   type ListedOption,
+  type OptionsView,
   type SmileSpec,
 } from './book.js';

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { synthesize } from '../data/index.js';
+import { syntheticChain, type ListedOption } from '../options/index.js';
+import { defineStrategy, type StrategyContext } from '../strategy/index.js';
+import { runBacktest } from './index.js';
+
+const series = synthesize({ seed: 3, bars: 2000, timeframe: '1h', start: Date.UTC(2024, 0, 1) });
+
+/** Sample sd of the last 20 log returns up to bar i, × √8760 (1h bars): what prices the chain. */
+function realizedVol(i: number): number {
+  const r: number[] = [];
+  for (let k = i - 19; k <= i; k++) r.push(Math.log(series.close[k]! / series.close[k - 1]!));
+  const mean = r.reduce((a, b) => a + b, 0) / 20;
+  return Math.sqrt(r.reduce((a, x) => a + (x - mean) ** 2, 0) / 19) * Math.sqrt(8760);
+}
+
+/** The call nearest `above` × spot among the chain's second expiry. */
+function callNear(chain: readonly ListedOption[], spot: number, above: number): ListedOption {
+  const expiry = [...new Set(chain.map((q) => q.expiry))][1]!;
+  const calls = chain.filter((q) => q.right === 'call' && q.expiry === expiry);
+  return calls.reduce((best, q) => (Math.abs(q.strike - spot * above) < Math.abs(best.strike - spot * above) ? q : best));
+}
+
+/** Sells a call spread (5% / 10% out of the money, the second weekly expiry) at bar 100, one contract. */
+const spreadSeller = defineStrategy({
+  name: 'call spread seller',
+  onBar(ctx: StrategyContext) {
+    if (ctx.index !== 100) return;
+    const chain = ctx.options.chain();
+    const short = callNear(chain, ctx.bar.close, 1.05);
+    const long = callNear(chain, ctx.bar.close, 1.1);
+    ctx.options.open(
+      [
+        { right: 'call', strike: short.strike, expiry: short.expiry, quantity: -1 },
+        { right: 'call', strike: long.strike, expiry: long.expiry, quantity: 1 },
+      ],
+      'premium',
+    );
+  },
+});
+
+describe('ctx.options in a backtest', () => {
+  const report = runBacktest(spreadSeller, series);
+
+  it('fills the spread at the next open, at that chain’s bid for the short and ask for the long, with fees', () => {
+    const p = report.options!.positions[0]!;
+    expect(report.options!.positions).toHaveLength(1);
+    expect(p.openedAt).toBe(series.time[101]);
+    expect(p.reason).toBe('premium');
+    // The chain the fill saw: bar 101's open, volatility as of bar 100's close.
+    const chain = syntheticChain(series.time[101]!, series.open[101]!, realizedVol(100));
+    const [short, long] = p.legs;
+    const quoted = (strike: number) => chain.find((q) => q.right === 'call' && q.strike === strike && q.expiry === short!.expiry)!;
+    expect(short!.entry).toBe(quoted(short!.strike).bid);
+    expect(long!.entry).toBe(quoted(long!.strike).ask);
+    expect(p.fees).toBeCloseTo(2 * 0.65, 12); // opening only: settlement is free
+    expect(p.entryCost).toBeCloseTo(100 * (long!.entry - short!.entry) + 2 * 0.65, 9);
+  });
+
+  it('settles at expiry, and the run ends with exactly the capital plus the spread’s P&L', () => {
+    const p = report.options!.positions[0]!;
+    expect(p.legs.every((l) => ['expired', 'exercised', 'assigned'].includes(l.state))).toBe(true);
+    const expiry = p.legs[0]!.expiry;
+    const settleBar = series.time.findIndex((t) => t >= expiry);
+    const spot = series.open[settleBar]!;
+    for (const l of p.legs) expect(l.exit).toBeCloseTo(Math.max(spot - l.strike, 0), 12);
+    const pnl = p.legs.reduce((s, l) => s + l.quantity * 100 * (l.exit - l.entry), 0) - p.fees;
+    expect(p.pnl).toBeCloseTo(pnl, 9);
+    expect(report.metrics.endEquity).toBeCloseTo(10_000 + pnl, 9);
+    // While open the book is marked into equity: the credit sits in cash, the short value against it
+    expect(report.equityCurve.equity.length).toBeGreaterThan(0);
+  });
+
+  it('reports the book’s greeks per bar from its first use; short calls are short delta and vega', () => {
+    const g = report.options!.greeks;
+    expect(g.time[0]).toBe(series.time[100]);
+    expect(g.time.length).toBeLessThanOrEqual(1000);
+    const afterOpen = g.time.findIndex((t) => t > series.time[101]!);
+    expect(g.delta[afterOpen]).toBeLessThan(0);
+    expect(g.vegaPerPoint[afterOpen]).toBeLessThan(0);
+    expect(g.thetaPerDay[afterOpen]).toBeGreaterThan(0);
+    expect(g.value.at(-1)).toBe(0); // settled
+  });
+
+  it('is deterministic, and costs a strategy that never touches it nothing', () => {
+    expect(JSON.stringify(runBacktest(spreadSeller, series))).toBe(JSON.stringify(report));
+    const plain = runBacktest(defineStrategy({ name: 'idle', onBar() {} }), series);
+    expect('options' in plain).toBe(false);
+    expect(plain.metrics.endEquity).toBe(10_000);
+  });
+
+  it('an open position at the end is closed at the last bar’s chain', () => {
+    const late = defineStrategy({
+      name: 'late seller',
+      onBar(ctx: StrategyContext) {
+        if (ctx.index !== series.length - 30) return;
+        const c = callNear(ctx.options.chain(), ctx.bar.close, 1.05);
+        ctx.options.open([{ right: 'call', strike: c.strike, expiry: c.expiry, quantity: -1 }]);
+      },
+    });
+    const r = runBacktest(late, series);
+    const p = r.options!.positions[0]!;
+    expect(p.legs[0]!.state).toBe('closed');
+    expect(r.metrics.endEquity).toBeCloseTo(10_000 + p.pnl!, 9);
+  });
+
+  it('an order for a strike the chain does not list stops the run with a strategy error', () => {
+    const wrong = defineStrategy({
+      name: 'wrong strike',
+      onBar(ctx: StrategyContext) {
+        if (ctx.index === 50) ctx.options.open([{ right: 'put', strike: 12.345, expiry: ctx.options.chain()[0]!.expiry, quantity: 1 }]);
+      },
+    });
+    expect(() => runBacktest(wrong, series)).toThrow(/no put 12.345 expiring/);
+  });
+});
