@@ -68,6 +68,11 @@ export class OptionsDesk implements OptionsView {
 
   /** At bar i's open: settle what expired, then fill the queue at this open's chain. Returns the cash moved (+ in). */
   beginBar(i: number): number {
+    this.cashThisBar = this.beginBarCash(i);
+    return this.cashThisBar;
+  }
+
+  private beginBarCash(i: number): number {
     const time = this.series.time[i]!;
     const price = this.series.open[i]!;
     let cash = this.book.settle(time, price);
@@ -89,11 +94,26 @@ export class OptionsDesk implements OptionsView {
     return cash;
   }
 
-  /** At bar i's close: value and greeks of what is open (the value goes into equity). */
-  endBar(i: number): number {
+  /**
+   * At bar i's close: value and greeks of what is open (the value goes into equity). `stockQty` is
+   * the signed quantity of the underlying held at this close, for the hedge efficiency.
+   */
+  endBar(i: number, stockQty: number): number {
     const vol = this.realizedVol(i);
     const m = this.book.mark(this.series.time[i]!, this.series.close[i]!, vol > 0 ? vol : this.lastVol);
     if (vol > 0) this.lastVol = vol;
+    // Hedge efficiency: over bars where both the underlying and options were held from the last
+    // close, how much of the underlying's P&L the options offset.
+    if (this.heldQty !== 0 && this.hedging && i > 0) {
+      const stockMove = this.heldQty * (this.series.close[i]! - this.series.close[i - 1]!);
+      const optionsMove = m.value + this.cashThisBar - this.lastValue;
+      this.offset -= stockMove > 0 ? optionsMove : stockMove < 0 ? -optionsMove : 0;
+      this.moved += Math.abs(stockMove);
+    }
+    this.heldQty = stockQty;
+    this.hedging = this.book.openLegs > 0;
+    this.lastValue = m.value;
+    this.cashThisBar = 0;
     Object.assign(this.greeks, m);
     const c = this.curves!;
     c.value[i] = m.value;
@@ -105,6 +125,13 @@ export class OptionsDesk implements OptionsView {
   }
 
   private lastVol = Number.NaN;
+  private lastValue = 0;
+  private cashThisBar = 0;
+  private heldQty = 0;
+  private hedging = false;
+  /** Σ −(options P&L in the direction of the stock's move) and Σ |stock P&L|, over bars the stock was held. */
+  private offset = 0;
+  private moved = 0;
 
   /** After the last bar: close what is still open at the last close's chain; returns the cash it brings. */
   closeAll(last: number): number {
@@ -136,6 +163,7 @@ export class OptionsDesk implements OptionsView {
         fees: p.fees,
         pnl: p.pnl,
       })),
+      hedgeEfficiency: this.moved > 0 ? round(this.offset / this.moved) : null,
       greeks: { time: pick.map((i) => this.series.time[i]!), value: curve(c.value), delta: curve(c.delta), gamma: curve(c.gamma), vegaPerPoint: curve(c.vega), thetaPerDay: curve(c.theta) },
     };
   }

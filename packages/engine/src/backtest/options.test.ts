@@ -114,3 +114,32 @@ describe('ctx.options in a backtest', () => {
     expect(() => runBacktest(wrong, series)).toThrow(/no put 12.345 expiring/);
   });
 });
+
+describe('hedge efficiency', () => {
+  /** Buys ~100 units of the underlying at bar 100 and one contract (100 units) of the nearest at-the-money `right`. */
+  const hedged = (right: 'put' | 'call') =>
+    defineStrategy({
+      name: `stock + ${right}`,
+      risk: { maxPositionPct: 0.1 },
+      onBar(ctx: StrategyContext) {
+        if (ctx.index !== 100) return;
+        const chain = ctx.options.chain();
+        const expiry = [...new Set(chain.map((q) => q.expiry))][3]!;
+        const atm = chain.filter((q) => q.right === right && q.expiry === expiry).reduce((b, q) => (Math.abs(q.strike - ctx.bar.close) < Math.abs(b.strike - ctx.bar.close) ? q : b));
+        ctx.buy({ reason: 'stock' });
+        ctx.options.open([{ right, strike: atm.strike, expiry, quantity: 1 }], 'hedge');
+      },
+    });
+  const capital = 100 * series.close[100]! * 10; // 10% of it buys ~100 units
+
+  it('a protective put offsets part of the stock’s moves; a call adds to them; nothing to hedge is null', () => {
+    const put = runBacktest(hedged('put'), series, { capital, maxPositionCap: 0.1 }).options!.hedgeEfficiency!;
+    const call = runBacktest(hedged('call'), series, { capital, maxPositionCap: 0.1 }).options!.hedgeEfficiency!;
+    // an at-the-money put on as many units as the stock: half the moves at first (delta ≈ −0.5),
+    // more as the market falls through the strike; never more than the stock's own moves here
+    expect(put).toBeGreaterThan(0.4);
+    expect(put).toBeLessThan(0.95);
+    expect(call).toBeLessThan(0);
+    expect(runBacktest(spreadSeller, series).options!.hedgeEfficiency).toBeNull();
+  });
+});

@@ -278,7 +278,7 @@ class BacktestRun {
       } else if (this.position.side !== 0) {
         this.markPosition(i);
       }
-      if (desk.active) eq += desk.endBar(i);
+      if (desk.active) eq += desk.endBar(i, this.posQty);
       equity[i] = eq;
 
       bar.time = time[i]!;

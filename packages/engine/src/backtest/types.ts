@@ -159,6 +159,13 @@ export interface OptionsReport {
     /** Realized P&L once every leg has ended (closed, expired, exercised or assigned); null while open. */
     pnl: number | null;
   }[];
+  /**
+   * How much of the underlying position's P&L the options offset, over the bars that began with
+   * both the underlying and option legs held: −Σ (options P&L × sign of the stock's P&L) /
+   * Σ |stock P&L|, close to close (options P&L = change of the book's mark + its cash flows in the
+   * bar). 1 is a perfect hedge, 0 none, negative adds to the moves; null when they never overlapped.
+   */
+  hedgeEfficiency: number | null;
   /** The open book at each close, sampled (at most 1000 points from the first use): value in currency, delta in units of the underlying, gamma, vega per vol point, theta per day. */
   greeks: { time: number[]; value: number[]; delta: number[]; gamma: number[]; vegaPerPoint: number[]; thetaPerDay: number[] };
 }

@@ -176,6 +176,9 @@ export class OptionsBook {
   readonly positions: BookPosition[] = [];
   private nextId = 1;
 
+  /** Legs still open, kept as legs open and end. */
+  openLegs = 0;
+
   /** The id the next `open` will give. */
   get nextPositionId(): number {
     return this.nextId;
@@ -204,6 +207,7 @@ export class OptionsBook {
     const premium = held.reduce((sum, l) => sum + l.quantity * this.multiplier * l.entry, 0);
     const position: BookPosition = { id: this.nextId++, legs: held, openedAt: time, entryCost: premium + fees, fees, pnl: Number.NaN };
     this.positions.push(position);
+    this.openLegs += held.length;
     return { position, cash: premium + fees };
   }
 
@@ -218,6 +222,7 @@ export class OptionsBook {
       if (quote === undefined) throw new VoltError({ kind: 'strategy', message: `options position ${id}: ${leg.right} ${leg.strike} is no longer quoted`, hint: 'it may have expired; settle() pays it out' });
       leg.exit = leg.quantity > 0 ? quote.bid : quote.ask;
       leg.state = 'closed';
+      this.openLegs--;
       cash += leg.quantity * this.multiplier * leg.exit;
     }
     const fees = this.fees(closing);
@@ -237,6 +242,7 @@ export class OptionsBook {
         const intrinsic = leg.right === 'call' ? Math.max(spot - leg.strike, 0) : Math.max(leg.strike - spot, 0);
         leg.exit = intrinsic;
         leg.state = intrinsic > 0 ? (leg.quantity > 0 ? 'exercised' : 'assigned') : 'expired';
+        this.openLegs--;
         cash += leg.quantity * this.multiplier * intrinsic;
         touched = true;
       }
