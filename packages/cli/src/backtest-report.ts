@@ -55,7 +55,8 @@ function optionsLine(o: NonNullable<BacktestReport['options']>): string {
   for (const p of o.positions) for (const l of p.legs) ended[l.state] = (ended[l.state] ?? 0) + 1;
   const states = ['expired', 'exercised', 'assigned', 'closed'].filter((k) => ended[k]).map((k) => `${ended[k]} ${k}`).join(', ');
   const hedge = o.hedgeEfficiency === null ? '' : `; hedge efficiency ${o.hedgeEfficiency.toFixed(2)}`;
-  return `options: ${plural(o.positions.length, 'position')}, P&L ${signedMoney(pnl)} after ${money(fees)} fees${states ? `; legs ${states}` : ''}${hedge} (greeks per bar in --json)`;
+  const refused = o.refused.length > 0 ? `; ${plural(o.refused.length, 'order')} refused (worst case over the size cap)` : '';
+  return `options: ${plural(o.positions.length, 'position')}, P&L ${signedMoney(pnl)} after ${money(fees)} fees${states ? `; legs ${states}` : ''}${hedge}${refused} (greeks per bar in --json)`;
 }
 
 function metricsTable(m: Metrics, timeframe: string): string[] {

@@ -6,7 +6,7 @@
  */
 import { VoltError } from '../errors.js';
 import type { CandleSeries } from '../data/index.js';
-import { OptionsBook, syntheticChain, type BookGreeks, type BookLeg, type BookPosition, type ListedOption, type OptionsView } from '../options/index.js';
+import { analyzePosition, OptionsBook, syntheticChain, type BookGreeks, type BookLeg, type BookPosition, type ListedOption, type OptionsView } from '../options/index.js';
 import type { OptionsReport } from './types.js';
 
 /** Bars of log returns in the realized-volatility estimate that prices the chain. */
@@ -66,13 +66,17 @@ export class OptionsDesk implements OptionsView {
     this.queue.push({ kind: 'close', id, bar: this.current });
   }
 
-  /** At bar i's open: settle what expired, then fill the queue at this open's chain. Returns the cash moved (+ in). */
-  beginBar(i: number): number {
-    this.cashThisBar = this.beginBarCash(i);
+  /**
+   * At bar i's open: settle what expired, then fill the queue at this open's chain. A new position
+   * whose worst case at its first expiry is more than `capPct` × `equity` (or unlimited) is refused,
+   * as an order over the size cap would be. Returns the cash moved (+ in).
+   */
+  beginBar(i: number, equity: number, capPct: number): number {
+    this.cashThisBar = this.beginBarCash(i, equity, capPct);
     return this.cashThisBar;
   }
 
-  private beginBarCash(i: number): number {
+  private beginBarCash(i: number, equity: number, capPct: number): number {
     const time = this.series.time[i]!;
     const price = this.series.open[i]!;
     let cash = this.book.settle(time, price);
@@ -82,6 +86,11 @@ export class OptionsDesk implements OptionsView {
       const chain = vol > 0 ? syntheticChain(time, price, vol) : [];
       for (const q of this.queue) {
         if (q.kind === 'open') {
+          const refusal = this.refusal(q.legs, chain, time, price, vol, equity, capPct);
+          if (refusal !== undefined) {
+            this.refused.push({ id: this.book.skipId(), bar: i, time, reason: q.reason, why: refusal.why, maxRisk: refusal.maxRisk, limit: capPct * equity });
+            continue;
+          }
           const { position, cash: cost } = this.book.open(q.legs, chain, time);
           if (q.reason !== '') this.reasons.set(position.id, q.reason);
           cash -= cost;
@@ -125,6 +134,22 @@ export class OptionsDesk implements OptionsView {
   }
 
   private lastVol = Number.NaN;
+  private readonly refused: OptionsReport['refused'] = [];
+
+  /** Why a new position may not open (its worst case over the cap), or undefined when it may. */
+  private refusal(legs: readonly BookLeg[], chain: readonly ListedOption[], time: number, spot: number, vol: number, equity: number, capPct: number): { why: string; maxRisk: number } | undefined {
+    const priced = [];
+    for (const leg of legs) {
+      const q = chain.find((x) => x.right === leg.right && x.expiry === leg.expiry && Math.abs(x.strike - leg.strike) < 1e-9 * leg.strike);
+      // A leg the chain does not list is the book's error to report, with its words.
+      if (q === undefined || !(leg.expiry > time)) return undefined;
+      priced.push({ right: leg.right, quantity: leg.quantity, strike: leg.strike, years: (leg.expiry - time) / (365 * 86_400_000), premium: leg.quantity > 0 ? q.ask : q.bid });
+    }
+    const { maxRisk } = analyzePosition({ legs: priced, spot, rate: 0, vol: vol > 0 ? vol : 0.2, multiplier: this.book.multiplier });
+    if (maxRisk === Number.POSITIVE_INFINITY) return { why: 'the position can lose without limit (a short call nothing caps)', maxRisk };
+    if (maxRisk > capPct * equity) return { why: `its worst case ${maxRisk.toFixed(2)} is more than ${(capPct * 100).toFixed(1)}% of equity (${(capPct * equity).toFixed(2)})`, maxRisk };
+    return undefined;
+  }
   private lastValue = 0;
   private cashThisBar = 0;
   private heldQty = 0;
@@ -163,6 +188,7 @@ export class OptionsDesk implements OptionsView {
         fees: p.fees,
         pnl: p.pnl,
       })),
+      refused: this.refused,
       hedgeEfficiency: this.moved > 0 ? round(this.offset / this.moved) : null,
       greeks: { time: pick.map((i) => this.series.time[i]!), value: curve(c.value), delta: curve(c.delta), gamma: curve(c.gamma), vegaPerPoint: curve(c.vega), thetaPerDay: curve(c.theta) },
     };

@@ -95,13 +95,37 @@ describe('ctx.options in a backtest', () => {
       onBar(ctx: StrategyContext) {
         if (ctx.index !== series.length - 30) return;
         const c = callNear(ctx.options.chain(), ctx.bar.close, 1.05);
-        ctx.options.open([{ right: 'call', strike: c.strike, expiry: c.expiry, quantity: -1 }]);
+        ctx.options.open([{ right: 'call', strike: c.strike, expiry: c.expiry, quantity: 1 }]);
       },
     });
     const r = runBacktest(late, series);
     const p = r.options!.positions[0]!;
     expect(p.legs[0]!.state).toBe('closed');
     expect(r.metrics.endEquity).toBeCloseTo(10_000 + p.pnl!, 9);
+  });
+
+  it('refuses, at the fill, a position whose worst case is unlimited or over the size cap × equity', () => {
+    const seller = (contracts: number, naked: boolean) =>
+      defineStrategy({
+        name: 'big seller',
+        onBar(ctx: StrategyContext) {
+          if (ctx.index !== 100) return;
+          const chain = ctx.options.chain();
+          const short = callNear(chain, ctx.bar.close, 1.05);
+          const long = callNear(chain, ctx.bar.close, 1.1);
+          const legs = [{ right: 'call' as const, strike: short.strike, expiry: short.expiry, quantity: -contracts }];
+          if (!naked) legs.push({ right: 'call', strike: long.strike, expiry: long.expiry, quantity: contracts });
+          const id = ctx.options.open(legs, 'too much');
+          ctx.state['id'] = id;
+        },
+      });
+    const naked = runBacktest(seller(1, true), series).options!;
+    expect(naked.positions).toEqual([]);
+    expect(naked.refused).toEqual([{ id: 1, bar: 101, time: series.time[101], reason: 'too much', why: 'the position can lose without limit (a short call nothing caps)', maxRisk: Infinity, limit: expect.closeTo(1000, 6) }]);
+    const big = runBacktest(seller(5, false), series).options!;
+    expect(big.refused[0]!.why).toMatch(/^its worst case [\d.]+ is more than 10\.0% of equity \(1000\.00\)$/);
+    expect(big.refused[0]!.maxRisk).toBeGreaterThan(1000);
+    expect(runBacktest(seller(1, false), series).options!.refused).toEqual([]);
   });
 
   it('an order for a strike the chain does not list stops the run with a strategy error', () => {

@@ -265,7 +265,7 @@ class BacktestRun {
       if (this.lots.length > 0) this.checkStops(i);
       const desk = this.desk;
       desk.current = i;
-      if (desk.active) this.cash += desk.beginBar(i);
+      if (desk.active) this.cash += desk.beginBar(i, this.cash + this.posQty * o + desk.greeks.value, this.capPct);
 
       for (let k = 0; k < nInd; k++) indicators[k]!.onBar(o, h, l, c, v);
       if (atr !== null) atr.update(h, l, c);

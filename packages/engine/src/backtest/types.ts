@@ -159,6 +159,8 @@ export interface OptionsReport {
     /** Realized P&L once every leg has ended (closed, expired, exercised or assigned); null while open. */
     pnl: number | null;
   }[];
+  /** Orders refused at the fill: worst case at the first expiry over the size cap × equity, or unlimited. */
+  refused: { id: number; bar: number; time: number; reason: string; why: string; maxRisk: number | null; limit: number }[];
   /**
    * How much of the underlying position's P&L the options offset, over the bars that began with
    * both the underlying and option legs held: −Σ (options P&L × sign of the stock's P&L) /

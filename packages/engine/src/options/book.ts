@@ -184,6 +184,11 @@ export class OptionsBook {
     return this.nextId;
   }
 
+  /** Give up the next id (an order refused before it opened keeps the id it was promised). */
+  skipId(): number {
+    return this.nextId++;
+  }
+
   constructor(options: BookOptions = {}) {
     this.multiplier = options.multiplier ?? 100;
     this.feePerContract = options.feePerContract ?? 0.65;
