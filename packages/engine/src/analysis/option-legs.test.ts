@@ -64,6 +64,16 @@ describe('VOLT110: a short option leg without a defined maximum loss', () => {
     expect(volt110(withLegs(`  1, 2, 3,`))).toEqual([]);
   });
 
+  it('reads ctx.options.open([...]) orders too, whose strikes come from the chain', () => {
+    const text = withLegs(`  { right: 'put', quantity: 1, strike: 90, years: 0.08, premium: 1 },`).replace(
+      "if (ctx.position.side === 0",
+      "const c = ctx.options.chain()[0]!;\n    ctx.options.open([{ right: 'call', strike: c.strike, expiry: c.expiry, quantity: -1 }]);\n    if (ctx.position.side === 0",
+    );
+    const [f, ...rest] = volt110(text);
+    expect(rest).toEqual([]);
+    expect(f!.message).toMatch(/^short call with nothing above it: 1 more call\(s\) sold than bought/);
+  });
+
   it('is listed with the other static rules', () => {
     expect(STATIC_RULES.find((r) => r.code === 'VOLT110')).toEqual({ code: 'VOLT110', severity: 'warning', title: 'short option leg without a defined maximum loss', fix: null });
   });
