@@ -103,3 +103,22 @@ describe('volt backtest --implied-vol exchange:deribit:DVOL/BTC:…', () => {
     }
   });
 });
+
+describe('volt backtest --events', () => {
+  it('the volatility assessor names the next scheduled event in its reasoning', async () => {
+    const rows = ['date,symbol,event,expected_move'];
+    for (let t = Date.UTC(2020, 0, 3); t < Date.UTC(2021, 6, 1); t += 7 * 86_400_000) rows.push(`${new Date(t).toISOString().slice(0, 10)},*,jobs report,0.02`);
+    const file = path.join(tmp, 'events.csv');
+    writeFileSync(file, rows.join('\n') + '\n');
+    const journal = path.join(tmp, 'events.db');
+    const ran = await volt(['backtest', MACD, '--data', 'synthetic:7:3000:4h', '--agents', 'rules', '--events', file, '--journal', journal, '--json']);
+    expect(ran.code).toBe(0);
+    const reasons = volatilityReasons(journal);
+    expect(reasons.some((r) => /jobs report in \d\.\d days \(priced for a 2\.0% move\)/.test(r))).toBe(true);
+    const bad = path.join(tmp, 'bad-events.csv');
+    writeFileSync(bad, 'date,symbol,event\nlater,*,jobs report\n');
+    const refused = await volt(['backtest', MACD, '--data', 'synthetic:7:300:4h', '--agents', 'rules', '--events', bad, '--no-journal']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`${bad}:2: 'later' is not a date`);
+  });
+});

@@ -4,6 +4,7 @@ import {
   formatAgentSummary,
   loadVixSeries,
   loadVixTermStructure,
+  loadEventCalendar,
   VixSeries,
   exportRunToVaultFile,
   journalPathFor,
@@ -43,6 +44,8 @@ const USAGE = `usage: volt backtest <strategy.ts> [options]
   --vix FILE, --vix9d FILE, --vix3m FILE, --vix6m FILE
                             the VIX and its term structure for the agents' regime
                             (CBOE's daily CSV; default: agents.vix… of volt.config.json)
+  --events FILE             a calendar of volatility events (date,symbol,event[,expected_move])
+                            the volatility agent reads (default: agents.events)
   --implied-vol FILE|SPEC   an implied-volatility index (vol points) for IV rank (default: the
                             VIX); a file, or exchange:deribit:DVOL/BTC:1d:SINCE:UNTIL
   --lenient                 repair what can be repaired in the data file, and say what
@@ -71,6 +74,7 @@ export async function run(argv: string[]): Promise<number> {
       vix3m: { type: 'string' },
       vix6m: { type: 'string' },
       'implied-vol': { type: 'string' },
+      events: { type: 'string' },
       from: { type: 'string' },
       to: { type: 'string' },
       fee: { type: 'string' },
@@ -302,10 +306,15 @@ function progressBar(): { observer: BacktestObserver; done(): void } {
 
 /** The agents' volatility inputs: flags over agents.vix/vix9d/vix3m/vix6m/impliedVol of volt.config.json, paths from the workspace. */
 async function volatilityInputs(
-  agents: { vix?: string; vix9d?: string; vix3m?: string; vix6m?: string; impliedVol?: string },
-  values: { vix?: string; vix9d?: string; vix3m?: string; vix6m?: string; 'implied-vol'?: string },
+  agents: { vix?: string; vix9d?: string; vix3m?: string; vix6m?: string; impliedVol?: string; events?: string },
+  values: { vix?: string; vix9d?: string; vix3m?: string; vix6m?: string; 'implied-vol'?: string; events?: string; lenient?: boolean },
   cwd: string,
-): Promise<{ vix?: Awaited<ReturnType<typeof loadVixSeries>>; term?: Awaited<ReturnType<typeof loadVixTermStructure>>; impliedVol?: Awaited<ReturnType<typeof loadVixSeries>> }> {
+): Promise<{
+  vix?: Awaited<ReturnType<typeof loadVixSeries>>;
+  term?: Awaited<ReturnType<typeof loadVixTermStructure>>;
+  impliedVol?: Awaited<ReturnType<typeof loadVixSeries>>;
+  events?: Awaited<ReturnType<typeof loadEventCalendar>>;
+}> {
   const file = (flag: string | undefined, configured: string | undefined): string | undefined =>
     flag !== undefined ? path.resolve(flag) : configured !== undefined ? path.resolve(cwd, configured) : undefined;
   const vix = file(values.vix, agents.vix);
@@ -324,5 +333,12 @@ async function volatilityInputs(
     // An exchange spec (e.g. exchange:deribit:DVOL/BTC:1d:…): fetched once, then read from .volt/cache/.
     out.impliedVol = VixSeries.fromCandles(await resolveDataSpec(ivSpec, { cwd }));
   } else if (iv !== undefined) out.impliedVol = await loadVixSeries(iv);
+  const events = file(values.events, agents.events);
+  if (events !== undefined) {
+    out.events = await loadEventCalendar(events, {
+      ...(values.lenient ? { lenient: true } : {}),
+      onSkipped: (why) => process.stderr.write(`volt backtest: --lenient ${why}\n`),
+    });
+  }
   return out;
 }

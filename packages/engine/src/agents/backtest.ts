@@ -1,3 +1,4 @@
+import type { EventCalendar } from '../data/index.js';
 import { runBacktest, type BacktestOptions, type BacktestReport } from '../backtest/index.js';
 import type { VoltConfig } from '../config/index.js';
 import type { CandleSeries } from '../data/index.js';
@@ -24,6 +25,8 @@ export interface AgentBacktestOptions {
   term?: VixTermStructure;
   /** An implied-volatility index for IV rank and percentile (default the VIX). */
   impliedVol?: VixSeries;
+  /** Scheduled volatility events (see loadEventCalendar). */
+  events?: EventCalendar;
   /** Where decisions, messages, signals and trades go (the journal's RunRecorder). */
   journal?: AgentJournal;
   /** LLM answers are kept here (the Journal itself, for its llm_cache table); in memory otherwise. */
@@ -119,6 +122,7 @@ export async function backtestWithAgents(
     ...(agentOptions.vix ? { vix: agentOptions.vix } : {}),
     ...(agentOptions.term ? { term: agentOptions.term } : {}),
     ...(agentOptions.impliedVol ? { impliedVol: agentOptions.impliedVol } : {}),
+    ...(agentOptions.events ? { events: agentOptions.events } : {}),
   });
 
   if (mode === 'rules') {

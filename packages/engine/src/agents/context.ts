@@ -1,4 +1,4 @@
-import { barsPerYear, loadCandles, type CandleSeries } from '../data/index.js';
+import { barsPerYear, loadCandles, type CandleSeries, type EventCalendar } from '../data/index.js';
 import { ivPercentile, ivRank } from '../options/index.js';
 import { DEFAULT_THRESHOLDS, type MarketContext, type MarketRegime, type RegimeThresholds } from './types.js';
 
@@ -176,6 +176,8 @@ export interface MarketContextOptions {
   term?: VixTermStructure;
   /** An implied-volatility index in vol points (like VIX: 20 = 20%) for IV rank and percentile; default the VIX. */
   impliedVol?: VixSeries;
+  /** Scheduled volatility events (earnings, meetings): known in advance, so reading ahead in it is not look-ahead. */
+  events?: EventCalendar;
 }
 
 /**
@@ -188,6 +190,7 @@ export class MarketContextBuilder {
   readonly vix: VixSeries | undefined;
   readonly term: VixTermStructure | undefined;
   readonly impliedVol: VixSeries | undefined;
+  readonly events: EventCalendar | undefined;
   private readonly annualiser: number;
   readonly thresholds: Readonly<RegimeThresholds>;
   readonly levels: Readonly<RegimeLevels>;
@@ -204,6 +207,7 @@ export class MarketContextBuilder {
     this.vix = options.vix ?? options.term?.curve.vix;
     this.term = options.term;
     this.impliedVol = options.impliedVol ?? this.vix;
+    this.events = options.events;
     const bpy = barsPerYear(series.timeframe);
     this.annualiser = bpy > 0 && Number.isFinite(bpy) ? Math.sqrt(bpy) : Number.NaN;
     this.thresholds = { ...DEFAULT_THRESHOLDS, ...definedOnly(options.thresholds) };
@@ -255,6 +259,9 @@ export class MarketContextBuilder {
       ivPercentile: Number.NaN,
       realizedVolAnnual: Number.NaN,
       volSpread: Number.NaN,
+      nextEvent: '',
+      daysToEvent: Number.NaN,
+      eventMove: Number.NaN,
       regime: 'normal',
       threshold: this.thresholds.normal,
       drawdown: 0,
@@ -294,6 +301,10 @@ export class MarketContextBuilder {
     }
     ctx.realizedVolAnnual = ctx.realizedVol * this.annualiser;
     ctx.volSpread = ctx.impliedVol - ctx.realizedVolAnnual;
+    const event = this.events?.next(s.symbol, ctx.time);
+    ctx.nextEvent = event?.event ?? '';
+    ctx.daysToEvent = event ? (event.time - ctx.time) / DAY_MS : Number.NaN;
+    ctx.eventMove = event?.expectedMove ?? Number.NaN;
     ctx.regime = classifyRegime(ctx.vix, ctx.volPercentile, this.levels, ctx.termRatio);
     ctx.threshold = this.thresholds[ctx.regime];
     ctx.drawdown = drawdown;

@@ -54,6 +54,9 @@ export class TrendAnalyzer extends RuleAgent {
   }
 }
 
+/** An event this many days away or closer makes the volatility assessor less sure: a gap can jump a stop. */
+export const EVENT_SOON_DAYS = 3;
+
 /** The market facts the volatility reading rests on, in words: "VIX 27.3, backwardation 1.08, IV rank 82, …". */
 export function volatilityFacts(c: Readonly<MarketContext>): string {
   const parts: string[] = [];
@@ -65,6 +68,9 @@ export function volatilityFacts(c: Readonly<MarketContext>): string {
     parts.push(`implied ${points(c.impliedVol)} vs realized ${points(c.realizedVolAnnual)} (${spread >= 0 ? '+' : ''}${spread.toFixed(1)} pts)`);
   } else if (Number.isFinite(c.realizedVolAnnual)) parts.push(`realized vol ${points(c.realizedVolAnnual)}`);
   if (Number.isFinite(c.volPercentile)) parts.push(`realized-vol percentile ${(c.volPercentile * 100).toFixed(0)}`);
+  if (c.daysToEvent <= EVENT_SOON_DAYS * 2) {
+    parts.push(`${c.nextEvent} in ${c.daysToEvent.toFixed(1)} days${Number.isFinite(c.eventMove) ? ` (priced for a ${(c.eventMove * 100).toFixed(1)}% move)` : ''}`);
+  }
   return parts.length > 0 ? parts.join(', ') : 'no volatility reading yet';
 }
 
@@ -89,14 +95,17 @@ export class VolatilityAssessor extends RuleAgent {
     m.stopPrice = side === 'BUY' ? c.price * (1 - dist) : c.price * (1 + dist);
     const wantsTighter = !hasStop || (side === 'BUY' ? p.stopPrice < m.stopPrice : p.stopPrice > m.stopPrice);
     const facts = volatilityFacts(c);
+    const eventSoon = c.daysToEvent <= EVENT_SOON_DAYS;
+    const event = eventSoon ? `; ${c.nextEvent} in ${c.daysToEvent.toFixed(1)} days: a gap can jump the stop` : '';
+    const less = eventSoon ? 0.1 : 0;
     if (c.regime === 'crash') {
       if (side === 'SELL') return this.answer('SELL', 0.7, `${facts}: crash regime; shorts only, with a tight stop`, wantsTighter);
       return this.answer('HOLD', 0.85, `${facts}: crash regime; no new longs until volatility settles`);
     }
     if (c.regime === 'highVolatility') {
       const why = c.termStructure === 'backwardation' && !(c.vix > 25) ? 'high volatility (the VIX curve is inverted)' : 'high volatility';
-      if (!hasStop) return this.answer('HOLD', 0.7, `${facts}: ${why} and no stop; too much tail risk`, true);
-      return this.answer(side, 0.6, `${facts}: ${why}; acceptable with the stop tightened to the volatility table`, wantsTighter);
+      if (!hasStop) return this.answer('HOLD', 0.7, `${facts}: ${why} and no stop; too much tail risk${event}`, true);
+      return this.answer(side, 0.6 - less, `${facts}: ${why}; acceptable with the stop tightened to the volatility table${event}`, wantsTighter);
     }
     // Where volatility sits: IV rank when an IV series is known, else realized vol's percentile.
     const rank = Number.isFinite(c.ivRank) ? c.ivRank / 100 : c.volPercentile === c.volPercentile ? c.volPercentile : 0.5;
@@ -104,10 +113,11 @@ export class VolatilityAssessor extends RuleAgent {
     // Realized well above implied: the market moves more than options price; trust the calm less.
     const underpriced = c.volSpread < -0.05;
     if (underpriced) confidence -= 0.1;
+    confidence -= less;
     return this.answer(
       side,
       confidence,
-      `${facts}: normal volatility${underpriced ? ', but realized runs above implied' : ''}; the calmer the market, the more room for the trade`,
+      `${facts}: normal volatility${underpriced ? ', but realized runs above implied' : ''}; the calmer the market, the more room for the trade${event}`,
       wantsTighter,
     );
   }

@@ -106,6 +106,11 @@ export interface MarketContext {
   realizedVolAnnual: number;
   /** impliedVol − realizedVolAnnual: positive when options price more movement than the market shows; NaN when either is missing. */
   volSpread: number;
+  /** The next scheduled volatility event for the symbol (event calendar), '' when none is known. */
+  nextEvent: string;
+  /** Days from this bar to it (NaN when none), and the move it is priced for (fraction; NaN when not given). */
+  daysToEvent: number;
+  eventMove: number;
   regime: MarketRegime;
   /** The regime's consensus threshold. */
   threshold: number;

@@ -154,3 +154,21 @@ describe('the volatility assessor and the hedge optimizer name their numbers', (
     expect(agent.hedge.longStrike).toBeCloseTo(105, 12);
   });
 });
+
+describe('scheduled volatility events', () => {
+  it('the context says how far the next event is; the assessor names it and trusts the trade less', async () => {
+    const { parseEventCalendar } = await import('../data/index.js');
+    const t0 = Date.UTC(2024, 3, 22, 14);
+    const events = parseEventCalendar('date,symbol,event,expected_move\n2024-04-25,SPX,earnings,0.06\n', 'events.csv');
+    const c = new MarketContextBuilder(hourly(t0, 30), { events }).at(2);
+    expect(c.nextEvent).toBe('earnings');
+    expect(c.daysToEvent).toBeCloseTo((Date.UTC(2024, 3, 25) - (t0 + 2 * 3_600_000)) / DAY, 12);
+    expect(c.eventMove).toBe(0.06);
+    const proposal: Proposal = { symbol: 'SPX', side: 'BUY', pct: 0.05, stopPrice: 97, takeProfitPrice: 106, confidence: 0.7, reason: 't', bar: 2, time: c.time, price: 100, equity: 1e4 };
+    const near = new VolatilityAssessor().assess(proposal, { ...c, regime: 'normal' });
+    expect(near.reasoning).toMatch(/earnings in 2\.\d days \(priced for a 6\.0% move\): normal volatility; .*; earnings in 2\.\d days: a gap can jump the stop$/);
+    const far = new VolatilityAssessor().assess(proposal, { ...c, regime: 'normal', daysToEvent: 30 });
+    expect(far.reasoning).not.toContain('earnings');
+    expect(near.confidence).toBeCloseTo(far.confidence - 0.1, 12);
+  });
+});

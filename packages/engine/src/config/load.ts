@@ -84,7 +84,7 @@ const SCHEMA: SchemaNode = {
     },
     agents: {
       type: 'object',
-      optional: ['vix', 'vix9d', 'vix3m', 'vix6m', 'impliedVol'],
+      optional: ['vix', 'vix9d', 'vix3m', 'vix6m', 'impliedVol', 'events'],
       fields: {
         mode: { type: 'string', oneOf: ['off', 'rules', 'ollama'], example: '"rules"' },
         weights: {
@@ -101,6 +101,7 @@ const SCHEMA: SchemaNode = {
         vix3m: text('"data/VIX3M-1d.csv"'),
         vix6m: text('"data/VIX6M-1d.csv"'),
         impliedVol: text('"data/IV30-1d.csv"'),
+        events: text('"data/events.csv"'),
       },
     },
     ollama: {

@@ -65,6 +65,8 @@ export interface VoltConfig {
     vix6m?: string;
     /** An implied-volatility index (vol points, like VIX) for IV rank and percentile; default the VIX. */
     impliedVol?: string;
+    /** A calendar of volatility events (CSV: date,symbol,event[,expected_move]). */
+    events?: string;
   };
   ollama: {
     /** e.g. 'http://127.0.0.1:11434'; unset: OLLAMA_HOST, else the ollama client's default. */

@@ -45,3 +45,4 @@ export {
   type DeribitOptionQuote,
   type DeribitOptions,
 } from './deribit.js';
+export { EventCalendar, loadEventCalendar, parseEventCalendar, describeEvent, type VolatilityEvent } from './events.js';
