@@ -30,6 +30,7 @@ export function formatBacktestReport(report: BacktestReport, options: ReportForm
   out.push(`equity ${curve}  ${money(m.startEquity)} → ${money(m.endEquity)}`);
   out.push('');
   out.push(...metricsTable(m, data.timeframe));
+  if (report.options !== undefined) out.push('', optionsLine(report.options));
 
   const shown = options.lastTrades ?? 10;
   if (trades.length > 0 && shown > 0) {
@@ -48,6 +49,18 @@ export function formatBacktestReport(report: BacktestReport, options: ReportForm
     out.push(`${plural(report.signalsDropped, 'more signal')} not listed: a report keeps the first ${count(report.signals.length)}`);
   }
   return out.join('\n') + '\n';
+}
+
+/** ctx.options in one line: how many positions, what they made after fees, how their legs ended. */
+function optionsLine(o: NonNullable<BacktestReport['options']>): string {
+  const pnl = o.positions.reduce((sum, p) => sum + (p.pnl ?? 0), 0);
+  const fees = o.positions.reduce((sum, p) => sum + p.fees, 0);
+  const ended: Record<string, number> = {};
+  for (const p of o.positions) for (const l of p.legs) ended[l.state] = (ended[l.state] ?? 0) + 1;
+  const states = ['expired', 'exercised', 'assigned', 'closed'].filter((k) => ended[k]).map((k) => `${ended[k]} ${k}`).join(', ');
+  const hedge = o.hedgeEfficiency === null ? '' : `; hedge efficiency ${o.hedgeEfficiency.toFixed(2)}`;
+  const refused = o.refused.length > 0 ? `; ${plural(o.refused.length, 'order')} refused (worst case over the size cap)` : '';
+  return `options: ${plural(o.positions.length, 'position')}, P&L ${signedMoney(pnl)} after ${money(fees)} fees${states ? `; legs ${states}` : ''}${hedge}${refused} (greeks per bar in --json)`;
 }
 
 function metricsTable(m: Metrics, timeframe: string): string[] {
@@ -73,6 +86,16 @@ function metricsTable(m: Metrics, timeframe: string): string[] {
     ['Avg holding', `${duration(m.avgHoldingMs)} (${m.avgHoldingBars.toFixed(1)} bars)`],
     ['Annualised on', `${timeframe} bars`],
   ];
+  // One-bar tail risk, historical and normal: what a bad bar costs, as a share of equity.
+  const v = m.valueAtRisk;
+  left.push(['VaR 95/99, 1 bar', `${pct(v.historical.var95, 2)} / ${pct(v.historical.var99, 2)}`]);
+  left.push(['VaR 95/99, normal', `${pct(v.parametric.var95, 2)} / ${pct(v.parametric.var99, 2)}`]);
+  right.push(['CVaR 95/99, 1 bar', `${pct(v.historical.cvar95, 2)} / ${pct(v.historical.cvar99, 2)}`]);
+  right.push(['CVaR 95/99, normal', `${pct(v.parametric.cvar95, 2)} / ${pct(v.parametric.cvar99, 2)}`]);
+  if (m.benchmarkCorrelation !== undefined) {
+    left.push(['Benchmark corr.', m.benchmarkCorrelation === null ? 'n/a' : m.benchmarkCorrelation.toFixed(2)]);
+    right.push(['', '']);
+  }
   const l = alignPairs(left);
   const r = alignPairs(right);
   const width = Math.max(...l.map((s) => s.length));

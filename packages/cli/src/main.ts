@@ -11,6 +11,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   journal: () => import('./commands/journal.js'),
   agents: () => import('./commands/agents.js'),
   init: () => import('./commands/init.js'),
+  options: () => import('./commands/options.js'),
 };
 
 async function help(): Promise<string> {

@@ -13,6 +13,7 @@ export * from './analysis/index.js';
 export * from './journal/index.js';
 export * from './vault/index.js';
 export * from './risk/index.js';
+export * from './options/index.js';
 export * from './llm/index.js';
 export * from './agents/index.js';
 export * from './runner/index.js';

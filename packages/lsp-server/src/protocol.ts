@@ -66,7 +66,7 @@ export type FindingSource = 'static' | 'typescript' | 'backtest' | 'critique';
 
 /** One finding about a strategy file, as `volt.analyze` returns it (diagnostics carry the same). */
 export interface VoltFinding {
-  /** Stable code: 'VOLT101' … 'VOLT110', 'VOLT201' … 'VOLT205', 'VOLT3xx', or 'TS2304'. */
+  /** Stable code: 'VOLT101' … 'VOLT111', 'VOLT201' … 'VOLT205', 'VOLT3xx', or 'TS2304'. */
   code: string;
   severity: FindingSeverity;
   message: string;

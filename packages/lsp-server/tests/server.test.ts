@@ -48,7 +48,7 @@ describe('VoltServer', () => {
     expect(first.state).toBe('done');
     expect(first.summary!.bars).toBe(3000);
     const [lens] = await client.codeLens(uri);
-    expect(lens!.command!.title).toMatch(/^Sharpe -?\d+\.\d\d · Max DD \d+\.\d% · \d+ trades · Win \d+% · Return [+-]\d+\.\d%$/);
+    expect(lens!.command!.title).toMatch(/^Sharpe -?\d+\.\d\d · Max DD \d+\.\d% · \d+ trades · Win \d+% · Return [+-]\d+\.\d% · synthetic data$/);
     expect(lens!.range.start.line).toBe(2);
 
     // Hot reload: the new code runs, no restart, and the lens shows the change.

@@ -43,6 +43,7 @@ export function backtestResult(uri: string, over: Partial<BacktestSummary> = {})
         maxDrawdown: 0.081, maxDrawdownDurationMs: 3 * DAY, maxDrawdownDurationBars: 72, trades: 2, winRate: 0.5, profitFactor: 1.8,
         expectancy: 61.7, avgWin: 300, avgLoss: -176.6, bestTrade: 300, worstTrade: -176.6, maxConsecutiveWins: 1,
         maxConsecutiveLosses: 1, exposure: 0.25, feesPaid: 12.5, avgHoldingMs: 5 * 3_600_000, avgHoldingBars: 5,
+        valueAtRisk: { historical: { var95: 0.012, var99: 0.021, cvar95: 0.017, cvar99: 0.024 }, parametric: { var95: 0.011, var99: 0.016, cvar95: 0.014, cvar99: 0.018 } },
       },
       trades: [
         { id: 1, symbol: 'BTC/USDT', side: 'long', qty: 0.02, entryTime: FROM + DAY, entryBar: 24, entryPrice: 42000.123, exitTime: FROM + DAY + 5 * 3_600_000, exitBar: 29, exitPrice: 43000, exitReason: 'signal', pnl: 300, pnlPct: 0.0238, fees: 6, barsHeld: 5, confidence: 0.7, reason: 'RSI 28 < oversold 30' },

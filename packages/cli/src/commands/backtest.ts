@@ -2,7 +2,10 @@ import path from 'node:path';
 import {
   formatAgentSummary,
   gatewayFromConfig,
+  loadEventCalendar,
   loadVixSeries,
+  loadVixTermStructure,
+  VixSeries,
   exportRunToVaultFile,
   journalPathFor,
   Journal,
@@ -41,6 +44,15 @@ const USAGE = `usage: volt backtest <strategy.ts> [options]
   --capital CASH            starting cash (default 10000)
   --param NAME=VALUE        override a strategy param; repeat for several
   --seed N                  seed of ctx.random (default 1)
+  --benchmark SPEC          a series to correlate the run's per-bar returns with (same forms
+                            as --data); the report adds its correlation
+  --vix FILE, --vix9d FILE, --vix3m FILE, --vix6m FILE
+                            the VIX and its term structure for the agents' regime
+                            (CBOE's daily CSV; default: agents.vix… of volt.config.json)
+  --events FILE             a calendar of volatility events (date,symbol,event[,expected_move])
+                            the volatility agent reads (default: agents.events)
+  --implied-vol FILE|SPEC   an implied-volatility index (vol points) for IV rank (default: the
+                            VIX); a file, or exchange:deribit:DVOL/BTC:1d:SINCE:UNTIL
   --lenient                 repair what can be repaired in the data file, and say what
   --json                    print the whole report as one JSON document (schemaVersion 1)
   --journal PATH            record the run in this journal (default: journal.path of
@@ -61,6 +73,13 @@ export async function run(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       data: { type: 'string' },
+      benchmark: { type: 'string' },
+      vix: { type: 'string' },
+      vix9d: { type: 'string' },
+      vix3m: { type: 'string' },
+      vix6m: { type: 'string' },
+      'implied-vol': { type: 'string' },
+      events: { type: 'string' },
       from: { type: 'string' },
       to: { type: 'string' },
       fee: { type: 'string' },
@@ -111,6 +130,13 @@ export async function run(argv: string[]): Promise<number> {
 
 interface BacktestFlags {
   data?: string | undefined;
+  benchmark?: string | undefined;
+  vix?: string | undefined;
+  vix9d?: string | undefined;
+  vix3m?: string | undefined;
+  vix6m?: string | undefined;
+  'implied-vol'?: string | undefined;
+  events?: string | undefined;
   lenient?: boolean | undefined;
   json?: boolean | undefined;
   journal?: string | undefined;
@@ -149,6 +175,17 @@ async function backtest(
     }
   }
 
+  if (values.benchmark !== undefined) {
+    const benchmark = await resolveDataSpec(values.benchmark, {
+      cwd,
+      lenient: values.lenient === true,
+      onRepairs: (repairs) => {
+        for (const r of repairs) process.stderr.write(`volt backtest: --lenient repaired ${r} (benchmark)\n`);
+      },
+    });
+    options.benchmark = { time: benchmark.time, close: benchmark.close };
+  }
+
   const agentsMode = values.agents ?? config.agents.mode;
   if (agentsMode !== 'off' && agentsMode !== 'rules' && agentsMode !== 'ollama') {
     throw new UsageError(`--agents expects off, rules or ollama, got '${agentsMode}'`);
@@ -179,7 +216,7 @@ async function backtest(
             agents: {
               mode: agentsMode,
               config,
-              ...(config.agents.vix ? { vix: await loadVixSeries(path.resolve(cwd, config.agents.vix)) } : {}),
+              ...(await volatilityInputs(config.agents, values, cwd)),
               journaled,
               ...(gateway ? { gateway } : {}),
               // Asking local models takes seconds per answer: show where it is, on a terminal only.
@@ -368,4 +405,42 @@ function progressBar(): { observer: BacktestObserver; done(): void } {
       if (shown) process.stderr.write('\r\x1b[K');
     },
   };
+}
+/** The agents' volatility inputs: flags over agents.vix/vix9d/vix3m/vix6m/impliedVol of volt.config.json, paths from the workspace. */
+async function volatilityInputs(
+  agents: { vix?: string; vix9d?: string; vix3m?: string; vix6m?: string; impliedVol?: string; events?: string },
+  values: { vix?: string; vix9d?: string; vix3m?: string; vix6m?: string; 'implied-vol'?: string; events?: string; lenient?: boolean },
+  cwd: string,
+): Promise<{
+  vix?: Awaited<ReturnType<typeof loadVixSeries>>;
+  term?: Awaited<ReturnType<typeof loadVixTermStructure>>;
+  impliedVol?: Awaited<ReturnType<typeof loadVixSeries>>;
+  events?: Awaited<ReturnType<typeof loadEventCalendar>>;
+}> {
+  const file = (flag: string | undefined, configured: string | undefined): string | undefined =>
+    flag !== undefined ? path.resolve(flag) : configured !== undefined ? path.resolve(cwd, configured) : undefined;
+  const vix = file(values.vix, agents.vix);
+  const members = { vix9d: file(values.vix9d, agents.vix9d), vix3m: file(values.vix3m, agents.vix3m), vix6m: file(values.vix6m, agents.vix6m) };
+  const iv = file(values['implied-vol'], agents.impliedVol);
+  const out: Awaited<ReturnType<typeof volatilityInputs>> = {};
+  if (vix !== undefined) out.vix = await loadVixSeries(vix);
+  if (Object.values(members).some((m) => m !== undefined)) {
+    const files: { vix?: string; vix9d?: string; vix3m?: string; vix6m?: string } = {};
+    if (vix !== undefined) files.vix = vix;
+    for (const [k, v] of Object.entries(members)) if (v !== undefined) files[k as keyof typeof members] = v;
+    out.term = await loadVixTermStructure(files);
+  }
+  const ivSpec = values['implied-vol'] ?? agents.impliedVol;
+  if (ivSpec !== undefined && ivSpec.startsWith('exchange:')) {
+    // An exchange spec (e.g. exchange:deribit:DVOL/BTC:1d:…): fetched once, then read from .volt/cache/.
+    out.impliedVol = VixSeries.fromCandles(await resolveDataSpec(ivSpec, { cwd }));
+  } else if (iv !== undefined) out.impliedVol = await loadVixSeries(iv);
+  const events = file(values.events, agents.events);
+  if (events !== undefined) {
+    out.events = await loadEventCalendar(events, {
+      ...(values.lenient ? { lenient: true } : {}),
+      onSkipped: (why) => process.stderr.write(`volt backtest: --lenient ${why}\n`),
+    });
+  }
+  return out;
 }

@@ -1,9 +1,10 @@
+import type { EventCalendar } from '../data/index.js';
 import { runBacktest, type BacktestOptions, type BacktestReport } from '../backtest/index.js';
 import type { VoltConfig } from '../config/index.js';
 import type { CandleSeries } from '../data/index.js';
 import { gatewayFromConfig, ollamaStatus, unreachableMessage, type LlmCache, type OllamaGateway } from '../llm/index.js';
 import type { LoadedStrategy, StrategyDefinition } from '../strategy/index.js';
-import { MarketContextBuilder, type VixSeries } from './context.js';
+import { MarketContextBuilder, type VixSeries, type VixTermStructure } from './context.js';
 import { LlmAgent, PanelAnswers, PromptMemo, ReplaySeat } from './llm-agent.js';
 import { AgentPanel } from './panel.js';
 import { AgentReview, type AgentJournal, type AgentReviewSummary } from './review.js';
@@ -20,6 +21,12 @@ export interface AgentBacktestOptions {
   config?: AgentsConfig;
   /** Regime from VIX when given (see loadVixSeries); else realized-volatility percentiles. */
   vix?: VixSeries;
+  /** The VIX term structure (see loadVixTermStructure): contango / backwardation in the regime. */
+  term?: VixTermStructure;
+  /** An implied-volatility index for IV rank and percentile (default the VIX). */
+  impliedVol?: VixSeries;
+  /** Scheduled volatility events (see loadEventCalendar). */
+  events?: EventCalendar;
   /** Where decisions, messages, signals and trades go (the journal's RunRecorder). */
   journal?: AgentJournal;
   /** LLM answers are kept here (the Journal itself, for its llm_cache table); in memory otherwise. */
@@ -115,6 +122,9 @@ export async function backtestWithAgents(
   const context = new MarketContextBuilder(series, {
     ...(config ? { thresholds: config.agents.thresholds } : {}),
     ...(agentOptions.vix ? { vix: agentOptions.vix } : {}),
+    ...(agentOptions.term ? { term: agentOptions.term } : {}),
+    ...(agentOptions.impliedVol ? { impliedVol: agentOptions.impliedVol } : {}),
+    ...(agentOptions.events ? { events: agentOptions.events } : {}),
   });
 
   if (mode === 'rules') {

@@ -1,4 +1,5 @@
-import { loadCandles, type CandleSeries } from '../data/index.js';
+import { barsPerYear, loadCandles, type CandleSeries, type EventCalendar } from '../data/index.js';
+import { ivPercentile, ivRank } from '../options/index.js';
 import { DEFAULT_THRESHOLDS, type MarketContext, type MarketRegime, type RegimeThresholds } from './types.js';
 
 const DAY_MS = 86_400_000;
@@ -21,6 +22,11 @@ export class VixSeries {
     this.maxStaleMs = maxStaleMs;
   }
 
+  /** Its fields, for a process that builds it again (the strategy sandbox: classes do not cross its channel). */
+  parts(): { time: Float64Array; close: Float64Array; source: string; maxStaleMs: number } {
+    return { time: this.time, close: this.close, source: this.source, maxStaleMs: this.maxStaleMs };
+  }
+
   /** From what `loadCandles` returns for a VIX CSV (its close column is the level). */
   static fromCandles(series: CandleSeries, maxStaleMs?: number): VixSeries {
     return new VixSeries(series.time, series.close, series.source, maxStaleMs);
@@ -38,8 +44,19 @@ export class VixSeries {
     return this.time.length > 0 ? this.time[this.time.length - 1]! : Number.NaN;
   }
 
+  /** The closes, oldest first (read-only by contract). */
+  get closes(): Float64Array {
+    return this.close;
+  }
+
   /** The last close of a day that ended at or before `time`; NaN when there is none recent enough. */
   levelAt(time: number): number {
+    const i = this.indexAt(time);
+    return i < 0 ? Number.NaN : this.close[i]!;
+  }
+
+  /** Index of the close `levelAt(time)` reads; −1 when there is none recent enough. */
+  indexAt(time: number): number {
     const t = this.time;
     // Days whose close is known: day start + 1 day <= time.
     const cutoff = time - DAY_MS;
@@ -55,9 +72,63 @@ export class VixSeries {
         hi = mid - 1;
       }
     }
-    if (found < 0 || cutoff - t[found]! > this.maxStaleMs) return Number.NaN;
-    return this.close[found]!;
+    if (found < 0 || cutoff - t[found]! > this.maxStaleMs) return -1;
+    return found;
   }
+}
+
+/** The CBOE volatility indices of the S&P 500 at four horizons: 9 days, 30 days, 3 and 6 months. */
+export interface VixCurve {
+  vix9d?: VixSeries;
+  vix?: VixSeries;
+  vix3m?: VixSeries;
+  vix6m?: VixSeries;
+}
+
+/**
+ * The VIX term structure as a bar could know it: each member read like the VIX (closes of days
+ * that had ended before the bar). `ratio` is the curve's front over its back — VIX / VIX3M, else
+ * VIX / VIX6M, else VIX9D / VIX — above 1 in backwardation, below 1 in contango.
+ */
+export class VixTermStructure {
+  readonly curve: Readonly<VixCurve>;
+  constructor(curve: VixCurve) {
+    this.curve = curve;
+  }
+
+  ratioAt(time: number): number {
+    const { vix9d, vix, vix3m, vix6m } = this.curve;
+    const front = vix ? vix.levelAt(time) : Number.NaN;
+    const back3 = vix3m ? vix3m.levelAt(time) : Number.NaN;
+    if (front > 0 && back3 > 0) return front / back3;
+    const back6 = vix6m ? vix6m.levelAt(time) : Number.NaN;
+    if (front > 0 && back6 > 0) return front / back6;
+    const nine = vix9d ? vix9d.levelAt(time) : Number.NaN;
+    if (nine > 0 && front > 0) return nine / front;
+    return Number.NaN;
+  }
+}
+
+export function termStructureOf(ratio: number): MarketContext['termStructure'] {
+  if (!(ratio === ratio)) return 'unknown';
+  return ratio > 1 ? 'backwardation' : ratio < 1 ? 'contango' : 'flat';
+}
+
+/**
+ * Reads the term structure's CSV files (CBOE's `DATE,OPEN,HIGH,LOW,CLOSE`, one a member; give
+ * those you have) through the data loaders. Lenient by default, as `loadVixSeries`: CBOE's
+ * histories have rows whose high/low contradict open/close, and only the close is used; with
+ * `lenient: false` such a row is refused at its line.
+ */
+export async function loadVixTermStructure(files: { vix9d?: string; vix?: string; vix3m?: string; vix6m?: string }, options: { lenient?: boolean } = {}): Promise<VixTermStructure> {
+  const lenient = options.lenient ?? true;
+  const curve: VixCurve = {};
+  for (const [member, file] of Object.entries(files) as [keyof VixCurve, string | undefined][]) {
+    if (file === undefined) continue;
+    const { series } = await loadCandles(file, { lenient, symbol: member.toUpperCase(), timeframe: '1d' });
+    curve[member] = VixSeries.fromCandles(series);
+  }
+  return new VixTermStructure(curve);
 }
 
 export interface RegimeLevels {
@@ -69,17 +140,24 @@ export interface RegimeLevels {
   volHigh: number;
   /** Realized-vol percentile at or above this is a crash (default 0.97). */
   volCrash: number;
+  /** A VIX term ratio (VIX / VIX3M) above this makes a normal regime high volatility (default 1: any backwardation). */
+  backwardation: number;
 }
 
-export const DEFAULT_REGIME_LEVELS: Readonly<RegimeLevels> = { vixHigh: 25, vixCrash: 35, volHigh: 0.8, volCrash: 0.97 };
+export const DEFAULT_REGIME_LEVELS: Readonly<RegimeLevels> = { vixHigh: 25, vixCrash: 35, volHigh: 0.8, volCrash: 0.97, backwardation: 1 };
 
-/** The regime from VIX when there is a level, else from where realized volatility sits in its history. */
-export function classifyRegime(vix: number, volPercentile: number, levels: Readonly<RegimeLevels> = DEFAULT_REGIME_LEVELS): MarketRegime {
+/**
+ * The regime from VIX when there is a level, else from where realized volatility sits in its
+ * history; a VIX curve in backwardation (`termRatio` above `levels.backwardation`) lifts a normal
+ * regime to high volatility: the market pays more for the next month's protection than for later.
+ */
+export function classifyRegime(vix: number, volPercentile: number, levels: Readonly<RegimeLevels> = DEFAULT_REGIME_LEVELS, termRatio = Number.NaN): MarketRegime {
   if (Number.isFinite(vix)) {
     if (vix >= levels.vixCrash) return 'crash';
     if (vix > levels.vixHigh) return 'highVolatility';
-    return 'normal';
+    return termRatio > levels.backwardation ? 'highVolatility' : 'normal';
   }
+  if (termRatio > levels.backwardation && volPercentile < levels.volHigh) return 'highVolatility';
   if (volPercentile >= levels.volCrash) return 'crash';
   if (volPercentile >= levels.volHigh) return 'highVolatility';
   return 'normal';
@@ -99,6 +177,12 @@ export interface MarketContextOptions {
   levels?: Partial<RegimeLevels>;
   /** MarketRegime from VIX when given; from realized volatility otherwise. */
   vix?: VixSeries;
+  /** The VIX term structure: contango / backwardation in the context and the regime. Its VIX stands in for `vix` when that is not given. */
+  term?: VixTermStructure;
+  /** An implied-volatility index in vol points (like VIX: 20 = 20%) for IV rank and percentile; default the VIX. */
+  impliedVol?: VixSeries;
+  /** Scheduled volatility events (earnings, meetings): known in advance, so reading ahead in it is not look-ahead. */
+  events?: EventCalendar;
 }
 
 /**
@@ -109,6 +193,10 @@ export interface MarketContextOptions {
 export class MarketContextBuilder {
   readonly series: CandleSeries;
   readonly vix: VixSeries | undefined;
+  readonly term: VixTermStructure | undefined;
+  readonly impliedVol: VixSeries | undefined;
+  readonly events: EventCalendar | undefined;
+  private readonly annualiser: number;
   readonly thresholds: Readonly<RegimeThresholds>;
   readonly levels: Readonly<RegimeLevels>;
   private readonly trendBars: number;
@@ -121,7 +209,12 @@ export class MarketContextBuilder {
 
   constructor(series: CandleSeries, options: MarketContextOptions = {}) {
     this.series = series;
-    this.vix = options.vix;
+    this.vix = options.vix ?? options.term?.curve.vix;
+    this.term = options.term;
+    this.impliedVol = options.impliedVol ?? this.vix;
+    this.events = options.events;
+    const bpy = barsPerYear(series.timeframe);
+    this.annualiser = bpy > 0 && Number.isFinite(bpy) ? Math.sqrt(bpy) : Number.NaN;
     this.thresholds = { ...DEFAULT_THRESHOLDS, ...definedOnly(options.thresholds) };
     this.levels = { ...DEFAULT_REGIME_LEVELS, ...definedOnly(options.levels) };
     this.trendBars = options.trendBars ?? 20;
@@ -163,6 +256,17 @@ export class MarketContextBuilder {
       barRange: 0,
       volume: 0,
       vix: Number.NaN,
+      vix3m: Number.NaN,
+      termRatio: Number.NaN,
+      termStructure: 'unknown',
+      impliedVol: Number.NaN,
+      ivRank: Number.NaN,
+      ivPercentile: Number.NaN,
+      realizedVolAnnual: Number.NaN,
+      volSpread: Number.NaN,
+      nextEvent: '',
+      daysToEvent: Number.NaN,
+      eventMove: Number.NaN,
       regime: 'normal',
       threshold: this.thresholds.normal,
       drawdown: 0,
@@ -187,7 +291,26 @@ export class MarketContextBuilder {
     ctx.barRange = close > 0 ? (s.high[bar]! - s.low[bar]!) / close : 0;
     ctx.volume = s.volume[bar]!;
     ctx.vix = this.vix ? this.vix.levelAt(ctx.time) : Number.NaN;
-    ctx.regime = classifyRegime(ctx.vix, ctx.volPercentile, this.levels);
+    const vix3m = this.term?.curve.vix3m;
+    ctx.vix3m = vix3m ? vix3m.levelAt(ctx.time) : Number.NaN;
+    ctx.termRatio = this.term ? this.term.ratioAt(ctx.time) : Number.NaN;
+    ctx.termStructure = termStructureOf(ctx.termRatio);
+    const ivAt = this.impliedVol ? this.impliedVol.indexAt(ctx.time) : -1;
+    if (ivAt >= 0) {
+      const closes = this.impliedVol!.closes;
+      ctx.impliedVol = closes[ivAt]! / 100;
+      ctx.ivRank = ivRank(closes, ivAt);
+      ctx.ivPercentile = ivPercentile(closes, ivAt);
+    } else {
+      ctx.impliedVol = ctx.ivRank = ctx.ivPercentile = Number.NaN;
+    }
+    ctx.realizedVolAnnual = ctx.realizedVol * this.annualiser;
+    ctx.volSpread = ctx.impliedVol - ctx.realizedVolAnnual;
+    const event = this.events?.next(s.symbol, ctx.time);
+    ctx.nextEvent = event?.event ?? '';
+    ctx.daysToEvent = event ? (event.time - ctx.time) / DAY_MS : Number.NaN;
+    ctx.eventMove = event?.expectedMove ?? Number.NaN;
+    ctx.regime = classifyRegime(ctx.vix, ctx.volPercentile, this.levels, ctx.termRatio);
     ctx.threshold = this.thresholds[ctx.regime];
     ctx.drawdown = drawdown;
     return ctx;

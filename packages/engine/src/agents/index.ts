@@ -1,6 +1,6 @@
 /** The agents' panel: rule agents, LLM seats, weighted consensus by regime, the auditor. */
 export * from './types.js';
-export { VixSeries, MarketContextBuilder, classifyRegime, loadVixSeries, DEFAULT_REGIME_LEVELS, type RegimeLevels, type MarketContextOptions } from './context.js';
+export { VixSeries, VixTermStructure, MarketContextBuilder, classifyRegime, loadVixSeries, loadVixTermStructure, termStructureOf, DEFAULT_REGIME_LEVELS, type RegimeLevels, type MarketContextOptions, type VixCurve } from './context.js';
 export { TrendAnalyzer, VolatilityAssessor, HedgeOptimizer, MarketAnalyst, ExecutionAgent, AuditorAgent, ruleAgents } from './rules.js';
 export { TrackRecord } from './track-record.js';
 export { auditExecution, SLIPPAGE_LIMIT, SIZE_TOLERANCE, type ApprovedEntry, type ExecutedEntry, type AuditIssue } from './auditor.js';

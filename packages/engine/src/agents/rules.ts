@@ -1,9 +1,11 @@
+import { newHedgeQuote, quoteProtectiveSpread, type HedgeQuote } from '../options/index.js';
 import { maxStopDistance } from '../risk/index.js';
 import type { Agent, AgentRole, Assessment, MarketContext, Proposal, ProposalModifications, TradeDecision } from './types.js';
 
 /**
  * The rule-based panel. Each agent fills and returns one reused Assessment, so a vote costs a few
- * comparisons and no allocation; reasoning strings are constants for the same reason.
+ * comparisons and little allocation: reasoning strings are constants, except where the reasoning
+ * must name the numbers it read (the volatility assessor and the hedge optimizer).
  */
 abstract class RuleAgent implements Agent {
   abstract readonly role: AgentRole;
@@ -52,7 +54,36 @@ export class TrendAnalyzer extends RuleAgent {
   }
 }
 
-/** Reads the volatility regime: stands aside in a crash (except for shorts), wants a stop when it is wild. */
+/** An event this many days away or closer makes the volatility assessor less sure: a gap can jump a stop. */
+export const EVENT_SOON_DAYS = 3;
+
+/** The market facts the volatility reading rests on, in words: "VIX 27.3, backwardation 1.08, IV rank 82, …". */
+export function volatilityFacts(c: Readonly<MarketContext>): string {
+  const parts: string[] = [];
+  if (Number.isFinite(c.vix)) parts.push(`VIX ${c.vix.toFixed(1)}`);
+  if (Number.isFinite(c.termRatio)) parts.push(`${c.termStructure} ${c.termRatio.toFixed(2)} (VIX/VIX3M)`);
+  if (Number.isFinite(c.ivRank)) parts.push(`IV rank ${c.ivRank.toFixed(0)}, IV percentile ${c.ivPercentile.toFixed(0)}`);
+  if (Number.isFinite(c.impliedVol) && Number.isFinite(c.realizedVolAnnual)) {
+    const spread = c.volSpread * 100;
+    parts.push(`implied ${points(c.impliedVol)} vs realized ${points(c.realizedVolAnnual)} (${spread >= 0 ? '+' : ''}${spread.toFixed(1)} pts)`);
+  } else if (Number.isFinite(c.realizedVolAnnual)) parts.push(`realized vol ${points(c.realizedVolAnnual)}`);
+  if (Number.isFinite(c.volPercentile)) parts.push(`realized-vol percentile ${(c.volPercentile * 100).toFixed(0)}`);
+  if (c.daysToEvent <= EVENT_SOON_DAYS * 2) {
+    parts.push(`${c.nextEvent} in ${c.daysToEvent.toFixed(1)} days${Number.isFinite(c.eventMove) ? ` (priced for a ${(c.eventMove * 100).toFixed(1)}% move)` : ''}`);
+  }
+  return parts.length > 0 ? parts.join(', ') : 'no volatility reading yet';
+}
+
+function points(x: number): string {
+  return `${(x * 100).toFixed(1)}%`;
+}
+
+/**
+ * Reads the volatility regime (VIX, the VIX curve, realized volatility) and where implied vol
+ * stands: stands aside in a crash (except for shorts), wants a stop when it is wild, is more
+ * confident the cheaper volatility is, and less when the market moves more than options price.
+ * Its reasoning names the numbers it read.
+ */
 export class VolatilityAssessor extends RuleAgent {
   readonly role = 'volatility' as const;
 
@@ -63,22 +94,45 @@ export class VolatilityAssessor extends RuleAgent {
     const dist = maxStopDistance(c);
     m.stopPrice = side === 'BUY' ? c.price * (1 - dist) : c.price * (1 + dist);
     const wantsTighter = !hasStop || (side === 'BUY' ? p.stopPrice < m.stopPrice : p.stopPrice > m.stopPrice);
+    const facts = volatilityFacts(c);
+    const eventSoon = c.daysToEvent <= EVENT_SOON_DAYS;
+    const event = eventSoon ? `; ${c.nextEvent} in ${c.daysToEvent.toFixed(1)} days: a gap can jump the stop` : '';
+    const less = eventSoon ? 0.1 : 0;
     if (c.regime === 'crash') {
-      if (side === 'SELL') return this.answer('SELL', 0.7, 'crash regime: shorts only, with a tight stop', wantsTighter);
-      return this.answer('HOLD', 0.85, 'crash regime: no new longs until volatility settles');
+      if (side === 'SELL') return this.answer('SELL', 0.7, `${facts}: crash regime; shorts only, with a tight stop`, wantsTighter);
+      return this.answer('HOLD', 0.85, `${facts}: crash regime; no new longs until volatility settles`);
     }
     if (c.regime === 'highVolatility') {
-      if (!hasStop) return this.answer('HOLD', 0.7, 'high volatility and no stop: too much tail risk', true);
-      return this.answer(side, 0.6, 'high volatility: acceptable with the stop tightened to the volatility table', wantsTighter);
+      const why = c.termStructure === 'backwardation' && !(c.vix > 25) ? 'high volatility (the VIX curve is inverted)' : 'high volatility';
+      if (!hasStop) return this.answer('HOLD', 0.7, `${facts}: ${why} and no stop; too much tail risk${event}`, true);
+      return this.answer(side, 0.6 - less, `${facts}: ${why}; acceptable with the stop tightened to the volatility table${event}`, wantsTighter);
     }
-    const pctile = c.volPercentile === c.volPercentile ? c.volPercentile : 0.5;
-    return this.answer(side, 0.55 + 0.35 * (1 - pctile), 'normal volatility: the calmer the market, the more room for the trade', wantsTighter);
+    // Where volatility sits: IV rank when an IV series is known, else realized vol's percentile.
+    const rank = Number.isFinite(c.ivRank) ? c.ivRank / 100 : c.volPercentile === c.volPercentile ? c.volPercentile : 0.5;
+    let confidence = 0.55 + 0.35 * (1 - rank);
+    // Realized well above implied: the market moves more than options price; trust the calm less.
+    const underpriced = c.volSpread < -0.05;
+    if (underpriced) confidence -= 0.1;
+    confidence -= less;
+    return this.answer(
+      side,
+      confidence,
+      `${facts}: normal volatility${underpriced ? ', but realized runs above implied' : ''}; the calmer the market, the more room for the trade${event}`,
+      wantsTighter,
+    );
   }
 }
 
-/** Weighs what the trade can win against what it can lose, and sizes down in a drawdown. */
+/**
+ * Weighs what the trade can win against what it can lose, sizes down in a drawdown, and prices the
+ * hedge a desk would put on: a 30-day put spread 5%/10% under a long (a call spread over a short)
+ * at the implied vol (else realized, either to 0.1 point), naming its cost and greeks as shares of
+ * the price. The quote, in the position's prices, is in `hedge`.
+ */
 export class HedgeOptimizer extends RuleAgent {
   readonly role = 'hedge' as const;
+  /** The last hedge priced (reused: copy what you keep); cost NaN when no vol was known. */
+  readonly hedge: HedgeQuote = newHedgeQuote();
   constructor(private readonly drawdownCut = 0.1) {
     super();
   }
@@ -87,17 +141,74 @@ export class HedgeOptimizer extends RuleAgent {
     const m = this.clearMods();
     const inDrawdown = c.drawdown > this.drawdownCut;
     if (inDrawdown) m.pct = p.pct / 2;
+    const hedge = this.describeHedge(p, c);
     const risk = Math.abs(p.price - p.stopPrice);
     const reward = Math.abs(p.takeProfitPrice - p.price);
-    if (!(risk > 0)) return this.answer(p.side, 0.55, 'no stop: the risk gate will set one; reward/risk unknown', inDrawdown);
-    if (!(reward > 0)) return this.answer(p.side, 0.6, 'stop set but no target: open-ended reward', inDrawdown);
+    const cut = inDrawdown ? `; drawdown ${(c.drawdown * 100).toFixed(1)}%: half size` : '';
+    if (!(risk > 0)) return this.answer(p.side, 0.55, `no stop: the risk gate will set one; reward/risk unknown${cut}${hedge}`, inDrawdown);
+    if (!(reward > 0)) return this.answer(p.side, 0.6, `stop ${pctOf(risk, p.price)} away, no target: open-ended reward${cut}${hedge}`, inDrawdown);
     const rr = reward / risk;
-    if (rr >= 2) return this.answer(p.side, 0.8, 'reward at least twice the risk', inDrawdown);
-    if (rr >= 1.5) return this.answer(p.side, 0.7, 'reward 1.5× the risk or better', inDrawdown);
-    if (rr >= 1) return this.answer(p.side, 0.6, 'reward about equal to the risk', inDrawdown);
-    return this.answer('HOLD', 0.65, 'reward smaller than the risk taken');
+    const ratio = `reward ${rr.toFixed(2)}× the risk (target ${pctOf(reward, p.price)}, stop ${pctOf(risk, p.price)})`;
+    if (rr >= 2) return this.answer(p.side, 0.8, `${ratio}: at least twice${cut}${hedge}`, inDrawdown);
+    if (rr >= 1.5) return this.answer(p.side, 0.7, `${ratio}: 1.5× or better${cut}${hedge}`, inDrawdown);
+    if (rr >= 1) return this.answer(p.side, 0.6, `${ratio}: about even${cut}${hedge}`, inDrawdown);
+    return this.answer('HOLD', 0.65, `${ratio}: smaller than the risk taken${hedge}`);
+  }
+
+  /** The hedge in words, kept while side, vol (to 0.1 point) and IV rank stay the same: it is the same hedge. */
+  private hedgeText = '';
+  private textLong = false;
+  private textVol = Number.NaN;
+  private textRank = Number.NaN;
+  private textImplied = false;
+  /** The spread priced on an underlying at 1.00: costs and greeks scale with the price. */
+  private readonly unit: HedgeQuote = newHedgeQuote();
+
+  private describeHedge(p: Readonly<Proposal>, c: Readonly<MarketContext>): string {
+    const implied = Number.isFinite(c.impliedVol) && c.impliedVol > 0;
+    const raw = implied ? c.impliedVol : c.realizedVolAnnual;
+    const h = this.hedge;
+    if (!(raw > 0) || !(p.price > 0)) {
+      h.cost = h.costPct = Number.NaN;
+      return '';
+    }
+    const long = p.side === 'BUY';
+    const vol = Math.round(raw * 1000) / 1000;
+    const rank = Number.isFinite(c.ivRank) ? Math.round(c.ivRank) : Number.NaN;
+    const u = this.unit;
+    const same = long === this.textLong && vol === this.textVol && implied === this.textImplied && (rank === this.textRank || (rank !== rank && this.textRank !== this.textRank));
+    if (!same) {
+      quoteProtectiveSpread(long, 1, vol, u);
+      const source = `${implied ? 'implied' : 'realized'} vol ${(vol * 100).toFixed(1)}%`;
+      const rich = rank >= 70 ? `, dear at IV rank ${rank}` : rank <= 30 ? `, cheap at IV rank ${rank}` : '';
+      this.hedgeText =
+        `; hedge: 30-day ${u.kind} 5%/10% ${long ? 'below' : 'above'} the price costs ${(u.costPct * 100).toFixed(2)}% of it to cover ${(u.maxPayoutPct * 100).toFixed(0)}%` +
+        ` (delta ${u.delta.toFixed(2)}; vega ${(u.vegaPerPoint * 100).toFixed(3)}% and theta ${(u.thetaPerDay * 100).toFixed(3)}% of the price per vol point and per day; ${source}${rich})`;
+      this.textLong = long;
+      this.textVol = vol;
+      this.textRank = rank;
+      this.textImplied = implied;
+    }
+    const s = p.price;
+    h.kind = u.kind;
+    h.longStrike = u.longStrike * s;
+    h.shortStrike = u.shortStrike * s;
+    h.years = u.years;
+    h.cost = u.cost * s;
+    h.costPct = u.costPct;
+    h.delta = u.delta;
+    h.gamma = u.gamma / s;
+    h.thetaPerDay = u.thetaPerDay * s;
+    h.vegaPerPoint = u.vegaPerPoint * s;
+    h.maxPayoutPct = u.maxPayoutPct;
+    return this.hedgeText;
   }
 }
+
+function pctOf(x: number, of: number): string {
+  return `${((x / of) * 100).toFixed(1)}%`;
+}
+
 
 /** The market's own direction and mood: shock bars and crashes make it wait. */
 export class MarketAnalyst extends RuleAgent {

@@ -89,6 +89,28 @@ export interface MarketContext {
   volume: number;
   /** Last known VIX close before this bar; NaN when no VIX series is configured. */
   vix: number;
+  /** Last known VIX3M close (3-month VIX) before this bar; NaN without a term structure. */
+  vix3m: number;
+  /**
+   * The VIX curve's front over its back: VIX / VIX3M (else VIX / VIX6M, else VIX9D / VIX). Above 1
+   * is backwardation (near-term fear priced over later), below 1 contango; NaN when unknown.
+   */
+  termRatio: number;
+  termStructure: 'contango' | 'backwardation' | 'flat' | 'unknown';
+  /** Implied volatility, annualised fraction (0.20 = 20%): the IV series' last reading (default VIX / 100); NaN when none. */
+  impliedVol: number;
+  /** IV rank and IV percentile, 0–100, of that reading among the IV series' last 252 (options/volatility.ts); NaN when none. */
+  ivRank: number;
+  ivPercentile: number;
+  /** realizedVol annualised by the series' timeframe (× √bars per year). */
+  realizedVolAnnual: number;
+  /** impliedVol − realizedVolAnnual: positive when options price more movement than the market shows; NaN when either is missing. */
+  volSpread: number;
+  /** The next scheduled volatility event for the symbol (event calendar), '' when none is known. */
+  nextEvent: string;
+  /** Days from this bar to it (NaN when none), and the move it is priced for (fraction; NaN when not given). */
+  daysToEvent: number;
+  eventMove: number;
   regime: MarketRegime;
   /** The regime's consensus threshold. */
   threshold: number;

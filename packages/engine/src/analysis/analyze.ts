@@ -13,7 +13,7 @@ export function sharedTypeChecker(): StrategyTypeChecker {
 }
 
 /**
- * Every static finding about one strategy's source: the trading rules VOLT101–VOLT110 and, unless
+ * Every static finding about one strategy's source: the trading rules VOLT101–VOLT111 and, unless
  * `config.typeCheck` is false, TypeScript's syntax and type errors. Pure in its inputs (the same
  * text, name and config give the same findings, whatever was analysed before) and sorted by
  * position. `checker` defaults to a shared warm one; pass your own to isolate.

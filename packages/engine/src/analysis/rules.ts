@@ -1,8 +1,9 @@
 /**
- * The trading rules VOLT101–VOLT110, read off the TypeScript syntax tree of one strategy file.
+ * The trading rules VOLT101–VOLT111, read off the TypeScript syntax tree of one strategy file.
  * Syntax only (no type checker), so the rules cost one tree walk and work on broken code too.
  */
 import type * as ts from 'typescript';
+import { uncappedShortCalls } from './option-legs.js';
 import { typescript as T } from './typescript.js';
 import { DEFAULT_MAX_POSITION_CAP, type AnalysisConfig, type Finding, type FindingSeverity, type SourceEdit } from './types.js';
 
@@ -318,6 +319,9 @@ class RuleRun {
     else if (T().isBinaryExpression(node)) {
       if (inside) this.checkThreshold(node);
     } else if (T().isElementAccessExpression(node)) this.checkIndexLookahead(node, node.argumentExpression, node.expression);
+    else if (T().isArrayLiteralExpression(node)) {
+      for (const f of uncappedShortCalls(node, numericValue)) this.add('VOLT111', 'warning', f.node, f.message);
+    }
     else if (T().isImportDeclaration(node) || T().isExportDeclaration(node)) {
       if (node.moduleSpecifier && T().isStringLiteral(node.moduleSpecifier)) this.checkModule(node.moduleSpecifier);
     } else if (T().isImportEqualsDeclaration(node) && T().isExternalModuleReference(node.moduleReference)

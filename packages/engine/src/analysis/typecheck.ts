@@ -25,7 +25,7 @@ function engineEntry(): string {
  * journal's, the LLM client's and the exchange library's declarations, which multiply the cost of
  * every check; a strategy that imports something outside this part is switched to the whole.
  */
-const STRATEGY_API = ['./errors.js', './strategy/index.js', './indicators/index.js', './data/candle.js', './data/timeframe.js', './backtest/types.js', './metrics/types.js']
+const STRATEGY_API = ['./errors.js', './strategy/index.js', './indicators/index.js', './data/candle.js', './data/timeframe.js', './backtest/types.js', './metrics/types.js', './options/index.js']
   .map((m) => `export * from '${m}';`)
   .join('\n');
 /**

@@ -29,7 +29,7 @@ export interface FindingFix {
 }
 
 export interface Finding {
-  /** 'VOLT101' … 'VOLT110' for trading rules, 'TS<n>' for TypeScript's own diagnostics. */
+  /** 'VOLT101' … 'VOLT111' for trading rules, 'TS<n>' for TypeScript's own diagnostics. */
   code: string;
   severity: FindingSeverity;
   message: string;
@@ -65,4 +65,5 @@ export const STATIC_RULES = [
   { code: 'VOLT108', severity: 'hint', title: 'fixed stop-loss where a volatility stop is available', fix: 'use { kind: "volatility" }' },
   { code: 'VOLT109', severity: 'warning', title: 'unused param', fix: 'remove the param' },
   { code: 'VOLT110', severity: 'warning', title: 'order without confidence or reason', fix: 'add confidence 0.5 and the signal as the reason' },
+  { code: 'VOLT111', severity: 'warning', title: 'short option leg without a defined maximum loss', fix: null },
 ] as const;

@@ -23,6 +23,7 @@ import {
   type Trade,
 } from './types.js';
 import { BarView, HistoryWindow, PositionState } from './context.js';
+import { OptionsDesk } from './options-desk.js';
 import { StopAtr } from './volatility-stop.js';
 
 /** What a run uses when an option is left out. */
@@ -121,6 +122,9 @@ class BacktestRun {
   private readonly seed: number;
   private readonly maxPositionCap: number;
   private readonly equityPoints: number;
+  private readonly benchmark: BacktestOptions['benchmark'];
+  /** ctx.options: inactive, and untouched by the bar loop, until the strategy uses it. */
+  readonly desk: OptionsDesk;
   private readonly params: Record<string, number>;
   /** Largest position as a fraction of equity: min(risk.maxPositionPct, maxPositionCap). */
   private readonly capPct: number;
@@ -169,6 +173,8 @@ class BacktestRun {
     this.seed = option('seed', options.seed, BACKTEST_DEFAULTS.seed, Number.isInteger);
     this.maxPositionCap = option('maxPositionCap', options.maxPositionCap, BACKTEST_DEFAULTS.maxPositionCap, (x) => x > 0 && x <= 1);
     this.equityPoints = option('equityPoints', options.equityPoints, BACKTEST_DEFAULTS.equityPoints, (x) => Number.isInteger(x) && x >= 2);
+    this.benchmark = options.benchmark;
+    this.desk = new OptionsDesk(series, annualBars(series));
 
     if (series.length === 0) {
       throw new VoltError({
@@ -269,6 +275,9 @@ class BacktestRun {
       // boxed on the heap, an index is not.
       if (this.pendingCount > 0) this.fillPending(i);
       if (this.lots.length > 0) this.checkStops(i);
+      const desk = this.desk;
+      desk.current = i;
+      if (desk.active) this.cash += desk.beginBar(i, this.cash + this.posQty * o + desk.greeks.value, this.capPct);
 
       for (let k = 0; k < nInd; k++) indicators[k]!.onBar(o, h, l, c, v);
       if (atr !== null) atr.update(h, l, c);
@@ -281,6 +290,7 @@ class BacktestRun {
       } else if (this.position.side !== 0) {
         this.markPosition(i);
       }
+      if (desk.active) eq += desk.endBar(i, this.posQty);
       // NaN and ±Infinity are the only numbers x for which x - x is not 0.
       if (eq - eq !== 0) throw this.nonFinite(`equity is ${eq}`, i);
       equity[i] = eq;
@@ -313,6 +323,10 @@ class BacktestRun {
   /** A position still open at the end is closed at the last close, so the report's equity is cash. */
   private closeAtEnd(): void {
     const last = this.series.length - 1;
+    if (this.desk.active) {
+      this.cash += this.desk.closeAll(last);
+      this.equity[last] = this.cash + this.posQty * this.series.close[last]!;
+    }
     if (this.lots.length === 0) return;
     const c = this.series.close[last]!;
     while (this.lots.length > 0) {
@@ -669,6 +683,7 @@ class BacktestRun {
       barsPerYear: annualBars(s),
       trades: this.trades,
       barsInMarket: this.barsInMarket,
+      ...(this.benchmark !== undefined ? { benchmark: this.benchmark } : {}),
     });
     for (const [name, value] of Object.entries(metrics)) {
       if (typeof value === 'number' && value - value !== 0) throw this.nonFinite(`metric ${name} is ${value}`, -1);
@@ -698,6 +713,7 @@ class BacktestRun {
       signals: this.signals,
       ...(this.signalsDropped > 0 ? { signalsDropped: this.signalsDropped } : {}),
       equityCurve: downsampleEquity(s.time, this.equity, this.equityPoints),
+      ...(this.desk.active ? { options: this.desk.report() } : {}),
     };
   }
 }
@@ -717,6 +733,7 @@ class RunContext implements StrategyContext {
   readonly buy: (order?: OrderRequest) => void;
   readonly sell: (order?: OrderRequest) => void;
   readonly exit: (order?: Omit<OrderRequest, 'pct' | 'qty'>) => void;
+  readonly options: OptionsDesk;
 
   constructor(
     run: BacktestRun,
@@ -734,6 +751,7 @@ class RunContext implements StrategyContext {
     this.buy = (order) => run.queue(BUY, order);
     this.sell = (order) => run.queue(SELL, order);
     this.exit = (order) => run.queue(EXIT, order);
+    this.options = run.desk;
   }
 }
 

@@ -1,3 +1,4 @@
+import type { HeldLeg } from '../options/index.js';
 import type { Metrics } from '../metrics/types.js';
 import type { ParamsDef } from '../strategy/types.js';
 
@@ -65,6 +66,8 @@ export interface BacktestOptions {
   maxPositionCap?: number;
   /** Points kept in the report's equity curve (default 1000); metrics always use every bar. */
   equityPoints?: number;
+  /** A series to correlate the run's returns with (`metrics.benchmarkCorrelation`): its closes and their times. */
+  benchmark?: { readonly time: ArrayLike<number>; readonly close: ArrayLike<number> };
 }
 
 /**
@@ -139,7 +142,7 @@ export interface BacktestReport {
     to: number;
     bars: number;
   };
-  config: Required<Omit<BacktestOptions, 'params' | 'equityPoints'>>;
+  config: Required<Omit<BacktestOptions, 'params' | 'equityPoints' | 'benchmark'>>;
   metrics: Metrics;
   trades: Trade[];
   /** At most MAX_REPORT_SIGNALS, in the order the strategy gave them. */
@@ -147,6 +150,34 @@ export interface BacktestReport {
   /** Signals left out of `signals` past MAX_REPORT_SIGNALS (absent when none were). */
   signalsDropped?: number;
   equityCurve: EquityCurve;
+  /** Present when the strategy used `ctx.options`: its positions and the book's greeks per bar. */
+  options?: OptionsReport;
+}
+
+export interface OptionsReport {
+  positions: {
+    id: number;
+    /** When its legs filled (the bar after the order). */
+    openedAt: number;
+    reason: string;
+    legs: HeldLeg[];
+    /** Cash paid (+) or received (−) at the open, fees included. */
+    entryCost: number;
+    fees: number;
+    /** Realized P&L once every leg has ended (closed, expired, exercised or assigned); null while open. */
+    pnl: number | null;
+  }[];
+  /** Orders refused at the fill: worst case at the first expiry over the size cap × equity, or unlimited. */
+  refused: { id: number; bar: number; time: number; reason: string; why: string; maxRisk: number | null; limit: number }[];
+  /**
+   * How much of the underlying position's P&L the options offset, over the bars that began with
+   * both the underlying and option legs held: −Σ (options P&L × sign of the stock's P&L) /
+   * Σ |stock P&L|, close to close (options P&L = change of the book's mark + its cash flows in the
+   * bar). 1 is a perfect hedge, 0 none, negative adds to the moves; null when they never overlapped.
+   */
+  hedgeEfficiency: number | null;
+  /** The open book at each close, sampled (at most 1000 points from the first use): value in currency, delta in units of the underlying, gamma, vega per vol point, theta per day. */
+  greeks: { time: number[]; value: number[]; delta: number[]; gamma: number[]; vegaPerPoint: number[]; thetaPerDay: number[] };
 }
 
 export type { ParamsDef };

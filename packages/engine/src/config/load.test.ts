@@ -45,7 +45,7 @@ describe('loadConfig', () => {
     const config = loadConfig(
       workspace(JSON.stringify({ risk: { maxDailyLoss: 0.02 }, ollama: { host: 'http://10.0.0.2:11434' }, vault: { path: 'notes' } })),
     );
-    expect(config.risk).toEqual({ maxPositionPct: 0.1, maxDrawdown: 0.25, maxDailyLoss: 0.02, maxConsecutiveLosses: 5 });
+    expect(config.risk).toEqual({ maxPositionPct: 0.1, maxDrawdown: 0.25, maxDailyLoss: 0.02, maxConsecutiveLosses: 5, maxBidAskPct: 0.1, maxPinning: 0.5, maxVolatilityCrush: 0.3, maxEarlyAssignment: 0.5 });
     expect(config.ollama.host).toBe('http://10.0.0.2:11434');
     expect(config.ollama.models.critique).toBe('qwen2.5-coder:7b');
     expect(config.vault).toEqual({ path: 'notes' });
@@ -53,10 +53,10 @@ describe('loadConfig', () => {
 
   it('loads the example workspace’s config', () => {
     const config = loadConfig(path.join(REPO_ROOT, 'examples'));
-    expect(config.data.default).toBe('synthetic:42');
+    expect(config.data.default).toBe('synthetic:42:20000:1h');
     // Never the tracked sample vault (examples/vault/): trying the examples must not change it.
     expect(config.vault?.path).toBe('my-vault');
-    expect(config.agents.mode).toBe('rules');
+    expect(config.agents.mode).toBe('off');
   });
 
   it('accepts extra agent roles and models, and keeps other tools’ sections', () => {

@@ -19,7 +19,7 @@ function deepFreeze<T>(o: T): T {
 export const DEFAULT_CONFIG: Readonly<VoltConfig> = deepFreeze({
   data: { default: 'synthetic:42' },
   backtest: { capital: 10_000, feeRate: 0.001, slippage: 0.0005, timeoutMs: 10_000, maxMemoryMb: 256, workers: 1 },
-  risk: { maxPositionPct: 0.1, maxDrawdown: 0.25, maxDailyLoss: 0.03, maxConsecutiveLosses: 5 },
+  risk: { maxPositionPct: 0.1, maxDrawdown: 0.25, maxDailyLoss: 0.03, maxConsecutiveLosses: 5, maxBidAskPct: 0.1, maxPinning: 0.5, maxVolatilityCrush: 0.3, maxEarlyAssignment: 0.5 },
   lint: { maxPositionCap: 0.1, debounceMs: 150 },
   agents: {
     mode: 'off',
@@ -77,6 +77,10 @@ const SCHEMA: SchemaNode = {
         maxDrawdown: fraction('0.25 (25%)'),
         maxDailyLoss: fraction('0.03 (3% of equity)'),
         maxConsecutiveLosses: positiveInt('5', 1000),
+        maxBidAskPct: fraction('0.10 (10% of the mid)'),
+        maxPinning: fraction('0.5'),
+        maxVolatilityCrush: fraction('0.3 (a 30% IV drop)'),
+        maxEarlyAssignment: fraction('0.5'),
       },
     },
     lint: {
@@ -88,7 +92,7 @@ const SCHEMA: SchemaNode = {
     },
     agents: {
       type: 'object',
-      optional: ['vix'],
+      optional: ['vix', 'vix9d', 'vix3m', 'vix6m', 'impliedVol', 'events'],
       fields: {
         mode: { type: 'string', oneOf: ['off', 'rules', 'ollama'], example: '"rules"' },
         weights: {
@@ -101,6 +105,11 @@ const SCHEMA: SchemaNode = {
           fields: { normal: fraction('0.55', false), highVolatility: fraction('0.70', false), crash: fraction('0.80', false) },
         },
         vix: text('"data/VIX-1d.csv"'),
+        vix9d: text('"data/VIX9D-1d.csv"'),
+        vix3m: text('"data/VIX3M-1d.csv"'),
+        vix6m: text('"data/VIX6M-1d.csv"'),
+        impliedVol: text('"data/IV30-1d.csv"'),
+        events: text('"data/events.csv"'),
       },
     },
     ollama: {

@@ -37,6 +37,14 @@ export interface VoltConfig {
     maxDailyLoss: number;
     /** Losing trades in a row after which the circuit breaker trips. */
     maxConsecutiveLosses: number;
+    /** Options entries (options/README.md, "Risk flags"): widest leg bid-ask as a fraction of mid. */
+    maxBidAskPct: number;
+    /** Options entries: largest share of open interest within 1% of spot into expiry. */
+    maxPinning: number;
+    /** Options entries: largest expected IV drop after an event. */
+    maxVolatilityCrush: number;
+    /** Options entries: largest early-assignment figure of a short leg. */
+    maxEarlyAssignment: number;
   };
   lint: {
     /** Largest `risk.maxPositionPct` a strategy may declare before VOLT102 flags it. */
@@ -53,6 +61,14 @@ export interface VoltConfig {
     thresholds: { normal: number; highVolatility: number; crash: number };
     /** A VIX series (file path) for regime detection; without it, realized-volatility percentiles. */
     vix?: string;
+    /** The rest of the VIX term structure (file paths, CBOE's format): contango / backwardation in the regime. */
+    vix9d?: string;
+    vix3m?: string;
+    vix6m?: string;
+    /** An implied-volatility index (vol points, like VIX) for IV rank and percentile; default the VIX. */
+    impliedVol?: string;
+    /** A calendar of volatility events (CSV: date,symbol,event[,expected_move]). */
+    events?: string;
   };
   ollama: {
     /** e.g. 'http://127.0.0.1:11434'; unset: OLLAMA_HOST, else the ollama client's default. */

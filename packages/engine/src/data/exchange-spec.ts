@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { VoltError } from '../errors.js';
 import type { CandleSeries } from './candle.js';
+import { fetchDvol } from './deribit.js';
 import { fetchCandles } from './exchange.js';
 import { loadCandles, loadCandlesSync, type LoadedCandles } from './load.js';
 import type { DataSpecOptions } from './spec.js';
@@ -92,7 +93,7 @@ export async function resolveExchangeSpec(parsed: ExchangeSpec, options: DataSpe
       options.onNote?.(`the cached ${shown(file, options)} is unreadable (${e instanceof Error ? e.message : String(e)}); fetching again`);
     }
   }
-  const series = await fetchCandles({
+  const series = isDvol(parsed) ? await fetchDvolSpec(parsed, options) : await fetchCandles({
     exchange: parsed.exchange,
     symbol: parsed.symbol,
     timeframe: parsed.timeframe,
@@ -116,6 +117,25 @@ export async function resolveExchangeSpec(parsed: ExchangeSpec, options: DataSpe
     options.onNote?.(`${fetched}; could not cache it in ${shown(file, options)}: ${e instanceof Error ? e.message : String(e)}`);
   }
   return series;
+}
+
+/** `exchange:deribit:DVOL/BTC:1d:…`: Deribit's volatility index, which is not an OHLCV market. */
+function isDvol(parsed: ExchangeSpec): boolean {
+  return parsed.exchange === 'deribit' && /^DVOL\/[A-Z0-9]+$/i.test(parsed.symbol);
+}
+
+async function fetchDvolSpec(parsed: ExchangeSpec, options: DataSpecOptions): Promise<CandleSeries> {
+  if (parsed.timeframe !== '1d') {
+    throw new VoltError({ kind: 'usage', message: `DVOL comes in daily candles, not ${parsed.timeframe}`, hint: `write exchange:deribit:${parsed.symbol}:1d:SINCE:UNTIL` });
+  }
+  const day = 86_400_000;
+  return fetchDvol({
+    currency: parsed.symbol.slice('DVOL/'.length),
+    since: parsed.since,
+    until: parsed.until ?? Math.floor(Date.now() / day) * day,
+    ...(options.exchangeApiUrl === undefined ? {} : { apiUrl: options.exchangeApiUrl }),
+    ...(options.lenient ? { lenient: true } : {}),
+  });
 }
 
 /** Synchronous callers can read a cached range only: fetching needs the network. */

@@ -55,7 +55,8 @@ type ExchangeClass = new (config?: Record<string, unknown>) => Exchange;
 
 // ccxt takes most of a second to import: only commands that reach an exchange pay for it.
 let ccxtModule: Promise<CcxtModule> | undefined;
-function loadCcxt(): Promise<CcxtModule> {
+/** ccxt, imported once and only when an exchange is reached (deribit.ts shares it). */
+export function loadCcxt(): Promise<CcxtModule> {
   return (ccxtModule ??= import('ccxt'));
 }
 
@@ -177,7 +178,7 @@ function onlySpotMarkets(client: Exchange): void {
 }
 
 /** Every URL of `urls.api` keeps its path and takes the mirror's origin (and path prefix). */
-function pointAt(client: Exchange, apiUrl: string): void {
+export function pointAt(client: Exchange, apiUrl: string): void {
   let base: URL;
   try {
     base = new URL(apiUrl);

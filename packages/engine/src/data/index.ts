@@ -38,3 +38,12 @@ export {
   type FetchCandlesOptions,
 } from './exchange.js';
 export { parseExchangeSpec, exchangeCacheFile, EXCHANGE_CACHE_DIR, EXCHANGE_DEFAULT_BARS, type ExchangeSpec } from './exchange-spec.js';
+export {
+  fetchDeribitOptionChain,
+  fetchDeribitRealizedVolatility,
+  fetchDvol,
+  type DeribitOptionChain,
+  type DeribitOptionQuote,
+  type DeribitOptions,
+} from './deribit.js';
+export { EventCalendar, loadEventCalendar, parseEventCalendar, describeEvent, type VolatilityEvent } from './events.js';

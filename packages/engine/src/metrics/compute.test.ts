@@ -88,3 +88,92 @@ describe('edge cases keep the JSON valid', () => {
     expect(m.maxConsecutiveLosses).toBe(3);
   });
 });
+
+/** Equity that makes exactly these per-bar returns, from 100. */
+function equityOf(returns: number[]): number[] {
+  const out = [100];
+  for (const r of returns) out.push(out[out.length - 1]! * (1 + r));
+  return out;
+}
+
+describe('value at risk and expected shortfall (one bar)', () => {
+  // 100 returns: five losses of 5%, 4%, 3%, 2%, 1% scattered among 95 gains of 0.1%.
+  const returns = Array.from({ length: 100 }, () => 0.001);
+  [[7, -0.03], [19, -0.05], [42, -0.01], [63, -0.04], [88, -0.02]].forEach(([i, r]) => (returns[i!] = r!));
+  const equity = equityOf(returns);
+  const m = computeMetrics({ equity, time: hours(equity.length), startEquity: 100, barsPerYear: 8760, trades: [], barsInMarket: 0 });
+
+  it('historical: the 5th and 1st worst of 100 bars, and the mean of those tails', () => {
+    // k95 = ⌈0.05 × 100⌉ = 5: VaR95 = the 5th worst (−1%), CVaR95 = mean of the 5 worst = 3%
+    expect(m.valueAtRisk.historical.var95).toBeCloseTo(0.01, 12);
+    expect(m.valueAtRisk.historical.cvar95).toBeCloseTo(0.03, 12);
+    // k99 = 1: the worst bar, 5%
+    expect(m.valueAtRisk.historical.var99).toBeCloseTo(0.05, 12);
+    expect(m.valueAtRisk.historical.cvar99).toBeCloseTo(0.05, 12);
+  });
+
+  it('parametric: σ·z − μ and σ·φ(z)/(1 − α) − μ from the sample mean and sd', () => {
+    const mean = returns.reduce((a, b) => a + b, 0) / 100; // (0.095 − 0.15) / 100 = −0.00055
+    expect(mean).toBeCloseTo(-0.00055, 12);
+    const sd = Math.sqrt(returns.reduce((a, r) => a + (r - mean) ** 2, 0) / 99);
+    const p = m.valueAtRisk.parametric;
+    expect(p.var95).toBeCloseTo(sd * 1.644853627 - mean, 9);
+    expect(p.var99).toBeCloseTo(sd * 2.326347874 - mean, 9);
+    expect(p.cvar95).toBeCloseTo((sd * 0.103135640) / 0.05 - mean, 8);
+    expect(p.cvar99).toBeCloseTo((sd * 0.026652142) / 0.01 - mean, 8);
+    expect(p.cvar99).toBeGreaterThan(p.var99);
+  });
+
+  it('agrees with a sort on long random runs (the selection is exact)', () => {
+    let s = 7;
+    const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296);
+    for (const n of [20, 101, 1000, 12_345]) {
+      const rs = Array.from({ length: n }, () => (rnd() - 0.5) * 0.04 + (rnd() < 0.1 ? 0 : 0.0001));
+      const eq = equityOf(rs);
+      const got = computeMetrics({ equity: eq, time: hours(eq.length), startEquity: 100, barsPerYear: 8760, trades: [], barsInMarket: 0 }).valueAtRisk.historical;
+      const actual = eq.slice(1).map((e, i) => e / eq[i]! - 1).sort((a, b) => a - b);
+      const k95 = Math.ceil(0.05 * n);
+      const k99 = Math.ceil(0.01 * n);
+      expect(got.var95).toBe(-actual[k95 - 1]!);
+      expect(got.var99).toBe(-actual[k99 - 1]!);
+      expect(got.cvar95).toBeCloseTo(-actual.slice(0, k95).reduce((a, b) => a + b, 0) / k95, 14);
+      expect(got.cvar99).toBeCloseTo(-actual.slice(0, k99).reduce((a, b) => a + b, 0) / k99, 14);
+    }
+  });
+
+  it('is zero for a run that never moved, and has no benchmark correlation unless one is given', () => {
+    const flat = computeMetrics({ equity: [100, 100, 100], time: hours(3), startEquity: 100, barsPerYear: 8760, trades: [], barsInMarket: 0 });
+    expect(flat.valueAtRisk).toEqual({ historical: { var95: 0, var99: 0, cvar95: 0, cvar99: 0 }, parametric: { var95: 0, var99: 0, cvar95: 0, cvar99: 0 } });
+    expect('benchmarkCorrelation' in flat).toBe(false);
+  });
+});
+
+describe('correlation to a benchmark', () => {
+  const bench = [0.01, -0.02, 0.015, 0.003, -0.007, 0.02];
+  const close = equityOf(bench);
+  const time = hours(close.length);
+  const run = (returns: number[], benchmark = { time, close }) =>
+    computeMetrics({ equity: equityOf(returns), time, startEquity: 100, barsPerYear: 8760, trades: [], barsInMarket: 0, benchmark }).benchmarkCorrelation;
+
+  it('is 1 for a leveraged copy, −1 for an inverse one, in between for noise', () => {
+    expect(run(bench.map((r) => 2 * r))).toBeCloseTo(1, 12);
+    expect(run(bench.map((r) => -0.5 * r))).toBeCloseTo(-1, 12);
+    const c = run([0.012, -0.015, 0.004, 0.0, -0.01, 0.01]);
+    expect(c).toBeGreaterThan(0);
+    expect(c).toBeLessThan(1);
+  });
+
+  it('reads the benchmark as of each bar, and skips the bars before its first close', () => {
+    // The benchmark starts at the run's third bar: only 3 of the 6 intervals overlap, and on those
+    // the run is the benchmark's copy.
+    const late = { time: time.slice(2), close: close.slice(2) };
+    expect(run([0.5, -0.3, ...bench.slice(2)], late)).toBeCloseTo(1, 12);
+    // A daily benchmark against hourly bars: as-of reads make the in-between intervals flat.
+    expect(run(bench, { time: [0, 2 * HOUR, 4 * HOUR], close: [100, 101, 99] })).not.toBeNull();
+  });
+
+  it('is null when fewer than two intervals overlap or one side never moves', () => {
+    expect(run(bench, { time: [5 * HOUR], close: [100] })).toBeNull();
+    expect(run([0, 0, 0, 0, 0, 0])).toBeNull();
+  });
+});

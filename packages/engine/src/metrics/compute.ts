@@ -1,4 +1,4 @@
-import type { Metrics } from './types.js';
+import type { Metrics, TailRisk } from './types.js';
 
 /** The parts of a closed trade the metrics read (structurally a backtest `Trade`). */
 export interface ClosedTrade {
@@ -21,6 +21,11 @@ export interface MetricsInput {
   readonly trades: readonly ClosedTrade[];
   /** Bars whose close found a position open. */
   readonly barsInMarket: number;
+  /**
+   * A benchmark to correlate the returns with (an index, the asset itself): its closes and their
+   * times, ascending. Each bar of the run takes the benchmark's last close at or before its time.
+   */
+  readonly benchmark?: { readonly time: ArrayLike<number>; readonly close: ArrayLike<number> };
 }
 
 /**
@@ -108,7 +113,7 @@ export function computeMetrics(input: MetricsInput): Metrics {
   const losses = count - wins;
   const profitFactor = grossLoss > 0 ? grossProfit / grossLoss : unbounded(grossProfit);
 
-  return {
+  const metrics: Metrics = {
     startEquity,
     endEquity,
     totalReturn,
@@ -133,7 +138,131 @@ export function computeMetrics(input: MetricsInput): Metrics {
     feesPaid: fees,
     avgHoldingMs: count > 0 ? heldMs / count : 0,
     avgHoldingBars: count > 0 ? heldBars / count : 0,
+    valueAtRisk: { historical: historicalTail(equity), parametric: parametricTail(mean, std) },
   };
+  if (input.benchmark !== undefined) metrics.benchmarkCorrelation = correlationToBenchmark(equity, time, input.benchmark);
+  return metrics;
+}
+
+// Standard normal quantiles and densities at 95% and 99%.
+const Z95 = 1.6448536269514722;
+const Z99 = 2.3263478740408408;
+const PDF_Z95 = 0.10313564037537128;
+const PDF_Z99 = 0.026652142203458;
+
+/** Normal VaR = σ·z − μ; CVaR = σ·φ(z)/(1 − α) − μ. No returns: zeros. */
+function parametricTail(mean: number, std: number): TailRisk {
+  return {
+    var95: zero(std * Z95 - mean),
+    var99: zero(std * Z99 - mean),
+    cvar95: zero((std * PDF_Z95) / 0.05 - mean),
+    cvar99: zero((std * PDF_Z99) / 0.01 - mean),
+  };
+}
+
+/**
+ * Empirical VaR and CVaR of the per-bar returns: with the m returns ascending, k = ⌈(1 − α)·m⌉;
+ * VaR = −(the k-th smallest return), CVaR = −(the mean of the k smallest). Found by selection, not
+ * a sort: linear time, and the run is long.
+ */
+function historicalTail(equity: ArrayLike<number>): TailRisk {
+  const m = equity.length - 1;
+  if (m < 1) return { var95: 0, var99: 0, cvar95: 0, cvar99: 0 };
+  const r = new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    const prev = equity[i]!;
+    r[i] = prev > 0 ? equity[i + 1]! / prev - 1 : 0;
+  }
+  const k95 = Math.ceil(0.05 * m - 1e-9);
+  const k99 = Math.ceil(0.01 * m - 1e-9);
+  // Select the k95 smallest into r[0..k95), then within them the k99 smallest.
+  select(r, 0, m - 1, k95 - 1);
+  const var95 = -r[k95 - 1]!;
+  let tail95 = 0;
+  for (let i = 0; i < k95; i++) tail95 += r[i]!;
+  select(r, 0, k95 - 1, k99 - 1);
+  const var99 = -r[k99 - 1]!;
+  let tail99 = 0;
+  for (let i = 0; i < k99; i++) tail99 += r[i]!;
+  return { var95: zero(var95), var99: zero(var99), cvar95: zero(-tail95 / k95), cvar99: zero(-tail99 / k99) };
+}
+
+/** -0 reads oddly in a report. */
+function zero(x: number): number {
+  return x === 0 ? 0 : x;
+}
+
+/**
+ * Hoare's selection: afterwards a[k] holds the value it would hold sorted, everything before it is
+ * ≤ and everything after ≥. Median-of-three pivots, no randomness, so a report stays identical.
+ */
+function select(a: Float64Array, lo: number, hi: number, k: number): void {
+  while (hi > lo) {
+    const mid = (lo + hi) >>> 1;
+    // Order a[lo], a[mid], a[hi] and take the middle as the pivot.
+    if (a[mid]! < a[lo]!) swap(a, mid, lo);
+    if (a[hi]! < a[lo]!) swap(a, hi, lo);
+    if (a[hi]! < a[mid]!) swap(a, hi, mid);
+    const pivot = a[mid]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        swap(a, i, j);
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return;
+  }
+}
+
+function swap(a: Float64Array, i: number, j: number): void {
+  const t = a[i]!;
+  a[i] = a[j]!;
+  a[j] = t;
+}
+
+/**
+ * Pearson correlation of the run's per-bar returns with the benchmark's over the same intervals.
+ * The benchmark is read as of each bar's time (its last close at or before it); intervals before
+ * its first close are left out.
+ */
+function correlationToBenchmark(equity: ArrayLike<number>, time: ArrayLike<number>, benchmark: NonNullable<MetricsInput['benchmark']>): number | null {
+  const n = equity.length;
+  let j = -1;
+  let prevBench = Number.NaN;
+  let count = 0;
+  let sx = 0;
+  let sy = 0;
+  let sxx = 0;
+  let syy = 0;
+  let sxy = 0;
+  for (let i = 0; i < n; i++) {
+    while (j + 1 < benchmark.time.length && benchmark.time[j + 1]! <= time[i]!) j++;
+    const b = j >= 0 ? benchmark.close[j]! : Number.NaN;
+    if (i > 0 && prevBench > 0 && b > 0 && equity[i - 1]! > 0) {
+      const x = equity[i]! / equity[i - 1]! - 1;
+      const y = b / prevBench - 1;
+      count++;
+      sx += x;
+      sy += y;
+      sxx += x * x;
+      syy += y * y;
+      sxy += x * y;
+    }
+    prevBench = b;
+  }
+  if (count < 2) return null;
+  const cov = sxy - (sx * sy) / count;
+  const vx = sxx - (sx * sx) / count;
+  const vy = syy - (sy * sy) / count;
+  if (!(vx > 0) || !(vy > 0)) return null;
+  return Math.max(-1, Math.min(1, cov / Math.sqrt(vx * vy)));
 }
 
 /** x / 0: unbounded (null) when x is positive, 0 when there was nothing to divide. */

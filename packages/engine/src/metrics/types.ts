@@ -41,4 +41,28 @@ export interface Metrics {
   feesPaid: number;
   avgHoldingMs: number;
   avgHoldingBars: number;
+  /** One-bar value at risk and expected shortfall of the equity, as positive fractions of equity. */
+  valueAtRisk: {
+    /** From the run's own per-bar returns (the empirical tail). */
+    historical: TailRisk;
+    /** From a normal distribution with the returns' mean and sample standard deviation. */
+    parametric: TailRisk;
+  };
+  /**
+   * Pearson correlation of the per-bar returns with a benchmark's over the same bars; present only
+   * when a benchmark was given, `null` when fewer than two bars overlap or either side is flat.
+   */
+  benchmarkCorrelation?: number | null;
+}
+
+/**
+ * The loss over one bar that is exceeded with probability 5% / 1% (VaR), and the mean loss in
+ * that worst 5% / 1% (CVaR, expected shortfall): fractions of equity, a loss positive. A VaR can
+ * be negative when even the worst bars gained.
+ */
+export interface TailRisk {
+  var95: number;
+  var99: number;
+  cvar95: number;
+  cvar99: number;
 }

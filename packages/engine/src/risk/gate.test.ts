@@ -118,3 +118,23 @@ describe('RiskGate', () => {
     expect(gate.check(long({ price: 0 }), calm).rejection).toBe('invalid-price');
   });
 });
+
+describe('RiskGate.checkDefinedRisk (an options position whose worst case is known)', () => {
+  it('approves a max loss inside the limits, caps it at the position limit, fits it in the day’s budget', () => {
+    expect(new RiskGate().checkDefinedRisk({ maxLossPct: 0.01, time: T0, equity: 10_000 }, calm)).toMatchObject({ status: 'APPROVED', pct: 0.01 });
+    const capped = new RiskGate({ maxPositionPct: 0.1, maxDailyLoss: 0.5 }).checkDefinedRisk({ maxLossPct: 0.2, time: T0, equity: 10_000 }, calm);
+    expect(capped.pct).toBe(0.1);
+    expect(capped.modifications.map((m) => m.rule)).toEqual(['max-position']);
+    const gate = new RiskGate({ maxDailyLoss: 0.03 });
+    gate.recordTradeClosed(-200, T0 - 1000, 10_000);
+    const fitted = gate.checkDefinedRisk({ maxLossPct: 0.05, time: T0, equity: 9_800 }, calm);
+    expect(fitted.pct).toBeCloseTo(100 / 9_800, 12); // 300 budget − 200 lost today
+    expect(fitted.modifications.map((m) => m.rule)).toEqual(['daily-loss-budget']);
+    expect(fitted.stopPrice).toBeNaN();
+  });
+
+  it('rejects an unlimited worst case, and in a drawdown', () => {
+    expect(new RiskGate().checkDefinedRisk({ maxLossPct: Infinity, time: T0, equity: 10_000 }, calm).rejection).toBe('undefined-max-loss');
+    expect(new RiskGate().checkDefinedRisk({ maxLossPct: 0.01, time: T0, equity: 10_000 }, { drawdown: 0.3 }).rejection).toBe('max-drawdown');
+  });
+});

@@ -14,7 +14,12 @@ export type RiskRejection =
   | 'max-drawdown'
   | 'invalid-size'
   | 'invalid-price'
-  | 'stop-wrong-side';
+  | 'stop-wrong-side'
+  | 'undefined-max-loss'
+  | 'illiquid'
+  | 'pinning'
+  | 'volatility-crush'
+  | 'early-assignment';
 
 /** Which rule changed a field. */
 export type RiskRule = 'max-position' | 'daily-loss-budget' | 'volatility-stop' | 'missing-stop' | 'agent-advice';
@@ -32,6 +37,22 @@ export interface RiskLimits {
   breakerCooldownMs: number;
   /** A size the daily-loss budget shrinks below this is rejected instead (default 0.001). */
   minPositionPct: number;
+  /** Options entries: widest bid-ask spread of a leg, a fraction of its mid (default 0.10). */
+  maxBidAskPct: number;
+  /** Options entries: largest pinning figure (share of open interest within 1% of spot into expiry; default 0.5). */
+  maxPinning: number;
+  /** Options entries: largest expected IV drop after an event, a fraction (default 0.3). */
+  maxVolatilityCrush: number;
+  /** Options entries: largest early-assignment figure of a short leg (default 0.5). */
+  maxEarlyAssignment: number;
+}
+
+/** The options desk's flags for one entry (options/README.md, "Risk flags"); NaN or absent = not known. */
+export interface OptionsRiskFlags {
+  bidAskPct?: number;
+  pinning?: number;
+  volatilityCrush?: number;
+  earlyAssignment?: number;
 }
 
 export const DEFAULT_RISK_LIMITS: Readonly<RiskLimits> = {
@@ -41,6 +62,10 @@ export const DEFAULT_RISK_LIMITS: Readonly<RiskLimits> = {
   maxConsecutiveLosses: 5,
   breakerCooldownMs: 86_400_000,
   minPositionPct: 0.001,
+  maxBidAskPct: 0.1,
+  maxPinning: 0.5,
+  maxVolatilityCrush: 0.3,
+  maxEarlyAssignment: 0.5,
 };
 
 /** What the gate needs to know about a proposed entry (agents' `Proposal` fits this shape). */
@@ -257,6 +282,55 @@ export class RiskGate {
     return r;
   }
 
+  /**
+   * Review an entry whose worst case is known when it is placed: a defined-risk options position
+   * (a spread's max loss). `maxLossPct` is that worst case as a fraction of equity. It counts
+   * against the single-position limit and must fit in what is left of today's loss budget (else
+   * it shrinks to fit, or is rejected below `minPositionPct`); the breaker, daily-loss and drawdown
+   * rules are those of `check`. An unlimited worst case is rejected. The review's `pct` is the
+   * max loss allowed; its stop and target are NaN: the position's own structure is its stop.
+   */
+  checkDefinedRisk(
+    p: Readonly<{ maxLossPct: number; time: number; equity: number }>,
+    market: Readonly<Pick<RiskMarket, 'drawdown'>>,
+    flags: Readonly<OptionsRiskFlags> = {},
+  ): RiskReview {
+    const r = this.review;
+    r.modifications.length = 0;
+    r.stopPrice = Number.NaN;
+    r.takeProfitPrice = Number.NaN;
+    r.maxStopDistance = Number.NaN;
+    this.rollDay(p.time, p.equity);
+    if (p.time < this.breakerUntil) return this.reject('circuit-breaker');
+    const budget = this.limits.maxDailyLoss * this.dayStartEquity + this.dayRealizedPnl;
+    if (!(budget > 0)) return this.reject('daily-loss');
+    if (market.drawdown >= this.limits.maxDrawdown) return this.reject('max-drawdown');
+    if (!(p.equity > 0)) return this.reject('invalid-price');
+    if (p.maxLossPct === Number.POSITIVE_INFINITY) return this.reject('undefined-max-loss');
+    // A flag over its limit rejects: each names a way an options position goes wrong that size cannot fix.
+    const l = this.limits;
+    if ((flags.bidAskPct ?? 0) > l.maxBidAskPct) return this.reject('illiquid');
+    if ((flags.pinning ?? 0) > l.maxPinning) return this.reject('pinning');
+    if ((flags.volatilityCrush ?? 0) > l.maxVolatilityCrush) return this.reject('volatility-crush');
+    if ((flags.earlyAssignment ?? 0) > l.maxEarlyAssignment) return this.reject('early-assignment');
+    if (!(p.maxLossPct > 0) || !Number.isFinite(p.maxLossPct)) return this.reject('invalid-size');
+    let pct = p.maxLossPct;
+    if (pct > this.limits.maxPositionPct) {
+      this.modify('size', pct, this.limits.maxPositionPct, 'max-position');
+      pct = this.limits.maxPositionPct;
+    }
+    const fitted = budget / p.equity;
+    if (pct > fitted) {
+      if (fitted < this.limits.minPositionPct) return this.reject('daily-loss-budget');
+      this.modify('size', pct, fitted, 'daily-loss-budget');
+      pct = fitted;
+    }
+    r.pct = pct;
+    r.rejection = null;
+    r.status = r.modifications.length === 0 ? 'APPROVED' : 'APPROVED_WITH_MODIFICATIONS';
+    return r;
+  }
+
   private reject(why: RiskRejection): RiskReview {
     const r = this.review;
     r.status = 'REJECTED';
@@ -316,6 +390,16 @@ export function describeRejection(why: RiskRejection, limits: Readonly<RiskLimit
       return 'no usable price or equity at the signal bar';
     case 'stop-wrong-side':
       return 'stop is on the winning side of the entry price';
+    case 'undefined-max-loss':
+      return 'the position can lose without limit (a short option with no long leg to cap it); define its maximum loss';
+    case 'illiquid':
+      return `a leg's bid-ask spread is wider than ${pct(limits.maxBidAskPct)} of its mid: fills would give the edge away`;
+    case 'pinning':
+      return `more than ${pct(limits.maxPinning)} of the expiry's open interest sits within 1% of spot into expiry: the price may pin at a strike`;
+    case 'volatility-crush':
+      return `the front expiry's IV is priced to drop more than ${pct(limits.maxVolatilityCrush)} after the event`;
+    case 'early-assignment':
+      return `a short leg's time value is below ${pct(1 - limits.maxEarlyAssignment)} of what early exercise pays its holder: assignment is likely`;
   }
 }
 

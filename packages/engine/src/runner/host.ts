@@ -19,6 +19,7 @@ import { defineStrategy, loadTranspiledStrategy, strategyRuntimeError, type Load
 import { openChannel } from './channel.js';
 import { lockDown } from './guard.js';
 import { originalColumn } from './instrument.js';
+import { volatilityInputs } from './volatility.js';
 import type { FromSandbox, JournalEvent, LookaheadCheck, RunFailure, RunPhase, SandboxRun, StrategyFacts, SweepTrial, ToSandbox } from './protocol.js';
 
 // Taken before the lock-down replaces them for strategy code.
@@ -330,7 +331,7 @@ async function execute(run: SandboxRun): Promise<void> {
       const result = await backtestWithAgents(loaded, run.series, run.options, {
         mode: run.agents.mode,
         config: run.agents.config,
-        ...(run.agents.vix ? { vix: run.agents.vix } : {}),
+        ...volatilityInputs(run.agents.volatility),
         ...(journal ? { journal } : {}),
         ...(g ? { gateway: g, isReachable: () => g.reachable() } : {}),
         onNotice: (message) => send({ type: 'notice', key: 'agents', message }),

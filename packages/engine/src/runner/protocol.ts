@@ -1,5 +1,6 @@
 /** What the runner and its sandbox process say to each other, and what a run's caller gets back. */
-import type { AgentBacktestResult, AgentReviewSummary, AgentsConfig, VixSeries } from '../agents/index.js';
+import type { AgentBacktestResult, AgentReviewSummary, AgentsConfig } from '../agents/index.js';
+import type { VolatilityEvent } from '../data/index.js';
 import type { BacktestOptions, BacktestReport } from '../backtest/index.js';
 import type { CandleSeries } from '../data/index.js';
 import type { StructuredOutcome, StructuredRequest } from '../llm/index.js';
@@ -62,6 +63,21 @@ export interface AgentsRun {
   llm?: AgentBacktestResult['llm'];
 }
 
+/** A VixSeries, a VixTermStructure and an EventCalendar as their fields (see host.ts's rebuild). */
+export interface VolatilityData {
+  vix?: SeriesData;
+  term?: Partial<Record<'vix9d' | 'vix' | 'vix3m' | 'vix6m', SeriesData>>;
+  impliedVol?: SeriesData;
+  events?: { events: VolatilityEvent[]; source: string };
+}
+
+export interface SeriesData {
+  time: Float64Array;
+  close: Float64Array;
+  source: string;
+  maxStaleMs: number;
+}
+
 export interface SandboxLimits {
   timeoutMs: number;
   maxMemoryMb: number;
@@ -81,7 +97,14 @@ export interface SandboxRun {
   options: BacktestOptions;
   lookahead: boolean;
   limits: SandboxLimits;
-  agents?: { mode: 'rules' | 'ollama'; config: AgentsConfig; vix?: VixSeries; journaled: boolean; host: string };
+  agents?: {
+    mode: 'rules' | 'ollama';
+    config: AgentsConfig;
+    /** The volatility inputs, as plain data: classes do not cross the channel, the host builds them again. */
+    volatility: VolatilityData;
+    journaled: boolean;
+    host: string;
+  };
 }
 
 /** One parameter set of a sweep, on the whole series or a window of it (epoch ms, `to` exclusive). */

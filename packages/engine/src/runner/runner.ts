@@ -7,13 +7,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import type { Readable, Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import type { AgentsConfig, VixSeries } from '../agents/index.js';
+import type { AgentsConfig } from '../agents/index.js';
 import type { BacktestOptions, BacktestReport } from '../backtest/index.js';
 import type { CandleSeries } from '../data/index.js';
 import { gatewayFromConfig, ollamaStatus, type OllamaGateway } from '../llm/index.js';
 import { locateProperty, type TranspiledStrategy } from '../strategy/index.js';
 import { openChannel, type Channel } from './channel.js';
 import { instrumentBundle } from './instrument.js';
+import { volatilityData, type VolatilityInputs } from './volatility.js';
 import type { AgentsRun, FromSandbox, LookaheadCheck, RunFailure, RunPhase, SandboxLimits, SandboxRun, StrategyFacts, SweepTrial, ToSandbox } from './protocol.js';
 
 export interface RunnerOptions extends SandboxLimits {
@@ -37,10 +38,9 @@ export interface StrategyRunRequest {
   /** Also run on data cut at two thirds and compare signals (the sidecar's VOLT205). */
   lookahead?: boolean;
   /** Every entry through the agents' panel and risk gate (rules), with LLM seats (ollama). */
-  agents?: {
+  agents?: VolatilityInputs & {
     mode: 'rules' | 'ollama';
     config: AgentsConfig;
-    vix?: VixSeries;
     /** Keep the agents' journal calls (AgentsRun.events) to replay into a journal. */
     journaled?: boolean;
     /** Who asks the models (ollama): the caller's, with its journal cache; else one from config. */
@@ -272,7 +272,7 @@ export class StrategyRunner {
       lookahead: request.lookahead ?? false,
       limits,
       ...(agents
-        ? { agents: { mode: agents.mode, config: agents.config, ...(agents.vix ? { vix: agents.vix } : {}), journaled: agents.journaled ?? false, host: gateway?.host ?? '' } }
+        ? { agents: { mode: agents.mode, config: agents.config, volatility: volatilityData(agents), journaled: agents.journaled ?? false, host: gateway?.host ?? '' } }
         : {}),
     };
 

@@ -1,3 +1,4 @@
+import type { OptionsView } from '../options/index.js';
 import type { BarIndicator, IndicatorFactory } from '../indicators/types.js';
 import type { Candle } from '../data/candle.js';
 
@@ -85,6 +86,8 @@ export interface StrategyContext<P extends ParamsDef = ParamsDef, I = Record<str
   exit(order?: Omit<OrderRequest, 'pct' | 'qty'>): void;
   /** Per-strategy scratch state that survives between bars. */
   readonly state: Record<string, unknown>;
+  /** Options on the traded symbol: the synthetic chain at this close and multi-leg orders (options/README.md). */
+  readonly options: OptionsView;
 }
 
 export interface StrategyDefinition<P extends ParamsDef = ParamsDef, I = Record<string, BarIndicator>> {

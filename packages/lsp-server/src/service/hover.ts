@@ -1,10 +1,12 @@
 /**
- * Hover over a param (its default, range and description) or an indicator declaration (what it is
- * and how many bars it needs before its first value).
+ * Hover over a param (its default, range and description), an indicator declaration (what it is
+ * and how many bars it needs before its first value), or a leg of an options position
+ * (options-hover.ts).
  */
 import { createRequire } from 'node:module';
 import type * as TS from 'typescript';
 import { MarkupKind, type Hover } from 'vscode-languageserver';
+import { describePositionAt } from './options-hover.js';
 
 /** The compiler, loaded on the first hover (the server's thread otherwise never needs it). */
 let ts: typeof TS;
@@ -94,6 +96,8 @@ export function hoverAt(text: string, offset: number, bars: number | undefined):
     else if (ts.isCallExpression(parent.parent) && parent.parent.expression === parent) value = describeIndicator(parent.parent, id.text, bars);
   } else if (ts.isPropertyAssignment(parent) && parent.name === id && parent.parent === paramsObject(sf)) {
     value = describeParam(sf, id.text);
+  } else if (ts.isPropertyAssignment(parent) && parent.name === id && ts.isObjectLiteralExpression(parent.parent) && ts.isArrayLiteralExpression(parent.parent.parent)) {
+    value = describePositionAt(ts, sf, id);
   }
   if (!value) return null;
   return {

@@ -1,0 +1,169 @@
+import { describe, expect, it } from 'vitest';
+import { synthesize } from '../data/index.js';
+import { syntheticChain, type ListedOption } from '../options/index.js';
+import { defineStrategy, type StrategyContext } from '../strategy/index.js';
+import { runBacktest } from './index.js';
+
+const series = synthesize({ seed: 3, bars: 2000, timeframe: '1h', start: Date.UTC(2024, 0, 1) });
+
+/** Sample sd of the last 20 log returns up to bar i, × √8760 (1h bars): what prices the chain. */
+function realizedVol(i: number): number {
+  const r: number[] = [];
+  for (let k = i - 19; k <= i; k++) r.push(Math.log(series.close[k]! / series.close[k - 1]!));
+  const mean = r.reduce((a, b) => a + b, 0) / 20;
+  return Math.sqrt(r.reduce((a, x) => a + (x - mean) ** 2, 0) / 19) * Math.sqrt(8760);
+}
+
+/** The call nearest `above` × spot among the chain's second expiry. */
+function callNear(chain: readonly ListedOption[], spot: number, above: number): ListedOption {
+  const expiry = [...new Set(chain.map((q) => q.expiry))][1]!;
+  const calls = chain.filter((q) => q.right === 'call' && q.expiry === expiry);
+  return calls.reduce((best, q) => (Math.abs(q.strike - spot * above) < Math.abs(best.strike - spot * above) ? q : best));
+}
+
+/** Sells a call spread (5% / 10% out of the money, the second weekly expiry) at bar 100, one contract. */
+const spreadSeller = defineStrategy({
+  name: 'call spread seller',
+  onBar(ctx: StrategyContext) {
+    if (ctx.index !== 100) return;
+    const chain = ctx.options.chain();
+    const short = callNear(chain, ctx.bar.close, 1.05);
+    const long = callNear(chain, ctx.bar.close, 1.1);
+    ctx.options.open(
+      [
+        { right: 'call', strike: short.strike, expiry: short.expiry, quantity: -1 },
+        { right: 'call', strike: long.strike, expiry: long.expiry, quantity: 1 },
+      ],
+      'premium',
+    );
+  },
+});
+
+describe('ctx.options in a backtest', () => {
+  const report = runBacktest(spreadSeller, series);
+
+  it('fills the spread at the next open, at that chain’s bid for the short and ask for the long, with fees', () => {
+    const p = report.options!.positions[0]!;
+    expect(report.options!.positions).toHaveLength(1);
+    expect(p.openedAt).toBe(series.time[101]);
+    expect(p.reason).toBe('premium');
+    // The chain the fill saw: bar 101's open, volatility as of bar 100's close.
+    const chain = syntheticChain(series.time[101]!, series.open[101]!, realizedVol(100));
+    const [short, long] = p.legs;
+    const quoted = (strike: number) => chain.find((q) => q.right === 'call' && q.strike === strike && q.expiry === short!.expiry)!;
+    expect(short!.entry).toBe(quoted(short!.strike).bid);
+    expect(long!.entry).toBe(quoted(long!.strike).ask);
+    expect(p.fees).toBeCloseTo(2 * 0.65, 12); // opening only: settlement is free
+    expect(p.entryCost).toBeCloseTo(100 * (long!.entry - short!.entry) + 2 * 0.65, 9);
+  });
+
+  it('settles at expiry, and the run ends with exactly the capital plus the spread’s P&L', () => {
+    const p = report.options!.positions[0]!;
+    expect(p.legs.every((l) => ['expired', 'exercised', 'assigned'].includes(l.state))).toBe(true);
+    const expiry = p.legs[0]!.expiry;
+    const settleBar = series.time.findIndex((t) => t >= expiry);
+    const spot = series.open[settleBar]!;
+    for (const l of p.legs) expect(l.exit).toBeCloseTo(Math.max(spot - l.strike, 0), 12);
+    const pnl = p.legs.reduce((s, l) => s + l.quantity * 100 * (l.exit - l.entry), 0) - p.fees;
+    expect(p.pnl).toBeCloseTo(pnl, 9);
+    expect(report.metrics.endEquity).toBeCloseTo(10_000 + pnl, 9);
+    // While open the book is marked into equity: the credit sits in cash, the short value against it
+    expect(report.equityCurve.equity.length).toBeGreaterThan(0);
+  });
+
+  it('reports the book’s greeks per bar from its first use; short calls are short delta and vega', () => {
+    const g = report.options!.greeks;
+    expect(g.time[0]).toBe(series.time[100]);
+    expect(g.time.length).toBeLessThanOrEqual(1000);
+    const afterOpen = g.time.findIndex((t) => t > series.time[101]!);
+    expect(g.delta[afterOpen]).toBeLessThan(0);
+    expect(g.vegaPerPoint[afterOpen]).toBeLessThan(0);
+    expect(g.thetaPerDay[afterOpen]).toBeGreaterThan(0);
+    expect(g.value.at(-1)).toBe(0); // settled
+  });
+
+  it('is deterministic, and costs a strategy that never touches it nothing', () => {
+    expect(JSON.stringify(runBacktest(spreadSeller, series))).toBe(JSON.stringify(report));
+    const plain = runBacktest(defineStrategy({ name: 'idle', onBar() {} }), series);
+    expect('options' in plain).toBe(false);
+    expect(plain.metrics.endEquity).toBe(10_000);
+  });
+
+  it('an open position at the end is closed at the last bar’s chain', () => {
+    const late = defineStrategy({
+      name: 'late seller',
+      onBar(ctx: StrategyContext) {
+        if (ctx.index !== series.length - 30) return;
+        const c = callNear(ctx.options.chain(), ctx.bar.close, 1.05);
+        ctx.options.open([{ right: 'call', strike: c.strike, expiry: c.expiry, quantity: 1 }]);
+      },
+    });
+    const r = runBacktest(late, series);
+    const p = r.options!.positions[0]!;
+    expect(p.legs[0]!.state).toBe('closed');
+    expect(r.metrics.endEquity).toBeCloseTo(10_000 + p.pnl!, 9);
+  });
+
+  it('refuses, at the fill, a position whose worst case is unlimited or over the size cap × equity', () => {
+    const seller = (contracts: number, naked: boolean) =>
+      defineStrategy({
+        name: 'big seller',
+        onBar(ctx: StrategyContext) {
+          if (ctx.index !== 100) return;
+          const chain = ctx.options.chain();
+          const short = callNear(chain, ctx.bar.close, 1.05);
+          const long = callNear(chain, ctx.bar.close, 1.1);
+          const legs = [{ right: 'call' as const, strike: short.strike, expiry: short.expiry, quantity: -contracts }];
+          if (!naked) legs.push({ right: 'call', strike: long.strike, expiry: long.expiry, quantity: contracts });
+          const id = ctx.options.open(legs, 'too much');
+          ctx.state['id'] = id;
+        },
+      });
+    const naked = runBacktest(seller(1, true), series).options!;
+    expect(naked.positions).toEqual([]);
+    expect(naked.refused).toEqual([{ id: 1, bar: 101, time: series.time[101], reason: 'too much', why: 'the position can lose without limit (a short call nothing caps)', maxRisk: Infinity, limit: expect.closeTo(1000, 6) }]);
+    const big = runBacktest(seller(5, false), series).options!;
+    expect(big.refused[0]!.why).toMatch(/^its worst case [\d.]+ is more than 10\.0% of equity \(1000\.00\)$/);
+    expect(big.refused[0]!.maxRisk).toBeGreaterThan(1000);
+    expect(runBacktest(seller(1, false), series).options!.refused).toEqual([]);
+  });
+
+  it('an order for a strike the chain does not list stops the run with a strategy error', () => {
+    const wrong = defineStrategy({
+      name: 'wrong strike',
+      onBar(ctx: StrategyContext) {
+        if (ctx.index === 50) ctx.options.open([{ right: 'put', strike: 12.345, expiry: ctx.options.chain()[0]!.expiry, quantity: 1 }]);
+      },
+    });
+    expect(() => runBacktest(wrong, series)).toThrow(/no put 12.345 expiring/);
+  });
+});
+
+describe('hedge efficiency', () => {
+  /** Buys ~100 units of the underlying at bar 100 and one contract (100 units) of the nearest at-the-money `right`. */
+  const hedged = (right: 'put' | 'call') =>
+    defineStrategy({
+      name: `stock + ${right}`,
+      risk: { maxPositionPct: 0.1 },
+      onBar(ctx: StrategyContext) {
+        if (ctx.index !== 100) return;
+        const chain = ctx.options.chain();
+        const expiry = [...new Set(chain.map((q) => q.expiry))][3]!;
+        const atm = chain.filter((q) => q.right === right && q.expiry === expiry).reduce((b, q) => (Math.abs(q.strike - ctx.bar.close) < Math.abs(b.strike - ctx.bar.close) ? q : b));
+        ctx.buy({ reason: 'stock' });
+        ctx.options.open([{ right, strike: atm.strike, expiry, quantity: 1 }], 'hedge');
+      },
+    });
+  const capital = 100 * series.close[100]! * 10; // 10% of it buys ~100 units
+
+  it('a protective put offsets part of the stock’s moves; a call adds to them; nothing to hedge is null', () => {
+    const put = runBacktest(hedged('put'), series, { capital, maxPositionCap: 0.1 }).options!.hedgeEfficiency!;
+    const call = runBacktest(hedged('call'), series, { capital, maxPositionCap: 0.1 }).options!.hedgeEfficiency!;
+    // an at-the-money put on as many units as the stock: half the moves at first (delta ≈ −0.5),
+    // more as the market falls through the strike; never more than the stock's own moves here
+    expect(put).toBeGreaterThan(0.4);
+    expect(put).toBeLessThan(0.95);
+    expect(call).toBeLessThan(0);
+    expect(runBacktest(spreadSeller, series).options!.hedgeEfficiency).toBeNull();
+  });
+});
