@@ -122,8 +122,13 @@ describe('the symbol you pick is the market you test', () => {
     const { sharedDataFile } = await import('../../../test-support/shared-data.js');
     const ethBtc = sharedDataFile('ETH_BTC-5m.json');
     writeFileSync(path.join(client.root, 'volt.config.json'), JSON.stringify({ data: { default: 'synthetic:7:3000:1h', symbols: { 'ETH/BTC': ethBtc } } }));
-    await client.updateSettings({ ...client.settings });
     const uri = await client.open('markets.strategy.ts', CLEAN);
+    // The sidecar watches volt.config.json: the mapping applies once it has seen the change.
+    for (let i = 0; i < 100; i++) {
+      const listed = await client.connection.sendRequest<{ symbols: { symbol: string }[] }>('volt/symbols', { uri });
+      if (listed.symbols.some((s) => s.symbol === 'ETH/BTC')) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
     writeFileSync(path.join(client.root, 'markets.strategy.ts'), CLEAN);
 
     const mapped = await client.executeCommand<BacktestResult>(Commands.backtest, [{ uri, symbol: 'ETH/BTC' }]);
