@@ -14,3 +14,4 @@ export {
   type BacktestRecording,
 } from './record.js';
 export * from './types.js';
+export { SweepJournal, type SweepMeta, type SweepEntry, type SweepStatus, type SweepTrialEntry } from './sweeps.js';
