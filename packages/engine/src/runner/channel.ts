@@ -24,14 +24,21 @@ export function openChannel<In, Out>(stream: Duplex): Channel<In, Out> {
     else queued.push(message);
   };
 
+  // Length of the message being received, once its 4-byte header is in; -1 before.
+  let expected = -1;
   stream.on('data', (chunk: Buffer) => {
     pending.push(chunk);
     pendingBytes += chunk.length;
     while (pendingBytes >= 4) {
+      // A big message (the candles) arrives in many chunks: join them once it is whole, not at each chunk.
+      if (expected < 0) {
+        if (pending[0]!.length < 4) pending = [Buffer.concat(pending)];
+        expected = pending[0]!.readUInt32LE(0);
+      }
+      if (pendingBytes < 4 + expected) break;
       const head = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
-      pending = [head];
-      const length = head.readUInt32LE(0);
-      if (head.length < 4 + length) break;
+      const length = expected;
+      expected = -1;
       const body = head.subarray(4, 4 + length);
       const rest = head.subarray(4 + length);
       pending = rest.length > 0 ? [rest] : [];
