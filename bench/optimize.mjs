@@ -1,0 +1,92 @@
+// Sweep throughput: 1,000 parameter sets × 100,000 synthetic 1m bars of an RSI + MACD + Bollinger
+// strategy (the backtest bench's, with its periods and thresholds as params), through Volt's
+// LocalTrialPool on two workers (two StrategyRunners, sandbox processes, a chunk of trials per
+// process, candles sent once per chunk), against the peer measured in the same run: the same
+// trials one by one through runBacktest in this process, on one core, no sandbox. Figures: trials
+// per second and bar-steps per second (trials × bars); the ratio is the pool's over the peer's.
+// The peer runs a slice of the trials (its rate does not depend on how many). Also printed: the
+// resident memory of this (the asking) process before and after the pool's trials.
+// VOLT_BENCH_TRIALS and VOLT_BENCH_BARS change the sizes.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { LocalTrialPool, createSearch, loadTranspiledStrategy, paramSpace, runBacktest, synthesize, transpileStrategy } from '../packages/engine/dist/index.js';
+
+const TRIALS = Number(process.env.VOLT_BENCH_TRIALS ?? 1000);
+const BARS = Number(process.env.VOLT_BENCH_BARS ?? 100_000);
+const PEER_TRIALS = Math.min(TRIALS, 150);
+const WORKERS = Number(process.env.VOLT_BENCH_WORKERS ?? 2);
+
+const SOURCE = `import { defineStrategy } from '@volt/engine';
+export default defineStrategy({
+  name: 'rsi-macd-bollinger',
+  timeframe: '1m',
+  params: {
+    rsiPeriod: { value: 14, min: 7, max: 21 },
+    bandPeriod: { value: 20, min: 10, max: 40, step: 5 },
+    bandWidth: { value: 2, min: 1.5, max: 3, step: 0.25 },
+    oversold: { value: 30, min: 15, max: 40 },
+    overbought: { value: 70, min: 60, max: 85 },
+  },
+  risk: { stopLoss: 0.02, takeProfit: 0.04, maxPositionPct: 0.1 },
+  indicators: (ind, p) => ({ rsi: ind.rsi(p.rsiPeriod), macd: ind.macd(12, 26, 9), bands: ind.bollinger(p.bandPeriod, p.bandWidth) }),
+  onBar(ctx) {
+    const { rsi, macd, bands } = ctx.ind;
+    if (!bands.ready || !macd.ready) return;
+    const close = ctx.bar.close;
+    const side = ctx.position.side;
+    if (side === 0) {
+      if (close < bands.lower && rsi.value < ctx.params.oversold && macd.histogram < 0) ctx.buy({ reason: 'below band, oversold' });
+      else if (close > bands.upper && rsi.value > ctx.params.overbought && macd.histogram > 0) ctx.sell({ reason: 'above band, overbought' });
+    } else if ((side === 1 && close > bands.middle) || (side === -1 && close < bands.middle)) {
+      ctx.exit({ reason: 'back to the middle band' });
+    }
+  },
+});
+`;
+
+const rssMb = () => (process.memoryUsage().rss / 1024 / 1024).toFixed(0);
+
+export async function run() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'volt-bench-optimize-'));
+  try {
+    const file = path.join(dir, 'rsi-macd-bollinger.strategy.ts');
+    writeFileSync(file, SOURCE);
+    const bundle = await transpileStrategy(file);
+    const strategy = await loadTranspiledStrategy(bundle);
+    const series = synthesize({ seed: 42, bars: BARS, timeframe: '1m' });
+    const options = { capital: 10_000, feeRate: 0.001, slippage: 0.0005 };
+    const trials = createSearch('random', paramSpace(strategy.definition.params), TRIALS, 1).nextBatch();
+
+    // Peer: one by one, in process.
+    runBacktest(strategy, series, { ...options, params: trials[0] });
+    let t0 = performance.now();
+    for (const params of trials.slice(0, PEER_TRIALS)) runBacktest(strategy, series, { ...options, params });
+    const peerSeconds = (performance.now() - t0) / 1000;
+    const peerTrials = PEER_TRIALS / peerSeconds;
+
+    // Volt: the pool `volt optimize --workers 2` uses.
+    const pool = new LocalTrialPool({ workers: WORKERS, bundle, series, options, timeoutMs: 60_000, maxMemoryMb: 512, ...(process.env.VOLT_BENCH_CHUNK ? { chunk: Number(process.env.VOLT_BENCH_CHUNK) } : {}) });
+    await pool.run(trials.slice(0, WORKERS), () => {});
+    const rssBefore = rssMb();
+    let failed = 0;
+    let trades = 0;
+    t0 = performance.now();
+    await pool.run(trials.map((params) => ({ params })), (_, out) => {
+      if ('failure' in out) failed++;
+      else trades += out.report.metrics.trades;
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    const rssAfter = rssMb();
+    await pool.dispose();
+    const rate = TRIALS / seconds;
+    return [
+      `${TRIALS} trials × ${BARS.toLocaleString('en-US')} bars, ${WORKERS} workers: ${seconds.toFixed(1)} s, ${rate.toFixed(1)} trials/s, ${((rate * BARS) / 1e6).toFixed(1)} M bar-steps/s (${failed} failed, ${(trades / TRIALS).toFixed(0)} trades per trial)`,
+      `peer, runBacktest one by one in process (${PEER_TRIALS} trials): ${peerTrials.toFixed(1)} trials/s, ${((peerTrials * BARS) / 1e6).toFixed(1)} M bar-steps/s`,
+      `ratio: ${(rate / peerTrials).toFixed(2)}×`,
+      `asking process RSS: ${rssBefore} MB before, ${rssAfter} MB after the trials`,
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
