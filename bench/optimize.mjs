@@ -6,11 +6,12 @@
 // per second and bar-steps per second (trials × bars); the ratio is the pool's over the peer's.
 // The peer runs a slice of the trials (its rate does not depend on how many). Also printed: the
 // resident memory of this (the asking) process before and after the pool's trials.
-// VOLT_BENCH_TRIALS and VOLT_BENCH_BARS change the sizes.
+// Then TPE against random search on the same budget (60 trials, the best Sharpe found, 5 seeds,
+// 20,000 1h bars), through the same pool. VOLT_BENCH_TRIALS and VOLT_BENCH_BARS change the sizes.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LocalTrialPool, createSearch, loadTranspiledStrategy, paramSpace, runBacktest, synthesize, transpileStrategy } from '../packages/engine/dist/index.js';
+import { LocalTrialPool, createSearch, loadTranspiledStrategy, paramSpace, runBacktest, runSweep, synthesize, transpileStrategy } from '../packages/engine/dist/index.js';
 
 const TRIALS = Number(process.env.VOLT_BENCH_TRIALS ?? 1000);
 const BARS = Number(process.env.VOLT_BENCH_BARS ?? 100_000);
@@ -80,11 +81,26 @@ export async function run() {
     const rssAfter = rssMb();
     await pool.dispose();
     const rate = TRIALS / seconds;
+
+    // TPE against random search, same budget, on the strategy itself.
+    const short = synthesize({ seed: 42, bars: 20_000, timeframe: '1h' });
+    const searchPool = new LocalTrialPool({ workers: WORKERS, bundle, series: short, options, timeoutMs: 60_000, maxMemoryMb: 512 });
+    const best = { tpe: [], random: [] };
+    for (const method of ['tpe', 'random']) {
+      for (let seed = 1; seed <= 5; seed++) {
+        const r = await runSweep({ space: paramSpace(strategy.definition.params), method, trials: 60, objective: 'sharpe', minTrades: 30, seed, folds: 0, windows: 'rolling', capital: 10_000, monteCarloRuns: 10 }, short, searchPool);
+        best[method].push(r.best?.score ?? NaN);
+      }
+    }
+    await searchPool.dispose();
+    const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const wins = best.tpe.filter((x, i) => x > best.random[i]).length;
     return [
       `${TRIALS} trials × ${BARS.toLocaleString('en-US')} bars, ${WORKERS} workers: ${seconds.toFixed(1)} s, ${rate.toFixed(1)} trials/s, ${((rate * BARS) / 1e6).toFixed(1)} M bar-steps/s (${failed} failed, ${(trades / TRIALS).toFixed(0)} trades per trial)`,
       `peer, runBacktest one by one in process (${PEER_TRIALS} trials): ${peerTrials.toFixed(1)} trials/s, ${((peerTrials * BARS) / 1e6).toFixed(1)} M bar-steps/s`,
       `ratio: ${(rate / peerTrials).toFixed(2)}×`,
       `asking process RSS: ${rssBefore} MB before, ${rssAfter} MB after the trials`,
+      `best Sharpe in 60 trials (20,000 1h bars, seeds 1-5): tpe ${best.tpe.map((x) => x.toFixed(2)).join(' ')} (mean ${mean(best.tpe).toFixed(2)}), random ${best.random.map((x) => x.toFixed(2)).join(' ')} (mean ${mean(best.random).toFixed(2)}); tpe better on ${wins} of 5`,
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
