@@ -7,6 +7,7 @@ type Command = { summary: string; run(argv: string[]): Promise<number> };
 const COMMANDS: Record<string, () => Promise<Command>> = {
   backtest: () => import('./commands/backtest.js'),
   optimize: () => import('./commands/optimize.js'),
+  worker: () => import('./commands/worker.js'),
   lint: () => import('./commands/lint.js'),
   data: () => import('./commands/data.js'),
   journal: () => import('./commands/journal.js'),

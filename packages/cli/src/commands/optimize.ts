@@ -27,6 +27,7 @@ import {
   type StrategyFacts,
   type SweepEntry,
   type SweepPlan,
+  type TrialPool,
   type TrialRecord,
   type TranspiledStrategy,
   type WindowMode,
@@ -55,6 +56,8 @@ const USAGE = `usage: volt optimize <strategy.ts> [options]
   --lenient                 repair what can be repaired in the data file
   --json                    print the result as one JSON document
   --journal PATH            journal to record the sweep in (default .volt/journal.db)
+  --queue redis://HOST:PORT run the trials on \`volt worker --queue …\` processes, on any
+                            machine, through BullMQ on that Redis; results are journaled here
 
 The strategy's params with a min and a max are searched (integers stay integers, step is kept);
 the others keep their defaults. Every trial is journaled as it finishes: Ctrl-C keeps what
@@ -106,6 +109,7 @@ export async function run(argv: string[]): Promise<number> {
       journal: { type: 'string' },
       resume: { type: 'string' },
       list: { type: 'boolean', default: false },
+      queue: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -144,7 +148,7 @@ export async function run(argv: string[]): Promise<number> {
       if (positionals.length !== 1) throw new UsageError(`${positionals.length === 0 ? 'which strategy?' : `one strategy file at a time, got ${positionals.length}`}\n\n${USAGE}`);
       settings = settingsFrom(values, cwd, config, positionals[0]!);
     }
-    return await optimize(journal, settings, resumed, workers, values.json === true, config.backtest);
+    return await optimize(journal, settings, resumed, workers, values.json === true, config.backtest, values.queue);
   } finally {
     journal.close();
   }
@@ -184,7 +188,7 @@ function settingsFrom(values: Record<string, string | boolean | undefined>, cwd:
   };
 }
 
-async function optimize(journal: SweepJournal, s: SweepSettings, resumed: SweepEntry | undefined, workers: number, json: boolean, limits: { timeoutMs: number; maxMemoryMb: number }): Promise<number> {
+async function optimize(journal: SweepJournal, s: SweepSettings, resumed: SweepEntry | undefined, workers: number, json: boolean, limits: { timeoutMs: number; maxMemoryMb: number }, queue: string | undefined): Promise<number> {
   const say = (line: string) => process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}volt optimize: ${line}\n`);
   const bundle = await transpileStrategy(s.file);
   let series: CandleSeries = await resolveDataSpec(s.data, {
@@ -244,7 +248,11 @@ async function optimize(journal: SweepJournal, s: SweepSettings, resumed: SweepE
   };
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
-  const pool = new LocalTrialPool({ workers, bundle, series, options: s.options, timeoutMs: limits.timeoutMs, maxMemoryMb: limits.maxMemoryMb });
+  // BullMQ is loaded only when a queue is asked for.
+  const pool: TrialPool = queue !== undefined
+    ? await (await import('@volt/engine/queue')).QueueTrialPool.open({ url: queue, bundle, series, options: s.options, limits })
+    : new LocalTrialPool({ workers, bundle, series, options: s.options, timeoutMs: limits.timeoutMs, maxMemoryMb: limits.maxMemoryMb });
+  if (queue !== undefined) say(`trials go to the queue at ${queue}: start \`volt worker --queue ${queue}\` on the machines that should run them`);
   try {
     const result = await runSweep(plan, series, pool, {
       finished,

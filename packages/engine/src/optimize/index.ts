@@ -8,3 +8,5 @@ export { deflatedSharpe, expectedMaxSharpe, probabilisticSharpe, overfittingProb
 export { normalCdf, normalQuantile, moments, curveReturns, periodSharpe } from './stats.js';
 export { LocalTrialPool, SweepStopped, type TrialPool, type TrialJob, type TrialOutput, type LocalPoolOptions } from './pool.js';
 export { runSweep, trialKey, seriesHash, SweepInterrupted, type SweepPlan, type SweepResult, type SweepProgress, type TrialRecord, type TrialRole, type FoldResult } from './sweep.js';
+export { summariseReport } from './sweep.js';
+export type { TrialSummary } from './pool.js';

@@ -15,7 +15,20 @@ export interface TrialJob {
   to?: number;
 }
 
-export type TrialOutput = { report: BacktestReport; durationMs: number } | { failure: RunFailure; durationMs: number };
+/** What a sweep keeps of a trial's report (what crosses a queue: a report is ~250 KB, this a few). */
+export interface TrialSummary {
+  metrics: import('../metrics/index.js').Metrics;
+  /** The report's equity curve points. */
+  equity: number[];
+  /** Each trade's return on the equity before it. */
+  tradeReturns: number[];
+  bars: number;
+}
+
+export type TrialOutput =
+  | { report: BacktestReport; durationMs: number }
+  | { summary: TrialSummary; durationMs: number }
+  | { failure: RunFailure; durationMs: number };
 
 export interface TrialPool {
   /** Runs every job and reports each as it finishes; resolves when all are done or `signal` aborts. */

@@ -9,7 +9,8 @@ import type { Metrics } from '../metrics/index.js';
 import { tradeReturns, monteCarlo, type MonteCarloResult } from './montecarlo.js';
 import { OBJECTIVES, scoreOf, type Objective } from './objective.js';
 import { deflatedSharpe, overfittingProbability, type DeflatedSharpe, type OverfittingProbability } from './overfitting.js';
-import type { TrialJob, TrialOutput, TrialPool } from './pool.js';
+import type { TrialJob, TrialOutput, TrialPool, TrialSummary } from './pool.js';
+import type { BacktestReport } from '../backtest/index.js';
 import { createSearch, type SearchMethod } from './search.js';
 import { paramKey, type ParamSet, type ParamSpace } from './space.js';
 import { curveReturns, periodSharpe } from './stats.js';
@@ -200,16 +201,21 @@ function recordOf(plan: Pick<SweepPlan, 'objective' | 'minTrades' | 'capital'>, 
     const where = f.file !== undefined && f.line !== undefined ? ` (${f.file}:${f.line})` : '';
     return { ...base, score: null, error: `${f.message}${where}`, durationMs: output.durationMs, bars };
   }
-  const r = output.report;
+  const r = 'summary' in output ? output.summary : summariseReport(output.report);
   return {
     ...base,
     score: scoreOf(r.metrics, plan.objective, plan.minTrades),
     metrics: r.metrics,
-    equity: Float64Array.from(r.equityCurve.equity),
-    tradeReturns: tradeReturns(r.trades, r.config.capital),
+    equity: Float64Array.from(r.equity),
+    tradeReturns: Float64Array.from(r.tradeReturns),
     durationMs: output.durationMs,
-    bars: r.data.bars,
+    bars: r.bars,
   };
+}
+
+/** What a sweep keeps of a report. */
+export function summariseReport(r: BacktestReport): TrialSummary {
+  return { metrics: r.metrics, equity: r.equityCurve.equity, tradeReturns: Array.from(tradeReturns(r.trades, r.config.capital)), bars: r.data.bars };
 }
 
 function copyOf(r: TrialRecord, base: Pick<TrialRecord, 'fold' | 'role' | 'no' | 'params'>): TrialRecord {
