@@ -7,8 +7,13 @@
 // The peer runs a slice of the trials (its rate does not depend on how many). Also printed: the
 // resident memory of this (the asking) process before and after the pool's trials.
 // Then TPE against random search on the same budget (60 trials, the best Sharpe found, 5 seeds,
-// 20,000 1h bars), through the same pool. VOLT_BENCH_TRIALS and VOLT_BENCH_BARS change the sizes.
+// 20,000 1h bars), through the same pool. Then, when redis-server is installed, the same trials
+// through the Redis queue (BullMQ) with two workers against one (each a serveTrialQueue of
+// concurrency 1, as \`volt worker --workers 1\` runs, in this process; sandboxes are processes of
+// their own). VOLT_BENCH_TRIALS and VOLT_BENCH_BARS change the sizes.
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { LocalTrialPool, createSearch, loadTranspiledStrategy, paramSpace, runBacktest, runSweep, synthesize, transpileStrategy } from '../packages/engine/dist/index.js';
@@ -94,6 +99,7 @@ export async function run() {
     }
     await searchPool.dispose();
     const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const queued = await queueFigures(bundle, series, options, trials.slice(0, Math.min(TRIALS, 200)));
     const wins = best.tpe.filter((x, i) => x > best.random[i]).length;
     return [
       `${TRIALS} trials × ${BARS.toLocaleString('en-US')} bars, ${WORKERS} workers: ${seconds.toFixed(1)} s, ${rate.toFixed(1)} trials/s, ${((rate * BARS) / 1e6).toFixed(1)} M bar-steps/s (${failed} failed, ${(trades / TRIALS).toFixed(0)} trades per trial)`,
@@ -101,8 +107,39 @@ export async function run() {
       `ratio: ${(rate / peerTrials).toFixed(2)}×`,
       `asking process RSS: ${rssBefore} MB before, ${rssAfter} MB after the trials`,
       `best Sharpe in 60 trials (20,000 1h bars, seeds 1-5): tpe ${best.tpe.map((x) => x.toFixed(2)).join(' ')} (mean ${mean(best.tpe).toFixed(2)}), random ${best.random.map((x) => x.toFixed(2)).join(' ')} (mean ${mean(best.random).toFixed(2)}); tpe better on ${wins} of 5`,
+      queued,
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function queueFigures(bundle, series, options, trials) {
+  if (spawnSync('redis-server', ['--version']).status !== 0) return 'queue: redis-server is not installed (scripts/setup.sh installs it); not measured';
+  const { QueueTrialPool, serveTrialQueue } = await import('../packages/engine/dist/optimize/queue.js');
+  const port = await new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
+  });
+  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  try {
+    await new Promise((resolve) => redis.stdout.on('data', (d) => d.toString().includes('Ready to accept') && resolve()));
+    const url = `redis://127.0.0.1:${port}`;
+    const rates = {};
+    for (const count of [1, 2]) {
+      const workers = await Promise.all(Array.from({ length: count }, () => serveTrialQueue({ url, concurrency: 1 })));
+      const pool = await QueueTrialPool.open({ url, bundle, series, options, limits: { timeoutMs: 60_000, maxMemoryMb: 512 } });
+      await pool.run(trials.slice(0, 4).map((params) => ({ params })), () => {});
+      const t0 = performance.now();
+      await pool.run(trials.map((params) => ({ params })), () => {});
+      rates[count] = trials.length / ((performance.now() - t0) / 1000);
+      await pool.dispose();
+      await Promise.all(workers.map((w) => w.close()));
+    }
+    return `queue (Redis, BullMQ), ${trials.length} trials: 2 workers ${rates[2].toFixed(1)} trials/s, 1 worker ${rates[1].toFixed(1)} trials/s; ratio ${(rates[2] / rates[1]).toFixed(2)}×`;
+  } finally {
+    redis.kill('SIGKILL');
   }
 }
