@@ -143,6 +143,20 @@ describe('volt optimize', () => {
     expect(r.stdout).toContain('recorded as sweep 1 in .volt/journal.db');
   });
 
+  it('on a terminal, shows a progress line with the best so far (under script(1), a real pty)', async () => {
+    const w = workspace();
+    const command = [process.execPath, BIN, 'optimize', EMA, '--data', 'synthetic:7:3000:1h', '--trials', '20', '--min-trades', '5']
+      .map((a) => `'${a}'`)
+      .join(' ');
+    const r = await new Promise<Ran>((resolve) => {
+      execFile('script', ['-qec', command, '/dev/null'], { cwd: w }, (error, stdout, stderr) => resolve({ code: error ? 1 : 0, stdout, stderr }));
+    });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\r').map((l) => l.replace(/\x1b\[K/g, ''));
+    expect(lines.some((l) => /^\[[#.]{24}\] \d+\/20 trials {2}[\d.]+\/s {2}best sharpe -?[\d.]+ \(fast=\d+ slow=\d+ maxVol=[\d.]+\)$/.test(l))).toBe(true);
+    expect(r.stdout).toContain('verdict: ');
+  });
+
   it('a grid takes every value of a small space once', async () => {
     const w = workspace();
     const file = path.join(w, 'tiny.strategy.ts');
