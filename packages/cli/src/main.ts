@@ -8,6 +8,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   backtest: () => import('./commands/backtest.js'),
   optimize: () => import('./commands/optimize.js'),
   worker: () => import('./commands/worker.js'),
+  tiers: () => import('./commands/tiers.js'),
   lint: () => import('./commands/lint.js'),
   data: () => import('./commands/data.js'),
   journal: () => import('./commands/journal.js'),

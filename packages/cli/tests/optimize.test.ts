@@ -133,6 +133,17 @@ describe('volt optimize', () => {
     expect(JSON.parse(String(trial!.metrics))).toHaveProperty('sharpe');
   });
 
+  it('places the strategy in a tier on the walk-forward evidence, journaled with the reason; volt tiers lists it', async () => {
+    expect(doc.tier.from).toBeNull();
+    expect(['COLD', 'WARM']).toContain(doc.tier.to);
+    expect(doc.tier.reason).toMatch(/out-of-sample Sharpe -?[\d.]+, \d+ trades, max drawdown \d+% over 2 folds/);
+    const listed = await volt(['tiers'], ws);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(new RegExp(`\\n  ${doc.tier.to} +EMA crossover +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d  `));
+    const moves = await volt(['tiers', 'EMA crossover', '--json'], ws);
+    expect(JSON.parse(moves.stdout)).toMatchObject([{ strategyName: 'EMA crossover', from: null, to: doc.tier.to, sweepId: 1, reason: doc.tier.reason }]);
+  });
+
   it('prints a readable report without --json', async () => {
     const r = await volt(['optimize', EMA, '--data', 'synthetic:7:1500:1h', '--trials', '6', '--method', 'random', '--min-trades', '3'], workspace());
     expect(r.code).toBe(0);

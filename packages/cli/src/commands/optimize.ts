@@ -5,6 +5,10 @@ import {
   journalPathFor,
   loadConfig,
   LocalTrialPool,
+  moveTier,
+  nextTier,
+  strategyTiers,
+  tierEvidence,
   OBJECTIVES,
   paramSpace,
   parseTimestamp,
@@ -27,6 +31,9 @@ import {
   type StrategyFacts,
   type SweepEntry,
   type SweepPlan,
+  type SweepResult,
+  type Tier,
+  type TierEvidence,
   type TrialPool,
   type TrialRecord,
   type TranspiledStrategy,
@@ -263,12 +270,13 @@ async function optimize(journal: SweepJournal, s: SweepSettings, resumed: SweepE
       },
     });
     progress.done();
-    const document = sweepDocument(sweepFacts, result);
+    const tier = moveByEvidence(journal, facts.name, id, result);
+    const document = { ...sweepDocument(sweepFacts, result), ...(tier ? { tier } : {}) };
     journal.finish(id, 'complete', document);
     process.stdout.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code !== 'EPIPE') throw e;
     });
-    process.stdout.write(json ? JSON.stringify(document, null, 2) + '\n' : formatSweepResult(document));
+    process.stdout.write(json ? JSON.stringify(document, null, 2) + '\n' : formatSweepResult(document) + (tier ? `tier: ${tier.from ?? 'new'} → ${tier.to}, ${tier.reason} (volt tiers)\n` : ''));
     return EXIT.ok;
   } catch (e) {
     progress.done();
@@ -287,6 +295,26 @@ async function optimize(journal: SweepJournal, s: SweepSettings, resumed: SweepE
     process.off('SIGTERM', onSigint);
     await pool.dispose();
   }
+}
+
+/**
+ * A walk-forward sweep is evidence for the strategy's tier: one step up or down, journaled with
+ * its reason (the first one also places it, in COLD unless it already earns WARM).
+ */
+function moveByEvidence(journal: SweepJournal, name: string, sweepId: number, result: SweepResult): { from: Tier | null; to: Tier; reason: string } | undefined {
+  const evidence = tierEvidence(result);
+  if (!evidence) return undefined;
+  const current = strategyTiers(journal.journal).get(name)?.tier;
+  const move = nextTier(current ?? 'COLD', evidence);
+  if (!move && current !== undefined) return undefined;
+  const to = move?.tier ?? 'COLD';
+  const reason = move?.reason ?? `placed by its first walk-forward sweep, not yet earning WARM: ${nextTierFacts(evidence)}`;
+  moveTier(journal.journal, { strategyName: name, at: Date.now(), to, reason, sweepId, evidence });
+  return { from: current ?? null, to, reason };
+}
+
+function nextTierFacts(e: TierEvidence): string {
+  return `out-of-sample Sharpe ${e.outOfSampleSharpe.toFixed(2)}, ${e.outOfSampleTrades} trades, max drawdown ${(e.outOfSampleDrawdown * 100).toFixed(0)}% over ${e.folds} folds`;
 }
 
 function journalFile(j: SweepJournal): string {

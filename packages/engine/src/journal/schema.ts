@@ -136,7 +136,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 3,
-    name: 'sweeps and sweep_trials: optimisation journaled trial by trial, so a sweep can resume',
+    name: 'sweeps and sweep_trials (optimisation journaled trial by trial, so a sweep can resume); strategy tiers and their moves',
     up(db) {
       db.exec(`
         CREATE TABLE sweeps (
@@ -187,6 +187,26 @@ export const MIGRATIONS: readonly Migration[] = [
           finished_at   INTEGER NOT NULL,
           PRIMARY KEY (sweep_id, fold, role, trial_no)
         );
+
+        CREATE TABLE strategy_tiers (
+          strategy_name TEXT PRIMARY KEY,
+          tier          TEXT NOT NULL CHECK (tier IN ('COLD', 'WARM', 'HOT')),
+          since         INTEGER NOT NULL,
+          reason        TEXT NOT NULL,
+          sweep_id      INTEGER REFERENCES sweeps (id) ON DELETE SET NULL
+        );
+
+        CREATE TABLE tier_moves (
+          id            INTEGER PRIMARY KEY,
+          strategy_name TEXT NOT NULL,
+          at            INTEGER NOT NULL,
+          from_tier     TEXT CHECK (from_tier IN ('COLD', 'WARM', 'HOT')),
+          to_tier       TEXT NOT NULL CHECK (to_tier IN ('COLD', 'WARM', 'HOT')),
+          reason        TEXT NOT NULL,
+          sweep_id      INTEGER REFERENCES sweeps (id) ON DELETE SET NULL,
+          evidence      TEXT NOT NULL
+        );
+        CREATE INDEX tier_moves_by_strategy ON tier_moves (strategy_name, at);
       `);
     },
   },

@@ -150,6 +150,49 @@ export class SweepJournal {
   }
 }
 
+export type TierName = 'COLD' | 'WARM' | 'HOT';
+
+export interface TierEntry {
+  strategyName: string;
+  tier: TierName;
+  since: number;
+  reason: string;
+  sweepId: number | null;
+}
+
+export interface TierMove {
+  strategyName: string;
+  at: number;
+  from: TierName | null;
+  to: TierName;
+  reason: string;
+  sweepId: number | null;
+  evidence: unknown;
+}
+
+/** Every strategy's tier, by name (a strategy never moved is COLD and not listed). */
+export function strategyTiers(journal: Journal): Map<string, TierEntry> {
+  const rows = journal.db.prepare(`SELECT * FROM strategy_tiers ORDER BY strategy_name`).all() as Row[];
+  return new Map(rows.map((r) => [r.strategy_name as string, { strategyName: r.strategy_name as string, tier: r.tier as TierName, since: r.since as number, reason: r.reason as string, sweepId: r.sweep_id as number | null }]));
+}
+
+/** Moves a strategy to `to` and journals the move, in one transaction. */
+export function moveTier(journal: Journal, move: Omit<TierMove, 'from'>): void {
+  journal.db.transaction(() => {
+    const from = (journal.db.prepare(`SELECT tier FROM strategy_tiers WHERE strategy_name = ?`).pluck().get(move.strategyName) as TierName | undefined) ?? null;
+    journal.db.prepare(`INSERT INTO tier_moves (strategy_name, at, from_tier, to_tier, reason, sweep_id, evidence) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(move.strategyName, move.at, from, move.to, move.reason, move.sweepId, JSON.stringify(move.evidence));
+    journal.db.prepare(`INSERT INTO strategy_tiers (strategy_name, tier, since, reason, sweep_id) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (strategy_name) DO UPDATE SET tier = excluded.tier, since = excluded.since, reason = excluded.reason, sweep_id = excluded.sweep_id`).run(move.strategyName, move.to, move.at, move.reason, move.sweepId);
+  }).immediate();
+}
+
+export function tierMoves(journal: Journal, strategyName?: string): TierMove[] {
+  const rows = (strategyName === undefined
+    ? journal.db.prepare(`SELECT * FROM tier_moves ORDER BY at, id`).all()
+    : journal.db.prepare(`SELECT * FROM tier_moves WHERE strategy_name = ? ORDER BY at, id`).all(strategyName)) as Row[];
+  return rows.map((r) => ({ strategyName: r.strategy_name as string, at: r.at as number, from: r.from_tier as TierName | null, to: r.to_tier as TierName, reason: r.reason as string, sweepId: r.sweep_id as number | null, evidence: JSON.parse(r.evidence as string) }));
+}
+
 /** A sweep marked running whose process is gone (killed, crashed) is interrupted. */
 function statusOf(row: Row): SweepStatus {
   const status = row.status as SweepStatus;

@@ -10,3 +10,4 @@ export { LocalTrialPool, SweepStopped, type TrialPool, type TrialJob, type Trial
 export { runSweep, trialKey, seriesHash, SweepInterrupted, type SweepPlan, type SweepResult, type SweepProgress, type TrialRecord, type TrialRole, type FoldResult } from './sweep.js';
 export { summariseReport } from './sweep.js';
 export type { TrialSummary } from './pool.js';
+export { tierEvidence, nextTier, TIERS, DEFAULT_TIER_RULES, type Tier, type TierEvidence, type TierRules } from './tiers.js';
