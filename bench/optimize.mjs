@@ -10,7 +10,9 @@
 // 20,000 1h bars), through the same pool. Then, when redis-server is installed, the same trials
 // through the Redis queue (BullMQ) with two workers against one (each a serveTrialQueue of
 // concurrency 1, as \`volt worker --workers 1\` runs, in this process; sandboxes are processes of
-// their own). VOLT_BENCH_TRIALS and VOLT_BENCH_BARS change the sizes.
+// their own). Last, the asking process's memory over a 10,000-trial sweep (runSweep, random, 3,000
+// bars): RSS, and heap + external after a GC when run with --expose-gc, every 2,000 trials.
+// VOLT_BENCH_TRIALS, VOLT_BENCH_BARS and VOLT_BENCH_RSS_TRIALS change the sizes.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -100,6 +102,7 @@ export async function run() {
     await searchPool.dispose();
     const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const queued = await queueFigures(bundle, series, options, trials.slice(0, Math.min(TRIALS, 200)));
+    const memory = await memoryFigures(bundle, strategy, Number(process.env.VOLT_BENCH_RSS_TRIALS ?? 10_000));
     const wins = best.tpe.filter((x, i) => x > best.random[i]).length;
     return [
       `${TRIALS} trials × ${BARS.toLocaleString('en-US')} bars, ${WORKERS} workers: ${seconds.toFixed(1)} s, ${rate.toFixed(1)} trials/s, ${((rate * BARS) / 1e6).toFixed(1)} M bar-steps/s (${failed} failed, ${(trades / TRIALS).toFixed(0)} trades per trial)`,
@@ -108,6 +111,7 @@ export async function run() {
       `asking process RSS: ${rssBefore} MB before, ${rssAfter} MB after the trials`,
       `best Sharpe in 60 trials (20,000 1h bars, seeds 1-5): tpe ${best.tpe.map((x) => x.toFixed(2)).join(' ')} (mean ${mean(best.tpe).toFixed(2)}), random ${best.random.map((x) => x.toFixed(2)).join(' ')} (mean ${mean(best.random).toFixed(2)}); tpe better on ${wins} of 5`,
       queued,
+      memory,
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -142,4 +146,24 @@ async function queueFigures(bundle, series, options, trials) {
   } finally {
     redis.kill('SIGKILL');
   }
+}
+
+async function memoryFigures(bundle, strategy, count) {
+  const short = synthesize({ seed: 42, bars: 3000, timeframe: '1m' });
+  const pool = new LocalTrialPool({ workers: WORKERS, bundle, series: short, options: {}, timeoutMs: 60_000, maxMemoryMb: 512 });
+  const samples = [];
+  let n = 0;
+  const sample = () => {
+    globalThis.gc?.();
+    const m = process.memoryUsage();
+    samples.push(`${(m.rss / 1048576).toFixed(0)}${globalThis.gc ? `/${((m.heapUsed + m.external) / 1048576).toFixed(0)}` : ''}`);
+  };
+  sample();
+  await runSweep({ space: paramSpace(strategy.definition.params), method: 'random', trials: count, objective: 'sharpe', minTrades: 0, seed: 1, folds: 0, windows: 'rolling', capital: 10_000, monteCarloRuns: 100 }, short, pool, {
+    onTrial: () => {
+      if (++n % 2000 === 0) sample();
+    },
+  });
+  await pool.dispose();
+  return `asking process over ${count} trials (3,000 bars), every 2,000: RSS${globalThis.gc ? '/heap+external' : ''} MB ${samples.join(' → ')}`;
 }

@@ -77,71 +77,133 @@ export interface OverfittingProbability {
  * PBO is the share of splits with λ ≤ 0.
  */
 export function overfittingProbability(returns: ArrayLike<number>[], blocks = 16): OverfittingProbability {
-  const trials = returns.length;
-  const rows = trials > 0 ? Math.min(...returns.map((r) => r.length)) : 0;
-  const s = Math.min(blocks - (blocks % 2), rows - (rows % 2));
-  if (trials < 2 || s < 2) return { probability: NaN, splits: 0, blocks: s, trials, meanRank: NaN };
-  const size = Math.floor(rows / s);
-  // Per trial and block: count, sum and sum of squares, so each split's Sharpe is a few additions.
-  const sum = new Float64Array(trials * s);
-  const sq = new Float64Array(trials * s);
-  for (let n = 0; n < trials; n++) {
-    const r = returns[n]!;
-    for (let b = 0; b < s; b++) {
-      let a = 0;
-      let q = 0;
-      for (let t = b * size; t < (b + 1) * size; t++) {
-        a += r[t]!;
-        q += r[t]! * r[t]!;
-      }
-      sum[n * s + b] = a;
-      sq[n * s + b] = q;
-    }
+  const rows = returns.length > 0 ? Math.min(...returns.map((r) => r.length)) : 0;
+  const cscv = new BlockReturns(rows, blocks);
+  for (const r of returns) cscv.add(r);
+  return cscv.overfitting();
+}
+
+/**
+ * The trials' returns as CSCV needs them, kept as they come: per trial and block only a sum and a
+ * sum of squares (256 bytes a trial), so a sweep need not hold every equity curve until the end.
+ */
+export class BlockReturns {
+  readonly blocks: number;
+  private readonly size: number;
+  private sum: Float64Array;
+  private sq: Float64Array;
+  private count = 0;
+
+  /** `rows` returns per trial; trials with fewer are left out. */
+  constructor(private readonly rows: number, blocks = 16) {
+    const layout = blockLayout(rows, blocks);
+    this.blocks = layout.blocks;
+    this.size = layout.size;
+    this.sum = new Float64Array(64 * Math.max(1, this.blocks));
+    this.sq = new Float64Array(64 * Math.max(1, this.blocks));
   }
-  const half = s / 2;
-  const count = half * size;
-  const sharpeOf = (a: number, q: number) => {
-    const mean = a / count;
-    const v = (q - count * mean * mean) / (count - 1);
-    return v > 0 ? mean / Math.sqrt(v) : 0;
-  };
-  let splits = 0;
-  let overfit = 0;
-  let rankTotal = 0;
-  const outOfSample = new Float64Array(trials);
-  for (const inSample of combinations(s, half)) {
-    let best = 0;
-    let bestIs = -Infinity;
-    for (let n = 0; n < trials; n++) {
-      let ai = 0;
-      let qi = 0;
-      let ao = 0;
-      let qo = 0;
-      for (let b = 0; b < s; b++) {
-        if (inSample & (1 << b)) {
-          ai += sum[n * s + b]!;
-          qi += sq[n * s + b]!;
-        } else {
-          ao += sum[n * s + b]!;
-          qo += sq[n * s + b]!;
+
+  get trials(): number {
+    return this.count;
+  }
+
+  add(r: ArrayLike<number>): boolean {
+    if (this.blocks < 2 || r.length < this.rows) return false;
+    const { sum, sq } = blockSums(r, this.blocks, this.size);
+    return this.addSums(sum, sq);
+  }
+
+  /** A trial already cut into blocks (`blockSums` with this layout). */
+  addSums(sum: Float64Array, sq: Float64Array): boolean {
+    const s = this.blocks;
+    if (s < 2 || sum.length !== s) return false;
+    if ((this.count + 1) * s > this.sum.length) {
+      const grow = (a: Float64Array) => {
+        const b = new Float64Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.sum = grow(this.sum);
+      this.sq = grow(this.sq);
+    }
+    const n = this.count++;
+    this.sum.set(sum, n * s);
+    this.sq.set(sq, n * s);
+    return true;
+  }
+
+  overfitting(): OverfittingProbability {
+    const trials = this.count;
+    const s = this.blocks;
+    if (trials < 2 || s < 2) return { probability: NaN, splits: 0, blocks: s, trials, meanRank: NaN };
+    const { sum, sq } = this;
+    const count = (s / 2) * this.size;
+    const sharpeOf = (a: number, q: number) => {
+      const mean = a / count;
+      const v = (q - count * mean * mean) / (count - 1);
+      return v > 0 ? mean / Math.sqrt(v) : 0;
+    };
+    let splits = 0;
+    let overfit = 0;
+    let rankTotal = 0;
+    const outOfSample = new Float64Array(trials);
+    for (const inSample of combinations(s, s / 2)) {
+      let best = 0;
+      let bestIs = -Infinity;
+      for (let n = 0; n < trials; n++) {
+        let ai = 0;
+        let qi = 0;
+        let ao = 0;
+        let qo = 0;
+        for (let b = 0; b < s; b++) {
+          if (inSample & (1 << b)) {
+            ai += sum[n * s + b]!;
+            qi += sq[n * s + b]!;
+          } else {
+            ao += sum[n * s + b]!;
+            qo += sq[n * s + b]!;
+          }
         }
+        const is = sharpeOf(ai, qi);
+        if (is > bestIs) {
+          bestIs = is;
+          best = n;
+        }
+        outOfSample[n] = sharpeOf(ao, qo);
       }
-      const is = sharpeOf(ai, qi);
-      if (is > bestIs) {
-        bestIs = is;
-        best = n;
-      }
-      outOfSample[n] = sharpeOf(ao, qo);
+      // Rank 1 = worst out of sample; ties share the lower rank, so a tie with the field is no success.
+      let rank = 1;
+      for (let n = 0; n < trials; n++) if (n !== best && outOfSample[n]! < outOfSample[best]!) rank++;
+      const omega = rank / (trials + 1);
+      if (Math.log(omega / (1 - omega)) <= 0) overfit++;
+      rankTotal += omega;
+      splits++;
     }
-    // Rank 1 = worst out of sample; ties share the lower rank, so a tie with the field is no success.
-    let rank = 1;
-    for (let n = 0; n < trials; n++) if (n !== best && outOfSample[n]! < outOfSample[best]!) rank++;
-    const omega = rank / (trials + 1);
-    if (Math.log(omega / (1 - omega)) <= 0) overfit++;
-    rankTotal += omega;
-    splits++;
+    return { probability: overfit / splits, splits, blocks: s, trials, meanRank: rankTotal / splits };
   }
-  return { probability: overfit / splits, splits, blocks: s, trials, meanRank: rankTotal / splits };
+}
+
+/** The block layout CSCV uses for `rows` returns: `blocks` (even) blocks of `size` returns. */
+export function blockLayout(rows: number, blocks = 16): { blocks: number; size: number } {
+  const s = Math.max(0, Math.min(blocks - (blocks % 2), rows - (rows % 2)));
+  return { blocks: s, size: s > 0 ? Math.floor(rows / s) : 0 };
+}
+
+/** Per block: the sum and the sum of squares of its returns. */
+export function blockSums(r: ArrayLike<number>, blocks: number, size: number): { sum: Float64Array; sq: Float64Array } {
+  const sum = new Float64Array(blocks);
+  const sq = new Float64Array(blocks);
+  for (let b = 0; b < blocks; b++) {
+    let a = 0;
+    let q = 0;
+    for (let t = b * size; t < (b + 1) * size; t++) {
+      a += r[t]!;
+      q += r[t]! * r[t]!;
+    }
+    sum[b] = a;
+    sq[b] = q;
+  }
+  return { sum, sq };
 }
 
 /** Every subset of `k` of `n` items (n ≤ 30), as bit masks, in increasing order. */

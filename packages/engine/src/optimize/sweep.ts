@@ -8,7 +8,7 @@ import type { CandleSeries } from '../data/index.js';
 import type { Metrics } from '../metrics/index.js';
 import { tradeReturns, monteCarlo, type MonteCarloResult } from './montecarlo.js';
 import { OBJECTIVES, scoreOf, type Objective } from './objective.js';
-import { deflatedSharpe, overfittingProbability, type DeflatedSharpe, type OverfittingProbability } from './overfitting.js';
+import { BlockReturns, blockLayout, blockSums, deflatedSharpe, type DeflatedSharpe, type OverfittingProbability } from './overfitting.js';
 import type { TrialJob, TrialOutput, TrialPool, TrialSummary } from './pool.js';
 import type { BacktestReport } from '../backtest/index.js';
 import { createSearch, type SearchMethod } from './search.js';
@@ -104,9 +104,10 @@ export class SweepInterrupted extends Error {
 export async function runSweep(plan: SweepPlan, series: Pick<CandleSeries, 'time' | 'length'>, pool: TrialPool, hooks: SweepProgress = {}): Promise<SweepResult> {
   if (!OBJECTIVES.includes(plan.objective)) throw new Error(`unknown objective ${plan.objective}`);
   const windows = plan.folds > 0 ? walkForwardWindows(series.time, plan.folds, plan.windows) : [];
+  const evidence = new CurveEvidence();
   // All searches at once, so the pool stays busy while a model-based search waits for its batch.
   const [whole, ...foldBests] = await Promise.all([
-    search(plan, 0, {}, series.length, pool, hooks),
+    search(plan, 0, {}, series.length, pool, hooks, evidence),
     ...windows.map((w) => search(plan, w.fold, window(w.train), w.train.end - w.train.start, pool, hooks)),
   ]);
   const tests = await Promise.all(
@@ -116,14 +117,60 @@ export async function runSweep(plan: SweepPlan, series: Pick<CandleSeries, 'time
     }),
   );
   if (hooks.signal?.aborted) throw new SweepInterrupted();
-  return summarise(plan, whole!.records, windows, foldBests.map((f) => f.best), tests);
+  return summarise(plan, whole!.records, evidence, windows, foldBests.map((f) => f.best), tests);
 }
 
 function window(w: FoldWindows['train']): { from: number; to?: number } {
   return { from: w.from, ...(w.to !== undefined ? { to: w.to } : {}) };
 }
 
-async function search(plan: SweepPlan, fold: number, range: { from?: number; to?: number }, bars: number, pool: TrialPool, hooks: SweepProgress): Promise<{ records: TrialRecord[]; best?: TrialRecord }> {
+/**
+ * What the overfitting figures need of the fold-0 trials, gathered as they finish so that a sweep's
+ * memory does not grow by an equity curve per trial: each distinct trial's Sharpe per period and
+ * CSCV block sums; the curves and trade returns of the best so far only.
+ */
+class CurveEvidence {
+  readonly sharpes: number[] = [];
+  blocks: BlockReturns | undefined;
+  best: TrialRecord | undefined;
+  /** Highest score seen, in the order trials finished: a record below it can drop its curves now. */
+  private highest = -Infinity;
+  /** By trial number: a record's curves may be gone (a leaner copy) by the time it is added. */
+  private readonly digests = new Map<number, { sharpe: number; rows: number; sum: Float64Array; sq: Float64Array }>();
+
+  /** As a trial finishes (any order): its digest, and whether its curves may still be the best's. */
+  digest(r: TrialRecord): boolean {
+    if (r.equity && r.equity.length > 2) {
+      const returns = curveReturns(r.equity);
+      const layout = blockLayout(returns.length, 16);
+      this.digests.set(r.no, { sharpe: periodSharpe(returns), rows: returns.length, ...blockSums(returns, layout.blocks, layout.size) });
+    }
+    if (r.score === null || !r.metrics || r.score < this.highest) return false;
+    this.highest = r.score;
+    return true;
+  }
+
+  /** A distinct trial of fold 0, in trial order. */
+  add(r: TrialRecord): void {
+    if (!this.digests.has(r.no) && r.equity) this.digest(r);
+    const d = this.digests.get(r.no);
+    this.digests.delete(r.no);
+    if (d) {
+      this.sharpes.push(d.sharpe);
+      (this.blocks ??= new BlockReturns(d.rows, 16)).addSums(d.sum, d.sq);
+    }
+    if (r.score !== null && r.metrics && (!this.best || r.score > this.best.score!)) this.best = r;
+  }
+}
+
+/** A record without its curves, once nothing needs them (the journal has them). */
+function lean(r: TrialRecord): TrialRecord {
+  if (!r.equity && !r.tradeReturns) return r;
+  const { equity: _e, tradeReturns: _t, ...rest } = r;
+  return rest;
+}
+
+async function search(plan: SweepPlan, fold: number, range: { from?: number; to?: number }, bars: number, pool: TrialPool, hooks: SweepProgress, evidence?: CurveEvidence): Promise<{ records: TrialRecord[]; best?: TrialRecord }> {
   const s = createSearch(plan.method, plan.space, plan.trials, plan.seed * 1009 + fold);
   const records: TrialRecord[] = [];
   const byParams = new Map<string, TrialRecord>();
@@ -161,18 +208,27 @@ async function search(plan: SweepPlan, fold: number, range: { from?: number; to?
       jobs.map((j) => j.job),
       (job, output) => {
         const indices = byJob.get(job)!;
-        const first = recordOf(plan, { fold, role: 'search', no: start + indices[0]!, params: job.params, ...range }, output, bars);
+        let first = recordOf(plan, { fold, role: 'search', no: start + indices[0]!, params: job.params, ...range }, output, bars);
         for (const i of indices) {
           slots[i] = i === indices[0] ? first : copyOf(first, { fold, role: 'search', no: start + i, params: job.params, ...range });
           hooks.onTrial?.(slots[i]!);
+        }
+        // Journaled with its curves; held with them only while it may be the best of fold 0.
+        if (!(evidence?.digest(first) ?? false)) {
+          const leaned = lean(first);
+          for (const i of indices) slots[i] = i === indices[0] ? leaned : lean(slots[i]!);
+          first = leaned;
         }
       },
       hooks.signal,
     );
     if (hooks.signal?.aborted || slots.some((r) => r === undefined)) throw new SweepInterrupted();
     for (const r of slots as TrialRecord[]) {
-      records.push(r);
-      if (!byParams.has(paramKey(r.params))) byParams.set(paramKey(r.params), r);
+      const distinct = !byParams.has(paramKey(r.params));
+      if (distinct) evidence?.add(r);
+      const kept = r === evidence?.best ? r : lean(r);
+      records.push(kept);
+      if (distinct) byParams.set(paramKey(r.params), kept);
       s.tell(r.params, r.score);
     }
   }
@@ -229,7 +285,7 @@ function bestOf(records: readonly TrialRecord[]): TrialRecord | undefined {
   return best;
 }
 
-function summarise(plan: SweepPlan, records: TrialRecord[], windows: FoldWindows[], foldBests: (TrialRecord | undefined)[], tests: (TrialRecord | undefined)[]): SweepResult {
+function summarise(plan: SweepPlan, records: TrialRecord[], evidence: CurveEvidence, windows: FoldWindows[], foldBests: (TrialRecord | undefined)[], tests: (TrialRecord | undefined)[]): SweepResult {
   const warnings: string[] = [];
   const distinct = new Map<string, TrialRecord>();
   for (const r of records) if (!distinct.has(paramKey(r.params))) distinct.set(paramKey(r.params), r);
@@ -251,10 +307,11 @@ function summarise(plan: SweepPlan, records: TrialRecord[], windows: FoldWindows
   }
   result.best = { params: best.params, score: best.score!, metrics: best.metrics! };
 
-  const curves = [...distinct.values()].filter((r) => r.equity && r.equity.length > 2).map((r) => curveReturns(r.equity!));
-  if (best.equity && curves.length > 0) {
-    result.deflatedSharpe = deflatedSharpe(curveReturns(best.equity), curves.map(periodSharpe));
-    if (curves.length >= 2) result.overfitting = overfittingProbability(curves, 16);
+  // The best here and the evidence's are the same trial: highest score, earliest on a tie.
+  const curves = evidence.best;
+  if (curves?.equity && evidence.sharpes.length > 0) {
+    result.deflatedSharpe = deflatedSharpe(curveReturns(curves.equity), evidence.sharpes);
+    if (evidence.blocks && evidence.blocks.trials >= 2) result.overfitting = evidence.blocks.overfitting();
   }
   if (best.tradeReturns && best.tradeReturns.length > 0) result.monteCarlo = monteCarlo(best.tradeReturns, plan.monteCarloRuns ?? 1000, plan.seed);
 
