@@ -6,6 +6,9 @@ type Command = { summary: string; run(argv: string[]): Promise<number> };
 /** Every `volt` subcommand, in the order `volt help` lists them. Each lives in commands/<name>.ts. */
 const COMMANDS: Record<string, () => Promise<Command>> = {
   backtest: () => import('./commands/backtest.js'),
+  optimize: () => import('./commands/optimize.js'),
+  worker: () => import('./commands/worker.js'),
+  tiers: () => import('./commands/tiers.js'),
   lint: () => import('./commands/lint.js'),
   data: () => import('./commands/data.js'),
   journal: () => import('./commands/journal.js'),

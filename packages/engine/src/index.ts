@@ -17,3 +17,4 @@ export * from './options/index.js';
 export * from './llm/index.js';
 export * from './agents/index.js';
 export * from './runner/index.js';
+export * from './optimize/index.js';

@@ -14,3 +14,4 @@ export {
   type BacktestRecording,
 } from './record.js';
 export * from './types.js';
+export { SweepJournal, strategyTiers, moveTier, tierMoves, type SweepMeta, type SweepEntry, type SweepStatus, type SweepTrialEntry, type TierEntry, type TierMove, type TierName } from './sweeps.js';

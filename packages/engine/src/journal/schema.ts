@@ -144,6 +144,82 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    name: 'sweeps and sweep_trials (optimisation journaled trial by trial, so a sweep can resume); strategy tiers and their moves',
+    up(db) {
+      db.exec(`
+        CREATE TABLE sweeps (
+          id            INTEGER PRIMARY KEY,
+          started_at    INTEGER NOT NULL,
+          finished_at   INTEGER,
+          status        TEXT NOT NULL CHECK (status IN ('running', 'complete', 'interrupted', 'failed')),
+          pid           INTEGER,
+          host          TEXT,
+          strategy_name TEXT NOT NULL,
+          strategy_path TEXT NOT NULL,
+          content_hash  TEXT NOT NULL,
+          data_spec     TEXT NOT NULL,
+          data_hash     TEXT NOT NULL,
+          symbol        TEXT,
+          timeframe     TEXT,
+          data_from     INTEGER,
+          data_to       INTEGER,
+          bars          INTEGER,
+          method        TEXT NOT NULL,
+          objective     TEXT NOT NULL,
+          min_trades    INTEGER NOT NULL,
+          trials        INTEGER NOT NULL,
+          folds         INTEGER NOT NULL,
+          windows       TEXT NOT NULL,
+          seed          INTEGER NOT NULL,
+          settings      TEXT NOT NULL,
+          result        TEXT,
+          error         TEXT
+        );
+        CREATE INDEX sweeps_by_strategy ON sweeps (strategy_name, started_at);
+
+        CREATE TABLE sweep_trials (
+          sweep_id      INTEGER NOT NULL REFERENCES sweeps (id) ON DELETE CASCADE,
+          fold          INTEGER NOT NULL,
+          role          TEXT NOT NULL CHECK (role IN ('search', 'test')),
+          trial_no      INTEGER NOT NULL,
+          params        TEXT NOT NULL,
+          window_from   INTEGER,
+          window_to     INTEGER,
+          score         REAL,
+          metrics       TEXT,
+          error         TEXT,
+          equity        BLOB,
+          trade_returns BLOB,
+          bars          INTEGER,
+          duration_ms   REAL,
+          finished_at   INTEGER NOT NULL,
+          PRIMARY KEY (sweep_id, fold, role, trial_no)
+        );
+
+        CREATE TABLE strategy_tiers (
+          strategy_name TEXT PRIMARY KEY,
+          tier          TEXT NOT NULL CHECK (tier IN ('COLD', 'WARM', 'HOT')),
+          since         INTEGER NOT NULL,
+          reason        TEXT NOT NULL,
+          sweep_id      INTEGER REFERENCES sweeps (id) ON DELETE SET NULL
+        );
+
+        CREATE TABLE tier_moves (
+          id            INTEGER PRIMARY KEY,
+          strategy_name TEXT NOT NULL,
+          at            INTEGER NOT NULL,
+          from_tier     TEXT CHECK (from_tier IN ('COLD', 'WARM', 'HOT')),
+          to_tier       TEXT NOT NULL CHECK (to_tier IN ('COLD', 'WARM', 'HOT')),
+          reason        TEXT NOT NULL,
+          sweep_id      INTEGER REFERENCES sweeps (id) ON DELETE SET NULL,
+          evidence      TEXT NOT NULL
+        );
+        CREATE INDEX tier_moves_by_strategy ON tier_moves (strategy_name, at);
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -329,9 +329,13 @@ export class StrategyRunner {
         clearTimeout(killTimer);
         clearInterval(rssTimer);
         hooks.signal?.removeEventListener('abort', onAbort);
-        sandbox.onLine = undefined;
         this.kill(sandbox);
-        resolve(outcome);
+        // What the strategy printed is in its stdout pipe before its result reached the channel, but
+        // the two pipes are read in no set order: pass on the rest of the output, then answer.
+        void drained(sandbox).then(() => {
+          sandbox.onLine = undefined;
+          resolve(outcome);
+        });
       };
 
       sandbox.onLine = (line) => {
@@ -458,6 +462,14 @@ function setIdle(s: Sandbox, idle: boolean): void {
     if (idle) h?.unref?.();
     else h?.ref?.();
   }
+}
+
+/** The sandbox's stdout and stderr read to their end (they end once it has died), 250 ms at most. */
+function drained(s: Sandbox): Promise<void> {
+  const ends = [s.child.stdout, s.child.stderr].map((stream) =>
+    stream && !stream.readableEnded && !stream.destroyed ? new Promise<void>((r) => (stream.once('end', r), stream.once('close', r))) : Promise.resolve(),
+  );
+  return Promise.race([Promise.all(ends).then(() => undefined), new Promise<void>((r) => setTimeout(r, 250).unref())]);
 }
 
 function lines(stream: Readable, each: (line: string) => void): void {

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
-import { Journal, type DecisionEntry, type JournalFilter, type RunEntry, type TradeEntry } from '../journal/index.js';
+import { Journal, strategyTiers, type DecisionEntry, type JournalFilter, type RunEntry, type TradeEntry } from '../journal/index.js';
 import {
   END_MARKER,
   END_MARKER_PREFIX,
@@ -199,9 +199,10 @@ export function exportVault(journal: Journal, dir: string, filter: JournalFilter
 
   const summaries = journal.listStrategies();
   const byName = new Map(summaries.map((s) => [s.strategyName, s]));
+  const tiers = strategyTiers(journal);
   for (const name of [...strategyNames].sort()) {
     const history: RunEntry[] = journal.strategyHistory(name);
-    out.note(VAULT_FOLDERS.strategies, strategyNoteName(name), strategyNote(name, history, byName.get(name)));
+    out.note(VAULT_FOLDERS.strategies, strategyNoteName(name), strategyNote(name, history, byName.get(name), tiers.get(name)));
     out.summary.strategies++;
   }
 

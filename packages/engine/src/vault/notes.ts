@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
-import type { DecisionEntry, RunEntry, RunDetail, StrategySummary, TradeEntry, AgentMessageEntry } from '../journal/index.js';
+import type { DecisionEntry, RunEntry, RunDetail, StrategySummary, TierEntry, TradeEntry, AgentMessageEntry } from '../journal/index.js';
 
 /**
  * Where Volt's part of a note ends. Everything below it (and a `## Review` section) is the
@@ -322,7 +322,7 @@ export function runNote(run: RunDetail): string {
   return out.join('\n');
 }
 
-export function strategyNote(name: string, runs: readonly RunEntry[], summary: StrategySummary | undefined): string {
+export function strategyNote(name: string, runs: readonly RunEntry[], summary: StrategySummary | undefined, tier?: TierEntry): string {
   const complete = runs.filter((r) => r.status === 'complete' && r.metrics);
   const returns = complete.map((r) => r.metrics!.totalReturn);
   const last = complete[0];
@@ -340,10 +340,13 @@ export function strategyNote(name: string, runs: readonly RunEntry[], summary: S
     stopped: summary?.stopped ?? 0,
     total_pnl: sig(summary?.totalPnl ?? 0),
     strategy_path: runs[0]?.strategyPath ?? null,
+    // COLD until a walk-forward sweep (volt optimize --folds) moves it.
+    tier: tier?.tier ?? 'COLD',
     tags: ['volt/strategy'],
   });
   const out: string[] = [fm];
   out.push(`# ${mdInline(name)}`, '');
+  out.push(tier ? `Tier **${tier.tier}** since ${when(tier.since)}${tier.sweepId !== null ? ` (sweep ${tier.sweepId})` : ''}: ${mdInline(tier.reason)}.` : 'Tier **COLD**: no walk-forward sweep yet (`volt optimize --folds K`).', '');
   if (summary) {
     out.push(
       `${summary.runs} runs, ${summary.trades} trades: ${summary.wins} correct, ${summary.losses} false positives, ${summary.stopped} stopped, ${summary.pending} pending; total P&L ${signed(summary.totalPnl)}.`,

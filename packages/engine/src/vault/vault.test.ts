@@ -3,7 +3,7 @@ import { appendFileSync, readFileSync, readdirSync, statSync, writeFileSync } fr
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import fc from 'fast-check';
-import { Journal, OUTCOME_LABELS } from '../journal/index.js';
+import { Journal, OUTCOME_LABELS, moveTier } from '../journal/index.js';
 import { END_MARKER, exportVault, splitNote, strategyNoteName, tradeNoteName } from './index.js';
 import { frontmatter } from './notes.js';
 import { busyBacktest, tempDirs } from '../../tests/journal/support.js';
@@ -90,6 +90,22 @@ describe('vault export', () => {
       expect(fm.strategy).toBe(name);
       expect(fm.runs).toBe(1);
     }
+    journal.close();
+  });
+
+  it("shows each strategy's tier: COLD until a sweep moves it, then the tier, since when and why", () => {
+    const dir = tempDir();
+    const journal = journalWithNastyRuns(dir);
+    const vault = path.join(dir, 'vault');
+    const [first, second] = NASTY_NAMES;
+    moveTier(journal, { strategyName: first!, at: Date.UTC(2026, 0, 2), to: 'WARM', reason: 'promoted: out-of-sample Sharpe 0.80, 45 trades', sweepId: null, evidence: {} });
+    exportVault(journal, vault);
+    const note = (name: string) => readFileSync(path.join(vault, 'Strategies', `${strategyNoteName(name)}.md`), 'utf8');
+    expect(frontmatterOf(note(first!)).tier).toBe('WARM');
+    expect(note(first!)).toContain('Tier **WARM** since 2026-01-02');
+    expect(note(first!)).toContain('promoted: out-of-sample Sharpe 0.80, 45 trades.');
+    expect(frontmatterOf(note(second!)).tier).toBe('COLD');
+    expect(note(second!)).toContain('Tier **COLD**: no walk-forward sweep yet');
     journal.close();
   });
 
