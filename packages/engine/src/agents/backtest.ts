@@ -172,6 +172,10 @@ export async function backtestWithAgents(
         },
       };
     }
+    if (reachable === undefined && gateway.hostProblem !== undefined) {
+      reachable = false;
+      gateway.notice('unreachable', `LLM unavailable: ${gateway.hostProblem}. Rule-based agents answer instead`);
+    }
     if (reachable === undefined) {
       const status = await ollamaStatus({ host: gateway.host, timeoutMs: 2000 });
       reachable = status.reachable;
