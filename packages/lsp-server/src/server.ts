@@ -8,8 +8,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { watch, type FSWatcher } from 'chokidar';
 import {
   analyzeStrategySource,
-  loadConfig,
-  mergeConfig,
+  checkConfig,
+  checkConfigText,
+  findConfigFile,
+  CONFIG_FILE,
   defaultConfig,
   recordBacktestRun,
   journalPathFor,
@@ -27,6 +29,7 @@ import {
   tradeNotePath,
   type AnalysisConfig,
   type BacktestReport,
+  type ConfigProblem,
   type Finding,
   type JournalFilter,
   type TranspiledStrategy,
@@ -85,6 +88,8 @@ import {
   type LensState,
 } from './service/backtest.js';
 import { hoverAt } from './service/hover.js';
+import { configDiagnostics, firstError, isConfigFile } from './service/config-file.js';
+import { checkStrategyTarget } from './service/targets.js';
 import { journalResult, type NotePaths } from './service/journal.js';
 import { BacktestPool, type RunOutcome } from './worker/pool.js';
 import { IdleCollector, keepYoungGenerationsSmall } from './idle-gc.js';
@@ -166,6 +171,13 @@ type ServerOutcome =
 export class VoltServer {
   readonly documents = new TextDocuments(TextDocument);
   private root = process.cwd();
+  /** Every workspace folder: the commands act on strategies inside one of them. */
+  private folders: string[] = [];
+  /** The volt.config.json at or above the root, when there is one, and what is wrong in it. */
+  private configFile: string | undefined;
+  private configProblems: ConfigProblem[] = [];
+  /** Why the Ollama host setting cannot be used (file or editor settings), for the critique's reason. */
+  private hostProblem: string | undefined;
   private fileConfig: VoltConfig = defaultConfig();
   private initSettings: unknown = {};
   private clientSettings: unknown = {};
@@ -207,18 +219,24 @@ export class VoltServer {
   /** Registers every handler and starts reading the connection. */
   listen(): void {
     const c = this.connection;
+    // After `shutdown` every request is an InvalidRequest (LSP spec); only `exit` is expected.
+    const open = <A extends unknown[], R>(handler: (...args: A) => R) => (...args: A): R => {
+      if (this.shuttingDown) throw new ResponseError(ErrorCodes.InvalidRequest, 'the server is shutting down: only the exit notification is accepted now');
+      return handler(...args);
+    };
     c.onInitialize(this.initialize.bind(this));
     c.onInitialized(this.initialized.bind(this));
     c.onDidChangeConfiguration(() => void this.reloadSettings());
-    c.onCodeAction(this.codeAction.bind(this));
-    c.onCodeLens(this.codeLens.bind(this));
-    c.onHover(this.hover.bind(this));
+    c.onCodeAction(open(this.codeAction.bind(this)));
+    c.onCodeLens(open(this.codeLens.bind(this)));
+    c.onHover(open(this.hover.bind(this)));
     // Registered as a plain request so the client's workDoneToken stays visible to us.
-    c.onRequest(ExecuteCommandRequest.type, (params, token) => this.executeCommand(params, token));
-    c.onShutdown(this.shutdown.bind(this));
-    this.documents.onDidChangeContent((e) => this.changed(e.document));
-    this.documents.onDidSave((e) => void this.backtestOnSave(e.document.uri, 'save'));
-    this.documents.onDidClose((e) => this.closed(e.document.uri));
+    c.onRequest(ExecuteCommandRequest.type, open((params: ExecuteCommandParams, token: CancellationToken) => this.executeCommand(params, token)));
+    c.onShutdown(open(this.shutdown.bind(this)));
+    // An open volt.config.json is checked as it is typed, and applied when saved.
+    this.documents.onDidChangeContent((e) => (isConfigUri(e.document.uri) ? this.publishConfigDiagnostics(e.document.getText()) : this.changed(e.document)));
+    this.documents.onDidSave((e) => (isConfigUri(e.document.uri) ? this.configSaved() : void this.backtestOnSave(e.document.uri, 'save')));
+    this.documents.onDidClose((e) => (isConfigUri(e.document.uri) ? this.publishConfigDiagnostics() : this.closed(e.document.uri)));
     this.documents.listen(c);
     // A bug in some background path (a run, a watcher, a critique) must cost that result, not the
     // sidecar: every editor talking to it would lose diagnostics at once.
@@ -233,6 +251,7 @@ export class VoltServer {
     const folder = params.workspaceFolders?.[0]?.uri ?? params.rootUri ?? undefined;
     if (folder) this.root = uriToPath(folder);
     else if (params.rootPath) this.root = params.rootPath;
+    this.folders = [this.root, ...(params.workspaceFolders ?? []).map((f) => uriToPath(f.uri))];
     const caps = params.capabilities;
     this.canAskConfiguration = caps.workspace?.configuration === true;
     this.canRefreshLens = caps.workspace?.codeLens?.refreshSupport === true;
@@ -254,27 +273,67 @@ export class VoltServer {
   }
 
   private async initialized(): Promise<void> {
+    this.publishConfigDiagnostics();
     await this.reloadSettings();
     this.watchConfigFile();
   }
 
+  /**
+   * volt.config.json at or above the workspace root, as saved. A value in error keeps its default
+   * (the rest of the file applies); each problem is a diagnostic on the file, and the first error
+   * is also shown once, since the file may not be open.
+   */
   private loadFileConfig(): void {
-    try {
-      this.fileConfig = loadConfig(this.root);
-    } catch (e) {
+    this.configFile = findConfigFile(this.root);
+    if (this.configFile === undefined) {
       this.fileConfig = defaultConfig();
-      this.connection.window.showErrorMessage(isVoltError(e) ? e.format() : String(e));
+      this.configProblems = [];
+      return;
     }
+    const text = readText(this.configFile);
+    if (text === undefined) {
+      this.fileConfig = defaultConfig();
+      this.configProblems = [{ severity: 'error', key: '', message: `cannot read ${CONFIG_FILE}`, hint: 'check the file’s permissions', file: this.configFile }];
+    } else {
+      const checked = checkConfigText(text, this.configFile);
+      this.fileConfig = checked.config;
+      this.configProblems = checked.problems;
+    }
+    const error = firstError(this.configProblems);
+    if (error) this.connection.window.showErrorMessage(`${formatProblem(error)} (the default is used for it)`);
+  }
+
+  /** The problems of volt.config.json as diagnostics: of the editor's buffer when given, else of the file. */
+  private publishConfigDiagnostics(text?: string): void {
+    if (this.configFile === undefined || this.shuttingDown) return;
+    const uri = pathToFileURL(this.configFile).href;
+    const buffer = text ?? this.documents.get(uri)?.getText();
+    const shown = buffer !== undefined ? buffer : readText(this.configFile);
+    if (shown === undefined) return;
+    const problems = buffer !== undefined ? checkConfigText(buffer, this.configFile).problems : this.configProblems;
+    void this.connection.sendDiagnostics({ uri, diagnostics: configDiagnostics(shown, problems) });
+  }
+
+  private configSaved(): void {
+    this.loadFileConfig();
+    this.publishConfigDiagnostics();
+    void this.reloadSettings();
   }
 
   /** volt.config.json, then initializationOptions.volt, then the client's `volt` settings. */
   private applyConfig(): void {
-    try {
-      this.config = mergeConfig(mergeConfig(this.fileConfig, this.initSettings, { file: 'initializationOptions' }), this.clientSettings, { file: 'editor settings' });
-    } catch (e) {
-      this.config = this.fileConfig;
-      this.connection.window.showErrorMessage(isVoltError(e) ? e.format() : String(e));
-    }
+    // Like the file, the editor's settings apply value by value: a wrong one keeps what was there.
+    const init = checkConfig(this.fileConfig, this.initSettings, { file: 'initializationOptions', settingPrefix: 'volt.' });
+    const client = checkConfig(init.config, this.clientSettings, { file: 'editor settings', settingPrefix: 'volt.' });
+    this.config = client.config;
+    const errors = [...init.problems, ...client.problems].filter((p) => p.severity === 'error');
+    for (const e of errors) this.connection.window.showErrorMessage(`${e.message}: ${e.hint}`);
+    // An editor's valid host replaces the file's unusable one; its own unusable one is the reason.
+    const setsHost = (s: unknown): boolean => (s as { ollama?: { host?: unknown } } | null)?.ollama?.host !== undefined;
+    const host =
+      errors.find((p) => p.key === 'ollama.host') ??
+      (setsHost(this.initSettings) || setsHost(this.clientSettings) ? undefined : this.configProblems.find((p) => p.severity === 'error' && p.key === 'ollama.host'));
+    this.hostProblem = host ? `LLM unavailable: ${host.file && host.line !== undefined ? `${host.file}:${host.line} ` : ''}${host.message}: ${host.hint}` : undefined;
     this.pool?.configure(this.poolLimits());
     this.gateway = undefined; // host, timeout or model may have changed
     // Findings are cached per document version; a new cap or data set must re-lint unchanged text too.
@@ -300,9 +359,10 @@ export class VoltServer {
   }
 
   private watchConfigFile(): void {
-    const file = path.join(this.root, 'volt.config.json');
+    // The file in use, else where one would be created at the root.
+    const file = path.resolve(this.configFile ?? path.join(this.root, CONFIG_FILE));
     this.ensureWatcher().add(file);
-    this.dependents.set(path.resolve(file), new Set());
+    this.dependents.set(file, new Set());
   }
 
   private poolLimits() {
@@ -443,7 +503,7 @@ export class VoltServer {
     requireDocument(params);
     if (!params.range || !params.context) throw new ResponseError(ErrorCodes.InvalidParams, 'codeAction needs range and context');
     const doc = this.documents.get(params.textDocument.uri);
-    if (!doc) return [];
+    if (!doc || isConfigUri(doc.uri)) return [];
     const { findings } = await this.analyze(doc);
     const all = [...findings, ...(this.critiques.get(doc.uri) ?? [])];
     return codeActionsFor(doc.uri, all, params.range, params.context.diagnostics, doc.version);
@@ -461,7 +521,7 @@ export class VoltServer {
     requireDocument(params);
     if (typeof params.position?.line !== 'number') throw new ResponseError(ErrorCodes.InvalidParams, 'hover needs a position');
     const doc = this.documents.get(params.textDocument.uri);
-    if (!doc) return null;
+    if (!doc || isConfigUri(doc.uri)) return null;
     return this.staticAnalyzer().hover(doc.getText(), doc.offsetAt(params.position), this.dataFacts?.facts.bars);
   }
 
@@ -636,8 +696,9 @@ export class VoltServer {
   }
 
   private onDiskChange(file: string): void {
-    if (path.basename(file) === 'volt.config.json' && path.dirname(file) === path.resolve(this.root)) {
+    if (file === path.resolve(this.configFile ?? path.join(this.root, CONFIG_FILE))) {
       this.loadFileConfig();
+      this.publishConfigDiagnostics();
       void this.reloadSettings();
       return;
     }
@@ -712,9 +773,9 @@ export class VoltServer {
     const workDone = params.workDoneToken !== undefined ? new ClientProgress(this.connection, params.workDoneToken) : undefined;
     switch (params.command) {
       case Commands.analyze:
-        return this.analyzeCommand(commandArgument<AnalyzeParams>(params));
+        return this.analyzeCommand(this.strategyArgument<AnalyzeParams>(params));
       case Commands.backtest:
-        return this.backtestCommand(commandArgument<BacktestParams>(params), token, workDone);
+        return this.backtestCommand(this.strategyArgument<BacktestParams>(params), token, workDone);
       case Commands.journal:
         return this.journalCommand(optionalArgument<JournalParams>(params));
       case Commands.agentStatus:
@@ -722,6 +783,15 @@ export class VoltServer {
       default:
         throw new ResponseError(ErrorCodes.InvalidParams, `unknown command '${params.command}'; known: ${ALL_COMMANDS.join(', ')}`);
     }
+  }
+
+  /** The command's argument, refused before anything is read when it is not a strategy of the workspace. */
+  private strategyArgument<T extends { uri: string }>(params: ExecuteCommandParams): T {
+    const arg = commandArgument<T>(params);
+    const folders = this.configFile ? [...this.folders, path.dirname(this.configFile)] : this.folders;
+    const target = checkStrategyTarget(params.command, arg.uri, folders.length > 0 ? folders : [this.root], this.documents.get(arg.uri) !== undefined);
+    if (!target.ok) throw new ResponseError(ErrorCodes.InvalidParams, target.message);
+    return arg;
   }
 
   private async analyzeCommand(p: AnalyzeParams): Promise<AnalyzeResult> {
@@ -752,6 +822,7 @@ export class VoltServer {
    */
   private async critique(uri: string, statics?: ServerFinding[]): Promise<CritiqueStatus> {
     const model = this.config.ollama.models.critique;
+    if (this.hostProblem !== undefined) return { source: 'unavailable', model, reason: this.hostProblem };
     const text = this.documentText(uri);
     this.critiqueRuns.get(uri)?.abort('superseded');
     const controller = new AbortController();
@@ -917,6 +988,15 @@ function uriToPath(uri: string): string {
   if (uri.startsWith('file:')) return fileURLToPath(uri);
   // Untitled buffers get a stable virtual path so the checker can hold them.
   return path.join(path.sep, 'volt-virtual', encodeURIComponent(uri) + (uri.endsWith('.ts') ? '' : '.ts'));
+}
+
+function isConfigUri(uri: string): boolean {
+  return uri.startsWith('file:') && isConfigFile(fileURLToPath(uri));
+}
+
+function formatProblem(p: ConfigProblem): string {
+  const where = p.file !== undefined ? `${p.file}${p.line !== undefined ? `:${p.line}${p.column !== undefined ? `:${p.column}` : ''}` : ''}: ` : '';
+  return `${where}${p.message}; ${p.hint}`;
 }
 
 function isStrategyText(text: string): boolean {
