@@ -8,9 +8,6 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { watch, type FSWatcher } from 'chokidar';
 import {
   analyzeStrategySource,
-  checkConfig,
-  checkConfigText,
-  findConfigFile,
   CONFIG_FILE,
   defaultConfig,
   recordBacktestRun,
@@ -29,7 +26,6 @@ import {
   tradeNotePath,
   type AnalysisConfig,
   type BacktestReport,
-  type ConfigProblem,
   type Finding,
   type JournalFilter,
   type TranspiledStrategy,
@@ -88,7 +84,15 @@ import {
   type LensState,
 } from './service/backtest.js';
 import { hoverAt } from './service/hover.js';
-import { configDiagnostics, firstError, isConfigFile } from './service/config-file.js';
+import {
+  configDiagnostics,
+  configTextDiagnostics,
+  formatProblem,
+  isConfigFile,
+  layerSettings,
+  readWorkspaceConfig,
+  type WorkspaceConfig,
+} from './service/config-file.js';
 import { checkStrategyTarget } from './service/targets.js';
 import { journalResult, type NotePaths } from './service/journal.js';
 import { BacktestPool, type RunOutcome } from './worker/pool.js';
@@ -173,12 +177,10 @@ export class VoltServer {
   private root = process.cwd();
   /** Every workspace folder: the commands act on strategies inside one of them. */
   private folders: string[] = [];
-  /** The volt.config.json at or above the root, when there is one, and what is wrong in it. */
-  private configFile: string | undefined;
-  private configProblems: ConfigProblem[] = [];
+  /** The volt.config.json at or above the root (when there is one), its settings and problems. */
+  private fileConfig: WorkspaceConfig = { file: undefined, config: defaultConfig(), problems: [] };
   /** Why the Ollama host setting cannot be used (file or editor settings), for the critique's reason. */
   private hostProblem: string | undefined;
-  private fileConfig: VoltConfig = defaultConfig();
   private initSettings: unknown = {};
   private clientSettings: unknown = {};
   private config: VoltConfig = defaultConfig();
@@ -234,9 +236,9 @@ export class VoltServer {
     c.onRequest(ExecuteCommandRequest.type, open((params: ExecuteCommandParams, token: CancellationToken) => this.executeCommand(params, token)));
     c.onShutdown(open(this.shutdown.bind(this)));
     // An open volt.config.json is checked as it is typed, and applied when saved.
-    this.documents.onDidChangeContent((e) => (isConfigUri(e.document.uri) ? this.publishConfigDiagnostics(e.document.getText()) : this.changed(e.document)));
+    this.documents.onDidChangeContent((e) => (isConfigUri(e.document.uri) ? this.configEdited(e.document) : this.changed(e.document)));
     this.documents.onDidSave((e) => (isConfigUri(e.document.uri) ? this.configSaved() : void this.backtestOnSave(e.document.uri, 'save')));
-    this.documents.onDidClose((e) => (isConfigUri(e.document.uri) ? this.publishConfigDiagnostics() : this.closed(e.document.uri)));
+    this.documents.onDidClose((e) => (isConfigUri(e.document.uri) ? this.configClosed(e.document.uri) : this.closed(e.document.uri)));
     this.documents.listen(c);
     // A bug in some background path (a run, a watcher, a critique) must cost that result, not the
     // sidecar: every editor talking to it would lose diagnostics at once.
@@ -278,40 +280,32 @@ export class VoltServer {
     this.watchConfigFile();
   }
 
-  /**
-   * volt.config.json at or above the workspace root, as saved. A value in error keeps its default
-   * (the rest of the file applies); each problem is a diagnostic on the file, and the first error
-   * is also shown once, since the file may not be open.
-   */
+  /** volt.config.json as saved; the first error is also shown, since the file may not be open. */
   private loadFileConfig(): void {
-    this.configFile = findConfigFile(this.root);
-    if (this.configFile === undefined) {
-      this.fileConfig = defaultConfig();
-      this.configProblems = [];
-      return;
-    }
-    const text = readText(this.configFile);
-    if (text === undefined) {
-      this.fileConfig = defaultConfig();
-      this.configProblems = [{ severity: 'error', key: '', message: `cannot read ${CONFIG_FILE}`, hint: 'check the file’s permissions', file: this.configFile }];
-    } else {
-      const checked = checkConfigText(text, this.configFile);
-      this.fileConfig = checked.config;
-      this.configProblems = checked.problems;
-    }
-    const error = firstError(this.configProblems);
+    this.fileConfig = readWorkspaceConfig(this.root);
+    const error = this.fileConfig.problems.find((p) => p.severity === 'error');
     if (error) this.connection.window.showErrorMessage(`${formatProblem(error)} (the default is used for it)`);
   }
 
-  /** The problems of volt.config.json as diagnostics: of the editor's buffer when given, else of the file. */
-  private publishConfigDiagnostics(text?: string): void {
-    if (this.configFile === undefined || this.shuttingDown) return;
-    const uri = pathToFileURL(this.configFile).href;
-    const buffer = text ?? this.documents.get(uri)?.getText();
-    const shown = buffer !== undefined ? buffer : readText(this.configFile);
-    if (shown === undefined) return;
-    const problems = buffer !== undefined ? checkConfigText(buffer, this.configFile).problems : this.configProblems;
-    void this.connection.sendDiagnostics({ uri, diagnostics: configDiagnostics(shown, problems) });
+  /** The problems of the volt.config.json in use: of its open buffer, else of the file. */
+  private publishConfigDiagnostics(): void {
+    const file = this.fileConfig.file;
+    if (file === undefined || this.shuttingDown) return;
+    const uri = pathToFileURL(file).href;
+    const open = this.documents.get(uri);
+    if (open) return this.configEdited(open);
+    const text = readText(file);
+    if (text !== undefined) void this.connection.sendDiagnostics({ uri, diagnostics: configDiagnostics(text, this.fileConfig.problems) });
+  }
+
+  /** Any open volt.config.json (the one in use or another) is checked as it is typed. */
+  private configEdited(doc: TextDocument): void {
+    if (!this.shuttingDown) void this.connection.sendDiagnostics({ uri: doc.uri, diagnostics: configTextDiagnostics(doc.getText(), uriToPath(doc.uri)) });
+  }
+
+  private configClosed(uri: string): void {
+    if (this.fileConfig.file !== undefined && uri === pathToFileURL(this.fileConfig.file).href) this.publishConfigDiagnostics();
+    else void this.connection.sendDiagnostics({ uri, diagnostics: [] });
   }
 
   private configSaved(): void {
@@ -322,18 +316,10 @@ export class VoltServer {
 
   /** volt.config.json, then initializationOptions.volt, then the client's `volt` settings. */
   private applyConfig(): void {
-    // Like the file, the editor's settings apply value by value: a wrong one keeps what was there.
-    const init = checkConfig(this.fileConfig, this.initSettings, { file: 'initializationOptions', settingPrefix: 'volt.' });
-    const client = checkConfig(init.config, this.clientSettings, { file: 'editor settings', settingPrefix: 'volt.' });
-    this.config = client.config;
-    const errors = [...init.problems, ...client.problems].filter((p) => p.severity === 'error');
-    for (const e of errors) this.connection.window.showErrorMessage(`${e.message}: ${e.hint}`);
-    // An editor's valid host replaces the file's unusable one; its own unusable one is the reason.
-    const setsHost = (s: unknown): boolean => (s as { ollama?: { host?: unknown } } | null)?.ollama?.host !== undefined;
-    const host =
-      errors.find((p) => p.key === 'ollama.host') ??
-      (setsHost(this.initSettings) || setsHost(this.clientSettings) ? undefined : this.configProblems.find((p) => p.severity === 'error' && p.key === 'ollama.host'));
-    this.hostProblem = host ? `LLM unavailable: ${host.file && host.line !== undefined ? `${host.file}:${host.line} ` : ''}${host.message}: ${host.hint}` : undefined;
+    const layered = layerSettings(this.fileConfig, this.initSettings, this.clientSettings);
+    this.config = layered.config;
+    this.hostProblem = layered.hostProblem;
+    for (const e of layered.errors) this.connection.window.showErrorMessage(`${e.message}: ${e.hint}`);
     this.pool?.configure(this.poolLimits());
     this.gateway = undefined; // host, timeout or model may have changed
     // Findings are cached per document version; a new cap or data set must re-lint unchanged text too.
@@ -360,7 +346,7 @@ export class VoltServer {
 
   private watchConfigFile(): void {
     // The file in use, else where one would be created at the root.
-    const file = path.resolve(this.configFile ?? path.join(this.root, CONFIG_FILE));
+    const file = path.resolve(this.fileConfig.file ?? path.join(this.root, CONFIG_FILE));
     this.ensureWatcher().add(file);
     this.dependents.set(file, new Set());
   }
@@ -696,7 +682,7 @@ export class VoltServer {
   }
 
   private onDiskChange(file: string): void {
-    if (file === path.resolve(this.configFile ?? path.join(this.root, CONFIG_FILE))) {
+    if (file === path.resolve(this.fileConfig.file ?? path.join(this.root, CONFIG_FILE))) {
       this.loadFileConfig();
       this.publishConfigDiagnostics();
       void this.reloadSettings();
@@ -788,7 +774,7 @@ export class VoltServer {
   /** The command's argument, refused before anything is read when it is not a strategy of the workspace. */
   private strategyArgument<T extends { uri: string }>(params: ExecuteCommandParams): T {
     const arg = commandArgument<T>(params);
-    const folders = this.configFile ? [...this.folders, path.dirname(this.configFile)] : this.folders;
+    const folders = this.fileConfig.file ? [...this.folders, path.dirname(this.fileConfig.file)] : this.folders;
     const target = checkStrategyTarget(params.command, arg.uri, folders.length > 0 ? folders : [this.root], this.documents.get(arg.uri) !== undefined);
     if (!target.ok) throw new ResponseError(ErrorCodes.InvalidParams, target.message);
     return arg;
@@ -992,11 +978,6 @@ function uriToPath(uri: string): string {
 
 function isConfigUri(uri: string): boolean {
   return uri.startsWith('file:') && isConfigFile(fileURLToPath(uri));
-}
-
-function formatProblem(p: ConfigProblem): string {
-  const where = p.file !== undefined ? `${p.file}${p.line !== undefined ? `:${p.line}${p.column !== undefined ? `:${p.column}` : ''}` : ''}: ` : '';
-  return `${where}${p.message}; ${p.hint}`;
 }
 
 function isStrategyText(text: string): boolean {

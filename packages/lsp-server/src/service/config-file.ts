@@ -1,9 +1,11 @@
 /**
- * volt.config.json as the editor sees it: its problems (invalid JSON, wrong values, unknown keys)
- * as diagnostics at their lines. Protocol types only, no connection.
+ * The sidecar's settings: volt.config.json (the nearest at or above the workspace root) under the
+ * editor's `volt` settings, value by value, and the file's problems (invalid JSON, wrong values,
+ * unknown keys) as diagnostics at their lines. Protocol types only, no connection.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { CONFIG_FILE, type ConfigProblem } from '@volt/engine';
+import { CONFIG_FILE, checkConfig, checkConfigText, defaultConfig, findConfigFile, type ConfigProblem, type VoltConfig } from '@volt/engine';
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { DIAGNOSTIC_SOURCE } from '../protocol.js';
@@ -12,22 +14,69 @@ export function isConfigFile(file: string): boolean {
   return path.basename(file) === CONFIG_FILE;
 }
 
+/** volt.config.json as saved: the file in use (if any), its settings and its problems. */
+export interface WorkspaceConfig {
+  file: string | undefined;
+  /** The file's settings over the defaults; a value in error keeps its default. */
+  config: VoltConfig;
+  problems: ConfigProblem[];
+}
+
+export function readWorkspaceConfig(root: string): WorkspaceConfig {
+  const file = findConfigFile(root);
+  if (file === undefined) return { file, config: defaultConfig(), problems: [] };
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const problem: ConfigProblem = { severity: 'error', key: '', message: `cannot read ${CONFIG_FILE}: ${(e as Error).message}`, hint: 'check the file’s permissions', file };
+    return { file, config: defaultConfig(), problems: [problem] };
+  }
+  const checked = checkConfigText(text, file);
+  return { file, config: checked.config, problems: checked.problems };
+}
+
+/** The settings in effect, and what the editor's own settings got wrong. */
+export interface LayeredSettings {
+  config: VoltConfig;
+  /** Errors in initializationOptions.volt or the `volt` settings (each kept the value below it). */
+  errors: ConfigProblem[];
+  /** Why the Ollama host in effect cannot be used, as the critique's reason; undefined when it can. */
+  hostProblem: string | undefined;
+}
+
+/** volt.config.json, then initializationOptions.volt, then the client's `volt` settings. */
+export function layerSettings(file: WorkspaceConfig, initSettings: unknown, clientSettings: unknown): LayeredSettings {
+  const init = checkConfig(file.config, initSettings, { file: 'initializationOptions', settingPrefix: 'volt.' });
+  const client = checkConfig(init.config, clientSettings, { file: 'editor settings', settingPrefix: 'volt.' });
+  const errors = [...init.problems, ...client.problems].filter((p) => p.severity === 'error');
+  // An editor's valid host replaces the file's unusable one; its own unusable one is the reason.
+  const setsHost = (s: unknown): boolean => (s as { ollama?: { host?: unknown } } | null)?.ollama?.host !== undefined;
+  const host =
+    errors.find((p) => p.key === 'ollama.host') ??
+    (setsHost(initSettings) || setsHost(clientSettings) ? undefined : file.problems.find((p) => p.severity === 'error' && p.key === 'ollama.host'));
+  const where = host?.file !== undefined && host.line !== undefined ? `${host.file}:${host.line} ` : '';
+  return { config: client.config, errors, hostProblem: host ? `LLM unavailable: ${where}${host.message}: ${host.hint}` : undefined };
+}
+
+/** `file:line:col: message; hint`, the one line shown for a problem. */
+export function formatProblem(p: ConfigProblem): string {
+  const where = p.file !== undefined ? `${p.file}${p.line !== undefined ? `:${p.line}${p.column !== undefined ? `:${p.column}` : ''}` : ''}: ` : '';
+  return `${where}${p.message}; ${p.hint}`;
+}
+
 /** Each problem on its key (or the syntax error's character); the hint follows the message. */
 export function configDiagnostics(text: string, problems: readonly ConfigProblem[]): Diagnostic[] {
   const doc = TextDocument.create('file:///volt.config.json', 'json', 0, text);
-  return problems.map((p) => {
-    const start = doc.positionAt(p.offset ?? 0);
-    const end = doc.positionAt((p.offset ?? 0) + (p.length ?? 1));
-    return {
-      range: { start, end },
-      severity: p.severity === 'error' ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
-      source: DIAGNOSTIC_SOURCE,
-      message: `${p.message}; ${p.hint}`,
-    };
-  });
+  return problems.map((p) => ({
+    range: { start: doc.positionAt(p.offset ?? 0), end: doc.positionAt((p.offset ?? 0) + (p.length ?? 1)) },
+    severity: p.severity === 'error' ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
+    source: DIAGNOSTIC_SOURCE,
+    message: `${p.message}; ${p.hint}`,
+  }));
 }
 
-/** The first error of the settings an editor sent, as the one line to show. */
-export function firstError(problems: readonly ConfigProblem[]): ConfigProblem | undefined {
-  return problems.find((p) => p.severity === 'error');
+/** The diagnostics of a volt.config.json's text (an editor's buffer, or the file). */
+export function configTextDiagnostics(text: string, file: string): Diagnostic[] {
+  return configDiagnostics(text, checkConfigText(text, file).problems);
 }
