@@ -320,6 +320,7 @@ export class VoltServer {
     this.config = layered.config;
     this.hostProblem = layered.hostProblem;
     for (const e of layered.errors) this.connection.window.showErrorMessage(`${e.message}: ${e.hint}`);
+    for (const w of layered.warnings) this.log(`${w.message}; ${w.hint}`);
     this.pool?.configure(this.poolLimits());
     this.gateway = undefined; // host, timeout or model may have changed
     // Findings are cached per document version; a new cap or data set must re-lint unchanged text too.
@@ -795,7 +796,12 @@ export class VoltServer {
       }
       statics = (await this.staticAnalyzer().analyze(uriToPath(p.uri), text, this.analysisConfig())).map(fromEngineFinding);
     }
-    const critique = await this.critique(p.uri, statics);
+    // Whatever goes wrong with the critique costs the critique, never the static findings.
+    const critique = await this.critique(p.uri, statics).catch((e: unknown): CritiqueStatus => {
+      const reason = `the critique failed: ${e instanceof Error ? e.message : String(e)}`;
+      this.log(reason);
+      return { source: 'unavailable', model: this.config.ollama.models.critique, reason };
+    });
     const run = this.runs.get(p.uri);
     const findings = [...statics, ...(run?.findings ?? []), ...(this.critiques.get(p.uri) ?? [])].map(toVoltFinding);
     return { uri: p.uri, version: doc?.version ?? null, findings, lastBacktest: run?.last ?? null, critique };
@@ -928,7 +934,10 @@ export class VoltServer {
     const file = this.journalPath();
     const journal = existsSync(file) ? Journal.open(file) : undefined;
     try {
-      return await agentStatus(this.config, journal);
+      const status = await agentStatus(this.config, journal);
+      // A host setting that cannot be used is the reason, whatever the fallback host answers.
+      if (this.hostProblem !== undefined) status.llm = { ...status.llm, available: false, reason: this.hostProblem };
+      return status;
     } finally {
       journal?.close();
     }

@@ -41,6 +41,8 @@ export interface LayeredSettings {
   config: VoltConfig;
   /** Errors in initializationOptions.volt or the `volt` settings (each kept the value below it). */
   errors: ConfigProblem[];
+  /** Keys of the editor's settings that Volt does not know (ignored). */
+  warnings: ConfigProblem[];
   /** Why the Ollama host in effect cannot be used, as the critique's reason; undefined when it can. */
   hostProblem: string | undefined;
 }
@@ -50,13 +52,14 @@ export function layerSettings(file: WorkspaceConfig, initSettings: unknown, clie
   const init = checkConfig(file.config, initSettings, { file: 'initializationOptions', settingPrefix: 'volt.' });
   const client = checkConfig(init.config, clientSettings, { file: 'editor settings', settingPrefix: 'volt.' });
   const errors = [...init.problems, ...client.problems].filter((p) => p.severity === 'error');
+  const warnings = [...init.problems, ...client.problems].filter((p) => p.severity === 'warning');
   // An editor's valid host replaces the file's unusable one; its own unusable one is the reason.
   const setsHost = (s: unknown): boolean => (s as { ollama?: { host?: unknown } } | null)?.ollama?.host !== undefined;
   const host =
     errors.find((p) => p.key === 'ollama.host') ??
     (setsHost(initSettings) || setsHost(clientSettings) ? undefined : file.problems.find((p) => p.severity === 'error' && p.key === 'ollama.host'));
   const where = host?.file !== undefined && host.line !== undefined ? `${host.file}:${host.line} ` : '';
-  return { config: client.config, errors, hostProblem: host ? `LLM unavailable: ${where}${host.message}: ${host.hint}` : undefined };
+  return { config: client.config, errors, warnings, hostProblem: host ? `LLM unavailable: ${where}${host.message}: ${host.hint}` : undefined };
 }
 
 /** `file:line:col: message; hint`, the one line shown for a problem. */

@@ -137,6 +137,8 @@ describe('an Ollama host Volt cannot use', () => {
   it('the editor’s volt.ollama.host setting: named as such', async () => {
     const c = await sidecar({ root: folder(), env: { OLLAMA_HOST: '' }, settings: { ollama: { host: 'http://[::1' } } });
     await expectStaticsAndReason(c, /^LLM unavailable: the volt\.ollama\.host setting is not a URL/);
+    const status = await c.executeCommand<AgentStatusResult>(Commands.agentStatus, []);
+    expect(status.llm).toMatchObject({ available: false, reason: expect.stringMatching(/the volt\.ollama\.host setting is not a URL/) });
     await c.until(() => (c.shown.some((m) => /^the volt\.ollama\.host setting is not a URL/.test(m)) ? true : undefined), 'the setting’s error shown');
   });
 });
