@@ -89,6 +89,7 @@ import {
   configTextDiagnostics,
   formatProblem,
   isConfigFile,
+  configOfStrategy,
   layerSettings,
   readWorkspaceConfig,
   type WorkspaceConfig,
@@ -179,6 +180,8 @@ export class VoltServer {
   private folders: string[] = [];
   /** The volt.config.json at or above the root (when there is one), its settings and problems. */
   private fileConfig: WorkspaceConfig = { file: undefined, config: defaultConfig(), problems: [] };
+  /** Where the config is looked for: the root, or the folder of one a strategy brought in. */
+  private configStart: string | undefined;
   /** Why the Ollama host setting cannot be used (file or editor settings), for the critique's reason. */
   private hostProblem: string | undefined;
   private initSettings: unknown = {};
@@ -239,6 +242,7 @@ export class VoltServer {
     this.documents.onDidChangeContent((e) => (isConfigUri(e.document.uri) ? this.configEdited(e.document) : this.changed(e.document)));
     this.documents.onDidSave((e) => (isConfigUri(e.document.uri) ? this.configSaved() : void this.backtestOnSave(e.document.uri, 'save')));
     this.documents.onDidClose((e) => (isConfigUri(e.document.uri) ? this.configClosed(e.document.uri) : this.closed(e.document.uri)));
+    this.documents.onDidOpen((e) => this.configOfOpened(e.document.uri));
     this.documents.listen(c);
     // A bug in some background path (a run, a watcher, a critique) must cost that result, not the
     // sidecar: every editor talking to it would lose diagnostics at once.
@@ -282,7 +286,7 @@ export class VoltServer {
 
   /** volt.config.json as saved; the first error is also shown, since the file may not be open. */
   private loadFileConfig(): void {
-    this.fileConfig = readWorkspaceConfig(this.root);
+    this.fileConfig = readWorkspaceConfig(this.configStart ?? this.root);
     const error = this.fileConfig.problems.find((p) => p.severity === 'error');
     if (error) this.connection.window.showErrorMessage(`${formatProblem(error)} (the default is used for it)`);
   }
@@ -306,6 +310,22 @@ export class VoltServer {
   private configClosed(uri: string): void {
     if (this.fileConfig.file !== undefined && uri === pathToFileURL(this.fileConfig.file).href) this.publishConfigDiagnostics();
     else void this.connection.sendDiagnostics({ uri, diagnostics: [] });
+  }
+
+  /** A strategy opened below a root without a config may bring its own in (see configOfStrategy). */
+  private configOfOpened(uri: string): void {
+    if (!uri.startsWith('file:') || isConfigUri(uri)) return;
+    const found = configOfStrategy(this.fileConfig.file, uriToPath(uri), this.root);
+    if (found === undefined) return;
+    if ('differs' in found) {
+      this.log(`${uriToPath(uri)} has its own ${found.differs}; this sidecar uses ${this.fileConfig.file}: open that folder as a workspace of its own for its settings`);
+      return;
+    }
+    this.configStart = path.dirname(found.adopt);
+    this.loadFileConfig();
+    this.publishConfigDiagnostics();
+    this.watchConfigFile();
+    void this.reloadSettings();
   }
 
   private configSaved(): void {

@@ -22,8 +22,9 @@ export interface WorkspaceConfig {
   problems: ConfigProblem[];
 }
 
-export function readWorkspaceConfig(root: string): WorkspaceConfig {
-  const file = findConfigFile(root);
+/** The volt.config.json at or above `start` (the workspace root, or the folder of an adopted one). */
+export function readWorkspaceConfig(start: string): WorkspaceConfig {
+  const file = findConfigFile(start);
   if (file === undefined) return { file, config: defaultConfig(), problems: [] };
   let text: string;
   try {
@@ -34,6 +35,23 @@ export function readWorkspaceConfig(root: string): WorkspaceConfig {
   }
   const checked = checkConfigText(text, file);
   return { file, config: checked.config, problems: checked.problems };
+}
+
+/**
+ * What a newly opened strategy says about the config in use. The sidecar's config is the nearest
+ * volt.config.json at or above the workspace root; when there is none, the first strategy opened
+ * from a folder below the root that has one brings it in (a project inside a larger workspace).
+ * A strategy governed by another file than the one in use is told about, not followed: one
+ * sidecar has one config.
+ */
+export function configOfStrategy(inUse: string | undefined, strategyFile: string, root: string): { adopt: string } | { differs: string } | undefined {
+  const own = findConfigFile(path.dirname(strategyFile));
+  if (own === undefined || own === inUse) return undefined;
+  if (inUse === undefined) {
+    const rel = path.relative(path.resolve(root), path.dirname(own));
+    return rel.startsWith('..') || path.isAbsolute(rel) ? undefined : { adopt: own };
+  }
+  return { differs: own };
 }
 
 /** The settings in effect, and what the editor's own settings got wrong. */

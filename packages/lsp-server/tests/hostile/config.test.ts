@@ -1,10 +1,10 @@
 /**
  * Bad configuration as the built sidecar meets it: volt.config.json's problems are diagnostics on
  * the file at their lines (at startup, on open, change and save), it is found above the workspace
- * folder, and an Ollama host that cannot be a URL costs the critique only, with the reason, never
+ * folder (or in a project folder below it), and an Ollama host that cannot be a URL costs the critique only, with the reason, never
  * the static findings (issue 10, item 5).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -95,6 +95,23 @@ describe('volt.config.json diagnostics', () => {
     const uri = await c.open('macd.strategy.ts', readFileSync(path.join(EXAMPLES, 'macd-trend.strategy.ts'), 'utf8'));
     const result = await c.executeCommand<{ summary: { bars: number } }>(Commands.backtest, [{ uri }]);
     expect(result.summary.bars).toBe(321);
+  });
+});
+
+describe('a project in a subfolder of the workspace', () => {
+  it('brings in its volt.config.json when the workspace has none, with its diagnostics and its paths', async () => {
+    const root = folder();
+    const project = path.join(root, 'trading');
+    mkdirSync(path.join(project, 'strategies'), { recursive: true });
+    writeFileSync(path.join(project, 'volt.config.json'), '{\n  "data": { "default": "synthetic:4:333:4h" },\n  "journal": { "path": "records/j.db" },\n  "onSave": { "backtests": true }\n}\n');
+    const c = await sidecar({ root });
+    const uri = await c.open('trading/strategies/macd.strategy.ts', readFileSync(path.join(EXAMPLES, 'macd-trend.strategy.ts'), 'utf8'));
+    const configUri = pathToFileURL(path.join(project, 'volt.config.json')).href;
+    const diags = await c.until(() => c.diagnostics.get(configUri)?.diagnostics, 'diagnostics on the project’s volt.config.json');
+    expect(brief(diags)).toEqual([[1, 3, 14, "unknown setting 'onSave.backtests'; did you mean 'onSave.backtest'? as written it is ignored"]]);
+    const result = await c.executeCommand<{ summary: { bars: number } }>(Commands.backtest, [{ uri }]);
+    expect(result.summary.bars).toBe(333);
+    await c.until(() => (existsSync(path.join(project, 'records', 'j.db')) ? true : undefined), 'the run recorded in the project’s journal');
   });
 });
 
