@@ -31,6 +31,8 @@ export interface GatewayOptions {
   host?: string;
   /** How the user set `host`, for messages: 'ollama.host' (default) or e.g. 'the volt.ollama.host setting'. */
   hostSetting?: string;
+  /** Why the host cannot be used, when the caller already knows (a gateway that forwards another's questions). */
+  hostProblem?: string;
   /** Per call, including the repair retry (default 30 s). */
   timeoutMs?: number;
   /** The journal (llm_cache table) or an in-memory cache (default). */
@@ -83,7 +85,7 @@ export class OllamaGateway {
   constructor(options: GatewayOptions = {}) {
     const host = ollamaHostFrom(options.host, options.env, options.hostSetting);
     this.host = host.ok ? host.url : host.shown;
-    this.hostProblem = host.ok ? undefined : host.problem;
+    this.hostProblem = options.hostProblem ?? (host.ok ? undefined : host.problem);
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.cache = options.cache ?? new MemoryLlmCache();
     this.onNotice = options.onNotice;
