@@ -56,8 +56,10 @@ end
 local buffers_by_root = {}
 -- root → when its sidecar exited unasked recently (uv.now() ms), for the restart cap.
 local exits = {}
--- roots whose sidecar we are stopping ourselves: their exit is not a crash.
+-- client ids we are stopping ourselves: their exit is not a crash.
 local stopping = {}
+-- client id → its root, for clients Neovim started itself (vim.lsp.enable gives no root up front).
+local roots_by_client = {}
 
 local function live_buffers(root)
   local out = {}
@@ -103,8 +105,13 @@ local function restart_after_exit(root, why)
   end, opts.delay_ms * 2 ^ (#recent - 1))
 end
 
-local function on_exit(root)
+local function on_exit(configured_root)
   return function(code, signal, client_id)
+    local root = configured_root or roots_by_client[client_id]
+    roots_by_client[client_id] = nil
+    if root == nil then
+      return
+    end
     if by_root[root] == client_id then
       by_root[root] = nil
     end
@@ -156,6 +163,13 @@ end
 
 local function attach_work(client, bufnr)
   local opts = config.options
+  -- Remembered for a restart: Neovim may have started this client itself (vim.lsp.enable).
+  local root = client.config and client.config.root_dir
+  if root then
+    roots_by_client[client.id] = root
+    buffers_by_root[root] = buffers_by_root[root] or {}
+    buffers_by_root[root][bufnr] = true
+  end
   if M.is_config_buffer(bufnr) then
     -- Diagnostics only: no strategy keymaps or lenses on the settings file.
     return
