@@ -1,4 +1,4 @@
-import { isVoltError } from '@volt/engine';
+import { isVoltError, setConfigWarningHandler, type ConfigProblem } from '@volt/engine';
 import { UsageError, EXIT } from './usage.js';
 
 type Command = { summary: string; run(argv: string[]): Promise<number> };
@@ -41,6 +41,14 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`volt: unknown command '${name}'\n\n${await help()}\n`);
     return EXIT.usage;
   }
+  // Every command that reads volt.config.json says what in it is ignored, once per run.
+  const warned = new Set<string>();
+  setConfigWarningHandler((p: ConfigProblem) => {
+    const line = `${configWhere(p)}${p.message}; ${p.hint}`;
+    if (warned.has(line)) return;
+    warned.add(line);
+    process.stderr.write(`volt ${name}: warning: ${line}\n`);
+  });
   try {
     const command = await load();
     return await command.run(rest);
@@ -56,4 +64,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`volt ${name}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return EXIT.error;
   }
+}
+
+function configWhere(p: ConfigProblem): string {
+  if (p.file === undefined) return '';
+  return `${p.file}${p.line !== undefined ? `:${p.line}${p.column !== undefined ? `:${p.column}` : ''}` : ''}: `;
 }

@@ -6,9 +6,16 @@
  */
 import {
   CodeActionKind,
+  ErrorCodes,
   ExecuteCommandRequest,
+  ResponseError,
   TextDocumentSyncKind,
+  type CancellationToken,
+  type CodeActionParams,
+  type CodeLensParams,
   type Connection,
+  type ExecuteCommandParams,
+  type HoverParams,
   type InitializeParams,
   type InitializeResult,
 } from 'vscode-languageserver';
@@ -21,7 +28,7 @@ import type { Features } from './handlers/features.js';
 import { RunsHandler, type RunResult } from './handlers/runs.js';
 import { SettingsHandler } from './handlers/settings.js';
 import { WatchHandler } from './handlers/watch.js';
-import { WorkspaceState, type VoltServerOptions } from './workspace.js';
+import { isConfigUri, WorkspaceState, type VoltServerOptions } from './workspace.js';
 
 export type { VoltServerOptions } from './workspace.js';
 
@@ -55,22 +62,29 @@ export class VoltServer {
   listen(): void {
     const c = this.connection;
     const { settings, documents, runs, commands } = this.features;
+    // After `shutdown` every request is an InvalidRequest (LSP spec); only `exit` is expected.
+    const open = <A extends unknown[], R>(handler: (...args: A) => R) => (...args: A): R => {
+      if (this.state.shuttingDown) throw new ResponseError(ErrorCodes.InvalidRequest, 'the server is shutting down: only the exit notification is accepted now');
+      return handler(...args);
+    };
     c.onInitialize(this.initialize.bind(this));
     c.onInitialized(() => settings.initialized());
     c.onDidChangeConfiguration(() => void settings.reload());
-    c.onCodeAction((p) => documents.codeAction(p));
-    c.onCodeLens((p) => runs.codeLens(p));
-    c.onHover((p) => documents.hover(p));
+    c.onCodeAction(open((p: CodeActionParams) => documents.codeAction(p)));
+    c.onCodeLens(open((p: CodeLensParams) => runs.codeLens(p)));
+    c.onHover(open((p: HoverParams) => documents.hover(p)));
     // Registered as a plain request so the client's workDoneToken stays visible to us.
-    c.onRequest(ExecuteCommandRequest.type, (params, token) => commands.execute(params, token));
-    c.onRequest(Requests.symbols, (params: SymbolsParams | undefined) => runs.symbols(params ?? {}));
-    c.onShutdown(this.shutdown.bind(this));
+    c.onRequest(ExecuteCommandRequest.type, open((params: ExecuteCommandParams, token: CancellationToken) => commands.execute(params, token)));
+    c.onRequest(Requests.symbols, open((params: SymbolsParams | undefined) => runs.symbols(params ?? {})));
+    c.onShutdown(open(this.shutdown.bind(this)));
     const docs = this.state.documents;
-    docs.onDidChangeContent((e) => documents.changed(e.document));
+    // An open volt.config.json is checked as it is typed, and applied when saved.
+    docs.onDidOpen((e) => settings.configOfOpened(e.document.uri));
+    docs.onDidChangeContent((e) => (isConfigUri(e.document.uri) ? settings.configEdited(e.document) : documents.changed(e.document)));
     // Auto-save after a delay saves half-typed code: such a save runs once the code type-checks and holds still.
     docs.onWillSave((e) => runs.willSave(e.document.uri, e.reason));
-    docs.onDidSave((e) => void runs.backtestOnSave(e.document.uri, 'save'));
-    docs.onDidClose((e) => documents.closed(e.document.uri));
+    docs.onDidSave((e) => void (isConfigUri(e.document.uri) ? settings.configFileChanged() : runs.backtestOnSave(e.document.uri, 'save')));
+    docs.onDidClose((e) => (isConfigUri(e.document.uri) ? settings.configClosed(e.document.uri) : documents.closed(e.document.uri)));
     docs.listen(c);
     // A bug in some background path (a run, a watcher, a critique) must cost that result, not the
     // sidecar: every editor talking to it would lose diagnostics at once.

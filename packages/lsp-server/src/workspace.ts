@@ -11,6 +11,7 @@ import { TextDocuments, type Connection } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { toDiagnostic, type ServerFinding } from './service/diagnostics.js';
 import type { NotePaths } from './service/journal.js';
+import { isConfigFile } from './service/config-file.js';
 import type { IdleCollector } from './idle-gc.js';
 
 export interface VoltServerOptions {
@@ -40,7 +41,11 @@ export interface DataFacts {
 export class WorkspaceState {
   readonly documents = new TextDocuments(TextDocument);
   root = process.cwd();
+  /** Every workspace folder: the commands act on strategies inside one of them. */
+  folders: string[] = [];
   config: VoltConfig = defaultConfig();
+  /** Why the Ollama host setting in force cannot be used (file or editor settings), for the critique's reason. */
+  hostProblem: string | undefined;
   canAskConfiguration = false;
   canRefreshLens = false;
   canCreateProgress = false;
@@ -144,6 +149,11 @@ export function uriToPath(uri: string): string {
   if (uri.startsWith('file:')) return fileURLToPath(uri);
   // Untitled buffers get a stable virtual path so the checker can hold them.
   return path.join(path.sep, 'volt-virtual', encodeURIComponent(uri) + (uri.endsWith('.ts') ? '' : '.ts'));
+}
+
+/** A volt.config.json on disk (the one in use or another), which gets diagnostics, not analysis. */
+export function isConfigUri(uri: string): boolean {
+  return uri.startsWith('file:') && isConfigFile(fileURLToPath(uri));
 }
 
 export function readText(file: string): string | undefined {

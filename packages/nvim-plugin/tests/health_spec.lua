@@ -96,6 +96,12 @@ T.run('checkhealth', function()
   T.contains(detail, 'ECONNREFUSED', 'socket probe says why')
   expect(lines, 'ERROR', 'is not an SQLite database')
 
+  -- A host with credentials is refused without being probed, and the password is not printed.
+  require('volt').setup({ settings = { ollama = { host = 'http://user:s3cret@127.0.0.1:1' } } })
+  lines = checkhealth()
+  expect(lines, 'ERROR', 'the Ollama host http://***@127.0.0.1:1 holds a user name or password')
+  T.ok(not table.concat(lines, '\n'):find('s3cret', 1, true), 'the password is not shown')
+
   -- A server path that does not exist is an error with advice, not a crash.
   require('volt').setup({ server_path = ws .. '/missing/volt-lsp.js' })
   lines = checkhealth()

@@ -99,6 +99,14 @@ describe('volt.nvim in headless Neovim', () => {
     await expectScriptPasses('lsp_config_spec.lua', 120_000);
   }, 150_000);
 
+  it('shows volt.config.json problems as diagnostics on the file', async () => {
+    await expectScriptPasses('config_spec.lua', 90_000);
+  }, 120_000);
+
+  it('restarts a sidecar that exits unasked, with a backoff and a cap, on one short line each time', async () => {
+    await expectScriptPasses('restart_spec.lua', 150_000);
+  }, 180_000);
+
   it('runs :VoltBacktest, :VoltAnalyze, :VoltJournal and :VoltAgentStatus', async () => {
     await expectScriptPasses('commands_spec.lua', 150_000);
   }, 180_000);

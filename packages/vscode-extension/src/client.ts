@@ -17,7 +17,8 @@ import {
 } from 'vscode-languageclient/node';
 import { CONFIGURATION_SECTION, Notifications, type BacktestStatusParams, type CommandName } from '@volt/lsp-server/protocol';
 import { lensCommandInEditor } from './commands.js';
-import { STRATEGY_SELECTOR } from './documents.js';
+import { SIDECAR_SELECTOR } from './documents.js';
+import { sidecarErrorHandler } from './restarts.js';
 import { forwardedSettings, launchFailureMessage, serverLaunch, type ServerLaunch } from './settings.js';
 import type { VoltStatus } from './status.js';
 
@@ -32,8 +33,6 @@ export interface SidecarCalls {
 
 export class Sidecar implements SidecarCalls, vscode.Disposable {
   private client: LanguageClient | undefined;
-  /** When the sidecar exited unasked, recently. */
-  private exits: number[] = [];
   private readonly backtestListeners = new Set<(status: BacktestStatusParams) => void>();
 
   constructor(
@@ -58,7 +57,7 @@ export class Sidecar implements SidecarCalls, vscode.Disposable {
       options: { env: { ...process.env, VOLT_CLIENT: 'vscode' } },
     };
     const clientOptions: LanguageClientOptions = {
-      documentSelector: STRATEGY_SELECTOR,
+      documentSelector: SIDECAR_SELECTOR,
       outputChannel: this.output,
       traceOutputChannel: this.output,
       initializationOptions: { [CONFIGURATION_SECTION]: forwardedSettings(config) },
@@ -82,18 +81,12 @@ export class Sidecar implements SidecarCalls, vscode.Disposable {
           },
         },
       },
-      errorHandler: {
-        error: () => ({ action: ErrorAction.Continue }),
-        // Strategies run in the sidecar's workers, so the sidecar itself should not die; if it does,
-        // start it again, unless it keeps dying (then the log says why and the user restarts it).
-        closed: () => {
-          const now = Date.now();
-          this.exits = [...this.exits.filter((t) => now - t < 180_000), now];
-          if (this.exits.length <= 3) return { action: CloseAction.Restart, message: 'The Volt sidecar exited; starting it again.' };
-          this.status.setSidecarProblem('The Volt sidecar exited 4 times in 3 minutes; see the Volt output channel, then run "Volt: Restart Sidecar".');
-          return { action: CloseAction.DoNotRestart };
-        },
-      },
+      // Strategies run outside the sidecar, so it should not die; if it does (or exits because it
+      // can no longer read its input), it is started again, unless it keeps dying.
+      errorHandler: sidecarErrorHandler(
+        { continue: ErrorAction.Continue, restart: CloseAction.Restart, doNotRestart: CloseAction.DoNotRestart },
+        (message) => this.status.setSidecarProblem(message),
+      ),
     };
     const client = new LanguageClient('volt', 'Volt', serverOptions, clientOptions);
     client.onDidChangeState((change) => {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { Journal, agentStatus, formatAgentStatus, journalPathFor, loadConfig } from '@volt/engine';
+import { Journal, VoltError, agentStatus, formatAgentStatus, journalPathFor, loadConfig, ollamaHostFrom } from '@volt/engine';
 import { EXIT, UsageError, parseCommandArgs } from '../usage.js';
 
 export const summary = "the agents' panel: each agent, its model or rules, Ollama's status, and metrics from the journal";
@@ -14,7 +14,7 @@ const USAGE = `usage: volt agents status [--json] [--journal PATH] [--root DIR]
   average confidence and win rate, and the risk gate's reviews, rejections and modifications.
 
   --journal PATH   the journal file (default: journal.path of volt.config.json, else .volt/journal.db)
-  --root DIR       workspace root (default: the current folder)
+  --root DIR       where to look for volt.config.json, then in the folders above (default: the current folder)
   --json           machine-readable output`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -37,6 +37,10 @@ export async function run(argv: string[]): Promise<number> {
 
   const root = path.resolve(values.root ?? process.cwd());
   const config = loadConfig(root);
+  // A host that cannot be a URL is a setting to fix, not a status to report (volt.config.json's
+  // own ollama.host was checked as it loaded; this is OLLAMA_HOST).
+  const host = ollamaHostFrom(config.ollama.host);
+  if (!host.ok) throw new VoltError({ kind: 'config', message: host.problem });
   const file = values.journal !== undefined ? path.resolve(values.journal) : journalPathFor(root, config.journal.path);
   // No journal yet is normal on a fresh workspace: show the panel without metrics.
   const journal = existsSync(file) ? Journal.openExisting(file) : undefined;

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import ts from 'typescript';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_CONFIG, loadConfig, loadStrategyFile } from '@volt/engine';
+import { defaultConfig, loadConfig, loadStrategyFile, resolveConfigPaths } from '@volt/engine';
 import { REPO_ROOT } from '../../../../test-support/shared-data.js';
 import { main } from '../main.js';
 import { EXAMPLE_STRATEGY, EXAMPLE_STRATEGY_FILE, WORKSPACE_VAULT, engineTypesPath } from './init.js';
@@ -46,7 +46,7 @@ describe('volt init', () => {
     expect(out).toContain(`volt backtest`);
 
     expect(Object.keys(snapshot(dir)).sort()).toEqual(['.gitignore', EXAMPLE_STRATEGY_FILE, 'tsconfig.json', 'volt.config.json'].sort());
-    expect(loadConfig(dir)).toEqual({ ...DEFAULT_CONFIG, vault: { path: WORKSPACE_VAULT } });
+    expect(loadConfig(dir)).toEqual(resolveConfigPaths({ ...defaultConfig(), vault: { path: WORKSPACE_VAULT } }, dir));
     const loaded = await loadStrategyFile(path.join(dir, EXAMPLE_STRATEGY_FILE));
     expect(loaded.definition.name).toBe('RSI mean reversion');
     // The journal and the vault exported from it are the folder's state, not its source.

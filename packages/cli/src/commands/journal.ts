@@ -45,7 +45,8 @@ filters:
 options:
   --journal PATH           the journal file (default: journal.path in volt.config.json, else
                            .volt/journal.db, under --root)
-  --root DIR               workspace root (default: the current folder)
+  --root DIR               where to look for volt.config.json, then in the folders above
+                           (default: the current folder)
   --json                   machine-readable output`;
 
 const OPTIONS = {

@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   analyzeStrategySource,
   applyEdits,
+  findConfigFile,
   loadConfig,
   parseSyntheticSpec,
   resolveDataSpec,
@@ -30,15 +31,10 @@ ${STATIC_RULES.map((r) => `  ${r.code}  ${r.severity.padEnd(7)}  ${r.title}${r.f
 
 Exit 0 when no finding is an error, 1 when any is, 2 usage.`;
 
-/** The folder holding volt.config.json above `file`, else the current folder. */
+/** The folder holding the volt.config.json at or above `file`, else the current folder. */
 function workspaceOf(file: string): string {
-  let dir = path.dirname(path.resolve(file));
-  for (;;) {
-    if (existsSync(path.join(dir, 'volt.config.json'))) return dir;
-    const up = path.dirname(dir);
-    if (up === dir) return process.cwd();
-    dir = up;
-  }
+  const config = findConfigFile(path.dirname(path.resolve(file)));
+  return config !== undefined ? path.dirname(config) : process.cwd();
 }
 
 async function barsOf(spec: string, cwd: string): Promise<number | undefined> {

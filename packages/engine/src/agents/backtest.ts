@@ -184,6 +184,10 @@ export async function backtestWithAgents(
         },
       };
     }
+    if (reachable === undefined && gateway.hostProblem !== undefined) {
+      reachable = false;
+      gateway.notice('unreachable', `LLM unavailable: ${gateway.hostProblem}. Rule-based agents answer instead`);
+    }
     if (reachable === undefined) {
       reachable = agentOptions.isReachable
         ? await agentOptions.isReachable(gateway.host)

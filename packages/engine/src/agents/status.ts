@@ -1,6 +1,6 @@
 import type { VoltConfig } from '../config/index.js';
 import type { DecisionEntry } from '../journal/index.js';
-import { ollamaStatus, resolveOllamaHost, type OllamaStatus } from '../llm/index.js';
+import { ollamaStatus, type OllamaStatus } from '../llm/index.js';
 import { DEFAULT_RISK_LIMITS, type RiskLimits } from '../risk/index.js';
 import { llmSeatModels } from './backtest.js';
 import { AGENT_NAMES, AGENT_ROLES, DEFAULT_WEIGHTS, type AgentRole } from './types.js';
@@ -61,8 +61,12 @@ export async function agentStatus(
   journal?: DecisionSource,
   options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<AgentStatus> {
-  const host = resolveOllamaHost(config.ollama.host, options.env);
-  const ollama: OllamaStatus = await ollamaStatus({ host, timeoutMs: options.timeoutMs ?? 2000 });
+  const ollama: OllamaStatus = await ollamaStatus({
+    ...(config.ollama.host !== undefined ? { host: config.ollama.host } : {}),
+    ...(options.env ? { env: options.env } : {}),
+    timeoutMs: options.timeoutMs ?? 2000,
+  });
+  const host = ollama.host;
   const installed = new Set(ollama.models.map((m) => m.name));
   const has = (model: string): boolean => installed.has(model) || installed.has(`${model}:latest`);
   const seats = config.agents.mode === 'ollama' ? llmSeatModels(config) : {};

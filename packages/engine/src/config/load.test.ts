@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../../../test-support/shared-data.js';
-import { DEFAULT_CONFIG, VoltError, loadConfig, mergeConfig } from '@volt/engine';
+import { DEFAULT_CONFIG, VoltError, checkConfigText, findConfigFile, loadConfig, mergeConfig, setConfigWarningHandler, type ConfigProblem } from '@volt/engine';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'volt-config-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -42,20 +42,21 @@ describe('loadConfig', () => {
   });
 
   it('merges the file over the defaults, field by field', () => {
-    const config = loadConfig(
-      workspace(JSON.stringify({ risk: { maxDailyLoss: 0.02 }, ollama: { host: 'http://10.0.0.2:11434' }, vault: { path: 'notes' } })),
-    );
+    const dir = workspace(JSON.stringify({ risk: { maxDailyLoss: 0.02 }, ollama: { host: 'http://10.0.0.2:11434' }, vault: { path: 'notes' } }));
+    const config = loadConfig(dir);
     expect(config.risk).toEqual({ maxPositionPct: 0.1, maxDrawdown: 0.25, maxDailyLoss: 0.02, maxConsecutiveLosses: 5, maxBidAskPct: 0.1, maxPinning: 0.5, maxVolatilityCrush: 0.3, maxEarlyAssignment: 0.5 });
     expect(config.ollama.host).toBe('http://10.0.0.2:11434');
     expect(config.ollama.models.critique).toBe('qwen2.5-coder:7b');
-    expect(config.vault).toEqual({ path: 'notes' });
+    // Paths are the config file's folder's.
+    expect(config.vault).toEqual({ path: path.join(dir, 'notes') });
+    expect(config.journal.path).toBe(path.join(dir, '.volt', 'journal.db'));
   });
 
   it('loads the example workspace’s config', () => {
     const config = loadConfig(path.join(REPO_ROOT, 'examples'));
     expect(config.data.default).toBe('synthetic:42:20000:1h');
     // Never the tracked sample vault (examples/vault/): trying the examples must not change it.
-    expect(config.vault?.path).toBe('my-vault');
+    expect(config.vault?.path).toBe(path.join(REPO_ROOT, 'examples', 'my-vault'));
     expect(config.agents.mode).toBe('off');
   });
 
@@ -102,13 +103,71 @@ describe('loadConfig', () => {
     const e = configError('{\n  "risk": {\n    "maxDailyloss": 0.5\n  }\n}');
     expect(e.line).toBe(3);
     expect(e.message).toBe("unknown setting 'risk.maxDailyloss'");
-    expect(e.hint).toMatch(/did you mean 'maxDailyLoss'/);
+    expect(e.hint).toMatch(/did you mean 'risk.maxDailyLoss'/);
   });
 
   it('refuses a vault section without a path', () => {
     const e = configError('{\n  "vault": {}\n}');
     expect(e.line).toBe(2);
     expect(e.message).toMatch(/missing 'vault\.path'/);
+  });
+});
+
+describe('unknown keys, hosts and where the file is', () => {
+  it('warns about an unknown key with the closest known one, and keeps the rest', () => {
+    const text = '{\n  "agents": {\n    "mode": "rules",\n    "vixFile": "vix.csv"\n  },\n  "$schema": "x",\n  "colour": 1\n}';
+    const { problems, config } = checkConfigText(text, '/ws/volt.config.json');
+    expect(config.agents.mode).toBe('rules');
+    expect(problems.map((p) => [p.severity, p.line, p.message, p.hint])).toEqual([
+      ['warning', 4, "unknown setting 'agents.vixFile', ignored", "did you mean 'agents.vix'?"],
+      ['warning', 7, "unknown section 'colour', ignored", expect.stringMatching(/^Volt's sections: data, backtest/)],
+    ]);
+    const heard: ConfigProblem[] = [];
+    setConfigWarningHandler((p) => heard.push(p));
+    try {
+      loadConfig(workspace(text));
+    } finally {
+      setConfigWarningHandler(undefined);
+    }
+    expect(heard.map((p) => p.key)).toEqual(['agents.vixFile', 'colour']);
+  });
+
+  it('reports every invalid value at its line and keeps the default for it', () => {
+    const text = '{\n  "risk": { "maxDrawdown": 2 },\n  "backtest": {\n    "capital": -1,\n    "feeRate": 0.002\n  }\n}';
+    const { problems, config } = checkConfigText(text, '/ws/volt.config.json');
+    expect(problems.map((p) => [p.severity, p.key, p.line])).toEqual([
+      ['error', 'risk.maxDrawdown', 2],
+      ['error', 'backtest.capital', 4],
+    ]);
+    expect(config.risk.maxDrawdown).toBe(0.25);
+    expect(config.backtest.feeRate).toBe(0.002);
+  });
+
+  it('refuses Ollama hosts it cannot use, never repeating a password', () => {
+    for (const [host, why] of [
+      ['http://user:pw@127.0.0.1:1', /user name or password/],
+      ['http://[::1', /never closed/],
+      ['http://127.0.0.1:99999', /port 99999, outside 1–65535/],
+    ] as const) {
+      const e = configError(`{\n  "ollama": {\n    "host": ${JSON.stringify(host)}\n  }\n}`);
+      expect(e.line).toBe(3);
+      expect(e.message).toMatch(/^'ollama\.host' /);
+      expect(e.message).toMatch(why);
+      expect(e.format()).not.toContain('pw');
+    }
+  });
+
+  it('is found in a parent folder, and its paths are its folder’s', () => {
+    const dir = workspace(JSON.stringify({ journal: { path: 'j/journal.db' }, data: { default: 'data/btc.csv' }, agents: { vix: 'vix.csv' } }));
+    const sub = path.join(dir, 'strategies', 'deep');
+    mkdirSync(sub, { recursive: true });
+    expect(findConfigFile(sub)).toBe(path.join(dir, 'volt.config.json'));
+    const config = loadConfig(sub);
+    expect(config.journal.path).toBe(path.join(dir, 'j', 'journal.db'));
+    expect(config.data.default).toBe(path.join(dir, 'data', 'btc.csv'));
+    expect(config.agents.vix).toBe(path.join(dir, 'vix.csv'));
+    // A spec is not a path.
+    expect(loadConfig(workspace('{"data": {"default": "synthetic:7"}}')).data.default).toBe('synthetic:7');
   });
 });
 
@@ -121,6 +180,9 @@ describe('mergeConfig', () => {
     expect(base.onSave.backtest).toBe(true);
     expect(() => mergeConfig(base, { lint: { maxPositionCap: 5 } }, { file: 'editor settings' })).toThrow(
       "'lint.maxPositionCap' must be a number in (0, 1], got 5",
+    );
+    expect(() => mergeConfig(base, { ollama: { host: 'http://[::1' } }, { file: 'editor settings', settingPrefix: 'volt.' })).toThrow(
+      /^the volt\.ollama\.host setting is not a URL/,
     );
   });
 });

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { VoltError } from '../errors.js';
+import { maskHostCredentials, parseOllamaHost } from '../llm/index.js';
 import { closestKey, positionAt } from '../strategy/index.js';
 import { JsonSyntaxError, parseLocatedJson } from './located-json.js';
 import type { VoltConfig } from './types.js';
@@ -35,11 +36,21 @@ export const DEFAULT_CONFIG: Readonly<VoltConfig> = deepFreeze({
 });
 
 // The schema: one rule per setting. Objects list their fields; `extra` admits more keys of one kind.
+/** A check of its own for a text setting: what is wrong and what to do, or undefined. */
+type TextCheck = (v: string) => { problem: string; fix: string } | undefined;
 type Leaf =
   | { type: 'number'; min: number; max: number; minOpen?: boolean; maxOpen?: boolean; integer?: boolean; example: string }
-  | { type: 'string'; oneOf?: readonly string[]; pattern?: RegExp; patternName?: string; example: string }
+  | { type: 'string'; oneOf?: readonly string[]; pattern?: RegExp; patternName?: string; check?: TextCheck; example: string }
   | { type: 'boolean' };
 type SchemaNode = Leaf | { type: 'object'; fields: Record<string, SchemaNode>; extra?: Leaf; optional?: readonly string[] };
+
+/** ollama.host: a URL with its scheme that Ollama's client can use; never echoes credentials. */
+const ollamaHostCheck: TextCheck = (v) => {
+  const masked = maskHostCredentials(v.trim());
+  if (!/^\s*https?:\/\//i.test(v)) return { problem: `must start with http:// or https://, got ${JSON.stringify(masked)}`, fix: 'write e.g. "host": "http://127.0.0.1:11434"' };
+  const parsed = parseOllamaHost(v);
+  return 'url' in parsed ? undefined : { problem: `${parsed.problem} (${JSON.stringify(masked)})`, fix: parsed.fix };
+};
 
 const fraction = (example: string, minOpen = true): Leaf => ({ type: 'number', min: 0, max: 1, minOpen, example });
 const positiveInt = (example: string, max = 1e9): Leaf => ({ type: 'number', min: 1, max, integer: true, example });
@@ -116,7 +127,7 @@ const SCHEMA: SchemaNode = {
       type: 'object',
       optional: ['host'],
       fields: {
-        host: { type: 'string', pattern: /^https?:\/\/\S+$/, patternName: 'a URL starting with http:// or https://', example: '"http://127.0.0.1:11434"' },
+        host: { type: 'string', check: ollamaHostCheck, example: '"http://127.0.0.1:11434"' },
         models: {
           type: 'object',
           fields: { critique: text('"qwen2.5-coder:7b"'), risk: text('"deepseek-r1:8b"'), market: text('"llama3.3"') },
@@ -138,6 +149,25 @@ export interface ConfigSource {
   /** The file's text, to find the line of each setting. */
   text?: string;
   offsets?: Map<string, number>;
+  /** Settings an editor sent: messages name `the ${settingPrefix}risk.maxDrawdown setting`. */
+  settingPrefix?: string;
+}
+
+/** Something wrong in the settings: an error (the value is not used) or a warning (ignored key). */
+export interface ConfigProblem {
+  severity: 'error' | 'warning';
+  /** The setting, dotted ('agents.vixFile'); '' for the file as a whole. */
+  key: string;
+  message: string;
+  /** What to do, in one sentence. */
+  hint: string;
+  file?: string;
+  /** 1-based, when the text is known. */
+  line?: number;
+  column?: number;
+  /** Where in the text the key (or the syntax error) is, and how many characters to mark. */
+  offset?: number;
+  length?: number;
 }
 
 function describe(v: unknown): string {
@@ -153,7 +183,7 @@ function range(rule: Extract<Leaf, { type: 'number' }>): string {
   return `${rule.minOpen ? '(' : '['}${rule.min}, ${rule.max}${rule.maxOpen ? ')' : ']'}`;
 }
 
-function leafProblem(rule: Leaf, v: unknown): string | undefined {
+function leafProblem(rule: Leaf, v: unknown): string | { problem: string; fix: string } | undefined {
   switch (rule.type) {
     case 'boolean':
       return typeof v === 'boolean' ? undefined : `must be true or false, got ${describe(v)}`;
@@ -162,7 +192,7 @@ function leafProblem(rule: Leaf, v: unknown): string | undefined {
       if (v.trim() === '') return 'must not be empty';
       if (rule.oneOf && !rule.oneOf.includes(v)) return `must be one of ${rule.oneOf.map((s) => `"${s}"`).join(', ')}, got ${describe(v)}`;
       if (rule.pattern && !rule.pattern.test(v)) return `must be ${rule.patternName ?? 'valid'}, got ${describe(v)}`;
-      return undefined;
+      return rule.check?.(v);
     case 'number': {
       const expected = `${rule.integer ? 'a whole number' : 'a number'} ${rule.max === Number.MAX_SAFE_INTEGER ? '' : 'in '}${range(rule)}`;
       if (typeof v !== 'number' || !Number.isFinite(v)) return `must be ${expected}, got ${describe(v)}`;
@@ -174,64 +204,125 @@ function leafProblem(rule: Leaf, v: unknown): string | undefined {
   }
 }
 
-function configError(source: ConfigSource, at: string, message: string, hint: string): VoltError {
-  let line: number | undefined;
-  let column: number | undefined;
-  const offset = source.offsets?.get(at);
-  if (offset !== undefined && source.text !== undefined) {
-    ({ line, column } = positionAt(source.text, offset));
-  }
-  return new VoltError({ kind: 'config', message, file: source.file, line, column, hint });
+/** A known key the unknown one probably meant: a near-miss spelling, or one inside the other (vixFile → vix). */
+function suggestion(key: string, known: readonly string[]): string | undefined {
+  const near = closestKey(key, known);
+  if (near !== undefined) return near;
+  const k = key.toLowerCase();
+  return known.find((name) => {
+    const n = name.toLowerCase();
+    return Math.min(n.length, k.length) >= 3 && (k.includes(n) || n.includes(k));
+  });
 }
 
-function mergeNode(base: unknown, input: unknown, node: SchemaNode, at: string, source: ConfigSource): unknown {
-  const label = at === '' ? 'the settings' : `'${at}'`;
+class ProblemList {
+  readonly problems: ConfigProblem[] = [];
+  constructor(private readonly source: ConfigSource) {}
+
+  label(at: string): string {
+    if (at === '') return 'the settings';
+    return this.source.settingPrefix !== undefined ? `the ${this.source.settingPrefix}${at} setting` : `'${at}'`;
+  }
+
+  add(severity: ConfigProblem['severity'], at: string, message: string, hint: string): void {
+    const p: ConfigProblem = { severity, key: at, message, hint };
+    if (this.source.file !== undefined) p.file = this.source.file;
+    const offset = this.source.offsets?.get(at);
+    if (offset !== undefined && this.source.text !== undefined) {
+      const { line, column } = positionAt(this.source.text, offset);
+      p.line = line;
+      p.column = column;
+      p.offset = offset;
+      // The key in its quotes; the root's "offset" is the start of the file.
+      p.length = at === '' ? 1 : JSON.stringify(at.split('.').pop()).length;
+    }
+    this.problems.push(p);
+  }
+}
+
+function mergeNode(base: unknown, input: unknown, node: SchemaNode, at: string, out: ProblemList): unknown {
+  const label = out.label(at);
+  const name = at.split('.').pop() ?? at;
   if (node.type !== 'object') {
     const problem = leafProblem(node, input);
-    if (problem !== undefined) {
-      const example = node.type === 'boolean' ? 'true or false' : node.example;
-      throw configError(source, at, `${label} ${problem}`, `write e.g. "${at.split('.').pop()}": ${example}`);
-    }
-    return input;
+    if (problem === undefined) return input;
+    if (typeof problem === 'object') out.add('error', at, `${label} ${problem.problem}`, problem.fix);
+    else out.add('error', at, `${label} ${problem}`, `write e.g. "${name}": ${node.type === 'boolean' ? 'true or false' : node.example}`);
+    return base; // the value is not used: what was there before stays
   }
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw configError(source, at, `${label} must be an object, got ${describe(input)}`, `write "${at.split('.').pop() ?? at}": { … }`);
+    out.add('error', at, `${label} must be an object, got ${describe(input)}`, `write "${name}": { … }`);
+    return base;
   }
   // `base` is already a private copy (mergeConfig clones it once), so it is filled in place.
-  const out: Record<string, unknown> = typeof base === 'object' && base !== null ? (base as Record<string, unknown>) : {};
+  const merged: Record<string, unknown> = typeof base === 'object' && base !== null ? (base as Record<string, unknown>) : {};
   const known = Object.keys(node.fields);
+  const full = (key: string): string => (at === '' ? key : `${at}.${key}`);
   for (const [key, value] of Object.entries(input as Record<string, unknown>)) {
-    const child = at === '' ? key : `${at}.${key}`;
+    const child = full(key);
     const rule = node.fields[key] ?? node.extra;
-    if (rule === undefined) {
-      const meant = closestKey(key, known);
-      if (meant !== undefined) {
-        throw configError(source, child, `unknown setting '${child}'`, `did you mean '${meant}'? as written it is ignored`);
-      }
-      // Not ours and not a typo: another tool's section, or a newer Volt's. Kept as is.
-      out[key] = value;
+    if (rule !== undefined) {
+      merged[key] = mergeNode(merged[key], value, rule, child, out);
       continue;
     }
-    out[key] = mergeNode(out[key], value, rule, child, source);
+    const typo = closestKey(key, known);
+    if (typo !== undefined) {
+      // One or two letters off a real setting: refused, as a wrong value is (a misspelt stop or
+      // drawdown limit would otherwise run with the default in silence).
+      out.add('error', child, `unknown setting ${out.label(child)}`, `did you mean '${full(typo)}'? as written it is ignored`);
+      continue;
+    }
+    // Kept as is (another tool's key, or a newer Volt's), but said: it does nothing here. `$schema`
+    // and other `$` keys are JSON tooling's, never Volt's.
+    merged[key] = value;
+    if (key.startsWith('$')) continue;
+    const meant = suggestion(key, known);
+    const kind = at === '' ? 'section' : 'setting';
+    out.add(
+      'warning',
+      child,
+      `unknown ${kind} ${out.label(child)}, ignored`,
+      meant !== undefined ? `did you mean '${full(meant)}'?` : `${at === '' ? "Volt's sections" : `the settings of '${at}'`}: ${known.join(', ')}`,
+    );
   }
   // An optional section given without its required fields (e.g. "vault": {}) is incomplete.
+  let complete = true;
   for (const key of known) {
-    if (out[key] === undefined && !(node.optional ?? []).includes(key)) {
-      const child = at === '' ? key : `${at}.${key}`;
-      throw configError(source, at, `${label} is missing '${child}'`, `add "${key}" to ${label}`);
+    if (merged[key] === undefined && !(node.optional ?? []).includes(key)) {
+      out.add('error', at, `${label} is missing '${full(key)}'`, `add "${key}" to ${label}`);
+      complete = false;
     }
   }
-  return out;
+  return complete ? merged : base;
+}
+
+function toVoltError(p: ConfigProblem, cause?: unknown): VoltError {
+  return new VoltError({ kind: 'config', message: p.message, file: p.file, line: p.line, column: p.column, hint: p.hint, cause });
+}
+
+/**
+ * Settings `input` merged over `base`, with every problem found: a wrong type or out-of-range
+ * value is an error and keeps what `base` had; an unknown key is a warning (an error when it is a
+ * near-miss spelling of a known one).
+ */
+export function checkConfig(base: Readonly<VoltConfig>, input: unknown, source: ConfigSource = {}): { config: VoltConfig; problems: ConfigProblem[] } {
+  const out = new ProblemList(source);
+  const config = mergeNode(structuredClone(base), input ?? {}, SCHEMA, '', out) as VoltConfig;
+  return { config, problems: out.problems };
 }
 
 /**
  * Settings `input` (parsed volt.config.json, or editor settings) merged over `base`, field by
  * field. A wrong type or out-of-range value throws a VoltError of kind 'config' naming the
  * setting, on its line when `source` has the text. Misspelt keys are refused; other unknown keys
- * are kept, so other tools can share the file.
+ * are kept (warnings, which `onWarning` hears), so other tools can share the file.
  */
-export function mergeConfig(base: Readonly<VoltConfig>, input: unknown, source: ConfigSource = {}): VoltConfig {
-  return mergeNode(structuredClone(base), input ?? {}, SCHEMA, '', source) as VoltConfig;
+export function mergeConfig(base: Readonly<VoltConfig>, input: unknown, source: ConfigSource = {}, onWarning?: (p: ConfigProblem) => void): VoltConfig {
+  const { config, problems } = checkConfig(base, input, source);
+  const error = problems.find((p) => p.severity === 'error');
+  if (error) throw toVoltError(error);
+  if (onWarning) for (const p of problems) onWarning(p);
+  return config;
 }
 
 /** A fresh, mutable copy of the defaults. */
@@ -239,42 +330,114 @@ export function defaultConfig(): VoltConfig {
   return structuredClone(DEFAULT_CONFIG) as VoltConfig;
 }
 
-/** Where a workspace's settings file is. */
+/** Where a workspace's settings file would be, at its root. */
 export function configPath(workspaceRoot: string): string {
   return path.join(path.resolve(workspaceRoot), CONFIG_FILE);
 }
 
 /**
- * The workspace's settings: `volt.config.json` at `workspaceRoot` merged over DEFAULT_CONFIG, or
- * the defaults when there is no file. Invalid JSON and wrong settings throw a VoltError with the
- * file and line.
+ * The volt.config.json that governs `dir`: the nearest one in `dir` or a folder above it, as
+ * tsconfig.json is found. Undefined when there is none up to the file system's root.
  */
-export function loadConfig(workspaceRoot: string): VoltConfig {
-  const file = configPath(workspaceRoot);
-  if (!existsSync(file)) return defaultConfig();
+export function findConfigFile(dir: string): string | undefined {
+  let at = path.resolve(dir);
+  for (;;) {
+    const file = path.join(at, CONFIG_FILE);
+    if (existsSync(file)) return file;
+    const up = path.dirname(at);
+    if (up === at) return undefined;
+    at = up;
+  }
+}
+
+/**
+ * Paths in a config file are relative to the folder holding it, wherever Volt was started from:
+ * they are made absolute as it is read (the defaults' too, so `.volt/journal.db` is the
+ * workspace's journal from any subfolder). `data.default` and the specs of `data.symbols` are
+ * paths only when they are not `synthetic:` or `exchange:` specs.
+ */
+export function resolveConfigPaths(config: VoltConfig, dir: string): VoltConfig {
+  config.journal.path = path.resolve(dir, config.journal.path);
+  if (config.vault) config.vault.path = path.resolve(dir, config.vault.path);
+  // The agents' market series (VIX and its term structure, implied volatility, the events calendar) are files.
+  for (const key of ['vix', 'vix9d', 'vix3m', 'vix6m', 'impliedVol', 'events'] as const) {
+    const file = config.agents[key];
+    if (file !== undefined) config.agents[key] = path.resolve(dir, file);
+  }
+  const isPath = (spec: string): boolean => !/^(synthetic|exchange):/i.test(spec);
+  if (isPath(config.data.default)) config.data.default = path.resolve(dir, config.data.default);
+  const symbols = config.data.symbols;
+  if (symbols) for (const [symbol, spec] of Object.entries(symbols)) if (isPath(spec)) symbols[symbol] = path.resolve(dir, spec);
+  return config;
+}
+
+/** A volt.config.json read and checked, problems and all: what the sidecar shows on the file. */
+export interface ConfigCheck {
+  file: string;
+  /** The file's settings over the defaults; values with errors keep their default. */
+  config: VoltConfig;
+  problems: ConfigProblem[];
+}
+
+/**
+ * Checks the text of a volt.config.json (the file on disk, or an editor's unsaved buffer): every
+ * problem with its line, and the settings that are usable. Never throws; invalid JSON is one
+ * error at its position, with the defaults.
+ */
+export function checkConfigText(text: string, file: string): ConfigCheck {
+  // Editors sometimes save a byte-order mark; JSON has no place for it.
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const shift = body === text ? 0 : 1;
+  let parsed;
+  try {
+    parsed = parseLocatedJson(body);
+  } catch (e) {
+    if (!(e instanceof JsonSyntaxError)) throw e;
+    const { line, column } = positionAt(body, e.offset);
+    const problem: ConfigProblem = {
+      severity: 'error',
+      key: '',
+      message: `invalid JSON: ${e.message}`,
+      hint: `${CONFIG_FILE} is strict JSON: double-quoted names, no comments, no trailing commas`,
+      file,
+      line,
+      column,
+      offset: e.offset + shift,
+      length: 1,
+    };
+    return { file, config: defaultConfig(), problems: [problem] };
+  }
+  const { config, problems } = checkConfig(DEFAULT_CONFIG, parsed.value, { file, text: body, offsets: parsed.offsets });
+  if (shift) for (const p of problems) if (p.offset !== undefined) p.offset += shift;
+  return { file, config: resolveConfigPaths(config, path.dirname(file)), problems };
+}
+
+/** Hears the warnings of every loadConfig of this process (the CLI prints them on stderr). */
+let warningHandler: ((p: ConfigProblem) => void) | undefined;
+
+/** Where loadConfig's warnings go; undefined (the default) drops them. */
+export function setConfigWarningHandler(handler: ((p: ConfigProblem) => void) | undefined): void {
+  warningHandler = handler;
+}
+
+/**
+ * The settings for work in `dir`: the nearest volt.config.json at or above it (see
+ * findConfigFile) merged over DEFAULT_CONFIG, its paths made absolute against its folder; the
+ * defaults when there is none. Invalid JSON and wrong settings throw a VoltError with the file
+ * and line; unknown keys go to the handler set by setConfigWarningHandler.
+ */
+export function loadConfig(dir: string): VoltConfig {
+  const file = findConfigFile(dir);
+  if (file === undefined) return defaultConfig();
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     throw new VoltError({ kind: 'config', message: `cannot read ${CONFIG_FILE}: ${(e as Error).message}`, file, hint: 'check the file’s permissions', cause: e });
   }
-  // Editors sometimes save a byte-order mark; JSON has no place for it.
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  let parsed;
-  try {
-    parsed = parseLocatedJson(text);
-  } catch (e) {
-    if (!(e instanceof JsonSyntaxError)) throw e;
-    const { line, column } = positionAt(text, e.offset);
-    throw new VoltError({
-      kind: 'config',
-      message: `invalid JSON: ${e.message}`,
-      file,
-      line,
-      column,
-      hint: `${CONFIG_FILE} is strict JSON: double-quoted names, no comments, no trailing commas`,
-      cause: e,
-    });
-  }
-  return mergeConfig(DEFAULT_CONFIG, parsed.value, { file, text, offsets: parsed.offsets });
+  const checked = checkConfigText(text, file);
+  const error = checked.problems.find((p) => p.severity === 'error');
+  if (error) throw toVoltError(error);
+  for (const p of checked.problems) warningHandler?.(p);
+  return checked.config;
 }

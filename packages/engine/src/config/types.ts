@@ -1,7 +1,14 @@
 /**
- * The workspace settings, read from `volt.config.json` at the workspace root and merged over
- * DEFAULT_CONFIG. The sidecar's `workspace/configuration` settings (section `volt`) use the same
- * shape and override the file field by field. Relative paths are relative to the workspace root.
+ * The workspace settings, read from the nearest `volt.config.json` at or above the folder Volt
+ * works in (findConfigFile) and merged over DEFAULT_CONFIG. The sidecar's `workspace/configuration`
+ * settings (section `volt`) use the same shape and override the file field by field. Relative
+ * paths in the file are its own folder's: loadConfig makes them absolute as it reads it.
+ *
+ * Problems (load.ts): invalid JSON, a wrong value, or a key one or two letters off a known one
+ * are errors at their line (loadConfig throws the first; the sidecar shows them all and keeps the
+ * default for each); any other unknown key is a warning naming the closest known key
+ * (setConfigWarningHandler hears them; the CLI prints them once on stderr). `$` keys are JSON
+ * tooling's and pass in silence.
  */
 
 export type AgentsMode = 'off' | 'rules' | 'ollama';

@@ -40,6 +40,22 @@ describe('where Ollama is', () => {
     expect(normalizeOllamaHost('[::1]:5000')).toBe('http://[::1]:5000');
     expect(normalizeOllamaHost('0.0.0.0')).toBe('http://0.0.0.0:11434');
   });
+
+  it('refuses a host it cannot use, naming OLLAMA_HOST and never repeating the password', async () => {
+    expect(() => resolveOllamaHost(undefined, { OLLAMA_HOST: 'http://127.0.0.1:99999' })).toThrow(/^OLLAMA_HOST=http:\/\/127\.0\.0\.1:99999 has the port 99999, outside 1–65535/);
+    expect(() => resolveOllamaHost(undefined, { OLLAMA_HOST: 'http://[::1' })).toThrow(/^OLLAMA_HOST=http:\/\/\[::1 is not a URL/);
+    const env = { OLLAMA_HOST: 'http://user:s3cret@127.0.0.1:1' };
+    expect(() => resolveOllamaHost(undefined, env)).toThrow(/^OLLAMA_HOST=http:\/\/\*\*\*@127\.0\.0\.1:1 holds a user name or password/);
+    // The gateway and the status never throw for it: the LLM is unavailable, and says why.
+    const notices: string[] = [];
+    const gw = new OllamaGateway({ env, onNotice: (m) => notices.push(m) });
+    const outcome = await gw.structured(ask);
+    expect(outcome).toMatchObject({ ok: false, failure: 'unreachable' });
+    expect(notices.join('\n')).toMatch(/OLLAMA_HOST=.*user name or password/);
+    const status = await ollamaStatus({ env });
+    expect(status).toMatchObject({ reachable: false, host: 'http://***@127.0.0.1:1' });
+    expect(JSON.stringify([outcome, notices, status])).not.toContain('s3cret');
+  });
 });
 
 describe('structured answers over the real ollama client', () => {

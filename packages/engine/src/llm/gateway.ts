@@ -1,6 +1,6 @@
 import { Ollama, type Message } from 'ollama';
 import { llmPromptHash, type LlmCache, MemoryLlmCache } from './cache.js';
-import { resolveOllamaHost } from './host.js';
+import { ollamaHostFrom } from './host.js';
 import { schemaError, type JsonSchema } from './schema.js';
 
 /** Why an LLM answer could not be had; each maps to one plain sentence for the user. */
@@ -29,6 +29,10 @@ export type StructuredOutcome<T> =
 export interface GatewayOptions {
   /** Host from volt.config.json; else OLLAMA_HOST; else 127.0.0.1:11434. */
   host?: string;
+  /** How the user set `host`, for messages: 'ollama.host' (default) or e.g. 'the volt.ollama.host setting'. */
+  hostSetting?: string;
+  /** Why the host cannot be used, when the caller already knows (a gateway that forwards another's questions). */
+  hostProblem?: string;
   /** Per call, including the repair retry (default 30 s). */
   timeoutMs?: number;
   /** The journal (llm_cache table) or an in-memory cache (default). */
@@ -61,7 +65,10 @@ interface FallbackMarker {
  * or a server's failings: callers get `{ ok: false, failure }` and fall back to the rule agents.
  */
 export class OllamaGateway {
+  /** The URL asked; when the host setting is unusable, the value as written (credentials masked). */
   readonly host: string;
+  /** Why the host setting cannot be used (naming the setting and what to do); nothing is asked then. */
+  readonly hostProblem: string | undefined;
   readonly timeoutMs: number;
   readonly cache: LlmCache;
   /** Chat requests actually sent (a cached re-run sends none). */
@@ -76,7 +83,9 @@ export class OllamaGateway {
   private readonly parsed = new Map<string, StructuredOutcome<unknown>>();
 
   constructor(options: GatewayOptions = {}) {
-    this.host = resolveOllamaHost(options.host, options.env);
+    const host = ollamaHostFrom(options.host, options.env, options.hostSetting);
+    this.host = host.ok ? host.url : host.shown;
+    this.hostProblem = options.hostProblem ?? (host.ok ? undefined : host.problem);
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.cache = options.cache ?? new MemoryLlmCache();
     this.onNotice = options.onNotice;
@@ -116,6 +125,7 @@ export class OllamaGateway {
   async structured<T>(req: StructuredRequest): Promise<StructuredOutcome<T>> {
     const hit = this.cached<T>(req);
     if (hit) return hit;
+    if (this.hostProblem !== undefined) return this.failed(req, 'unreachable', `LLM unavailable: ${this.hostProblem}. Rule-based agents answer instead`);
     if (this.unreachable !== null) return { ok: false, failure: 'unreachable', message: this.unreachable };
     if (this.missingModels.has(req.model)) return { ok: false, failure: 'model-missing', message: missingModelMessage(req.model) };
 

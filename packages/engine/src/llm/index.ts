@@ -1,5 +1,5 @@
 /** The Ollama layer: one gateway for structured, validated, cached, cancellable LLM answers. */
-export { DEFAULT_OLLAMA_HOST, resolveOllamaHost, normalizeOllamaHost } from './host.js';
+export { DEFAULT_OLLAMA_HOST, resolveOllamaHost, normalizeOllamaHost, ollamaHostFrom, parseOllamaHost, maskHostCredentials, type OllamaHost, type HostProblem } from './host.js';
 export { schemaError, type JsonSchema } from './schema.js';
 export { MemoryLlmCache, llmPromptHash, type LlmCache } from './cache.js';
 export {

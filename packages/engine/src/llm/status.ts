@@ -1,5 +1,5 @@
 import { Ollama } from 'ollama';
-import { resolveOllamaHost } from './host.js';
+import { ollamaHostFrom } from './host.js';
 
 export interface InstalledModel {
   name: string;
@@ -16,9 +16,16 @@ export interface OllamaStatus {
   reason?: string;
 }
 
-/** Is Ollama there, which version, which models (from /api/version and /api/tags). Never throws. */
-export async function ollamaStatus(options: { host?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<OllamaStatus> {
-  const host = resolveOllamaHost(options.host, options.env);
+/**
+ * Is Ollama there, which version, which models (from /api/version and /api/tags). Never throws:
+ * a host setting Volt cannot use is `reachable: false` with the reason naming the setting.
+ */
+export async function ollamaStatus(
+  options: { host?: string; hostSetting?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<OllamaStatus> {
+  const checked = ollamaHostFrom(options.host, options.env, options.hostSetting);
+  if (!checked.ok) return { host: checked.shown, reachable: false, models: [], reason: checked.problem };
+  const host = checked.url;
   const signal = AbortSignal.timeout(options.timeoutMs ?? 2000);
   const client = new Ollama({
     host,

@@ -139,9 +139,9 @@ class ForwardingGateway extends OllamaGateway {
   /** Panel answers the backtest stored (saveTo): the runner keeps them in its cache. */
   readonly puts: [string, string, string][] = [];
 
-  constructor(host: string, timeoutMs: number) {
+  constructor(host: string, timeoutMs: number, hostProblem?: string) {
     const cache = new MemoryLlmCache();
-    super({ host, timeoutMs, cache, env: {}, onNotice: (message) => send({ type: 'notice', key: 'llm', message }) });
+    super({ host, timeoutMs, cache, env: {}, ...(hostProblem !== undefined ? { hostProblem } : {}), onNotice: (message) => send({ type: 'notice', key: 'llm', message }) });
     const put = cache.putCachedLlm.bind(cache);
     cache.putCachedLlm = (model, key, response) => {
       put(model, key, response);
@@ -326,7 +326,7 @@ async function execute(run: SandboxRun): Promise<void> {
       report = runBacktest(loaded, run.series, run.options, { onProgress });
     } else {
       const journal = run.agents.journaled ? new JournalBuffer() : undefined;
-      if (run.agents.mode === 'ollama') gateway = new ForwardingGateway(run.agents.host, run.agents.config.ollama.timeoutMs);
+      if (run.agents.mode === 'ollama') gateway = new ForwardingGateway(run.agents.host, run.agents.config.ollama.timeoutMs, run.agents.hostProblem);
       const g = gateway;
       const result = await backtestWithAgents(loaded, run.series, run.options, {
         mode: run.agents.mode,

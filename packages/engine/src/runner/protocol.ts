@@ -104,6 +104,8 @@ export interface SandboxRun {
     volatility: VolatilityData;
     journaled: boolean;
     host: string;
+    /** Why the runner's host setting cannot be used: the sandbox says so and asks nothing. */
+    hostProblem?: string;
   };
 }
 

@@ -272,7 +272,7 @@ export class StrategyRunner {
       lookahead: request.lookahead ?? false,
       limits,
       ...(agents
-        ? { agents: { mode: agents.mode, config: agents.config, volatility: volatilityData(agents), journaled: agents.journaled ?? false, host: gateway?.host ?? '' } }
+        ? { agents: { mode: agents.mode, config: agents.config, volatility: volatilityData(agents), journaled: agents.journaled ?? false, host: gateway?.host ?? '', ...(gateway?.hostProblem !== undefined ? { hostProblem: gateway.hostProblem } : {}) } }
         : {}),
     };
 

@@ -11,11 +11,13 @@ import {
   type AnalyzeResult,
   type BacktestParams,
   type BacktestResult,
+  type CritiqueStatus,
   type JournalParams,
   type JournalResult,
 } from '../protocol.js';
 import { fromEngineFinding, toVoltFinding, type ServerFinding } from '../service/diagnostics.js';
 import { journalResult } from '../service/journal.js';
+import { checkStrategyTarget } from '../service/targets.js';
 import { ClientProgress, commandArgument, optionalArgument, toEpochMs } from '../params.js';
 import { uriToPath, type WorkspaceState } from '../workspace.js';
 import type { Features } from './features.js';
@@ -30,9 +32,9 @@ export class CommandsHandler {
     const workDone = params.workDoneToken !== undefined ? new ClientProgress(this.state.connection, params.workDoneToken) : undefined;
     switch (params.command) {
       case Commands.analyze:
-        return this.analyze(commandArgument<AnalyzeParams>(params));
+        return this.analyze(this.strategyArgument<AnalyzeParams>(params));
       case Commands.backtest:
-        return this.backtest(commandArgument<BacktestParams>(params), token, workDone);
+        return this.backtest(this.strategyArgument<BacktestParams>(params), token, workDone);
       case Commands.journal:
         return this.journal(optionalArgument<JournalParams>(params));
       case Commands.agentStatus:
@@ -40,6 +42,17 @@ export class CommandsHandler {
       default:
         throw new ResponseError(ErrorCodes.InvalidParams, `unknown command '${params.command}'; known: ${ALL_COMMANDS.join(', ')}`);
     }
+  }
+
+  /** The command's argument, refused before anything is read when it is not a strategy of the workspace. */
+  private strategyArgument<T extends { uri: string }>(params: ExecuteCommandParams): T {
+    const s = this.state;
+    const arg = commandArgument<T>(params);
+    const config = this.features.settings.configInUse();
+    const folders = [...s.folders, ...(config !== undefined ? [path.dirname(config)] : [])];
+    const target = checkStrategyTarget(params.command, arg.uri, folders.length > 0 ? folders : [s.root], s.documents.get(arg.uri) !== undefined);
+    if (!target.ok) throw new ResponseError(ErrorCodes.InvalidParams, target.message);
+    return arg;
   }
 
   private async analyze(p: AnalyzeParams): Promise<AnalyzeResult> {
@@ -58,7 +71,12 @@ export class CommandsHandler {
       }
       statics = (await documents.staticAnalyzer().analyze(uriToPath(p.uri), text, documents.analysisConfig())).map(fromEngineFinding);
     }
-    const status = await critique.critique(p.uri, statics);
+    // Whatever goes wrong with the critique costs the critique, never the static findings.
+    const status = await critique.critique(p.uri, statics).catch((e: unknown): CritiqueStatus => {
+      const reason = `the critique failed: ${e instanceof Error ? e.message : String(e)}`;
+      this.state.log(reason);
+      return { source: 'unavailable', model: this.state.config.ollama.models.critique, reason };
+    });
     const findings = [...statics, ...this.state.findingsOf(p.uri, 'backtest'), ...this.state.findingsOf(p.uri, 'critique')].map(toVoltFinding);
     return { uri: p.uri, version: doc?.version ?? null, findings, lastBacktest: runs.lastOf(p.uri).summary ?? null, critique: status };
   }
@@ -116,7 +134,10 @@ export class CommandsHandler {
     const file = this.state.journalPath();
     const journal = existsSync(file) ? Journal.open(file) : undefined;
     try {
-      return await agentStatus(this.state.config, journal);
+      const status = await agentStatus(this.state.config, journal);
+      // A host setting that cannot be used is the reason, whatever the fallback host answers.
+      if (this.state.hostProblem !== undefined) status.llm = { ...status.llm, available: false, reason: this.state.hostProblem };
+      return status;
     } finally {
       journal?.close();
     }

@@ -50,6 +50,7 @@ export class CritiqueHandler {
   async critique(uri: string, statics?: ServerFinding[]): Promise<CritiqueStatus> {
     const s = this.state;
     const model = s.config.ollama.models.critique;
+    if (s.hostProblem !== undefined) return { source: 'unavailable', model, reason: s.hostProblem };
     const text = s.documentText(uri);
     this.abort(uri, 'superseded');
     const controller = new AbortController();

@@ -11,7 +11,7 @@ import { codeActionsFor, fromEngineFinding, type ServerFinding } from '../servic
 import { hoverAt } from '../service/hover.js';
 import { requireDocument } from '../params.js';
 import { AnalysisThread } from '../worker/analysis.js';
-import { uriToPath, type WorkspaceState } from '../workspace.js';
+import { isConfigUri, uriToPath, type WorkspaceState } from '../workspace.js';
 import type { Features } from './features.js';
 
 /** Runs the static analysis on its thread when the worker module is there, else on this one. */
@@ -166,7 +166,7 @@ export class DocumentsHandler {
     requireDocument(params);
     if (!params.range || !params.context) throw new ResponseError(ErrorCodes.InvalidParams, 'codeAction needs range and context');
     const doc = this.state.documents.get(params.textDocument.uri);
-    if (!doc) return [];
+    if (!doc || isConfigUri(doc.uri)) return [];
     const { findings } = await this.analyze(doc);
     const all = [...findings, ...this.state.findingsOf(doc.uri, 'critique')];
     return codeActionsFor(doc.uri, all, params.range, params.context.diagnostics, doc.version);
@@ -176,7 +176,7 @@ export class DocumentsHandler {
     requireDocument(params);
     if (typeof params.position?.line !== 'number') throw new ResponseError(ErrorCodes.InvalidParams, 'hover needs a position');
     const doc = this.state.documents.get(params.textDocument.uri);
-    if (!doc) return null;
+    if (!doc || isConfigUri(doc.uri)) return null;
     return this.staticAnalyzer().hover(doc.getText(), doc.offsetAt(params.position), this.state.dataFacts?.facts.bars);
   }
 

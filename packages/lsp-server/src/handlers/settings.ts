@@ -1,17 +1,31 @@
 /**
- * Settings: volt.config.json at the workspace root, then initializationOptions.volt, then the
- * client's `volt` settings (workspace/configuration), merged into WorkspaceState.config.
+ * Settings: volt.config.json (the nearest at or above the workspace root), then
+ * initializationOptions.volt, then the client's `volt` settings (workspace/configuration), merged
+ * value by value into WorkspaceState.config; the file's problems as diagnostics on it.
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { defaultConfig, isVoltError, loadConfig, mergeConfig } from '@volt/engine';
+import { CONFIG_FILE, defaultConfig } from '@volt/engine';
 import type { InitializeParams } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { CONFIGURATION_SECTION, type VoltSettings } from '../protocol.js';
-import { uriToPath, type WorkspaceState } from '../workspace.js';
+import {
+  configDiagnostics,
+  configOfStrategy,
+  configTextDiagnostics,
+  formatProblem,
+  layerSettings,
+  readWorkspaceConfig,
+  type WorkspaceConfig,
+} from '../service/config-file.js';
+import { isConfigUri, readText, uriToPath, type WorkspaceState } from '../workspace.js';
 import type { Features } from './features.js';
 
 export class SettingsHandler {
-  private fileConfig = defaultConfig();
+  /** The volt.config.json in use (when there is one), its settings and problems. */
+  private fileConfig: WorkspaceConfig = { file: undefined, config: defaultConfig(), problems: [] };
+  /** Where the config is looked for: the root, or the folder of one a strategy brought in. */
+  private configStart: string | undefined;
   private initSettings: unknown = {};
   private clientSettings: unknown = {};
 
@@ -26,6 +40,7 @@ export class SettingsHandler {
     const folder = params.workspaceFolders?.[0]?.uri ?? params.rootUri ?? undefined;
     if (folder) s.root = uriToPath(folder);
     else if (params.rootPath) s.root = params.rootPath;
+    s.folders = [s.root, ...(params.workspaceFolders ?? []).map((f) => uriToPath(f.uri))];
     const caps = params.capabilities;
     s.canAskConfiguration = caps.workspace?.configuration === true;
     s.canRefreshLens = caps.workspace?.codeLens?.refreshSupport === true;
@@ -37,18 +52,63 @@ export class SettingsHandler {
   }
 
   async initialized(): Promise<void> {
+    this.publishConfigDiagnostics();
     await this.reload();
     this.features.watch.watchConfigFile(this.configFile());
   }
 
+  /** The file in use, else where one would be created at the root (what is watched). */
   configFile(): string {
-    return path.join(this.state.root, 'volt.config.json');
+    return this.fileConfig.file ?? path.join(this.state.root, CONFIG_FILE);
   }
 
-  /** volt.config.json changed on disk. */
+  /** The volt.config.json in use, if any. */
+  configInUse(): string | undefined {
+    return this.fileConfig.file;
+  }
+
+  /** volt.config.json changed on disk, or was saved by the editor. */
   async configFileChanged(): Promise<void> {
     this.loadFileConfig();
+    this.publishConfigDiagnostics();
     await this.reload();
+  }
+
+  /** Any open volt.config.json (the one in use or another) is checked as it is typed. */
+  configEdited(doc: TextDocument): void {
+    if (!this.state.shuttingDown) void this.state.connection.sendDiagnostics({ uri: doc.uri, diagnostics: configTextDiagnostics(doc.getText(), uriToPath(doc.uri)) });
+  }
+
+  configClosed(uri: string): void {
+    if (this.fileConfig.file !== undefined && uri === pathToFileURL(this.fileConfig.file).href) this.publishConfigDiagnostics();
+    else void this.state.connection.sendDiagnostics({ uri, diagnostics: [] });
+  }
+
+  /** A strategy opened below a root without a config may bring its own in (see configOfStrategy). */
+  configOfOpened(uri: string): void {
+    if (!uri.startsWith('file:') || isConfigUri(uri)) return;
+    const found = configOfStrategy(this.fileConfig.file, uriToPath(uri), this.state.root);
+    if (found === undefined) return;
+    if ('differs' in found) {
+      this.state.log(`${uriToPath(uri)} has its own ${found.differs}; this sidecar uses ${this.fileConfig.file}: open that folder as a workspace of its own for its settings`);
+      return;
+    }
+    this.configStart = path.dirname(found.adopt);
+    this.loadFileConfig();
+    this.publishConfigDiagnostics();
+    this.features.watch.watchConfigFile(this.configFile());
+    void this.reload();
+  }
+
+  /** The problems of the volt.config.json in use: of its open buffer, else of the file. */
+  private publishConfigDiagnostics(): void {
+    const file = this.fileConfig.file;
+    if (file === undefined || this.state.shuttingDown) return;
+    const uri = pathToFileURL(file).href;
+    const open = this.state.documents.get(uri);
+    if (open) return this.configEdited(open);
+    const text = readText(file);
+    if (text !== undefined) void this.state.connection.sendDiagnostics({ uri, diagnostics: configDiagnostics(text, this.fileConfig.problems) });
   }
 
   /** Asks the client for its settings again (didChangeConfiguration), then re-lints every open document. */
@@ -68,23 +128,23 @@ export class SettingsHandler {
     this.features.documents.reanalyzeAll();
   }
 
+  /**
+   * volt.config.json as saved. A value in error keeps its default (the rest of the file applies);
+   * the first error is also shown, since the file may not be open.
+   */
   private loadFileConfig(): void {
-    try {
-      this.fileConfig = loadConfig(this.state.root);
-    } catch (e) {
-      this.fileConfig = defaultConfig();
-      this.state.connection.window.showErrorMessage(isVoltError(e) ? e.format() : String(e));
-    }
+    this.fileConfig = readWorkspaceConfig(this.configStart ?? this.state.root);
+    const error = this.fileConfig.problems.find((p) => p.severity === 'error');
+    if (error) this.state.connection.window.showErrorMessage(`${formatProblem(error)} (the default is used for it)`);
   }
 
   private apply(): void {
     const s = this.state;
-    try {
-      s.config = mergeConfig(mergeConfig(this.fileConfig, this.initSettings, { file: 'initializationOptions' }), this.clientSettings, { file: 'editor settings' });
-    } catch (e) {
-      s.config = this.fileConfig;
-      s.connection.window.showErrorMessage(isVoltError(e) ? e.format() : String(e));
-    }
+    const layered = layerSettings(this.fileConfig, this.initSettings, this.clientSettings);
+    s.config = layered.config;
+    s.hostProblem = layered.hostProblem;
+    for (const e of layered.errors) s.connection.window.showErrorMessage(`${e.message}: ${e.hint}`);
+    for (const w of layered.warnings) s.log(`${w.message}; ${w.hint}`);
     this.features.runs.configure();
     this.features.critique.configure();
     this.features.documents.configure();

@@ -42,6 +42,8 @@ export interface ClientOptions {
   initializationOptions?: Record<string, unknown>;
   /** Advertise window.workDoneProgress (default true). */
   workDoneProgress?: boolean;
+  /** Extra environment of a spawned server (startBinary). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export class TestClient {
@@ -276,7 +278,11 @@ export async function startInBand(options: ClientOptions = {}): Promise<TestClie
 /** The built `volt-lsp --stdio`, as an editor starts it. */
 export async function startBinary(options: ClientOptions = {}): Promise<TestClient & { child: ChildProcess; stderr: () => string }> {
   const ws = workspace(options.root);
-  const child = spawn(process.execPath, [path.join(PACKAGE_ROOT, 'bin', 'volt-lsp.js'), '--stdio'], { cwd: ws.root, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(PACKAGE_ROOT, 'bin', 'volt-lsp.js'), '--stdio'], {
+    cwd: ws.root,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
+  });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   // Writing to a server that already exited (after `exit`) is expected in teardown, not an error.

@@ -27,6 +27,12 @@ function M.is_strategy_buffer(bufnr)
   return false
 end
 
+---Is this buffer a volt.config.json (shown with the sidecar's diagnostics)?
+function M.is_config_buffer(bufnr)
+  local name = vim.api.nvim_buf_get_name(bufnr)
+  return vim.bo[bufnr].buftype == '' and vim.fn.fnamemodify(name, ':t') == 'volt.config.json'
+end
+
 ---The nearest directory upwards from `path` holding a root marker. Markers are tried in order over
 ---the whole ancestry, so a volt.config.json above a nested .git still wins.
 function M.find_root(path)
@@ -47,19 +53,79 @@ function M.find_root(path)
   return start
 end
 
-local function on_exit(root)
+-- root → the buffers attached to its sidecar, so a restarted one gets them back.
+local buffers_by_root = {}
+-- root → when its sidecar exited unasked recently (uv.now() ms), for the restart cap.
+local exits = {}
+-- client ids we are stopping ourselves: their exit is not a crash.
+local stopping = {}
+-- client id → its root, for clients Neovim started itself (vim.lsp.enable gives no root up front).
+local roots_by_client = {}
+
+local function live_buffers(root)
+  local out = {}
+  for bufnr in pairs(buffers_by_root[root] or {}) do
+    if vim.api.nvim_buf_is_valid(bufnr) and vim.api.nvim_buf_is_loaded(bufnr) then
+      table.insert(out, bufnr)
+    end
+  end
+  table.sort(out)
+  return out
+end
+
+-- Neovim's client does not restart a server that exits. A sidecar that crashed (or exited because
+-- it could no longer read its input) is started again after 0.5 s, 1 s, 2 s…, at most
+-- `restart.max` times within `restart.window_ms`; each time one short line says so, shown after
+-- the backoff so it never piles onto Neovim's own exit message into a hit-enter prompt.
+local function restart_after_exit(root, why)
+  local opts = config.options.restart
+  if not opts or opts.max == 0 then
+    return
+  end
+  local now = compat.uv.now()
+  local recent = {}
+  for _, t in ipairs(exits[root] or {}) do
+    if now - t < opts.window_ms then
+      table.insert(recent, t)
+    end
+  end
+  table.insert(recent, now)
+  exits[root] = recent
+  if #recent > opts.max then
+    vim.notify(string.format('volt: the sidecar keeps exiting (%s); see :LspLog, :e to retry', why), vim.log.levels.WARN)
+    return
+  end
+  vim.defer_fn(function()
+    local id
+    for _, bufnr in ipairs(live_buffers(root)) do
+      id = M.attach(bufnr, true) or id
+    end
+    if id then
+      vim.notify(string.format('volt: the sidecar exited (%s); restarted (%d/%d)', why, #recent, opts.max), vim.log.levels.WARN)
+    end
+  end, opts.delay_ms * 2 ^ (#recent - 1))
+end
+
+local function on_exit(configured_root)
   return function(code, signal, client_id)
+    local root = configured_root or roots_by_client[client_id]
+    roots_by_client[client_id] = nil
+    if root == nil then
+      return
+    end
     if by_root[root] == client_id then
       by_root[root] = nil
     end
-    if code ~= 0 and signal ~= 15 then
-      vim.schedule(function()
-        vim.notify(
-          string.format('volt: the sidecar for %s exited (code %s, signal %s); see :LspLog', root, code, signal),
-          vim.log.levels.ERROR
-        )
-      end)
+    local asked = stopping[client_id]
+    stopping[client_id] = nil
+    -- 0 after shutdown/exit, 15 (SIGTERM) from a forced stop: both were asked for.
+    if asked or (code == 0 and (signal == 0 or signal == 15)) or signal == 15 then
+      return
     end
+    local why = (signal ~= 0 and signal ~= nil) and ('signal ' .. signal) or ('code ' .. tostring(code))
+    vim.schedule(function()
+      restart_after_exit(root, why)
+    end)
   end
 end
 
@@ -111,7 +177,18 @@ end
 
 local function attach_work(client, bufnr)
   local opts = config.options
+  -- Remembered for a restart: Neovim may have started this client itself (vim.lsp.enable).
+  local root = client.config and client.config.root_dir
+  if root then
+    roots_by_client[client.id] = root
+    buffers_by_root[root] = buffers_by_root[root] or {}
+    buffers_by_root[root][bufnr] = true
+  end
   require('volt.diagnostics').configure(client.id)
+  if M.is_config_buffer(bufnr) then
+    -- Diagnostics only: no strategy keymaps or lenses on the settings file.
+    return
+  end
   if opts.keymaps then
     require('volt.keymaps').set(bufnr, opts.keymaps)
   end
@@ -175,10 +252,13 @@ function M.client_config(root, cmd)
 end
 
 ---Starts (or reuses) the sidecar for the buffer's root and attaches the buffer.
+---@param restarting boolean|nil true when a crashed sidecar is being replaced
 ---@return integer|nil client id
-function M.attach(bufnr)
+function M.attach(bufnr, restarting)
   bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
   local root = M.find_root(vim.api.nvim_buf_get_name(bufnr))
+  buffers_by_root[root] = buffers_by_root[root] or {}
+  buffers_by_root[root][bufnr] = true
   local existing = compat.client_by_id(by_root[root])
   if existing and not compat.is_stopped(existing) then
     if not vim.lsp.buf_is_attached(bufnr, existing.id) then
@@ -187,6 +267,10 @@ function M.attach(bufnr)
     return existing.id
   end
 
+  -- Opening a file by hand after the restart cap gives the sidecar a fresh start.
+  if not restarting then
+    exits[root] = nil
+  end
   local cmd, how = config.find_server()
   if not cmd then
     vim.notify('volt: cannot start the sidecar: ' .. how .. '. Run :checkhealth volt.', vim.log.levels.ERROR)
@@ -280,9 +364,11 @@ function M.stop_all()
   for root, id in pairs(by_root) do
     local client = compat.client_by_id(id)
     if client then
+      stopping[id] = true
       compat.stop(client)
     end
     by_root[root] = nil
+    buffers_by_root[root] = nil
   end
 end
 

@@ -40,6 +40,9 @@ M.defaults = {
   on_attach = nil,
   -- Shown through vim.notify while long work runs; false keeps progress on the command line only.
   notify_progress = false,
+  -- A sidecar that exits unasked is started again after delay_ms, doubling each time, at most
+  -- `max` times within window_ms (max = 0: never).
+  restart = { max = 3, window_ms = 180000, delay_ms = 500 },
 }
 
 M.options = vim.deepcopy(M.defaults)

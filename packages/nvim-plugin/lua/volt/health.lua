@@ -230,6 +230,14 @@ end
 local function check_ollama(h)
   h.start('volt: Ollama (LLM agents)')
   local host = config.ollama_host()
+  -- The sidecar refuses a host with credentials (Ollama takes none); never probe or print them.
+  local scheme = host:match('^(%a+://)') or ''
+  if host:sub(#scheme + 1):find('@', 1, true) then
+    h.error(string.format('the Ollama host %s***@%s holds a user name or password', scheme, host:match('@([^@]*)$')), {
+      'Remove user:password@ from settings.ollama.host (Ollama itself takes no credentials)',
+    })
+    return
+  end
   local ok, detail = M.probe_ollama(host)
   if ok then
     h.ok(string.format('%s reachable at %s', detail, host))

@@ -23,13 +23,23 @@ function M.setup(opts)
       end,
     })
   end
+  -- volt.config.json gets the sidecar too: its unknown keys and wrong values are diagnostics.
+  vim.api.nvim_create_autocmd('FileType', {
+    group = group,
+    pattern = 'json',
+    callback = function(args)
+      if client.is_config_buffer(args.buf) then
+        client.attach(args.buf)
+      end
+    end,
+  })
   -- Buffers opened before setup() (e.g. `nvim x.strategy.ts` with a lazy-loaded plugin); on the
   -- vim.lsp.enable path too, as not every release re-runs FileType for open buffers. attach()
   -- reuses a client Neovim started for the same root.
   for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
     if vim.api.nvim_buf_is_loaded(bufnr)
-      and vim.tbl_contains(config.options.filetypes, vim.bo[bufnr].filetype)
-      and client.is_strategy_buffer(bufnr)
+      and ((vim.tbl_contains(config.options.filetypes, vim.bo[bufnr].filetype) and client.is_strategy_buffer(bufnr))
+        or client.is_config_buffer(bufnr))
     then
       client.attach(bufnr)
     end
