@@ -31,6 +31,12 @@ export const Notifications = {
   backtestStatus: 'volt/backtestStatus',
 } as const;
 
+/** Custom requests clients send (plain JSON-RPC requests, not commands). */
+export const Requests = {
+  /** Candles of a data spec (or of a strategy's data), downsampled for a chart: `BarsParams` → `BarsResult`. */
+  bars: 'volt/bars',
+} as const;
+
 /** The `workspace/configuration` section and `initializationOptions` key the server reads. */
 export const CONFIGURATION_SECTION = 'volt';
 
@@ -93,7 +99,11 @@ export interface BacktestSummary {
   runId?: number | string;
 }
 
-/** Change of each headline number since the previous run of the same file (this minus previous). */
+/**
+ * Change of each headline number since the previous run of the same file (this minus previous).
+ * Every face shows a fraction's change in percentage points with one decimal and a space, signed:
+ * `+2.1 pp`, `-0.4 pp`, `±0.0 pp` when it rounds to nothing (the lens, the report, Neovim).
+ */
 export interface SummaryDelta {
   sharpe: number;
   maxDrawdown: number;
@@ -234,6 +244,43 @@ export interface AgentStatusResult {
     reason?: string;
     models: string[];
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// volt/bars: the candles a chart draws (the report's price chart)
+
+export interface BarsParams {
+  /** Data spec: 'synthetic:SEED[:BARS[:TF]]', 'exchange:…' or a CSV/JSON path (relative to the
+   * workspace). Either this or `uri`. */
+  data?: string;
+  /** A strategy's URI: its data, the workspace's `data.default`. Used when `data` is absent. */
+  uri?: string;
+  /** First bar: ISO date ('2024-01-01') or epoch ms. Default the data's first. */
+  from?: string | number;
+  /** Last bar (inclusive, as volt.backtest's `to`): ISO date or epoch ms. Default the data's last. */
+  to?: string | number;
+  /** At most this many candles (default 5000, at most 20000): a longer range is downsampled, each
+   * candle standing for `step` consecutive bars (open of the first, high and low of all, close of
+   * the last, volume summed). */
+  maxBars?: number;
+}
+export interface BarsResult {
+  /** Epoch ms of each candle's open, ascending. */
+  time: number[];
+  open: number[];
+  high: number[];
+  low: number[];
+  close: number[];
+  volume: number[];
+  symbol: string;
+  /** The candles' timeframe: the data's own, times `step` when downsampled ('unknown' when irregular). */
+  timeframe: string;
+  /** Where the bars came from: a file path, 'synthetic:SEED' or an exchange id. */
+  source: string;
+  /** Bars of the data in the range, before downsampling. */
+  bars: number;
+  /** Bars per candle: 1 unless downsampled. */
+  step: number;
 }
 
 // ---------------------------------------------------------------------------------------------

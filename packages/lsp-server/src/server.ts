@@ -12,8 +12,9 @@ import {
   type InitializeParams,
   type InitializeResult,
 } from 'vscode-languageserver';
-import { ALL_COMMANDS } from './protocol.js';
+import { ALL_COMMANDS, Requests, type BarsParams } from './protocol.js';
 import { IdleCollector, keepYoungGenerationsSmall } from './idle-gc.js';
+import { BarsHandler } from './handlers/bars.js';
 import { CommandsHandler } from './handlers/commands.js';
 import { CritiqueHandler } from './handlers/critique.js';
 import { DocumentsHandler } from './handlers/documents.js';
@@ -63,6 +64,8 @@ export class VoltServer {
     c.onHover((p) => documents.hover(p));
     // Registered as a plain request so the client's workDoneToken stays visible to us.
     c.onRequest(ExecuteCommandRequest.type, (params, token) => commands.execute(params, token));
+    const bars = new BarsHandler(this.state);
+    c.onRequest(Requests.bars, (params: BarsParams) => bars.bars(params));
     c.onShutdown(this.shutdown.bind(this));
     const docs = this.state.documents;
     docs.onDidChangeContent((e) => documents.changed(e.document));
