@@ -15,7 +15,7 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import { CONFIGURATION_SECTION, Notifications, type BacktestStatusParams, type CommandName } from '@volt/lsp-server/protocol';
+import { CONFIGURATION_SECTION, Notifications, Requests, type BacktestStatusParams, type BarsParams, type BarsResult, type CommandName } from '@volt/lsp-server/protocol';
 import { lensCommandInEditor } from './commands.js';
 import { STRATEGY_SELECTOR } from './documents.js';
 import { forwardedSettings, launchFailureMessage, serverLaunch, type ServerLaunch } from './settings.js';
@@ -141,11 +141,20 @@ export class Sidecar implements SidecarCalls, vscode.Disposable {
   }
 
   async execute<R>(command: CommandName, params: object, token?: vscode.CancellationToken): Promise<R> {
+    return (await this.running().sendRequest(ExecuteCommandRequest.type, { command, arguments: [params] }, token)) as R;
+  }
+
+  /** volt/bars: the candles of the report's price chart. */
+  bars(params: BarsParams): Promise<BarsResult> {
+    return this.running().sendRequest<BarsResult>(Requests.bars, params);
+  }
+
+  private running(): LanguageClient {
     const client = this.client;
     if (!client || client.state !== State.Running) {
       throw new Error('the Volt sidecar is not running; see the Volt output channel, or run "Volt: Restart Sidecar"');
     }
-    return (await client.sendRequest(ExecuteCommandRequest.type, { command, arguments: [params] }, token)) as R;
+    return client;
   }
 
   onBacktestStatus(listener: (status: BacktestStatusParams) => void): vscode.Disposable {

@@ -17,7 +17,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const status = new VoltStatus(vscode.window.createStatusBarItem('volt.status', vscode.StatusBarAlignment.Left, 10), CLIENT_COMMANDS.agentStatus);
   sidecar = new Sidecar(context, output, status);
   const server = sidecar;
-  const reports = new ReportView(context.extensionUri, output, (params) => server.execute<BacktestResult>(Commands.backtest, params));
+  const reports = new ReportView(
+    context.extensionUri,
+    output,
+    (params) => server.execute<BacktestResult>(Commands.backtest, params),
+    (params) => server.bars(params),
+  );
 
   context.subscriptions.push(
     output,

@@ -51,7 +51,9 @@ function setup(answers: Partial<Record<CommandName, (params: any) => unknown>>) 
   const output = vscode.window.createOutputChannel('Volt') as unknown as vscode.OutputChannel & { lines: string[] };
   const status = new VoltStatus(vscode.window.createStatusBarItem() as unknown as vscode.StatusBarItem, CLIENT_COMMANDS.agentStatus);
   const sidecar = scriptedSidecar(answers, () => status);
-  const reports = new ReportView(vscode.Uri.file('/ext') as unknown as vscode.Uri, output, (p) => sidecar.execute(Commands.backtest, p));
+  const reports = new ReportView(vscode.Uri.file('/ext') as unknown as vscode.Uri, output, (p) => sidecar.execute(Commands.backtest, p), () =>
+    Promise.reject(new Error('volt/bars is not served here')),
+  );
   const ctx: CommandContext = { sidecar, reports, status, output };
   return { ctx, sidecar, status, output, reports };
 }
