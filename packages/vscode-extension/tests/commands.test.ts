@@ -101,10 +101,13 @@ describe('Volt: Run Backtest', () => {
     expect(status.text).toBe('$(pulse) Volt');
     const panel = recorded.webviews[0]!;
     expect(panel.title).toBe('Volt: RSI mean reversion');
-    // The report waits for the page's script, then arrives in one message.
+    // The report waits for the page's script, then arrives in one message, its chart in another.
     expect(panel.webview.posted).toEqual([]);
     panel.webview.fromPage({ type: 'ready' });
-    expect(panel.webview.posted).toMatchObject([{ type: 'report', model: { title: 'RSI mean reversion — backtest' } }]);
+    expect(panel.webview.posted).toMatchObject([
+      { type: 'report', model: { title: 'RSI mean reversion — backtest' } },
+      { type: 'chart', chart: { caption: 'Price chart unavailable: volt/bars is not served here' } },
+    ]);
   });
 
   it('takes a typed symbol and custom range, and stops quietly when a pick is dismissed', async () => {
@@ -176,7 +179,7 @@ describe('the report view follows saves', () => {
     await vi_waitFor(() => runs === 2);
     const rerun = sidecar.calls.filter((c) => c.command === Commands.backtest).at(-1)!;
     expect(rerun.params).toEqual({ uri: URI, symbol: 'BTC/USDT', from: '2024-12-01', to: '2024-12-31' });
-    await vi_waitFor(() => (panel.webview.posted.at(-1) as { type: string }).type === 'report');
+    await vi_waitFor(() => panel.webview.posted.filter((m) => (m as { type: string }).type === 'report').length === 2);
   });
 });
 
