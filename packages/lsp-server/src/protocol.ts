@@ -223,18 +223,24 @@ export interface JournalResult {
 }
 
 // ---------------------------------------------------------------------------------------------
-// volt.agentStatus (served once the agents land)
+// volt.agentStatus
 
 export type AgentStatusParams = Record<string, never>;
 export interface AgentStatusEntry {
   role: string;
+  /** The agent's name in journaled decisions, e.g. 'volatility_assessor'. */
+  name?: string;
   kind: 'rules' | 'llm';
-  /** Model name when kind is 'llm'. */
+  /** Model name when kind is 'llm' (the configured one, whether or not Ollama answers). */
   model?: string;
   weight: number;
   available: boolean;
+  /** From the journal's decisions, when there is a journal. */
+  metrics?: { proposals: number; approvals: number; avgConfidence: number; winRate: number | null };
 }
 export interface AgentStatusResult {
+  /** `agents.mode` in force: 'off', 'rules' or 'ollama'. */
+  mode?: string;
   agents: AgentStatusEntry[];
   llm: {
     host: string;
@@ -242,8 +248,20 @@ export interface AgentStatusResult {
     available: boolean;
     /** Why it is unavailable, when it is. */
     reason?: string;
+    /** Ollama's version, when it answered. */
+    version?: string;
+    /** Models installed at the host. */
     models: string[];
+    /** The configured critique model (`ollama.models.critique`). */
+    critiqueModel?: string;
   };
+  riskGate?: {
+    /** Fractions, a count and a cooldown in ms: `maxPositionPct`, `maxDailyLoss`, `maxDrawdown`, `maxConsecutiveLosses`, … */
+    limits: { maxPositionPct: number; maxDailyLoss: number; maxDrawdown: number; maxConsecutiveLosses: number };
+    metrics?: { reviews: number; rejections: number; modifications: number };
+  };
+  /** Journaled decisions the metrics come from. */
+  decisionsRead?: number;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
  * The palette commands. Each asks the sidecar through one of Volt's `workspace/executeCommand`
  * names (protocol.ts) and shows the answer the way VS Code users expect: findings in a quick pick
  * that jumps to the line, the backtest in the report view, the journal's runs in a quick pick that
- * opens their notes, the agents in the status bar and a message.
+ * opens their notes, the agents in their table view and the status bar.
  */
 import * as vscode from 'vscode';
 import {
@@ -20,6 +20,7 @@ import type { SidecarCalls } from './client.js';
 import { isStrategyPath } from './documents.js';
 import { formatDate } from './report-model.js';
 import type { ReportView } from './report-view.js';
+import { agentStatusLine, type AgentStatusView } from './agent-status-view.js';
 import type { VoltStatus } from './status.js';
 
 /** VS Code command ids (package.json `contributes.commands`). They differ from the sidecar's own
@@ -37,6 +38,7 @@ export const CLIENT_COMMANDS = {
 export interface CommandContext {
   sidecar: SidecarCalls & { restart(): Promise<void> };
   reports: ReportView;
+  agents: AgentStatusView;
   status: VoltStatus;
   output: vscode.OutputChannel;
 }
@@ -147,16 +149,6 @@ export function findingItem(f: VoltFinding): { label: string; description: strin
 
 export function summaryLine(s: BacktestSummary): string {
   return `Sharpe ${s.sharpe.toFixed(2)} · max DD ${(s.maxDrawdown * 100).toFixed(1)}% · ${s.trades} trades · win ${(s.winRate * 100).toFixed(0)}% · return ${(s.totalReturn * 100).toFixed(2)}%`;
-}
-
-export function agentStatusMessage(status: AgentStatusResult): string {
-  const agents = status.agents
-    .map((a) => `${a.role} (${a.kind === 'llm' ? `LLM ${a.model ?? ''}`.trim() : 'rules'}, weight ${a.weight}${a.available ? '' : ', unavailable'})`)
-    .join(', ');
-  const llm = status.llm.available
-    ? `Ollama at ${status.llm.host} answers (${status.llm.models.join(', ') || 'no models pulled'})`
-    : `LLM unavailable at ${status.llm.host}${status.llm.reason ? `: ${status.llm.reason}` : ''}; the rule-based agents stand in`;
-  return `Volt agents: ${agents || 'none'}. ${llm}.`;
 }
 
 /**
@@ -321,9 +313,8 @@ export async function showAgentStatus(ctx: CommandContext): Promise<AgentStatusR
   try {
     const status = await ctx.status.during('agents', 'asking the agents', () => ctx.sidecar.execute<AgentStatusResult>(Commands.agentStatus, {}));
     ctx.status.setAgents(status);
-    const message = agentStatusMessage(status);
-    ctx.output.appendLine(message);
-    void vscode.window.showInformationMessage(message);
+    ctx.output.appendLine(agentStatusLine(status));
+    ctx.agents.show(status);
     return status;
   } catch (error) {
     void vscode.window.showErrorMessage(`Volt: could not ask the agents: ${errorText(error)}`);

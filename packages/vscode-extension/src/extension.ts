@@ -7,6 +7,7 @@ import { Commands, type BacktestResult } from '@volt/lsp-server/protocol';
 import { Sidecar } from './client.js';
 import { CLIENT_COMMANDS, refreshAgentStatus, registerCommands } from './commands.js';
 import { ReportView } from './report-view.js';
+import { AgentStatusView } from './agent-status-view.js';
 import { needsRestart } from './settings.js';
 import { VoltStatus } from './status.js';
 
@@ -24,12 +25,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     (params) => server.bars(params),
   );
 
+  const agents = new AgentStatusView(context.extensionUri);
+
   context.subscriptions.push(
     output,
     status,
     server,
     reports,
-    ...registerCommands({ sidecar: server, reports, status, output }),
+    agents,
+    ...registerCommands({ sidecar: server, reports, agents, status, output }),
     // Saves' backtests: spinner while they run, and the open report follows them.
     server.onBacktestStatus((s) => {
       if (s.state === 'running') status.workStarted(`backtest:${s.uri}`, `backtesting ${vscode.workspace.asRelativePath(vscode.Uri.parse(s.uri))}`);

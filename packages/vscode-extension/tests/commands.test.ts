@@ -3,7 +3,6 @@ import * as vscode from 'vscode';
 import { Commands, type AgentStatusResult, type AnalyzeResult, type BacktestStatusParams, type CommandName } from '@volt/lsp-server/protocol';
 import {
   CLIENT_COMMANDS,
-  agentStatusMessage,
   analyzeStrategy,
   critiqueLine,
   lensCommandInEditor,
@@ -19,6 +18,7 @@ import {
   type CommandContext,
 } from '../src/commands.js';
 import { ReportView } from '../src/report-view.js';
+import { AgentStatusView } from '../src/agent-status-view.js';
 import { VoltStatus } from '../src/status.js';
 import { backtestResult, summary, TO } from './fixtures.js';
 import { recorded, resetStandIn } from './vscode-stand-in.js';
@@ -51,10 +51,11 @@ function setup(answers: Partial<Record<CommandName, (params: any) => unknown>>) 
   const output = vscode.window.createOutputChannel('Volt') as unknown as vscode.OutputChannel & { lines: string[] };
   const status = new VoltStatus(vscode.window.createStatusBarItem() as unknown as vscode.StatusBarItem, CLIENT_COMMANDS.agentStatus);
   const sidecar = scriptedSidecar(answers, () => status);
+  const agents = new AgentStatusView(vscode.Uri.file('/ext') as unknown as vscode.Uri);
   const reports = new ReportView(vscode.Uri.file('/ext') as unknown as vscode.Uri, output, (p) => sidecar.execute(Commands.backtest, p), () =>
     Promise.reject(new Error('volt/bars is not served here')),
   );
-  const ctx: CommandContext = { sidecar, reports, status, output };
+  const ctx: CommandContext = { sidecar, reports, agents, status, output };
   return { ctx, sidecar, status, output, reports };
 }
 
@@ -269,21 +270,30 @@ describe('Volt: Analyze Strategy', () => {
 
 describe('Volt: Agent Status and Volt: Open Journal', () => {
   const agents: AgentStatusResult = {
+    mode: 'ollama',
     agents: [
-      { role: 'trend', kind: 'rules', weight: 0.25, available: true },
-      { role: 'critique', kind: 'llm', model: 'qwen2.5-coder:7b', weight: 0.2, available: false },
+      { role: 'trend', name: 'trend_analyzer', kind: 'rules', weight: 0.25, available: true },
+      { role: 'market', name: 'market_analyst', kind: 'llm', model: 'llama3.3', weight: 0.2, available: false },
     ],
-    llm: { host: 'http://127.0.0.1:11434', available: false, reason: 'connection refused', models: [] },
+    llm: { host: 'http://127.0.0.1:11434', available: false, reason: 'connection refused', models: [], critiqueModel: 'qwen2.5-coder:7b' },
+    riskGate: { limits: { maxPositionPct: 0.1, maxDailyLoss: 0.03, maxDrawdown: 0.25, maxConsecutiveLosses: 5 } },
+    decisionsRead: 0,
   };
 
-  it('puts the agents and the LLM state in the status bar and a message', async () => {
-    const { ctx, status } = setup({ [Commands.agentStatus]: () => agents });
+  it('shows the agents in a table view, the LLM state in the status bar, one line in the log and no toast', async () => {
+    const { ctx, status, output } = setup({ [Commands.agentStatus]: () => agents });
     await showAgentStatus(ctx);
     expect(status.text).toBe('$(pulse) Volt: 1 agent · LLM unavailable');
-    expect(recorded.shown.at(-1)!.text).toBe(agentStatusMessage(agents));
-    expect(agentStatusMessage(agents)).toBe(
-      'Volt agents: trend (rules, weight 0.25), critique (LLM qwen2.5-coder:7b, weight 0.2, unavailable). LLM unavailable at http://127.0.0.1:11434: connection refused; the rule-based agents stand in.',
+    expect(recorded.shown.filter((s) => s.kind === 'info' || s.kind === 'warning')).toEqual([]);
+    expect((output as unknown as { lines: string[] }).lines.at(-1)).toBe(
+      'Volt agents (mode ollama): 2 agents, 1 voting · LLM unavailable at http://127.0.0.1:11434: connection refused',
     );
+    const panel = recorded.webviews.find((w) => w.viewType === 'volt.agents')!;
+    expect(panel.title).toBe('Volt: Agents');
+    expect(panel.webview.html).toMatch(/<td>market<\/td><td class="dim">market_analyst<\/td><td>LLM<\/td><td>llama3\.3<\/td><td class="num">0\.20<\/td><td class="status">unavailable: its rules stand in<\/td>/);
+    // Asked again, the same view is refreshed rather than a second one opened.
+    await showAgentStatus(ctx);
+    expect(recorded.webviews.filter((w) => w.viewType === 'volt.agents')).toHaveLength(1);
   });
 
   it('fills the status bar at start-up without a message, and logs why when it cannot', async () => {
