@@ -21,6 +21,7 @@ import { isStrategyPath } from './documents.js';
 import { formatDate } from './report-model.js';
 import type { ReportView } from './report-view.js';
 import { agentStatusLine, type AgentStatusView } from './agent-status-view.js';
+import { errorText, plainPaths } from './user-text.js';
 import type { VoltStatus } from './status.js';
 
 /** VS Code command ids (package.json `contributes.commands`). They differ from the sidecar's own
@@ -142,7 +143,7 @@ const SEVERITY_ICON: Record<VoltFinding['severity'], string> = {
 export function findingItem(f: VoltFinding): { label: string; description: string; detail?: string } {
   return {
     label: `${SEVERITY_ICON[f.severity]} ${f.code}`,
-    description: `line ${f.range.start.line + 1}: ${f.message}`,
+    description: `line ${f.range.start.line + 1}: ${plainPaths(f.message)}`,
     ...(f.fixTitle ? { detail: `Quick fix: ${f.fixTitle}` } : {}),
   };
 }
@@ -171,9 +172,6 @@ export function critiqueLine(critique: CritiqueStatus | undefined, at: Date = ne
   }
 }
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 // ---------------------------------------------------------------------------------------------
 // The commands
@@ -193,7 +191,7 @@ export async function analyzeStrategy(ctx: CommandContext): Promise<AnalyzeResul
   }
   const last = result.lastBacktest ? ` · last backtest: ${summaryLine(result.lastBacktest)}` : '';
   const critique = critiqueLine(result.critique);
-  const told = critique ? ` · ${critique}` : '';
+  const told = critique ? ` · ${plainPaths(critique)}` : '';
   ctx.output.appendLine(`Analyze ${name}: ${result.findings.length} finding(s)${told}${last}`);
   if (result.findings.length === 0) {
     void vscode.window.showInformationMessage(`Volt: no findings in ${name}${told}${last}`);
@@ -212,14 +210,34 @@ export async function analyzeStrategy(ctx: CommandContext): Promise<AnalyzeResul
   return result;
 }
 
+/** After this many seconds a run's notification says it is still running, and counts on. */
+export const STILL_RUNNING_AFTER_S = 2;
+
+/**
+ * Runs `task`, telling `progress` every second once it has taken a while ("still running, 8 s"):
+ * a run nearing its time limit (backtest.timeoutMs, 10 s by default) should not look hung.
+ */
+export async function withElapsed<T>(progress: { report(value: { message?: string }): void }, task: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  const timer = setInterval(() => {
+    const seconds = Math.floor((Date.now() - started) / 1000);
+    if (seconds >= STILL_RUNNING_AFTER_S) progress.report({ message: `still running, ${seconds} s` });
+  }, 1000);
+  try {
+    return await task();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 /** Runs a backtest with progress and cancellation and shows it in the report view. */
 export async function backtestAndShow(ctx: CommandContext, params: BacktestParams): Promise<BacktestResult | undefined> {
   const name = vscode.workspace.asRelativePath(vscode.Uri.parse(params.uri));
   try {
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Volt: backtesting ${name}`, cancellable: true },
-      (_progress, token) => ctx.status.during(`backtest:${params.uri}`, `backtesting ${name}`, () =>
-        ctx.sidecar.execute<BacktestResult>(Commands.backtest, params, token),
+      (progress, token) => ctx.status.during(`backtest:${params.uri}`, `backtesting ${name}`, () =>
+        withElapsed(progress, () => ctx.sidecar.execute<BacktestResult>(Commands.backtest, params, token)),
       ),
     );
     ctx.output.appendLine(`Backtest ${name}: ${summaryLine(result.summary)}`);

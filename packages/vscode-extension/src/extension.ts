@@ -10,6 +10,7 @@ import { ReportView } from './report-view.js';
 import { AgentStatusView } from './agent-status-view.js';
 import { needsRestart } from './settings.js';
 import { VoltStatus } from './status.js';
+import { plainPaths } from './user-text.js';
 
 let sidecar: Sidecar | undefined;
 
@@ -38,7 +39,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     server.onBacktestStatus((s) => {
       if (s.state === 'running') status.workStarted(`backtest:${s.uri}`, `backtesting ${vscode.workspace.asRelativePath(vscode.Uri.parse(s.uri))}`);
       else status.workFinished(`backtest:${s.uri}`);
-      if (s.state === 'failed' && s.message) output.appendLine(`Backtest of ${s.uri} failed: ${s.message}`);
+      if (s.state === 'failed' && s.message) output.appendLine(plainPaths(`Backtest of ${s.uri} failed: ${s.message}`));
       reports.backtestStatus(s);
     }),
     vscode.workspace.onDidChangeConfiguration((change) => {

@@ -14,6 +14,7 @@ import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import type { BacktestParams, BacktestResult, BacktestStatusParams, BarsParams, BarsResult } from '@volt/lsp-server/protocol';
 import { chartModel, reportModel, type ChartModel, type ReportModel } from './report-model.js';
+import { errorText, plainPaths } from './user-text.js';
 
 /** Messages from the page. */
 export type ReportViewMessage =
@@ -118,7 +119,7 @@ export class ReportView implements vscode.Disposable {
     try {
       chart = chartModel(result, await this.loadBars(barsParamsFor(result)));
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = errorText(error);
       this.output.appendLine(`Report view: no candles for ${result.summary.data}: ${reason}`);
       chart = chartModel(result, undefined, reason);
     }
@@ -129,7 +130,7 @@ export class ReportView implements vscode.Disposable {
   backtestStatus(status: BacktestStatusParams): void {
     if (!this.panel || !this.shown || status.uri !== this.shown.params.uri) return;
     if (status.state !== 'done') {
-      this.post({ type: 'state', state: status.state, message: status.message });
+      this.post({ type: 'state', state: status.state, message: status.message === undefined ? undefined : plainPaths(status.message) });
       return;
     }
     // Our own runs finish with the same finishedAt as the result we are showing: nothing new.
@@ -147,7 +148,7 @@ export class ReportView implements vscode.Disposable {
       const result = await this.rerun(this.shown.params);
       if (result && this.panel) this.show(result, this.shown.params);
     } catch (error) {
-      this.post({ type: 'state', state: 'failed', message: error instanceof Error ? error.message : String(error) });
+      this.post({ type: 'state', state: 'failed', message: errorText(error) });
     } finally {
       this.rerunning = false;
     }

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as vscode from 'vscode';
 import { Commands, type AgentStatusResult, type AnalyzeResult, type BacktestStatusParams, type CommandName } from '@volt/lsp-server/protocol';
 import {
@@ -15,11 +15,13 @@ import {
   showAgentStatus,
   showReport,
   symbolChoices,
+  STILL_RUNNING_AFTER_S,
   type CommandContext,
 } from '../src/commands.js';
 import { ReportView } from '../src/report-view.js';
 import { AgentStatusView } from '../src/agent-status-view.js';
 import { VoltStatus } from '../src/status.js';
+import { plainPaths } from '../src/user-text.js';
 import { backtestResult, summary, TO } from './fixtures.js';
 import { recorded, resetStandIn } from './vscode-stand-in.js';
 
@@ -82,6 +84,37 @@ describe('backtest choices', () => {
     expect(parseDateRange('2024-03-31..2024-01-01')).toMatch(/starts .* after it ends/);
     expect(parseDateRange('last week')).toMatch(/YYYY-MM-DD\.\.YYYY-MM-DD/);
     expect(parseDateRange('2024-13-45..')).toMatch(/not a date/);
+  });
+});
+
+describe('a long run and the sidecar’s file URIs', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('a run nearing its time limit says it is still running, by the second, in its progress notification', async () => {
+    vi.useFakeTimers();
+    recorded.activeFile = FILE;
+    const { ctx } = setup({ [Commands.backtest]: (p) => new Promise((resolve) => setTimeout(() => resolve(backtestResult(p.uri)), 8_500)) });
+    const run = showReport(ctx, { uri: URI });
+    await vi.advanceTimersByTimeAsync(9_000);
+    await run;
+    const reports = recorded.shown.filter((s) => s.kind === 'progressReport').map((s) => s.text);
+    expect(STILL_RUNNING_AFTER_S).toBe(2);
+    expect(reports).toEqual(['still running, 2 s', 'still running, 3 s', 'still running, 4 s', 'still running, 5 s', 'still running, 6 s', 'still running, 7 s', 'still running, 8 s']);
+    // Nothing more once it is done.
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(recorded.shown.filter((s) => s.kind === 'progressReport')).toHaveLength(7);
+  });
+
+  it('names files by their workspace path, never as file: URIs, in messages', async () => {
+    expect(plainPaths(`cannot read ${URI}: open it`)).toBe('cannot read strategies/rsi-mean-reversion.strategy.ts: open it');
+    expect(plainPaths(`failed at ${URI}:12:3.`)).toBe('failed at strategies/rsi-mean-reversion.strategy.ts:12:3.');
+    expect(plainPaths('no uri here')).toBe('no uri here');
+    recorded.activeFile = FILE;
+    const { ctx } = setup({ [Commands.backtest]: () => Promise.reject(new Error(`the strategy threw at ${URI}:14:7`)) });
+    await showReport(ctx, { uri: URI });
+    const error = recorded.shown.find((s) => s.kind === 'error')!;
+    expect(error.text).toBe('Volt: the backtest of strategies/rsi-mean-reversion.strategy.ts failed: the strategy threw at strategies/rsi-mean-reversion.strategy.ts:14:7');
+    expect(recorded.shown.map((s) => s.text).join('\n')).not.toMatch(/file:/);
   });
 });
 
