@@ -299,6 +299,9 @@ export interface BarsResult {
   bars: number;
   /** Bars per candle: 1 unless downsampled. */
   step: number;
+  /** The highest high of the whole data set, whatever the range: a face picks its price decimals
+   * from it, so every range of one instrument reads with the same number of them. */
+  dataHigh: number;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -37,6 +37,9 @@ describe('volt/bars', () => {
     const file = loadCandlesSync(BITFINEX, { lenient: true }).series;
     const i = file.time.indexOf(r.time[0]!);
     expect([r.open[0], r.high[0], r.low[0], r.close[0], r.volume[0]]).toEqual([file.open[i], file.high[i], file.low[i], file.close[i], file.volume[i]]);
+    // The whole file's highest price, not the range's: decimals stay the same for every range.
+    expect(r.dataHigh).toBe(Math.max(...file.high));
+    expect(r.dataHigh).toBeGreaterThan(Math.max(...r.high));
   });
 
   it('downsamples a long range to at most maxBars candles that keep every high, low and the volume', async () => {

@@ -41,7 +41,8 @@ export function agentRows(status: AgentStatusResult): AgentRow[] {
     model: a.model ?? '—',
     weight: a.weight.toFixed(2),
     status: a.available ? 'ready' : a.kind === 'llm' ? 'unavailable: its rules stand in' : 'unavailable',
-    record: a.metrics
+    // Without journaled decisions there is no record, and a row of zeros would read as a poor one.
+    record: a.metrics && a.metrics.proposals > 0
       ? `${a.metrics.proposals} proposed · ${a.metrics.approvals} approved · confidence ${a.metrics.avgConfidence.toFixed(2)}${a.metrics.winRate === null ? '' : ` · win ${pct(a.metrics.winRate)}`}`
       : '',
   }));

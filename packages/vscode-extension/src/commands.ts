@@ -241,7 +241,7 @@ export async function backtestAndShow(ctx: CommandContext, params: BacktestParam
       ),
     );
     ctx.output.appendLine(`Backtest ${name}: ${summaryLine(result.summary)}`);
-    ctx.reports.show(result, params);
+    await ctx.reports.show(result, params);
     return result;
   } catch (error) {
     void vscode.window.showErrorMessage(`Volt: the backtest of ${name} failed: ${errorText(error)}`);

@@ -106,7 +106,13 @@ function change(delta: SummaryDelta | null, key: keyof SummaryDelta): string | u
   }
 }
 
-export function reportModel(result: BacktestResult): ReportModel {
+/** The instrument's price decimals: from the whole data set's high when the candles are in, else from the trades. */
+export function instrumentDecimals(result: BacktestResult, bars?: Pick<BarsResult, 'dataHigh'>): number {
+  return bars && bars.dataHigh > 0 ? priceDecimals([bars.dataHigh]) : priceDecimals(tradePrices(result.report.trades));
+}
+
+/** `decimals`: the instrument's (instrumentDecimals); default from the trades shown. */
+export function reportModel(result: BacktestResult, decimals?: number): ReportModel {
   const { report, summary, delta } = result;
   const m = report.metrics;
   const metrics: MetricRow[] = [
@@ -130,7 +136,7 @@ export function reportModel(result: BacktestResult): ReportModel {
     { label: 'Equity', value: `${money(m.startEquity)} → ${money(m.endEquity)}` },
   ];
   const shown = report.trades.slice(-MAX_TRADE_ROWS);
-  const decimals = priceDecimals(tradePrices(shown));
+  if (decimals === undefined) decimals = priceDecimals(tradePrices(shown));
   const trades = shown.map(
     (t): TradeRow => ({
       id: t.id,
@@ -237,7 +243,7 @@ export function candleIndex(times: ArrayLike<number>, t: number): number {
 }
 
 /** The chart of a run, on the candles volt/bars returned; without them (`failure`), on the equity curve's times. */
-export function chartModel(result: BacktestResult, bars: BarsResult | undefined, failure?: string): ChartModel {
+export function chartModel(result: BacktestResult, bars: BarsResult | undefined, failure?: string, decimals = instrumentDecimals(result, bars)): ChartModel {
   const { report } = result;
   const curve = report.equityCurve;
   const times = bars && bars.time.length > 0 ? bars.time : curve.time;
@@ -246,7 +252,6 @@ export function chartModel(result: BacktestResult, bars: BarsResult | undefined,
   if (bars && bars.time.length > 0) {
     for (let i = 0; i < n; i++) candles.push({ time: bars.time[i]! / 1000, open: bars.open[i]!, high: bars.high[i]!, low: bars.low[i]!, close: bars.close[i]! });
   }
-  const decimals = report.trades.length > 0 ? priceDecimals(tradePrices(report.trades)) : bars ? priceDecimals(bars.close) : 2;
 
   // Equity and drawdown at each candle: the curve's last point at or before the candle's open.
   const equity: LinePoint[] = [];
@@ -298,7 +303,7 @@ export function chartModel(result: BacktestResult, bars: BarsResult | undefined,
   const tf = bars?.timeframe ?? report.data.timeframe;
   const caption = !bars
     ? `Price chart unavailable: ${failure ?? 'no candles'}`
-    : `${bars.symbol} ${bars.timeframe}${bars.step > 1 ? ` (${bars.bars} ${report.data.timeframe} bars, ${bars.step} per candle)` : ''} · ${report.trades.length} trade${report.trades.length === 1 ? '' : 's'}`;
+    : `${report.data.symbol} ${bars.timeframe}${bars.step > 1 ? ` (${bars.bars} ${report.data.timeframe} bars, ${bars.step} per candle)` : ''} · ${report.trades.length} trade${report.trades.length === 1 ? '' : 's'}`;
   return {
     candles,
     markers,

@@ -13,7 +13,7 @@
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import type { BacktestParams, BacktestResult, BacktestStatusParams, BarsParams, BarsResult } from '@volt/lsp-server/protocol';
-import { chartModel, reportModel, type ChartModel, type ReportModel } from './report-model.js';
+import { chartModel, instrumentDecimals, reportModel, type ChartModel, type ReportModel } from './report-model.js';
 import { errorText, plainPaths } from './user-text.js';
 
 /** Messages from the page. */
@@ -104,26 +104,30 @@ export class ReportView implements vscode.Disposable {
     return this.panel ? this.shown?.params.uri : undefined;
   }
 
-  show(result: BacktestResult, params: BacktestParams): void {
+  /**
+   * Shows a run: the panel at once, then (once the candles are in, which also fix the instrument's
+   * price decimals) the report and its chart. Without candles the report shows anyway, its chart
+   * with equity and drawdown alone and why.
+   */
+  async show(result: BacktestResult, params: BacktestParams): Promise<void> {
     this.shown = { params: { ...params, uri: result.uri }, finishedAt: result.summary.finishedAt };
+    const showing = ++this.showing;
     const panel = this.panel ?? this.createPanel();
     panel.title = `Volt: ${result.report.strategy.name}`;
     panel.reveal(panel.viewColumn ?? vscode.ViewColumn.Beside, true);
-    this.post({ type: 'report', model: reportModel(result) });
-    void this.showChart(result, ++this.showing);
-  }
-
-  /** Loads the run's candles and sends the chart; without them, the equity and drawdown alone and why. */
-  private async showChart(result: BacktestResult, showing: number): Promise<void> {
-    let chart: ChartModel;
+    let bars: BarsResult | undefined;
+    let failure: string | undefined;
     try {
-      chart = chartModel(result, await this.loadBars(barsParamsFor(result)));
+      bars = await this.loadBars(barsParamsFor(result));
     } catch (error) {
-      const reason = errorText(error);
-      this.output.appendLine(`Report view: no candles for ${result.summary.data}: ${reason}`);
-      chart = chartModel(result, undefined, reason);
+      failure = errorText(error);
+      this.output.appendLine(`Report view: no candles for ${result.summary.data}: ${failure}`);
     }
-    if (showing === this.showing && this.panel) this.post({ type: 'chart', chart });
+    // A newer run was shown meanwhile, or the panel closed: these candles are no one's.
+    if (showing !== this.showing || !this.panel) return;
+    const decimals = instrumentDecimals(result, bars);
+    this.post({ type: 'report', model: reportModel(result, decimals) });
+    this.post({ type: 'chart', chart: chartModel(result, bars, failure, decimals) });
   }
 
   /** A backtest of some file started or ended (on save, or by command). */
@@ -146,7 +150,7 @@ export class ReportView implements vscode.Disposable {
     this.post({ type: 'state', state: 'running', message: 'The strategy changed: running the backtest again…' });
     try {
       const result = await this.rerun(this.shown.params);
-      if (result && this.panel) this.show(result, this.shown.params);
+      if (result && this.panel) await this.show(result, this.shown.params);
     } catch (error) {
       this.post({ type: 'state', state: 'failed', message: errorText(error) });
     } finally {

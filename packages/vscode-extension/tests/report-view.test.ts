@@ -26,6 +26,7 @@ function bars(): BarsResult {
     source: 'synthetic:42',
     bars: 96,
     step: 6,
+    dataHigh: 45_000,
   };
 }
 
@@ -190,15 +191,13 @@ describe('ReportView', () => {
     return { reports, output };
   }
   const posted = () => recorded.webviews[0]!.webview.posted as ReportPageMessage[];
-  const settle = () => new Promise((r) => setTimeout(r, 0));
 
-  it('loads the bundled script, shows the report, then the chart on the run’s candles', async () => {
+  it('loads the bundled script, then shows the report and the chart on the run’s candles', async () => {
     const asked: BarsParams[] = [];
     const { reports } = view(async (p) => (asked.push(p), bars()));
-    reports.show(backtestResult('file:///ws/rsi.strategy.ts'), { uri: 'file:///ws/rsi.strategy.ts' });
+    await reports.show(backtestResult('file:///ws/rsi.strategy.ts'), { uri: 'file:///ws/rsi.strategy.ts' });
     expect(recorded.webviews[0]!.webview.html).toMatch(/src="https:\/\/stand-in\.vscode-resource\/ext\/dist\/media\/report\.js"/);
     recorded.webviews[0]!.webview.fromPage({ type: 'ready' });
-    await settle();
     expect(posted().map((m) => m.type)).toEqual(['report', 'chart']);
     expect(asked).toEqual([barsParamsFor(backtestResult('file:///ws/rsi.strategy.ts'))]);
     const chart = posted()[1] as Extract<ReportPageMessage, { type: 'chart' }>;
@@ -207,26 +206,39 @@ describe('ReportView', () => {
 
   it('without candles, draws equity and drawdown and says why in the chart and the log', async () => {
     const { reports, output } = view(() => Promise.reject(new Error('volt/bars: could not load prices.csv: no such file')));
-    reports.show(backtestResult('file:///ws/rsi.strategy.ts'), { uri: 'file:///ws/rsi.strategy.ts' });
+    await reports.show(backtestResult('file:///ws/rsi.strategy.ts'), { uri: 'file:///ws/rsi.strategy.ts' });
     recorded.webviews[0]!.webview.fromPage({ type: 'ready' });
-    await settle();
     const chart = posted().find((m) => m.type === 'chart') as Extract<ReportPageMessage, { type: 'chart' }>;
     expect(chart.chart.caption).toBe('Price chart unavailable: volt/bars: could not load prices.csv: no such file');
     expect(output.lines.at(-1)).toBe('Report view: no candles for synthetic:42: volt/bars: could not load prices.csv: no such file');
   });
 
-  it('drops candles that arrive for a report already replaced', async () => {
+  it('drops a run whose candles arrive after a newer run was shown', async () => {
     const answers: ((b: BarsResult) => void)[] = [];
     const { reports } = view(() => new Promise((resolve) => answers.push(resolve)));
-    recorded.activeFile = undefined;
-    reports.show(backtestResult('file:///ws/rsi.strategy.ts'), { uri: 'file:///ws/rsi.strategy.ts' });
+    const first = reports.show(backtestResult('file:///ws/rsi.strategy.ts'), { uri: 'file:///ws/rsi.strategy.ts' });
     recorded.webviews[0]!.webview.fromPage({ type: 'ready' });
-    reports.show(backtestResult('file:///ws/rsi.strategy.ts', { finishedAt: 2_000 }), { uri: 'file:///ws/rsi.strategy.ts' });
-    const older = { ...bars(), symbol: 'OLDER' };
-    answers[0]!(older);
+    const second = reports.show(backtestResult('file:///ws/rsi.strategy.ts', { finishedAt: 2_000 }), { uri: 'file:///ws/rsi.strategy.ts' });
     answers[1]!(bars());
-    await settle();
-    const charts = posted().filter((m): m is Extract<ReportPageMessage, { type: 'chart' }> => m.type === 'chart');
-    expect(charts.map((c) => c.chart.caption.split(' ')[0])).toEqual(['BTC/USDT']);
+    await second;
+    answers[0]!({ ...bars(), symbol: 'OLDER', time: [FROM] });
+    await first;
+    expect(posted().map((m) => m.type)).toEqual(['report', 'chart']);
+    const chart = posted()[1] as Extract<ReportPageMessage, { type: 'chart' }>;
+    expect(chart.chart.candles).toHaveLength(16);
+  });
+
+  it('every range of one instrument reads with the same decimals: the whole data set’s high picks them', async () => {
+    const result = backtestResult('file:///ws/rsi.strategy.ts');
+    // Trades near 99 alone would read with three decimals; the data set reaches 130, so two.
+    for (const t of result.report.trades) (t.entryPrice = 98.123456), (t.exitPrice = 99.5);
+    const { reports } = view(async () => ({ ...bars(), dataHigh: 130.2 }));
+    await reports.show(result, { uri: result.uri });
+    recorded.webviews[0]!.webview.fromPage({ type: 'ready' });
+    const report = posted()[0] as Extract<ReportPageMessage, { type: 'report' }>;
+    const chart = posted()[1] as Extract<ReportPageMessage, { type: 'chart' }>;
+    expect(report.model.trades.map((t) => t.entryPrice)).toEqual(['98.12', '98.12']);
+    expect([report.model.priceDecimals, chart.chart.priceDecimals]).toEqual([2, 2]);
+    expect(reportModel(result).priceDecimals).toBe(3);
   });
 });

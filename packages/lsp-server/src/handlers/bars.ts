@@ -36,8 +36,9 @@ export class BarsHandler {
       const hint = isVoltError(e) && e.hint ? ` (${e.hint})` : '';
       throw new ResponseError(LSPErrorCodes.RequestFailed, `volt/bars: could not load ${spec}: ${message}${hint}`);
     }
+    const dataHigh = highest(series);
     if (from !== undefined || to !== undefined) series = sliceSeries(series, from, to === undefined ? undefined : to + 1);
-    return downsample(series, maxBars);
+    return { ...downsample(series, maxBars), dataHigh };
   }
 }
 
@@ -48,8 +49,14 @@ function dateOf(v: string | number, what: string): number {
   return ms;
 }
 
+function highest(s: CandleSeries): number {
+  let hi = 0;
+  for (let i = 0; i < s.length; i++) if (s.high[i]! > hi) hi = s.high[i]!;
+  return hi;
+}
+
 /** The series as plain arrays, `step` consecutive bars per candle when it has more than maxBars. */
-export function downsample(s: CandleSeries, maxBars: number): BarsResult {
+export function downsample(s: CandleSeries, maxBars: number): Omit<BarsResult, 'dataHigh'> {
   const n = s.length;
   const step = Math.max(1, Math.ceil(n / maxBars));
   const m = Math.ceil(n / step);
