@@ -73,8 +73,8 @@ import { BaselineSeries, CandlestickSeries, createChart, createSeriesMarkers, Li
         priceFormat: { type: 'price', precision: model.priceDecimals, minMove },
       }, pane);
       candles.setData(model.candles);
-      // Stops and targets never widen the price scale: the candles set it.
-      const lineOptions = { lineWidth: /** @type {1} */ (2), lineStyle: LineStyle.Dashed, priceLineVisible: false, lastValueVisible: false, crosshairMarkerVisible: false, autoscaleInfoProvider: () => null, priceFormat: { type: /** @type {'price'} */ ('price'), precision: model.priceDecimals, minMove } };
+      // Stops and targets count in the price scale, so a trade shown on its own shows its levels.
+      const lineOptions = { lineWidth: /** @type {1} */ (2), lineStyle: LineStyle.Dashed, priceLineVisible: false, lastValueVisible: false, crosshairMarkerVisible: false, priceFormat: { type: /** @type {'price'} */ ('price'), precision: model.priceDecimals, minMove } };
       /** @param {any[]} points @param {string} color */
       const levels = (points, color) => points.map((p) => (p.hidden ? { time: p.time, value: p.value, color: 'transparent' } : { time: p.time, value: p.value, color }));
       if (model.stops.length > 0) chart.addSeries(LineSeries, { ...lineOptions, color: red }, pane).setData(levels(model.stops, red));
@@ -94,6 +94,8 @@ import { BaselineSeries, CandlestickSeries, createChart, createSeriesMarkers, Li
       priceFormat: { type: 'price', precision: 0, minMove: 1 },
     }, pane);
     equity.setData(model.equity);
+    // Room above and below, so the top and bottom ticks are not cut by the panes' separators.
+    equity.priceScale().applyOptions({ scaleMargins: { top: 0.15, bottom: 0.15 } });
     const drawdown = chart.addSeries(BaselineSeries, {
       baseValue: { type: 'price', price: 0 },
       topLineColor: red, bottomLineColor: red, topFillColor1: 'transparent', topFillColor2: 'transparent',
@@ -107,6 +109,7 @@ import { BaselineSeries, CandlestickSeries, createChart, createSeriesMarkers, Li
       },
     }, pane + 1);
     drawdown.setData(model.drawdown);
+    drawdown.priceScale().applyOptions({ scaleMargins: { top: 0.1, bottom: 0.1 } });
 
     const panes = chart.panes();
     const shares = model.candles.length > 0 ? [0.58, 0.24, 0.18] : [0.6, 0.4];
@@ -114,6 +117,7 @@ import { BaselineSeries, CandlestickSeries, createChart, createSeriesMarkers, Li
     host.dataset.panes = String(panes.length);
     host.dataset.candles = String(model.candles.length);
     host.dataset.markers = String(model.markers.length);
+    host.dataset.levels = String([...model.stops, ...model.targets].filter((p) => !p.hidden).length);
     chart.timeScale().fitContent();
     const visible = () => {
       const r = chart?.timeScale().getVisibleLogicalRange();
@@ -123,6 +127,17 @@ import { BaselineSeries, CandlestickSeries, createChart, createSeriesMarkers, Li
     visible();
     /** @type {HTMLElement} */ (document.getElementById('price-caption')).textContent = model.caption;
     document.body.dataset.chart = String(Date.now());
+  }
+
+  /** Zooms the chart to a trade, with as much again on either side, and scrolls up to it. */
+  function showTrade(/** @type {{ id: number, entryTime: number, exitTime: number }} */ t) {
+    if (!chart) return;
+    const span = Math.max(t.exitTime - t.entryTime, 3_600_000);
+    const from = /** @type {import('lightweight-charts').UTCTimestamp} */ ((t.entryTime - span) / 1000);
+    const to = /** @type {import('lightweight-charts').UTCTimestamp} */ ((t.exitTime + span) / 1000);
+    chart.timeScale().setVisibleRange({ from, to });
+    document.body.dataset.shownTrade = String(t.id);
+    document.getElementById('price-chart')?.scrollIntoView({ block: 'start' });
   }
 
   /** @param {HTMLElement} row @param {string} text @param {string} [cls] */
@@ -156,6 +171,8 @@ import { BaselineSeries, CandlestickSeries, createChart, createSeriesMarkers, Li
     for (const t of model.trades) {
       const row = document.createElement('tr');
       row.className = t.result;
+      row.title = 'Show this trade on the chart';
+      row.addEventListener('click', () => showTrade(t));
       cell(row, String(t.id), 'num');
       cell(row, t.side);
       cell(row, t.entry, 'date');

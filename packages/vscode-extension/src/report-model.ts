@@ -16,6 +16,9 @@ export interface MetricRow {
 
 export interface TradeRow {
   id: number;
+  /** Epoch ms: clicking the row zooms the chart to the trade. */
+  entryTime: number;
+  exitTime: number;
   side: string;
   entry: string;
   exit: string;
@@ -140,6 +143,8 @@ export function reportModel(result: BacktestResult, decimals?: number): ReportMo
   const trades = shown.map(
     (t): TradeRow => ({
       id: t.id,
+      entryTime: t.entryTime,
+      exitTime: t.exitTime,
       side: t.side,
       entry: formatDate(t.entryTime),
       exit: formatDate(t.exitTime),

@@ -55,7 +55,7 @@ export function reportHtml(options: { cspSource: string; nonce: string; scriptUr
   <figure>
     <figcaption>Price, equity and drawdown <span id="price-caption" class="caption"></span></figcaption>
     <div id="price-chart" class="price-chart" role="img" aria-label="Candles with the trades, equity and drawdown on one time axis"></div>
-    <p class="legend">▲ long entry · ▼ short entry · ● exit (green a win, red a loss) · dashed: stop (red) and target (green) · wheel to zoom, drag to pan, double-click the time axis to fit</p>
+    <p class="legend">▲ long entry · ▼ short entry · ● exit (green a win, red a loss) · dashed: stop (red) and target (green) · wheel to zoom, drag to pan; click a trade to see it</p>
   </figure>
 </section>
 <section><h2>Metrics</h2><table id="metrics"><tbody></tbody></table></section>

@@ -254,7 +254,13 @@ describe('Volt in VS Code (code-server 4.100.3)', { timeout: 120_000 }, () => {
     const violations = bench.console.filter((m) => /Content Security Policy|Refused to (load|execute|apply)/i.test(m));
     expect(violations).toEqual([]);
     await bench.screenshot('report');
+    // The report on its own, with the room the Problems panel took.
+    await runCommand(bench.page, 'View: Hide Panel');
+    await bench.page.waitForTimeout(500);
     await (await report.frameElement()).screenshot({ path: path.join(ARTIFACTS, 'report-view.png') });
+    await report.locator('#trades').scrollIntoViewIfNeeded();
+    await (await report.frameElement()).screenshot({ path: path.join(ARTIFACTS, 'report-view-trades.png') });
+    await report.locator('#title').scrollIntoViewIfNeeded();
 
     // Zoomable: the wheel over the candles shows fewer of them, the panes below follow.
     const before = Number(await chart.getAttribute('data-visible-bars'));
@@ -305,6 +311,47 @@ describe('Volt in VS Code (code-server 4.100.3)', { timeout: 120_000 }, () => {
     await item.first().waitFor({ timeout: 10_000 });
     await bench.screenshot('agent-status');
     await (await view.frameElement()).screenshot({ path: path.join(ARTIFACTS, 'agent-status-view.png') });
+  });
+
+  it('a strategy with stops and targets: its report draws them, and a click on a trade zooms the chart to it', async () => {
+    await quickOpen(bench.page, 'rsi-mean-reversion.strategy.ts');
+    const before = await report.locator('body').getAttribute('data-chart');
+    await runCommand(bench.page, 'Volt: Show Backtest Report');
+    await waitFor('the RSI mean reversion report', async () =>
+      (await report.locator('body').getAttribute('data-chart')) !== before && /RSI mean reversion/.test(await report.locator('#title').innerText()), 90_000);
+    const chart = report.locator('#price-chart');
+    expect(Number(await chart.getAttribute('data-levels'))).toBeGreaterThan(0);
+    // 5000 bars of synthetic:42 come as at most 2000 candles, and the caption says so.
+    expect(Number(await chart.getAttribute('data-candles'))).toBeLessThanOrEqual(2000);
+    expect(await report.locator('#price-caption').innerText()).toMatch(/^\S+ 3h \(5000 1h bars, 3 per candle\) · \d+ trades?$/);
+    await report.locator('#trades tbody tr:not(.reason)').first().click();
+    await waitFor('the chart on trade 1', async () => (await report.locator('body').getAttribute('data-shown-trade')) === '1', 10_000);
+    // lightweight-charts applies a new range at its next frame.
+    await waitFor('the chart zoomed to the trade', async () => Number(await chart.getAttribute('data-visible-bars')) < 60, 10_000);
+    await bench.page.waitForTimeout(300);
+    await (await report.frameElement()).screenshot({ path: path.join(ARTIFACTS, 'report-view-trade.png') });
+  });
+
+  it('Volt: Agent Status in agents.mode ollama, Ollama down: each seat’s configured model, and its rules standing in', async () => {
+    await editUserSettings({ ...userSettings, 'volt.agents.mode': 'ollama' });
+    await waitFor('the agents’ table with the configured models', async () => {
+      await runCommand(bench.page, 'Volt: Agent Status');
+      const view = await webviewFrame(bench.page, 'table#agents tbody tr', 10_000);
+      return /deepseek-r1:8b/.test(await view.locator('#agents').innerText());
+    }, 60_000);
+    const view = await webviewFrame(bench.page, 'table#agents tbody tr', 10_000);
+    const rows = await view.locator('#agents tbody tr').allInnerTexts();
+    // examples/volt.config.json: ollama.models risk deepseek-r1:8b, market llama3.3.
+    expect(rows[0]).toMatch(/volatility\s+volatility_assessor\s+LLM\s+deepseek-r1:8b\s+0\.40\s+unavailable: its rules stand in/);
+    expect(rows[2]).toMatch(/trend\s+trend_analyzer\s+LLM\s+llama3\.3\s+0\.25\s+unavailable: its rules stand in/);
+    expect(await view.locator('#facts').innerText()).toMatch(/Mode\s+ollama \(agents\.mode\)/);
+    await (await view.frameElement()).screenshot({ path: path.join(ARTIFACTS, 'agent-status-view-ollama.png') });
+    await editUserSettings(userSettings);
+    // Close the view from its tab: keys typed while a webview has the focus may not reach the workbench.
+    const tab = bench.page.locator('.tab', { hasText: 'Volt: Agents' });
+    await tab.hover();
+    await tab.locator('.action-label.codicon-close').click();
+    await tab.waitFor({ state: 'detached', timeout: 10_000 });
   });
 
   /** Edits the user settings as a user does: Preferences: Open User Settings (JSON), replace, save. */
