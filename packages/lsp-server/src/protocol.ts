@@ -6,6 +6,8 @@
  * Calling a command: `workspace/executeCommand` with `{ command: Commands.backtest, arguments: [params] }`
  * where `params` is the `…Params` type below. A bare URI string as the only argument is accepted too
  * (`arguments: ['file:///…/rsi.strategy.ts']`). The response is the matching `…Result`.
+ * Requests (`Requests`, e.g. `volt/bars`) are plain JSON-RPC requests: one `…Params` object in, the
+ * matching `…Result` out.
  *
  * This module is types and string constants only: no runtime imports, safe to bundle anywhere.
  */

@@ -40,7 +40,7 @@ export function agentRows(status: AgentStatusResult): AgentRow[] {
     kind: a.kind === 'llm' ? 'LLM' : 'rules',
     model: a.model ?? '—',
     weight: a.weight.toFixed(2),
-    status: a.available ? 'ready' : a.kind === 'llm' ? 'unavailable: its rules stand in' : 'unavailable',
+    status: a.available ? 'ready' : a.kind === 'llm' ? 'rules stand in' : 'unavailable',
     // Without journaled decisions there is no record, and a row of zeros would read as a poor one.
     record: a.metrics && a.metrics.proposals > 0
       ? `${a.metrics.proposals} proposed · ${a.metrics.approvals} approved · confidence ${a.metrics.avgConfidence.toFixed(2)}${a.metrics.winRate === null ? '' : ` · win ${pct(a.metrics.winRate)}`}`
@@ -67,7 +67,7 @@ export function agentStatusHtml(status: AgentStatusResult, options: { cspSource:
     ...(limits
       ? ([['Risk gate', `position ≤ ${pct(limits.maxPositionPct, 1)} · daily loss ≤ ${pct(limits.maxDailyLoss, 1)} · drawdown ≤ ${pct(limits.maxDrawdown, 1)} · ${limits.maxConsecutiveLosses} losses in a row`]] as [string, string][])
       : []),
-    ...(gate ? ([['Risk gate record', `${gate.reviews} reviewed · ${gate.rejections} rejected · ${gate.modifications} changed`]] as [string, string][]) : []),
+    ...(gate && gate.reviews > 0 ? ([['Risk gate record', `${gate.reviews} reviewed · ${gate.rejections} rejected · ${gate.modifications} changed`]] as [string, string][]) : []),
     ...(status.decisionsRead !== undefined ? ([['Journal', `${status.decisionsRead} decision${status.decisionsRead === 1 ? '' : 's'} read`]] as [string, string][]) : []),
   ];
   return `<!DOCTYPE html>

@@ -20,13 +20,13 @@ const html = (s: AgentStatusResult) => agentStatusHtml(s, { cspSource: 'vscode-w
 describe('Agent Status view', () => {
   it('lists every agent with its configured model while Ollama is down, and says its rules stand in', () => {
     expect(agentRows(down)).toEqual([
-      { role: 'volatility', agent: 'volatility_assessor', kind: 'LLM', model: 'deepseek-r1:8b', weight: '0.40', status: 'unavailable: its rules stand in', record: '' },
-      { role: 'trend', agent: 'trend_analyzer', kind: 'LLM', model: 'llama3.3', weight: '0.25', status: 'unavailable: its rules stand in', record: '' },
+      { role: 'volatility', agent: 'volatility_assessor', kind: 'LLM', model: 'deepseek-r1:8b', weight: '0.40', status: 'rules stand in', record: '' },
+      { role: 'trend', agent: 'trend_analyzer', kind: 'LLM', model: 'llama3.3', weight: '0.25', status: 'rules stand in', record: '' },
       { role: 'auditor', agent: 'auditor', kind: 'rules', model: '—', weight: '0.00', status: 'ready', record: '' },
     ]);
     const page = html(down);
     expect(page.match(/<tr class="(ready|unavailable)">/g)).toHaveLength(3);
-    expect(page).toContain('<td>volatility</td><td class="dim">volatility_assessor</td><td>LLM</td><td>deepseek-r1:8b</td><td class="num">0.40</td><td class="status">unavailable: its rules stand in</td>');
+    expect(page).toContain('<td>volatility</td><td class="dim">volatility_assessor</td><td>LLM</td><td>deepseek-r1:8b</td><td class="num">0.40</td><td class="status">rules stand in</td>');
     expect(page).toContain('LLM unavailable at http://127.0.0.1:11434: not reachable at http://127.0.0.1:11434 (ECONNREFUSED); start it with `ollama serve`. The rule-based agents stand in.');
     expect(page).toContain('<tr><th>Critique model</th><td>qwen2.5-coder:7b</td></tr>');
     expect(page).toContain('<tr><th>Mode</th><td>ollama (agents.mode)</td></tr>');

@@ -323,7 +323,7 @@ describe('Volt: Agent Status and Volt: Open Journal', () => {
     );
     const panel = recorded.webviews.find((w) => w.viewType === 'volt.agents')!;
     expect(panel.title).toBe('Volt: Agents');
-    expect(panel.webview.html).toMatch(/<td>market<\/td><td class="dim">market_analyst<\/td><td>LLM<\/td><td>llama3\.3<\/td><td class="num">0\.20<\/td><td class="status">unavailable: its rules stand in<\/td>/);
+    expect(panel.webview.html).toMatch(/<td>market<\/td><td class="dim">market_analyst<\/td><td>LLM<\/td><td>llama3\.3<\/td><td class="num">0\.20<\/td><td class="status">rules stand in<\/td>/);
     // Asked again, the same view is refreshed rather than a second one opened.
     await showAgentStatus(ctx);
     expect(recorded.webviews.filter((w) => w.viewType === 'volt.agents')).toHaveLength(1);

@@ -342,8 +342,8 @@ describe('Volt in VS Code (code-server 4.100.3)', { timeout: 120_000 }, () => {
     const view = await webviewFrame(bench.page, 'table#agents tbody tr', 10_000);
     const rows = await view.locator('#agents tbody tr').allInnerTexts();
     // examples/volt.config.json: ollama.models risk deepseek-r1:8b, market llama3.3.
-    expect(rows[0]).toMatch(/volatility\s+volatility_assessor\s+LLM\s+deepseek-r1:8b\s+0\.40\s+unavailable: its rules stand in/);
-    expect(rows[2]).toMatch(/trend\s+trend_analyzer\s+LLM\s+llama3\.3\s+0\.25\s+unavailable: its rules stand in/);
+    expect(rows[0]).toMatch(/volatility\s+volatility_assessor\s+LLM\s+deepseek-r1:8b\s+0\.40\s+rules stand in/);
+    expect(rows[2]).toMatch(/trend\s+trend_analyzer\s+LLM\s+llama3\.3\s+0\.25\s+rules stand in/);
     expect(await view.locator('#facts').innerText()).toMatch(/Mode\s+ollama \(agents\.mode\)/);
     await (await view.frameElement()).screenshot({ path: path.join(ARTIFACTS, 'agent-status-view-ollama.png') });
     await editUserSettings(userSettings);
