@@ -1,5 +1,7 @@
 // Builds what the extension ships:
 //   dist/extension.js                 the extension (CommonJS, `vscode` external)
+//   dist/media/report.js              the report page's script: media/report.js with TradingView's
+//                                     lightweight-charts bundled in (the webview loads nothing remote)
 //   dist/server/bin/volt-lsp.js       the sidecar with @volt/engine bundled in (ES module)
 //   dist/server/worker/*.js           the sidecar's worker threads (the static analysis)
 //   dist/server/runner/host.cjs       the engine's sandbox host, where strategy code runs (one file:
@@ -115,6 +117,21 @@ await esbuild.build({
   format: 'cjs',
   external: ['vscode'],
 });
+
+await esbuild.build({
+  bundle: true,
+  platform: 'browser',
+  // VS Code 1.100's webviews run Chromium 132.
+  target: 'chrome120',
+  format: 'iife',
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+  entryPoints: [join(here, 'media/report.js')],
+  outfile: join(dist, 'media/report.js'),
+});
+// Apache-2.0: its licence travels with the code bundled from it.
+cpSync(join(dirname(createRequire(join(root, 'package.json')).resolve('lightweight-charts/package.json')), 'LICENSE'), join(dist, 'media/lightweight-charts.LICENSE'));
 
 await esbuild.build({
   ...common,

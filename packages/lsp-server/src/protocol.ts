@@ -6,6 +6,8 @@
  * Calling a command: `workspace/executeCommand` with `{ command: Commands.backtest, arguments: [params] }`
  * where `params` is the `…Params` type below. A bare URI string as the only argument is accepted too
  * (`arguments: ['file:///…/rsi.strategy.ts']`). The response is the matching `…Result`.
+ * Requests (`Requests`, e.g. `volt/bars`) are plain JSON-RPC requests: one `…Params` object in, the
+ * matching `…Result` out.
  *
  * This module is types and string constants only: no runtime imports, safe to bundle anywhere.
  */
@@ -33,9 +35,11 @@ export const Notifications = {
   critiqueStatus: 'volt/critiqueStatus',
 } as const;
 
-/** Requests of Volt's own a face sends the server (beside workspace/executeCommand). */
+/** Custom requests clients send (plain JSON-RPC requests, not commands). */
 export const Requests = {
-  /** The markets the workspace has data for, for a symbol picker: SymbolsParams → SymbolsResult. */
+  /** Candles of a data spec (or of a strategy's data), downsampled for a chart: `BarsParams` → `BarsResult`. */
+  bars: 'volt/bars',
+  /** The markets the workspace has data for, for a symbol picker: `SymbolsParams` → `SymbolsResult`. */
   symbols: 'volt/symbols',
 } as const;
 
@@ -133,7 +137,11 @@ export interface SymbolsResult {
   }[];
 }
 
-/** Change of each headline number since the previous run of the same file (this minus previous). */
+/**
+ * Change of each headline number since the previous run of the same file (this minus previous).
+ * Every face shows a fraction's change in percentage points with one decimal and a space, signed:
+ * `+2.1 pp`, `-0.4 pp`, `±0.0 pp` when it rounds to nothing (the lens, the report, Neovim).
+ */
 export interface SummaryDelta {
   sharpe: number;
   maxDrawdown: number;
@@ -267,18 +275,24 @@ export interface JournalResult {
 }
 
 // ---------------------------------------------------------------------------------------------
-// volt.agentStatus (served once the agents land)
+// volt.agentStatus
 
 export type AgentStatusParams = Record<string, never>;
 export interface AgentStatusEntry {
   role: string;
+  /** The agent's name in journaled decisions, e.g. 'volatility_assessor'. */
+  name?: string;
   kind: 'rules' | 'llm';
-  /** Model name when kind is 'llm'. */
+  /** Model name when kind is 'llm' (the configured one, whether or not Ollama answers). */
   model?: string;
   weight: number;
   available: boolean;
+  /** From the journal's decisions, when there is a journal. */
+  metrics?: { proposals: number; approvals: number; avgConfidence: number; winRate: number | null };
 }
 export interface AgentStatusResult {
+  /** `agents.mode` in force: 'off', 'rules' or 'ollama'. */
+  mode?: string;
   agents: AgentStatusEntry[];
   llm: {
     host: string;
@@ -286,8 +300,60 @@ export interface AgentStatusResult {
     available: boolean;
     /** Why it is unavailable, when it is. */
     reason?: string;
+    /** Ollama's version, when it answered. */
+    version?: string;
+    /** Models installed at the host. */
     models: string[];
+    /** The configured critique model (`ollama.models.critique`). */
+    critiqueModel?: string;
   };
+  riskGate?: {
+    /** Fractions, a count and a cooldown in ms: `maxPositionPct`, `maxDailyLoss`, `maxDrawdown`, `maxConsecutiveLosses`, … */
+    limits: { maxPositionPct: number; maxDailyLoss: number; maxDrawdown: number; maxConsecutiveLosses: number };
+    metrics?: { reviews: number; rejections: number; modifications: number };
+  };
+  /** Journaled decisions the metrics come from. */
+  decisionsRead?: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// volt/bars: the candles a chart draws (the report's price chart)
+
+export interface BarsParams {
+  /** Data spec: 'synthetic:SEED[:BARS[:TF]]', 'exchange:…' or a CSV/JSON path (relative to the
+   * workspace). Either this or `uri`. */
+  data?: string;
+  /** A strategy's URI: its data, the workspace's `data.default`. Used when `data` is absent. */
+  uri?: string;
+  /** First bar: ISO date ('2024-01-01') or epoch ms. Default the data's first. */
+  from?: string | number;
+  /** Last bar (inclusive, as volt.backtest's `to`): ISO date or epoch ms. Default the data's last. */
+  to?: string | number;
+  /** At most this many candles (default 5000, at most 20000): a longer range is downsampled, each
+   * candle standing for `step` consecutive bars (open of the first, high and low of all, close of
+   * the last, volume summed). */
+  maxBars?: number;
+}
+export interface BarsResult {
+  /** Epoch ms of each candle's open, ascending. */
+  time: number[];
+  open: number[];
+  high: number[];
+  low: number[];
+  close: number[];
+  volume: number[];
+  symbol: string;
+  /** The candles' timeframe: the data's own, times `step` when downsampled ('unknown' when irregular). */
+  timeframe: string;
+  /** Where the bars came from: a file path, 'synthetic:SEED' or an exchange id. */
+  source: string;
+  /** Bars of the data in the range, before downsampling. */
+  bars: number;
+  /** Bars per candle: 1 unless downsampled. */
+  step: number;
+  /** The highest high of the whole data set, whatever the range: a face picks its price decimals
+   * from it, so every range of one instrument reads with the same number of them. */
+  dataHigh: number;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,8 +19,9 @@ import {
   type InitializeParams,
   type InitializeResult,
 } from 'vscode-languageserver';
-import { ALL_COMMANDS, Requests, type SymbolsParams } from './protocol.js';
+import { ALL_COMMANDS, Requests, type BarsParams, type SymbolsParams } from './protocol.js';
 import { IdleCollector, keepYoungGenerationsSmall } from './idle-gc.js';
+import { BarsHandler } from './handlers/bars.js';
 import { CommandsHandler } from './handlers/commands.js';
 import { CritiqueHandler } from './handlers/critique.js';
 import { DocumentsHandler } from './handlers/documents.js';
@@ -76,6 +77,8 @@ export class VoltServer {
     // Registered as a plain request so the client's workDoneToken stays visible to us.
     c.onRequest(ExecuteCommandRequest.type, open((params: ExecuteCommandParams, token: CancellationToken) => commands.execute(params, token)));
     c.onRequest(Requests.symbols, open((params: SymbolsParams | undefined) => runs.symbols(params ?? {})));
+    const bars = new BarsHandler(this.state);
+    c.onRequest(Requests.bars, open((params: BarsParams) => bars.bars(params)));
     c.onShutdown(open(this.shutdown.bind(this)));
     const docs = this.state.documents;
     // An open volt.config.json is checked as it is typed, and applied when saved.

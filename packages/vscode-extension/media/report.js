@@ -1,94 +1,143 @@
-// The backtest report page. It receives a ReportModel (src/report-model.ts) from the extension and
-// draws it: SVG charts built with DOM calls (no HTML strings, no inline styles, so the page's strict
-// Content-Security-Policy holds), the metrics table and the trades.
+// The backtest report page. It receives a ReportModel and a ChartModel (src/report-model.ts) from
+// the extension and draws them: one TradingView lightweight-charts chart of three panes on one time
+// axis (candles with the trades, their stops and targets; equity; drawdown), zoomed and scrolled
+// with the mouse, then the metrics and the trades. esbuild bundles this file with the library into
+// dist/media/report.js; under the page's strict Content-Security-Policy it builds everything with
+// DOM calls (no HTML strings, no inline styles), and the library's logo (an inline <style>) is off:
+// the attribution is the page's footer instead.
 // @ts-check
+import { BaselineSeries, CandlestickSeries, createChart, createSeriesMarkers, LineSeries, LineStyle, CrosshairMode } from 'lightweight-charts';
+
 (function () {
   // @ts-ignore acquireVsCodeApi is provided by VS Code inside webviews
   const vscode = acquireVsCodeApi();
-  const SVG = 'http://www.w3.org/2000/svg';
-  const WIDTH = 800;
-  const HEIGHT = 220;
-  const PAD = { left: 64, right: 12, top: 10, bottom: 24 };
 
   document.addEventListener('securitypolicyviolation', (e) => {
     document.body.dataset.cspViolations = String(Number(document.body.dataset.cspViolations ?? 0) + 1);
     vscode.postMessage({ type: 'cspViolation', directive: e.violatedDirective, blocked: e.blockedURI || 'inline' });
   });
 
-  /** @param {string} tag @param {Record<string, string | number>} attrs */
-  function svgEl(tag, attrs) {
-    const el = document.createElementNS(SVG, tag);
-    for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
-    return el;
+  /** @param {string} name @param {string} fallback */
+  function themeColor(name, fallback) {
+    const v = getComputedStyle(document.body).getPropertyValue(name).trim();
+    return v || fallback;
   }
 
-  /** @param {number} ms */
-  function day(ms) {
-    return new Date(ms).toISOString().slice(0, 10);
+  /** `#rrggbb` with an alpha; other forms unchanged (the fill is then opaque, still readable). */
+  function withAlpha(/** @type {string} */ color, /** @type {string} */ alpha) {
+    return /^#[0-9a-f]{6}$/i.test(color) ? `${color}${alpha}` : color;
   }
 
-  /**
-   * @param {SVGSVGElement} svg
-   * @param {number[]} time
-   * @param {number[]} values
-   * @param {{ kind: 'equity' | 'drawdown', label: (v: number) => string }} opts
-   */
-  function chart(svg, time, values, opts) {
-    while (svg.firstChild) svg.removeChild(svg.firstChild);
-    svg.setAttribute('viewBox', `0 0 ${WIDTH} ${HEIGHT}`);
-    const n = Math.min(time.length, values.length);
-    if (n < 2) {
-      const t = svgEl('text', { x: WIDTH / 2, y: HEIGHT / 2, 'text-anchor': 'middle', class: 'axis-label' });
-      t.textContent = 'Not enough bars to draw';
-      svg.appendChild(t);
-      return 0;
-    }
-    const t0 = time[0];
-    const t1 = time[n - 1];
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (let i = 0; i < n; i++) {
-      if (values[i] < lo) lo = values[i];
-      if (values[i] > hi) hi = values[i];
-    }
-    if (opts.kind === 'drawdown') {
-      lo = 0;
-      hi = Math.max(hi, 0.0001);
-    } else if (hi === lo) {
-      hi = lo + 1;
-      lo = lo - 1;
-    }
-    const x = (/** @type {number} */ t) => PAD.left + ((t - t0) / (t1 - t0 || 1)) * (WIDTH - PAD.left - PAD.right);
-    // Drawdown hangs down from zero at the top; equity rises upwards.
-    const y = (/** @type {number} */ v) =>
-      opts.kind === 'drawdown'
-        ? PAD.top + ((v - lo) / (hi - lo)) * (HEIGHT - PAD.top - PAD.bottom)
-        : HEIGHT - PAD.bottom - ((v - lo) / (hi - lo)) * (HEIGHT - PAD.top - PAD.bottom);
+  /** Drawdown on its axis: '-8.1%', '0%' at the peak (never '-0.0%'). Mirrors drawdownLabel in report-model.ts. */
+  function drawdownLabel(/** @type {number} */ percent) {
+    const v = Math.abs(percent).toFixed(1);
+    return Number(v) === 0 ? '0%' : `-${v}%`;
+  }
 
-    for (let k = 0; k <= 4; k++) {
-      const v = lo + ((hi - lo) * k) / 4;
-      const yy = y(v);
-      svg.appendChild(svgEl('line', { x1: PAD.left, x2: WIDTH - PAD.right, y1: yy, y2: yy, class: 'grid' }));
-      const label = svgEl('text', { x: PAD.left - 6, y: yy + 4, 'text-anchor': 'end', class: 'axis-label' });
-      label.textContent = opts.label(v);
-      svg.appendChild(label);
-    }
-    for (const [t, anchor] of /** @type {const} */ ([[t0, 'start'], [(t0 + t1) / 2, 'middle'], [t1, 'end']])) {
-      const label = svgEl('text', { x: x(t), y: HEIGHT - 6, 'text-anchor': anchor, class: 'axis-label' });
-      label.textContent = day(t);
-      svg.appendChild(label);
-    }
+  /** @type {import('lightweight-charts').IChartApi | undefined} */
+  let chart;
 
-    let d = '';
-    for (let i = 0; i < n; i++) d += `${i === 0 ? 'M' : 'L'}${x(time[i]).toFixed(1)},${y(values[i]).toFixed(1)}`;
-    if (opts.kind === 'drawdown') {
-      const area = `${d}L${x(t1).toFixed(1)},${y(0).toFixed(1)}L${x(t0).toFixed(1)},${y(0).toFixed(1)}Z`;
-      svg.appendChild(svgEl('path', { d: area, class: 'drawdown-area' }));
-    } else {
-      svg.appendChild(svgEl('line', { x1: PAD.left, x2: WIDTH - PAD.right, y1: y(values[0]), y2: y(values[0]), class: 'baseline' }));
+  /** @param {any} model the ChartModel */
+  function drawChart(model) {
+    const host = /** @type {HTMLElement} */ (document.getElementById('price-chart'));
+    chart?.remove();
+    host.replaceChildren();
+    const text = themeColor('--vscode-foreground', '#cccccc');
+    const grid = themeColor('--vscode-editorWidget-border', '#80808040');
+    const green = themeColor('--vscode-charts-green', '#3fb950');
+    const red = themeColor('--vscode-charts-red', '#f85149');
+    const blue = themeColor('--vscode-charts-blue', '#58a6ff');
+    const orange = themeColor('--vscode-charts-orange', '#d18616');
+    const minMove = Math.pow(10, -model.priceDecimals);
+    chart = createChart(host, {
+      autoSize: true,
+      layout: {
+        background: { color: 'transparent' },
+        textColor: text,
+        fontFamily: getComputedStyle(document.body).fontFamily,
+        attributionLogo: false,
+        panes: { separatorColor: grid, enableResize: true },
+      },
+      grid: { vertLines: { color: grid }, horzLines: { color: grid } },
+      crosshair: { mode: CrosshairMode.Normal },
+      // The whole run fits at first; the wheel zooms in to the candles.
+      timeScale: { timeVisible: model.intraday, secondsVisible: false, borderColor: grid, minBarSpacing: 0.01 },
+      rightPriceScale: { borderColor: grid },
+      localization: { locale: 'en-US' },
+    });
+
+    let pane = 0;
+    if (model.candles.length > 0) {
+      const candles = chart.addSeries(CandlestickSeries, {
+        upColor: green, downColor: red, borderVisible: false, wickUpColor: green, wickDownColor: red,
+        priceFormat: { type: 'price', precision: model.priceDecimals, minMove },
+      }, pane);
+      candles.setData(model.candles);
+      // Stops and targets count in the price scale, so a trade shown on its own shows its levels.
+      const lineOptions = { lineWidth: /** @type {1} */ (2), lineStyle: LineStyle.Dashed, priceLineVisible: false, lastValueVisible: false, crosshairMarkerVisible: false, priceFormat: { type: /** @type {'price'} */ ('price'), precision: model.priceDecimals, minMove } };
+      /** @param {any[]} points @param {string} color */
+      const levels = (points, color) => points.map((p) => (p.hidden ? { time: p.time, value: p.value, color: 'transparent' } : { time: p.time, value: p.value, color }));
+      if (model.stops.length > 0) chart.addSeries(LineSeries, { ...lineOptions, color: red }, pane).setData(levels(model.stops, red));
+      if (model.targets.length > 0) chart.addSeries(LineSeries, { ...lineOptions, color: green }, pane).setData(levels(model.targets, green));
+      /** @type {Record<string, { position: 'belowBar' | 'aboveBar', shape: 'arrowUp' | 'arrowDown' | 'circle', color: string }>} */
+      const look = {
+        'entry-long': { position: 'belowBar', shape: 'arrowUp', color: blue },
+        'entry-short': { position: 'aboveBar', shape: 'arrowDown', color: orange },
+        'exit-win': { position: 'aboveBar', shape: 'circle', color: green },
+        'exit-loss': { position: 'belowBar', shape: 'circle', color: red },
+      };
+      createSeriesMarkers(candles, model.markers.map((/** @type {any} */ m) => ({ time: m.time, text: m.text, ...look[m.kind] })));
+      pane++;
     }
-    svg.appendChild(svgEl('path', { d, class: `${opts.kind}-line series` }));
-    return n;
+    const equity = chart.addSeries(LineSeries, {
+      color: blue, lineWidth: 2, priceLineVisible: false, title: 'equity',
+      priceFormat: { type: 'price', precision: 0, minMove: 1 },
+    }, pane);
+    equity.setData(model.equity);
+    // Room above and below, so the top and bottom ticks are not cut by the panes' separators.
+    equity.priceScale().applyOptions({ scaleMargins: { top: 0.15, bottom: 0.15 } });
+    const drawdown = chart.addSeries(BaselineSeries, {
+      baseValue: { type: 'price', price: 0 },
+      topLineColor: red, bottomLineColor: red, topFillColor1: 'transparent', topFillColor2: 'transparent',
+      bottomFillColor1: withAlpha(red, '33'), bottomFillColor2: withAlpha(red, '77'), lineWidth: 1, priceLineVisible: false, title: 'drawdown',
+      priceFormat: { type: 'custom', formatter: drawdownLabel, minMove: 0.1 },
+      // Drawdown hangs from zero: the axis always ends at 0% on top.
+      autoscaleInfoProvider: (/** @type {() => any} */ original) => {
+        const r = original();
+        if (r) r.priceRange.maxValue = 0;
+        return r;
+      },
+    }, pane + 1);
+    drawdown.setData(model.drawdown);
+    drawdown.priceScale().applyOptions({ scaleMargins: { top: 0.1, bottom: 0.1 } });
+
+    const panes = chart.panes();
+    const shares = model.candles.length > 0 ? [0.58, 0.24, 0.18] : [0.6, 0.4];
+    panes.forEach((p, i) => p.setStretchFactor(shares[i] ?? 0.2));
+    host.dataset.panes = String(panes.length);
+    host.dataset.candles = String(model.candles.length);
+    host.dataset.markers = String(model.markers.length);
+    host.dataset.levels = String([...model.stops, ...model.targets].filter((p) => !p.hidden).length);
+    chart.timeScale().fitContent();
+    const visible = () => {
+      const r = chart?.timeScale().getVisibleLogicalRange();
+      if (r) host.dataset.visibleBars = String(Math.round(r.to - r.from));
+    };
+    chart.timeScale().subscribeVisibleLogicalRangeChange(visible);
+    visible();
+    /** @type {HTMLElement} */ (document.getElementById('price-caption')).textContent = model.caption;
+    document.body.dataset.chart = String(Date.now());
+  }
+
+  /** Zooms the chart to a trade, with as much again on either side, and scrolls up to it. */
+  function showTrade(/** @type {{ id: number, entryTime: number, exitTime: number }} */ t) {
+    if (!chart) return;
+    const span = Math.max(t.exitTime - t.entryTime, 3_600_000);
+    const from = /** @type {import('lightweight-charts').UTCTimestamp} */ ((t.entryTime - span) / 1000);
+    const to = /** @type {import('lightweight-charts').UTCTimestamp} */ ((t.exitTime + span) / 1000);
+    chart.timeScale().setVisibleRange({ from, to });
+    document.body.dataset.shownTrade = String(t.id);
+    document.getElementById('price-chart')?.scrollIntoView({ block: 'start' });
   }
 
   /** @param {HTMLElement} row @param {string} text @param {string} [cls] */
@@ -99,20 +148,11 @@
     row.appendChild(td);
   }
 
-  /** @param {any} model */
+  /** @param {any} model the ReportModel */
   function draw(model) {
     /** @type {HTMLElement} */ (document.getElementById('title')).textContent = model.title;
     /** @type {HTMLElement} */ (document.getElementById('subtitle')).textContent = model.subtitle;
     setState(undefined);
-    const money = (/** @type {number} */ v) => v.toLocaleString('en-US', { maximumFractionDigits: 0 });
-    const points = chart(/** @type {any} */ (document.getElementById('equity-chart')), model.time, model.equity, {
-      kind: 'equity',
-      label: money,
-    });
-    chart(/** @type {any} */ (document.getElementById('drawdown-chart')), model.time, model.drawdown, {
-      kind: 'drawdown',
-      label: (v) => `-${(v * 100).toFixed(1)}%`,
-    });
 
     const metrics = /** @type {HTMLElement} */ (document.querySelector('#metrics tbody'));
     metrics.replaceChildren();
@@ -131,24 +171,36 @@
     for (const t of model.trades) {
       const row = document.createElement('tr');
       row.className = t.result;
+      row.title = 'Show this trade on the chart';
+      row.addEventListener('click', () => showTrade(t));
       cell(row, String(t.id), 'num');
       cell(row, t.side);
-      cell(row, t.entry);
-      cell(row, t.exit);
+      cell(row, t.entry, 'date');
+      cell(row, t.exit, 'date');
       cell(row, t.entryPrice, 'num');
       cell(row, t.exitPrice, 'num');
-      cell(row, t.pnl, 'num');
+      cell(row, t.pnl, 'num pnl');
       cell(row, t.pnlPct, 'num');
       cell(row, t.exitReason);
-      cell(row, t.reason);
       trades.appendChild(row);
+      // The strategy's reason reads under its trade, across the row: no column of its own to
+      // widen the table in a side column, and nothing at all when there is none.
+      if (model.showReason && t.reason) {
+        const why = document.createElement('tr');
+        why.className = `reason ${t.result}`;
+        const td = document.createElement('td');
+        td.colSpan = 9;
+        td.textContent = t.reason;
+        why.appendChild(td);
+        trades.appendChild(why);
+      }
     }
     /** @type {HTMLElement} */ (document.getElementById('trades-title')).textContent =
       model.tradeCount > model.trades.length
         ? `Trades (latest ${model.trades.length} of ${model.tradeCount})`
         : `Trades (${model.tradeCount})`;
     document.body.dataset.drawn = String(Date.now());
-    vscode.postMessage({ type: 'drawn', points, trades: model.tradeCount });
+    vscode.postMessage({ type: 'drawn', points: model.time.length, trades: model.tradeCount });
   }
 
   /** @param {{ state: string, message?: string } | undefined} s */
@@ -166,6 +218,7 @@
   window.addEventListener('message', (event) => {
     const message = event.data;
     if (message.type === 'report') draw(message.model);
+    else if (message.type === 'chart') drawChart(message.chart);
     else if (message.type === 'state') setState(message);
   });
   vscode.postMessage({ type: 'ready' });

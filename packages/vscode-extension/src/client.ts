@@ -15,7 +15,7 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import { CONFIGURATION_SECTION, Notifications, type BacktestStatusParams, type CommandName } from '@volt/lsp-server/protocol';
+import { CONFIGURATION_SECTION, Notifications, Requests, type BacktestStatusParams, type BarsParams, type BarsResult, type CommandName, type SymbolsParams, type SymbolsResult } from '@volt/lsp-server/protocol';
 import { lensCommandInEditor } from './commands.js';
 import { SIDECAR_SELECTOR } from './documents.js';
 import { sidecarErrorHandler } from './restarts.js';
@@ -28,6 +28,8 @@ export const BUNDLED_SERVER = ['dist', 'server', 'bin', 'volt-lsp.js'];
 /** What commands and views need from the sidecar; a test can hand in its own. */
 export interface SidecarCalls {
   execute<R>(command: CommandName, params: object, token?: vscode.CancellationToken): Promise<R>;
+  /** volt/symbols: the markets with data, for the symbol picker. */
+  symbols?(params: SymbolsParams): Promise<SymbolsResult>;
   onBacktestStatus(listener: (status: BacktestStatusParams) => void): vscode.Disposable;
 }
 
@@ -134,11 +136,24 @@ export class Sidecar implements SidecarCalls, vscode.Disposable {
   }
 
   async execute<R>(command: CommandName, params: object, token?: vscode.CancellationToken): Promise<R> {
+    return (await this.running().sendRequest(ExecuteCommandRequest.type, { command, arguments: [params] }, token)) as R;
+  }
+
+  symbols(params: SymbolsParams): Promise<SymbolsResult> {
+    return this.running().sendRequest<SymbolsResult>(Requests.symbols, params);
+  }
+
+  /** volt/bars: the candles of the report's price chart. */
+  bars(params: BarsParams): Promise<BarsResult> {
+    return this.running().sendRequest<BarsResult>(Requests.bars, params);
+  }
+
+  private running(): LanguageClient {
     const client = this.client;
     if (!client || client.state !== State.Running) {
       throw new Error('the Volt sidecar is not running; see the Volt output channel, or run "Volt: Restart Sidecar"');
     }
-    return (await client.sendRequest(ExecuteCommandRequest.type, { command, arguments: [params] }, token)) as R;
+    return client;
   }
 
   onBacktestStatus(listener: (status: BacktestStatusParams) => void): vscode.Disposable {

@@ -2,7 +2,7 @@
  * The palette commands. Each asks the sidecar through one of Volt's `workspace/executeCommand`
  * names (protocol.ts) and shows the answer the way VS Code users expect: findings in a quick pick
  * that jumps to the line, the backtest in the report view, the journal's runs in a quick pick that
- * opens their notes, the agents in the status bar and a message.
+ * opens their notes, the agents in their table view and the status bar.
  */
 import * as vscode from 'vscode';
 import {
@@ -14,12 +14,15 @@ import {
   type BacktestSummary,
   type CritiqueStatus,
   type JournalResult,
+  type SymbolsResult,
   type VoltFinding,
 } from '@volt/lsp-server/protocol';
 import type { SidecarCalls } from './client.js';
 import { isStrategyPath } from './documents.js';
 import { formatDate } from './report-model.js';
 import type { ReportView } from './report-view.js';
+import { agentStatusLine, type AgentStatusView } from './agent-status-view.js';
+import { errorText, plainPaths } from './user-text.js';
 import type { VoltStatus } from './status.js';
 
 /** VS Code command ids (package.json `contributes.commands`). They differ from the sidecar's own
@@ -37,6 +40,7 @@ export const CLIENT_COMMANDS = {
 export interface CommandContext {
   sidecar: SidecarCalls & { restart(): Promise<void> };
   reports: ReportView;
+  agents: AgentStatusView;
   status: VoltStatus;
   output: vscode.OutputChannel;
 }
@@ -75,10 +79,21 @@ export interface SymbolChoice {
   symbol: string | undefined | null;
 }
 
-export function symbolChoices(last: BacktestSummary | null): SymbolChoice[] {
+/**
+ * The symbols a backtest can be of: the strategy's own, then the markets the workspace has data for
+ * (volt/symbols: data.symbols of volt.config.json and the exchange cache), then a typed one, which
+ * without data of its own runs on the synthetic market and says so.
+ */
+export function symbolChoices(last: BacktestSummary | null, available: SymbolsResult['symbols'] = []): SymbolChoice[] {
   const choices: SymbolChoice[] = [{ label: "The strategy's symbol", description: 'its first `symbols` entry', symbol: undefined }];
-  if (last) choices.push({ label: last.symbol, description: 'used by the last backtest', symbol: last.symbol });
-  choices.push({ label: 'Another symbol…', description: 'type it, e.g. ETH/BTC', symbol: null });
+  for (const s of available) {
+    if (s.source === 'declared') continue;
+    choices.push({ label: s.symbol, description: s.source === 'config' ? `data.symbols: ${plainPaths(s.data)}` : 'fetched before (exchange cache)', symbol: s.symbol });
+  }
+  if (last && !choices.some((c) => c.symbol === last.symbol) && !last.synthetic) {
+    choices.push({ label: last.symbol, description: 'used by the last backtest', symbol: last.symbol });
+  }
+  choices.push({ label: 'Another symbol…', description: 'type it; without data of its own it runs on the synthetic market', symbol: null });
   return choices;
 }
 
@@ -140,23 +155,13 @@ const SEVERITY_ICON: Record<VoltFinding['severity'], string> = {
 export function findingItem(f: VoltFinding): { label: string; description: string; detail?: string } {
   return {
     label: `${SEVERITY_ICON[f.severity]} ${f.code}`,
-    description: `line ${f.range.start.line + 1}: ${f.message}`,
+    description: `line ${f.range.start.line + 1}: ${plainPaths(f.message)}`,
     ...(f.fixTitle ? { detail: `Quick fix: ${f.fixTitle}` } : {}),
   };
 }
 
 export function summaryLine(s: BacktestSummary): string {
   return `Sharpe ${s.sharpe.toFixed(2)} · max DD ${(s.maxDrawdown * 100).toFixed(1)}% · ${s.trades} trades · win ${(s.winRate * 100).toFixed(0)}% · return ${(s.totalReturn * 100).toFixed(2)}%`;
-}
-
-export function agentStatusMessage(status: AgentStatusResult): string {
-  const agents = status.agents
-    .map((a) => `${a.role} (${a.kind === 'llm' ? `LLM ${a.model ?? ''}`.trim() : 'rules'}, weight ${a.weight}${a.available ? '' : ', unavailable'})`)
-    .join(', ');
-  const llm = status.llm.available
-    ? `Ollama at ${status.llm.host} answers (${status.llm.models.join(', ') || 'no models pulled'})`
-    : `LLM unavailable at ${status.llm.host}${status.llm.reason ? `: ${status.llm.reason}` : ''}; the rule-based agents stand in`;
-  return `Volt agents: ${agents || 'none'}. ${llm}.`;
 }
 
 /**
@@ -179,9 +184,6 @@ export function critiqueLine(critique: CritiqueStatus | undefined, at: Date = ne
   }
 }
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 // ---------------------------------------------------------------------------------------------
 // The commands
@@ -201,7 +203,7 @@ export async function analyzeStrategy(ctx: CommandContext): Promise<AnalyzeResul
   }
   const last = result.lastBacktest ? ` · last backtest: ${summaryLine(result.lastBacktest)}` : '';
   const critique = critiqueLine(result.critique);
-  const told = critique ? ` · ${critique}` : '';
+  const told = critique ? ` · ${plainPaths(critique)}` : '';
   ctx.output.appendLine(`Analyze ${name}: ${result.findings.length} finding(s)${told}${last}`);
   if (result.findings.length === 0) {
     void vscode.window.showInformationMessage(`Volt: no findings in ${name}${told}${last}`);
@@ -220,18 +222,38 @@ export async function analyzeStrategy(ctx: CommandContext): Promise<AnalyzeResul
   return result;
 }
 
+/** After this many seconds a run's notification says it is still running, and counts on. */
+export const STILL_RUNNING_AFTER_S = 2;
+
+/**
+ * Runs `task`, telling `progress` every second once it has taken a while ("still running, 8 s"):
+ * a run nearing its time limit (backtest.timeoutMs, 10 s by default) should not look hung.
+ */
+export async function withElapsed<T>(progress: { report(value: { message?: string }): void }, task: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  const timer = setInterval(() => {
+    const seconds = Math.floor((Date.now() - started) / 1000);
+    if (seconds >= STILL_RUNNING_AFTER_S) progress.report({ message: `still running, ${seconds} s` });
+  }, 1000);
+  try {
+    return await task();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 /** Runs a backtest with progress and cancellation and shows it in the report view. */
 export async function backtestAndShow(ctx: CommandContext, params: BacktestParams): Promise<BacktestResult | undefined> {
   const name = vscode.workspace.asRelativePath(vscode.Uri.parse(params.uri));
   try {
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Volt: backtesting ${name}`, cancellable: true },
-      (_progress, token) => ctx.status.during(`backtest:${params.uri}`, `backtesting ${name}`, () =>
-        ctx.sidecar.execute<BacktestResult>(Commands.backtest, params, token),
+      (progress, token) => ctx.status.during(`backtest:${params.uri}`, `backtesting ${name}`, () =>
+        withElapsed(progress, () => ctx.sidecar.execute<BacktestResult>(Commands.backtest, params, token)),
       ),
     );
     ctx.output.appendLine(`Backtest ${name}: ${summaryLine(result.summary)}`);
-    ctx.reports.show(result, params);
+    await ctx.reports.show(result, params);
     return result;
   } catch (error) {
     void vscode.window.showErrorMessage(`Volt: the backtest of ${name} failed: ${errorText(error)}`);
@@ -248,7 +270,8 @@ export async function runBacktest(ctx: CommandContext): Promise<BacktestResult |
     .then((r) => r.lastBacktest)
     .catch(() => null);
 
-  const symbolPick = await vscode.window.showQuickPick(symbolChoices(last), { title: 'Volt: backtest which symbol?', ignoreFocusOut: true });
+  const available = await ctx.sidecar.symbols?.({ uri: uri.toString() }).catch(() => undefined);
+  const symbolPick = await vscode.window.showQuickPick(symbolChoices(last, available?.symbols), { title: 'Volt: backtest which symbol?', ignoreFocusOut: true });
   if (!symbolPick) return undefined;
   let symbol = symbolPick.symbol;
   if (symbol === null) {
@@ -321,9 +344,8 @@ export async function showAgentStatus(ctx: CommandContext): Promise<AgentStatusR
   try {
     const status = await ctx.status.during('agents', 'asking the agents', () => ctx.sidecar.execute<AgentStatusResult>(Commands.agentStatus, {}));
     ctx.status.setAgents(status);
-    const message = agentStatusMessage(status);
-    ctx.output.appendLine(message);
-    void vscode.window.showInformationMessage(message);
+    ctx.output.appendLine(agentStatusLine(status));
+    ctx.agents.show(status);
     return status;
   } catch (error) {
     void vscode.window.showErrorMessage(`Volt: could not ask the agents: ${errorText(error)}`);

@@ -7,8 +7,10 @@ import { Commands, type BacktestResult } from '@volt/lsp-server/protocol';
 import { Sidecar } from './client.js';
 import { CLIENT_COMMANDS, refreshAgentStatus, registerCommands } from './commands.js';
 import { ReportView } from './report-view.js';
+import { AgentStatusView } from './agent-status-view.js';
 import { needsRestart } from './settings.js';
 import { VoltStatus } from './status.js';
+import { plainPaths } from './user-text.js';
 
 let sidecar: Sidecar | undefined;
 
@@ -17,19 +19,27 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const status = new VoltStatus(vscode.window.createStatusBarItem('volt.status', vscode.StatusBarAlignment.Left, 10), CLIENT_COMMANDS.agentStatus);
   sidecar = new Sidecar(context, output, status);
   const server = sidecar;
-  const reports = new ReportView(context.extensionUri, output, (params) => server.execute<BacktestResult>(Commands.backtest, params));
+  const reports = new ReportView(
+    context.extensionUri,
+    output,
+    (params) => server.execute<BacktestResult>(Commands.backtest, params),
+    (params) => server.bars(params),
+  );
+
+  const agents = new AgentStatusView(context.extensionUri);
 
   context.subscriptions.push(
     output,
     status,
     server,
     reports,
-    ...registerCommands({ sidecar: server, reports, status, output }),
+    agents,
+    ...registerCommands({ sidecar: server, reports, agents, status, output }),
     // Saves' backtests: spinner while they run, and the open report follows them.
     server.onBacktestStatus((s) => {
       if (s.state === 'running') status.workStarted(`backtest:${s.uri}`, `backtesting ${vscode.workspace.asRelativePath(vscode.Uri.parse(s.uri))}`);
       else status.workFinished(`backtest:${s.uri}`);
-      if (s.state === 'failed' && s.message) output.appendLine(`Backtest of ${s.uri} failed: ${s.message}`);
+      if (s.state === 'failed' && s.message) output.appendLine(plainPaths(`Backtest of ${s.uri} failed: ${s.message}`));
       reports.backtestStatus(s);
     }),
     vscode.workspace.onDidChangeConfiguration((change) => {

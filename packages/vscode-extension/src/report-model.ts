@@ -3,7 +3,9 @@
  * formatted the way a trader reads them, the equity and drawdown series to plot, and the trades.
  * Plain data, so the webview's script only draws and the formatting is tested here.
  */
-import type { BacktestResult, SummaryDelta } from '@volt/lsp-server/protocol';
+import type { BacktestResult, BarsResult, SummaryDelta } from '@volt/lsp-server/protocol';
+
+type Trade = BacktestResult['report']['trades'][number];
 
 export interface MetricRow {
   label: string;
@@ -14,6 +16,9 @@ export interface MetricRow {
 
 export interface TradeRow {
   id: number;
+  /** Epoch ms: clicking the row zooms the chart to the trade. */
+  entryTime: number;
+  exitTime: number;
   side: string;
   entry: string;
   exit: string;
@@ -38,6 +43,10 @@ export interface ReportModel {
   trades: TradeRow[];
   /** How many trades the run had, when the table shows only the latest. */
   tradeCount: number;
+  /** False when no trade has a reason: the page leaves the column out. */
+  showReason: boolean;
+  /** Decimals of every price of this instrument (the table and the chart's price scale). */
+  priceDecimals: number;
 }
 
 /** The table shows this many trades, most recent last; the count says how many there were. */
@@ -47,6 +56,34 @@ const pct = (x: number, digits = 2): string => `${(x * 100).toFixed(digits)}%`;
 const ratio = (x: number | null): string => (x === null ? 'unbounded' : x.toFixed(2));
 const money = (x: number): string => x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const signed = (s: string, x: number): string => (x > 0 ? `+${s}` : s);
+
+/** A fraction's change in percentage points: the sidecar's lens form (protocol.ts, SummaryDelta). */
+export function percentagePoints(fraction: number): string {
+  const v = (Math.abs(fraction) * 100).toFixed(1);
+  if (Number(v) === 0) return '±0.0 pp';
+  return `${fraction > 0 ? '+' : '-'}${v} pp`;
+}
+
+/**
+ * Decimals for an instrument's prices, from the largest of them: enough for five significant
+ * digits, at least two (a quote currency's cents), at most eight. 94.4688 and 102.488 both read
+ * with two: 94.47, 102.49; ETH/BTC at 0.0312 reads 0.031200.
+ */
+export function priceDecimals(prices: ArrayLike<number>): number {
+  let top = 0;
+  for (let i = 0; i < prices.length; i++) {
+    const p = Math.abs(prices[i]!);
+    if (Number.isFinite(p) && p > top) top = p;
+  }
+  if (top === 0) return 2;
+  return Math.min(8, Math.max(2, 4 - Math.floor(Math.log10(top))));
+}
+
+/** Drawdown as the axis and the table show it: '-8.1%', and '0%' (never '-0.0%') at the peak. */
+export function drawdownLabel(fraction: number): string {
+  const v = (Math.abs(fraction) * 100).toFixed(1);
+  return Number(v) === 0 ? '0%' : `-${v}%`;
+}
 
 export function formatDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
@@ -62,18 +99,23 @@ export function formatDuration(ms: number): string {
 function change(delta: SummaryDelta | null, key: keyof SummaryDelta): string | undefined {
   if (!delta) return undefined;
   const d = delta[key];
-  if (d === 0) return '±0';
   switch (key) {
     case 'sharpe':
-      return signed(d.toFixed(2), d);
+      return d === 0 ? '±0' : signed(d.toFixed(2), d);
     case 'trades':
-      return signed(String(d), d);
+      return d === 0 ? '±0' : signed(String(d), d);
     default:
-      return signed(`${(d * 100).toFixed(2)} pp`, d);
+      return percentagePoints(d);
   }
 }
 
-export function reportModel(result: BacktestResult): ReportModel {
+/** The instrument's price decimals: from the whole data set's high when the candles are in, else from the trades. */
+export function instrumentDecimals(result: BacktestResult, bars?: Pick<BarsResult, 'dataHigh'>): number {
+  return bars && bars.dataHigh > 0 ? priceDecimals([bars.dataHigh]) : priceDecimals(tradePrices(result.report.trades));
+}
+
+/** `decimals`: the instrument's (instrumentDecimals); default from the trades shown. */
+export function reportModel(result: BacktestResult, decimals?: number): ReportModel {
   const { report, summary, delta } = result;
   const m = report.metrics;
   const metrics: MetricRow[] = [
@@ -96,30 +138,192 @@ export function reportModel(result: BacktestResult): ReportModel {
     { label: 'Average holding time', value: formatDuration(m.avgHoldingMs) },
     { label: 'Equity', value: `${money(m.startEquity)} → ${money(m.endEquity)}` },
   ];
-  const trades = report.trades.slice(-MAX_TRADE_ROWS).map(
+  const shown = report.trades.slice(-MAX_TRADE_ROWS);
+  if (decimals === undefined) decimals = priceDecimals(tradePrices(shown));
+  const trades = shown.map(
     (t): TradeRow => ({
       id: t.id,
+      entryTime: t.entryTime,
+      exitTime: t.exitTime,
       side: t.side,
       entry: formatDate(t.entryTime),
       exit: formatDate(t.exitTime),
-      entryPrice: t.entryPrice.toPrecision(6),
-      exitPrice: t.exitPrice.toPrecision(6),
+      entryPrice: price(t.entryPrice, decimals),
+      exitPrice: price(t.exitPrice, decimals),
       pnl: signed(money(t.pnl), t.pnl),
       pnlPct: signed(pct(t.pnlPct), t.pnlPct),
       result: t.pnl > 0 ? 'win' : 'loss',
-      exitReason: t.exitReason,
+      exitReason: EXIT_REASON[t.exitReason] ?? t.exitReason,
       reason: t.reason,
     }),
   );
   const curve = report.equityCurve;
+  // Not a real market: said in the line under the title, with why when there is a reason.
+  const synthetic = summary.synthetic ? ` · synthetic data${summary.dataNote ? ` (${summary.dataNote})` : ''}` : '';
+  // agents.mode rules or ollama: what the panel did with the entries, under the metrics.
+  const panel: MetricRow[] = summary.agents
+    ? [{ label: `Agents (${summary.agents.mode})`, value: `${summary.agents.proposals} proposals: ${summary.agents.approved} approved, ${summary.agents.modified} modified, ${summary.agents.rejected} rejected` }]
+    : [];
   return {
     title: `${report.strategy.name} — backtest`,
-    subtitle: `${summary.symbol} ${summary.timeframe} · ${report.data.source} · ${formatDate(report.data.from)} → ${formatDate(report.data.to)} · ${report.data.bars} bars · ran in ${Math.round(summary.durationMs)} ms`,
-    metrics,
+    subtitle: `${summary.symbol} ${summary.timeframe} · ${report.data.source} · ${formatDate(report.data.from)} → ${formatDate(report.data.to)} · ${report.data.bars} bars · ran in ${Math.round(summary.durationMs)} ms${synthetic}`,
+    metrics: [...metrics, ...panel],
     time: curve.time,
     equity: curve.equity,
     drawdown: curve.drawdown,
     trades,
     tradeCount: report.trades.length,
+    showReason: trades.some((t) => t.reason.trim() !== ''),
+    priceDecimals: decimals,
+  };
+}
+
+const EXIT_REASON: Record<string, string> = { signal: 'signal', stop: 'stop', takeProfit: 'target', reverse: 'reversed', end: 'end of data' };
+
+export function price(x: number, decimals: number): string {
+  return x.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+}
+
+function tradePrices(trades: readonly Trade[]): number[] {
+  const out: number[] = [];
+  for (const t of trades) out.push(t.entryPrice, t.exitPrice);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The price chart: candles from volt/bars with the trades marked, equity and drawdown beneath on the
+// same candles' times (lightweight-charts spaces points by index, so every pane shares one set).
+
+/** Seconds since the epoch, UTC: lightweight-charts' time. */
+export type ChartTime = number;
+export interface Candle {
+  time: ChartTime;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+}
+/** A point; no value before the series starts. */
+export interface LinePoint {
+  time: ChartTime;
+  value?: number;
+}
+/** A stop or target: drawn while a trade is open, hidden between trades (lightweight-charts joins
+ * a line over gaps, so the line carries on at the last level, transparent). */
+export interface LevelPoint {
+  time: ChartTime;
+  value: number;
+  hidden?: true;
+}
+export interface TradeMarker {
+  time: ChartTime;
+  kind: 'entry-long' | 'entry-short' | 'exit-win' | 'exit-loss';
+  text: string;
+}
+export interface ChartModel {
+  candles: Candle[];
+  markers: TradeMarker[];
+  /** Each trade's stop and target from its entry candle to its exit candle, gaps between trades. */
+  stops: LevelPoint[];
+  targets: LevelPoint[];
+  equity: LinePoint[];
+  /** Drawdown in percent, negative (-8.1 = 8.1% below the peak). */
+  drawdown: LinePoint[];
+  priceDecimals: number;
+  /** Intraday candles: the time axis shows the clock. */
+  intraday: boolean;
+  /** What the price pane shows, or why it shows no candles. */
+  caption: string;
+}
+
+/** Markers carry text only up to this many trades; past it the chart would be all labels. */
+export const LABELLED_TRADES = 40;
+/** Exits worth a word on the chart: the risk levels hit. A signal's exit is the plain circle. */
+const LABELLED_EXITS = new Set(['stop', 'takeProfit']);
+
+/** Index of the last time <= t in ascending `times` (0 when t precedes them all). */
+export function candleIndex(times: ArrayLike<number>, t: number): number {
+  let lo = 0;
+  let hi = times.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (times[mid]! <= t) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** The chart of a run, on the candles volt/bars returned; without them (`failure`), on the equity curve's times. */
+export function chartModel(result: BacktestResult, bars: BarsResult | undefined, failure?: string, decimals = instrumentDecimals(result, bars)): ChartModel {
+  const { report } = result;
+  const curve = report.equityCurve;
+  const times = bars && bars.time.length > 0 ? bars.time : curve.time;
+  const n = times.length;
+  const candles: Candle[] = [];
+  if (bars && bars.time.length > 0) {
+    for (let i = 0; i < n; i++) candles.push({ time: bars.time[i]! / 1000, open: bars.open[i]!, high: bars.high[i]!, low: bars.low[i]!, close: bars.close[i]! });
+  }
+
+  // Equity and drawdown at each candle: the curve's last point at or before the candle's open.
+  const equity: LinePoint[] = [];
+  const drawdown: LinePoint[] = [];
+  for (let i = 0, j = 0; i < n; i++) {
+    while (j + 1 < curve.time.length && curve.time[j + 1]! <= times[i]!) j++;
+    const time = times[i]! / 1000;
+    if (curve.time.length === 0 || curve.time[0]! > times[i]!) {
+      equity.push({ time });
+      drawdown.push({ time });
+    } else {
+      equity.push({ time, value: curve.equity[j]! });
+      drawdown.push({ time, value: -Math.abs(curve.drawdown[j]!) * 100 });
+    }
+  }
+
+  const markers: TradeMarker[] = [];
+  const stopAt = new Array<number | undefined>(n);
+  const targetAt = new Array<number | undefined>(n);
+  const labelled = report.trades.length <= LABELLED_TRADES;
+  if (candles.length > 0) {
+    for (const t of report.trades) {
+      const a = candleIndex(times, t.entryTime);
+      const b = candleIndex(times, t.exitTime);
+      markers.push({ time: times[a]! / 1000, kind: t.side === 'long' ? 'entry-long' : 'entry-short', text: labelled ? `#${t.id}` : '' });
+      markers.push({ time: times[b]! / 1000, kind: t.pnl > 0 ? 'exit-win' : 'exit-loss', text: labelled && LABELLED_EXITS.has(t.exitReason) ? EXIT_REASON[t.exitReason]! : '' });
+      for (let i = a; i <= b; i++) {
+        if (t.stopPrice !== undefined && Number.isFinite(t.stopPrice)) stopAt[i] = t.stopPrice;
+        if (t.takeProfitPrice !== undefined && Number.isFinite(t.takeProfitPrice)) targetAt[i] = t.takeProfitPrice;
+      }
+    }
+    markers.sort((x, y) => x.time - y.time);
+  }
+  const levels = (at: (number | undefined)[]): LevelPoint[] => {
+    let last = at.find((v) => v !== undefined);
+    if (candles.length === 0 || last === undefined) return [];
+    const out: LevelPoint[] = [];
+    for (let i = 0; i < candles.length; i++) {
+      const v = at[i];
+      // The segment into a candle takes that candle's colour: a trade's first candle stays hidden
+      // so no line rises from the previous level, its last one is drawn.
+      const open = v !== undefined && at[i - 1] !== undefined && at[i - 1] === v;
+      if (v !== undefined) last = v;
+      out.push(open ? { time: candles[i]!.time, value: v } : { time: candles[i]!.time, value: last, hidden: true });
+    }
+    return out;
+  };
+
+  const tf = bars?.timeframe ?? report.data.timeframe;
+  const caption = !bars
+    ? `Price chart unavailable: ${failure ?? 'no candles'}`
+    : `${report.data.symbol} ${bars.timeframe}${bars.step > 1 ? ` (${bars.bars} ${report.data.timeframe} bars, ${bars.step} per candle)` : ''} · ${report.trades.length} trade${report.trades.length === 1 ? '' : 's'}`;
+  return {
+    candles,
+    markers,
+    stops: levels(stopAt),
+    targets: levels(targetAt),
+    equity,
+    drawdown,
+    priceDecimals: decimals,
+    intraday: !/^\d+[dw]$/.test(tf),
+    caption,
   };
 }

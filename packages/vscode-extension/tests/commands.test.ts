@@ -1,9 +1,8 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as vscode from 'vscode';
 import { Commands, type AgentStatusResult, type AnalyzeResult, type BacktestStatusParams, type CommandName } from '@volt/lsp-server/protocol';
 import {
   CLIENT_COMMANDS,
-  agentStatusMessage,
   analyzeStrategy,
   critiqueLine,
   lensCommandInEditor,
@@ -16,10 +15,13 @@ import {
   showAgentStatus,
   showReport,
   symbolChoices,
+  STILL_RUNNING_AFTER_S,
   type CommandContext,
 } from '../src/commands.js';
 import { ReportView } from '../src/report-view.js';
+import { AgentStatusView } from '../src/agent-status-view.js';
 import { VoltStatus } from '../src/status.js';
+import { plainPaths } from '../src/user-text.js';
 import { backtestResult, summary, TO } from './fixtures.js';
 import { recorded, resetStandIn } from './vscode-stand-in.js';
 
@@ -51,8 +53,11 @@ function setup(answers: Partial<Record<CommandName, (params: any) => unknown>>) 
   const output = vscode.window.createOutputChannel('Volt') as unknown as vscode.OutputChannel & { lines: string[] };
   const status = new VoltStatus(vscode.window.createStatusBarItem() as unknown as vscode.StatusBarItem, CLIENT_COMMANDS.agentStatus);
   const sidecar = scriptedSidecar(answers, () => status);
-  const reports = new ReportView(vscode.Uri.file('/ext') as unknown as vscode.Uri, output, (p) => sidecar.execute(Commands.backtest, p));
-  const ctx: CommandContext = { sidecar, reports, status, output };
+  const agents = new AgentStatusView(vscode.Uri.file('/ext') as unknown as vscode.Uri);
+  const reports = new ReportView(vscode.Uri.file('/ext') as unknown as vscode.Uri, output, (p) => sidecar.execute(Commands.backtest, p), () =>
+    Promise.reject(new Error('volt/bars is not served here')),
+  );
+  const ctx: CommandContext = { sidecar, reports, agents, status, output };
   return { ctx, sidecar, status, output, reports };
 }
 
@@ -62,6 +67,13 @@ describe('backtest choices', () => {
   it('offers the last run’s symbol and ranges measured back from the end of its data', () => {
     expect(symbolChoices(null).map((c) => c.symbol)).toEqual([undefined, null]);
     expect(symbolChoices(summary()).map((c) => c.label)).toEqual(["The strategy's symbol", 'BTC/USDT', 'Another symbol…']);
+    // The markets the workspace has data for (volt/symbols); a symbol a run only had synthetic candles for is not offered.
+    const available = [
+      { symbol: 'BTC/USDT', data: '/ws/btc.csv', source: 'declared' as const },
+      { symbol: 'ETH/BTC', data: '/ws/data/eth.json', source: 'config' as const },
+      { symbol: 'SOL/USDT', data: '/ws/.volt/cache/binance-SOL_USDT-1h.csv', source: 'cache' as const },
+    ];
+    expect(symbolChoices({ ...summary(), symbol: 'SYNTH', synthetic: true }, available).map((c) => c.label)).toEqual(["The strategy's symbol", 'ETH/BTC', 'SOL/USDT', 'Another symbol…']);
 
     const ranges = dateRangeChoices(summary());
     expect(ranges.map((r) => r.label)).toEqual(['Whole data set', 'Last 30 days of the data', 'Last 90 days of the data', 'Custom range…']);
@@ -82,6 +94,37 @@ describe('backtest choices', () => {
   });
 });
 
+describe('a long run and the sidecar’s file URIs', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('a run nearing its time limit says it is still running, by the second, in its progress notification', async () => {
+    vi.useFakeTimers();
+    recorded.activeFile = FILE;
+    const { ctx } = setup({ [Commands.backtest]: (p) => new Promise((resolve) => setTimeout(() => resolve(backtestResult(p.uri)), 8_500)) });
+    const run = showReport(ctx, { uri: URI });
+    await vi.advanceTimersByTimeAsync(9_000);
+    await run;
+    const reports = recorded.shown.filter((s) => s.kind === 'progressReport').map((s) => s.text);
+    expect(STILL_RUNNING_AFTER_S).toBe(2);
+    expect(reports).toEqual(['still running, 2 s', 'still running, 3 s', 'still running, 4 s', 'still running, 5 s', 'still running, 6 s', 'still running, 7 s', 'still running, 8 s']);
+    // Nothing more once it is done.
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(recorded.shown.filter((s) => s.kind === 'progressReport')).toHaveLength(7);
+  });
+
+  it('names files by their workspace path, never as file: URIs, in messages', async () => {
+    expect(plainPaths(`cannot read ${URI}: open it`)).toBe('cannot read strategies/rsi-mean-reversion.strategy.ts: open it');
+    expect(plainPaths(`failed at ${URI}:12:3.`)).toBe('failed at strategies/rsi-mean-reversion.strategy.ts:12:3.');
+    expect(plainPaths('no uri here')).toBe('no uri here');
+    recorded.activeFile = FILE;
+    const { ctx } = setup({ [Commands.backtest]: () => Promise.reject(new Error(`the strategy threw at ${URI}:14:7`)) });
+    await showReport(ctx, { uri: URI });
+    const error = recorded.shown.find((s) => s.kind === 'error')!;
+    expect(error.text).toBe('Volt: the backtest of strategies/rsi-mean-reversion.strategy.ts failed: the strategy threw at strategies/rsi-mean-reversion.strategy.ts:14:7');
+    expect(recorded.shown.map((s) => s.text).join('\n')).not.toMatch(/file:/);
+  });
+});
+
 describe('Volt: Run Backtest', () => {
   it('asks for a symbol and a range, runs that backtest with a spinner, and opens the report', async () => {
     recorded.activeFile = FILE;
@@ -99,10 +142,13 @@ describe('Volt: Run Backtest', () => {
     expect(status.text).toBe('$(pulse) Volt');
     const panel = recorded.webviews[0]!;
     expect(panel.title).toBe('Volt: RSI mean reversion');
-    // The report waits for the page's script, then arrives in one message.
+    // The report waits for the page's script, then arrives in one message, its chart in another.
     expect(panel.webview.posted).toEqual([]);
     panel.webview.fromPage({ type: 'ready' });
-    expect(panel.webview.posted).toMatchObject([{ type: 'report', model: { title: 'RSI mean reversion — backtest' } }]);
+    expect(panel.webview.posted).toMatchObject([
+      { type: 'report', model: { title: 'RSI mean reversion — backtest' } },
+      { type: 'chart', chart: { caption: 'Price chart unavailable: volt/bars is not served here' } },
+    ]);
   });
 
   it('takes a typed symbol and custom range, and stops quietly when a pick is dismissed', async () => {
@@ -174,7 +220,7 @@ describe('the report view follows saves', () => {
     await vi_waitFor(() => runs === 2);
     const rerun = sidecar.calls.filter((c) => c.command === Commands.backtest).at(-1)!;
     expect(rerun.params).toEqual({ uri: URI, symbol: 'BTC/USDT', from: '2024-12-01', to: '2024-12-31' });
-    await vi_waitFor(() => (panel.webview.posted.at(-1) as { type: string }).type === 'report');
+    await vi_waitFor(() => panel.webview.posted.filter((m) => (m as { type: string }).type === 'report').length === 2);
   });
 });
 
@@ -264,21 +310,30 @@ describe('Volt: Analyze Strategy', () => {
 
 describe('Volt: Agent Status and Volt: Open Journal', () => {
   const agents: AgentStatusResult = {
+    mode: 'ollama',
     agents: [
-      { role: 'trend', kind: 'rules', weight: 0.25, available: true },
-      { role: 'critique', kind: 'llm', model: 'qwen2.5-coder:7b', weight: 0.2, available: false },
+      { role: 'trend', name: 'trend_analyzer', kind: 'rules', weight: 0.25, available: true },
+      { role: 'market', name: 'market_analyst', kind: 'llm', model: 'llama3.3', weight: 0.2, available: false },
     ],
-    llm: { host: 'http://127.0.0.1:11434', available: false, reason: 'connection refused', models: [] },
+    llm: { host: 'http://127.0.0.1:11434', available: false, reason: 'connection refused', models: [], critiqueModel: 'qwen2.5-coder:7b' },
+    riskGate: { limits: { maxPositionPct: 0.1, maxDailyLoss: 0.03, maxDrawdown: 0.25, maxConsecutiveLosses: 5 } },
+    decisionsRead: 0,
   };
 
-  it('puts the agents and the LLM state in the status bar and a message', async () => {
-    const { ctx, status } = setup({ [Commands.agentStatus]: () => agents });
+  it('shows the agents in a table view, the LLM state in the status bar, one line in the log and no toast', async () => {
+    const { ctx, status, output } = setup({ [Commands.agentStatus]: () => agents });
     await showAgentStatus(ctx);
     expect(status.text).toBe('$(pulse) Volt: 1 agent · LLM unavailable');
-    expect(recorded.shown.at(-1)!.text).toBe(agentStatusMessage(agents));
-    expect(agentStatusMessage(agents)).toBe(
-      'Volt agents: trend (rules, weight 0.25), critique (LLM qwen2.5-coder:7b, weight 0.2, unavailable). LLM unavailable at http://127.0.0.1:11434: connection refused; the rule-based agents stand in.',
+    expect(recorded.shown.filter((s) => s.kind === 'info' || s.kind === 'warning')).toEqual([]);
+    expect((output as unknown as { lines: string[] }).lines.at(-1)).toBe(
+      'Volt agents (mode ollama): 2 agents, 1 voting · LLM unavailable at http://127.0.0.1:11434: connection refused',
     );
+    const panel = recorded.webviews.find((w) => w.viewType === 'volt.agents')!;
+    expect(panel.title).toBe('Volt: Agents');
+    expect(panel.webview.html).toMatch(/<td>market<\/td><td class="dim">market_analyst<\/td><td>LLM<\/td><td>llama3\.3<\/td><td class="num">0\.20<\/td><td class="status">rules stand in<\/td>/);
+    // Asked again, the same view is refreshed rather than a second one opened.
+    await showAgentStatus(ctx);
+    expect(recorded.webviews.filter((w) => w.viewType === 'volt.agents')).toHaveLength(1);
   });
 
   it('fills the status bar at start-up without a message, and logs why when it cannot', async () => {

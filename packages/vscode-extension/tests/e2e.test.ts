@@ -183,7 +183,7 @@ describe('Volt in VS Code (code-server 4.100.3)', { timeout: 120_000 }, () => {
     expect(await lens.first().innerText()).toMatch(/Sharpe -?\d+\.\d\d · Max DD .* · \d+ trades · Win \d+% · Return/);
     await bench.screenshot('code-lens');
     await lens.first().locator('a').first().click();
-    report = await webviewFrame(bench.page, 'body[data-drawn] #equity-chart path.series', 90_000);
+    report = await webviewFrame(bench.page, 'body[data-chart] #price-chart canvas', 90_000);
     expect(await report.locator('#title').innerText()).toMatch(/Hard-coded RSI/);
     await bench.screenshot('report-from-lens');
   });
@@ -233,17 +233,42 @@ describe('Volt in VS Code (code-server 4.100.3)', { timeout: 120_000 }, () => {
     const subtitle = await report.locator('#subtitle').innerText();
     const [from, to] = [...subtitle.matchAll(/(\d{4}-\d{2}-\d{2}) \d{2}:\d{2}/g)].map((m) => Date.parse(`${m[1]}T00:00:00Z`));
     expect((to! - from!) / 86_400_000).toBeLessThanOrEqual(31);
-    const equityPath = await report.getAttribute('#equity-chart path.series', 'd');
-    expect(equityPath!.split('L').length).toBeGreaterThan(10);
-    expect(await report.locator('#drawdown-chart path.drawdown-area').count()).toBe(1);
+    // The price chart: the range's candles from volt/bars, the trades on them, equity and drawdown
+    // in panes of their own under the same time axis, drawn on canvases by lightweight-charts.
+    const chart = report.locator('#price-chart');
+    await waitFor('the price chart of the chosen range', async () => Number(await chart.getAttribute('data-candles')) > 0 && Number(await chart.getAttribute('data-candles')) <= 31 * 24);
+    expect(await chart.getAttribute('data-panes')).toBe('3');
+    expect(await report.locator('#price-chart canvas').count()).toBeGreaterThan(3);
+    const tradeCount = Number(/\((?:latest \d+ of )?(\d+)\)/.exec(await report.locator('#trades-title').innerText())![1]);
+    expect(Number(await chart.getAttribute('data-markers'))).toBe(2 * tradeCount);
+    expect(await report.locator('#price-caption').innerText()).toMatch(/^\S+ 1h · \d+ trades?$/);
     expect(await report.locator('#metrics tbody tr').count()).toBeGreaterThanOrEqual(15);
     expect(await report.locator('#metrics').innerText()).toMatch(/Sharpe/);
-    expect(await report.locator('#trades-title').innerText()).toMatch(/^Trades \(\d+/);
     expect(await report.locator('#title').innerText()).toMatch(/Hard-coded RSI/);
+    // One number of decimals for every price of the instrument, no "-0.0%", deltas in pp.
+    const prices = await report.locator('#trades tbody tr:not(.reason) td:nth-child(5), #trades tbody tr:not(.reason) td:nth-child(6)').allInnerTexts();
+    expect(new Set(prices.map((p) => p.split('.')[1]?.length ?? 0)).size).toBeLessThanOrEqual(1);
+    expect(await report.locator('body').innerText()).not.toMatch(/-0\.0%|-0\.00%/);
+    expect(await report.locator('#metrics').innerText()).not.toMatch(/\dpp\b/);
     expect(await report.locator('body').getAttribute('data-csp-violations')).toBeNull();
     const violations = bench.console.filter((m) => /Content Security Policy|Refused to (load|execute|apply)/i.test(m));
     expect(violations).toEqual([]);
     await bench.screenshot('report');
+    // The report on its own, with the room the Problems panel took.
+    await runCommand(bench.page, 'View: Hide Panel');
+    await bench.page.waitForTimeout(500);
+    await (await report.frameElement()).screenshot({ path: path.join(ARTIFACTS, 'report-view.png') });
+    await report.locator('#trades').scrollIntoViewIfNeeded();
+    await (await report.frameElement()).screenshot({ path: path.join(ARTIFACTS, 'report-view-trades.png') });
+    await report.locator('#title').scrollIntoViewIfNeeded();
+
+    // Zoomable: the wheel over the candles shows fewer of them, the panes below follow.
+    const before = Number(await chart.getAttribute('data-visible-bars'));
+    const box = (await chart.boundingBox())!;
+    await bench.page.mouse.move(box.x + box.width * 0.7, box.y + 120);
+    for (let i = 0; i < 6; i++) await bench.page.mouse.wheel(0, -240);
+    await waitFor('the chart zoomed in', async () => Number(await chart.getAttribute('data-visible-bars')) < before * 0.8, 10_000);
+    await (await report.frameElement()).screenshot({ path: path.join(ARTIFACTS, 'report-view-zoomed.png') });
   });
 
   it('the report follows the next save’s backtest', async () => {
@@ -270,14 +295,63 @@ describe('Volt in VS Code (code-server 4.100.3)', { timeout: 120_000 }, () => {
     await bench.screenshot('journal-note');
   });
 
-  it('Volt: Agent Status reports the agents and the LLM state, also in the status bar', async () => {
+  it('Volt: Agent Status shows the agents in a table, with the configured models while Ollama is down, and the status bar', async () => {
     await runCommand(bench.page, 'Volt: Agent Status');
-    const toast = bench.page.locator('.notifications-toasts', { hasText: 'Volt agents:' });
-    await toast.waitFor({ timeout: 60_000 });
-    expect(await toast.innerText()).toMatch(/LLM unavailable|Ollama at/);
+    const view = await webviewFrame(bench.page, 'table#agents tbody tr', 60_000);
+    const rows = await view.locator('#agents tbody tr').allInnerTexts();
+    expect(rows.map((r) => r.split('\t')[0])).toEqual(['volatility', 'hedge', 'trend', 'market', 'execution', 'auditor']);
+    // examples/volt.config.json: agents.mode rules, weights 0.4 / 0.35 / 0.25.
+    expect(rows[0]).toMatch(/volatility\s+volatility_assessor\s+rules\s+—\s+0\.40\s+ready/);
+    expect(await view.locator('#llm').innerText()).toMatch(/^LLM unavailable at http:\/\/127\.0\.0\.1:11434: .*The rule-based agents stand in\.$/);
+    expect(await view.locator('#facts').innerText()).toMatch(/Critique model\s+qwen2\.5-coder:7b/);
+    expect(await view.locator('#facts').innerText()).toMatch(/Mode\s+rules \(agents\.mode\)/);
+    // No toast: the table is the answer.
+    expect(await bench.page.locator('.notifications-toasts', { hasText: 'Volt agents' }).count()).toBe(0);
     const item = bench.page.locator('.statusbar-item', { hasText: /Volt: \d+ agents? · (Ollama on|LLM unavailable)/ });
     await item.first().waitFor({ timeout: 10_000 });
     await bench.screenshot('agent-status');
+    await (await view.frameElement()).screenshot({ path: path.join(ARTIFACTS, 'agent-status-view.png') });
+  });
+
+  it('a strategy with stops and targets: its report draws them, and a click on a trade zooms the chart to it', async () => {
+    await quickOpen(bench.page, 'rsi-mean-reversion.strategy.ts');
+    const before = await report.locator('body').getAttribute('data-chart');
+    await runCommand(bench.page, 'Volt: Show Backtest Report');
+    await waitFor('the RSI mean reversion report', async () =>
+      (await report.locator('body').getAttribute('data-chart')) !== before && /RSI mean reversion/.test(await report.locator('#title').innerText()), 90_000);
+    const chart = report.locator('#price-chart');
+    expect(Number(await chart.getAttribute('data-levels'))).toBeGreaterThan(0);
+    // 5000 bars of synthetic:42 come as at most 2000 candles, and the caption says so.
+    expect(Number(await chart.getAttribute('data-candles'))).toBeLessThanOrEqual(2000);
+    expect(await report.locator('#price-caption').innerText()).toMatch(/^\S+ 3h \(5000 1h bars, 3 per candle\) · \d+ trades?$/);
+    await report.locator('#trades tbody tr:not(.reason)').first().click();
+    await waitFor('the chart on trade 1', async () => (await report.locator('body').getAttribute('data-shown-trade')) === '1', 10_000);
+    // lightweight-charts applies a new range at its next frame.
+    await waitFor('the chart zoomed to the trade', async () => Number(await chart.getAttribute('data-visible-bars')) < 60, 10_000);
+    await bench.page.waitForTimeout(300);
+    await (await report.frameElement()).screenshot({ path: path.join(ARTIFACTS, 'report-view-trade.png') });
+  });
+
+  it('Volt: Agent Status in agents.mode ollama, Ollama down: each seat’s configured model, and its rules standing in', async () => {
+    await editUserSettings({ ...userSettings, 'volt.agents.mode': 'ollama' });
+    await waitFor('the agents’ table with the configured models', async () => {
+      await runCommand(bench.page, 'Volt: Agent Status');
+      const view = await webviewFrame(bench.page, 'table#agents tbody tr', 10_000);
+      return /deepseek-r1:8b/.test(await view.locator('#agents').innerText());
+    }, 60_000);
+    const view = await webviewFrame(bench.page, 'table#agents tbody tr', 10_000);
+    const rows = await view.locator('#agents tbody tr').allInnerTexts();
+    // examples/volt.config.json: ollama.models risk deepseek-r1:8b, market llama3.3.
+    expect(rows[0]).toMatch(/volatility\s+volatility_assessor\s+LLM\s+deepseek-r1:8b\s+0\.40\s+rules stand in/);
+    expect(rows[2]).toMatch(/trend\s+trend_analyzer\s+LLM\s+llama3\.3\s+0\.25\s+rules stand in/);
+    expect(await view.locator('#facts').innerText()).toMatch(/Mode\s+ollama \(agents\.mode\)/);
+    await (await view.frameElement()).screenshot({ path: path.join(ARTIFACTS, 'agent-status-view-ollama.png') });
+    await editUserSettings(userSettings);
+    // Close the view from its tab: keys typed while a webview has the focus may not reach the workbench.
+    const tab = bench.page.locator('.tab', { hasText: 'Volt: Agents' });
+    await tab.hover();
+    await tab.locator('.action-label.codicon-close').click();
+    await tab.waitFor({ state: 'detached', timeout: 10_000 });
   });
 
   /** Edits the user settings as a user does: Preferences: Open User Settings (JSON), replace, save. */

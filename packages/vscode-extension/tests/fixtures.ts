@@ -47,7 +47,7 @@ export function backtestResult(uri: string, over: Partial<BacktestSummary> = {})
       },
       trades: [
         { id: 1, symbol: 'BTC/USDT', side: 'long', qty: 0.02, entryTime: FROM + DAY, entryBar: 24, entryPrice: 42000.123, exitTime: FROM + DAY + 5 * 3_600_000, exitBar: 29, exitPrice: 43000, exitReason: 'signal', pnl: 300, pnlPct: 0.0238, fees: 6, barsHeld: 5, confidence: 0.7, reason: 'RSI 28 < oversold 30' },
-        { id: 2, symbol: 'BTC/USDT', side: 'short', qty: 0.02, entryTime: FROM + 2 * DAY, entryBar: 48, entryPrice: 43100, exitTime: FROM + 2 * DAY + 5 * 3_600_000, exitBar: 53, exitPrice: 44000, exitReason: 'stop', pnl: -176.6, pnlPct: -0.0209, fees: 6.5, barsHeld: 5, confidence: 0.6, reason: 'RSI 74 > overbought 70' },
+        { id: 2, symbol: 'BTC/USDT', side: 'short', qty: 0.02, entryTime: FROM + 2 * DAY, entryBar: 48, entryPrice: 43100, exitTime: FROM + 2 * DAY + 5 * 3_600_000, exitBar: 53, exitPrice: 44000, exitReason: 'stop', pnl: -176.6, pnlPct: -0.0209, fees: 6.5, barsHeld: 5, confidence: 0.6, reason: 'RSI 74 > overbought 70', stopPrice: 44000, takeProfitPrice: 41000.5 },
       ],
       signals: [],
       equityCurve: { time, equity: [10_000, 10_300, 10_123.4, 11_234], drawdown: [0, 0, 0.0172, 0] },

@@ -62,7 +62,7 @@ export class CancellationTokenSource {
 
 /** What the extension showed, in order: messages, quick picks (with their items), documents opened. */
 export interface Shown {
-  kind: 'info' | 'warning' | 'error' | 'quickPick' | 'inputBox' | 'document' | 'progress';
+  kind: 'info' | 'warning' | 'error' | 'quickPick' | 'inputBox' | 'document' | 'progress' | 'progressReport';
   text: string;
   items?: { label: string; description?: string; detail?: string }[];
   selection?: Range;
@@ -188,7 +188,8 @@ export const window = {
   },
   withProgress<R>(options: { title?: string }, task: (progress: unknown, token: unknown) => Promise<R>) {
     recorded.shown.push({ kind: 'progress', text: options.title ?? '' });
-    return task({ report() {} }, new CancellationTokenSource().token);
+    const progress = { report: (value: { message?: string }) => recorded.shown.push({ kind: 'progressReport', text: value.message ?? '' }) };
+    return task(progress, new CancellationTokenSource().token);
   },
   createOutputChannel(name: string) {
     const lines: string[] = [];

@@ -141,15 +141,22 @@ function signed(x: number, digits: number, unit = ''): string {
   return `${x >= 0 && !v.startsWith('-') ? '+' : ''}${v}${unit}`;
 }
 
+/** A fraction's change in percentage points, the one form every face shows (protocol.ts, SummaryDelta). */
+export function percentagePoints(fraction: number): string {
+  const v = (Math.abs(fraction) * 100).toFixed(1);
+  if (Number(v) === 0) return '±0.0 pp';
+  return `${fraction > 0 ? '+' : '-'}${v} pp`;
+}
+
 /** The lens title: headline numbers, each followed by its change since the previous run. */
 export function lensTitle(s: BacktestSummary, d: SummaryDelta | null): string {
   const change = (text: string) => (d ? ` (${text})` : '');
   return [
     `Sharpe ${s.sharpe.toFixed(2)}${change(signed(d?.sharpe ?? 0, 2))}`,
-    `Max DD ${pct(s.maxDrawdown)}${change(signed((d?.maxDrawdown ?? 0) * 100, 1, 'pp'))}`,
+    `Max DD ${pct(s.maxDrawdown)}${change(percentagePoints(d?.maxDrawdown ?? 0))}`,
     `${s.trades} trades${change(signed(d?.trades ?? 0, 0))}`,
-    `Win ${pct(s.winRate, 0)}${change(signed((d?.winRate ?? 0) * 100, 1, 'pp'))}`,
-    `Return ${signed(s.totalReturn * 100, 1, '%')}${change(signed((d?.totalReturn ?? 0) * 100, 1, 'pp'))}`,
+    `Win ${pct(s.winRate, 0)}${change(percentagePoints(d?.winRate ?? 0))}`,
+    `Return ${signed(s.totalReturn * 100, 1, '%')}${change(percentagePoints(d?.totalReturn ?? 0))}`,
   ].join(' · ');
 }
 

@@ -11,6 +11,12 @@ M.commands = {
   agentStatus = 'volt.agentStatus', -- {} → AgentStatusResult
 }
 
+-- Requests a face sends (plain JSON-RPC requests, not commands).
+M.requests = {
+  bars = 'volt/bars', -- BarsParams { data? | uri?, from?, to?, maxBars? } → BarsResult
+  symbols = 'volt/symbols', -- SymbolsParams { uri? } → SymbolsResult { symbols = { { symbol, data, source } } }
+}
+
 -- Notifications the server sends.
 M.notifications = {
   -- BacktestStatusParams { uri, state = 'running'|'done'|'failed'|'cancelled', summary?, delta?, message? }
