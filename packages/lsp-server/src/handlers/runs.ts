@@ -4,39 +4,26 @@
  * VOLT2xx findings, the code lens over `defineStrategy`, a volt/backtestStatus notification and a
  * journal entry.
  */
-import { stat } from 'node:fs/promises';
-import path from 'node:path';
 import {
   exportRunToVaultFile,
   formatAgentSummary,
-  gatewayFromConfig,
-  declaredSymbol,
   isVoltError,
-  loadVixSeries,
   recordBacktestRun,
   replayJournalEvents,
   runMetaFor,
-  sliceSeries,
   startBacktestRecording,
   StrategyRunner,
-  symbolData,
-  symbolsWithData,
   transpileStrategy,
-  type BacktestOptions,
   type BacktestReport,
-  type CandleSeries,
-  type OllamaGateway,
   type RunOutcome,
-  type StrategyRunRequest,
   type TranspiledStrategy,
-  type VixSeries,
 } from '@volt/engine';
 import { TextDocumentSaveReason, type CodeLens, type CodeLensParams, type WorkDoneProgressReporter } from 'vscode-languageserver';
 import { Notifications, type AgentsSummary, type BacktestParams, type BacktestStatusParams, type BacktestSummary, type SummaryDelta, type SymbolsParams, type SymbolsResult } from '../protocol.js';
 import type { ServerFinding } from '../service/diagnostics.js';
 import { failureFinding, reportFindings, strategyLens, summarize, summaryDelta, type LensState } from '../service/backtest.js';
-import { SeriesCache } from '../service/series-cache.js';
-import { placeOf, requireDocument, toEpochMs } from '../params.js';
+import { RunInputs, type Prepared } from './run-inputs.js';
+import { placeOf, requireDocument } from '../params.js';
 import { isStrategyText, uriToPath, type DataFacts, type WorkspaceState } from '../workspace.js';
 import type { Features } from './features.js';
 
@@ -64,31 +51,10 @@ export type RunResult =
   | { status: 'cancelled' }
   | { status: 'skipped' };
 
-/** Every symbol a strategy's source declares (`symbols: ['BTC/USDT', 'ETH/USDT']`). */
-function declaredSymbols(source: string): string[] {
-  const list = /\bsymbols\s*:\s*\[([^\]]*)\]/.exec(source)?.[1] ?? '';
-  return [...list.matchAll(/(['"`])([^'"`]+)\1/g)].map((m) => m[2]!);
-}
-
 /** How long an auto-saved text must hold still before it is run. */
 const AUTO_SAVE_QUIET_MS = 750;
 /** A run asked for by command says it is still going this often, when no bars are reported. */
 const STILL_RUNNING_EVERY_MS = 1000;
-
-interface Market {
-  spec: string;
-  /** The symbol the candles are of, when the data was found for it. */
-  symbol?: string;
-  note?: string;
-}
-
-interface Prepared {
-  series: CandleSeries;
-  options: BacktestOptions;
-  agents: StrategyRunRequest['agents'];
-}
-
-type RunFailureOf = Extract<RunOutcome, { status: 'failed' }>['failure'];
 
 function agentsSummary(mode: AgentsSummary['mode'], s: NonNullable<NonNullable<Extract<RunOutcome, { status: 'done' }>['agents']>['summary']>): AgentsSummary {
   return { mode, proposals: s.proposals, approved: s.approved, modified: s.modified, rejected: s.rejected, lines: formatAgentSummary(s) };
@@ -103,9 +69,7 @@ export interface RunRequest {
 
 export class RunsHandler {
   private runner: StrategyRunner | undefined;
-  private readonly series = new SeriesCache();
-  private vix: { file: string; mtimeMs: number; series: Promise<VixSeries> } | undefined;
-  private gateway: OllamaGateway | undefined;
+  readonly inputs: RunInputs;
   private readonly runs = new Map<string, RunState>();
   /** Runs started by volt.backtest, stopped by a newer edit of their file. */
   private readonly commandRuns = new Map<string, Set<AbortController>>();
@@ -115,11 +79,13 @@ export class RunsHandler {
   constructor(
     private readonly state: WorkspaceState,
     private readonly features: Features,
-  ) {}
+  ) {
+    this.inputs = new RunInputs(state);
+  }
 
   configure(): void {
     this.runner?.configure(this.limits());
-    this.gateway = undefined; // host, timeout or models may have changed
+    this.inputs.configure();
   }
 
   /**
@@ -147,8 +113,11 @@ export class RunsHandler {
   /** Loads the data (and starts a sandbox, so the first save does not wait for one). */
   async dataFacts(spec: string): Promise<DataFacts> {
     this.strategyRunner();
-    const s = await this.series.get(spec, this.state.root);
-    return { bars: s.length, symbol: s.symbol, timeframe: s.timeframe, source: s.source };
+    return this.inputs.dataFacts(spec);
+  }
+
+  symbols(params: SymbolsParams): SymbolsResult {
+    return this.inputs.symbols(params);
   }
 
   codeLens(params: CodeLensParams): CodeLens[] {
@@ -157,19 +126,6 @@ export class RunsHandler {
     if (!doc || !isStrategyText(doc.getText())) return [];
     const lens = this.runs.get(doc.uri)?.lens ?? { state: 'none' };
     return [strategyLens(doc.uri, doc.getText(), lens)];
-  }
-
-  /** volt/symbols: what a symbol picker may offer, only markets that have data (and the strategy's own). */
-  symbols(params: SymbolsParams): SymbolsResult {
-    const config = this.state.config;
-    const found = symbolsWithData(config.data.symbols, this.state.root);
-    const out: SymbolsResult['symbols'] = found.map((f) => ({ symbol: f.symbol, data: f.spec, source: f.source === 'config' ? 'config' : 'cache' }));
-    const declared = params.uri !== undefined ? declaredSymbols(this.state.documentText(params.uri)) : [];
-    for (const symbol of declared.reverse()) {
-      if (out.some((o) => o.symbol === symbol)) continue;
-      out.unshift({ symbol, data: config.data.default, source: 'declared' });
-    }
-    return { symbols: out };
   }
 
   /** textDocument/willSave: remembers whether the coming save is the editor's auto-save after a delay. */
@@ -245,7 +201,7 @@ export class RunsHandler {
     if (run.signal?.aborted) return { status: 'cancelled' };
     // A newer save arrived while this one was bundling: that one runs, this one stops here.
     if (!custom && ticket !== state.ticket) return { status: 'cancelled' };
-    const market = this.marketOf(run.params, bundle);
+    const market = this.inputs.marketOf(run.params, bundle);
     const data = market.spec;
     this.features.watch.watchInputs(uri, bundle.inputs);
 
@@ -267,7 +223,7 @@ export class RunsHandler {
       this.notifyStatus({ uri, state: 'running' });
     }
 
-    const prepared = await this.prepare(market, run.params);
+    const prepared = await this.inputs.prepare(market, run.params);
     const outcome = 'failure' in prepared
       ? ({ status: 'failed', failure: prepared.failure } as const)
       : controller.signal.aborted
@@ -339,65 +295,6 @@ export class RunsHandler {
       this.runs.set(uri, s);
     }
     return s;
-  }
-
-  /**
-   * Which market a run tests. Asked-for data first; else the symbol asked for, or the strategy's
-   * first declared one, through data.symbols and the exchange cache; a symbol asked for that has
-   * no data runs on the synthetic market and says so (it is never just a label on other candles);
-   * else the workspace's default data.
-   */
-  private marketOf(params: BacktestParams | undefined, bundle: TranspiledStrategy): Market {
-    const config = this.state.config;
-    if (params?.data !== undefined) return { spec: params.data };
-    const symbol = params?.symbol ?? declaredSymbol(bundle.source);
-    if (symbol === undefined) return { spec: config.data.default };
-    const synthetic = config.data.default.startsWith('synthetic:') ? config.data.default : 'synthetic:42';
-    const found = symbolData(symbol, config.data.symbols, this.state.root, synthetic);
-    if (found.source !== 'synthetic') return { spec: found.spec, symbol };
-    if (params?.symbol === undefined) return { spec: config.data.default };
-    return { spec: found.spec, note: `no data for ${symbol} (data.symbols of volt.config.json, or \`volt data fetch\` into the exchange cache): this ran on the synthetic market` };
-  }
-
-  /** The data for a run: its market, cut to the range volt.backtest asked for. */
-  private async prepare(market: Market, params: BacktestParams | undefined): Promise<Prepared | { failure: RunFailureOf }> {
-    const config = this.state.config;
-    try {
-      let series = await this.series.get(market.spec, this.state.root);
-      // The candles are of this market: named so in the report and the journal.
-      if (market.symbol !== undefined) series = { ...series, symbol: market.symbol };
-      const from = params?.from !== undefined ? toEpochMs(params.from, 'from') : undefined;
-      const to = params?.to !== undefined ? toEpochMs(params.to, 'to') : undefined;
-      if (from !== undefined || to !== undefined) series = sliceSeries(series, from, to === undefined ? undefined : to + 1);
-      const options: BacktestOptions = {
-        capital: config.backtest.capital,
-        feeRate: config.backtest.feeRate,
-        slippage: config.backtest.slippage,
-        maxPositionCap: config.risk.maxPositionPct,
-      };
-      return { series, options, agents: await this.agents() };
-    } catch (e) {
-      return { failure: { kind: 'data', message: e instanceof Error ? e.message : String(e), ...(isVoltError(e) ? placeOf(e) : {}) } };
-    }
-  }
-
-  /** agents.mode applies in the editor as on the command line: every entry through the panel. */
-  private async agents(): Promise<StrategyRunRequest['agents']> {
-    const config = this.state.config;
-    const mode = config.agents.mode;
-    if (mode !== 'rules' && mode !== 'ollama') return undefined;
-    let vix: VixSeries | undefined;
-    if (config.agents.vix) {
-      const file = path.resolve(this.state.root, config.agents.vix);
-      const mtimeMs = (await stat(file)).mtimeMs;
-      if (this.vix?.file !== file || this.vix.mtimeMs !== mtimeMs) this.vix = { file, mtimeMs, series: loadVixSeries(file) };
-      vix = await this.vix.series;
-    }
-    if (mode === 'ollama') {
-      const cache = this.state.journalCache();
-      this.gateway ??= gatewayFromConfig(config.ollama, { ...(cache ? { cache } : {}), onNotice: (m) => this.state.log(m) });
-    }
-    return { mode, config, ...(vix ? { vix } : {}), journaled: true, ...(mode === 'ollama' && this.gateway ? { gateway: this.gateway } : {}) };
   }
 
   /** The run in a sandbox; a run asked for by command says how long it has been going. */

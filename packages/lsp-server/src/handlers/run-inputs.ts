@@ -1,0 +1,141 @@
+/**
+ * What a run is of: which market (asked-for data, the symbol's mapped or cached data, or the
+ * synthetic market, said so), its candles cut to the range asked for, the backtest options and the
+ * agents' panel that agents.mode asks for; and volt/symbols, the markets a picker may offer.
+ */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  declaredSymbol,
+  gatewayFromConfig,
+  isVoltError,
+  loadVixSeries,
+  sliceSeries,
+  symbolData,
+  symbolsWithData,
+  type BacktestOptions,
+  type CandleSeries,
+  type OllamaGateway,
+  type RunOutcome,
+  type StrategyRunRequest,
+  type TranspiledStrategy,
+  type VixSeries,
+} from '@volt/engine';
+import type { BacktestParams, SymbolsParams, SymbolsResult } from '../protocol.js';
+import { SeriesCache } from '../service/series-cache.js';
+import { placeOf, toEpochMs } from '../params.js';
+import type { DataFacts, WorkspaceState } from '../workspace.js';
+
+/** Every symbol a strategy's source declares (`symbols: ['BTC/USDT', 'ETH/USDT']`). */
+function declaredSymbols(source: string): string[] {
+  const list = /\bsymbols\s*:\s*\[([^\]]*)\]/.exec(source)?.[1] ?? '';
+  return [...list.matchAll(/(['"`])([^'"`]+)\1/g)].map((m) => m[2]!);
+}
+
+export interface Market {
+  spec: string;
+  /** The symbol the candles are of, when the data was found for it. */
+  symbol?: string;
+  note?: string;
+}
+
+export interface Prepared {
+  series: CandleSeries;
+  options: BacktestOptions;
+  agents: StrategyRunRequest['agents'];
+}
+
+export type RunFailureOf = Extract<RunOutcome, { status: 'failed' }>['failure'];
+
+
+export class RunInputs {
+  private readonly series = new SeriesCache();
+  private vix: { file: string; mtimeMs: number; series: Promise<VixSeries> } | undefined;
+  private gateway: OllamaGateway | undefined;
+
+  constructor(private readonly state: WorkspaceState) {}
+
+  /** Host, timeout or models may have changed: the next run with LLM seats makes a new gateway. */
+  configure(): void {
+    this.gateway = undefined;
+  }
+
+  /** The default data's facts (VOLT107 judges warm-up against its bar count). */
+  async dataFacts(spec: string): Promise<DataFacts> {
+    const s = await this.series.get(spec, this.state.root);
+    return { bars: s.length, symbol: s.symbol, timeframe: s.timeframe, source: s.source };
+  }
+
+  /** volt/symbols: what a symbol picker may offer, only markets that have data (and the strategy's own). */
+  symbols(params: SymbolsParams): SymbolsResult {
+    const config = this.state.config;
+    const found = symbolsWithData(config.data.symbols, this.state.root);
+    const out: SymbolsResult['symbols'] = found.map((f) => ({ symbol: f.symbol, data: f.spec, source: f.source === 'config' ? 'config' : 'cache' }));
+    const declared = params.uri !== undefined ? declaredSymbols(this.state.documentText(params.uri)) : [];
+    for (const symbol of declared.reverse()) {
+      if (out.some((o) => o.symbol === symbol)) continue;
+      out.unshift({ symbol, data: config.data.default, source: 'declared' });
+    }
+    return { symbols: out };
+  }
+
+  /**
+   * Which market a run tests. Asked-for data first; else the symbol asked for, or the strategy's
+   * first declared one, through data.symbols and the exchange cache; a symbol asked for that has
+   * no data runs on the synthetic market and says so (it is never just a label on other candles);
+   * else the workspace's default data.
+   */
+  marketOf(params: BacktestParams | undefined, bundle: TranspiledStrategy): Market {
+    const config = this.state.config;
+    if (params?.data !== undefined) return { spec: params.data };
+    const symbol = params?.symbol ?? declaredSymbol(bundle.source);
+    if (symbol === undefined) return { spec: config.data.default };
+    const synthetic = config.data.default.startsWith('synthetic:') ? config.data.default : 'synthetic:42';
+    const found = symbolData(symbol, config.data.symbols, this.state.root, synthetic);
+    if (found.source !== 'synthetic') return { spec: found.spec, symbol };
+    if (params?.symbol === undefined) return { spec: config.data.default };
+    return { spec: found.spec, note: `no data for ${symbol} (data.symbols of volt.config.json, or \`volt data fetch\` into the exchange cache): this ran on the synthetic market` };
+  }
+
+  /** The data for a run: its market, cut to the range volt.backtest asked for. */
+  async prepare(market: Market, params: BacktestParams | undefined): Promise<Prepared | { failure: RunFailureOf }> {
+    const config = this.state.config;
+    try {
+      let series = await this.series.get(market.spec, this.state.root);
+      // The candles are of this market: named so in the report and the journal.
+      if (market.symbol !== undefined) series = { ...series, symbol: market.symbol };
+      const from = params?.from !== undefined ? toEpochMs(params.from, 'from') : undefined;
+      const to = params?.to !== undefined ? toEpochMs(params.to, 'to') : undefined;
+      if (from !== undefined || to !== undefined) series = sliceSeries(series, from, to === undefined ? undefined : to + 1);
+      const options: BacktestOptions = {
+        capital: config.backtest.capital,
+        feeRate: config.backtest.feeRate,
+        slippage: config.backtest.slippage,
+        maxPositionCap: config.risk.maxPositionPct,
+      };
+      return { series, options, agents: await this.agents() };
+    } catch (e) {
+      return { failure: { kind: 'data', message: e instanceof Error ? e.message : String(e), ...(isVoltError(e) ? placeOf(e) : {}) } };
+    }
+  }
+
+  /** agents.mode applies in the editor as on the command line: every entry through the panel. */
+  private async agents(): Promise<StrategyRunRequest['agents']> {
+    const config = this.state.config;
+    const mode = config.agents.mode;
+    if (mode !== 'rules' && mode !== 'ollama') return undefined;
+    let vix: VixSeries | undefined;
+    if (config.agents.vix) {
+      const file = path.resolve(this.state.root, config.agents.vix);
+      const mtimeMs = (await stat(file)).mtimeMs;
+      if (this.vix?.file !== file || this.vix.mtimeMs !== mtimeMs) this.vix = { file, mtimeMs, series: loadVixSeries(file) };
+      vix = await this.vix.series;
+    }
+    if (mode === 'ollama') {
+      const cache = this.state.journalCache();
+      this.gateway ??= gatewayFromConfig(config.ollama, { ...(cache ? { cache } : {}), onNotice: (m) => this.state.log(m) });
+    }
+    return { mode, config, ...(vix ? { vix } : {}), journaled: true, ...(mode === 'ollama' && this.gateway ? { gateway: this.gateway } : {}) };
+  }
+
+}
