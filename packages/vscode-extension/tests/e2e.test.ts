@@ -300,11 +300,11 @@ describe('Volt in VS Code (code-server 4.100.3)', { timeout: 120_000 }, () => {
     const view = await webviewFrame(bench.page, 'table#agents tbody tr', 60_000);
     const rows = await view.locator('#agents tbody tr').allInnerTexts();
     expect(rows.map((r) => r.split('\t')[0])).toEqual(['volatility', 'hedge', 'trend', 'market', 'execution', 'auditor']);
-    // examples/volt.config.json: agents.mode rules, weights 0.4 / 0.35 / 0.25.
+    // examples/volt.config.json: agents.mode off (the panel still lists its seats), weights 0.4 / 0.35 / 0.25.
     expect(rows[0]).toMatch(/volatility\s+volatility_assessor\s+rules\s+—\s+0\.40\s+ready/);
     expect(await view.locator('#llm').innerText()).toMatch(/^LLM unavailable at http:\/\/127\.0\.0\.1:11434: .*The rule-based agents stand in\.$/);
     expect(await view.locator('#facts').innerText()).toMatch(/Critique model\s+qwen2\.5-coder:7b/);
-    expect(await view.locator('#facts').innerText()).toMatch(/Mode\s+rules \(agents\.mode\)/);
+    expect(await view.locator('#facts').innerText()).toMatch(/Mode\s+off \(agents\.mode\)/);
     // No toast: the table is the answer.
     expect(await bench.page.locator('.notifications-toasts', { hasText: 'Volt agents' }).count()).toBe(0);
     const item = bench.page.locator('.statusbar-item', { hasText: /Volt: \d+ agents? · (Ollama on|LLM unavailable)/ });
@@ -321,9 +321,9 @@ describe('Volt in VS Code (code-server 4.100.3)', { timeout: 120_000 }, () => {
       (await report.locator('body').getAttribute('data-chart')) !== before && /RSI mean reversion/.test(await report.locator('#title').innerText()), 90_000);
     const chart = report.locator('#price-chart');
     expect(Number(await chart.getAttribute('data-levels'))).toBeGreaterThan(0);
-    // 5000 bars of synthetic:42 come as at most 2000 candles, and the caption says so.
+    // 20,000 bars of synthetic:42:20000:1h (examples/volt.config.json) come as at most 2000 candles, and the caption says so.
     expect(Number(await chart.getAttribute('data-candles'))).toBeLessThanOrEqual(2000);
-    expect(await report.locator('#price-caption').innerText()).toMatch(/^\S+ 3h \(5000 1h bars, 3 per candle\) · \d+ trades?$/);
+    expect(await report.locator('#price-caption').innerText()).toMatch(/^\S+ 10h \(20000 1h bars, 10 per candle\) · \d+ trades?$/);
     await report.locator('#trades tbody tr:not(.reason)').first().click();
     await waitFor('the chart on trade 1', async () => (await report.locator('body').getAttribute('data-shown-trade')) === '1', 10_000);
     // lightweight-charts applies a new range at its next frame.
