@@ -1,4 +1,4 @@
-import { isVoltError } from '@volt/engine';
+import { isVoltError, packageVersion } from '@volt/engine';
 import { UsageError, EXIT } from './usage.js';
 
 type Command = { summary: string; run(argv: string[]): Promise<number> };
@@ -11,7 +11,13 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   journal: () => import('./commands/journal.js'),
   agents: () => import('./commands/agents.js'),
   init: () => import('./commands/init.js'),
+  doctor: () => import('./commands/doctor.js'),
 };
+
+/** This CLI's version (its package.json), which moves with the engine's and the sidecar's. */
+export function cliVersion(): string {
+  return packageVersion(new URL('../package.json', import.meta.url));
+}
 
 async function help(): Promise<string> {
   const rows = await Promise.all(Object.entries(COMMANDS).map(async ([name, load]) => [name, (await load()).summary] as const));
@@ -19,7 +25,7 @@ async function help(): Promise<string> {
   return [
     'volt: write, lint, backtest and journal trading strategies',
     '',
-    'usage: volt <command> [options]   (volt <command> --help for its options)',
+    'usage: volt <command> [options]   (volt <command> --help for its options; volt --version)',
     '',
     'commands:',
     ...rows.map(([name, summary]) => `  ${name.padEnd(width)}  ${summary}`),
@@ -31,6 +37,10 @@ export async function main(argv: string[]): Promise<number> {
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     process.stdout.write((await help()) + '\n');
     return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`volt ${cliVersion()}\n`);
+    return EXIT.ok;
   }
   const load = COMMANDS[name];
   if (!load) {

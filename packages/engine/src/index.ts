@@ -16,3 +16,4 @@ export * from './risk/index.js';
 export * from './llm/index.js';
 export * from './agents/index.js';
 export * from './runner/index.js';
+export * from './version.js';

@@ -1,4 +1,3 @@
 #!/usr/bin/env node
-import { createConnection, ProposedFeatures } from 'vscode-languageserver/node.js';
-import { VoltServer } from '../dist/server.js';
-new VoltServer(createConnection(ProposedFeatures.all)).listen();
+import { main } from '../dist/main.js';
+main(process.argv.slice(2));

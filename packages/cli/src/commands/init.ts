@@ -1,19 +1,23 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { CONFIG_FILE, DEFAULT_CONFIG, VoltError } from '@volt/engine';
+import { CONFIG_FILE, DEFAULT_CONFIG, VoltError, engineVersion } from '@volt/engine';
 import { EXIT, parseCommandArgs } from '../usage.js';
 
 export const summary = 'set up a folder for writing strategies (config, editor types, an example)';
 
 const USAGE = `usage: volt init [DIR]
+       volt init --types [DIR]
 
 Sets up DIR (default: the current folder) for writing strategies:
   volt.config.json                           workspace settings (data, risk limits, agents, Ollama)
-  tsconfig.json                              lets your editor find @volt/engine's types
+  tsconfig.json                              points your editor at the engine's types (relative path)
+  types/volt-engine/                         the engine's type declarations, for completion and hover
   strategies/rsi-mean-reversion.strategy.ts  an example to copy from
   .gitignore                                 gains .volt/ (the journal) and my-vault/ (its Obsidian notes)
-Existing files are never overwritten.`;
+Existing files are never overwritten.
+
+  --types   only replace types/volt-engine/ with this Volt's declarations (after an upgrade)`;
 
 export const EXAMPLE_STRATEGY_FILE = path.join('strategies', 'rsi-mean-reversion.strategy.ts');
 
@@ -75,16 +79,54 @@ export default defineStrategy({
 `;
 
 /**
- * Where the engine this `volt` runs keeps its type declarations. Strategies import '@volt/engine'
- * without installing it (volt supplies it when it loads them), so the editor is pointed there.
+ * Where the scaffold keeps the engine's type declarations, relative to the folder. Strategies import
+ * '@volt/engine' without installing it (volt supplies it when it loads them), so the editor needs
+ * the types from somewhere: a copy inside the folder, made from the engine this `volt` runs, works
+ * wherever the folder goes (a clone on another machine, a colleague's editor) and records nothing of
+ * this machine. `volt init --types` refreshes it after an upgrade.
  */
-export function engineTypesPath(): string {
+export const ENGINE_TYPES_DIR = path.join('types', 'volt-engine');
+
+/** The installed engine's folder (the package root of @volt/engine as this CLI resolves it). */
+export function engineDir(): string {
   const require = createRequire(import.meta.url);
-  const engineDir = path.dirname(require.resolve('@volt/engine/package.json'));
-  return path.join(engineDir, 'dist', 'index.d.ts');
+  return path.dirname(require.resolve('@volt/engine/package.json'));
 }
 
-export function tsconfigFor(typesPath: string): string {
+/** Every declaration file of the engine's dist/, as [path relative to dist/, text]; maps and tests left out. */
+export function engineDeclarations(): Array<[string, string]> {
+  const dist = path.join(engineDir(), 'dist');
+  if (!existsSync(path.join(dist, 'index.d.ts'))) {
+    throw new VoltError({
+      kind: 'config',
+      message: `the engine's type declarations are missing (${path.join(dist, 'index.d.ts')})`,
+      hint: 'reinstall Volt (npm install -g @volt/cli), or in a checkout run npm run build',
+    });
+  }
+  const out: Array<[string, string]> = [];
+  const walk = (rel: string): void => {
+    for (const entry of readdirSync(path.join(dist, rel), { withFileTypes: true })) {
+      const child = path.join(rel, entry.name);
+      if (entry.isDirectory()) walk(child);
+      else if (entry.name.endsWith('.d.ts') && !entry.name.includes('.test.')) out.push([child, readFileSync(path.join(dist, child), 'utf8')]);
+    }
+  };
+  walk('');
+  return out.sort(([a], [b]) => a.localeCompare(b));
+}
+
+/** The files of the types folder: the declarations, and a package.json that says which engine they are of. */
+function typesFiles(): Array<[string, string]> {
+  const stamp = { name: '@volt/engine', version: engineVersion(), private: true, types: 'index.d.ts', description: 'Type declarations of the Volt engine, copied by volt init for the editor; volt init --types refreshes them' };
+  return [
+    [path.join(ENGINE_TYPES_DIR, 'package.json'), JSON.stringify(stamp, null, 2) + '\n'],
+    ...engineDeclarations().map(([rel, text]): [string, string] => [path.join(ENGINE_TYPES_DIR, rel), text]),
+  ];
+}
+
+export function tsconfigFor(typesDir: string = ENGINE_TYPES_DIR): string {
+  // './'-prefixed and with forward slashes: paths in tsconfig are relative to the file itself.
+  const typesPath = `./${typesDir.split(path.sep).join('/')}/index.d.ts`;
   const tsconfig = {
     compilerOptions: {
       target: 'ES2022',
@@ -95,11 +137,12 @@ export function tsconfigFor(typesPath: string): string {
       noUncheckedIndexedAccess: true,
       noEmit: true,
       skipLibCheck: true,
-      // Volt bundles and runs the strategies itself; this mapping is for editor completion only.
+      // Volt bundles and runs the strategies itself; this mapping is for the editor (completion,
+      // hover, go-to-definition), to the declarations volt init copied into the folder.
       paths: { '@volt/engine': [typesPath] },
     },
     include: ['**/*.ts'],
-    exclude: ['.volt', 'node_modules'],
+    exclude: ['.volt', 'node_modules', WORKSPACE_VAULT],
   };
   return JSON.stringify(tsconfig, null, 2) + '\n';
 }
@@ -131,7 +174,7 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs({
     args: argv,
     allowPositionals: true,
-    options: { help: { type: 'boolean', short: 'h' } },
+    options: { help: { type: 'boolean', short: 'h' }, types: { type: 'boolean' } },
   });
   if (values.help) {
     process.stdout.write(USAGE + '\n');
@@ -142,11 +185,13 @@ export async function run(argv: string[]): Promise<number> {
     return EXIT.usage;
   }
   const dir = path.resolve(positionals[0] ?? '.');
+  if (values.types) return refreshTypes(dir);
 
   const files: Array<[string, string]> = [
     [CONFIG_FILE, JSON.stringify({ ...DEFAULT_CONFIG, vault: { path: WORKSPACE_VAULT } }, null, 2) + '\n'],
-    ['tsconfig.json', tsconfigFor(engineTypesPath())],
+    ['tsconfig.json', tsconfigFor()],
     [EXAMPLE_STRATEGY_FILE, EXAMPLE_STRATEGY],
+    ...typesFiles(),
   ];
   // Check everything before writing anything, so a refusal leaves the folder as it was.
   for (const [rel] of files) {
@@ -166,8 +211,9 @@ export async function run(argv: string[]): Promise<number> {
     const file = path.join(dir, rel);
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, text, { flag: 'wx' });
-    done.push(`created ${rel}`);
+    if (!rel.startsWith(ENGINE_TYPES_DIR + path.sep)) done.push(`created ${rel}`);
   }
+  done.splice(2, 0, `created ${ENGINE_TYPES_DIR}${path.sep} (the engine's types, ${engineVersion()})`);
   const ignored = ignoreWorkspaceState(dir);
   if (ignored) done.push(ignored);
 
@@ -183,5 +229,25 @@ export async function run(argv: string[]): Promise<number> {
       '',
     ].join('\n'),
   );
+  return EXIT.ok;
+}
+
+/** `volt init --types`: the folder's copy of the engine's declarations, replaced by this Volt's. */
+function refreshTypes(dir: string): number {
+  if (!existsSync(path.join(dir, CONFIG_FILE))) {
+    throw new VoltError({
+      kind: 'config',
+      message: `${path.join(dir, CONFIG_FILE)} is missing: not a folder volt init set up`,
+      hint: 'run volt init there first (or pass the folder: volt init --types DIR)',
+    });
+  }
+  const files = typesFiles();
+  // Read everything first, then swap: a missing engine leaves the old copy in place.
+  rmSync(path.join(dir, ENGINE_TYPES_DIR), { recursive: true, force: true });
+  for (const [rel, text] of files) {
+    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    writeFileSync(path.join(dir, rel), text);
+  }
+  process.stdout.write(`volt init: ${ENGINE_TYPES_DIR}${path.sep} now holds the types of engine ${engineVersion()}\n`);
   return EXIT.ok;
 }
