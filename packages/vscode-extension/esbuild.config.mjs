@@ -12,7 +12,7 @@
 // module must match that Node's ABI; the one copied here is the one built for this repository's
 // Node (20.x), on this platform. `node esbuild.config.mjs --production` minifies and drops maps.
 import * as esbuild from 'esbuild';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -125,7 +125,9 @@ await esbuild.build({
   // Bundled CommonJS dependencies (vscode-languageserver) call require(); give the ES module one.
   banner: { js: "import { createRequire as __voltCreateRequire } from 'node:module'; const require = __voltCreateRequire(import.meta.url);" },
 });
-writeFileSync(join(serverDist, 'package.json'), `${JSON.stringify({ type: 'module', private: true }, null, 2)}\n`);
+// The sidecar reads its version (serverInfo.version) from the package.json beside its folder.
+const { version: serverVersion } = JSON.parse(readFileSync(join(root, 'packages/lsp-server/package.json'), 'utf8'));
+writeFileSync(join(serverDist, 'package.json'), `${JSON.stringify({ type: 'module', private: true, version: serverVersion }, null, 2)}\n`);
 copyEngineDeclarations();
 copyServerRuntime();
 copySandboxHost();
