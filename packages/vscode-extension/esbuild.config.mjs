@@ -1,6 +1,7 @@
 // Builds what the extension ships:
 //   dist/extension.js                 the extension (CommonJS, `vscode` external)
 //   dist/server/bin/volt-lsp.js       the sidecar with @volt/engine bundled in (ES module)
+//   dist/server/bin/volt-init.js      `volt init`, for the palette's "Volt: New Strategy Folder"
 //   dist/server/worker/*.js           the sidecar's worker threads (the static analysis)
 //   dist/server/runner/host.cjs       the engine's sandbox host, where strategy code runs (one file:
 //                                     its process may read nothing else)
@@ -35,6 +36,7 @@ const sourceAliases = {
   '@volt/engine': join(root, 'packages/engine/src/index.ts'),
   '@volt/lsp-server/protocol': join(lspSrc, 'protocol.ts'),
   '@volt/lsp-server': join(lspSrc, 'index.ts'),
+  '@volt/cli/init': join(root, 'packages/cli/src/commands/init.ts'),
 };
 
 function fail(message) {
@@ -44,7 +46,8 @@ function fail(message) {
 
 /** Output name (under dist/server) → source, for the sidecar and each of its worker threads. */
 function serverEntryPoints() {
-  const entries = { 'bin/volt-lsp': join(here, 'src/server/volt-lsp.ts') };
+  // volt-init: `volt init` for "Volt: New Strategy Folder" (src/server/volt-init.ts).
+  const entries = { 'bin/volt-lsp': join(here, 'src/server/volt-lsp.ts'), 'bin/volt-init': join(here, 'src/server/volt-init.ts') };
   const workerDir = join(lspSrc, 'worker');
   if (!existsSync(workerDir)) fail(`${relative(root, workerDir)} is missing: the sidecar's workers must exist to bundle them`);
   // Worker threads are entry points of their own (`…worker.ts`); src/server/volt-lsp.ts points the

@@ -93,9 +93,14 @@ export function engineDir(): string {
   return path.dirname(require.resolve('@volt/engine/package.json'));
 }
 
-/** Every declaration file of the engine's dist/, as [path relative to dist/, text]; maps and tests left out. */
-export function engineDeclarations(): Array<[string, string]> {
-  const dist = path.join(engineDir(), 'dist');
+/** What a caller other than `volt` itself may say (the VS Code extension's bundled copy of init). */
+export interface InitOptions {
+  /** A folder laid out as the engine's dist/ (index.d.ts and the rest); default: the engine's own. */
+  engineDist?: string;
+}
+
+/** Every declaration file of the engine's dist/, as [path relative to dist/, text]; maps, tests and any node_modules left out. */
+export function engineDeclarations(dist: string = path.join(engineDir(), 'dist')): Array<[string, string]> {
   if (!existsSync(path.join(dist, 'index.d.ts'))) {
     throw new VoltError({
       kind: 'config',
@@ -107,7 +112,9 @@ export function engineDeclarations(): Array<[string, string]> {
   const walk = (rel: string): void => {
     for (const entry of readdirSync(path.join(dist, rel), { withFileTypes: true })) {
       const child = path.join(rel, entry.name);
-      if (entry.isDirectory()) walk(child);
+      if (entry.isDirectory()) {
+        if (entry.name !== 'node_modules') walk(child);
+      }
       else if (entry.name.endsWith('.d.ts') && !entry.name.includes('.test.')) out.push([child, readFileSync(path.join(dist, child), 'utf8')]);
     }
   };
@@ -116,11 +123,11 @@ export function engineDeclarations(): Array<[string, string]> {
 }
 
 /** The files of the types folder: the declarations, and a package.json that says which engine they are of. */
-function typesFiles(): Array<[string, string]> {
+function typesFiles(engineDist?: string): Array<[string, string]> {
   const stamp = { name: '@volt/engine', version: engineVersion(), private: true, types: 'index.d.ts', description: 'Type declarations of the Volt engine, copied by volt init for the editor; volt init --types refreshes them' };
   return [
     [path.join(ENGINE_TYPES_DIR, 'package.json'), JSON.stringify(stamp, null, 2) + '\n'],
-    ...engineDeclarations().map(([rel, text]): [string, string] => [path.join(ENGINE_TYPES_DIR, rel), text]),
+    ...engineDeclarations(engineDist).map(([rel, text]): [string, string] => [path.join(ENGINE_TYPES_DIR, rel), text]),
   ];
 }
 
@@ -170,7 +177,7 @@ function ignoreWorkspaceState(dir: string): string | undefined {
   return `added ${missing.join(' and ')} to .gitignore`;
 }
 
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[], options: InitOptions = {}): Promise<number> {
   const { values, positionals } = parseCommandArgs({
     args: argv,
     allowPositionals: true,
@@ -185,13 +192,13 @@ export async function run(argv: string[]): Promise<number> {
     return EXIT.usage;
   }
   const dir = path.resolve(positionals[0] ?? '.');
-  if (values.types) return refreshTypes(dir);
+  if (values.types) return refreshTypes(dir, options);
 
   const files: Array<[string, string]> = [
     [CONFIG_FILE, JSON.stringify({ ...DEFAULT_CONFIG, vault: { path: WORKSPACE_VAULT } }, null, 2) + '\n'],
     ['tsconfig.json', tsconfigFor()],
     [EXAMPLE_STRATEGY_FILE, EXAMPLE_STRATEGY],
-    ...typesFiles(),
+    ...typesFiles(options.engineDist),
   ];
   // Check everything before writing anything, so a refusal leaves the folder as it was.
   for (const [rel] of files) {
@@ -233,7 +240,7 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 /** `volt init --types`: the folder's copy of the engine's declarations, replaced by this Volt's. */
-function refreshTypes(dir: string): number {
+function refreshTypes(dir: string, options: InitOptions): number {
   if (!existsSync(path.join(dir, CONFIG_FILE))) {
     throw new VoltError({
       kind: 'config',
@@ -241,7 +248,7 @@ function refreshTypes(dir: string): number {
       hint: 'run volt init there first (or pass the folder: volt init --types DIR)',
     });
   }
-  const files = typesFiles();
+  const files = typesFiles(options.engineDist);
   // Read everything first, then swap: a missing engine leaves the old copy in place.
   rmSync(path.join(dir, ENGINE_TYPES_DIR), { recursive: true, force: true });
   for (const [rel, text] of files) {
