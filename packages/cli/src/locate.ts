@@ -128,7 +128,8 @@ export function findFaces(env: NodeJS.ProcessEnv = process.env): FaceFound[] {
   ];
   for (const root of pluginRoots) {
     if (!existsSync(path.join(root, 'lua', 'volt', 'init.lua')) && !path.basename(path.dirname(root)).startsWith('volt.nvim')) continue;
-    const version = nvimPluginVersion(root);
+    // A rock keeps its Lua files apart (share/lua/5.1/volt/); its folder is named by its version.
+    const version = nvimPluginVersion(root) ?? /^(\d+\.\d+\.\d+[^-]*)-\d+$/.exec(path.basename(root))?.[1];
     found.push({ editor: 'Neovim', where: root, ...(version ? { version } : {}) });
   }
   return found;
