@@ -59,8 +59,9 @@ function localPrebuild(): { dir: string; version: string } {
 
 beforeAll(() => {
   mkdirSync(work, { recursive: true });
-  // `npm pack` runs each package's prepack (the build), as a release would.
-  const out = execFileSync('npm', ['pack', '--json', '--pack-destination', tmp, ...PACKAGES.flatMap((p) => ['-w', `packages/${p}`])], {
+  // The test command builds first (npm test); the packages' prepack (the same build, which
+  // `npm run release:pack` runs) would rewrite dist/ under the tests running beside this one.
+  const out = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', tmp, ...PACKAGES.flatMap((p) => ['-w', `packages/${p}`])], {
     cwd: REPO_ROOT,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -125,6 +126,13 @@ describe('the packed tarballs', () => {
         }
       };
       walk(dir);
+    }
+  });
+
+  it('each builds before it packs', () => {
+    for (const p of PACKAGES) {
+      const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, 'packages', p, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+      expect(manifest.scripts.prepack, `packages/${p} has no prepack`).toMatch(/tsc -b|npm run build/);
     }
   });
 
