@@ -36,7 +36,6 @@ const sourceAliases = {
   '@volt/engine': join(root, 'packages/engine/src/index.ts'),
   '@volt/lsp-server/protocol': join(lspSrc, 'protocol.ts'),
   '@volt/lsp-server': join(lspSrc, 'index.ts'),
-  '@volt/cli/init': join(root, 'packages/cli/src/commands/init.ts'),
 };
 
 function fail(message) {

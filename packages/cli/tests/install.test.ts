@@ -267,6 +267,9 @@ describe('the installed volt, from a folder outside the repository', () => {
       service.getCompletionsAtPosition(file, typed.indexOf(marker) + marker.length, {})?.entries.map((e) => e.name) ?? [];
     expect(names('    ctx.')).toEqual(expect.arrayContaining(['buy', 'sell', 'exit', 'position', 'params', 'ind', 'bar']));
     expect(names('x: ind.')).toEqual(expect.arrayContaining(['rsi', 'sma', 'ema', 'atr']));
+    // Hover shows the API's own documentation of what is under the cursor.
+    const hover = service.getQuickInfoAtPosition(file, typed.indexOf('ctx.buy(') + 'ctx.'.length);
+    expect(ts.displayPartsToString(hover?.displayParts)).toMatch(/buy\(/);
     // Go-to-definition lands in the folder's own copy of the declarations.
     const at = typed.indexOf('defineStrategy({');
     const [definition] = service.getDefinitionAtPosition(file, at) ?? [];

@@ -30,7 +30,6 @@ beforeAll(async () => {
     logLevel: 'error',
     alias: {
       '@volt/engine': path.join(root, 'packages/engine/src/index.ts'),
-      '@volt/cli/init': path.join(root, 'packages/cli/src/commands/init.ts'),
     },
     external: ['better-sqlite3', 'esbuild', 'typescript', 'ccxt'],
     banner: { js: "import { createRequire as __voltCreateRequire } from 'node:module'; const require = __voltCreateRequire(import.meta.url);" },

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vites
 import { DEFAULT_CONFIG, loadConfig, loadStrategyFile } from '@volt/engine';
 import { REPO_ROOT } from '../../../../test-support/shared-data.js';
 import { main } from '../main.js';
-import { ENGINE_TYPES_DIR, EXAMPLE_STRATEGY, EXAMPLE_STRATEGY_FILE, WORKSPACE_VAULT, engineDir } from './init.js';
+import { ENGINE_TYPES_DIR, EXAMPLE_STRATEGY, EXAMPLE_STRATEGY_FILE, WORKSPACE_VAULT, engineDist } from './init.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'volt-init-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -53,7 +53,7 @@ describe('volt init', () => {
     expect(types).toContain(path.join('strategy', 'index.d.ts'));
     expect(types.filter((f) => !f.endsWith('.d.ts') && f !== 'package.json')).toEqual([]);
     const stamp = JSON.parse(readFileSync(path.join(dir, ENGINE_TYPES_DIR, 'package.json'), 'utf8')) as { version: string };
-    expect(stamp.version).toBe((JSON.parse(readFileSync(path.join(engineDir(), 'package.json'), 'utf8')) as { version: string }).version);
+    expect(stamp.version).toBe((JSON.parse(readFileSync(path.join(engineDist(), '..', 'package.json'), 'utf8')) as { version: string }).version);
     expect(loadConfig(dir)).toEqual({ ...DEFAULT_CONFIG, vault: { path: WORKSPACE_VAULT } });
     const loaded = await loadStrategyFile(path.join(dir, EXAMPLE_STRATEGY_FILE));
     expect(loaded.definition.name).toBe('RSI mean reversion');
@@ -136,7 +136,7 @@ describe('volt init', () => {
   // declarations (needs the engine built, as `npm test` does first).
   it('gives the editor the engine’s types: the example type-checks, a typo does not', async () => {
     // The scaffold copies the built engine's declarations; `npm test` builds first.
-    const dts = path.join(engineDir(), 'dist', 'index.d.ts');
+    const dts = path.join(engineDist(), 'index.d.ts');
     expect(existsSync(dts), `${dts} is missing: run npx tsc -b first`).toBe(true);
     const dir = freshDir();
     expect(await main(['init', dir])).toBe(0);
@@ -168,7 +168,7 @@ describe('volt init', () => {
     const strategy = path.join(dir, EXAMPLE_STRATEGY_FILE);
     writeFileSync(strategy, '// my own work\n');
     expect(await main(['init', '--types', dir])).toBe(0);
-    expect(readFileSync(path.join(dir, ENGINE_TYPES_DIR, 'index.d.ts'), 'utf8')).toBe(readFileSync(path.join(engineDir(), 'dist', 'index.d.ts'), 'utf8'));
+    expect(readFileSync(path.join(dir, ENGINE_TYPES_DIR, 'index.d.ts'), 'utf8')).toBe(readFileSync(path.join(engineDist(), 'index.d.ts'), 'utf8'));
     expect(existsSync(path.join(dir, ENGINE_TYPES_DIR, 'stale.d.ts'))).toBe(false);
     expect(readFileSync(strategy, 'utf8')).toBe('// my own work\n');
     // Not a Volt folder: refused, nothing written.

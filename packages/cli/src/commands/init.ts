@@ -1,8 +1,16 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { CONFIG_FILE, DEFAULT_CONFIG, VoltError, engineVersion } from '@volt/engine';
+import { DEFAULT_CONFIG, EXAMPLE_STRATEGY_FILE, ENGINE_TYPES_DIR, initWorkspace, refreshWorkspaceTypes, type InitOptions } from '@volt/engine';
 import { EXIT, parseCommandArgs } from '../usage.js';
+
+export {
+  EXAMPLE_STRATEGY,
+  EXAMPLE_STRATEGY_FILE,
+  ENGINE_TYPES_DIR,
+  WORKSPACE_VAULT,
+  engineDist,
+  tsconfigFor,
+  type InitOptions,
+} from '@volt/engine';
 
 export const summary = 'set up a folder for writing strategies (config, editor types, an example)';
 
@@ -19,164 +27,7 @@ Existing files are never overwritten.
 
   --types   only replace types/volt-engine/ with this Volt's declarations (after an upgrade)`;
 
-export const EXAMPLE_STRATEGY_FILE = path.join('strategies', 'rsi-mean-reversion.strategy.ts');
-
-/** The example a new folder starts with; the same text as examples/strategies/rsi-mean-reversion.strategy.ts. */
-export const EXAMPLE_STRATEGY = `/**
- * RSI mean reversion
- *
- * Idea:    after a sharp sell-off price tends to snap back towards its average. RSI(14) measures
- *          how stretched the move is; below \`oversold\` sellers are exhausted.
- * Entry:   go long when RSI turns back up through \`oversold\` (the dip is over, not still falling),
- *          and only while price is above its long moving average, so we buy dips in an uptrend
- *          rather than catch a falling knife.
- * Exit:    when RSI recovers to \`exitLevel\` (the snap-back has happened), or by the stop/target.
- * Risk:    4% stop-loss, 8% take-profit, at most 10% of equity per position. Long only.
- */
-import { defineStrategy } from '@volt/engine';
-
-export default defineStrategy({
-  name: 'RSI mean reversion',
-  timeframe: '1h',
-  symbols: ['BTC/USDT'],
-  params: {
-    rsiPeriod: { value: 14, min: 5, max: 30, step: 1, description: 'RSI lookback in bars' },
-    oversold: { value: 30, min: 10, max: 45, step: 1, description: 'RSI level that counts as a washed-out dip' },
-    exitLevel: { value: 55, min: 45, max: 80, step: 1, description: 'RSI level at which the bounce is taken' },
-    trendPeriod: { value: 200, min: 50, max: 400, step: 10, description: 'moving average that defines the uptrend' },
-  },
-  indicators: (ind, p) => ({
-    rsi: ind.rsi(p.rsiPeriod),
-    trend: ind.sma(p.trendPeriod),
-  }),
-  onBar(ctx) {
-    const { rsi, trend } = ctx.ind;
-    if (!rsi.ready || !trend.ready) return;
-    const previous = ctx.state.previousRsi as number | undefined;
-    ctx.state.previousRsi = rsi.value;
-    if (previous === undefined) return;
-
-    if (ctx.position.side === 0) {
-      const turnedUp = previous < ctx.params.oversold && rsi.value >= ctx.params.oversold;
-      if (turnedUp && ctx.bar.close > trend.value) {
-        // The deeper the dip was, the more room for the snap-back.
-        const depth = (ctx.params.oversold - Math.min(previous, ctx.params.oversold)) / ctx.params.oversold;
-        ctx.buy({
-          confidence: Math.min(0.9, 0.55 + depth),
-          reason: \`RSI turned up through \${ctx.params.oversold} (\${previous.toFixed(1)} → \${rsi.value.toFixed(1)}) in an uptrend\`,
-        });
-      }
-    } else if (ctx.position.side === 1 && rsi.value >= ctx.params.exitLevel) {
-      ctx.exit({ confidence: 0.7, reason: \`RSI back to \${rsi.value.toFixed(1)}: bounce taken\` });
-    }
-  },
-  risk: {
-    stopLoss: 0.04,
-    takeProfit: 0.08,
-    maxPositionPct: 0.1,
-  },
-});
-`;
-
-/**
- * Where the scaffold keeps the engine's type declarations, relative to the folder. Strategies import
- * '@volt/engine' without installing it (volt supplies it when it loads them), so the editor needs
- * the types from somewhere: a copy inside the folder, made from the engine this `volt` runs, works
- * wherever the folder goes (a clone on another machine, a colleague's editor) and records nothing of
- * this machine. `volt init --types` refreshes it after an upgrade.
- */
-export const ENGINE_TYPES_DIR = path.join('types', 'volt-engine');
-
-/** The installed engine's folder (the package root of @volt/engine as this CLI resolves it). */
-export function engineDir(): string {
-  const require = createRequire(import.meta.url);
-  return path.dirname(require.resolve('@volt/engine/package.json'));
-}
-
-/** What a caller other than `volt` itself may say (the VS Code extension's bundled copy of init). */
-export interface InitOptions {
-  /** A folder laid out as the engine's dist/ (index.d.ts and the rest); default: the engine's own. */
-  engineDist?: string;
-}
-
-/** Every declaration file of the engine's dist/, as [path relative to dist/, text]; maps, tests and any node_modules left out. */
-export function engineDeclarations(dist: string = path.join(engineDir(), 'dist')): Array<[string, string]> {
-  if (!existsSync(path.join(dist, 'index.d.ts'))) {
-    throw new VoltError({
-      kind: 'config',
-      message: `the engine's type declarations are missing (${path.join(dist, 'index.d.ts')})`,
-      hint: 'reinstall Volt (npm install -g @volt/cli), or in a checkout run npm run build',
-    });
-  }
-  const out: Array<[string, string]> = [];
-  const walk = (rel: string): void => {
-    for (const entry of readdirSync(path.join(dist, rel), { withFileTypes: true })) {
-      const child = path.join(rel, entry.name);
-      if (entry.isDirectory()) {
-        if (entry.name !== 'node_modules') walk(child);
-      }
-      else if (entry.name.endsWith('.d.ts') && !entry.name.includes('.test.')) out.push([child, readFileSync(path.join(dist, child), 'utf8')]);
-    }
-  };
-  walk('');
-  return out.sort(([a], [b]) => a.localeCompare(b));
-}
-
-/** The files of the types folder: the declarations, and a package.json that says which engine they are of. */
-function typesFiles(engineDist?: string): Array<[string, string]> {
-  const stamp = { name: '@volt/engine', version: engineVersion(), private: true, types: 'index.d.ts', description: 'Type declarations of the Volt engine, copied by volt init for the editor; volt init --types refreshes them' };
-  return [
-    [path.join(ENGINE_TYPES_DIR, 'package.json'), JSON.stringify(stamp, null, 2) + '\n'],
-    ...engineDeclarations(engineDist).map(([rel, text]): [string, string] => [path.join(ENGINE_TYPES_DIR, rel), text]),
-  ];
-}
-
-export function tsconfigFor(typesDir: string = ENGINE_TYPES_DIR): string {
-  // './'-prefixed and with forward slashes: paths in tsconfig are relative to the file itself.
-  const typesPath = `./${typesDir.split(path.sep).join('/')}/index.d.ts`;
-  const tsconfig = {
-    compilerOptions: {
-      target: 'ES2022',
-      lib: ['ES2023'],
-      module: 'ESNext',
-      moduleResolution: 'Bundler',
-      strict: true,
-      noUncheckedIndexedAccess: true,
-      noEmit: true,
-      skipLibCheck: true,
-      // Volt bundles and runs the strategies itself; this mapping is for the editor (completion,
-      // hover, go-to-definition), to the declarations volt init copied into the folder.
-      paths: { '@volt/engine': [typesPath] },
-    },
-    include: ['**/*.ts'],
-    exclude: ['.volt', 'node_modules', WORKSPACE_VAULT],
-  };
-  return JSON.stringify(tsconfig, null, 2) + '\n';
-}
-
-/** Where a scaffolded folder's runs are exported as an Obsidian vault (vault.path). */
-export const WORKSPACE_VAULT = 'my-vault';
-
-/** What a run writes into the folder, never to be committed: the journal, and the vault made from it. */
-const IGNORED: Array<{ entry: string; already: RegExp }> = [
-  { entry: '.volt/', already: /^\/?\.volt\/?\s*$/m },
-  { entry: `/${WORKSPACE_VAULT}/`, already: new RegExp(`^\\/?${WORKSPACE_VAULT}\\/?\\s*$`, 'm') },
-];
-
-/** Adds `.volt/` and the vault to .gitignore unless they are there; returns what it did, for the summary. */
-function ignoreWorkspaceState(dir: string): string | undefined {
-  const file = path.join(dir, '.gitignore');
-  if (!existsSync(file)) {
-    writeFileSync(file, `# Volt's journal and caches, and the vault exported from them\n${IGNORED.map((i) => i.entry).join('\n')}\n`, { flag: 'wx' });
-    return 'created .gitignore';
-  }
-  const text = readFileSync(file, 'utf8');
-  const missing = IGNORED.filter((i) => !i.already.test(text)).map((i) => i.entry);
-  if (missing.length === 0) return undefined;
-  appendFileSync(file, `${text === '' || text.endsWith('\n') ? '' : '\n'}${missing.join('\n')}\n`);
-  return `added ${missing.join(' and ')} to .gitignore`;
-}
-
+/** `volt init [--types] [DIR]`; the work itself is the engine's (config/workspace-init.ts). */
 export async function run(argv: string[], options: InitOptions = {}): Promise<number> {
   const { values, positionals } = parseCommandArgs({
     args: argv,
@@ -192,38 +43,12 @@ export async function run(argv: string[], options: InitOptions = {}): Promise<nu
     return EXIT.usage;
   }
   const dir = path.resolve(positionals[0] ?? '.');
-  if (values.types) return refreshTypes(dir, options);
-
-  const files: Array<[string, string]> = [
-    [CONFIG_FILE, JSON.stringify({ ...DEFAULT_CONFIG, vault: { path: WORKSPACE_VAULT } }, null, 2) + '\n'],
-    ['tsconfig.json', tsconfigFor()],
-    [EXAMPLE_STRATEGY_FILE, EXAMPLE_STRATEGY],
-    ...typesFiles(options.engineDist),
-  ];
-  // Check everything before writing anything, so a refusal leaves the folder as it was.
-  for (const [rel] of files) {
-    const file = path.join(dir, rel);
-    if (existsSync(file)) {
-      throw new VoltError({
-        kind: 'config',
-        message: `${rel} already exists; volt init never overwrites a file`,
-        file,
-        hint: 'move or delete it first, or run volt init in another folder',
-      });
-    }
+  if (values.types) {
+    const version = refreshWorkspaceTypes(dir, options);
+    process.stdout.write(`volt init: ${ENGINE_TYPES_DIR}${path.sep} now holds the types of engine ${version}\n`);
+    return EXIT.ok;
   }
-
-  const done: string[] = [];
-  for (const [rel, text] of files) {
-    const file = path.join(dir, rel);
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, text, { flag: 'wx' });
-    if (!rel.startsWith(ENGINE_TYPES_DIR + path.sep)) done.push(`created ${rel}`);
-  }
-  done.splice(2, 0, `created ${ENGINE_TYPES_DIR}${path.sep} (the engine's types, ${engineVersion()})`);
-  const ignored = ignoreWorkspaceState(dir);
-  if (ignored) done.push(ignored);
-
+  const { done } = initWorkspace(dir, options);
   const relative = path.relative(process.cwd(), dir);
   const shown = relative === '' ? '.' : relative.startsWith('..') ? dir : relative;
   process.stdout.write(
@@ -236,25 +61,5 @@ export async function run(argv: string[], options: InitOptions = {}): Promise<nu
       '',
     ].join('\n'),
   );
-  return EXIT.ok;
-}
-
-/** `volt init --types`: the folder's copy of the engine's declarations, replaced by this Volt's. */
-function refreshTypes(dir: string, options: InitOptions): number {
-  if (!existsSync(path.join(dir, CONFIG_FILE))) {
-    throw new VoltError({
-      kind: 'config',
-      message: `${path.join(dir, CONFIG_FILE)} is missing: not a folder volt init set up`,
-      hint: 'run volt init there first (or pass the folder: volt init --types DIR)',
-    });
-  }
-  const files = typesFiles(options.engineDist);
-  // Read everything first, then swap: a missing engine leaves the old copy in place.
-  rmSync(path.join(dir, ENGINE_TYPES_DIR), { recursive: true, force: true });
-  for (const [rel, text] of files) {
-    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    writeFileSync(path.join(dir, rel), text);
-  }
-  process.stdout.write(`volt init: ${ENGINE_TYPES_DIR}${path.sep} now holds the types of engine ${engineVersion()}\n`);
   return EXIT.ok;
 }

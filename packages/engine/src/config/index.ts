@@ -1,3 +1,16 @@
 export type { VoltConfig, VoltConfigInput, AgentsMode } from './types.js';
 export { DEFAULT_CONFIG, CONFIG_FILE, loadConfig, mergeConfig, defaultConfig, configPath } from './load.js';
 export type { ConfigSource } from './load.js';
+export {
+  EXAMPLE_STRATEGY,
+  EXAMPLE_STRATEGY_FILE,
+  ENGINE_TYPES_DIR,
+  WORKSPACE_VAULT,
+  engineDist,
+  engineDeclarations,
+  tsconfigFor,
+  initWorkspace,
+  refreshWorkspaceTypes,
+  type InitOptions,
+  type InitResult,
+} from './workspace-init.js';
