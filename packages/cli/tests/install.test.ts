@@ -217,19 +217,27 @@ describe('the installed volt, from a folder outside the repository', () => {
       };
       expect(init.serverInfo).toEqual({ name: 'volt-lsp', version: VERSION });
       await connection.sendNotification('initialized', {});
-      const uri = `file://${path.join(folder, 'strategies', 'bad.strategy.ts')}`;
-      const text = readFileSync(path.join(folder, 'strategies', 'bad.strategy.ts'), 'utf8');
-      await connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'typescript', version: 1, text } });
-      const deadline = Date.now() + 60_000;
-      while (!(published.get(uri) ?? []).some((d) => d.code === 'VOLT105') && Date.now() < deadline) {
-        await new Promise<void>((resolve) => {
-          waiters.push(resolve);
-          setTimeout(resolve, 1000);
-        });
-      }
-      expect((published.get(uri) ?? []).map((d) => d.code)).toContain('VOLT105');
-      // The example's imports resolve in the installed sidecar: no TypeScript error among them.
-      expect((published.get(uri) ?? []).filter((d) => String(d.code).startsWith('TS'))).toEqual([]);
+      const open = async (rel: string, code: string): Promise<Array<{ code?: unknown }>> => {
+        const uri = `file://${path.join(folder, rel)}`;
+        const text = readFileSync(path.join(folder, rel), 'utf8');
+        await connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'typescript', version: 1, text } });
+        const deadline = Date.now() + 60_000;
+        while (!(published.get(uri) ?? []).some((d) => d.code === code) && Date.now() < deadline) {
+          await new Promise<void>((resolve) => {
+            waiters.push(resolve);
+            setTimeout(resolve, 1000);
+          });
+        }
+        return published.get(uri) ?? [];
+      };
+      // The scaffolded example as written: only its hint. Its import of '@volt/engine' resolves in
+      // the installed sidecar, so no TypeScript error comes with it.
+      const example = await open(STRATEGY, 'VOLT108');
+      expect(example.map((d) => d.code)).toEqual(['VOLT108']);
+      // The same with a mistake made in it.
+      const bad = await open(path.join('strategies', 'bad.strategy.ts'), 'VOLT105');
+      expect(bad.map((d) => d.code)).toContain('VOLT105');
+      expect(bad.filter((d) => String(d.code).startsWith('TS'))).toEqual([]);
       await connection.sendRequest('shutdown');
       await connection.sendNotification('exit');
     } finally {
