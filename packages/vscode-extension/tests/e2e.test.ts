@@ -330,13 +330,17 @@ describe('Volt in VS Code (code-server 4.100.3)', { timeout: 120_000 }, () => {
     // code-server's own folder dialog: a quick input holding a path.
     const input = bench.page.locator(`${QUICK_INPUT} input`);
     await input.waitFor({ state: 'visible', timeout: 30_000 });
-    await input.fill(`${folder}/`);
+    // The dialog fills in a starting folder of its own a moment after it opens: replace it only then.
+    await waitFor('the folder dialog’s starting path', async () => (await input.inputValue()).startsWith('/'));
+    const typed = `${folder}/`;
+    await input.fill(typed);
+    await waitFor('the folder dialog to hold the path', async () => (await input.inputValue()) === typed);
     await bench.page.keyboard.press('Enter');
     const toast = bench.page.locator('.notifications-toasts', { hasText: `Volt set up ${folder}` });
     await waitFor('the set-up notification', async () => {
       if (await toast.count()) return true;
-      // The dialog may first go into the folder; Enter again picks it.
-      if (await input.isVisible()) await bench.page.keyboard.press('Enter');
+      // The dialog may first go into the folder (still showing it); Enter again picks it.
+      if ((await input.isVisible()) && (await input.inputValue()) === typed) await bench.page.keyboard.press('Enter');
       return false;
     });
     await bench.screenshot('new-strategy-folder');
