@@ -143,7 +143,8 @@ describe('volt init', () => {
     writeFileSync(
       path.join(dir, 'strategies', 'typo.strategy.ts'),
       "import { defineStrategy } from '@volt/engine';\n" +
-        "export default defineStrategy({ name: 't', params: { level: 3 }, onBar(ctx) { ctx.params.levle; } });\n",
+        // console and timers are there at run time, so the editor knows them too (globals.d.ts).
+        "export default defineStrategy({ name: 't', params: { level: 3 }, onBar(ctx) { console.log(ctx.bar.close); ctx.params.levle; } });\n",
     );
     const parsed = ts.getParsedCommandLineOfConfigFile(path.join(dir, 'tsconfig.json'), {}, {
       ...ts.sys,

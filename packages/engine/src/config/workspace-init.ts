@@ -7,6 +7,7 @@
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { STRATEGY_GLOBALS } from '../analysis/index.js';
 import { VoltError } from '../errors.js';
 import { engineVersion } from '../version.js';
 import { CONFIG_FILE, DEFAULT_CONFIG } from './load.js';
@@ -127,11 +128,16 @@ function typesVersion(dist: string | undefined): string {
   }
 }
 
-/** The files of the types folder: the declarations, and a package.json that says which engine they are of. */
+/**
+ * The files of the types folder: the declarations, the globals a strategy can reach at run time
+ * (console, timers…: the sidecar's own list, as no @types/node is there), and a package.json that
+ * says which engine they are of.
+ */
 export function typesFiles(dist?: string): Array<[string, string]> {
   const stamp = { name: '@volt/engine', version: typesVersion(dist), private: true, types: 'index.d.ts', description: 'Type declarations of the Volt engine, copied by volt init for the editor; volt init --types refreshes them' };
   return [
     [path.join(ENGINE_TYPES_DIR, 'package.json'), JSON.stringify(stamp, null, 2) + '\n'],
+    [path.join(ENGINE_TYPES_DIR, 'globals.d.ts'), `// What a strategy's code can reach besides the ES library, as Volt runs it.\n${STRATEGY_GLOBALS.trimStart()}`],
     ...engineDeclarations(dist).map(([rel, text]): [string, string] => [path.join(ENGINE_TYPES_DIR, rel), text]),
   ];
 }
