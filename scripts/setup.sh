@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine for Volt's tests: the system packages the end-to-end tests drive
-# (Debian's neovim; chromium and ripgrep for the VS Code tests; redis-server for the sweep queue's)
-# and the npm dependencies.
+# (Debian's neovim and luarocks; chromium and ripgrep for the VS Code tests; redis-server for the
+# sweep queue's) and the npm dependencies.
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,8 @@ command -v nvim >/dev/null 2>&1 || need+=(neovim)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v rg >/dev/null 2>&1 || need+=(ripgrep)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+# luarocks: the Neovim plugin's rockspec is installed with it in packages/nvim-plugin/tests/release.test.ts.
+command -v luarocks >/dev/null 2>&1 || need+=(luarocks)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need+=(libkrb5-dev)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need[*]}"

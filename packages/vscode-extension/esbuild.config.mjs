@@ -3,6 +3,7 @@
 //   dist/media/report.js              the report page's script: media/report.js with TradingView's
 //                                     lightweight-charts bundled in (the webview loads nothing remote)
 //   dist/server/bin/volt-lsp.js       the sidecar with @volt/engine bundled in (ES module)
+//   dist/server/bin/volt-init.js      `volt init`, for the palette's "Volt: New Strategy Folder"
 //   dist/server/worker/*.js           the sidecar's worker threads (the static analysis)
 //   dist/server/runner/host.cjs       the engine's sandbox host, where strategy code runs (one file:
 //                                     its process may read nothing else)
@@ -14,7 +15,7 @@
 // module must match that Node's ABI; the one copied here is the one built for this repository's
 // Node (20.x), on this platform. `node esbuild.config.mjs --production` minifies and drops maps.
 import * as esbuild from 'esbuild';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,7 +47,8 @@ function fail(message) {
 
 /** Output name (under dist/server) → source, for the sidecar and each of its worker threads. */
 function serverEntryPoints() {
-  const entries = { 'bin/volt-lsp': join(here, 'src/server/volt-lsp.ts') };
+  // volt-init: `volt init` for "Volt: New Strategy Folder" (src/server/volt-init.ts).
+  const entries = { 'bin/volt-lsp': join(here, 'src/server/volt-lsp.ts'), 'bin/volt-init': join(here, 'src/server/volt-init.ts') };
   const workerDir = join(lspSrc, 'worker');
   if (!existsSync(workerDir)) fail(`${relative(root, workerDir)} is missing: the sidecar's workers must exist to bundle them`);
   // Worker threads are entry points of their own (`…worker.ts`); src/server/volt-lsp.ts points the
@@ -142,7 +144,9 @@ await esbuild.build({
   // Bundled CommonJS dependencies (vscode-languageserver) call require(); give the ES module one.
   banner: { js: "import { createRequire as __voltCreateRequire } from 'node:module'; const require = __voltCreateRequire(import.meta.url);" },
 });
-writeFileSync(join(serverDist, 'package.json'), `${JSON.stringify({ type: 'module', private: true }, null, 2)}\n`);
+// The sidecar reads its version (serverInfo.version) from the package.json beside its folder.
+const { version: serverVersion } = JSON.parse(readFileSync(join(root, 'packages/lsp-server/package.json'), 'utf8'));
+writeFileSync(join(serverDist, 'package.json'), `${JSON.stringify({ type: 'module', private: true, version: serverVersion }, null, 2)}\n`);
 copyEngineDeclarations();
 copyServerRuntime();
 copySandboxHost();

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { main } from './main.js';
 
@@ -19,7 +20,7 @@ describe('volt', () => {
   it('lists every command with its summary on help, exit 0', async () => {
     const { code, out } = await run(['help']);
     expect(code).toBe(0);
-    for (const name of ['backtest', 'lint', 'data', 'journal', 'agents', 'init']) {
+    for (const name of ['backtest', 'lint', 'data', 'journal', 'agents', 'init', 'doctor']) {
       expect(out).toMatch(new RegExp(`^  ${name}\\s+\\S`, 'm'));
     }
   });
@@ -30,5 +31,13 @@ describe('volt', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.err).toContain("unknown command 'bakctest'");
     expect(unknown.err).toContain('backtest');
+  });
+
+  it('--version prints the version of its package.json', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V', 'version']) {
+      const { code, out, err } = await run([flag]);
+      expect({ code, out, err }).toEqual({ code: 0, out: `volt ${version}\n`, err: '' });
+    }
   });
 });

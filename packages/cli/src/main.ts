@@ -1,4 +1,4 @@
-import { isVoltError, setConfigWarningHandler, type ConfigProblem } from '@volt/engine';
+import { isVoltError, packageVersion, setConfigWarningHandler, type ConfigProblem } from '@volt/engine';
 import { UsageError, EXIT } from './usage.js';
 
 type Command = { summary: string; run(argv: string[]): Promise<number> };
@@ -15,7 +15,13 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   agents: () => import('./commands/agents.js'),
   init: () => import('./commands/init.js'),
   options: () => import('./commands/options.js'),
+  doctor: () => import('./commands/doctor.js'),
 };
+
+/** This CLI's version (its package.json), which moves with the engine's and the sidecar's. */
+export function cliVersion(): string {
+  return packageVersion(new URL('../package.json', import.meta.url));
+}
 
 async function help(): Promise<string> {
   const rows = await Promise.all(Object.entries(COMMANDS).map(async ([name, load]) => [name, (await load()).summary] as const));
@@ -23,7 +29,7 @@ async function help(): Promise<string> {
   return [
     'volt: write, lint, backtest and journal trading strategies',
     '',
-    'usage: volt <command> [options]   (volt <command> --help for its options)',
+    'usage: volt <command> [options]   (volt <command> --help for its options; volt --version)',
     '',
     'commands:',
     ...rows.map(([name, summary]) => `  ${name.padEnd(width)}  ${summary}`),
@@ -35,6 +41,10 @@ export async function main(argv: string[]): Promise<number> {
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     process.stdout.write((await help()) + '\n');
     return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`volt ${cliVersion()}\n`);
+    return EXIT.ok;
   }
   const load = COMMANDS[name];
   if (!load) {

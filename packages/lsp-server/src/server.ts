@@ -4,6 +4,7 @@
  * commands and settings each live in their own module; this class only builds and binds them.
  * Strategy code never runs in this process (the engine's runner gives it a sandbox process).
  */
+import { serverVersion } from './version.js';
 import {
   CodeActionKind,
   ErrorCodes,
@@ -105,7 +106,7 @@ export class VoltServer {
         hoverProvider: true,
         executeCommandProvider: { commands: [...ALL_COMMANDS] },
       },
-      serverInfo: { name: 'volt-lsp', version: '0.1.0' },
+      serverInfo: { name: 'volt-lsp', version: serverVersion() },
     };
   }
 

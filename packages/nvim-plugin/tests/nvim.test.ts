@@ -87,6 +87,10 @@ describe('volt.nvim in headless Neovim', () => {
     await expectScriptPasses('health_spec.lua', 60_000);
   }, 90_000);
 
+  it('finds an installed volt-lsp before a checkout and reports its version', async () => {
+    await expectScriptPasses('locate_spec.lua', 90_000);
+  }, 120_000);
+
   it('attaches the sidecar: diagnostics, a code action, code lens after save, hover', async () => {
     await expectScriptPasses('lsp_spec.lua', 150_000);
   }, 180_000);

@@ -18,6 +18,7 @@ import {
 import { CONFIGURATION_SECTION, Notifications, Requests, type BacktestStatusParams, type BarsParams, type BarsResult, type CommandName, type SymbolsParams, type SymbolsResult } from '@volt/lsp-server/protocol';
 import { lensCommandInEditor } from './commands.js';
 import { SIDECAR_SELECTOR } from './documents.js';
+import { findInstalledSidecar, versionMismatch } from './locate.js';
 import { sidecarErrorHandler } from './restarts.js';
 import { forwardedSettings, launchFailureMessage, serverLaunch, type ServerLaunch } from './settings.js';
 import type { VoltStatus } from './status.js';
@@ -45,7 +46,7 @@ export class Sidecar implements SidecarCalls, vscode.Disposable {
 
   async start(): Promise<void> {
     const config = vscode.workspace.getConfiguration(CONFIGURATION_SECTION);
-    const launch = serverLaunch(config, vscode.Uri.joinPath(this.context.extensionUri, ...BUNDLED_SERVER).fsPath);
+    const launch = serverLaunch(config, vscode.Uri.joinPath(this.context.extensionUri, ...BUNDLED_SERVER).fsPath, findInstalledSidecar());
     this.output.appendLine(`Starting the Volt sidecar: ${launch.origin}`);
     const script = launch.args[0]!;
     if (!existsSync(script)) {
@@ -101,9 +102,19 @@ export class Sidecar implements SidecarCalls, vscode.Disposable {
       this.failedToStart(launch, error);
       return;
     }
+    this.reportVersion(launch, client.initializeResult?.serverInfo?.version);
     client.onNotification(Notifications.backtestStatus, (status: BacktestStatusParams) => {
       for (const listener of this.backtestListeners) listener(status);
     });
+  }
+
+  /** Which sidecar runs and its version, in the status bar and the log; another release than the extension's is a warning. */
+  private reportVersion(launch: ServerLaunch, version: string | undefined): void {
+    const extensionVersion = String((this.context.extension?.packageJSON as { version?: unknown } | undefined)?.version ?? 'unknown');
+    const mismatch = versionMismatch(extensionVersion, version);
+    this.output.appendLine(`The Volt sidecar is ${launch.which}, version ${version ?? 'unknown'}${mismatch ? `: ${mismatch}` : ''}`);
+    this.status.setSidecar({ which: launch.which, source: launch.source, version, mismatch });
+    if (mismatch) void vscode.window.showWarningMessage(`Volt: ${mismatch}`);
   }
 
   private failedToStart(launch: ServerLaunch, error: unknown): void {

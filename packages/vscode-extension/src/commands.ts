@@ -24,6 +24,7 @@ import type { ReportView } from './report-view.js';
 import { agentStatusLine, type AgentStatusView } from './agent-status-view.js';
 import { errorText, plainPaths } from './user-text.js';
 import type { VoltStatus } from './status.js';
+import { newStrategyFolder } from './new-folder.js';
 
 /** VS Code command ids (package.json `contributes.commands`). They differ from the sidecar's own
  * `volt.analyze`… names, which the language client registers for the server. */
@@ -35,6 +36,7 @@ export const CLIENT_COMMANDS = {
   showReport: 'volt.showReport',
   restartSidecar: 'volt.restartSidecar',
   showOutput: 'volt.showOutput',
+  newStrategyFolder: 'volt.newStrategyFolder',
 } as const;
 
 export interface CommandContext {
@@ -379,6 +381,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     [CLIENT_COMMANDS.showReport]: (params?: BacktestParams) => showReport(ctx, params),
     [CLIENT_COMMANDS.restartSidecar]: () => ctx.sidecar.restart(),
     [CLIENT_COMMANDS.showOutput]: () => ctx.output.show(true),
+    [CLIENT_COMMANDS.newStrategyFolder]: (target?: vscode.Uri) => newStrategyFolder(ctx.output, target),
   };
   return Object.entries(handlers).map(([id, handler]) => vscode.commands.registerCommand(id, handler));
 }

@@ -9,6 +9,7 @@
  */
 import type * as vscode from 'vscode';
 import type { VoltSettings } from '@volt/lsp-server/protocol';
+import type { InstalledSidecar } from './locate.js';
 
 /** Dotted keys under `volt.` that mirror volt.config.json, in the order the Settings UI lists them. */
 export const FORWARDED_SETTINGS = [
@@ -82,21 +83,33 @@ export interface ServerLaunch {
   args: string[];
   /** Where the command came from, for the output channel and error messages. */
   origin: string;
+  /** Which sidecar runs: the setting's, an installed one, or the extension's own. */
+  source: 'setting' | 'PATH' | 'global prefix' | 'bundled';
+  /** That sidecar in a few words, for the status bar ("volt-lsp on PATH (/usr/local/bin/volt-lsp)"). */
+  which: string;
 }
 
 /**
- * How to start the sidecar. It runs on the user's Node rather than VS Code's own because
- * better-sqlite3 (the journal) is a native module built for a regular Node.
+ * How to start the sidecar: `volt.server.path` when set, else an installed `volt-lsp` (PATH, then
+ * the usual global prefixes; see locate.ts), else the sidecar bundled in the extension. It runs on
+ * the user's Node rather than VS Code's own because better-sqlite3 (the journal) is a native module
+ * built for a regular Node.
  */
-export function serverLaunch(config: SettingsSource, bundledServer: string): ServerLaunch {
+export function serverLaunch(config: SettingsSource, bundledServer: string, installed?: InstalledSidecar): ServerLaunch {
   const nodePath = config.get<string>(SERVER_SETTINGS.nodePath)?.trim();
   const serverPath = config.get<string>(SERVER_SETTINGS.path)?.trim();
-  const server = serverPath ? serverPath : bundledServer;
+  const [server, which, source]: [string, string, ServerLaunch['source']] = serverPath
+    ? [serverPath, 'volt.server.path', 'setting']
+    : installed
+      ? [installed.script, `volt-lsp on ${installed.via === 'PATH' ? 'PATH' : 'a global prefix'} (${installed.file})`, installed.via === 'PATH' ? 'PATH' : 'global prefix']
+      : [bundledServer, 'the bundled sidecar', 'bundled'];
   const command = nodePath ? nodePath : 'node';
   return {
     command,
     args: [server, '--stdio'],
-    origin: `${nodePath ? 'volt.server.nodePath' : 'node on PATH'} (${command}) running ${serverPath ? 'volt.server.path' : 'the bundled sidecar'} (${server})`,
+    origin: `${nodePath ? 'volt.server.nodePath' : 'node on PATH'} (${command}) running ${which} (${server})`,
+    source,
+    which,
   };
 }
 
@@ -106,6 +119,6 @@ export function launchFailureMessage(launch: ServerLaunch, error: unknown): stri
   const missingNode = /ENOENT|not found|spawn/i.test(reason) && !reason.includes(launch.args[0] ?? '\u0000');
   const fix = missingNode
     ? 'Install Node.js 20.19 or newer, or set "volt.server.nodePath" to its full path.'
-    : 'Check the Volt output channel for the sidecar\'s log; "volt.server.path" overrides the bundled sidecar.';
+    : 'Check the Volt output channel for the sidecar\'s log; "volt.server.path" overrides the installed and the bundled sidecar.';
   return `Volt could not start its sidecar with ${launch.origin}: ${reason}. ${fix}`;
 }

@@ -9,8 +9,20 @@ import type { AgentStatusResult } from '@volt/lsp-server/protocol';
 /** The parts of `vscode.StatusBarItem` the status needs. */
 export type StatusBarLike = Pick<vscode.StatusBarItem, 'text' | 'tooltip' | 'command' | 'show' | 'dispose'>;
 
+/** The sidecar that runs, as the client started it. */
+export interface SidecarInfo {
+  /** In a few words, e.g. "volt-lsp on PATH (/usr/local/bin/volt-lsp)" or "the bundled sidecar". */
+  which: string;
+  source: 'setting' | 'PATH' | 'global prefix' | 'bundled';
+  /** InitializeResult.serverInfo.version. */
+  version: string | undefined;
+  /** '' when it is of the extension's release, else the sentence saying it is not. */
+  mismatch: string;
+}
+
 export class VoltStatus {
   private agents: AgentStatusResult | null = null;
+  private sidecar: SidecarInfo | null = null;
   private sidecarProblem: string | null = null;
   /** Work in progress, by a key (a file's URI for backtests) so a repeated start counts once. */
   private readonly work = new Map<string, string>();
@@ -26,6 +38,12 @@ export class VoltStatus {
 
   setAgents(agents: AgentStatusResult): void {
     this.agents = agents;
+    this.render();
+  }
+
+  /** Which sidecar runs and its version, once it answered initialize. */
+  setSidecar(info: SidecarInfo): void {
+    this.sidecar = info;
     this.render();
   }
 
@@ -70,6 +88,8 @@ export class VoltStatus {
       (a) => `${a.role}: ${a.kind === 'llm' ? `LLM ${a.model ?? ''}`.trim() : 'rules'}, weight ${a.weight}${a.available ? '' : ' (unavailable)'}`,
     );
     const running = [...this.work.values()];
+    const sidecar = this.sidecar;
+    const sidecarLines = sidecar ? [`Sidecar: ${sidecar.which}, version ${sidecar.version ?? 'unknown'}`, ...(sidecar.mismatch ? [`Warning: ${sidecar.mismatch}`] : [])] : [];
     if (this.sidecarProblem) {
       this.item.text = '$(error) Volt: sidecar stopped';
       this.item.tooltip = this.sidecarProblem;
@@ -77,16 +97,19 @@ export class VoltStatus {
     }
     if (running.length > 0) {
       this.item.text = `$(sync~spin) Volt: ${running[running.length - 1]}${running.length > 1 ? ` (+${running.length - 1})` : ''}`;
-      this.item.tooltip = ['Volt is working:', ...running, '', llmLine].join('\n');
+      this.item.tooltip = ['Volt is working:', ...running, '', llmLine, ...sidecarLines].join('\n');
       return;
     }
+    // A sidecar of another release shows in the item itself, not only in its tooltip.
+    const icon = sidecar?.mismatch ? '$(warning)' : '$(pulse)';
+    const versions = sidecar?.mismatch ? ` · sidecar ${sidecar.version}` : '';
     if (!this.agents) {
-      this.item.text = '$(pulse) Volt';
+      this.item.text = `${icon} Volt${versions}`;
     } else {
       const voting = this.agents.agents.filter((a) => a.available).length;
-      this.item.text = `$(pulse) Volt: ${voting} agent${voting === 1 ? '' : 's'} · ${llm?.available ? 'Ollama on' : 'LLM unavailable'}`;
+      this.item.text = `${icon} Volt: ${voting} agent${voting === 1 ? '' : 's'} · ${llm?.available ? 'Ollama on' : 'LLM unavailable'}${versions}`;
     }
-    this.item.tooltip = [llmLine, ...agentLines].join('\n');
+    this.item.tooltip = [llmLine, ...agentLines, ...sidecarLines].join('\n');
   }
 
   dispose(): void {

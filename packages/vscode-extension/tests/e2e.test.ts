@@ -34,6 +34,8 @@ const PACKAGE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const REPO_ROOT = path.resolve(PACKAGE, '../..');
 const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts', 'vscode-e2e');
 const FAULTY = 'hardcoded-threshold.strategy.ts';
+/** VS Code's quick input (the palette, quick picks, code-server's folder dialog). */
+const QUICK_INPUT = '.quick-input-widget';
 
 let tmp = '';
 let workspace = '';
@@ -389,6 +391,39 @@ describe('Volt in VS Code (code-server 4.100.3)', { timeout: 120_000 }, () => {
     await output.click();
     await bench.page.keyboard.press('Control+Home');
     await bench.page.locator('.panel .view-lines', { hasText: 'Starting the Volt sidecar' }).first().waitFor({ timeout: 30_000 });
+    // Which sidecar runs and its version: no volt-lsp is installed here, so the bundled one.
+    const version = JSON.parse(readFileSync(path.join(PACKAGE, 'package.json'), 'utf8')).version as string;
+    await bench.page.locator('.panel .view-lines', { hasText: `The Volt sidecar is the bundled sidecar, version ${version}` }).first().waitFor({ timeout: 30_000 });
     await bench.screenshot('output');
+  });
+
+  it('Volt: New Strategy Folder sets up a folder whose tsconfig finds the bundled engine types', async () => {
+    const folder = path.join(tmp, 'new-strategies');
+    mkdirSync(folder);
+    await runCommand(bench.page, 'Volt: New Strategy Folder');
+    // code-server's own folder dialog: a quick input holding a path.
+    const input = bench.page.locator(`${QUICK_INPUT} input`);
+    await input.waitFor({ state: 'visible', timeout: 30_000 });
+    // The dialog fills in a starting folder of its own a moment after it opens: replace it only then.
+    await waitFor('the folder dialog’s starting path', async () => (await input.inputValue()).startsWith('/'));
+    const typed = `${folder}/`;
+    await input.fill(typed);
+    await waitFor('the folder dialog to hold the path', async () => (await input.inputValue()) === typed);
+    await bench.page.keyboard.press('Enter');
+    const toast = bench.page.locator('.notifications-toasts', { hasText: `Volt set up ${folder}` });
+    await waitFor('the set-up notification', async () => {
+      if (await toast.count()) return true;
+      // The dialog may first go into the folder (still showing it); Enter again picks it.
+      if ((await input.isVisible()) && (await input.inputValue()) === typed) await bench.page.keyboard.press('Enter');
+      return false;
+    });
+    await bench.screenshot('new-strategy-folder');
+    const tsconfig = JSON.parse(readFileSync(path.join(folder, 'tsconfig.json'), 'utf8'));
+    expect(tsconfig.compilerOptions.paths).toEqual({ '@volt/engine': ['./types/volt-engine/index.d.ts'] });
+    expect(existsSync(path.join(folder, 'types', 'volt-engine', 'index.d.ts'))).toBe(true);
+    expect(existsSync(path.join(folder, 'strategies', 'rsi-mean-reversion.strategy.ts'))).toBe(true);
+    expect(readFileSync(path.join(folder, 'tsconfig.json'), 'utf8')).not.toContain(tmp);
+    await toast.locator('a.monaco-button, .monaco-button', { hasText: 'Open the Example' }).first().click();
+    await bench.page.waitForSelector('.tab[aria-label*="rsi-mean-reversion.strategy.ts"]', { timeout: 30_000 });
   });
 });

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vites
 import { defaultConfig, loadConfig, loadStrategyFile, resolveConfigPaths } from '@volt/engine';
 import { REPO_ROOT } from '../../../../test-support/shared-data.js';
 import { main } from '../main.js';
-import { EXAMPLE_STRATEGY, EXAMPLE_STRATEGY_FILE, WORKSPACE_VAULT, engineTypesPath } from './init.js';
+import { ENGINE_TYPES_DIR, EXAMPLE_STRATEGY, EXAMPLE_STRATEGY_FILE, WORKSPACE_VAULT, engineDist } from './init.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'volt-init-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -45,7 +45,15 @@ describe('volt init', () => {
     expect(out).toContain('created volt.config.json');
     expect(out).toContain(`volt backtest`);
 
-    expect(Object.keys(snapshot(dir)).sort()).toEqual(['.gitignore', EXAMPLE_STRATEGY_FILE, 'tsconfig.json', 'volt.config.json'].sort());
+    const written = Object.keys(snapshot(dir));
+    expect(written.filter((f) => !f.startsWith(ENGINE_TYPES_DIR + path.sep)).sort()).toEqual(['.gitignore', EXAMPLE_STRATEGY_FILE, 'tsconfig.json', 'volt.config.json'].sort());
+    // The engine's declarations, copied whole (no maps, no tests), with the version they are of.
+    const types = written.filter((f) => f.startsWith(ENGINE_TYPES_DIR + path.sep)).map((f) => path.relative(ENGINE_TYPES_DIR, f));
+    expect(types).toContain('index.d.ts');
+    expect(types).toContain(path.join('strategy', 'index.d.ts'));
+    expect(types.filter((f) => !f.endsWith('.d.ts') && f !== 'package.json')).toEqual([]);
+    const stamp = JSON.parse(readFileSync(path.join(dir, ENGINE_TYPES_DIR, 'package.json'), 'utf8')) as { version: string };
+    expect(stamp.version).toBe((JSON.parse(readFileSync(path.join(engineDist(), '..', 'package.json'), 'utf8')) as { version: string }).version);
     expect(loadConfig(dir)).toEqual(resolveConfigPaths({ ...defaultConfig(), vault: { path: WORKSPACE_VAULT } }, dir));
     const loaded = await loadStrategyFile(path.join(dir, EXAMPLE_STRATEGY_FILE));
     expect(loaded.definition.name).toBe('RSI mean reversion');
@@ -56,8 +64,11 @@ describe('volt init', () => {
     const tsconfig = JSON.parse(readFileSync(path.join(dir, 'tsconfig.json'), 'utf8')) as {
       compilerOptions: { paths: Record<string, string[]> };
     };
-    const types = tsconfig.compilerOptions.paths['@volt/engine']![0]!;
-    expect(types).toBe(path.join(REPO_ROOT, 'packages', 'engine', 'dist', 'index.d.ts'));
+    // Relative, so the folder works wherever it is cloned; nothing of this machine is written.
+    expect(tsconfig.compilerOptions.paths['@volt/engine']).toEqual(['./types/volt-engine/index.d.ts']);
+    for (const [file, text] of Object.entries(snapshot(dir))) {
+      expect(text.includes(REPO_ROOT) || text.includes(dir), `${file} names a path of this machine`).toBe(false);
+    }
   });
 
   it('refuses to overwrite, names the file, exits 1 and leaves the folder as it was', async () => {
@@ -124,14 +135,16 @@ describe('volt init', () => {
   // The editor's view: with the generated tsconfig, the example type-checks against the engine's
   // declarations (needs the engine built, as `npm test` does first).
   it('gives the editor the engine’s types: the example type-checks, a typo does not', async () => {
-    // The scaffolded tsconfig points at the built engine's declarations; `npm test` builds first.
-    expect(existsSync(engineTypesPath()), `${engineTypesPath()} is missing: run npx tsc -b first`).toBe(true);
+    // The scaffold copies the built engine's declarations; `npm test` builds first.
+    const dts = path.join(engineDist(), 'index.d.ts');
+    expect(existsSync(dts), `${dts} is missing: run npx tsc -b first`).toBe(true);
     const dir = freshDir();
     expect(await main(['init', dir])).toBe(0);
     writeFileSync(
       path.join(dir, 'strategies', 'typo.strategy.ts'),
       "import { defineStrategy } from '@volt/engine';\n" +
-        "export default defineStrategy({ name: 't', params: { level: 3 }, onBar(ctx) { ctx.params.levle; } });\n",
+        // console and timers are there at run time, so the editor knows them too (globals.d.ts).
+        "export default defineStrategy({ name: 't', params: { level: 3 }, onBar(ctx) { console.log(ctx.bar.close); ctx.params.levle; } });\n",
     );
     const parsed = ts.getParsedCommandLineOfConfigFile(path.join(dir, 'tsconfig.json'), {}, {
       ...ts.sys,
@@ -143,5 +156,27 @@ describe('volt init', () => {
       .getPreEmitDiagnostics(program)
       .map((d) => `${path.basename(d.file?.fileName ?? '')}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
     expect(messages).toEqual([expect.stringMatching(/^typo\.strategy\.ts: Property 'levle' does not exist/)]);
+    // …against the folder's own copy, not the engine this test runs.
+    const resolved = ts.resolveModuleName('@volt/engine', path.join(dir, EXAMPLE_STRATEGY_FILE), parsed!.options, ts.sys).resolvedModule;
+    expect(resolved?.resolvedFileName).toBe(path.join(dir, ENGINE_TYPES_DIR, 'index.d.ts').split(path.sep).join('/'));
+  });
+
+  it('--types replaces the folder’s copy of the declarations and nothing else', async () => {
+    const dir = freshDir();
+    expect(await main(['init', dir])).toBe(0);
+    writeFileSync(path.join(dir, ENGINE_TYPES_DIR, 'index.d.ts'), 'export {};\n');
+    writeFileSync(path.join(dir, ENGINE_TYPES_DIR, 'stale.d.ts'), 'export {};\n');
+    const strategy = path.join(dir, EXAMPLE_STRATEGY_FILE);
+    writeFileSync(strategy, '// my own work\n');
+    expect(await main(['init', '--types', dir])).toBe(0);
+    expect(readFileSync(path.join(dir, ENGINE_TYPES_DIR, 'index.d.ts'), 'utf8')).toBe(readFileSync(path.join(engineDist(), 'index.d.ts'), 'utf8'));
+    expect(existsSync(path.join(dir, ENGINE_TYPES_DIR, 'stale.d.ts'))).toBe(false);
+    expect(readFileSync(strategy, 'utf8')).toBe('// my own work\n');
+    // Not a Volt folder: refused, nothing written.
+    const other = freshDir();
+    mkdirSync(other);
+    expect(await main(['init', '--types', other])).toBe(1);
+    expect(err).toMatch(/volt\.config\.json is missing/);
+    expect(readdirSync(other)).toEqual([]);
   });
 });

@@ -1,137 +1,38 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { CONFIG_FILE, DEFAULT_CONFIG, VoltError } from '@volt/engine';
+import { DEFAULT_CONFIG, EXAMPLE_STRATEGY_FILE, ENGINE_TYPES_DIR, initWorkspace, refreshWorkspaceTypes, type InitOptions } from '@volt/engine';
 import { EXIT, parseCommandArgs } from '../usage.js';
+
+export {
+  EXAMPLE_STRATEGY,
+  EXAMPLE_STRATEGY_FILE,
+  ENGINE_TYPES_DIR,
+  WORKSPACE_VAULT,
+  engineDist,
+  tsconfigFor,
+  type InitOptions,
+} from '@volt/engine';
 
 export const summary = 'set up a folder for writing strategies (config, editor types, an example)';
 
 const USAGE = `usage: volt init [DIR]
+       volt init --types [DIR]
 
 Sets up DIR (default: the current folder) for writing strategies:
   volt.config.json                           workspace settings (data, risk limits, agents, Ollama)
-  tsconfig.json                              lets your editor find @volt/engine's types
+  tsconfig.json                              points your editor at the engine's types (relative path)
+  types/volt-engine/                         the engine's type declarations, for completion and hover
   strategies/rsi-mean-reversion.strategy.ts  an example to copy from
   .gitignore                                 gains .volt/ (the journal) and my-vault/ (its Obsidian notes)
-Existing files are never overwritten.`;
+Existing files are never overwritten.
 
-export const EXAMPLE_STRATEGY_FILE = path.join('strategies', 'rsi-mean-reversion.strategy.ts');
+  --types   only replace types/volt-engine/ with this Volt's declarations (after an upgrade)`;
 
-/** The example a new folder starts with; the same text as examples/strategies/rsi-mean-reversion.strategy.ts. */
-export const EXAMPLE_STRATEGY = `/**
- * RSI mean reversion
- *
- * Idea:    after a sharp sell-off price tends to snap back towards its average. RSI(14) measures
- *          how stretched the move is; below \`oversold\` sellers are exhausted.
- * Entry:   go long when RSI turns back up through \`oversold\` (the dip is over, not still falling),
- *          and only while price is above its long moving average, so we buy dips in an uptrend
- *          rather than catch a falling knife.
- * Exit:    when RSI recovers to \`exitLevel\` (the snap-back has happened), or by the stop/target.
- * Risk:    4% stop-loss, 8% take-profit, at most 10% of equity per position. Long only.
- */
-import { defineStrategy } from '@volt/engine';
-
-export default defineStrategy({
-  name: 'RSI mean reversion',
-  timeframe: '1h',
-  symbols: ['BTC/USDT'],
-  params: {
-    rsiPeriod: { value: 14, min: 5, max: 30, step: 1, description: 'RSI lookback in bars' },
-    oversold: { value: 35, min: 10, max: 45, step: 1, description: 'RSI level that counts as a washed-out dip' },
-    exitLevel: { value: 55, min: 45, max: 80, step: 1, description: 'RSI level at which the bounce is taken' },
-    trendPeriod: { value: 200, min: 50, max: 400, step: 10, description: 'moving average that defines the uptrend' },
-  },
-  indicators: (ind, p) => ({
-    rsi: ind.rsi(p.rsiPeriod),
-    trend: ind.sma(p.trendPeriod),
-  }),
-  onBar(ctx) {
-    const { rsi, trend } = ctx.ind;
-    if (!rsi.ready || !trend.ready) return;
-    const previous = ctx.state.previousRsi as number | undefined;
-    ctx.state.previousRsi = rsi.value;
-    if (previous === undefined) return;
-
-    if (ctx.position.side === 0) {
-      const turnedUp = previous < ctx.params.oversold && rsi.value >= ctx.params.oversold;
-      if (turnedUp && ctx.bar.close > trend.value) {
-        // The deeper the dip was, the more room for the snap-back.
-        const depth = (ctx.params.oversold - Math.min(previous, ctx.params.oversold)) / ctx.params.oversold;
-        ctx.buy({
-          confidence: Math.min(0.9, 0.55 + depth),
-          reason: \`RSI turned up through \${ctx.params.oversold} (\${previous.toFixed(1)} → \${rsi.value.toFixed(1)}) in an uptrend\`,
-        });
-      }
-    } else if (ctx.position.side === 1 && rsi.value >= ctx.params.exitLevel) {
-      ctx.exit({ confidence: 0.7, reason: \`RSI back to \${rsi.value.toFixed(1)}: bounce taken\` });
-    }
-  },
-  risk: {
-    stopLoss: 0.04,
-    takeProfit: 0.08,
-    maxPositionPct: 0.1,
-  },
-});
-`;
-
-/**
- * Where the engine this `volt` runs keeps its type declarations. Strategies import '@volt/engine'
- * without installing it (volt supplies it when it loads them), so the editor is pointed there.
- */
-export function engineTypesPath(): string {
-  const require = createRequire(import.meta.url);
-  const engineDir = path.dirname(require.resolve('@volt/engine/package.json'));
-  return path.join(engineDir, 'dist', 'index.d.ts');
-}
-
-export function tsconfigFor(typesPath: string): string {
-  const tsconfig = {
-    compilerOptions: {
-      target: 'ES2022',
-      lib: ['ES2023'],
-      module: 'ESNext',
-      moduleResolution: 'Bundler',
-      strict: true,
-      noUncheckedIndexedAccess: true,
-      noEmit: true,
-      skipLibCheck: true,
-      // Volt bundles and runs the strategies itself; this mapping is for editor completion only.
-      paths: { '@volt/engine': [typesPath] },
-    },
-    include: ['**/*.ts'],
-    exclude: ['.volt', 'node_modules'],
-  };
-  return JSON.stringify(tsconfig, null, 2) + '\n';
-}
-
-/** Where a scaffolded folder's runs are exported as an Obsidian vault (vault.path). */
-export const WORKSPACE_VAULT = 'my-vault';
-
-/** What a run writes into the folder, never to be committed: the journal, and the vault made from it. */
-const IGNORED: Array<{ entry: string; already: RegExp }> = [
-  { entry: '.volt/', already: /^\/?\.volt\/?\s*$/m },
-  { entry: `/${WORKSPACE_VAULT}/`, already: new RegExp(`^\\/?${WORKSPACE_VAULT}\\/?\\s*$`, 'm') },
-];
-
-/** Adds `.volt/` and the vault to .gitignore unless they are there; returns what it did, for the summary. */
-function ignoreWorkspaceState(dir: string): string | undefined {
-  const file = path.join(dir, '.gitignore');
-  if (!existsSync(file)) {
-    writeFileSync(file, `# Volt's journal and caches, and the vault exported from them\n${IGNORED.map((i) => i.entry).join('\n')}\n`, { flag: 'wx' });
-    return 'created .gitignore';
-  }
-  const text = readFileSync(file, 'utf8');
-  const missing = IGNORED.filter((i) => !i.already.test(text)).map((i) => i.entry);
-  if (missing.length === 0) return undefined;
-  appendFileSync(file, `${text === '' || text.endsWith('\n') ? '' : '\n'}${missing.join('\n')}\n`);
-  return `added ${missing.join(' and ')} to .gitignore`;
-}
-
-export async function run(argv: string[]): Promise<number> {
+/** `volt init [--types] [DIR]`; the work itself is the engine's (config/workspace-init.ts). */
+export async function run(argv: string[], options: InitOptions = {}): Promise<number> {
   const { values, positionals } = parseCommandArgs({
     args: argv,
     allowPositionals: true,
-    options: { help: { type: 'boolean', short: 'h' } },
+    options: { help: { type: 'boolean', short: 'h' }, types: { type: 'boolean' } },
   });
   if (values.help) {
     process.stdout.write(USAGE + '\n');
@@ -142,35 +43,12 @@ export async function run(argv: string[]): Promise<number> {
     return EXIT.usage;
   }
   const dir = path.resolve(positionals[0] ?? '.');
-
-  const files: Array<[string, string]> = [
-    [CONFIG_FILE, JSON.stringify({ ...DEFAULT_CONFIG, vault: { path: WORKSPACE_VAULT } }, null, 2) + '\n'],
-    ['tsconfig.json', tsconfigFor(engineTypesPath())],
-    [EXAMPLE_STRATEGY_FILE, EXAMPLE_STRATEGY],
-  ];
-  // Check everything before writing anything, so a refusal leaves the folder as it was.
-  for (const [rel] of files) {
-    const file = path.join(dir, rel);
-    if (existsSync(file)) {
-      throw new VoltError({
-        kind: 'config',
-        message: `${rel} already exists; volt init never overwrites a file`,
-        file,
-        hint: 'move or delete it first, or run volt init in another folder',
-      });
-    }
+  if (values.types) {
+    const version = refreshWorkspaceTypes(dir, options);
+    process.stdout.write(`volt init: ${ENGINE_TYPES_DIR}${path.sep} now holds the types of engine ${version}\n`);
+    return EXIT.ok;
   }
-
-  const done: string[] = [];
-  for (const [rel, text] of files) {
-    const file = path.join(dir, rel);
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, text, { flag: 'wx' });
-    done.push(`created ${rel}`);
-  }
-  const ignored = ignoreWorkspaceState(dir);
-  if (ignored) done.push(ignored);
-
+  const { done } = initWorkspace(dir, options);
   const relative = path.relative(process.cwd(), dir);
   const shown = relative === '' ? '.' : relative.startsWith('..') ? dir : relative;
   process.stdout.write(

@@ -32,8 +32,10 @@ const STRATEGY_API = ['./errors.js', './strategy/index.js', './indicators/index.
  * The globals a strategy's code can reach at run time, beyond the ES library: what Node offers
  * every module, declared briefly instead of loading @types/node (slow, and mostly APIs a strategy
  * must not use). I/O among them (fetch, process, require) type-checks so VOLT106 alone reports it.
+ * `volt init` writes the same into a folder's types/volt-engine/globals.d.ts, so the editor's
+ * TypeScript agrees with the sidecar's.
  */
-const STRATEGY_GLOBALS = `
+export const STRATEGY_GLOBALS = `
 interface VoltConsole {
   log(...data: unknown[]): void; info(...data: unknown[]): void; warn(...data: unknown[]): void;
   error(...data: unknown[]): void; debug(...data: unknown[]): void; trace(...data: unknown[]): void;

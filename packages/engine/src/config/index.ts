@@ -13,3 +13,16 @@ export {
   setConfigWarningHandler,
 } from './load.js';
 export type { ConfigSource, ConfigProblem, ConfigCheck } from './load.js';
+export {
+  EXAMPLE_STRATEGY,
+  EXAMPLE_STRATEGY_FILE,
+  ENGINE_TYPES_DIR,
+  WORKSPACE_VAULT,
+  engineDist,
+  engineDeclarations,
+  tsconfigFor,
+  initWorkspace,
+  refreshWorkspaceTypes,
+  type InitOptions,
+  type InitResult,
+} from './workspace-init.js';

@@ -4,6 +4,7 @@ export { RunRecorder, type RunRecorderOptions } from './recorder.js';
 export { classifyOutcome } from './outcome.js';
 export { MIGRATIONS, SCHEMA_VERSION, migrate, type Migration } from './schema.js';
 export { gitCommitOf, fileContentHash } from './provenance.js';
+export { inspectJournal, type JournalHealth } from './inspect.js';
 export {
   DEFAULT_JOURNAL_PATH,
   journalPathFor,

@@ -247,6 +247,8 @@ function M.client_config(root, cmd)
       ['textDocument/publishDiagnostics'] = require('volt.diagnostics').on_publish,
     },
     on_attach = attach_work,
+    -- A sidecar of another version than the plugin is said once (lua/volt/locate.lua).
+    on_init = require('volt.locate').on_init,
     on_exit = on_exit(root),
   }
 end

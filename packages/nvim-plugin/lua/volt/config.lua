@@ -1,5 +1,4 @@
 -- Options for require('volt').setup() and how the sidecar's command line is found.
-local compat = require('volt.compat')
 
 local M = {}
 
@@ -71,14 +70,9 @@ end
 
 M.plugin_root = plugin_root
 
--- Inside the Volt monorepo the sidecar sits beside this plugin: packages/lsp-server/bin/volt-lsp.js.
+-- The Volt repository's sidecar beside this plugin (see locate.lua).
 function M.sibling_server()
-  local path = compat.join(plugin_root(), '..', 'lsp-server', 'bin', 'volt-lsp.js')
-  path = vim.fn.fnamemodify(path, ':p')
-  if compat.file_exists(path) then
-    return path
-  end
-  return nil
+  return require('volt.locate').checkout_server()
 end
 
 local function command_for(path, node)
@@ -88,29 +82,11 @@ local function command_for(path, node)
   return { path, '--stdio' }
 end
 
----Finds the sidecar: `cmd`, then `server_path`, then `volt-lsp` on PATH, then the monorepo's copy.
+---Finds the sidecar: `cmd`, then `server_path`, then an installed `volt-lsp` (PATH, then the usual
+---global prefixes), then the monorepo's copy. The lookup itself is lua/volt/locate.lua.
 ---@return string[]|nil cmd, string how it was found (or why not)
 function M.find_server(opts)
-  opts = opts or M.options
-  if opts.cmd then
-    return opts.cmd, 'cmd option'
-  end
-  if opts.server_path then
-    local path = vim.fn.expand(opts.server_path)
-    if not compat.file_exists(path) then
-      return nil, 'server_path ' .. path .. ' does not exist'
-    end
-    return command_for(path, opts.node), 'server_path option'
-  end
-  local on_path = vim.fn.exepath('volt-lsp')
-  if on_path ~= '' then
-    return { on_path, '--stdio' }, 'volt-lsp on PATH'
-  end
-  local sibling = M.sibling_server()
-  if sibling then
-    return command_for(sibling, opts.node), 'the Volt repository beside the plugin'
-  end
-  return nil, 'no volt-lsp on PATH and no server_path set'
+  return require('volt.locate').find(opts or M.options, command_for)
 end
 
 function M.ollama_host(opts)

@@ -2,6 +2,7 @@
 -- workspace journal, and whether Ollama answers.
 local compat = require('volt.compat')
 local config = require('volt.config')
+local locate = require('volt.locate')
 
 local M = {}
 
@@ -54,7 +55,7 @@ function M.probe_server(cmd, timeout_ms)
   if answered then
     local text = table.concat(out, '\n')
     local name, version = text:match('"serverInfo"%s*:%s*{%s*"name"%s*:%s*"([^"]*)"%s*,%s*"version"%s*:%s*"([^"]*)"')
-    return true, name and (name .. ' ' .. version) or 'answered initialize'
+    return true, name and (name .. ' ' .. version) or 'answered initialize', version
   end
   local stderr = vim.trim(table.concat(err, '\n'))
   return false, stderr ~= '' and stderr or 'no answer to initialize within the timeout'
@@ -65,7 +66,8 @@ local function check_server(h)
   local cmd, how = config.find_server()
   if not cmd then
     h.error('volt-lsp not found: ' .. how, {
-      'Put volt-lsp on PATH (npm link in packages/lsp-server) or set server_path in require("volt").setup()',
+      'Install Volt: npm install -g @volt/cli (it gives volt-lsp), then make sure its bin folder is on PATH',
+      'Or set server_path in require("volt").setup() to a volt-lsp (or a checkout\'s packages/lsp-server/bin/volt-lsp.js)',
     })
     return
   end
@@ -75,9 +77,15 @@ local function check_server(h)
     h.error(program .. ' is not executable', { 'Set `node` or `cmd` in setup() to a working path' })
     return
   end
-  local ok, detail = M.probe_server(cmd)
+  local ok, detail, version = M.probe_server(cmd)
   if ok then
     h.ok('the sidecar starts and answers initialize (' .. detail .. ')')
+    local mismatch = locate.mismatch(version)
+    if mismatch ~= '' then
+      h.warn(mismatch, { 'npm install -g @volt/cli to update the sidecar, or update the plugin, so both are of one release' })
+    else
+      h.ok('volt.nvim ' .. locate.version .. ' and the sidecar are of one release')
+    end
   else
     h.error('the sidecar did not answer initialize: ' .. detail, {
       'Build it: npx tsc -b (in the Volt repository)',
@@ -248,6 +256,49 @@ local function check_ollama(h)
   end
 end
 
+-- The TypeScript language servers people run beside volt.nvim, by the client name they use.
+local TS_SERVERS = { 'ts_ls', 'tsserver', 'vtsls', 'typescript-tools' }
+
+-- Completion, hover and go-to-definition of the strategy API are the TypeScript server's, not the
+-- sidecar's: they need a TypeScript client in this Neovim and the tsconfig.json `volt init` writes
+-- (its `paths` maps @volt/engine to the folder's own copy of the engine's declarations).
+local function check_completion(h)
+  h.start('volt: completion and go-to-definition (the TypeScript server)')
+  h.info('volt-lsp gives diagnostics, code actions, the lens and hover on params; completion and definitions of the strategy API come from a TypeScript server (ts_ls, vtsls, typescript-tools) through tsconfig.json')
+  local running = {}
+  for _, name in ipairs(TS_SERVERS) do
+    for _, c in ipairs(compat.clients(name)) do
+      table.insert(running, c.name)
+    end
+  end
+  if #running > 0 then
+    h.ok('TypeScript server running: ' .. table.concat(running, ', '))
+  else
+    h.warn('no TypeScript server running in this Neovim: no completion of the strategy API', {
+      'Install typescript-language-server (npm install -g typescript typescript-language-server) and enable ts_ls (nvim-lspconfig), or vtsls',
+    })
+  end
+  local root = workspace_root()
+  local tsconfig = compat.join(root, 'tsconfig.json')
+  if not compat.file_exists(tsconfig) then
+    h.warn('no tsconfig.json at ' .. root .. ': the TypeScript server cannot find @volt/engine', { 'Run `volt init` in the folder (it writes tsconfig.json and types/volt-engine/)' })
+    return
+  end
+  local doc = compat.json_decode(table.concat(vim.fn.readfile(tsconfig), '\n'))
+  local paths = type(doc) == 'table' and type(doc.compilerOptions) == 'table' and doc.compilerOptions.paths or nil
+  local target = type(paths) == 'table' and type(paths['@volt/engine']) == 'table' and paths['@volt/engine'][1] or nil
+  if not target then
+    h.warn(tsconfig .. ' does not map @volt/engine (compilerOptions.paths)', { 'Run `volt init --types` there, or add the paths entry `volt init` writes' })
+    return
+  end
+  local file = target:match('^/') and target or compat.join(root, (target:gsub('^%./', '')))
+  if compat.file_exists(file) then
+    h.ok(string.format('tsconfig.json maps @volt/engine to %s', target))
+  else
+    h.error(string.format('tsconfig.json maps @volt/engine to %s, which does not exist', target), { 'Run `volt init --types` in ' .. root })
+  end
+end
+
 function M.check()
   local h = compat.health()
   h.start('volt: Neovim')
@@ -257,6 +308,7 @@ function M.check()
   check_node(h)
   check_journal(h)
   check_ollama(h)
+  check_completion(h)
 end
 
 return M
