@@ -15,7 +15,7 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import { CONFIGURATION_SECTION, Notifications, Requests, type BacktestStatusParams, type BarsParams, type BarsResult, type CommandName, type SymbolsParams, type SymbolsResult } from '@volt/lsp-server/protocol';
+import { CONFIGURATION_SECTION, Notifications, Requests, type BacktestStatusParams, type BarsParams, type BarsResult, type CommandName, type CritiqueStatusParams, type SymbolsParams, type SymbolsResult } from '@volt/lsp-server/protocol';
 import { lensCommandInEditor } from './commands.js';
 import { SIDECAR_SELECTOR } from './documents.js';
 import { findInstalledSidecar, versionMismatch } from './locate.js';
@@ -106,7 +106,11 @@ export class Sidecar implements SidecarCalls, vscode.Disposable {
     client.onNotification(Notifications.backtestStatus, (status: BacktestStatusParams) => {
       for (const listener of this.backtestListeners) listener(status);
     });
+    client.onNotification(Notifications.critiqueStatus, (status: CritiqueStatusParams) => this.onCritiqueStatus?.(status));
   }
+
+  /** A save's LLM critique ended (volt/critiqueStatus); set by the extension. */
+  onCritiqueStatus: ((status: CritiqueStatusParams) => void) | undefined;
 
   /** Which sidecar runs and its version, in the status bar and the log; another release than the extension's is a warning. */
   private reportVersion(launch: ServerLaunch, version: string | undefined): void {

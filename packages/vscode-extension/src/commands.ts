@@ -13,6 +13,7 @@ import {
   type BacktestResult,
   type BacktestSummary,
   type CritiqueStatus,
+  type CritiqueStatusParams,
   type JournalResult,
   type SymbolsResult,
   type VoltFinding,
@@ -164,6 +165,20 @@ export function findingItem(f: VoltFinding): { label: string; description: strin
 
 export function summaryLine(s: BacktestSummary): string {
   return `Sharpe ${s.sharpe.toFixed(2)} · max DD ${(s.maxDrawdown * 100).toFixed(1)}% · ${s.trades} trades · win ${(s.winRate * 100).toFixed(0)}% · return ${(s.totalReturn * 100).toFixed(2)}%`;
+}
+
+/**
+ * What a save's critique (volt/critiqueStatus) tells the user: one that could not run is a warning
+ * with its reason, one that found something says how many points and where to look; a clean
+ * answer only goes to the output channel.
+ */
+export function tellCritiqueStatus(status: CritiqueStatusParams, output: { appendLine(line: string): void }): void {
+  const line = critiqueLine(status, new Date(status.at));
+  if (!line) return;
+  const file = vscode.workspace.asRelativePath(vscode.Uri.parse(status.uri));
+  output.appendLine(plainPaths(`${file}: ${line}${status.findings > 0 ? `: ${status.findings} point${status.findings === 1 ? '' : 's'}` : ''}`));
+  if (status.source === 'unavailable') void vscode.window.showWarningMessage(`Volt: ${plainPaths(line)} (${file})`);
+  else if (status.findings > 0) void vscode.window.showInformationMessage(`Volt: ${line}: ${status.findings} point${status.findings === 1 ? '' : 's'} in ${file} (Problems)`);
 }
 
 /**

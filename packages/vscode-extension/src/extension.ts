@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { Commands, type BacktestResult } from '@volt/lsp-server/protocol';
 import { Sidecar } from './client.js';
-import { CLIENT_COMMANDS, refreshAgentStatus, registerCommands } from './commands.js';
+import { CLIENT_COMMANDS, refreshAgentStatus, registerCommands, tellCritiqueStatus } from './commands.js';
 import { ReportView } from './report-view.js';
 import { AgentStatusView } from './agent-status-view.js';
 import { needsRestart } from './settings.js';
@@ -48,6 +48,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
   );
 
+  server.onCritiqueStatus = (s) => tellCritiqueStatus(s, output);
   await server.start();
   void refreshAgentStatus({ sidecar: server, status, output });
 }

@@ -15,6 +15,7 @@ import {
   showAgentStatus,
   showReport,
   symbolChoices,
+  tellCritiqueStatus,
   STILL_RUNNING_AFTER_S,
   type CommandContext,
 } from '../src/commands.js';
@@ -379,5 +380,21 @@ describe('registerCommands', () => {
     const { ctx } = setup({});
     registerCommands(ctx);
     expect([...recorded.commands.keys()].sort()).toEqual(Object.values(CLIENT_COMMANDS).sort());
+  });
+});
+
+describe("a save's critique (volt/critiqueStatus)", () => {
+  it('warns when it could not run, with the reason; says how many points when it found some; a clean one only logs', () => {
+    const lines: string[] = [];
+    const output = { appendLine: (l: string) => void lines.push(l) };
+    tellCritiqueStatus({ uri: URI, source: 'unavailable', model: 'qwen2.5-coder:7b', reason: 'Ollama is not reachable at http://127.0.0.1:1', at: Date.UTC(2026, 11, 1, 9), findings: 0 }, output);
+    expect(recorded.shown.at(-1)).toEqual({ kind: 'warning', text: expect.stringMatching(/^Volt: LLM critique unavailable: Ollama is not reachable at http:\/\/127\.0\.0\.1:1 \(/) });
+    tellCritiqueStatus({ uri: URI, source: 'llm', model: 'qwen2.5-coder:7b', at: Date.UTC(2026, 11, 1, 9), findings: 2 }, output);
+    expect(recorded.shown.at(-1)).toEqual({ kind: 'info', text: expect.stringMatching(/^Volt: LLM critique by qwen2\.5-coder:7b at \d\d:\d\d: 2 points in /) });
+    const shown = recorded.shown.length;
+    tellCritiqueStatus({ uri: URI, source: 'cache', model: 'qwen2.5-coder:7b', at: Date.UTC(2026, 11, 1, 9), findings: 0 }, output);
+    expect(recorded.shown).toHaveLength(shown);
+    expect(lines.at(-1)).toMatch(/replayed from the journal's cache/);
+    expect(lines.join('\n')).not.toContain('file:');
   });
 });
