@@ -63,6 +63,27 @@ T.run('commands', function()
   T.ok(not vim.api.nvim_win_is_valid(shown.win), 'q closes the report window')
   T.eq(vim.api.nvim_get_current_win(), strategy_win, 'focus back on the strategy')
 
+  -- Showing is not running: :VoltBacktest of unchanged content on the same data shows the run
+  -- already recorded, and the journal gets no identical second one.
+  local function runs_recorded()
+    local res = vim.lsp.buf_request_sync(buf, 'workspace/executeCommand', { command = 'volt.journal', arguments = { { strategy = vim.uri_from_bufnr(buf), limit = 50 } } }, 10000)
+    for _, r in pairs(res or {}) do
+      if r.result then
+        return #r.result.runs
+      end
+    end
+    return -1
+  end
+  local recorded_before = T.wait(10000, function()
+    local n = runs_recorded()
+    return n >= 1 and n or nil
+  end, 'the first run in the journal')
+  vim.cmd('VoltBacktest')
+  lines, shown = float_lines('backtest', shown)
+  vim.cmd('normal q')
+  vim.wait(500)
+  T.eq(runs_recorded(), recorded_before, 'a second :VoltBacktest of unchanged content records no new run')
+
   -- A symbol without data of its own is not a label on other candles: the report says it ran on
   -- the synthetic market, and why.
   vim.cmd('VoltBacktest SOL/USDT')
