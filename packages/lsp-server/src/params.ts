@@ -28,7 +28,9 @@ export function toEpochMs(v: string | number, what: string): number {
   if (typeof v === 'number' && Number.isFinite(v)) return v;
   if (typeof v === 'string') {
     try {
-      return /^\d{4}-\d{2}-\d{2}$/.test(v) ? parseDateOnly(v) : parseTimestamp(v);
+      const ms = /^\d{4}-\d{2}-\d{2}$/.test(v) ? parseDateOnly(v) : parseTimestamp(v);
+      // parseTimestamp answers NaN for text it cannot read: that is no date, not "the whole data set".
+      if (Number.isFinite(ms)) return ms;
     } catch {
       // fall through to the error below
     }

@@ -166,3 +166,11 @@ describe('the critique of a save says how it went', () => {
     await client.updateSettings({ ...client.settings, onSave: { backtest: true, critique: false } });
   });
 });
+
+describe('a range that is no date', () => {
+  it('volt.backtest refuses it instead of running the whole data set', async () => {
+    const uri = await client.open('ranged.strategy.ts', CLEAN);
+    writeFileSync(path.join(client.root, 'ranged.strategy.ts'), CLEAN);
+    await expect(client.executeCommand(Commands.backtest, [{ uri, from: 'the first of July' }])).rejects.toThrow(/from must be an ISO date/);
+  });
+});

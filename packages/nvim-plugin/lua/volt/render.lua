@@ -118,6 +118,17 @@ function M.sparkline(values, width)
   return table.concat(out)
 end
 
+---A fraction's change in percentage points, as the sidecar's lens and VS Code say it: signed, one
+---decimal, never "-0.0" (`+2.1 pp`, `-0.4 pp`, `±0.0 pp`).
+local function pp(v)
+  local text = string.format('%.1f', v * 100)
+  if text == '0.0' or text == '-0.0' then
+    return '±0.0 pp'
+  end
+  return (v > 0 and '+' or '') .. text .. ' pp'
+end
+M.pp = pp
+
 local function delta_note(delta, key, formatter)
   if type(delta) ~= 'table' or num(delta[key]) == nil then
     return ''
@@ -158,24 +169,18 @@ function M.backtest(result, opts)
   end
   add('')
   local rows = {
-    { 'Total return', pct(metrics.totalReturn, true) .. delta_note(delta, 'totalReturn', function(v)
-      return pct(v, true)
-    end) },
+    { 'Total return', pct(metrics.totalReturn, true) .. delta_note(delta, 'totalReturn', pp) },
     { 'CAGR', pct(metrics.cagr, true) },
     { 'Sharpe', fixed(metrics.sharpe) .. delta_note(delta, 'sharpe', function(v)
       return fixed(v, 2, true)
     end) },
     { 'Sortino', fixed(metrics.sortino) },
     { 'Calmar', fixed(metrics.calmar) },
-    { 'Max drawdown', pct(metrics.maxDrawdown) .. delta_note(delta, 'maxDrawdown', function(v)
-      return pct(v, true)
-    end) .. '  over ' .. duration(metrics.maxDrawdownDurationMs) },
+    { 'Max drawdown', pct(metrics.maxDrawdown) .. delta_note(delta, 'maxDrawdown', pp) .. '  over ' .. duration(metrics.maxDrawdownDurationMs) },
     { 'Trades', tostring(num(metrics.trades) or '—') .. delta_note(delta, 'trades', function(v)
       return string.format('%+d', v)
     end) },
-    { 'Win rate', pct(metrics.winRate) .. delta_note(delta, 'winRate', function(v)
-      return pct(v, true)
-    end) },
+    { 'Win rate', pct(metrics.winRate) .. delta_note(delta, 'winRate', pp) },
     { 'Profit factor', fixed(metrics.profitFactor) },
     { 'Expectancy', fixed(metrics.expectancy) },
     { 'Exposure', pct(metrics.exposure) },
