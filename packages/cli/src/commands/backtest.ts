@@ -13,7 +13,6 @@ import {
   runMetaFor,
   startBacktestRecording,
   loadConfig,
-  parseTimestamp,
   resolveDataSpec,
   sliceSeries,
   StrategyRunner,
@@ -23,10 +22,9 @@ import {
   type BacktestOptions,
   type BacktestRecording,
   type CandleSeries,
-  type RunFailure,
   type VoltConfig,
 } from '@volt/engine';
-import { EXIT, UsageError, numberOption, parseCommandArgs } from '../usage.js';
+import { EXIT, UsageError, dateOption, numberOption, parseCommandArgs, runFailureError } from '../usage.js';
 import { formatBacktestReport } from '../backtest-report.js';
 import { endQuietlyWhenStdoutCloses } from '../stdout.js';
 
@@ -310,17 +308,6 @@ function journalError(e: unknown, file: string): VoltError {
   });
 }
 
-/** A failed sandboxed run as the one error the CLI prints: file:line, what happened, what to do. */
-function runFailureError(f: RunFailure, file: string): VoltError {
-  return new VoltError({
-    kind: f.errorKind === 'usage' ? 'usage' : f.kind === 'data' ? 'data' : 'strategy',
-    message: f.bar !== undefined && !f.message.includes(`bar ${f.bar}`) ? `${f.message} (at bar ${f.bar})` : f.message,
-    file: f.file ?? file,
-    ...(f.line !== undefined ? { line: f.line } : {}),
-    ...(f.column !== undefined ? { column: f.column } : {}),
-    ...(f.hint !== undefined ? { hint: f.hint } : {}),
-  });
-}
 
 /** Where the run went; under --json stdout stays one document and stderr stays quiet. */
 function journalNote(runId: number, file: string, vault: string | undefined, json: boolean): void {
@@ -353,12 +340,6 @@ function paramOverrides(raw: string[]): Record<string, number> {
   return out;
 }
 
-function dateOption(name: string, raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const ms = /^\d+$/.test(raw) && raw.length >= 10 ? Number(raw) : parseTimestamp(raw);
-  if (!Number.isFinite(ms)) throw new UsageError(`--${name} expects a date such as 2024-01-31 or 2024-01-31T12:00, got '${raw}'`);
-  return ms;
-}
 
 function positive(name: string, x: number): number {
   if (!(x > 0)) throw new UsageError(`--${name} must be positive, got ${x}`);

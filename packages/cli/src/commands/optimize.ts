@@ -11,7 +11,6 @@ import {
   tierEvidence,
   OBJECTIVES,
   paramSpace,
-  parseTimestamp,
   resolveDataSpec,
   runSweep,
   seriesHash,
@@ -26,7 +25,6 @@ import {
   type BacktestOptions,
   type CandleSeries,
   type Objective,
-  type RunFailure,
   type SearchMethod,
   type StrategyFacts,
   type SweepEntry,
@@ -39,7 +37,7 @@ import {
   type TranspiledStrategy,
   type WindowMode,
 } from '@volt/engine';
-import { EXIT, UsageError, numberOption, parseCommandArgs } from '../usage.js';
+import { EXIT, UsageError, dateOption, numberOption, parseCommandArgs, runFailureError } from '../usage.js';
 import { formatSweepList, formatSweepResult, sweepDocument, type SweepFacts } from '../optimize-report.js';
 
 export const summary = 'search a strategy\'s params, walk-forward, and say how much of the best is luck';
@@ -287,7 +285,7 @@ async function optimize(journal: SweepJournal, s: SweepSettings, resumed: SweepE
       say(`continue with: volt optimize --resume ${id}`);
       return 130;
     }
-    const error = e instanceof SweepStopped ? failureError(e.failure, bundle.path) : e;
+    const error = e instanceof SweepStopped ? runFailureError(e.failure, bundle.path) : e;
     journal.finish(id, 'failed', undefined, error instanceof Error ? error.message : String(error));
     throw error;
   } finally {
@@ -328,7 +326,7 @@ async function strategyFacts(bundle: TranspiledStrategy, series: CandleSeries, l
     let facts: StrategyFacts | undefined;
     const probe = sliceSeries(series, series.time[0], series.time[1]! + 1);
     const outcome = await runner.sweep({ bundle, series: probe, trials: [{ params: {} }] }, { onTrial: () => {}, onLoaded: (f) => (facts = f) });
-    if (outcome.status === 'failed') throw failureError(outcome.failure, bundle.path);
+    if (outcome.status === 'failed') throw runFailureError(outcome.failure, bundle.path);
     if (!facts) throw new VoltError({ kind: 'internal', file: bundle.path, message: 'the strategy loaded but did not say its params' });
     return facts;
   } finally {
@@ -336,16 +334,6 @@ async function strategyFacts(bundle: TranspiledStrategy, series: CandleSeries, l
   }
 }
 
-function failureError(f: RunFailure, file: string): VoltError {
-  return new VoltError({
-    kind: f.errorKind === 'usage' ? 'usage' : f.kind === 'data' ? 'data' : 'strategy',
-    message: f.message,
-    file: f.file ?? file,
-    ...(f.line !== undefined ? { line: f.line } : {}),
-    ...(f.column !== undefined ? { column: f.column } : {}),
-    ...(f.hint !== undefined ? { hint: f.hint } : {}),
-  });
-}
 
 /** On a terminal: trials done, rate and the best so far, redrawn at most every 100 ms. */
 function progressLine(total: number, already: number, objective: Objective) {
@@ -385,9 +373,3 @@ function whole(name: string, x: number, min: number): number {
   return x;
 }
 
-function dateOption(name: string, raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const ms = /^\d+$/.test(raw) && raw.length >= 10 ? Number(raw) : parseTimestamp(raw);
-  if (!Number.isFinite(ms)) throw new UsageError(`--${name} expects a date such as 2024-01-31 or 2024-01-31T12:00, got '${raw}'`);
-  return ms;
-}
