@@ -403,7 +403,8 @@ describe('Volt in VS Code (code-server 4.100.3)', { timeout: 120_000 }, () => {
     // over several rows); the sidecar's start is its first line.
     const output = bench.page.locator('.panel .monaco-editor .view-lines').first();
     await output.waitFor({ timeout: 30_000 });
-    await output.click();
+    // A toast or a closing quick input may lie over the panel a moment: click through it.
+    await output.click({ force: true });
     await bench.page.keyboard.press('Control+Home');
     await bench.page.locator('.panel .view-lines', { hasText: 'Starting the Volt sidecar' }).first().waitFor({ timeout: 30_000 });
     // Which sidecar runs and its version: no volt-lsp is installed here, so the bundled one.
