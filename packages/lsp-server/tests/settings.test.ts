@@ -42,6 +42,24 @@ describe('settings', () => {
   });
 });
 
+describe('settings errors', () => {
+  it('pop up once when they appear, not again on every reload, and again once fixed and broken anew', async () => {
+    const ok = { lint: { debounceMs: 5 }, backtest: { timeoutMs: 20_000 } };
+    const bad = (cap: unknown) => ({ lint: { debounceMs: 5, maxPositionCap: cap }, backtest: { timeoutMs: 20_000 } });
+    const errors = () => client.popups.filter((p) => p.type === 1 && p.message.includes('maxPositionCap'));
+    await client.updateSettings(bad('lots'));
+    await client.until(() => (errors().length > 0 ? true : undefined), 'the error popup');
+    await client.updateSettings(bad('lots'));
+    await client.updateSettings(bad('lots'));
+    expect(errors()).toHaveLength(1);
+    await client.updateSettings(ok);
+    await client.updateSettings(bad('lots'));
+    await client.until(() => (errors().length > 1 ? true : undefined), 'the error popup after it was fixed and broken again');
+    expect(errors()).toHaveLength(2);
+    await client.updateSettings(ok);
+  });
+});
+
 describe('volt.backtest on a long run', () => {
   const slow = withOnBar(`    const until = ctx.index === 50 ? 3_000_000_000 : 0;
     let spins = 0;

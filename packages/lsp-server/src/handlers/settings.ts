@@ -28,6 +28,12 @@ export class SettingsHandler {
   private configStart: string | undefined;
   private initSettings: unknown = {};
   private clientSettings: unknown = {};
+  /**
+   * The settings errors shown in a popup and still standing: each is shown once, when it appears,
+   * not again on every reload (initialize, initialized and each didChangeConfiguration all apply).
+   */
+  private fileErrorShown: string | undefined;
+  private layerErrorsShown = new Set<string>();
 
   constructor(
     private readonly state: WorkspaceState,
@@ -135,7 +141,9 @@ export class SettingsHandler {
   private loadFileConfig(): void {
     this.fileConfig = readWorkspaceConfig(this.configStart ?? this.state.root);
     const error = this.fileConfig.problems.find((p) => p.severity === 'error');
-    if (error) this.state.connection.window.showErrorMessage(`${formatProblem(error)} (the default is used for it)`);
+    const message = error && `${formatProblem(error)} (the default is used for it)`;
+    if (message !== undefined && message !== this.fileErrorShown) this.state.connection.window.showErrorMessage(message);
+    this.fileErrorShown = message;
   }
 
   private apply(): void {
@@ -143,7 +151,9 @@ export class SettingsHandler {
     const layered = layerSettings(this.fileConfig, this.initSettings, this.clientSettings);
     s.config = layered.config;
     s.hostProblem = layered.hostProblem;
-    for (const e of layered.errors) s.connection.window.showErrorMessage(`${e.message}: ${e.hint}`);
+    const errors = new Set(layered.errors.map((e) => `${e.message}: ${e.hint}`));
+    for (const e of errors) if (!this.layerErrorsShown.has(e)) s.connection.window.showErrorMessage(e);
+    this.layerErrorsShown = errors;
     for (const w of layered.warnings) s.log(`${w.message}; ${w.hint}`);
     this.features.runs.configure();
     this.features.critique.configure();

@@ -50,6 +50,8 @@ export class TestClient {
   readonly diagnostics = new Map<string, PublishDiagnosticsParams>();
   readonly statuses: BacktestStatusParams[] = [];
   readonly progress: unknown[] = [];
+  /** Popups (window/showMessage and window/showMessageRequest, which showErrorMessage sends), in order. */
+  readonly popups: { type: number; message: string }[] = [];
   lensRefreshes = 0;
   configurationRequests = 0;
   settings: Record<string, unknown>;
@@ -76,7 +78,10 @@ export class TestClient {
       this.wake();
     });
     connection.onNotification('window/logMessage', () => undefined);
-    connection.onNotification('window/showMessage', () => undefined);
+    connection.onNotification('window/showMessage', (p: { type: number; message: string }) => {
+      this.popups.push(p);
+      this.wake();
+    });
     connection.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) =>
       {
         this.configurationRequests++;
@@ -84,6 +89,11 @@ export class TestClient {
         return p.items.map((item) => (item.section === 'volt' ? this.settings : null));
       },
     );
+    connection.onRequest('window/showMessageRequest', (p: { type: number; message: string }) => {
+      this.popups.push(p);
+      this.wake();
+      return null;
+    });
     connection.onRequest('window/workDoneProgress/create', () => null);
     connection.onRequest('client/registerCapability', () => null);
     connection.onRequest('workspace/codeLens/refresh', () => {
