@@ -7,9 +7,12 @@
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Notice } from 'obsidian';
-import type { AgentStatusResult, ExportVaultResult, OutcomeLabel, RunDetailResult, TradeReview } from '@volt/lsp-server/protocol';
+import type { AgentStatusResult, ExportVaultResult, RunDetailResult, TradeReview } from '@volt/lsp-server/protocol';
 import type { VoltClient } from './client.js';
 import { noteTarget, type NoteInfo } from './notes.js';
+import type { ReviewValues } from './review.js';
+
+export { parseTags, type ReviewValues } from './review.js';
 
 export interface CommandContext {
   client: VoltClient;
@@ -110,21 +113,6 @@ export async function backtestNote(ctx: CommandContext, note: NoteInfo): Promise
     );
     return { runId, ...(exported ? { exported } : {}) };
   });
-}
-
-export interface ReviewValues {
-  outcome: OutcomeLabel | null;
-  rating: number | null;
-  tags: string[];
-  review: string;
-}
-
-/** Tags typed in a field: 'breakout, #news late-entry' → ['breakout', 'news', 'late-entry']. */
-export function parseTags(text: string): string[] {
-  return text
-    .split(/[\s,]+/)
-    .map((t) => t.replace(/^#+/, ''))
-    .filter(Boolean);
 }
 
 /** Volt: Review this trade (the modal's Save): into the journal, then the trade's notes. */

@@ -13,6 +13,7 @@ import {
   LineSeries,
   LineStyle,
   type IChartApi,
+  type ISeriesApi,
   type SeriesMarker,
   type Time,
   type UTCTimestamp,
@@ -25,6 +26,8 @@ export interface DrawnChart {
   priceLines: { title: string; price: number }[];
   /** Points per series, by title. */
   series: Record<string, number>;
+  /** The series the markers and price lines sit on (the candles), for coordinates. */
+  priceSeries?: ISeriesApi<'Candlestick'>;
 }
 
 const UP = '#26a69a';
@@ -99,7 +102,7 @@ export function drawTradeChart(el: HTMLElement, bars: BarsResult, trade: ReviewT
   line('stop', trade.stopPrice, DOWN, LineStyle.Dashed);
   line('target', trade.takeProfitPrice, UP, LineStyle.Dashed);
   chart.timeScale().fitContent();
-  return { chart, markers, priceLines, series: { candles: bars.time.length } };
+  return { chart, markers, priceLines, series: { candles: bars.time.length }, priceSeries: candles };
 }
 
 /** Equity (top pane) over drawdown (bottom pane, 0% at the top). */

@@ -1,6 +1,6 @@
 /** The review form (trade view and the Review this trade modal): outcome, rating, playbook tags, text. */
 import type { OutcomeLabel, TradeReview } from '@volt/lsp-server/protocol';
-import { parseTags, type ReviewValues } from '../commands.js';
+import { parseTags, type ReviewValues } from '../review.js';
 
 const OUTCOMES: readonly OutcomeLabel[] = ['CORRECT', 'FALSE_POSITIVE', 'STOPPED', 'PENDING'];
 

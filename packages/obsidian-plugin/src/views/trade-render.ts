@@ -1,6 +1,6 @@
 /** A trade: its facts, its candles with entry, exit, stop and target, the agents' votes, the gate's changes, the review form. */
 import type { BarsResult, TradeDetailResult } from '@volt/lsp-server/protocol';
-import type { ReviewValues } from '../commands.js';
+import type { ReviewValues } from '../review.js';
 import { drawTradeChart, priceDecimals, type DrawnChart } from './chart.js';
 import { num, pct, signed, table, when } from './format.js';
 import { renderReviewForm } from './review-form.js';
@@ -58,7 +58,7 @@ export function renderTrade(el: HTMLElement, d: TradeDetailResult, bars: BarsRes
     }
     if (dec.gateChanges.length > 0) {
       box.createEl('h4', { text: 'Risk gate changes' });
-      table(box, ['Field', 'From', 'To', 'Rule'], dec.gateChanges.map((g) => [g.field, g.from === null ? '—' : String(g.from), String(g.to), g.rule]), 'volt-table volt-gate');
+      table(box, ['Field', 'From', 'To', 'Rule'], dec.gateChanges.map((g) => [g.field, g.from === null ? '—' : String(Number(g.from.toPrecision(8))), String(Number(g.to.toPrecision(8))), g.rule]), 'volt-table volt-gate');
     }
     if (dec.recommendations.length > 0) {
       const ul = box.createEl('ul', { cls: 'volt-recommendations' });
