@@ -10,6 +10,8 @@ export default defineConfig({
       '@volt/engine': here('./packages/engine/src/index.ts'),
       // Unit tests of the VS Code extension run against a small stand-in for the editor's API.
       vscode: here('./packages/vscode-extension/tests/vscode-stand-in.ts'),
+      // And the Obsidian plugin's against one for Obsidian's (it cannot be installed here either).
+      obsidian: here('./packages/obsidian-plugin/tests/obsidian-stand-in.ts'),
     },
   },
   test: {

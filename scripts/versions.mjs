@@ -7,7 +7,9 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const PACKAGES = ['packages/engine', 'packages/cli', 'packages/lsp-server', 'packages/vscode-extension'];
+export const PACKAGES = ['packages/engine', 'packages/cli', 'packages/lsp-server', 'packages/vscode-extension', 'packages/obsidian-plugin'];
+/** Obsidian reads the plugin's version from its manifest.json, not its package.json. */
+export const OBSIDIAN_MANIFEST = 'packages/obsidian-plugin/manifest.json';
 export const NVIM_VERSION_FILE = 'packages/nvim-plugin/lua/volt/version.lua';
 const NVIM_VERSION = /return\s+'([^']+)'/;
 
@@ -25,6 +27,7 @@ export function versionsInRepo() {
       if (name.startsWith('@volt/')) found.push([`${dir}/package.json dependencies.${name}`, spec]);
     }
   }
+  found.push([`${OBSIDIAN_MANIFEST} version`, readJson(OBSIDIAN_MANIFEST).version]);
   found.push([NVIM_VERSION_FILE, NVIM_VERSION.exec(readFileSync(join(root, NVIM_VERSION_FILE), 'utf8'))?.[1]]);
   return found;
 }
@@ -53,6 +56,10 @@ function set(version) {
     writeFileSync(file, JSON.stringify(pkg, null, 2) + '\n');
     console.log(`versions: ${relative(root, file)} → ${version}`);
   }
+  const manifest = readJson(OBSIDIAN_MANIFEST);
+  manifest.version = version;
+  writeFileSync(join(root, OBSIDIAN_MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
+  console.log(`versions: ${OBSIDIAN_MANIFEST} → ${version} (add it to versions.json with its minAppVersion)`);
   const lua = join(root, NVIM_VERSION_FILE);
   writeFileSync(lua, readFileSync(lua, 'utf8').replace(NVIM_VERSION, `return '${version}'`));
   console.log(`versions: ${NVIM_VERSION_FILE} → ${version}; run npm install to update package-lock.json, and add a CHANGELOG.md entry`);

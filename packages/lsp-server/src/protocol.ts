@@ -41,6 +41,16 @@ export const Requests = {
   bars: 'volt/bars',
   /** The markets the workspace has data for, for a symbol picker: `SymbolsParams` → `SymbolsResult`. */
   symbols: 'volt/symbols',
+  /** Review (issue 13): journal runs, newest first: `RunsParams` → `RunsResult`. */
+  runs: 'volt/runs',
+  /** One run with its metrics, equity curve and trades: `RunParams` → `RunDetailResult`. */
+  run: 'volt/run',
+  /** One trade with its decisions, the agents' votes, the risk gate's changes and the auditor's notes: `TradeParams` → `TradeDetailResult`. */
+  trade: 'volt/trade',
+  /** The trader's review of a trade, stored in the journal: `AnnotateTradeParams` → `AnnotateTradeResult`. */
+  annotateTrade: 'volt/annotateTrade',
+  /** The journal (or a run, or a strategy) into the Obsidian vault, unchanged notes untouched; reports `$/progress`: `ExportVaultParams` → `ExportVaultResult`. */
+  exportVault: 'volt/exportVault',
 } as const;
 
 /** The `workspace/configuration` section and `initializationOptions` key the server reads. */
@@ -372,4 +382,150 @@ export interface VoltDiagnosticData {
   version: number | null;
   /** Title of its code action, when there is one. */
   fixTitle?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Review (issue 13): volt/runs, volt/run, volt/trade, volt/annotateTrade, volt/exportVault.
+// What a face needs to review trades: the journal read back, and the trader's review written to it.
+
+export type OutcomeLabel = JournalTradeEntry['outcome'];
+
+/** The trader's review of a trade, as the journal keeps it (engine `TradeReview`). */
+export interface TradeReview {
+  /** Their verdict where it differs from the recorded outcome; null keeps the recorded one. */
+  outcome: OutcomeLabel | null;
+  /** 1–5, null when not rated. */
+  rating: number | null;
+  /** Playbook tags, without '#'. */
+  tags: string[];
+  review: string;
+  /** Epoch ms of the last change. */
+  updatedAt: number;
+}
+
+export interface RunsParams {
+  /** Only runs of this strategy: a name, a file path or a file URI. */
+  strategy?: string;
+  /** Most recent first; default 50. */
+  limit?: number;
+}
+export interface RunsResult {
+  runs: JournalRunEntry[];
+  journalPath: string;
+  vaultPath?: string;
+}
+
+export interface RunParams {
+  runId: number;
+}
+/** A trade as a review lists it: the journal entry and the parts a chart and a review form need. */
+export interface ReviewTradeEntry extends JournalTradeEntry {
+  tradeNo: number;
+  side: 'long' | 'short';
+  qty: number;
+  exitTime: number | null;
+  exitReason: string | null;
+  pnlPct: number | null;
+  stopPrice: number | null;
+  takeProfitPrice: number | null;
+  fees: number;
+  reason: string | null;
+  review: TradeReview | null;
+}
+export interface RunDetailResult {
+  run: JournalRunEntry & {
+    status: 'running' | 'complete' | 'incomplete' | 'failed';
+    params: Record<string, number>;
+    /** The engine's metrics of the run (totalReturn, sharpe, …; fractions are fractions), null when it did not finish. */
+    metrics: Record<string, number> | null;
+    symbol: string | null;
+    timeframe: string | null;
+    dataFrom: number | null;
+    dataTo: number | null;
+    error: string | null;
+  };
+  /** Equity and drawdown (a fraction, 0 or negative) per bar; empty when none was recorded. */
+  equity: { time: number[]; equity: number[]; drawdown: number[] };
+  /** Oldest first. */
+  trades: ReviewTradeEntry[];
+}
+
+export interface TradeParams {
+  tradeId: number;
+}
+/** One agent's vote on a proposal. */
+export interface TradeVote {
+  agent: string;
+  decision: 'BUY' | 'SELL' | 'HOLD';
+  confidence: number;
+  reasoning: string;
+  kind?: string;
+  weight?: number;
+}
+/** What the risk gate changed on the way to the fill (`field` pct, stopPrice, takeProfitPrice). */
+export interface GateChange {
+  field: string;
+  from: number | null;
+  to: number;
+  rule: string;
+}
+export interface TradeDecision {
+  seq: number;
+  time: number;
+  bar: number | null;
+  action: 'buy' | 'sell' | 'exit' | 'hold';
+  confidence: number | null;
+  reason: string | null;
+  status: 'approved' | 'modified' | 'rejected';
+  votes: TradeVote[];
+  consensus: { decision: 'BUY' | 'SELL' | 'HOLD'; score?: number; breakdown: Record<string, number> } | null;
+  gateChanges: GateChange[];
+  recommendations: string[];
+}
+export interface TradeDetailResult {
+  trade: ReviewTradeEntry;
+  run: { runId: number; strategy: string; path: string | null; data: string | null; timeframe: string | null; symbol: string | null };
+  /** The decisions that opened and closed it, oldest first. */
+  decisions: TradeDecision[];
+  /** What the auditor said about the run's fills (corrections to the execution agent), as text. */
+  auditorNotes: string[];
+  notePath?: string;
+}
+
+export interface AnnotateTradeParams {
+  tradeId: number;
+  /** A field left out stays as it is; null clears it. */
+  outcome?: OutcomeLabel | null;
+  rating?: number | null;
+  tags?: string[] | null;
+  review?: string | null;
+}
+export interface AnnotateTradeResult {
+  tradeId: number;
+  review: TradeReview;
+  /** The trade's note, rewritten with the review, when a vault is configured. */
+  notePath?: string;
+}
+
+export interface ExportVaultParams {
+  /** The vault folder (absolute or relative to the workspace); default `vault.path` of volt.config.json. */
+  vault?: string;
+  /** Only what this run touched. */
+  runId?: number;
+  /** Only this strategy's runs (its name). */
+  strategy?: string;
+  /** Rewrite every note even when Volt's part is unchanged. */
+  force?: boolean;
+  /** A `$/progress` token from `window/workDoneProgress/create`. */
+  workDoneToken?: string | number;
+}
+export interface ExportVaultResult {
+  dir: string;
+  files: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  trades: number;
+  runs: number;
+  strategies: number;
 }

@@ -27,6 +27,7 @@ import { CommandsHandler } from './handlers/commands.js';
 import { CritiqueHandler } from './handlers/critique.js';
 import { DocumentsHandler } from './handlers/documents.js';
 import type { Features } from './handlers/features.js';
+import { ReviewHandler } from './handlers/review.js';
 import { RunsHandler, type RunResult } from './handlers/runs.js';
 import { SettingsHandler } from './handlers/settings.js';
 import { WatchHandler } from './handlers/watch.js';
@@ -80,6 +81,7 @@ export class VoltServer {
     c.onRequest(Requests.symbols, open((params: SymbolsParams | undefined) => runs.symbols(params ?? {})));
     const bars = new BarsHandler(this.state);
     c.onRequest(Requests.bars, open((params: BarsParams) => bars.bars(params)));
+    new ReviewHandler(this.state).register(c, open);
     c.onShutdown(open(this.shutdown.bind(this)));
     const docs = this.state.documents;
     // An open volt.config.json is checked as it is typed, and applied when saved.

@@ -25,7 +25,10 @@ import type {
   StrategySummary,
   TradeEntry,
   TradeExit,
+  TradeReview,
+  TradeReviewInput,
 } from './types.js';
+import { OUTCOME_LABELS } from './types.js';
 
 export interface JournalOpenOptions {
   /** How long a writer waits for another process's transaction before giving up (default 10 s). */
@@ -456,12 +459,63 @@ export class Journal {
     const { where, params } = tradeWhere(filter, 't.entry_time');
     const rows = this.db
       .prepare(
-        `SELECT t.*, r.strategy_name, coalesce(o.outcome, 'PENDING') AS outcome, o.duration_ms
+        `SELECT t.*, r.strategy_name, coalesce(o.outcome, 'PENDING') AS outcome, o.duration_ms, ${REVIEW_COLUMNS}
          FROM trades t JOIN runs r ON r.id = t.run_id LEFT JOIN outcomes o ON o.trade_id = t.id
+         LEFT JOIN trade_reviews v ON v.trade_id = t.id
          ${where} ORDER BY t.entry_time DESC, t.id DESC ${limitClause(filter.limit)}`,
       )
       .all(params) as Row[];
     return rows.map(toTradeEntry);
+  }
+
+  /** One trade by its journal-wide id (the vault's `trade_id`), with its review. */
+  getTrade(id: number): TradeEntry | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT t.*, r.strategy_name, coalesce(o.outcome, 'PENDING') AS outcome, o.duration_ms, ${REVIEW_COLUMNS}
+         FROM trades t JOIN runs r ON r.id = t.run_id LEFT JOIN outcomes o ON o.trade_id = t.id
+         LEFT JOIN trade_reviews v ON v.trade_id = t.id WHERE t.id = ?`,
+      )
+      .get(id) as Row | undefined;
+    return row ? toTradeEntry(row) : undefined;
+  }
+
+  /**
+   * Records the trader's review of a trade, merged with what was there: a field left out keeps its
+   * value, null clears it. Refuses a trade that is not in the journal and values out of range, with
+   * what to send instead. Returns the review as stored.
+   */
+  annotateTrade(tradeId: number, change: TradeReviewInput): TradeReview {
+    const next = checkReview(change);
+    try {
+      return this.db
+        .transaction(() => {
+          const trade = this.db.prepare(`SELECT id FROM trades WHERE id = ?`).get(tradeId);
+          if (trade === undefined) {
+            throw new VoltError({ kind: 'journal', file: this.path, message: `trade ${tradeId} is not in the journal`, hint: 'pick a trade id from `volt journal list trades` (a trade note\'s trade_id)' });
+          }
+          const old = this.db.prepare(`SELECT ${REVIEW_COLUMNS} FROM trade_reviews v WHERE trade_id = ?`).get(tradeId) as Row | undefined;
+          const was = old ? toReview(old) : undefined;
+          const review: TradeReview = {
+            outcome: next.outcome !== undefined ? next.outcome : (was?.outcome ?? null),
+            rating: next.rating !== undefined ? next.rating : (was?.rating ?? null),
+            tags: next.tags ?? was?.tags ?? [],
+            review: next.review ?? was?.review ?? '',
+            updatedAt: Date.now(),
+          };
+          this.db
+            .prepare(
+              `INSERT INTO trade_reviews (trade_id, outcome, rating, tags, review, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+               ON CONFLICT (trade_id) DO UPDATE SET outcome = excluded.outcome, rating = excluded.rating, tags = excluded.tags,
+                 review = excluded.review, updated_at = excluded.updated_at`,
+            )
+            .run(tradeId, review.outcome, review.rating, JSON.stringify(review.tags), review.review, review.updatedAt);
+          return review;
+        })
+        .immediate();
+    } catch (e) {
+      throw journalError(this.path, e, 'write');
+    }
   }
 
   listDecisions(filter: JournalFilter = {}): DecisionEntry[] {
@@ -682,7 +736,53 @@ function toTradeEntry(r: Row): TradeEntry {
     takeProfitPrice: r.take_profit_price as number | null,
     outcome: r.outcome as OutcomeLabel,
     durationMs: (r.duration_ms as number | null) ?? null,
+    ...(r.review_updated_at !== null && r.review_updated_at !== undefined ? { review: toReview(r) } : {}),
   };
+}
+
+/** The review columns as listTrades and getTrade select them (`v` is trade_reviews). */
+const REVIEW_COLUMNS = 'v.outcome AS review_outcome, v.rating AS review_rating, v.tags AS review_tags, v.review AS review_text, v.updated_at AS review_updated_at';
+
+function toReview(r: Row): TradeReview {
+  return {
+    outcome: (r.review_outcome as OutcomeLabel | null) ?? null,
+    rating: (r.review_rating as number | null) ?? null,
+    tags: parseJson<string[]>(r.review_tags, []),
+    review: (r.review_text as string | null) ?? '',
+    updatedAt: r.review_updated_at as number,
+  };
+}
+
+/** A review change checked field by field: the message says which value is wrong and what fits. */
+function checkReview(change: TradeReviewInput): TradeReviewInput {
+  const bad = (message: string, hint: string): never => {
+    throw new VoltError({ kind: 'journal', message, hint });
+  };
+  if (typeof change !== 'object' || change === null) bad('a review must be an object', 'send { outcome?, rating?, tags?, review? }');
+  const out: TradeReviewInput = {};
+  if (change.outcome !== undefined) {
+    if (change.outcome !== null && !OUTCOME_LABELS.includes(change.outcome)) bad(`outcome ${JSON.stringify(change.outcome)} is not one Volt knows`, `use one of ${OUTCOME_LABELS.join(', ')}, or null to keep the recorded one`);
+    out.outcome = change.outcome;
+  }
+  if (change.rating !== undefined) {
+    if (change.rating !== null && !(Number.isInteger(change.rating) && change.rating >= 1 && change.rating <= 5)) bad(`rating ${JSON.stringify(change.rating)} is not a whole number from 1 to 5`, 'rate 1 (poor) to 5 (textbook), or null to clear it');
+    out.rating = change.rating;
+  }
+  if (change.tags !== undefined) {
+    if (change.tags !== null && (!Array.isArray(change.tags) || change.tags.some((t) => typeof t !== 'string'))) bad('tags must be a list of words', "send tags like ['breakout', 'news']");
+    const tags: string[] = [];
+    for (const raw of change.tags ?? []) {
+      // '#breakout' and 'breakout' are one tag; Obsidian's tags hold no spaces.
+      const tag = raw.trim().replace(/^#+/, '').replace(/\s+/g, '-');
+      if (tag && !tags.includes(tag)) tags.push(tag);
+    }
+    out.tags = tags;
+  }
+  if (change.review !== undefined) {
+    if (change.review !== null && typeof change.review !== 'string') bad('review must be text', 'send the review as a string');
+    out.review = change.review ?? '';
+  }
+  return out;
 }
 
 function toDecisionEntry(r: Row): DecisionEntry {

@@ -22,6 +22,15 @@ export function journalError(file: string, e: unknown, doing: 'open' | 'write'):
       cause: e,
     });
   }
+  if (code === 'SQLITE_BUSY' || /database is locked/i.test(why)) {
+    return new VoltError({
+      kind: 'journal',
+      file,
+      message: 'the journal is locked by another process: a write held it past the busy timeout',
+      hint: 'let the other run (a long `volt dryrun`, an export) finish and try again; nothing was written',
+      cause: e,
+    });
+  }
   if (doing === 'open' && !existsSync(file)) {
     return new VoltError({
       kind: 'journal',

@@ -220,6 +220,22 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    name: "trade_reviews: the trader's review of a trade (outcome override, rating, playbook tags, text), kept apart from what a run recorded",
+    up(db) {
+      db.exec(`
+        CREATE TABLE trade_reviews (
+          trade_id   INTEGER PRIMARY KEY REFERENCES trades (id) ON DELETE CASCADE,
+          outcome    TEXT CHECK (outcome IN ('PENDING', 'CORRECT', 'FALSE_POSITIVE', 'STOPPED')),
+          rating     INTEGER CHECK (rating BETWEEN 1 AND 5),
+          tags       TEXT NOT NULL DEFAULT '[]',
+          review     TEXT NOT NULL DEFAULT '',
+          updated_at INTEGER NOT NULL
+        );
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

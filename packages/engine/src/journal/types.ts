@@ -179,6 +179,33 @@ export interface TradeEntry {
   takeProfitPrice: number | null;
   outcome: OutcomeLabel;
   durationMs: number | null;
+  /** The trader's review, when one was written (`Journal.annotateTrade`). */
+  review?: TradeReview;
+}
+
+/**
+ * The trader's review of a trade: an outcome of their own (the recorded one stays as it was), a
+ * 1–5 rating, playbook tags and free text. Kept in `trade_reviews`, apart from what the run wrote,
+ * so re-running or re-exporting never touches it.
+ */
+export interface TradeReview {
+  /** The trader's verdict where it differs from the recorded outcome; null when they keep it. */
+  outcome: OutcomeLabel | null;
+  /** 1 (poor) to 5 (textbook); null when not rated. */
+  rating: number | null;
+  /** Playbook tags ('breakout', 'news'), without '#'. */
+  tags: string[];
+  review: string;
+  /** Epoch ms of the last change. */
+  updatedAt: number;
+}
+
+/** A change to a review: a field left out stays as it is; null (or '' / []) clears it. */
+export interface TradeReviewInput {
+  outcome?: OutcomeLabel | null;
+  rating?: number | null;
+  tags?: string[] | null;
+  review?: string | null;
 }
 
 export interface DecisionEntry {

@@ -25,6 +25,8 @@ export interface VaultExportOptions {
   decisionsPerLog?: number;
   /** Rewrite every note even when Volt's part is unchanged (benchmarks compare against this). */
   force?: boolean;
+  /** Told how far the export is (trade and run notes written or checked, of how many), every 200 notes and at the end. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface VaultExportSummary {
@@ -174,8 +176,14 @@ export function exportVault(journal: Journal, dir: string, filter: JournalFilter
     }
   }
 
+  const total = trades.length + runIds.size;
+  let done = 0;
+  const step = (): void => {
+    if (options.onProgress && (++done % 200 === 0 || done === total)) options.onProgress(done, total);
+  };
   for (const t of trades) {
     out.note(VAULT_FOLDERS.trades, tradeNoteName(t), tradeNote(t, signalsOf.get(`${t.runId}:${t.tradeNo}`) ?? []));
+    step();
   }
   out.summary.trades = trades.length;
 
@@ -195,6 +203,7 @@ export function exportVault(journal: Journal, dir: string, filter: JournalFilter
     const messages = journal.listAgentMessages(runId);
     out.note(VAULT_FOLDERS.agentLogs, agentLogName(run.id), agentLogNote(run, decisions, messages, cap));
     out.summary.runs++;
+    step();
   }
 
   const summaries = journal.listStrategies();

@@ -185,7 +185,9 @@ export function tradeNote(t: TradeEntry, decisions: readonly DecisionEntry[]): s
     fees: sig(t.fees),
     strategy_note: `[[${strategyNote}]]`,
     run_note: `[[${runNoteName(t.runId)}]]`,
-    tags: ['volt/trade', `volt/outcome/${t.outcome.toLowerCase()}`],
+    // The trader's review (Journal.annotateTrade), only on reviewed trades: Dataview reads a missing key as null.
+    ...(t.review ? { review_outcome: t.review.outcome, rating: t.review.rating, review_tags: t.review.tags } : {}),
+    tags: ['volt/trade', `volt/outcome/${t.outcome.toLowerCase()}`, ...(t.review ? ['volt/reviewed'] : [])],
   });
   const out: string[] = [fm];
   out.push(`# Trade ${t.id}: ${mdInline(t.symbol)} ${t.side}`, '');
@@ -230,7 +232,23 @@ export function tradeNote(t: TradeEntry, decisions: readonly DecisionEntry[]): s
     );
   }
   out.push('');
+  if (t.review) out.push(...reviewLines(t.review));
   return out.join('\n');
+}
+
+/**
+ * The review kept in the journal, in Volt's part of the note: the journal is where it lives (every
+ * face reads it there), so the note shows it and a re-export rewrites it from there. What the
+ * trader types under `## Review` below the marker is theirs and never read or replaced.
+ */
+function reviewLines(r: NonNullable<TradeEntry['review']>): string[] {
+  const out = ["## Trader's review", ''];
+  out.push(`- Outcome: ${r.outcome ?? 'as recorded'}`);
+  out.push(`- Rating: ${r.rating === null ? '—' : `${r.rating}/5`}`);
+  out.push(`- Playbook: ${r.tags.length ? r.tags.map((tag) => '`' + mdInline(tag).replace(/`/g, "'") + '`').join(', ') : '—'}`);
+  out.push(`- Reviewed ${when(r.updatedAt)}`, '');
+  if (r.review.trim()) out.push(quote(r.review), '');
+  return out;
 }
 
 function metricsRows(m: NonNullable<RunEntry['metrics']>): string[] {

@@ -1,0 +1,19 @@
+/** The agents' table: role, kind, model, weight, availability, their record from the journal. */
+import type { AgentStatusResult } from '@volt/lsp-server/protocol';
+import { num, pct, table } from './format.js';
+
+export function renderAgentStatus(el: HTMLElement, s: AgentStatusResult): void {
+  el.empty();
+  el.addClass('volt-agent-status');
+  el.createEl('h2', { text: `Agents (${s.mode ?? 'off'})` });
+  el.createDiv({ cls: 'volt-sub', text: s.llm.available ? `Ollama ${s.llm.version ?? ''} at ${s.llm.host}: ${s.llm.models.length} models` : `LLM unavailable: ${s.llm.reason ?? s.llm.host}. The rule-based agents stand in.` });
+  table(
+    el,
+    ['Role', 'Kind', 'Model', 'Weight', 'Available', 'Proposals', 'Approved', 'Win rate'],
+    s.agents.map((a) => [a.role, a.kind, a.model ?? '—', num(a.weight), a.available ? 'yes' : 'no', String(a.metrics?.proposals ?? '—'), String(a.metrics?.approvals ?? '—'), a.metrics?.winRate == null ? '—' : pct(a.metrics.winRate, 1)]),
+  );
+  if (s.riskGate) {
+    const l = s.riskGate.limits;
+    el.createDiv({ cls: 'volt-sub', text: `Risk gate: max position ${pct(l.maxPositionPct, 0)}, max daily loss ${pct(l.maxDailyLoss, 0)}, max drawdown ${pct(l.maxDrawdown, 0)}, ${l.maxConsecutiveLosses} losses in a row` });
+  }
+}

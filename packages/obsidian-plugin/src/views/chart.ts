@@ -1,0 +1,152 @@
+/**
+ * The charts, drawn with TradingView's lightweight-charts as in the VS Code report: a trade's
+ * candles with its entry and exit marked on the bars and its entry, stop and target as price lines;
+ * a run's equity over its drawdown; two runs' equity side by side. Each returns what it drew, so the
+ * views can be checked in a browser.
+ */
+import {
+  AreaSeries,
+  CandlestickSeries,
+  ColorType,
+  createChart,
+  createSeriesMarkers,
+  LineSeries,
+  LineStyle,
+  type IChartApi,
+  type ISeriesApi,
+  type SeriesMarker,
+  type Time,
+  type UTCTimestamp,
+} from 'lightweight-charts';
+import type { BarsResult, ReviewTradeEntry, RunDetailResult } from '@volt/lsp-server/protocol';
+
+export interface DrawnChart {
+  chart: IChartApi;
+  markers: SeriesMarker<Time>[];
+  priceLines: { title: string; price: number }[];
+  /** Points per series, by title. */
+  series: Record<string, number>;
+  /** The series the markers and price lines sit on (the candles), for coordinates. */
+  priceSeries?: ISeriesApi<'Candlestick'>;
+}
+
+const UP = '#26a69a';
+const DOWN = '#ef5350';
+const sec = (ms: number): UTCTimestamp => Math.floor(ms / 1000) as UTCTimestamp;
+
+function themed(el: HTMLElement, height: number): IChartApi {
+  const style = getComputedStyle(el);
+  const text = style.getPropertyValue('--text-muted').trim() || '#888';
+  const grid = style.getPropertyValue('--background-modifier-border').trim() || 'rgba(128,128,128,0.2)';
+  return createChart(el, {
+    height,
+    autoSize: true,
+    layout: { background: { type: ColorType.Solid, color: 'transparent' }, textColor: text, attributionLogo: false },
+    grid: { vertLines: { color: grid }, horzLines: { color: grid } },
+    timeScale: { timeVisible: true, secondsVisible: false },
+  });
+}
+
+/** The candle a moment falls in (the last one that opened at or before it), when downsampled too. */
+export function candleAt(times: readonly number[], ms: number): number {
+  let lo = 0;
+  let hi = times.length - 1;
+  if (hi < 0 || ms < times[0]!) return 0;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (times[mid]! <= ms) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+export function drawTradeChart(el: HTMLElement, bars: BarsResult, trade: ReviewTradeEntry, decimals = 2): DrawnChart {
+  const chart = themed(el, 360);
+  const candles = chart.addSeries(CandlestickSeries, {
+    upColor: UP,
+    downColor: DOWN,
+    wickUpColor: UP,
+    wickDownColor: DOWN,
+    borderVisible: false,
+    priceFormat: { type: 'price', precision: decimals, minMove: 1 / 10 ** decimals },
+  });
+  candles.setData(bars.time.map((t, i) => ({ time: sec(t), open: bars.open[i]!, high: bars.high[i]!, low: bars.low[i]!, close: bars.close[i]! })));
+  const long = trade.side === 'long';
+  const markers: SeriesMarker<Time>[] = [];
+  if (bars.time.length > 0) {
+    markers.push({
+      time: sec(bars.time[candleAt(bars.time, trade.entryTime)]!),
+      position: long ? 'belowBar' : 'aboveBar',
+      shape: long ? 'arrowUp' : 'arrowDown',
+      color: long ? UP : DOWN,
+      text: `${long ? 'Buy' : 'Sell'} ${trade.entry.toFixed(decimals)}`,
+    });
+    if (trade.exitTime !== null && trade.exitPrice !== null) {
+      markers.push({
+        time: sec(bars.time[candleAt(bars.time, trade.exitTime)]!),
+        position: long ? 'aboveBar' : 'belowBar',
+        shape: long ? 'arrowDown' : 'arrowUp',
+        color: (trade.pnl ?? 0) > 0 ? UP : DOWN,
+        text: `Exit ${trade.exitPrice.toFixed(decimals)}${trade.exitReason ? ` (${trade.exitReason})` : ''}`,
+      });
+    }
+  }
+  createSeriesMarkers(candles, markers);
+  const priceLines: DrawnChart['priceLines'] = [];
+  const line = (title: string, price: number | null, color: string, style: LineStyle) => {
+    if (price === null || !Number.isFinite(price)) return;
+    candles.createPriceLine({ price, color, lineWidth: 1, lineStyle: style, axisLabelVisible: true, title });
+    priceLines.push({ title, price });
+  };
+  line('entry', trade.entry, '#5c7cfa', LineStyle.Solid);
+  line('stop', trade.stopPrice, DOWN, LineStyle.Dashed);
+  line('target', trade.takeProfitPrice, UP, LineStyle.Dashed);
+  chart.timeScale().fitContent();
+  return { chart, markers, priceLines, series: { candles: bars.time.length }, priceSeries: candles };
+}
+
+/** Equity (top pane) over drawdown (bottom pane, 0% at the top). */
+export function drawEquityChart(el: HTMLElement, equity: RunDetailResult['equity'], show: 'equity' | 'drawdown' | 'both' = 'both'): DrawnChart {
+  const chart = themed(el, show === 'both' ? 360 : 240);
+  const series: Record<string, number> = {};
+  const times = equity.time.map(sec);
+  if (show !== 'drawdown') {
+    const eq = chart.addSeries(LineSeries, { color: '#5c7cfa', lineWidth: 2, title: 'equity' });
+    eq.setData(times.map((time, i) => ({ time, value: equity.equity[i]! })));
+    series.equity = times.length;
+  }
+  if (show !== 'equity') {
+    const dd = chart.addSeries(
+      AreaSeries,
+      { lineColor: DOWN, topColor: 'rgba(239,83,80,0.05)', bottomColor: 'rgba(239,83,80,0.4)', lineWidth: 1, title: 'drawdown', priceFormat: { type: 'percent' } },
+      show === 'both' ? 1 : 0,
+    );
+    dd.setData(times.map((time, i) => ({ time, value: -Math.abs(equity.drawdown[i]!) * 100 })));
+    series.drawdown = times.length;
+  }
+  chart.timeScale().fitContent();
+  return { chart, markers: [], priceLines: [], series };
+}
+
+/** Two runs' equity as growth of 1 from each run's start, so different capitals compare. */
+export function drawComparisonChart(el: HTMLElement, runs: readonly { label: string; equity: RunDetailResult['equity'] }[]): DrawnChart {
+  const chart = themed(el, 300);
+  const colors = ['#adb5bd', '#5c7cfa'];
+  const series: Record<string, number> = {};
+  runs.forEach((r, k) => {
+    const s = chart.addSeries(LineSeries, { color: colors[k % colors.length]!, lineWidth: 2, title: r.label });
+    const first = r.equity.equity[0] ?? 1;
+    s.setData(r.equity.time.map((t, i) => ({ time: sec(t), value: r.equity.equity[i]! / first })));
+    series[r.label] = r.equity.time.length;
+  });
+  chart.timeScale().fitContent();
+  return { chart, markers: [], priceLines: [], series };
+}
+
+/** Decimals for an instrument's prices, from its highest price (the data's, so every range agrees). */
+export function priceDecimals(high: number): number {
+  if (!(high > 0)) return 2;
+  if (high >= 1000) return 2;
+  if (high >= 1) return 4 - Math.min(2, Math.floor(Math.log10(high)));
+  return Math.min(8, 2 - Math.floor(Math.log10(high)) + 2);
+}

@@ -1,0 +1,37 @@
+/** A run: headline metrics, equity over drawdown, the trade list (a click opens the trade). */
+import type { RunDetailResult } from '@volt/lsp-server/protocol';
+import { drawEquityChart, type DrawnChart } from './chart.js';
+import { num, pct, signed, table, when } from './format.js';
+
+export function renderRun(el: HTMLElement, d: RunDetailResult, onOpenTrade: (tradeId: number) => void, chart: 'equity' | 'drawdown' | 'both' | 'none' = 'both', withTrades = true): DrawnChart | undefined {
+  el.empty();
+  el.addClass('volt-run');
+  const r = d.run;
+  const m = r.metrics ?? {};
+  el.createEl('h2', { text: `Run ${r.runId}: ${r.strategy}` });
+  el.createDiv({ cls: 'volt-sub', text: `${r.symbol ?? '?'} ${r.timeframe ?? ''} · ${when(r.dataFrom)} → ${when(r.dataTo)} · ${r.data} · ${r.status}` });
+  if (r.error) el.createEl('blockquote', { text: `Error: ${r.error}` });
+  table(el, ['Return', 'Sharpe', 'Max drawdown', 'Trades', 'Win rate', 'Profit factor'], [
+    [pct(m.totalReturn), num(m.sharpe), pct(m.maxDrawdown === undefined ? undefined : -Math.abs(m.maxDrawdown)), String(m.trades ?? d.trades.length), pct(m.winRate, 1), num(m.profitFactor)],
+  ], 'volt-table volt-metrics');
+  let drawn: DrawnChart | undefined;
+  if (chart !== 'none') {
+    const chartEl = el.createDiv({ cls: 'volt-chart volt-equity-chart' });
+    if (d.equity.time.length > 1) drawn = drawEquityChart(chartEl, d.equity, chart);
+    else chartEl.createDiv({ cls: 'volt-empty', text: 'No equity curve recorded for this run.' });
+  }
+  if (withTrades) {
+    el.createEl('h3', { text: `Trades (${d.trades.length})` });
+    const rows = table(
+      el,
+      ['#', 'Side', 'Entry', 'Exit', 'P&L', 'Outcome', 'Rating'],
+      d.trades.map((t) => [String(t.tradeNo), t.side, when(t.entryTime), when(t.exitTime), `${signed(t.pnl)} (${pct(t.pnlPct)})`, t.review?.outcome ?? t.outcome, t.review?.rating ? `${t.review.rating}/5` : '']),
+      'volt-table volt-trades',
+    );
+    rows.forEach((row, i) => {
+      row.addClass('volt-clickable');
+      row.addEventListener('click', () => onOpenTrade(Number(d.trades[i]!.tradeId)));
+    });
+  }
+  return drawn;
+}

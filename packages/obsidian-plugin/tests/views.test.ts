@@ -1,0 +1,211 @@
+/**
+ * The views drawn in a real headless Chromium: the plugin's renderers and the obsidian stand-in's
+ * DOM helpers bundled into a page, fed what the real sidecar answers. Screenshots go to
+ * test-artifacts/obsidian/; the trade chart's markers and price lines are checked in the data the
+ * chart holds and in the pixels it drew; the review form is filled and saved from the page into the journal.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import * as esbuild from 'esbuild';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { AgentStatusResult, BarsResult, RunDetailResult, TradeDetailResult } from '@volt/lsp-server/protocol';
+import { saveReview, type ReviewValues } from '../src/commands.js';
+import { calendarTrades, tradeWithBars } from '../src/views/load.js';
+import { PLUGIN_DIR, REPO_ROOT, recordedRun, workbench, type Workbench } from './fixtures.js';
+
+const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts', 'obsidian');
+
+function chromiumPath(): string {
+  for (const name of ['chromium', 'chromium-browser', 'google-chrome']) {
+    try {
+      return execFileSync('which', [name], { encoding: 'utf8' }).trim();
+    } catch {
+      // next
+    }
+  }
+  throw new Error('no chromium on PATH: install it (scripts/setup.sh does: apt-get install chromium)');
+}
+
+let w: Workbench;
+let browser: Browser;
+let page: Page;
+let trade: TradeDetailResult;
+let bars: BarsResult;
+let run: RunDetailResult;
+let compare: [RunDetailResult, RunDetailResult];
+let status: AgentStatusResult;
+const saved: ReviewValues[] = [];
+
+beforeAll(async () => {
+  w = await workbench();
+  const runId = await recordedRun(w, w.strategy('rsi-mean-reversion.strategy.ts'));
+  run = await w.client.run(runId);
+  // The trade the gate changed, with a stop and a target to draw.
+  const details = await Promise.all(run.trades.map((t) => w.client.trade(Number(t.tradeId))));
+  const pick = details.find((d) => d.decisions.some((x) => x.gateChanges.length > 0) && d.trade.stopPrice !== null) ?? details[0]!;
+  const loaded = await tradeWithBars(w.client, Number(pick.trade.tradeId));
+  trade = loaded.detail;
+  bars = loaded.bars!;
+  const ema = w.strategy('ema-crossover.strategy.ts');
+  const a = await recordedRun(w, ema);
+  const b = await recordedRun(w, ema, true);
+  compare = [await w.client.run(a), await w.client.run(b)];
+  status = await w.client.agentStatus();
+
+  const out = path.join(w.root, 'page');
+  await esbuild.build({
+    entryPoints: [path.join(PLUGIN_DIR, 'tests', 'browser', 'page.ts')],
+    outfile: path.join(out, 'page.js'),
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    alias: { '@volt/lsp-server/protocol': path.join(REPO_ROOT, 'packages', 'lsp-server', 'src', 'protocol.ts') },
+    logLevel: 'warning',
+  });
+  // The plugin's stylesheet as Obsidian would load it, over a few of Obsidian's theme variables.
+  await esbuild.build({ entryPoints: [path.join(PLUGIN_DIR, 'src', 'styles.css')], outfile: path.join(out, 'styles.css'), bundle: true, logLevel: 'warning' });
+  browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });
+  page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.exposeFunction('voltSave', async (values: ReviewValues) => {
+    saved.push(values);
+    return saveReview(w.ctx, Number(trade.trade.tradeId), values);
+  });
+  await page.setContent(`<!doctype html><html><head><style>
+    body { --text-muted: #6c757d; --text-faint: #adb5bd; --text-error: #c92a2a; --background-modifier-border: #dee2e6; --background-modifier-hover: #f1f3f5;
+           --font-ui-small: 13px; --font-ui-smaller: 11px; font-family: sans-serif; margin: 16px; background: #fff; color: #212529; }
+    ${readFileSync(path.join(out, 'styles.css'), 'utf8')}</style></head><body><div id="root"></div></body></html>`);
+  await page.addScriptTag({ content: readFileSync(path.join(out, 'page.js'), 'utf8') });
+  expect(errors).toEqual([]);
+  mkdirSync(ARTIFACTS, { recursive: true });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await w?.dispose();
+});
+
+/** A fresh container in the page, wide as an Obsidian pane. */
+async function fresh(): Promise<void> {
+  await page.evaluate(() => {
+    const root = document.getElementById('root')!;
+    root.replaceChildren();
+    const pane = document.createElement('div');
+    pane.id = 'pane';
+    pane.style.width = '1000px';
+    root.appendChild(pane);
+  });
+}
+
+describe('views in Chromium', () => {
+  it('trade view: candles with the entry and exit marked, entry/stop/target lines, votes, gate changes, review form', async () => {
+    await fresh();
+    const drawn = await page.evaluate(
+      async ([d, b]) => {
+        type V = { renderTrade: (...a: unknown[]) => { markers: { time: number; shape: string; text: string; position: string }[]; priceLines: { title: string; price: number }[]; chart: { timeScale(): { timeToCoordinate(t: number): number | null }; takeScreenshot(): HTMLCanvasElement }; priceSeries: { priceToCoordinate(p: number): number | null } } };
+        const v = (window as unknown as { volt: V }).volt;
+        const save = (window as unknown as { voltSave: (x: unknown) => Promise<unknown> }).voltSave;
+        const out = v.renderTrade(document.getElementById('pane')!, d, b, { onSave: (x: unknown) => save(x) });
+        await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+        // Where the entry marker must be: below (long) or above (short) its candle; count the marker colour there.
+        const shot = out.chart.takeScreenshot();
+        const ctx = shot.getContext('2d')!;
+        const entry = out.markers[0]!;
+        const x = Math.round(out.chart.timeScale().timeToCoordinate(entry.time as never) ?? -1);
+        const bar = (b as { time: number[]; low: number[]; high: number[] }).time.findIndex((t) => Math.floor(t / 1000) === entry.time);
+        const long = entry.position === 'belowBar';
+        const edge = out.priceSeries.priceToCoordinate(long ? (b as { low: number[] }).low[bar]! : (b as { high: number[] }).high[bar]!) ?? 0;
+        let hits = 0;
+        for (let dy = 2; dy < 40; dy++) {
+          const y = Math.round(long ? edge + dy : edge - dy);
+          for (let dx = -4; dx <= 4; dx++) {
+            const [r, g, bl] = ctx.getImageData(x + dx, y, 1, 1).data;
+            const want = long ? [0x26, 0xa6, 0x9a] : [0xef, 0x53, 0x50];
+            if (Math.abs(r! - want[0]!) < 30 && Math.abs(g! - want[1]!) < 30 && Math.abs(bl! - want[2]!) < 30) hits++;
+          }
+        }
+        return { markers: out.markers, priceLines: out.priceLines, markerPixels: hits, x, width: shot.width };
+      },
+      [trade, bars] as const,
+    );
+    const t = trade.trade;
+    const sec = (ms: number) => Math.floor(ms / 1000);
+    const candleOf = (ms: number) => sec(bars.time.filter((x) => x <= ms).at(-1)!);
+    expect(drawn.markers.map((m) => m.text)).toEqual([`${t.side === 'long' ? 'Buy' : 'Sell'} ${t.entry.toFixed(2)}`, `Exit ${t.exitPrice!.toFixed(2)} (${t.exitReason})`]);
+    expect(drawn.markers[0]).toMatchObject({ time: candleOf(t.entryTime), shape: t.side === 'long' ? 'arrowUp' : 'arrowDown' });
+    expect(drawn.markers[1]!.time).toBe(candleOf(t.exitTime!));
+    expect(drawn.priceLines.map((l) => l.title)).toEqual(['entry', ...(t.stopPrice !== null ? ['stop'] : []), ...(t.takeProfitPrice !== null ? ['target'] : [])]);
+    expect(drawn.priceLines.find((l) => l.title === 'stop')?.price).toBe(t.stopPrice ?? undefined);
+    expect(drawn.x).toBeGreaterThan(0);
+    expect(drawn.markerPixels).toBeGreaterThan(5);
+
+    const text = await page.locator('#pane').innerText();
+    expect(text).toContain(`Trade ${t.tradeId}: ${t.asset} ${t.side}`);
+    const votes = await page.locator('.volt-votes tbody tr').count();
+    expect(votes).toBeGreaterThanOrEqual(3);
+    const changes = trade.decisions.flatMap((d) => d.gateChanges);
+    expect(changes.length).toBeGreaterThan(0);
+    expect(await page.locator('.volt-gate tbody tr').count()).toBe(changes.length);
+    expect(await page.locator('.volt-gate tbody tr td').nth(2).innerText()).toBe(String(Number(changes[0]!.to.toPrecision(8))));
+    await page.locator('#pane').screenshot({ path: path.join(ARTIFACTS, 'trade-view.png') });
+
+    // The review form, filled in the page and saved through the plugin into the journal.
+    await page.selectOption('select[name=outcome]', 'FALSE_POSITIVE');
+    await page.selectOption('select[name=rating]', '2');
+    await page.fill('input[name=tags]', 'late-entry, #news');
+    await page.fill('textarea[name=review]', 'Bought into the news spike.');
+    await page.click('button[type=submit]');
+    await page.locator('.volt-review-status', { hasText: /^saved$/ }).waitFor();
+    expect(saved.at(-1)).toEqual({ outcome: 'FALSE_POSITIVE', rating: 2, tags: ['late-entry', 'news'], review: 'Bought into the news spike.' });
+    expect((await w.client.trade(Number(t.tradeId))).trade.review).toMatchObject({ outcome: 'FALSE_POSITIVE', rating: 2, tags: ['late-entry', 'news'] });
+  });
+
+  it('run view: metrics, equity over drawdown, the trade list', async () => {
+    await fresh();
+    const series = await page.evaluate((d) => {
+      const v = (window as unknown as { volt: { renderRun: (...a: unknown[]) => { series: Record<string, number> } } }).volt;
+      return v.renderRun(document.getElementById('pane')!, d, () => undefined).series;
+    }, run);
+    expect(series).toEqual({ equity: run.equity.time.length, drawdown: run.equity.time.length });
+    expect(await page.locator('.volt-trades tbody tr').count()).toBe(run.trades.length);
+    expect(await page.locator('.volt-metrics td').first().innerText()).toMatch(/^[+-]\d+\.\d\d%$/);
+    await page.waitForTimeout(100);
+    await page.locator('#pane').screenshot({ path: path.join(ARTIFACTS, 'run-view.png') });
+  });
+
+  it('calendar: each day of closed trades with its P&L', async () => {
+    await fresh();
+    const trades = await calendarTrades(w.client, 'RSI mean reversion');
+    const days = await page.evaluate((ts) => {
+      const v = (window as unknown as { volt: { dailyPnl: (t: unknown) => Map<string, { pnl: number }>; renderCalendar: (...a: unknown[]) => void } }).volt;
+      const d = v.dailyPnl(ts);
+      v.renderCalendar(document.getElementById('pane')!, 'Daily P&L: RSI mean reversion', d);
+      return d.size;
+    }, trades);
+    expect(days).toBeGreaterThan(0);
+    expect(await page.locator('.volt-day-win, .volt-day-loss').count()).toBe(days);
+    const first = trades.find((t) => t.exitTime !== null)!;
+    const cell = page.locator(`[data-day="${new Date(first.exitTime!).toISOString().slice(0, 10)}"]`);
+    expect(await cell.getAttribute('class')).toMatch(/volt-day-(win|loss)/);
+    await page.locator('#pane').screenshot({ path: path.join(ARTIFACTS, 'calendar.png') });
+  });
+
+  it('compare runs and agent status', async () => {
+    await fresh();
+    const series = await page.evaluate(([a, b]) => {
+      const v = (window as unknown as { volt: { renderComparison: (...a: unknown[]) => { series: Record<string, number> } } }).volt;
+      return v.renderComparison(document.getElementById('pane')!, a, b).series;
+    }, compare);
+    expect(Object.keys(series)).toEqual([`run ${compare[0].run.runId}`, `run ${compare[1].run.runId}`]);
+    await page.waitForTimeout(100);
+    await page.locator('#pane').screenshot({ path: path.join(ARTIFACTS, 'compare-runs.png') });
+    await fresh();
+    await page.evaluate((s) => (window as unknown as { volt: { renderAgentStatus: (...a: unknown[]) => void } }).volt.renderAgentStatus(document.getElementById('pane')!, s), status);
+    expect(await page.locator('#pane tbody tr').count()).toBe(status.agents.length);
+    await page.locator('#pane').screenshot({ path: path.join(ARTIFACTS, 'agent-status.png') });
+    expect(existsSync(path.join(ARTIFACTS, 'trade-view.png'))).toBe(true);
+  });
+});
