@@ -28,9 +28,10 @@ const USAGE = `usage: volt options <price|iv|position> [options]
       tree (default 201 steps). Rates, yields and vols are fractions: --vol 0.2 is 20%.
 
   volt options iv --price P --right call|put --spot S --strike K (--years T | --days D) [--rate R]
-                  [--dividend-yield Q] [--model bsm|black76] [--json]
-      The implied volatility of a European option's price, or why there is none (below intrinsic,
-      no time value, above the no-arbitrage maximum, expired): exit 1 then.
+                  [--dividend-yield Q] [--model bsm|black76] [--american [--steps N]] [--json]
+      The implied volatility of an option's price, or why there is none (below intrinsic,
+      no time value, above the no-arbitrage maximum, expired): exit 1 then. --american solves
+      against the Leisen–Reimer tree's price (early exercise), not the European formula.
 
   volt options position --leg LEG [--leg LEG]... --spot S --vol V (--days D | --years T) [--rate R]
                         [--dividend-yield Q] [--multiplier 100] [--drift MU] [--equity E
@@ -181,7 +182,11 @@ async function price(argv: string[]): Promise<number> {
 }
 
 async function iv(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs({ args: argv, allowPositionals: false, options: { ...MARKET_OPTIONS, price: { type: 'string' } } });
+  const { values } = parseCommandArgs({
+    args: argv,
+    allowPositionals: false,
+    options: { ...MARKET_OPTIONS, price: { type: 'string' }, american: { type: 'boolean', default: false }, steps: { type: 'string' } },
+  });
   if (values.help) {
     process.stdout.write(IV_USAGE + '\n');
     return EXIT.ok;
@@ -189,7 +194,10 @@ async function iv(argv: string[]): Promise<number> {
   const market = marketOf(values, IV_USAGE);
   const [right] = rightsOf(values.right, IV_USAGE, true);
   const quoted = required('price', values.price, IV_USAGE);
-  const r = impliedVolatility({ ...market, right: right!, price: quoted });
+  const steps = values.steps === undefined ? undefined : required('steps', values.steps, IV_USAGE);
+  if (steps !== undefined && !values.american) throw new UsageError('--steps is for --american (the tree); a European quote is solved in closed form');
+  const style = values.american ? ('american' as const) : ('european' as const);
+  const r = impliedVolatility({ ...market, right: right!, price: quoted, style, ...(steps !== undefined ? { steps } : {}) });
   if (values.json) {
     const doc = r.ok
       ? { schemaVersion: 1, ok: true, vol: { value: r.vol, unit: 'per √year, as a fraction' }, volPoints: { value: r.vol * 100, unit: 'vol points (%)' }, iterations: r.iterations }
@@ -198,7 +206,7 @@ async function iv(argv: string[]): Promise<number> {
     return r.ok ? EXIT.ok : EXIT.error;
   }
   if (!r.ok) {
-    process.stderr.write(`volt options iv: no implied volatility: ${r.message} (${r.reason})\n  fix: check the quote; a European ${right} here is worth between ${num(r.intrinsic)} and ${num(r.maximum)}\n`);
+    process.stderr.write(`volt options iv: no implied volatility: ${r.message} (${r.reason})\n  fix: check the quote; ${style === 'american' ? 'an American' : 'a European'} ${right} here is worth between ${num(r.intrinsic)} and ${num(r.maximum)}\n`);
     return EXIT.error;
   }
   process.stdout.write(`implied volatility ${pct(r.vol)} (${num(r.vol)} per √year), ${r.iterations} iterations\n`);
