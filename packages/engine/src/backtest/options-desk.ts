@@ -169,6 +169,13 @@ export class OptionsDesk implements OptionsView {
     return cash;
   }
 
+  /** Fees the book paid on every fill so far (opening and closing; settlement is free). */
+  feesPaid(): number {
+    let fees = 0;
+    for (const p of this.book.positions) fees += p.fees;
+    return fees;
+  }
+
   report(): OptionsReport {
     const n = this.series.length;
     const from = Math.max(0, this.firstBar);

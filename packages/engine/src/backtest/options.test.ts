@@ -57,6 +57,11 @@ describe('ctx.options in a backtest', () => {
     expect(p.entryCost).toBeCloseTo(100 * (long!.entry - short!.entry) + 2 * 0.65, 9);
   });
 
+  it('counts the options fees in the report’s feesPaid, beside the underlying’s', () => {
+    expect(report.trades).toHaveLength(0);
+    expect(report.metrics.feesPaid).toBeCloseTo(2 * 0.65, 12);
+  });
+
   it('settles at expiry, and the run ends with exactly the capital plus the spread’s P&L', () => {
     const p = report.options!.positions[0]!;
     expect(p.legs.every((l) => ['expired', 'exercised', 'assigned'].includes(l.state))).toBe(true);

@@ -685,6 +685,8 @@ class BacktestRun {
       barsInMarket: this.barsInMarket,
       ...(this.benchmark !== undefined ? { benchmark: this.benchmark } : {}),
     });
+    // Options fees are fees too: feesPaid counts every fill the run paid for.
+    if (this.desk.active) metrics.feesPaid += this.desk.feesPaid();
     for (const [name, value] of Object.entries(metrics)) {
       if (typeof value === 'number' && value - value !== 0) throw this.nonFinite(`metric ${name} is ${value}`, -1);
     }
