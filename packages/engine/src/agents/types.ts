@@ -50,6 +50,13 @@ export interface Proposal {
   price: number;
   /** Account equity when the signal fired. */
   equity: number;
+  /**
+   * An options position's worst case as a fraction of equity (Infinity: unlimited); when set, the
+   * gate reviews it as a defined-risk entry (`RiskGate.checkDefinedRisk`) and `pct` equals it.
+   */
+  maxLossPct?: number;
+  /** The position's legs' bid-ask as a share of their mid value, for the gate's liquidity limit. */
+  bidAskPct?: number;
 }
 
 /** What an agent may ask to change. The risk gate only accepts changes that reduce risk. */

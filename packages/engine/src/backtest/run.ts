@@ -174,7 +174,7 @@ class BacktestRun {
     this.maxPositionCap = option('maxPositionCap', options.maxPositionCap, BACKTEST_DEFAULTS.maxPositionCap, (x) => x > 0 && x <= 1);
     this.equityPoints = option('equityPoints', options.equityPoints, BACKTEST_DEFAULTS.equityPoints, (x) => Number.isInteger(x) && x >= 2);
     this.benchmark = options.benchmark;
-    this.desk = new OptionsDesk(series, annualBars(series));
+    this.desk = new OptionsDesk(series, { barsPerYear: annualBars(series), observer, equity: () => this.ctx.equity, ...(options.optionChain !== undefined ? { chainFile: options.optionChain } : {}) });
 
     if (series.length === 0) {
       throw new VoltError({

@@ -47,3 +47,4 @@ export {
   type DeribitOptions,
 } from './deribit.js';
 export { EventCalendar, loadEventCalendar, parseEventCalendar, describeEvent, type VolatilityEvent } from './events.js';
+export { chainSnapshotAt, loadOptionChain, parseOptionChain, type ChainFileOptions, type ChainFileQuote, type ChainSnapshot, type OptionChainData } from './option-chain.js';
