@@ -3,6 +3,7 @@ import {
   formatAgentSummary,
   gatewayFromConfig,
   loadEventCalendar,
+  loadOptionChain,
   loadVixSeries,
   loadVixTermStructure,
   VixSeries,
@@ -51,6 +52,8 @@ const USAGE = `usage: volt backtest <strategy.ts> [options]
                             the volatility agent reads (default: agents.events)
   --implied-vol FILE|SPEC   an implied-volatility index (vol points) for IV rank (default: the
                             VIX); a file, or exchange:deribit:DVOL/BTC:1d:SINCE:UNTIL
+  --options-chain FILE      recorded option chains for ctx.options (CSV or JSON: time,expiry,
+                            right,strike,bid,ask[,iv][,open_interest]; default: the synthetic chain)
   --lenient                 repair what can be repaired in the data file, and say what
   --json                    print the whole report as one JSON document (schemaVersion 1)
   --journal PATH            record the run in this journal (default: journal.path of
@@ -78,6 +81,7 @@ export async function run(argv: string[]): Promise<number> {
       vix6m: { type: 'string' },
       'implied-vol': { type: 'string' },
       events: { type: 'string' },
+      'options-chain': { type: 'string' },
       from: { type: 'string' },
       to: { type: 'string' },
       fee: { type: 'string' },
@@ -135,6 +139,7 @@ interface BacktestFlags {
   vix6m?: string | undefined;
   'implied-vol'?: string | undefined;
   events?: string | undefined;
+  'options-chain'?: string | undefined;
   lenient?: boolean | undefined;
   json?: boolean | undefined;
   journal?: string | undefined;
@@ -182,6 +187,10 @@ async function backtest(
       },
     });
     options.benchmark = { time: benchmark.time, close: benchmark.close };
+  }
+  if (values['options-chain'] !== undefined) {
+    options.optionChain = await loadOptionChain(path.resolve(values['options-chain']), { lenient: values.lenient === true });
+    for (const r of options.optionChain.repairs) process.stderr.write(`volt backtest: --lenient repaired ${r} (options chain)\n`);
   }
 
   const agentsMode = values.agents ?? config.agents.mode;
