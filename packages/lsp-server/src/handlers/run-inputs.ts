@@ -9,7 +9,7 @@ import {
   declaredSymbol,
   gatewayFromConfig,
   isVoltError,
-  loadVixSeries,
+  loadVolatilityInputs,
   sliceSeries,
   symbolData,
   symbolsWithData,
@@ -19,7 +19,8 @@ import {
   type RunOutcome,
   type StrategyRunRequest,
   type TranspiledStrategy,
-  type VixSeries,
+  type LoadedVolatility,
+  volatilitySources,
 } from '@volt/engine';
 import type { BacktestParams, SymbolsParams, SymbolsResult } from '../protocol.js';
 import { SeriesCache } from '../service/series-cache.js';
@@ -50,7 +51,8 @@ export type RunFailureOf = Extract<RunOutcome, { status: 'failed' }>['failure'];
 
 export class RunInputs {
   private readonly series = new SeriesCache();
-  private vix: { file: string; mtimeMs: number; series: Promise<VixSeries> } | undefined;
+  /** The agents' volatility inputs, read again when a file they come from changes. */
+  private volatility: { key: string; inputs: Promise<LoadedVolatility> } | undefined;
   private gateway: OllamaGateway | undefined;
 
   constructor(private readonly state: WorkspaceState) {}
@@ -124,18 +126,20 @@ export class RunInputs {
     const config = this.state.config;
     const mode = config.agents.mode;
     if (mode !== 'rules' && mode !== 'ollama') return undefined;
-    let vix: VixSeries | undefined;
-    if (config.agents.vix) {
-      const file = path.resolve(this.state.root, config.agents.vix);
-      const mtimeMs = (await stat(file)).mtimeMs;
-      if (this.vix?.file !== file || this.vix.mtimeMs !== mtimeMs) this.vix = { file, mtimeMs, series: loadVixSeries(file) };
-      vix = await this.vix.series;
-    }
+    // The same inputs as volt backtest reads from agents.* (the VIX, its term structure, implied vol, events).
+    const root = this.state.root;
+    const sources = volatilitySources(config.agents, {}, root);
+    const stamps = await Promise.all(
+      Object.values(sources).map(async ({ spec }) => `${spec}@${spec.startsWith('exchange:') ? '' : await stat(spec).then((s) => s.mtimeMs, () => 'missing')}`),
+    );
+    const key = stamps.join('|');
+    if (this.volatility?.key !== key) this.volatility = { key, inputs: loadVolatilityInputs(sources, { cwd: root, onNotice: (m) => this.state.log(m) }) };
+    const volatility = await this.volatility.inputs;
     if (mode === 'ollama') {
       const cache = this.state.journalCache();
       this.gateway ??= gatewayFromConfig(config.ollama, { ...(cache ? { cache } : {}), onNotice: (m) => this.state.log(m) });
     }
-    return { mode, config, ...(vix ? { vix } : {}), journaled: true, ...(mode === 'ollama' && this.gateway ? { gateway: this.gateway } : {}) };
+    return { mode, config, ...volatility, journaled: true, ...(mode === 'ollama' && this.gateway ? { gateway: this.gateway } : {}) };
   }
 
 }
