@@ -5,15 +5,16 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveDataSpec, syntheticChain } from '../../engine/src/index.js';
 import { REPO_ROOT } from '../../../test-support/shared-data.js';
+import { startDeribitApi } from '../../engine/tests/data/deribit-api.js';
 
 // The built `volt` bin running a strategy on ctx.options with a recorded chain file.
 const BIN = path.join(REPO_ROOT, 'packages/cli/bin/volt.js');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'volt-options-chain-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function volt(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function volt(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: tmp, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: tmp, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
       resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr });
     });
   });
@@ -61,5 +62,40 @@ describe('volt backtest --options-chain', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(new RegExp(`${chain.replace(/[.]/g, '\\.')}:6: right 'pt' is not call or put`));
     expect(bad.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('volt options chain and --options-chain deribit:BTC', () => {
+  it('fetches Deribit’s chain through ccxt (a loopback server), keeps it in .volt/cache, reads it back, and a backtest replays the cache', async () => {
+    const DAY = 86_400_000;
+    const asOf = Date.UTC(2030, 0, 1, 8);
+    const api = await startDeribitApi({
+      chain: { asOf, expiries: [{ time: asOf + 10 * DAY, futures: 60_000 }], strikes: [55_000, 60_000, 65_000], smile: () => 0.6, openInterest: () => 100 },
+      dvol: [],
+      realized: [],
+    });
+    try {
+      const env = { VOLT_EXCHANGE_API_URL: api.url };
+      const first = await volt(['options', 'chain', 'BTC'], env);
+      expect(first.code).toBe(0);
+      expect(first.stdout).toMatch(/^BTC options on deribit, .*: 6 quotes, 1 expiries\n {2}2030-01-11 08:00 {2}futures 60000 {2}3 strikes 55000–65000\n$/);
+      expect(first.stderr).toMatch(/^volt options chain: fetched 6 BTC options from deribit; cached in \.volt\/cache\/deribit-BTC-options-\d{8}T\d{6}Z\.json/);
+      const served = api.requests.length;
+      const again = await volt(['options', 'chain', 'BTC', '--json'], env);
+      expect(api.requests.length).toBe(served);
+      expect(again.stderr).toMatch(/from the cache/);
+      expect(JSON.parse(again.stdout).quotes).toHaveLength(6);
+
+      const strategy = path.join(tmp, 'look.strategy.ts');
+      writeFileSync(strategy, `import { defineStrategy } from '@volt/engine';\nexport default defineStrategy({ name: 'look', onBar(ctx) { if (ctx.index === 10) ctx.options.chain(); } });\n`);
+      const ran = await volt(['backtest', strategy, '--data', 'synthetic:7:100:1h', '--options-chain', 'deribit:BTC', '--no-journal', '--json']);
+      expect(ran.code).toBe(0);
+      expect(JSON.parse(ran.stdout).options.chain).toBe('deribit:BTC (1 cached chain)');
+      const none = await volt(['backtest', strategy, '--data', 'synthetic:7:100:1h', '--options-chain', 'deribit:ETH', '--no-journal']);
+      expect(none.code).toBe(1);
+      expect(none.stderr).toMatch(/no cached ETH option chains in /);
+    } finally {
+      await api.close();
+    }
   });
 });

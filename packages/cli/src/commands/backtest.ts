@@ -2,6 +2,7 @@ import path from 'node:path';
 import {
   formatAgentSummary,
   gatewayFromConfig,
+  loadDeribitChainCache,
   loadOptionChain,
   loadVolatilityInputs,
   volatilitySources,
@@ -52,7 +53,8 @@ const USAGE = `usage: volt backtest <strategy.ts> [options]
   --implied-vol FILE|SPEC   an implied-volatility index (vol points) for IV rank (default: the
                             VIX); a file, or exchange:deribit:DVOL/BTC:1d:SINCE:UNTIL
   --options-chain FILE      recorded option chains for ctx.options (CSV or JSON: time,expiry,
-                            right,strike,bid,ask[,iv][,open_interest]; default: the synthetic chain)
+                            right,strike,bid,ask[,iv][,open_interest]; default: the synthetic chain),
+                            or deribit:BTC: the Deribit chains kept in .volt/cache/
   --lenient                 repair what can be repaired in the data file, and say what
   --json                    print the whole report as one JSON document (schemaVersion 1)
   --journal PATH            record the run in this journal (default: journal.path of
@@ -188,7 +190,12 @@ async function backtest(
     options.benchmark = { time: benchmark.time, close: benchmark.close };
   }
   if (values['options-chain'] !== undefined) {
-    options.optionChain = await loadOptionChain(path.resolve(values['options-chain']), { lenient: values.lenient === true });
+    const given = values['options-chain'];
+    // deribit:BTC replays the chains `volt options chain BTC` (or any fetch) kept in .volt/cache/.
+    const deribit = /^deribit:([A-Za-z0-9]+)$/.exec(given);
+    options.optionChain = deribit
+      ? await loadDeribitChainCache(deribit[1]!, { cwd, onNote: (n) => process.stderr.write(`volt backtest: note: ${n}\n`) })
+      : await loadOptionChain(path.resolve(given), { lenient: values.lenient === true });
     for (const r of options.optionChain.repairs) process.stderr.write(`volt backtest: --lenient repaired ${r} (options chain)\n`);
   }
 

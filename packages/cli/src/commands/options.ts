@@ -1,6 +1,7 @@
 import path from 'node:path';
 import {
   analyzePosition,
+  deribitOptionChain,
   impliedVolatility,
   loadConfig,
   RiskGate,
@@ -16,7 +17,7 @@ import {
 } from '@volt/engine';
 import { EXIT, UsageError, numberOption, parseCommandArgs } from '../usage.js';
 
-export const summary = 'price an option with every greek, solve its implied volatility, or analyse a position of several legs';
+export const summary = 'price an option with every greek, solve its implied volatility, analyse a position of several legs, or fetch a Deribit chain';
 
 const USAGE = `usage: volt options <price|iv|position> [options]
 
@@ -43,9 +44,50 @@ const USAGE = `usage: volt options <price|iv|position> [options]
         long|short [N] call|put STRIKE [@PREMIUM] [Dd]     e.g. "short call 105 @3.10"
         long|short N stock @PRICE                          e.g. "long 100 stock @98.5"
       N contracts (default 1); PREMIUM per unit (default: priced by Black–Scholes at --vol);
-      Dd the leg's own days to expiry (default --days), e.g. "long call 100 @6.30 90d".`;
+      Dd the leg's own days to expiry (default --days), e.g. "long call 100 @6.30 90d".
+
+  volt options chain CURRENCY [--max-age SECONDS] [--json]
+      Deribit's option chain of CURRENCY (BTC, ETH, …) through ccxt: each expiry with its
+      futures price and strikes, or with --json every quote. Kept in .volt/cache/ as a snapshot
+      (read from there for --max-age, default 60 s; offline, the newest one there); the snapshots
+      kept are a chain history: volt backtest --options-chain deribit:CURRENCY replays them.`;
 
 const PRICE_USAGE = USAGE.split('\n\n')[1]!;
+const CHAIN_USAGE = USAGE.split('\n\n')[4]!;
+
+async function chain(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { 'max-age': { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+  });
+  if (values.help) {
+    process.stdout.write(CHAIN_USAGE + '\n');
+    return EXIT.ok;
+  }
+  if (positionals.length !== 1) throw new UsageError(`which currency? e.g. volt options chain BTC\n\n${CHAIN_USAGE}`);
+  const maxAge = numberOption('max-age', values['max-age']);
+  if (maxAge !== undefined && !(maxAge >= 0)) throw new UsageError(`--max-age must be seconds ≥ 0, got ${maxAge}`);
+  const got = await deribitOptionChain({
+    currency: positionals[0]!,
+    cwd: process.cwd(),
+    ...(maxAge !== undefined ? { maxAgeMs: maxAge * 1000 } : {}),
+    onNote: (n) => process.stderr.write(`volt options chain: ${n}\n`),
+  });
+  if (values.json) {
+    process.stdout.write(JSON.stringify({ schemaVersion: 1, ...got }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
+    return EXIT.ok;
+  }
+  const expiries = new Map<number, typeof got.quotes>();
+  for (const q of got.quotes) expiries.set(q.expiry, [...(expiries.get(q.expiry) ?? []), q]);
+  const lines = [`${got.currency} options on deribit, ${new Date(got.fetchedAt).toISOString()}: ${got.quotes.length} quotes, ${expiries.size} expiries`];
+  for (const [expiry, quotes] of expiries) {
+    const strikes = [...new Set(quotes.map((q) => q.strike))];
+    lines.push(`  ${new Date(expiry).toISOString().slice(0, 16).replace('T', ' ')}  futures ${num(quotes[0]!.underlyingPrice)}  ${strikes.length} strikes ${num(strikes[0]!)}–${num(strikes.at(-1)!)}`);
+  }
+  process.stdout.write(lines.join('\n') + '\n');
+  return EXIT.ok;
+}
 const IV_USAGE = USAGE.split('\n\n')[2]!;
 const POSITION_USAGE = USAGE.split('\n\n')[3]!;
 
@@ -58,6 +100,7 @@ export async function run(argv: string[]): Promise<number> {
   if (sub === 'price') return price(rest);
   if (sub === 'iv') return iv(rest);
   if (sub === 'position') return position(rest);
+  if (sub === 'chain') return chain(rest);
   throw new UsageError(sub === undefined ? `missing subcommand\n\n${USAGE}` : `unknown subcommand '${sub}'\n\n${USAGE}`);
 }
 
