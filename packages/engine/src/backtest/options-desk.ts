@@ -6,7 +6,7 @@
  * Inactive — and free — until a strategy first touches `ctx.options`. README.md, "Options".
  */
 import { VoltError } from '../errors.js';
-import { chainSnapshotAt, type CandleSeries, type OptionChainData } from '../data/index.js';
+import { chainSnapshotAt, type CandleSeries, type ChainSnapshot, type OptionChainData } from '../data/index.js';
 import {
   analyzePosition,
   GreeksBatch,
@@ -357,10 +357,27 @@ export class OptionsDesk implements OptionsView {
   private markOnFile(i: number): BookGreeks {
     const time = this.series.time[i]!;
     const spot = this.series.close[i]!;
-    // Quotes taken up to this close update each contract's last IV.
-    this.fileChain(time, spot, this.barEnd(i), true);
+    // A new snapshot updates the last IV of each contract held (only those: marking is per bar).
+    const snap = chainSnapshotAt(this.file!, this.barEnd(i), true);
+    if (snap !== undefined && snap !== this.markedSnapshot) {
+      this.markedSnapshot = snap;
+      for (const p of this.book.positions) {
+        for (const leg of p.legs) {
+          if (leg.state !== 'open') continue;
+          const q = snap.quotes.find((x) => x.right === leg.right && x.expiry === leg.expiry && x.strike === leg.strike);
+          if (q === undefined || !(q.expiry > time)) continue;
+          let iv = q.iv;
+          if (!(iv > 0)) {
+            const solved = impliedVolatility({ right: q.right, spot, strike: q.strike, years: (q.expiry - time) / YEAR_MS, rate: this.book.rate, price: 0.5 * (q.bid + q.ask) });
+            iv = solved.ok ? solved.vol : Number.NaN;
+          }
+          if (iv > 0) this.lastIv.set(contractKey(q), iv);
+        }
+      }
+    }
     return this.book.markWith(time, spot, (leg, years) => this.ivOf(leg, years, spot));
   }
+  private markedSnapshot: ChainSnapshot | undefined;
 
   private ivOf(leg: Readonly<BookLeg & { entry: number }>, years: number, spot: number): number {
     const known = this.lastIv.get(contractKey(leg));
