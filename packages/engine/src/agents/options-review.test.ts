@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { synthesize } from '../data/index.js';
+import { parseOptionChain, synthesize, type OptionChainData } from '../data/index.js';
 import { runBacktest } from '../backtest/index.js';
-import type { ListedOption } from '../options/index.js';
+import { priceOption, type ListedOption } from '../options/index.js';
 import type { RiskLimits } from '../risk/index.js';
 import { defineStrategy, type StrategyContext } from '../strategy/index.js';
 import { MarketContextBuilder } from './context.js';
@@ -104,5 +104,58 @@ describe('options orders through the agents’ panel and the risk gate', () => {
     const before = r.panel.gate.todayPnl;
     r.onOptionsClosed(-123, closed[0]![1]);
     expect(r.panel.gate.todayPnl).toBeCloseTo(before - 123, 9);
+  });
+});
+
+describe('options risk flags from a chain file reach the gate', () => {
+  /** Snapshots at bars 95–110: a front expiry 3 days out and a back one 10 days out, 9 strikes around spot. */
+  function chainFile(frontIv: number, backIv: number, pinnedOi: number): OptionChainData {
+    const rows = ['time,expiry,right,strike,bid,ask,iv,open_interest'];
+    for (let i = 95; i <= 110; i++) {
+      const t = series.time[i]!;
+      const spot = series.open[i]!;
+      const front = series.time[100]! + 3 * 86_400_000;
+      const back = series.time[100]! + 10 * 86_400_000;
+      const centre = Math.round(series.close[100]!);
+      for (const [expiry, iv] of [[front, frontIv], [back, backIv]] as const) {
+        for (let k = -4; k <= 4; k++) {
+          const strike = centre + k;
+          for (const right of ['call', 'put'] as const) {
+            const price = priceOption({ right, spot, strike, years: (expiry - t) / (365 * 86_400_000), rate: 0, vol: iv }).price;
+            rows.push(`${t},${expiry},${right},${strike},${(price * 0.99).toFixed(4)},${(price * 1.01).toFixed(4)},${iv},${k === 0 ? pinnedOi : 10}`);
+          }
+        }
+      }
+    }
+    return parseOptionChain(rows.join('\n'), 'flags.csv');
+  }
+  /** A put spread on the front expiry at bar 100: long the strike at the money, short one below. */
+  const putSpread = defineStrategy({
+    name: 'put spread',
+    onBar(ctx: StrategyContext) {
+      if (ctx.index !== 100) return;
+      const chain = ctx.options.chain();
+      const front = chain[0]!.expiry;
+      const puts = chain.filter((q) => q.right === 'put' && q.expiry === front);
+      const atm = puts.reduce((b, q) => (Math.abs(q.strike - ctx.bar.close) < Math.abs(b.strike - ctx.bar.close) ? q : b));
+      ctx.options.open([
+        { right: 'put', strike: atm.strike, expiry: front, quantity: 1 },
+        { right: 'put', strike: atm.strike - 2, expiry: front, quantity: -1 },
+      ]);
+    },
+  });
+  const loose = { maxPositionPct: 1, maxDailyLoss: 1 };
+
+  it('open interest piled at the strike by spot, days before expiry, is pinning; an event priced into the front month is volatility crush', () => {
+    const calm = runBacktest(putSpread, series, { optionChain: chainFile(0.6, 0.6, 10), maxPositionCap: 1 }, review('BUY', loose)).options!;
+    expect(calm.refused).toEqual([]);
+    expect(calm.positions).toHaveLength(1);
+    const pinned = runBacktest(putSpread, series, { optionChain: chainFile(0.6, 0.6, 50_000), maxPositionCap: 1 }, review('BUY', loose)).options!;
+    expect(pinned.refused[0]!.why).toBe('REJECTED by risk_gate: pinning');
+    const event = runBacktest(putSpread, series, { optionChain: chainFile(0.9, 0.5, 10), maxPositionCap: 1 }, review('BUY', loose)).options!;
+    expect(event.refused[0]!.why).toBe('REJECTED by risk_gate: volatility-crush');
+    // The limits are the trader's: a looser crush limit lets it through.
+    const allowed = runBacktest(putSpread, series, { optionChain: chainFile(0.9, 0.5, 10), maxPositionCap: 1 }, review('BUY', { ...loose, maxVolatilityCrush: 0.95 })).options!;
+    expect(allowed.refused).toEqual([]);
   });
 });

@@ -175,7 +175,7 @@ export class AgentPanel {
             // An agent asking for less size lowers the position's allowed worst case in proportion.
             { maxLossPct: advice.pct !== undefined && advice.pct > 0 && advice.pct < proposal.pct && Number.isFinite(proposal.pct) ? proposal.maxLossPct * (advice.pct / proposal.pct) : proposal.maxLossPct, time: proposal.time, equity: proposal.equity },
             context,
-            proposal.bidAskPct !== undefined ? { bidAskPct: proposal.bidAskPct } : {},
+            proposal.optionsFlags ?? {},
           );
     d.review = review;
     d.status = review.status;

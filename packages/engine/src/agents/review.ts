@@ -108,7 +108,7 @@ export class AgentReview implements BacktestObserver {
       price: 0,
       equity: 0,
       maxLossPct: undefined,
-      bidAskPct: undefined,
+      optionsFlags: undefined,
     };
     const agents: AgentReviewSummary['agents'] = {};
     for (const role of AGENT_ROLES) agents[AGENT_NAMES[role]] = { kind: panel.agents[role].kind, backed: 0, opposed: 0, held: 0 };
@@ -139,7 +139,7 @@ export class AgentReview implements BacktestObserver {
     p.price = entry.price;
     p.equity = entry.equity;
     p.maxLossPct = entry.options !== undefined ? entry.pct : undefined;
-    p.bidAskPct = entry.options?.bidAskPct;
+    p.optionsFlags = entry.options === undefined ? undefined : { bidAskPct: entry.options.bidAskPct, pinning: entry.options.pinning, volatilityCrush: entry.options.volatilityCrush };
     this.lastEquity = entry.equity;
     if (entry.equity > this.peakEquity) this.peakEquity = entry.equity;
     const drawdown = this.peakEquity > 0 ? 1 - entry.equity / this.peakEquity : 0;

@@ -1,4 +1,4 @@
-import type { RiskStatusName } from '../risk/index.js';
+import type { OptionsRiskFlags, RiskStatusName } from '../risk/index.js';
 
 /**
  * The shapes every agent shares. A strategy signal becomes a `Proposal`; each agent assesses it
@@ -55,8 +55,8 @@ export interface Proposal {
    * gate reviews it as a defined-risk entry (`RiskGate.checkDefinedRisk`) and `pct` equals it.
    */
   maxLossPct?: number;
-  /** The position's legs' bid-ask as a share of their mid value, for the gate's liquidity limit. */
-  bidAskPct?: number;
+  /** The position's options risk flags (liquidity, pinning, volatility crush), for the gate's limits. */
+  optionsFlags?: OptionsRiskFlags;
 }
 
 /** What an agent may ask to change. The risk gate only accepts changes that reduce risk. */

@@ -13,6 +13,8 @@ import {
   impliedVolatility,
   OptionBatch,
   OptionsBook,
+  pinningRisk,
+  volatilityCrush,
   priceBatch,
   syntheticChain,
   type BookGreeks,
@@ -122,7 +124,7 @@ export class OptionsDesk implements OptionsView {
         delta = this.oneOut.delta[0]!;
         this.lastIv.set(contractKey(q), iv);
       }
-      out.push({ right: q.right, strike: q.strike, expiry: q.expiry, years, iv, bid: q.bid, ask: q.ask, mid, delta });
+      out.push({ right: q.right, strike: q.strike, expiry: q.expiry, years, iv, bid: q.bid, ask: q.ask, mid, delta, openInterest: q.openInterest });
     }
     return out;
   }
@@ -179,6 +181,7 @@ export class OptionsDesk implements OptionsView {
       value += Math.abs(leg.quantity) * q.mid;
     }
     const bidAskPct = value > 0 ? spread / value : Number.POSITIVE_INFINITY;
+    const { pinning, volatilityCrush: crush } = expiryFlags(chain, order.legs, spot, time);
     const vol = this.file !== undefined ? medianIv(chain) : this.realizedVol(i);
     const a = analyzePosition({ legs: priced, spot, rate: this.book.rate, vol: vol > 0 ? vol : 0.2, multiplier: this.book.multiplier });
     const equity = this.equityNow();
@@ -195,7 +198,7 @@ export class OptionsDesk implements OptionsView {
       confidence: 1,
       reason: order.reason,
       equity,
-      options: { legs: order.legs.map((l) => ({ ...l })), maxRisk: a.maxRisk, maxReward: a.maxReward, probabilityOfProfit: a.probabilityOfProfit, delta: a.greeks.delta, bidAskPct },
+      options: { legs: order.legs.map((l) => ({ ...l })), maxRisk: a.maxRisk, maxReward: a.maxReward, probabilityOfProfit: a.probabilityOfProfit, delta: a.greeks.delta, bidAskPct, pinning, volatilityCrush: crush },
     };
     const verdict = this.observer!.decide!(request);
     const maxRisk = Number.isFinite(a.maxRisk) ? a.maxRisk : Number.POSITIVE_INFINITY;
@@ -341,7 +344,7 @@ export class OptionsDesk implements OptionsView {
         for (const l of p.legs) {
           if (l.state !== 'open' || chain.some((q) => q.right === l.right && q.expiry === l.expiry && q.strike === l.strike)) continue;
           const value = this.legValue(l, time, this.series.close[last]!);
-          chain.push({ right: l.right, strike: l.strike, expiry: l.expiry, years: (l.expiry - time) / YEAR_MS, iv: Number.NaN, bid: value, ask: value, mid: value, delta: Number.NaN });
+          chain.push({ right: l.right, strike: l.strike, expiry: l.expiry, years: (l.expiry - time) / YEAR_MS, iv: Number.NaN, bid: value, ask: value, mid: value, delta: Number.NaN, openInterest: Number.NaN });
         }
       }
     } else {
@@ -458,6 +461,36 @@ export class OptionsDesk implements OptionsView {
   private orderError(what: string): VoltError {
     return new VoltError({ kind: 'strategy', message: `${what} (bar ${this.current})`, hint: 'give legs like [{ right: "call", strike, expiry, quantity: -1 }] from ctx.options.chain()' });
   }
+}
+
+/**
+ * Pinning and volatility crush of the position's first expiry, from the chain: pinning from its
+ * open interest (0 when the chain has none, as the synthetic one), crush from the at-the-money IVs of
+ * that expiry and the next one listed (0 when there is no next one, or the IVs are missing).
+ */
+function expiryFlags(chain: readonly ListedOption[], legs: readonly BookLeg[], spot: number, time: number): { pinning: number; volatilityCrush: number } {
+  const front = Math.min(...legs.map((l) => l.expiry));
+  const quotes = chain.filter((q) => q.expiry === front);
+  const pinning = pinningRisk(
+    quotes.map((q) => ({ strike: q.strike, openInterest: q.openInterest })),
+    spot,
+    (front - time) / 86_400_000,
+  );
+  const next = chain.find((q) => q.expiry > front)?.expiry;
+  let crush = 0;
+  if (next !== undefined) {
+    const atm = (expiry: number): number => {
+      const list = chain.filter((q) => q.expiry === expiry && q.iv > 0);
+      if (list.length === 0) return Number.NaN;
+      const k = list.reduce((b, q) => (Math.abs(q.strike - spot) < Math.abs(b.strike - spot) ? q : b)).strike;
+      const at = list.filter((q) => q.strike === k);
+      return at.reduce((sum, q) => sum + q.iv, 0) / at.length;
+    };
+    const f = atm(front);
+    const b = atm(next);
+    if (f > 0 && b > 0) crush = volatilityCrush({ iv: f, years: (front - time) / YEAR_MS }, { iv: b, years: (next - time) / YEAR_MS }).crush;
+  }
+  return { pinning, volatilityCrush: crush };
 }
 
 function contractKey(q: Readonly<{ right: string; strike: number; expiry: number }>): string {

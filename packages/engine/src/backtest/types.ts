@@ -109,6 +109,10 @@ export interface EntryRequest {
     delta: number;
     /** Σ |quantity| × (ask − bid) / Σ |quantity| × mid over the legs: crossing the spreads as a share of their value. */
     bidAskPct: number;
+    /** `pinningRisk` of its first expiry (needs the chain's open interest; 0 without). */
+    pinning: number;
+    /** `volatilityCrush` of its first expiry against the next listed one (0 when there is none). */
+    volatilityCrush: number;
   };
 }
 

@@ -56,6 +56,8 @@ export interface ListedOption {
   ask: number;
   mid: number;
   delta: number;
+  /** Contracts open, when the chain says (a chain file's `open_interest`); NaN otherwise. */
+  openInterest: number;
 }
 
 /** A 1-2-2.5-5 × 10^k step near `x`: strikes traders would recognise. */
@@ -109,7 +111,7 @@ export function syntheticChain(time: number, spot: number, realizedVol: number, 
         const spread = Math.max(tick, half * mid);
         const bid = Math.max(0, roundTo(mid - spread, tick));
         const ask = Math.max(tick, roundTo(mid + spread, tick));
-        out.push({ right, strike, expiry, years, iv, bid, ask, mid, delta: scratch.delta[0]! });
+        out.push({ right, strike, expiry, years, iv, bid, ask, mid, delta: scratch.delta[0]!, openInterest: Number.NaN });
       }
     }
   }
