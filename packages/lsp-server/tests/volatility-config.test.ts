@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { resolveDataSpec, syntheticChain } from '@volt/engine';
 import { Commands } from '../src/protocol.js';
 import { EXAMPLES, startBinary, type TestClient } from './utils/connection.js';
 import { sharedDataFile } from '../../../test-support/shared-data.js';
@@ -68,5 +69,41 @@ describe('the sidecar reads the agents’ term structure from volt.config.json',
     expect(reasons.length).toBeGreaterThan(5);
     for (const r of reasons) expect(r).toMatch(/^VIX \d+\.\d, contango 0\.\d\d \(VIX\/VIX3M\), IV rank \d+/);
     await c.until(() => (logs.some((m) => m.includes('agents.vix6m of volt.config.json names data/VIX6M_History.csv, which does not exist yet: left out')) ? true : undefined), 'the missing file in the log');
+  });
+});
+
+describe('the sidecar reads backtest.optionsChain', () => {
+  it('ctx.options runs on the chain file volt.config.json names, as volt backtest --options-chain does', async () => {
+    const root = path.join(tmp, 'chain-ws');
+    mkdirSync(path.join(root, 'data'), { recursive: true });
+    const series = await resolveDataSpec('synthetic:5:200:1h');
+    const rows = ['time,expiry,right,strike,bid,ask'];
+    for (let i = 20; i < 200; i++) {
+      for (const q of syntheticChain(series.time[i]!, series.open[i]!, 0.5, { weeks: 2 })) rows.push(`${series.time[i]},${q.expiry},${q.right},${q.strike},${q.bid.toFixed(2)},${(q.ask + 2).toFixed(2)}`);
+    }
+    writeFileSync(path.join(root, 'data', 'chain.csv'), rows.join('\n') + '\n');
+    writeFileSync(path.join(root, 'volt.config.json'), JSON.stringify({ data: { default: 'synthetic:5:200:1h' }, backtest: { optionsChain: 'data/chain.csv' } }));
+    const c = await startBinary({ root });
+    running.push(c);
+    await c.initialize();
+    const uri = await c.open(
+      'call.strategy.ts',
+      `import { defineStrategy } from '@volt/engine';
+export default defineStrategy({
+  name: 'one call',
+  timeframe: '1h',
+  onBar(ctx) {
+    if (ctx.index !== 30) return;
+    const q = ctx.options.chain().find((x) => x.right === 'call' && x.strike >= ctx.bar.close);
+    ctx.options.open([{ right: 'call', strike: q.strike, expiry: q.expiry, quantity: 1 }]);
+  },
+});
+`,
+    );
+    const result = await c.executeCommand<{ report: { options: { chain: string; positions: { legs: { entry: number; strike: number; expiry: number }[] }[] } } }>(Commands.backtest, [{ uri }]);
+    expect(result.report.options.chain).toBe(path.join(root, 'data', 'chain.csv'));
+    const leg = result.report.options.positions[0]!.legs[0]!;
+    const quoted = rows.find((r) => r.startsWith(`${series.time[31]},${leg.expiry},call,${leg.strike},`))!.split(',');
+    expect(leg.entry).toBe(Number(quoted[5]));
   });
 });

@@ -2,8 +2,7 @@ import path from 'node:path';
 import {
   formatAgentSummary,
   gatewayFromConfig,
-  loadDeribitChainCache,
-  loadOptionChain,
+  resolveOptionChainSpec,
   loadVolatilityInputs,
   volatilitySources,
   type LoadedVolatility,
@@ -55,6 +54,7 @@ const USAGE = `usage: volt backtest <strategy.ts> [options]
   --options-chain FILE      recorded option chains for ctx.options (CSV or JSON: time,expiry,
                             right,strike,bid,ask[,iv][,open_interest]; default: the synthetic chain),
                             or deribit:BTC: the Deribit chains kept in .volt/cache/
+                            (default: backtest.optionsChain of volt.config.json)
   --lenient                 repair what can be repaired in the data file, and say what
   --json                    print the whole report as one JSON document (schemaVersion 1)
   --journal PATH            record the run in this journal (default: journal.path of
@@ -189,13 +189,10 @@ async function backtest(
     });
     options.benchmark = { time: benchmark.time, close: benchmark.close };
   }
-  if (values['options-chain'] !== undefined) {
-    const given = values['options-chain'];
+  const chainSpec = values['options-chain'] ?? config.backtest.optionsChain;
+  if (chainSpec !== undefined) {
     // deribit:BTC replays the chains `volt options chain BTC` (or any fetch) kept in .volt/cache/.
-    const deribit = /^deribit:([A-Za-z0-9]+)$/.exec(given);
-    options.optionChain = deribit
-      ? await loadDeribitChainCache(deribit[1]!, { cwd, onNote: (n) => process.stderr.write(`volt backtest: note: ${n}\n`) })
-      : await loadOptionChain(path.resolve(given), { lenient: values.lenient === true });
+    options.optionChain = await resolveOptionChainSpec(chainSpec, { cwd, lenient: values.lenient === true, onNote: (n) => process.stderr.write(`volt backtest: note: ${n}\n`) });
     for (const r of options.optionChain.repairs) process.stderr.write(`volt backtest: --lenient repaired ${r} (options chain)\n`);
   }
 

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { VoltError } from '../errors.js';
 import { fetchDeribitOptionChain, type DeribitOptionChain, type DeribitOptionQuote, type DeribitOptions } from './deribit.js';
 import { EXCHANGE_CACHE_DIR } from './exchange-spec.js';
-import type { ChainFileQuote, OptionChainData } from './option-chain.js';
+import { loadOptionChain, type ChainFileQuote, type OptionChainData } from './option-chain.js';
 
 /** A chain this young is read from the cache rather than fetched (default one minute: quotes move). */
 export const DERIBIT_CHAIN_MAX_AGE_MS = 60_000;
@@ -157,4 +157,11 @@ export async function loadDeribitChainCache(currency: string, options: { cwd?: s
 
 function usable(q: DeribitOptionQuote, time: number): boolean {
   return q.askUsd > 0 && Number.isFinite(q.askUsd) && q.strike > 0 && q.expiry > time && (q.right === 'call' || q.right === 'put') && !(q.bidUsd > q.askUsd);
+}
+
+/** `--options-chain` / `backtest.optionsChain`: `deribit:BTC` (the cached Deribit chains) or a chain file. */
+export function resolveOptionChainSpec(spec: string, options: { cwd: string; lenient?: boolean; onNote?: (note: string) => void }): Promise<OptionChainData> {
+  const deribit = /^deribit:([A-Za-z0-9]+)$/i.exec(spec);
+  if (deribit) return loadDeribitChainCache(deribit[1]!, { cwd: options.cwd, ...(options.onNote ? { onNote: options.onNote } : {}) });
+  return loadOptionChain(path.resolve(options.cwd, spec), options.lenient ? { lenient: true } : {});
 }

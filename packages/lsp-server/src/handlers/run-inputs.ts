@@ -9,7 +9,10 @@ import {
   declaredSymbol,
   gatewayFromConfig,
   isVoltError,
+  EXCHANGE_CACHE_DIR,
   loadVolatilityInputs,
+  resolveOptionChainSpec,
+  type OptionChainData,
   sliceSeries,
   symbolData,
   symbolsWithData,
@@ -53,6 +56,7 @@ export class RunInputs {
   private readonly series = new SeriesCache();
   /** The agents' volatility inputs, read again when a file they come from changes. */
   private volatility: { key: string; inputs: Promise<LoadedVolatility> } | undefined;
+  private chain: { key: string; data: Promise<OptionChainData> } | undefined;
   private gateway: OllamaGateway | undefined;
 
   constructor(private readonly state: WorkspaceState) {}
@@ -115,10 +119,26 @@ export class RunInputs {
         slippage: config.backtest.slippage,
         maxPositionCap: config.risk.maxPositionPct,
       };
+      const chain = await this.optionChain();
+      if (chain) options.optionChain = chain;
       return { series, options, agents: await this.agents() };
     } catch (e) {
       return { failure: { kind: 'data', message: e instanceof Error ? e.message : String(e), ...(isVoltError(e) ? placeOf(e) : {}) } };
     }
+  }
+
+  /** backtest.optionsChain: read again when the file (or the cache folder of deribit:…) changes. */
+  private async optionChain(): Promise<OptionChainData | undefined> {
+    const spec = this.state.config.backtest.optionsChain;
+    if (spec === undefined) return undefined;
+    const root = this.state.root;
+    const watched = /^deribit:/i.test(spec) ? path.join(root, EXCHANGE_CACHE_DIR) : spec;
+    const key = `${spec}@${await stat(watched).then((s) => s.mtimeMs, () => 'missing')}`;
+    if (this.chain?.key !== key) {
+      this.chain = { key, data: resolveOptionChainSpec(spec, { cwd: root, onNote: (m) => this.state.log(m) }) };
+      this.chain.data.catch(() => (this.chain = undefined));
+    }
+    return this.chain.data;
   }
 
   /** agents.mode applies in the editor as on the command line: every entry through the panel. */
