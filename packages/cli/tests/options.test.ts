@@ -95,6 +95,20 @@ describe('volt options iv', () => {
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, reason: 'above-maximum' });
   });
+
+  it('--american solves against the tree: the price volt options price --american gave comes back to its vol', async () => {
+    const market = ['--spot', '40', '--strike', '50', '--days', `${(5 / 12) * 365}`, '--rate', '0.1', '--right', 'put'];
+    const priced = JSON.parse((await volt(['options', 'price', ...market, '--vol', '0.4', '--american', '--json'])).stdout);
+    const price = String(priced.put.price.value);
+    const american = await volt(['options', 'iv', ...market, '--price', price, '--american', '--json']);
+    expect(american.code).toBe(0);
+    expect(JSON.parse(american.stdout).vol.value).toBeCloseTo(0.4, 6);
+    const european = JSON.parse((await volt(['options', 'iv', ...market, '--price', price, '--json'])).stdout);
+    expect(european.vol.value).toBeGreaterThan(0.45);
+    const below = await volt(['options', 'iv', ...market, '--price', '9.5', '--american']);
+    expect(below.code).toBe(1);
+    expect(below.stderr).toMatch(/below what exercising now pays \(10\).*\(below-intrinsic\)\n {2}fix: check the quote; an American put/);
+  });
 });
 
 describe('volt options position', () => {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll } from 'vitest';
+import { priceOption, resolveDataSpec } from '@volt/engine';
+import { Commands } from '../src/protocol.js';
 import { hoverAt } from '../src/service/hover.js';
+import { startInBand } from './utils/connection.js';
 
 /** A strategy holding the seed's short call spread as legs, analysed with `analysis`. */
 function strategy(analysis: string): string {
@@ -51,7 +58,26 @@ describe('hover over an options leg', () => {
     const value = (hoverAt(text, at(text, 'premium', 1), undefined)!.contents as { value: string }).value;
     expect(value).toContain('| max risk | 500.00 |');
     expect(value).not.toContain('probability of profit');
-    expect(value).toContain('PoP and greeks need `spot` and `vol` as numbers where the legs are analysed.');
+    expect(value).toContain('PoP and greeks need `spot` and `vol` as numbers where the legs are analysed, or a run of the strategy.');
+  });
+
+  it('with the last run, spot and vol left to run time come from its close, and premiums not written are priced there', () => {
+    const market = { symbol: 'BTC/USDT', spot: 100, vol: 0.45, time: Date.UTC(2024, 4, 31, 23), synthetic: false };
+    const text = strategy('{ legs: LEGS, spot: ctx.bar.close, vol: realized, rate: 0 }');
+    const value = (hoverAt(text, at(text, 'premium', 1), undefined, market)!.contents as { value: string }).value;
+    // The same spread and numbers as with spot 100 and vol 0.45 written out.
+    expect(value).toMatch(/\| probability of profit \| 72\.2% \(lognormal, spot 100, vol 45\.0%\) \|/);
+    expect(value).toContain('From the last run: BTC/USDT closed at 100 on 2024-05-31 23:00 UTC, realized vol 45.0% over 20 bars.');
+    // Numbers in the source win over the run's.
+    const written = strategy('{ legs: LEGS, spot: 100, vol: 0.45, rate: 0 }');
+    expect((hoverAt(written, at(written, 'right'), undefined, { ...market, spot: 90 })!.contents as { value: string }).value).not.toContain('From the last run');
+    // A premium quoted at run time is priced by Black–Scholes at the run's close.
+    const quoted = strategy('{ legs: LEGS, spot: ctx.bar.close, vol: 0.45, rate: 0 }').replace('premium: 3.1', 'premium: quote.ask');
+    const q = (hoverAt(quoted, at(quoted, 'right'), undefined, market)!.contents as { value: string }).value;
+    const bs = priceOption({ right: 'call', spot: 100, strike: 105, years: 30 / 365, rate: 0, vol: 0.45 }).price;
+    expect(q).toContain(`entry credit ${(100 * (bs - 1.1)).toFixed(2)}`);
+    expect(q).toContain('1 premium priced there by Black–Scholes');
+    expect(hoverAt(quoted, at(quoted, 'right'), undefined)).toBeNull();
   });
 
   it('shows nothing for an array that is not legs, or legs it cannot read', () => {
@@ -59,5 +85,33 @@ describe('hover over an options leg', () => {
     expect(hoverAt(other, at(other, 'name'), undefined)).toBeNull();
     const computed = strategy('{ legs: LEGS, spot: 100, vol: 0.45, rate: 0 }').replace('quantity: -1', 'quantity: -size');
     expect(hoverAt(computed, at(computed, 'right'), undefined)).toBeNull();
+  });
+});
+
+describe('hover over an options leg in the sidecar, after a run', () => {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'volt-options-hover-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('shows the position at the last run’s close: its symbol, price, realized vol, and the PoP there', async () => {
+    writeFileSync(path.join(tmp, 'volt.config.json'), JSON.stringify({ data: { default: 'synthetic:3:400:1h' } }));
+    const c = await startInBand({ root: tmp });
+    try {
+      await c.initialize();
+      const text = strategy('{ legs: LEGS, spot: ctx.bar.close, vol: 0.45, rate: 0 }');
+      const uri = await c.open('spread.strategy.ts', text);
+      const lines = text.split('\n');
+      const line = lines.findIndex((l) => l.includes('premium: 1.1'));
+      const position = { line, character: lines[line]!.indexOf('premium') + 2 };
+      const hover = () => c.connection.sendRequest<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri }, position });
+      expect((await hover()).contents.value).not.toContain('From the last run');
+      await c.executeCommand(Commands.backtest, [{ uri }]);
+      const series = await resolveDataSpec('synthetic:3:400:1h');
+      const close = series.close[399]!;
+      const value = (await hover()).contents.value;
+      expect(value).toContain(`From the last run: ${series.symbol} (synthetic data) closed at ${Number(close.toPrecision(6))} on ${new Date(series.time[399]!).toISOString().slice(0, 16).replace('T', ' ')} UTC`);
+      expect(value).toMatch(new RegExp(`probability of profit \\| [\\d.]+% \\(lognormal, spot ${Number(close.toPrecision(6))}, vol 45\\.0%\\)`));
+    } finally {
+      await c.dispose();
+    }
   });
 });

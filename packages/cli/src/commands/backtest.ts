@@ -2,10 +2,10 @@ import path from 'node:path';
 import {
   formatAgentSummary,
   gatewayFromConfig,
-  loadEventCalendar,
-  loadVixSeries,
-  loadVixTermStructure,
-  VixSeries,
+  resolveOptionChainSpec,
+  loadVolatilityInputs,
+  volatilitySources,
+  type LoadedVolatility,
   exportRunToVaultFile,
   journalPathFor,
   Journal,
@@ -51,6 +51,10 @@ const USAGE = `usage: volt backtest <strategy.ts> [options]
                             the volatility agent reads (default: agents.events)
   --implied-vol FILE|SPEC   an implied-volatility index (vol points) for IV rank (default: the
                             VIX); a file, or exchange:deribit:DVOL/BTC:1d:SINCE:UNTIL
+  --options-chain FILE      recorded option chains for ctx.options (CSV or JSON: time,expiry,
+                            right,strike,bid,ask[,iv][,open_interest]; default: the synthetic chain),
+                            or deribit:BTC: the Deribit chains kept in .volt/cache/
+                            (default: backtest.optionsChain of volt.config.json)
   --lenient                 repair what can be repaired in the data file, and say what
   --json                    print the whole report as one JSON document (schemaVersion 1)
   --journal PATH            record the run in this journal (default: journal.path of
@@ -78,6 +82,7 @@ export async function run(argv: string[]): Promise<number> {
       vix6m: { type: 'string' },
       'implied-vol': { type: 'string' },
       events: { type: 'string' },
+      'options-chain': { type: 'string' },
       from: { type: 'string' },
       to: { type: 'string' },
       fee: { type: 'string' },
@@ -135,6 +140,7 @@ interface BacktestFlags {
   vix6m?: string | undefined;
   'implied-vol'?: string | undefined;
   events?: string | undefined;
+  'options-chain'?: string | undefined;
   lenient?: boolean | undefined;
   json?: boolean | undefined;
   journal?: string | undefined;
@@ -182,6 +188,12 @@ async function backtest(
       },
     });
     options.benchmark = { time: benchmark.time, close: benchmark.close };
+  }
+  const chainSpec = values['options-chain'] ?? config.backtest.optionsChain;
+  if (chainSpec !== undefined) {
+    // deribit:BTC replays the chains `volt options chain BTC` (or any fetch) kept in .volt/cache/.
+    options.optionChain = await resolveOptionChainSpec(chainSpec, { cwd, lenient: values.lenient === true, onNote: (n) => process.stderr.write(`volt backtest: note: ${n}\n`) });
+    for (const r of options.optionChain.repairs) process.stderr.write(`volt backtest: --lenient repaired ${r} (options chain)\n`);
   }
 
   const agentsMode = values.agents ?? config.agents.mode;
@@ -387,41 +399,17 @@ function progressBar(): { observer: BacktestObserver; done(): void } {
     },
   };
 }
-/** The agents' volatility inputs: flags over agents.vix/vix9d/vix3m/vix6m/impliedVol of volt.config.json, paths from the workspace. */
-async function volatilityInputs(
+/** The agents' volatility inputs: flags over agents.vix/vix9d/vix3m/vix6m/impliedVol/events of volt.config.json (the engine reads them, as the sidecar does). */
+function volatilityInputs(
   agents: { vix?: string; vix9d?: string; vix3m?: string; vix6m?: string; impliedVol?: string; events?: string },
   values: { vix?: string; vix9d?: string; vix3m?: string; vix6m?: string; 'implied-vol'?: string; events?: string; lenient?: boolean },
   cwd: string,
-): Promise<{
-  vix?: Awaited<ReturnType<typeof loadVixSeries>>;
-  term?: Awaited<ReturnType<typeof loadVixTermStructure>>;
-  impliedVol?: Awaited<ReturnType<typeof loadVixSeries>>;
-  events?: Awaited<ReturnType<typeof loadEventCalendar>>;
-}> {
-  const file = (flag: string | undefined, configured: string | undefined): string | undefined =>
-    flag !== undefined ? path.resolve(flag) : configured !== undefined ? path.resolve(cwd, configured) : undefined;
-  const vix = file(values.vix, agents.vix);
-  const members = { vix9d: file(values.vix9d, agents.vix9d), vix3m: file(values.vix3m, agents.vix3m), vix6m: file(values.vix6m, agents.vix6m) };
-  const iv = file(values['implied-vol'], agents.impliedVol);
-  const out: Awaited<ReturnType<typeof volatilityInputs>> = {};
-  if (vix !== undefined) out.vix = await loadVixSeries(vix);
-  if (Object.values(members).some((m) => m !== undefined)) {
-    const files: { vix?: string; vix9d?: string; vix3m?: string; vix6m?: string } = {};
-    if (vix !== undefined) files.vix = vix;
-    for (const [k, v] of Object.entries(members)) if (v !== undefined) files[k as keyof typeof members] = v;
-    out.term = await loadVixTermStructure(files);
-  }
-  const ivSpec = values['implied-vol'] ?? agents.impliedVol;
-  if (ivSpec !== undefined && ivSpec.startsWith('exchange:')) {
-    // An exchange spec (e.g. exchange:deribit:DVOL/BTC:1d:…): fetched once, then read from .volt/cache/.
-    out.impliedVol = VixSeries.fromCandles(await resolveDataSpec(ivSpec, { cwd }));
-  } else if (iv !== undefined) out.impliedVol = await loadVixSeries(iv);
-  const events = file(values.events, agents.events);
-  if (events !== undefined) {
-    out.events = await loadEventCalendar(events, {
-      ...(values.lenient ? { lenient: true } : {}),
-      onSkipped: (why) => process.stderr.write(`volt backtest: --lenient ${why}\n`),
-    });
-  }
-  return out;
+): Promise<LoadedVolatility> {
+  const flags = { vix: values.vix, vix9d: values.vix9d, vix3m: values.vix3m, vix6m: values.vix6m, impliedVol: values['implied-vol'], events: values.events };
+  return loadVolatilityInputs(volatilitySources(agents, flags, cwd), {
+    cwd,
+    ...(values.lenient ? { lenient: true } : {}),
+    onNotice: (message) => process.stderr.write(`volt backtest: note: ${message}\n`),
+    onSkipped: (why) => process.stderr.write(`volt backtest: --lenient ${why}\n`),
+  });
 }

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vites
 import { defaultConfig, loadConfig, loadStrategyFile, resolveConfigPaths } from '@volt/engine';
 import { REPO_ROOT } from '../../../../test-support/shared-data.js';
 import { main } from '../main.js';
-import { ENGINE_TYPES_DIR, EXAMPLE_STRATEGY, EXAMPLE_STRATEGY_FILE, WORKSPACE_VAULT, engineDist } from './init.js';
+import { ENGINE_TYPES_DIR, EXAMPLE_STRATEGY, EXAMPLE_STRATEGY_FILE, WORKSPACE_VAULT, WORKSPACE_VOLATILITY_FILES, engineDist } from './init.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'volt-init-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -54,7 +54,8 @@ describe('volt init', () => {
     expect(types.filter((f) => !f.endsWith('.d.ts') && f !== 'package.json')).toEqual([]);
     const stamp = JSON.parse(readFileSync(path.join(dir, ENGINE_TYPES_DIR, 'package.json'), 'utf8')) as { version: string };
     expect(stamp.version).toBe((JSON.parse(readFileSync(path.join(engineDist(), '..', 'package.json'), 'utf8')) as { version: string }).version);
-    expect(loadConfig(dir)).toEqual(resolveConfigPaths({ ...defaultConfig(), vault: { path: WORKSPACE_VAULT } }, dir));
+    const defaults = defaultConfig();
+    expect(loadConfig(dir)).toEqual(resolveConfigPaths({ ...defaults, agents: { ...defaults.agents, ...WORKSPACE_VOLATILITY_FILES }, vault: { path: WORKSPACE_VAULT } }, dir));
     const loaded = await loadStrategyFile(path.join(dir, EXAMPLE_STRATEGY_FILE));
     expect(loaded.definition.name).toBe('RSI mean reversion');
     // The journal and the vault exported from it are the folder's state, not its source.
@@ -69,6 +70,38 @@ describe('volt init', () => {
     for (const [file, text] of Object.entries(snapshot(dir))) {
       expect(text.includes(REPO_ROOT) || text.includes(dir), `${file} names a path of this machine`).toBe(false);
     }
+  });
+
+  it('names the agents’ VIX, term structure, implied vol and events files; a run with the agents works before they are downloaded', async () => {
+    const dir = freshDir();
+    expect(await main(['init', dir])).toBe(0);
+    const written = JSON.parse(readFileSync(path.join(dir, 'volt.config.json'), 'utf8')) as { agents: Record<string, unknown> };
+    expect(written.agents).toMatchObject({
+      vix: 'data/VIX_History.csv',
+      vix9d: 'data/VIX9D_History.csv',
+      vix3m: 'data/VIX3M_History.csv',
+      vix6m: 'data/VIX6M_History.csv',
+      impliedVol: 'data/VIX_History.csv',
+      events: 'data/events.csv',
+    });
+    expect(out).not.toContain('agents.vix');
+    out = '';
+    expect(await main(['init', '--help'])).toBe(0);
+    expect(out).toMatch(/agents\.vix, vix9d, vix3m, vix6m +CBOE's daily histories/);
+    // The files are read as every face reads them: not there yet, each is a note, not a failure.
+    const { loadVolatilityInputs, volatilitySources } = await import('@volt/engine');
+    const notices: string[] = [];
+    const config = loadConfig(dir);
+    expect(await loadVolatilityInputs(volatilitySources(config.agents, {}, dir), { cwd: dir, onNotice: (m) => notices.push(m) })).toEqual({});
+    expect(notices).toHaveLength(6);
+    expect(notices[0]).toBe("agents.vix of volt.config.json names data/VIX_History.csv, which does not exist yet: left out (put CBOE's daily VIX history (VIX_History.csv) there, or remove agents.vix)");
+    // Once downloaded, they are read.
+    mkdirSync(path.join(dir, 'data'));
+    writeFileSync(path.join(dir, 'data', 'VIX3M_History.csv'), 'DATE,OPEN,HIGH,LOW,CLOSE\n2024-01-02,15,15,15,15\n2024-01-03,16,16,16,16\n');
+    const read = await loadVolatilityInputs(volatilitySources(config.agents, {}, dir), { cwd: dir });
+    expect(read.term?.curve.vix3m?.levelAt(Date.UTC(2024, 0, 4, 12))).toBe(16);
+    // A flag naming a missing file is a mistake to say, not a placeholder.
+    await expect(loadVolatilityInputs(volatilitySources(config.agents, { vix9d: 'nope.csv' }, dir), { cwd: dir })).rejects.toThrow(/^--vix9d nope\.csv: no such file/);
   });
 
   it('refuses to overwrite, names the file, exits 1 and leaves the folder as it was', async () => {

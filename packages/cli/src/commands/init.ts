@@ -7,6 +7,7 @@ export {
   EXAMPLE_STRATEGY_FILE,
   ENGINE_TYPES_DIR,
   WORKSPACE_VAULT,
+  WORKSPACE_VOLATILITY_FILES,
   engineDist,
   tsconfigFor,
   type InitOptions,
@@ -24,6 +25,14 @@ Sets up DIR (default: the current folder) for writing strategies:
   strategies/rsi-mean-reversion.strategy.ts  an example to copy from
   .gitignore                                 gains .volt/ (the journal) and my-vault/ (its Obsidian notes)
 Existing files are never overwritten.
+
+volt.config.json names the agents' volatility files under data/, to be downloaded there:
+  agents.vix, vix9d, vix3m, vix6m  CBOE's daily histories (VIX_History.csv, VIX9D_History.csv, …)
+                                   for the regime and the term structure (contango/backwardation)
+  agents.impliedVol                the index IV rank is read from (the VIX until you choose another;
+                                   a file, or exchange:deribit:DVOL/BTC:1d:SINCE:UNTIL)
+  agents.events                    a calendar of events: date,symbol,event[,expected_move]
+A file not there yet is left out of a run with a note; volt backtest --vix FILE … overrides each.
 
   --types   only replace types/volt-engine/ with this Volt's declarations (after an upgrade)`;
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import {
   analyzePosition,
+  deribitOptionChain,
   impliedVolatility,
   loadConfig,
   RiskGate,
@@ -16,7 +17,7 @@ import {
 } from '@volt/engine';
 import { EXIT, UsageError, numberOption, parseCommandArgs } from '../usage.js';
 
-export const summary = 'price an option with every greek, solve its implied volatility, or analyse a position of several legs';
+export const summary = 'price an option with every greek, solve its implied volatility, analyse a position of several legs, or fetch a Deribit chain';
 
 const USAGE = `usage: volt options <price|iv|position> [options]
 
@@ -28,9 +29,10 @@ const USAGE = `usage: volt options <price|iv|position> [options]
       tree (default 201 steps). Rates, yields and vols are fractions: --vol 0.2 is 20%.
 
   volt options iv --price P --right call|put --spot S --strike K (--years T | --days D) [--rate R]
-                  [--dividend-yield Q] [--model bsm|black76] [--json]
-      The implied volatility of a European option's price, or why there is none (below intrinsic,
-      no time value, above the no-arbitrage maximum, expired): exit 1 then.
+                  [--dividend-yield Q] [--model bsm|black76] [--american [--steps N]] [--json]
+      The implied volatility of an option's price, or why there is none (below intrinsic,
+      no time value, above the no-arbitrage maximum, expired): exit 1 then. --american solves
+      against the Leisen–Reimer tree's price (early exercise), not the European formula.
 
   volt options position --leg LEG [--leg LEG]... --spot S --vol V (--days D | --years T) [--rate R]
                         [--dividend-yield Q] [--multiplier 100] [--drift MU] [--equity E
@@ -42,9 +44,50 @@ const USAGE = `usage: volt options <price|iv|position> [options]
         long|short [N] call|put STRIKE [@PREMIUM] [Dd]     e.g. "short call 105 @3.10"
         long|short N stock @PRICE                          e.g. "long 100 stock @98.5"
       N contracts (default 1); PREMIUM per unit (default: priced by Black–Scholes at --vol);
-      Dd the leg's own days to expiry (default --days), e.g. "long call 100 @6.30 90d".`;
+      Dd the leg's own days to expiry (default --days), e.g. "long call 100 @6.30 90d".
+
+  volt options chain CURRENCY [--max-age SECONDS] [--json]
+      Deribit's option chain of CURRENCY (BTC, ETH, …) through ccxt: each expiry with its
+      futures price and strikes, or with --json every quote. Kept in .volt/cache/ as a snapshot
+      (read from there for --max-age, default 60 s; offline, the newest one there); the snapshots
+      kept are a chain history: volt backtest --options-chain deribit:CURRENCY replays them.`;
 
 const PRICE_USAGE = USAGE.split('\n\n')[1]!;
+const CHAIN_USAGE = USAGE.split('\n\n')[4]!;
+
+async function chain(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { 'max-age': { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+  });
+  if (values.help) {
+    process.stdout.write(CHAIN_USAGE + '\n');
+    return EXIT.ok;
+  }
+  if (positionals.length !== 1) throw new UsageError(`which currency? e.g. volt options chain BTC\n\n${CHAIN_USAGE}`);
+  const maxAge = numberOption('max-age', values['max-age']);
+  if (maxAge !== undefined && !(maxAge >= 0)) throw new UsageError(`--max-age must be seconds ≥ 0, got ${maxAge}`);
+  const got = await deribitOptionChain({
+    currency: positionals[0]!,
+    cwd: process.cwd(),
+    ...(maxAge !== undefined ? { maxAgeMs: maxAge * 1000 } : {}),
+    onNote: (n) => process.stderr.write(`volt options chain: ${n}\n`),
+  });
+  if (values.json) {
+    process.stdout.write(JSON.stringify({ schemaVersion: 1, ...got }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
+    return EXIT.ok;
+  }
+  const expiries = new Map<number, typeof got.quotes>();
+  for (const q of got.quotes) expiries.set(q.expiry, [...(expiries.get(q.expiry) ?? []), q]);
+  const lines = [`${got.currency} options on deribit, ${new Date(got.fetchedAt).toISOString()}: ${got.quotes.length} quotes, ${expiries.size} expiries`];
+  for (const [expiry, quotes] of expiries) {
+    const strikes = [...new Set(quotes.map((q) => q.strike))];
+    lines.push(`  ${new Date(expiry).toISOString().slice(0, 16).replace('T', ' ')}  futures ${num(quotes[0]!.underlyingPrice)}  ${strikes.length} strikes ${num(strikes[0]!)}–${num(strikes.at(-1)!)}`);
+  }
+  process.stdout.write(lines.join('\n') + '\n');
+  return EXIT.ok;
+}
 const IV_USAGE = USAGE.split('\n\n')[2]!;
 const POSITION_USAGE = USAGE.split('\n\n')[3]!;
 
@@ -57,6 +100,7 @@ export async function run(argv: string[]): Promise<number> {
   if (sub === 'price') return price(rest);
   if (sub === 'iv') return iv(rest);
   if (sub === 'position') return position(rest);
+  if (sub === 'chain') return chain(rest);
   throw new UsageError(sub === undefined ? `missing subcommand\n\n${USAGE}` : `unknown subcommand '${sub}'\n\n${USAGE}`);
 }
 
@@ -181,7 +225,11 @@ async function price(argv: string[]): Promise<number> {
 }
 
 async function iv(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs({ args: argv, allowPositionals: false, options: { ...MARKET_OPTIONS, price: { type: 'string' } } });
+  const { values } = parseCommandArgs({
+    args: argv,
+    allowPositionals: false,
+    options: { ...MARKET_OPTIONS, price: { type: 'string' }, american: { type: 'boolean', default: false }, steps: { type: 'string' } },
+  });
   if (values.help) {
     process.stdout.write(IV_USAGE + '\n');
     return EXIT.ok;
@@ -189,7 +237,10 @@ async function iv(argv: string[]): Promise<number> {
   const market = marketOf(values, IV_USAGE);
   const [right] = rightsOf(values.right, IV_USAGE, true);
   const quoted = required('price', values.price, IV_USAGE);
-  const r = impliedVolatility({ ...market, right: right!, price: quoted });
+  const steps = values.steps === undefined ? undefined : required('steps', values.steps, IV_USAGE);
+  if (steps !== undefined && !values.american) throw new UsageError('--steps is for --american (the tree); a European quote is solved in closed form');
+  const style = values.american ? ('american' as const) : ('european' as const);
+  const r = impliedVolatility({ ...market, right: right!, price: quoted, style, ...(steps !== undefined ? { steps } : {}) });
   if (values.json) {
     const doc = r.ok
       ? { schemaVersion: 1, ok: true, vol: { value: r.vol, unit: 'per √year, as a fraction' }, volPoints: { value: r.vol * 100, unit: 'vol points (%)' }, iterations: r.iterations }
@@ -198,7 +249,7 @@ async function iv(argv: string[]): Promise<number> {
     return r.ok ? EXIT.ok : EXIT.error;
   }
   if (!r.ok) {
-    process.stderr.write(`volt options iv: no implied volatility: ${r.message} (${r.reason})\n  fix: check the quote; a European ${right} here is worth between ${num(r.intrinsic)} and ${num(r.maximum)}\n`);
+    process.stderr.write(`volt options iv: no implied volatility: ${r.message} (${r.reason})\n  fix: check the quote; ${style === 'american' ? 'an American' : 'a European'} ${right} here is worth between ${num(r.intrinsic)} and ${num(r.maximum)}\n`);
     return EXIT.error;
   }
   process.stdout.write(`implied volatility ${pct(r.vol)} (${num(r.vol)} per √year), ${r.iterations} iterations\n`);

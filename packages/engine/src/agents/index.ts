@@ -16,3 +16,4 @@ export {
   type AgentBacktestResult,
 } from './backtest.js';
 export { agentStatus, agentMetrics, formatAgentStatus, type AgentStatus, type AgentStatusEntry, type AgentMetrics, type DecisionSource } from './status.js';
+export { loadVolatilityInputs, VOLATILITY_KEYS, volatilitySources, type LoadedVolatility, type VolatilityKey, type VolatilitySources } from './volatility-files.js';

@@ -168,7 +168,15 @@ export class AgentPanel {
       return d;
     }
     d.consensus = side;
-    const review = this.gate.check(proposal, context, advice);
+    const review =
+      proposal.maxLossPct === undefined
+        ? this.gate.check(proposal, context, advice)
+        : this.gate.checkDefinedRisk(
+            // An agent asking for less size lowers the position's allowed worst case in proportion.
+            { maxLossPct: advice.pct !== undefined && advice.pct > 0 && advice.pct < proposal.pct && Number.isFinite(proposal.pct) ? proposal.maxLossPct * (advice.pct / proposal.pct) : proposal.maxLossPct, time: proposal.time, equity: proposal.equity },
+            context,
+            proposal.optionsFlags ?? {},
+          );
     d.review = review;
     d.status = review.status;
     d.approved = review.status !== 'REJECTED';

@@ -94,6 +94,7 @@ export class AgentReview implements BacktestObserver {
     this.decide = this.decide.bind(this);
     this.onSignal = this.onSignal.bind(this);
     this.onTrade = this.onTrade.bind(this);
+    this.onOptionsClosed = this.onOptionsClosed.bind(this);
     this.proposal = {
       symbol: context.series.symbol,
       side: 'BUY',
@@ -106,6 +107,8 @@ export class AgentReview implements BacktestObserver {
       time: 0,
       price: 0,
       equity: 0,
+      maxLossPct: undefined,
+      optionsFlags: undefined,
     };
     const agents: AgentReviewSummary['agents'] = {};
     for (const role of AGENT_ROLES) agents[AGENT_NAMES[role]] = { kind: panel.agents[role].kind, backed: 0, opposed: 0, held: 0 };
@@ -135,6 +138,8 @@ export class AgentReview implements BacktestObserver {
     p.time = entry.time;
     p.price = entry.price;
     p.equity = entry.equity;
+    p.maxLossPct = entry.options !== undefined ? entry.pct : undefined;
+    p.optionsFlags = entry.options === undefined ? undefined : { bidAskPct: entry.options.bidAskPct, pinning: entry.options.pinning, volatilityCrush: entry.options.volatilityCrush };
     this.lastEquity = entry.equity;
     if (entry.equity > this.peakEquity) this.peakEquity = entry.equity;
     const drawdown = this.peakEquity > 0 ? 1 - entry.equity / this.peakEquity : 0;
@@ -151,11 +156,18 @@ export class AgentReview implements BacktestObserver {
     v.note = undefined;
     if (!d.approved) {
       v.note = rejectionNote(d);
-      this.lastRejected = record;
+      // An options order has no signal to wait for: its decision is journaled now.
+      if (entry.options !== undefined) this.optionsDecision(record, entry, 'rejected', v.note);
+      else this.lastRejected = record;
       return v;
     }
     const review = d.review!;
     v.pct = review.pct;
+    if (entry.options !== undefined) {
+      if (review.status === 'APPROVED_WITH_MODIFICATIONS') v.note = 'APPROVED_WITH_MODIFICATIONS';
+      this.optionsDecision(record, entry, review.status === 'APPROVED' ? 'approved' : 'modified');
+      return v;
+    }
     if (Number.isFinite(review.stopPrice)) v.stopPrice = review.stopPrice;
     if (Number.isFinite(review.takeProfitPrice)) v.takeProfitPrice = review.takeProfitPrice;
     if (review.status === 'APPROVED_WITH_MODIFICATIONS') v.note = 'APPROVED_WITH_MODIFICATIONS';
@@ -206,6 +218,17 @@ export class AgentReview implements BacktestObserver {
       this.summary.corrections += issues.length;
       if (this.journaled) this.buffer.push({ kind: 'message', message: correctionMessage(trade.entryTime, issues) });
     }
+  }
+
+  /** An options position ended: its P&L feeds the daily-loss stop and the circuit breaker like a trade's. */
+  onOptionsClosed(pnl: number, time: number): void {
+    this.panel.tradeClosed(pnl, time, this.lastEquity);
+  }
+
+  private optionsDecision(record: DecisionRecord | null, entry: EntryRequest, status: 'approved' | 'modified' | 'rejected', ignored?: string): void {
+    if (record === null) return;
+    const signal: Signal = { bar: entry.bar, time: entry.time, action: entry.side === 'long' ? 'buy' : 'sell', confidence: entry.confidence, reason: entry.reason, ...(ignored !== undefined ? { ignored } : {}) };
+    this.buffer.push({ kind: 'decision', record, signal, status });
   }
 
   /** Writes what this run recorded, in order, into the journal. */

@@ -1,4 +1,4 @@
-import type { RiskStatusName } from '../risk/index.js';
+import type { OptionsRiskFlags, RiskStatusName } from '../risk/index.js';
 
 /**
  * The shapes every agent shares. A strategy signal becomes a `Proposal`; each agent assesses it
@@ -50,6 +50,13 @@ export interface Proposal {
   price: number;
   /** Account equity when the signal fired. */
   equity: number;
+  /**
+   * An options position's worst case as a fraction of equity (Infinity: unlimited); when set, the
+   * gate reviews it as a defined-risk entry (`RiskGate.checkDefinedRisk`) and `pct` equals it.
+   */
+  maxLossPct?: number;
+  /** The position's options risk flags (liquidity, pinning, volatility crush), for the gate's limits. */
+  optionsFlags?: OptionsRiskFlags;
 }
 
 /** What an agent may ask to change. The risk gate only accepts changes that reduce risk. */

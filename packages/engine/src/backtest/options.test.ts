@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { synthesize } from '../data/index.js';
-import { syntheticChain, type ListedOption } from '../options/index.js';
+import { parseOptionChain, sliceSeries, synthesize } from '../data/index.js';
+import { priceOption, syntheticChain, type ListedOption } from '../options/index.js';
 import { defineStrategy, type StrategyContext } from '../strategy/index.js';
 import { runBacktest } from './index.js';
 
@@ -55,6 +55,11 @@ describe('ctx.options in a backtest', () => {
     expect(long!.entry).toBe(quoted(long!.strike).ask);
     expect(p.fees).toBeCloseTo(2 * 0.65, 12); // opening only: settlement is free
     expect(p.entryCost).toBeCloseTo(100 * (long!.entry - short!.entry) + 2 * 0.65, 9);
+  });
+
+  it('counts the options fees in the report’s feesPaid, beside the underlying’s', () => {
+    expect(report.trades).toHaveLength(0);
+    expect(report.metrics.feesPaid).toBeCloseTo(2 * 0.65, 12);
   });
 
   it('settles at expiry, and the run ends with exactly the capital plus the spread’s P&L', () => {
@@ -165,5 +170,76 @@ describe('hedge efficiency', () => {
     expect(put).toBeLessThan(0.95);
     expect(call).toBeLessThan(0);
     expect(runBacktest(spreadSeller, series).options!.hedgeEfficiency).toBeNull();
+  });
+});
+
+describe('ctx.options on a chain file', () => {
+  // Snapshots at bars 90–400 (every bar's open time), priced off the synthetic chain and marked up
+  // 20% so they cannot be mistaken for it; no iv column: the desk solves it from the mid.
+  const rows = ['time,expiry,right,strike,bid,ask'];
+  for (let i = 90; i <= 400; i++) {
+    for (const q of syntheticChain(series.time[i]!, series.open[i]!, 0.6, { weeks: 3 })) {
+      rows.push(`${new Date(series.time[i]!).toISOString()},${new Date(q.expiry).toISOString()},${q.right},${q.strike},${(q.bid * 1.2).toFixed(2)},${(q.ask * 1.2).toFixed(2)}`);
+    }
+  }
+  const optionChain = parseOptionChain(rows.join('\n'), 'btc-chain.csv');
+  const seen: { bar: number; chain: readonly ListedOption[] }[] = [];
+  const trader = defineStrategy({
+    name: 'chain-file spread',
+    onBar(ctx: StrategyContext) {
+      if (ctx.index === 80 || ctx.index === 100) seen.push({ bar: ctx.index, chain: ctx.options.chain() });
+      if (ctx.index !== 100) return;
+      const chain = ctx.options.chain();
+      const short = callNear(chain, ctx.bar.close, 1.02);
+      const long = callNear(chain, ctx.bar.close, 1.06);
+      ctx.options.open([
+        { right: 'call', strike: short.strike, expiry: short.expiry, quantity: -1 },
+        { right: 'call', strike: long.strike, expiry: long.expiry, quantity: 1 },
+      ]);
+    },
+  });
+  const report = runBacktest(trader, series, { optionChain });
+
+  it('gives the file’s snapshot at the close (empty before the first), with IVs solved from the mids', () => {
+    expect(seen[0]).toEqual({ bar: 80, chain: [] });
+    const at100 = seen[1]!.chain;
+    const file = optionChain.snapshots.find((s) => s.time === series.time[100])!.quotes;
+    expect(at100.map((q) => [q.right, q.strike, q.expiry, q.bid, q.ask])).toEqual(file.map((q) => [q.right, q.strike, q.expiry, q.bid, q.ask]));
+    // A quote under its intrinsic value at the close's spot has no IV (NaN); the rest round-trip.
+    const solved = at100.filter((x) => x.iv > 0);
+    expect(solved.length).toBeGreaterThan(at100.length / 2);
+    for (const q of solved) {
+      const back = priceOption({ right: q.right, spot: series.close[100]!, strike: q.strike, years: q.years, rate: 0, vol: q.iv }).price;
+      expect(back).toBeCloseTo(q.mid, 8);
+    }
+    expect(report.options!.chain).toBe('btc-chain.csv');
+  });
+
+  it('fills at the next open’s snapshot, bid for the short and ask for the long, and settles at expiry', () => {
+    const p = report.options!.positions[0]!;
+    const fillSnap = optionChain.snapshots.find((s) => s.time === series.time[101])!.quotes;
+    const [short, long] = p.legs;
+    const quote = (strike: number) => fillSnap.find((q) => q.right === 'call' && q.strike === strike && q.expiry === short!.expiry)!;
+    expect(short!.entry).toBe(quote(short!.strike).bid);
+    expect(long!.entry).toBe(quote(long!.strike).ask);
+    expect(p.legs.every((l) => l.state !== 'open' && l.state !== 'closed')).toBe(true);
+    expect(report.metrics.endEquity).toBeCloseTo(10_000 + p.pnl!, 9);
+  });
+
+  it('a position the last snapshot no longer quotes is closed at its mark at the end', () => {
+    const late = defineStrategy({
+      name: 'held past the file',
+      onBar(ctx: StrategyContext) {
+        if (ctx.index !== 398) return;
+        const chain = ctx.options.chain();
+        const last = chain.filter((q) => q.expiry === chain.at(-1)!.expiry && q.right === 'put');
+        ctx.options.open([{ right: 'put', strike: last[10]!.strike, expiry: last[10]!.expiry, quantity: 1 }]);
+      },
+    });
+    const r = runBacktest(late, sliceSeries(series, undefined, series.time[420]), { optionChain });
+    const leg = r.options!.positions[0]!.legs[0]!;
+    expect(leg.state).toBe('closed');
+    expect(leg.exit).toBeGreaterThan(0);
+    expect(r.metrics.endEquity).toBeCloseTo(10_000 + r.options!.positions[0]!.pnl!, 9);
   });
 });

@@ -174,7 +174,7 @@ class BacktestRun {
     this.maxPositionCap = option('maxPositionCap', options.maxPositionCap, BACKTEST_DEFAULTS.maxPositionCap, (x) => x > 0 && x <= 1);
     this.equityPoints = option('equityPoints', options.equityPoints, BACKTEST_DEFAULTS.equityPoints, (x) => Number.isInteger(x) && x >= 2);
     this.benchmark = options.benchmark;
-    this.desk = new OptionsDesk(series, annualBars(series));
+    this.desk = new OptionsDesk(series, { barsPerYear: annualBars(series), observer, equity: () => this.ctx.equity, ...(options.optionChain !== undefined ? { chainFile: options.optionChain } : {}) });
 
     if (series.length === 0) {
       throw new VoltError({
@@ -685,6 +685,8 @@ class BacktestRun {
       barsInMarket: this.barsInMarket,
       ...(this.benchmark !== undefined ? { benchmark: this.benchmark } : {}),
     });
+    // Options fees are fees too: feesPaid counts every fill the run paid for.
+    if (this.desk.active) metrics.feesPaid += this.desk.feesPaid();
     for (const [name, value] of Object.entries(metrics)) {
       if (typeof value === 'number' && value - value !== 0) throw this.nonFinite(`metric ${name} is ${value}`, -1);
     }

@@ -1,4 +1,5 @@
-import type { HeldLeg } from '../options/index.js';
+import type { OptionChainData } from '../data/option-chain.js';
+import type { BookLeg, HeldLeg } from '../options/index.js';
 import type { Metrics } from '../metrics/types.js';
 import type { ParamsDef } from '../strategy/types.js';
 
@@ -68,6 +69,8 @@ export interface BacktestOptions {
   equityPoints?: number;
   /** A series to correlate the run's returns with (`metrics.benchmarkCorrelation`): its closes and their times. */
   benchmark?: { readonly time: ArrayLike<number>; readonly close: ArrayLike<number> };
+  /** Recorded option chains for `ctx.options` (`loadOptionChain`); without it, the synthetic chain. */
+  optionChain?: OptionChainData;
 }
 
 /**
@@ -91,6 +94,26 @@ export interface EntryRequest {
   reason: string;
   /** Equity at the signal bar's close. */
   equity: number;
+  /**
+   * Present for a `ctx.options.open` position: its legs and what it risks, priced at the signal
+   * close's chain (bought at the ask, sold at the bid). `pct` is then `maxRisk` / equity (Infinity
+   * when unlimited), `side` the sign of its delta (long when ≥ 0), and the gate reviews it as a
+   * defined-risk entry: an approved `pct` below the asked one scales the legs down in whole units.
+   */
+  options?: {
+    legs: BookLeg[];
+    maxRisk: number;
+    maxReward: number;
+    probabilityOfProfit: number;
+    /** Units of the underlying. */
+    delta: number;
+    /** Σ |quantity| × (ask − bid) / Σ |quantity| × mid over the legs: crossing the spreads as a share of their value. */
+    bidAskPct: number;
+    /** `pinningRisk` of its first expiry (needs the chain's open interest; 0 without). */
+    pinning: number;
+    /** `volatilityCrush` of its first expiry against the next listed one (0 when there is none). */
+    volatilityCrush: number;
+  };
 }
 
 /** The panel's answer. A refusal leaves the signal unfilled with `ignored` set from `note`. */
@@ -114,6 +137,8 @@ export interface BacktestObserver {
   decide?(entry: EntryRequest): EntryVerdict;
   onSignal?(signal: Signal): void;
   onTrade?(trade: Trade): void;
+  /** An options position ended (every leg closed, expired, exercised or assigned): its P&L, fees included, and when. */
+  onOptionsClosed?(pnl: number, time: number): void;
   /** Called every few thousand bars. */
   onProgress?(barsDone: number, barsTotal: number): void;
 }
@@ -142,7 +167,7 @@ export interface BacktestReport {
     to: number;
     bars: number;
   };
-  config: Required<Omit<BacktestOptions, 'params' | 'equityPoints' | 'benchmark'>>;
+  config: Required<Omit<BacktestOptions, 'params' | 'equityPoints' | 'benchmark' | 'optionChain'>>;
   metrics: Metrics;
   trades: Trade[];
   /** At most MAX_REPORT_SIGNALS, in the order the strategy gave them. */
@@ -155,6 +180,8 @@ export interface BacktestReport {
 }
 
 export interface OptionsReport {
+  /** Where the chain came from: 'synthetic', or the chain file. */
+  chain: string;
   positions: {
     id: number;
     /** When its legs filled (the bar after the order). */
@@ -167,7 +194,7 @@ export interface OptionsReport {
     /** Realized P&L once every leg has ended (closed, expired, exercised or assigned); null while open. */
     pnl: number | null;
   }[];
-  /** Orders refused at the fill: worst case at the first expiry over the size cap × equity, or unlimited. */
+  /** Orders refused: by the agents' panel or risk gate at the signal close (`why` is its note, `limit` the allowed loss, 0 when refused outright), or at the fill with a worst case at the first expiry over the size cap × equity, or unlimited. */
   refused: { id: number; bar: number; time: number; reason: string; why: string; maxRisk: number | null; limit: number }[];
   /**
    * How much of the underlying position's P&L the options offset, over the bars that began with

@@ -18,6 +18,8 @@ export {
   EXAMPLE_STRATEGY_FILE,
   ENGINE_TYPES_DIR,
   WORKSPACE_VAULT,
+  WORKSPACE_VOLATILITY_FILES,
+  workspaceConfigText,
   engineDist,
   engineDeclarations,
   tsconfigFor,

@@ -72,6 +72,7 @@ const SCHEMA: SchemaNode = {
     },
     backtest: {
       type: 'object',
+      optional: ['optionsChain'],
       fields: {
         capital: { type: 'number', min: 0, max: Number.MAX_SAFE_INTEGER, minOpen: true, example: '10000' },
         feeRate: { type: 'number', min: 0, max: 0.1, maxOpen: true, example: '0.001 (0.1% per fill)' },
@@ -79,6 +80,7 @@ const SCHEMA: SchemaNode = {
         timeoutMs: positiveInt('10000'),
         maxMemoryMb: { type: 'number', min: 16, max: 65_536, integer: true, example: '256' },
         workers: positiveInt('1', 64),
+        optionsChain: text('"data/btc-chain.csv" or "deribit:BTC"'),
       },
     },
     risk: {
@@ -364,6 +366,8 @@ export function resolveConfigPaths(config: VoltConfig, dir: string): VoltConfig 
     const file = config.agents[key];
     if (file !== undefined) config.agents[key] = path.resolve(dir, file);
   }
+  const chain = config.backtest.optionsChain;
+  if (chain !== undefined && !/^deribit:/i.test(chain)) config.backtest.optionsChain = path.resolve(dir, chain);
   const isPath = (spec: string): boolean => !/^(synthetic|exchange):/i.test(spec);
   if (isPath(config.data.default)) config.data.default = path.resolve(dir, config.data.default);
   const symbols = config.data.symbols;

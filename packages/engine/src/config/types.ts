@@ -33,6 +33,8 @@ export interface VoltConfig {
     maxMemoryMb: number;
     /** Warm backtest workers the sidecar keeps ready. */
     workers: number;
+    /** Recorded option chains for ctx.options: a chain file, or `deribit:BTC` (the Deribit chains in .volt/cache/); default the synthetic chain. */
+    optionsChain?: string;
   };
   /** Hard limits the risk gate enforces, whatever a strategy or an agent asks for. */
   risk: {

@@ -195,12 +195,33 @@ export interface InitResult {
 }
 
 /**
+ * The agents' volatility files as a new folder names them: CBOE's daily histories under their own
+ * download names, the implied-volatility index (the VIX until another is chosen) and an event
+ * calendar. They are not there until the trader puts them there; until then each is left out of a
+ * run with a note (agents/volatility-files.ts), so `--agents rules` works in a fresh folder.
+ */
+export const WORKSPACE_VOLATILITY_FILES = {
+  vix: 'data/VIX_History.csv',
+  vix9d: 'data/VIX9D_History.csv',
+  vix3m: 'data/VIX3M_History.csv',
+  vix6m: 'data/VIX6M_History.csv',
+  impliedVol: 'data/VIX_History.csv',
+  events: 'data/events.csv',
+} as const;
+
+/** The volt.config.json `volt init` writes: the defaults, the folder's vault, and the agents' volatility files. */
+export function workspaceConfigText(): string {
+  const config = { ...DEFAULT_CONFIG, agents: { ...DEFAULT_CONFIG.agents, ...WORKSPACE_VOLATILITY_FILES }, vault: { path: WORKSPACE_VAULT } };
+  return JSON.stringify(config, null, 2) + '\n';
+}
+
+/**
  * Sets up `dir` for strategies. Checks everything before writing anything: a file that exists is
  * refused (VoltError naming it) and the folder is left as it was.
  */
 export function initWorkspace(dir: string, options: InitOptions = {}): InitResult {
   const files: Array<[string, string]> = [
-    [CONFIG_FILE, JSON.stringify({ ...DEFAULT_CONFIG, vault: { path: WORKSPACE_VAULT } }, null, 2) + '\n'],
+    [CONFIG_FILE, workspaceConfigText()],
     ['tsconfig.json', tsconfigFor()],
     [EXAMPLE_STRATEGY_FILE, EXAMPLE_STRATEGY],
     ...typesFiles(options.engineDist),

@@ -12,6 +12,7 @@ import { chainSkew, impliedVolatility } from '../options/index.js';
 import { closedPort } from '../../../../test-support/ports.js';
 import { VoltError } from '../errors.js';
 import { fetchDeribitOptionChain, fetchDeribitRealizedVolatility, fetchDvol } from './deribit.js';
+import { deribitOptionChain, loadDeribitChainCache } from './deribit-cache.js';
 import { resolveDataSpec } from './spec.js';
 
 const DAY = 86_400_000;
@@ -131,5 +132,57 @@ describe('realized volatility (fetchVolatilityHistory)', () => {
     expect(r.vol[0]).toBeCloseTo(40, 12);
     expect(r.vol[47]).toBeCloseTo(44.7, 12);
     expect(api.requests.at(-1)!.pathname).toBe('/api/v2/public/get_historical_volatility');
+  });
+});
+
+describe('Deribit option chains cached like candles', () => {
+  it('a fetched chain is kept under .volt/cache; within a minute it is read from there; older, fetched again; offline, the newest cached one', async () => {
+    api = await startDeribitApi(SERVED);
+    const cwd = mkdtempSync(path.join(tmp, 'chains-'));
+    let clock = Date.UTC(2029, 11, 31, 9, 0, 0);
+    const notes: string[] = [];
+    const ask = () => deribitOptionChain({ currency: 'btc', apiUrl: api!.url, cwd, now: () => clock, onNote: (n) => notes.push(n) });
+
+    const first = await ask();
+    expect(first.quotes).toHaveLength(68);
+    expect(first.fetchedAt).toBe(clock);
+    expect(readdirSync(path.join(cwd, '.volt', 'cache'))).toEqual(['deribit-BTC-options-20291231T090000Z.json']);
+    expect(notes.pop()).toBe('fetched 68 BTC options from deribit; cached in .volt/cache/deribit-BTC-options-20291231T090000Z.json (read instead for 60 s, and by --options-chain deribit:BTC)');
+    const served = api.requests.length;
+
+    clock += 30_000;
+    const cached = await ask();
+    expect(api.requests.length).toBe(served);
+    expect(cached).toEqual(first);
+    expect(notes.pop()).toMatch(/^read the BTC option chain of 2029-12-31T09:00:00\.000Z from the cache .*\(30 s old\)$/);
+
+    clock += 60_000;
+    await ask();
+    expect(api.requests.length).toBeGreaterThan(served);
+    expect(readdirSync(path.join(cwd, '.volt', 'cache'))).toHaveLength(2);
+
+    await api.close();
+    api = undefined;
+    clock += 3 * 3_600_000;
+    const port = await closedPort();
+    const offline = await deribitOptionChain({ currency: 'BTC', apiUrl: `http://127.0.0.1:${port}`, timeout: 2000, cwd, now: () => clock, onNote: (n) => notes.push(n) });
+    expect(offline.quotes).toEqual(first.quotes);
+    expect(notes.pop()).toMatch(/^cannot reach deribit.*; using the newest cached BTC chain, .*deribit-BTC-options-20291231T090130Z\.json, 3\.0 hours old$/);
+    // No cache to fall back on: the network error as it was.
+    await expect(deribitOptionChain({ currency: 'BTC', apiUrl: `http://127.0.0.1:${port}`, timeout: 2000, cwd: mkdtempSync(path.join(tmp, 'empty-')) })).rejects.toThrow(/^cannot reach deribit/);
+  });
+
+  it('the cached chains are a chain history a backtest replays: one snapshot per fetch, in USD', async () => {
+    api = await startDeribitApi(SERVED);
+    const cwd = mkdtempSync(path.join(tmp, 'history-'));
+    for (const minute of [0, 5]) await deribitOptionChain({ currency: 'BTC', apiUrl: api.url, cwd, now: () => Date.UTC(2029, 11, 31, 9, minute) });
+    const history = await loadDeribitChainCache('btc', { cwd });
+    expect(history.source).toBe('deribit:BTC (2 cached chains)');
+    expect(history.snapshots.map((s) => s.time)).toEqual([Date.UTC(2029, 11, 31, 9, 0), Date.UTC(2029, 11, 31, 9, 5)]);
+    const chain = await fetchDeribitOptionChain({ currency: 'BTC', apiUrl: api.url });
+    const q = history.snapshots[0]!.quotes[0]!;
+    const served = chain.quotes.find((x) => x.strike === q.strike && x.expiry === q.expiry && x.right === q.right)!;
+    expect(q).toMatchObject({ ask: served.askUsd, bid: served.bidUsd, openInterest: served.openInterest });
+    await expect(loadDeribitChainCache('ETH', { cwd })).rejects.toThrow(/^no cached ETH option chains in /);
   });
 });

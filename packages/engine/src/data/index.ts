@@ -47,3 +47,5 @@ export {
   type DeribitOptions,
 } from './deribit.js';
 export { EventCalendar, loadEventCalendar, parseEventCalendar, describeEvent, type VolatilityEvent } from './events.js';
+export { chainSnapshotAt, loadOptionChain, parseOptionChain, type ChainFileOptions, type ChainFileQuote, type ChainSnapshot, type OptionChainData } from './option-chain.js';
+export { DERIBIT_CHAIN_MAX_AGE_MS, deribitOptionChain, loadDeribitChainCache, resolveOptionChainSpec, type DeribitChainCacheOptions } from './deribit-cache.js';

@@ -106,6 +106,9 @@ export function teeObservers(...observers: (BacktestObserver | undefined)[]): Ba
     onProgress: (done, total) => {
       for (const o of list) o.onProgress?.(done, total);
     },
+    onOptionsClosed: (pnl, time) => {
+      for (const o of list) o.onOptionsClosed?.(pnl, time);
+    },
   };
   const panel = list.find((o) => o.decide !== undefined);
   if (panel !== undefined) tee.decide = (entry) => panel.decide!(entry);

@@ -56,6 +56,8 @@ export interface ListedOption {
   ask: number;
   mid: number;
   delta: number;
+  /** Contracts open, when the chain says (a chain file's `open_interest`); NaN otherwise. */
+  openInterest: number;
 }
 
 /** A 1-2-2.5-5 × 10^k step near `x`: strikes traders would recognise. */
@@ -109,7 +111,7 @@ export function syntheticChain(time: number, spot: number, realizedVol: number, 
         const spread = Math.max(tick, half * mid);
         const bid = Math.max(0, roundTo(mid - spread, tick));
         const ask = Math.max(tick, roundTo(mid + spread, tick));
-        out.push({ right, strike, expiry, years, iv, bid, ask, mid, delta: scratch.delta[0]! });
+        out.push({ right, strike, expiry, years, iv, bid, ask, mid, delta: scratch.delta[0]!, openInterest: Number.NaN });
       }
     }
   }
@@ -260,12 +262,17 @@ export class OptionsBook {
   mark(time: number, spot: number, realizedVol: number, smile: Partial<SmileSpec> = {}): BookGreeks {
     const s = { ...DEFAULT_SMILE, ...smile };
     const atm = realizedVol * (1 + s.volPremium);
+    return this.markWith(time, spot, (leg, years) => smileVol(atm, leg.strike, spot * Math.exp(this.rate * years), s));
+  }
+
+  /** Open legs valued by BSM at the vol `volOf` gives each (a chain file's quoted IV, say), and their greeks. */
+  markWith(time: number, spot: number, volOf: (leg: Readonly<HeldLeg>, years: number) => number): BookGreeks {
     const out: BookGreeks = { value: 0, delta: 0, gamma: 0, thetaPerDay: 0, vegaPerPoint: 0 };
     for (const position of this.positions) {
       for (const leg of position.legs) {
         if (leg.state !== 'open') continue;
         const years = Math.max(0, (leg.expiry - time) / YEAR_MS);
-        const iv = smileVol(atm, leg.strike, spot * Math.exp(this.rate * years), s);
+        const iv = volOf(leg, years);
         priceInto(leg.right === 'call', spot, leg.strike, years, this.rate, 0, iv, false, scratch, 0);
         const units = leg.quantity * this.multiplier;
         out.value += units * scratch.price[0]!;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { europeanBounds, impliedVolatility, priceOption, type OptionInput } from './index.js';
+import { europeanBounds, impliedVolatility, priceOnTree, priceOption, type OptionInput } from './index.js';
 
 describe('implied volatility', () => {
   it('recovers the vol that priced the option, across moneyness, maturities, models and vols', () => {
@@ -57,5 +57,56 @@ describe('implied volatility', () => {
   it('says an expired option has no vol, and refuses a bad input', () => {
     expect(impliedVolatility({ ...put, years: 0, price: 10 })).toMatchObject({ ok: false, reason: 'expired' });
     expect(impliedVolatility({ ...put, spot: -5, price: 10 })).toMatchObject({ ok: false, reason: 'invalid-input' });
+  });
+});
+
+describe('implied volatility of an American quote (solved against the Leisen–Reimer tree)', () => {
+  it('recovers the vol that priced the American option on the tree, across moneyness, maturities and rights', () => {
+    let cases = 0;
+    for (const right of ['call', 'put'] as const) {
+      for (const strike of [70, 95, 100, 110, 140]) {
+        for (const years of [30 / 365, 0.5, 2]) {
+          for (const vol of [0.1, 0.3, 0.8]) {
+            const o: OptionInput = { right, spot: 100, strike, years, rate: 0.06, dividendYield: 0.03, vol };
+            const price = priceOnTree(o, 'american').price;
+            const zero = priceOnTree({ ...o, vol: 0 }, 'american').price;
+            const now = right === 'call' ? Math.max(100 - strike, 0) : Math.max(strike - 100, 0);
+            // As for European quotes: a price with next to no time value carries no vol information.
+            if (price - Math.max(now, zero) < 1e-6) continue;
+            const r = impliedVolatility({ ...o, price, style: 'american' });
+            if (!r.ok) throw new Error(`${JSON.stringify(o)}: ${r.message}`);
+            expect(Math.abs(r.vol - vol)).toBeLessThan(1e-7);
+            expect(r.iterations).toBeLessThan(40);
+            cases++;
+          }
+        }
+      }
+    }
+    expect(cases).toBeGreaterThan(60);
+  });
+
+  it('differs from the European solver where early exercise is worth something (a deep in-the-money put)', () => {
+    // Hull's American put (Example 21.1: S 50, K 50, r 10%, σ 40%, 5 months) moved in the money.
+    const o: OptionInput = { right: 'put', spot: 40, strike: 50, years: 5 / 12, rate: 0.1, vol: 0.4 };
+    const price = priceOnTree(o, 'american').price;
+    const american = impliedVolatility({ ...o, price, style: 'american' });
+    const european = impliedVolatility({ ...o, price });
+    expect(american.ok && american.vol).toBeCloseTo(0.4, 7);
+    // The European reading puts the whole early-exercise premium into volatility.
+    expect(european.ok && european.vol).toBeGreaterThan(0.45);
+  });
+
+  const deep = { right: 'put' as const, spot: 50, strike: 100, years: 1, rate: 0.1 };
+
+  it('says why when there is no vol: below what exercise pays, no time value, above the bound, expired', () => {
+    // Exercising now pays 50; a quote under it is an arbitrage (for a European put it would not be: its floor is 100e^-0.1 - 50 = 40.48).
+    const below = impliedVolatility({ ...deep, price: 49.9, style: 'american' });
+    expect(below).toMatchObject({ ok: false, reason: 'below-intrinsic' });
+    expect(impliedVolatility({ ...deep, price: 49.9 }).ok).toBe(true);
+    expect(!below.ok && below.message).toMatch(/exercising now pays \(50\)/);
+    expect(impliedVolatility({ ...deep, price: 50, style: 'american' })).toMatchObject({ ok: false, reason: 'no-time-value' });
+    expect(impliedVolatility({ ...deep, price: 100, style: 'american' })).toMatchObject({ ok: false, reason: 'above-maximum', maximum: 100 });
+    expect(impliedVolatility({ ...deep, years: 0, price: 50, style: 'american' })).toMatchObject({ ok: false, reason: 'expired' });
+    expect(impliedVolatility({ ...deep, spot: 0, price: 50, style: 'american' })).toMatchObject({ ok: false, reason: 'invalid-input' });
   });
 });

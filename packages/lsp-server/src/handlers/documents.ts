@@ -9,6 +9,7 @@ import { ErrorCodes, ResponseError, type CodeAction, type CodeActionParams, type
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { codeActionsFor, fromEngineFinding, type ServerFinding } from '../service/diagnostics.js';
 import { hoverAt } from '../service/hover.js';
+import type { LastRunMarket } from '../service/options-hover.js';
 import { requireDocument } from '../params.js';
 import { AnalysisThread } from '../worker/analysis.js';
 import { isConfigUri, uriToPath, type WorkspaceState } from '../workspace.js';
@@ -17,7 +18,7 @@ import type { Features } from './features.js';
 /** Runs the static analysis on its thread when the worker module is there, else on this one. */
 interface Analyzer {
   analyze(fileName: string, text: string, config: AnalysisConfig): Promise<Finding[]>;
-  hover(text: string, offset: number, bars: number | undefined): Promise<Hover | null>;
+  hover(text: string, offset: number, bars: number | undefined, market?: LastRunMarket): Promise<Hover | null>;
   reviewEdit(fileName: string, text: string, edits: SourceEdit[]): Promise<EditReview>;
   forget(fileName: string): void;
   dispose(): Promise<void>;
@@ -32,8 +33,8 @@ class InThreadAnalyzer implements Analyzer {
       return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
   }
-  hover(text: string, offset: number, bars: number | undefined): Promise<Hover | null> {
-    return Promise.resolve(hoverAt(text, offset, bars));
+  hover(text: string, offset: number, bars: number | undefined, market?: LastRunMarket): Promise<Hover | null> {
+    return Promise.resolve(hoverAt(text, offset, bars, market));
   }
   reviewEdit(fileName: string, text: string, edits: SourceEdit[]): Promise<EditReview> {
     return Promise.resolve(reviewEdit(text, edits, fileName));
@@ -177,7 +178,8 @@ export class DocumentsHandler {
     if (typeof params.position?.line !== 'number') throw new ResponseError(ErrorCodes.InvalidParams, 'hover needs a position');
     const doc = this.state.documents.get(params.textDocument.uri);
     if (!doc || isConfigUri(doc.uri)) return null;
-    return this.staticAnalyzer().hover(doc.getText(), doc.offsetAt(params.position), this.state.dataFacts?.facts.bars);
+    // Options legs whose spot, vol or premium are left to run time are shown at the last run's close.
+    return this.staticAnalyzer().hover(doc.getText(), doc.offsetAt(params.position), this.state.dataFacts?.facts.bars, this.features.runs.lastMarketOf(doc.uri));
   }
 
   async dispose(): Promise<void> {

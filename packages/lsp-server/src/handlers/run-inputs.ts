@@ -9,7 +9,10 @@ import {
   declaredSymbol,
   gatewayFromConfig,
   isVoltError,
-  loadVixSeries,
+  EXCHANGE_CACHE_DIR,
+  loadVolatilityInputs,
+  resolveOptionChainSpec,
+  type OptionChainData,
   sliceSeries,
   symbolData,
   symbolsWithData,
@@ -19,7 +22,8 @@ import {
   type RunOutcome,
   type StrategyRunRequest,
   type TranspiledStrategy,
-  type VixSeries,
+  type LoadedVolatility,
+  volatilitySources,
 } from '@volt/engine';
 import type { BacktestParams, SymbolsParams, SymbolsResult } from '../protocol.js';
 import { SeriesCache } from '../service/series-cache.js';
@@ -50,7 +54,9 @@ export type RunFailureOf = Extract<RunOutcome, { status: 'failed' }>['failure'];
 
 export class RunInputs {
   private readonly series = new SeriesCache();
-  private vix: { file: string; mtimeMs: number; series: Promise<VixSeries> } | undefined;
+  /** The agents' volatility inputs, read again when a file they come from changes. */
+  private volatility: { key: string; inputs: Promise<LoadedVolatility> } | undefined;
+  private chain: { key: string; data: Promise<OptionChainData> } | undefined;
   private gateway: OllamaGateway | undefined;
 
   constructor(private readonly state: WorkspaceState) {}
@@ -113,10 +119,26 @@ export class RunInputs {
         slippage: config.backtest.slippage,
         maxPositionCap: config.risk.maxPositionPct,
       };
+      const chain = await this.optionChain();
+      if (chain) options.optionChain = chain;
       return { series, options, agents: await this.agents() };
     } catch (e) {
       return { failure: { kind: 'data', message: e instanceof Error ? e.message : String(e), ...(isVoltError(e) ? placeOf(e) : {}) } };
     }
+  }
+
+  /** backtest.optionsChain: read again when the file (or the cache folder of deribit:…) changes. */
+  private async optionChain(): Promise<OptionChainData | undefined> {
+    const spec = this.state.config.backtest.optionsChain;
+    if (spec === undefined) return undefined;
+    const root = this.state.root;
+    const watched = /^deribit:/i.test(spec) ? path.join(root, EXCHANGE_CACHE_DIR) : spec;
+    const key = `${spec}@${await stat(watched).then((s) => s.mtimeMs, () => 'missing')}`;
+    if (this.chain?.key !== key) {
+      this.chain = { key, data: resolveOptionChainSpec(spec, { cwd: root, onNote: (m) => this.state.log(m) }) };
+      this.chain.data.catch(() => (this.chain = undefined));
+    }
+    return this.chain.data;
   }
 
   /** agents.mode applies in the editor as on the command line: every entry through the panel. */
@@ -124,18 +146,20 @@ export class RunInputs {
     const config = this.state.config;
     const mode = config.agents.mode;
     if (mode !== 'rules' && mode !== 'ollama') return undefined;
-    let vix: VixSeries | undefined;
-    if (config.agents.vix) {
-      const file = path.resolve(this.state.root, config.agents.vix);
-      const mtimeMs = (await stat(file)).mtimeMs;
-      if (this.vix?.file !== file || this.vix.mtimeMs !== mtimeMs) this.vix = { file, mtimeMs, series: loadVixSeries(file) };
-      vix = await this.vix.series;
-    }
+    // The same inputs as volt backtest reads from agents.* (the VIX, its term structure, implied vol, events).
+    const root = this.state.root;
+    const sources = volatilitySources(config.agents, {}, root);
+    const stamps = await Promise.all(
+      Object.values(sources).map(async ({ spec }) => `${spec}@${spec.startsWith('exchange:') ? '' : await stat(spec).then((s) => s.mtimeMs, () => 'missing')}`),
+    );
+    const key = stamps.join('|');
+    if (this.volatility?.key !== key) this.volatility = { key, inputs: loadVolatilityInputs(sources, { cwd: root, onNotice: (m) => this.state.log(m) }) };
+    const volatility = await this.volatility.inputs;
     if (mode === 'ollama') {
       const cache = this.state.journalCache();
       this.gateway ??= gatewayFromConfig(config.ollama, { ...(cache ? { cache } : {}), onNotice: (m) => this.state.log(m) });
     }
-    return { mode, config, ...(vix ? { vix } : {}), journaled: true, ...(mode === 'ollama' && this.gateway ? { gateway: this.gateway } : {}) };
+    return { mode, config, ...volatility, journaled: true, ...(mode === 'ollama' && this.gateway ? { gateway: this.gateway } : {}) };
   }
 
 }

@@ -21,6 +21,7 @@ import {
 import { TextDocumentSaveReason, type CodeLens, type CodeLensParams, type WorkDoneProgressReporter } from 'vscode-languageserver';
 import { Notifications, type AgentsSummary, type BacktestParams, type BacktestStatusParams, type BacktestSummary, type SummaryDelta, type SymbolsParams, type SymbolsResult } from '../protocol.js';
 import type { ServerFinding } from '../service/diagnostics.js';
+import { lastRunMarket, type LastRunMarket } from '../service/options-hover.js';
 import { failureFinding, reportFindings, strategyLens, summarize, summaryDelta, type LensState } from '../service/backtest.js';
 import { RunInputs, type Prepared } from './run-inputs.js';
 import { placeOf, requireDocument } from '../params.js';
@@ -33,6 +34,8 @@ interface RunState {
   last?: BacktestSummary;
   /** What the critique model is told about the last run. */
   lastReport?: Pick<BacktestReport, 'metrics' | 'data'>;
+  /** Where the last run left the market (its last close and realized vol), for hover over options legs. */
+  lastMarket?: LastRunMarket;
   /** Stops the run in flight (a newer save supersedes it). */
   controller?: AbortController;
   /** contentHash + data of the run in flight or last finished, to skip a watcher's echo of a save. */
@@ -108,6 +111,11 @@ export class RunsHandler {
   lastOf(uri: string): { summary?: BacktestSummary; report?: Pick<BacktestReport, 'metrics' | 'data'> } {
     const r = this.runs.get(uri);
     return { ...(r?.last ? { summary: r.last } : {}), ...(r?.lastReport ? { report: r.lastReport } : {}) };
+  }
+
+  /** The market at the end of the strategy's last finished run; undefined before one. */
+  lastMarketOf(uri: string): LastRunMarket | undefined {
+    return this.runs.get(uri)?.lastMarket;
   }
 
   /** Loads the data (and starts a sandbox, so the first save does not wait for one). */
@@ -256,6 +264,10 @@ export class RunsHandler {
     if (!custom) {
       state.last = summary;
       state.lastReport = { metrics: outcome.report.metrics, data: outcome.report.data };
+      if (!('failure' in prepared)) {
+        const m = lastRunMarket(prepared.series);
+        if (m) state.lastMarket = m;
+      }
       state.ranText = ranText;
       this.settle(uri, state, controller, { state: 'done', summary, delta }, findings);
     }

@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import type * as TS from 'typescript';
 import { MarkupKind, type Hover } from 'vscode-languageserver';
-import { describePositionAt } from './options-hover.js';
+import { describePositionAt, type LastRunMarket } from './options-hover.js';
 
 /** The compiler, loaded on the first hover (the server's thread otherwise never needs it). */
 let ts: typeof TS;
@@ -75,7 +75,7 @@ function describeIndicator(call: TS.CallExpression, method: string, bars: number
   return text;
 }
 
-export function hoverAt(text: string, offset: number, bars: number | undefined): Hover | null {
+export function hoverAt(text: string, offset: number, bars: number | undefined, market?: LastRunMarket): Hover | null {
   loadTypescript();
   const sf = ts.createSourceFile('hover.ts', text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
   let node: TS.Node | undefined;
@@ -97,7 +97,7 @@ export function hoverAt(text: string, offset: number, bars: number | undefined):
   } else if (ts.isPropertyAssignment(parent) && parent.name === id && parent.parent === paramsObject(sf)) {
     value = describeParam(sf, id.text);
   } else if (ts.isPropertyAssignment(parent) && parent.name === id && ts.isObjectLiteralExpression(parent.parent) && ts.isArrayLiteralExpression(parent.parent.parent)) {
-    value = describePositionAt(ts, sf, id);
+    value = describePositionAt(ts, sf, id, market);
   }
   if (!value) return null;
   return {

@@ -9,11 +9,12 @@ import v8 from 'node:v8';
 import { analyzeStrategySource, reviewEdit, StrategyTypeChecker, type AnalysisConfig, type EditReview, type Finding, type SourceEdit } from '@volt/engine';
 import type { Hover } from 'vscode-languageserver';
 import { hoverAt } from '../service/hover.js';
+import type { LastRunMarket } from '../service/options-hover.js';
 import { collectGarbage, IdleCollector } from '../idle-gc.js';
 
 export type ToAnalysis =
   | { type: 'analyze'; id: number; fileName: string; text: string; config: AnalysisConfig }
-  | { type: 'hover'; id: number; text: string; offset: number; bars: number | undefined }
+  | { type: 'hover'; id: number; text: string; offset: number; bars: number | undefined; market?: LastRunMarket }
   | { type: 'review'; id: number; fileName: string; text: string; edits: SourceEdit[] }
   | { type: 'forget'; fileName: string };
 
@@ -50,7 +51,7 @@ port.on('message', (m: ToAnalysis) => {
   let reply: FromAnalysis;
   try {
     reply = m.type === 'hover'
-      ? { type: 'hover', id: m.id, hover: hoverAt(m.text, m.offset, m.bars) }
+      ? { type: 'hover', id: m.id, hover: hoverAt(m.text, m.offset, m.bars, m.market) }
       : m.type === 'review'
         ? { type: 'review', id: m.id, review: reviewEdit(m.text, m.edits, m.fileName) }
         : { type: 'findings', id: m.id, findings: analyzeStrategySource(m.text, m.fileName, m.config, checker) };

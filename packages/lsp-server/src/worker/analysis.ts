@@ -5,6 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import type { AnalysisConfig, EditReview, Finding, SourceEdit } from '@volt/engine';
 import type { Hover } from 'vscode-languageserver';
+import type { LastRunMarket } from '../service/options-hover.js';
 import type { FromAnalysis, ToAnalysis } from './analysis-worker.js';
 
 export interface AnalysisThreadOptions {
@@ -24,8 +25,8 @@ export class AnalysisThread {
   }
 
   /** Hover text for the strategy at `offset` (params, indicators). */
-  hover(text: string, offset: number, bars: number | undefined): Promise<Hover | null> {
-    return this.request<Hover | null>((id) => ({ type: 'hover', id, text, offset, bars }));
+  hover(text: string, offset: number, bars: number | undefined, market?: LastRunMarket): Promise<Hover | null> {
+    return this.request<Hover | null>((id) => ({ type: 'hover', id, text, offset, bars, ...(market ? { market } : {}) }));
   }
 
   /** What `edits` would add that the static lint forbids (the critique's quick fixes; engine reviewEdit). */
