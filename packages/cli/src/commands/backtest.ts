@@ -1,5 +1,6 @@
 import path from 'node:path';
 import {
+  CANDLE_CACHE_DIR,
   formatAgentSummary,
   gatewayFromConfig,
   loadEventCalendar,
@@ -52,6 +53,8 @@ const USAGE = `usage: volt backtest <strategy.ts> [options]
   --implied-vol FILE|SPEC   an implied-volatility index (vol points) for IV rank (default: the
                             VIX); a file, or exchange:deribit:DVOL/BTC:1d:SINCE:UNTIL
   --lenient                 repair what can be repaired in the data file, and say what
+  --no-cache                parse the data file as text, without .volt/cache/candles (its
+                            parsed columns, kept by content hash: a second load is a read)
   --json                    print the whole report as one JSON document (schemaVersion 1)
   --journal PATH            record the run in this journal (default: journal.path of
                             volt.config.json, else .volt/journal.db)
@@ -86,6 +89,7 @@ export async function run(argv: string[]): Promise<number> {
       param: { type: 'string', multiple: true },
       seed: { type: 'string' },
       lenient: { type: 'boolean', default: false },
+      'no-cache': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       journal: { type: 'string' },
       'no-journal': { type: 'boolean', default: false },
@@ -136,6 +140,7 @@ interface BacktestFlags {
   'implied-vol'?: string | undefined;
   events?: string | undefined;
   lenient?: boolean | undefined;
+  'no-cache'?: boolean | undefined;
   json?: boolean | undefined;
   journal?: string | undefined;
   'no-journal'?: boolean | undefined;
@@ -153,9 +158,11 @@ async function backtest(
 ): Promise<number> {
   const cwd = process.cwd();
   const bundle = await transpileStrategy(file);
+  const candleCache = values['no-cache'] === true ? {} : { candleCache: path.join(cwd, CANDLE_CACHE_DIR) };
   const spec = values.data ?? config.data.default;
   let series: CandleSeries = await resolveDataSpec(spec, {
     cwd,
+    ...candleCache,
     lenient: values.lenient === true,
     onRepairs: (repairs) => {
       for (const r of repairs) process.stderr.write(`volt backtest: --lenient repaired ${r}\n`);
@@ -176,6 +183,7 @@ async function backtest(
   if (values.benchmark !== undefined) {
     const benchmark = await resolveDataSpec(values.benchmark, {
       cwd,
+      ...candleCache,
       lenient: values.lenient === true,
       onRepairs: (repairs) => {
         for (const r of repairs) process.stderr.write(`volt backtest: --lenient repaired ${r} (benchmark)\n`);

@@ -19,6 +19,7 @@ export {
   type CandleCheck,
 } from './load.js';
 export { inferTimeframe } from './order.js';
+export { loadCandlesCached, CANDLE_CACHE_DIR, type CachedLoad, type CacheUse } from './binary-cache.js';
 export { parseTimestamp, parseDateOnly, parseTimeOfDay, formatTime } from './timestamp.js';
 export {
   resolveDataSpec,
