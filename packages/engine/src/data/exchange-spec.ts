@@ -164,7 +164,7 @@ function fromCache(parsed: ExchangeSpec, file: string, loaded: LoadedCandles, op
 }
 
 /** Written beside its final name and renamed, so a run cut short never leaves half a cache file. */
-async function writeCache(file: string, series: CandleSeries): Promise<void> {
+export async function writeCache(file: string, series: CandleSeries): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   const partial = `${file}.${process.pid}.partial`;
   const out = createWriteStream(partial);

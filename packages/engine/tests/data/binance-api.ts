@@ -39,6 +39,10 @@ export interface BinanceApiOptions {
   refuseKlines?: string[];
   /** Accept connections and never answer: for timeouts. */
   silent?: boolean;
+  /** Answer klines this many ms late, as a distant exchange would. */
+  delayMs?: number;
+  /** Every request is also pushed here as 'binance PATH?QUERY': one log shared by several servers shows their order. */
+  log?: string[];
 }
 
 const INTERVAL_MS: Record<string, number> = {
@@ -53,6 +57,7 @@ export async function startBinanceApi(options: BinanceApiOptions): Promise<Binan
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     requests.push(url);
+    options.log?.push(`binance ${url.pathname}${url.search}`);
     if (options.silent) return;
     const send = (status: number, body: unknown): void => {
       const text = JSON.stringify(body);
@@ -74,7 +79,12 @@ export async function startBinanceApi(options: BinanceApiOptions): Promise<Binan
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return send(400, { code: -1130, msg: "Data sent for parameter 'limit' is not valid." });
       const start = q.has('startTime') ? Number(q.get('startTime')) : undefined;
       const end = q.has('endTime') ? Number(q.get('endTime')) : undefined;
-      return send(200, klines(market.candles, interval, start, end, limit));
+      const page = klines(market.candles, interval, start, end, limit);
+      if (options.delayMs) {
+        setTimeout(() => send(200, page), options.delayMs);
+        return;
+      }
+      return send(200, page);
     }
     if (url.pathname === '/api/v3/depth') {
       const market = byId.get(url.searchParams.get('symbol') ?? '');

@@ -1,12 +1,14 @@
 /**
  * Kraken's public REST API on 127.0.0.1 for what ccxt's `kraken` calls to load markets and read
- * the order book — `GET /0/public/Assets`, `/0/public/AssetPairs` and `/0/public/Depth` — in
+ * the order book and candles — `GET /0/public/Assets`, `/0/public/AssetPairs`, `/0/public/Depth` and
+ * `/0/public/OHLC` (bars after `since`, in seconds, at most 720 as Kraken gives) — in
  * Kraken's envelope (`{"error": [], "result": …}`, errors as `["EQuery:Unknown asset pair"]` with
  * HTTP 200), Kraken's asset names (XXBT, ZUSD, USDT) and its fee tiers in percent. Tests point the
  * real ccxt client at it.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { CandleSeries } from '../../src/data/candle.js';
 
 export interface KrakenPair {
   /** Kraken's pair id, e.g. 'XBTUSDT'. */
@@ -18,6 +20,8 @@ export interface KrakenPair {
   wsname: string;
   /** The first taker tier, in percent as Kraken gives it (0.26 = 0.26%). */
   takerPercent?: number;
+  /** What `GET /0/public/OHLC` serves, at the series' own interval. */
+  candles?: CandleSeries;
   /** Best levels first, [price, volume]. Settable while serving. */
   book?: { bids: [number, number][]; asks: [number, number][] };
 }
@@ -35,11 +39,13 @@ const ASSETS: Record<string, { altname: string; decimals: number }> = {
   USDT: { altname: 'USDT', decimals: 8 },
 };
 
-export async function startKrakenApi(options: { pairs: KrakenPair[] }): Promise<KrakenApi> {
+/** `log`: every request is also pushed there as 'kraken PATH?QUERY' (one log shared by several servers). */
+export async function startKrakenApi(options: { pairs: KrakenPair[]; log?: string[] }): Promise<KrakenApi> {
   const requests: URL[] = [];
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     requests.push(url);
+    options.log?.push(`kraken ${url.pathname}${url.search}`);
     const send = (body: unknown): void => {
       const text = JSON.stringify(body);
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
@@ -88,6 +94,24 @@ export async function startKrakenApi(options: { pairs: KrakenPair[] }): Promise<
       const level = ([p, v]: [number, number]): [string, string, number] => [p.toFixed(1), v.toFixed(8), 1764547200];
       const book = pair.book ?? { bids: [], asks: [] };
       return send({ error: [], result: { [pair.id]: { asks: book.asks.slice(0, count).map(level), bids: book.bids.slice(0, count).map(level) } } });
+    }
+    if (url.pathname === '/0/public/OHLC') {
+      const pair = options.pairs.find((p) => p.id === url.searchParams.get('pair'));
+      if (!pair) return send({ error: ['EQuery:Unknown asset pair'] });
+      const series = pair.candles;
+      const interval = Number(url.searchParams.get('interval') ?? 1) * 60_000;
+      const since = url.searchParams.has('since') ? Number(url.searchParams.get('since')) * 1000 : -Infinity;
+      const rows: unknown[] = [];
+      if (series && series.length > 1 && series.time[1]! - series.time[0]! === interval) {
+        for (let i = 0; i < series.length && rows.length < 720; i++) {
+          const t = series.time[i]!;
+          if (t <= since) continue;
+          const f = (x: number) => x.toFixed(1);
+          rows.push([t / 1000, f(series.open[i]!), f(series.high[i]!), f(series.low[i]!), f(series.close[i]!), f(series.close[i]!), series.volume[i]!.toFixed(8), 10]);
+        }
+      }
+      const last = rows.length > 0 ? (rows[rows.length - 1] as number[])[0]! : Math.floor(since / 1000);
+      return send({ error: [], result: { [pair.id]: rows, last } });
     }
     send({ error: ['EGeneral:Unknown method'] });
   });
