@@ -100,6 +100,9 @@ class Market implements MarketView {
   readonly position = new PositionState();
   ind: Record<string, BarIndicator> = {};
   readonly history: (n: number) => HistoryWindow;
+  buy: (order?: OrderRequest) => void = () => undefined;
+  sell: (order?: OrderRequest) => void = () => undefined;
+  exit: (order?: Omit<OrderRequest, 'pct' | 'qty'>) => void = () => undefined;
   indicators: BarIndicator[] = [];
   stopAtr: StopAtr | null = null;
   /** Next bar of the series to come. */
@@ -174,6 +177,7 @@ class PortfolioRun {
   private maxGross = 0;
   private maxNet = 0;
   private maxHeld = 0;
+  private repeating = false;
 
   constructor(private readonly loaded: LoadedStrategy, series: readonly CandleSeries[], options: PortfolioOptions, private readonly observer: PortfolioObserver) {
     this.def = loaded.definition;
@@ -197,7 +201,12 @@ class PortfolioRun {
     this.times = alignedTimes(series);
     const steps = this.times.length;
     this.markets = series.map((s) => new Market(s, steps));
-    for (const m of this.markets) this.bySymbol[m.symbol] = m;
+    for (const m of this.markets) {
+      this.bySymbol[m.symbol] = m;
+      m.buy = (order) => this.queueOn(m, BUY, order);
+      m.sell = (order) => this.queueOn(m, SELL, order);
+      m.exit = (order) => this.queueOn(m, EXIT, order);
+    }
 
     const risk = this.def.risk ?? {};
     const where = this.path;
@@ -342,7 +351,7 @@ class PortfolioRun {
         } catch (e) {
           throw this.strategyError(e, m);
         }
-        if (m.repeats.length > 0) this.tellRepeats(m);
+        if (this.repeating) this.tellRepeats();
       }
       // A market whose series ends here closes what it holds at its last close, as a run ends.
       let ended = false;
@@ -383,9 +392,13 @@ class PortfolioRun {
     }
   }
 
-  private tellRepeats(m: Market): void {
-    for (const signal of m.repeats) this.observer.onSignal?.(signal);
-    m.repeats.length = 0;
+  /** Refused repeats are told once the onBar that made them returns (they may be on another market). */
+  private tellRepeats(): void {
+    for (const m of this.markets) {
+      for (const signal of m.repeats) this.observer.onSignal?.(signal);
+      m.repeats.length = 0;
+    }
+    this.repeating = false;
   }
 
   private closeAtEnd(m: Market): void {
@@ -397,21 +410,26 @@ class PortfolioRun {
     this.markPosition(m);
   }
 
+  /** ctx.buy/sell/exit: an order on the market whose onBar is running. */
   queue(action: Action, order: OrderRequest | undefined): void {
-    const m = this.active;
+    this.queueOn(this.active, action, order);
+  }
+
+  /** An order on `m` at this close (ctx.markets[sym].buy …), for its next bar's open. */
+  queueOn(m: Market, action: Action, order: OrderRequest | undefined): void {
     const confidence = order?.confidence ?? 1;
     const reason = order?.reason ?? '';
-    if (!(confidence >= 0 && confidence <= 1)) throw this.orderError(action, `confidence must be between 0 and 1, got ${confidence}`);
+    if (!(confidence >= 0 && confidence <= 1)) throw this.orderError(m, action, `confidence must be between 0 and 1, got ${confidence}`);
     let pct = NaN;
     let qty = NaN;
     if (action !== EXIT && order !== undefined) {
-      if (order.pct !== undefined && order.qty !== undefined) throw this.orderError(action, 'give pct or qty, not both');
+      if (order.pct !== undefined && order.qty !== undefined) throw this.orderError(m, action, 'give pct or qty, not both');
       if (order.pct !== undefined) {
-        if (!(order.pct > 0)) throw this.orderError(action, `pct must be a positive fraction of equity, got ${order.pct}`);
+        if (!(order.pct > 0)) throw this.orderError(m, action, `pct must be a positive fraction of equity, got ${order.pct}`);
         pct = order.pct;
       }
       if (order.qty !== undefined) {
-        if (!(order.qty > 0 && Number.isFinite(order.qty))) throw this.orderError(action, `qty must be a positive quantity, got ${order.qty}`);
+        if (!(order.qty > 0 && Number.isFinite(order.qty))) throw this.orderError(m, action, `qty must be a positive quantity, got ${order.qty}`);
         qty = order.qty;
       }
     }
@@ -537,6 +555,7 @@ class PortfolioRun {
     const signal = this.signal(m, action, confidence, reason);
     signal.ignored = why;
     m.repeats.push(signal);
+    this.repeating = true;
   }
 
   private wouldEnter(m: Market, action: Action): boolean {
@@ -736,8 +755,7 @@ class PortfolioRun {
     });
   }
 
-  private orderError(action: Action, what: string): VoltError {
-    const m = this.active;
+  private orderError(m: Market, action: Action, what: string): VoltError {
     return new VoltError({
       kind: 'strategy',
       message: `${this.def.name}: ctx.${ACTION_NAME[action]}() for ${m.symbol} at bar ${m.index} (${new Date(m.series.time[m.index]!).toISOString()}): ${what}`,

@@ -80,6 +80,10 @@ export interface MarketView<I = Record<string, BarIndicator>> {
   readonly position: PositionView;
   readonly ind: I;
   history(n: number): HistoryView;
+  /** Orders on this market, from any market's onBar: they fill at this market's next bar's open. */
+  buy(order?: OrderRequest): void;
+  sell(order?: OrderRequest): void;
+  exit(order?: Omit<OrderRequest, 'pct' | 'qty'>): void;
 }
 
 export interface StrategyContext<P extends ParamsDef = ParamsDef, I = Record<string, BarIndicator>> {
