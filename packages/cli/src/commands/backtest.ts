@@ -27,6 +27,7 @@ import {
 } from '@volt/engine';
 import { EXIT, UsageError, dateOption, numberOption, parseCommandArgs, runFailureError } from '../usage.js';
 import { formatBacktestReport } from '../backtest-report.js';
+import { PORTFOLIO_USAGE, backtestPortfolio, portfolioSymbols } from './backtest-portfolio.js';
 import { endQuietlyWhenStdoutCloses } from '../stdout.js';
 
 export const summary = 'backtest a strategy file on candles or the synthetic market';
@@ -65,6 +66,8 @@ const USAGE = `usage: volt backtest <strategy.ts> [options]
                             (ollama.models of volt.config.json), the rule agents stand in
                             when a model cannot answer; answers are cached in the journal
 
+${PORTFOLIO_USAGE}
+
 Fills happen at the next bar's open with slippage against you; stops and take-profits inside
 each bar, stop first when a bar reaches both. Exit 0 ok, 1 strategy or data error, 2 usage.`;
 
@@ -94,6 +97,13 @@ export async function run(argv: string[]): Promise<number> {
       journal: { type: 'string' },
       'no-journal': { type: 'boolean', default: false },
       agents: { type: 'string' },
+      symbols: { type: 'string' },
+      market: { type: 'string', multiple: true },
+      'max-gross': { type: 'string' },
+      'max-net': { type: 'string' },
+      'max-positions': { type: 'string' },
+      'max-correlation': { type: 'string' },
+      'correlation-lookback': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -124,6 +134,13 @@ export async function run(argv: string[]): Promise<number> {
   const runner = new StrategyRunner({ timeoutMs: config.backtest.timeoutMs, maxMemoryMb: config.backtest.maxMemoryMb, spares: 0, warmUp: false });
   runner.warm();
   try {
+    const symbols = portfolioSymbols(positionals[0]!, values);
+    if (symbols !== undefined) {
+      const journalFile = values.journal !== undefined ? path.resolve(values.journal) : journalPathFor(cwd, config.journal.path);
+      const journaled = values['no-journal'] !== true;
+      if (journaled) checkJournal(journalFile);
+      return await backtestPortfolio(runner, positionals[0]!, symbols, values, config, options, from, to, { file: journalFile, journaled });
+    }
     return await backtest(runner, positionals[0]!, values, config, options, from, to);
   } finally {
     await runner.dispose();
