@@ -107,20 +107,22 @@ class Market implements MarketView {
   stopAtr: StopAtr | null = null;
   /** Next bar of the series to come. */
   cursor = 0;
+  // Doubles from the start (-0, NaN): a field that starts as the small integer 0 changes its
+  // representation on the first price written to it, and V8 then migrates every market's object.
   /** The latest price known: the open while a step's fills happen, the close after. */
-  mark = 0;
-  posQty = 0;
+  mark = NaN;
+  posQty = -0;
   readonly lots: Lot[] = [];
   readonly pending: PendingOrder[] = [];
   pendingCount = 0;
   readonly repeats: PortfolioSignal[] = [];
   barsInMarket = 0;
   /** Cash its fills paid and received: its P&L is this + posQty × mark. */
-  cashFlow = 0;
+  cashFlow = -0;
   trades = 0;
   wins = 0;
-  pnl = 0;
-  fees = 0;
+  pnl = -0;
+  fees = -0;
   missing = 0;
   readonly missingTimes: number[] = [];
   /** Close-to-close return at each step (NaN when it or the step before had no bar): for the correlation limit. */
@@ -129,8 +131,24 @@ class Market implements MarketView {
   readonly pnlCurve: Float64Array;
   lastClose = NaN;
 
+  // The series' columns, held here so the step loop reads them in one load, not two.
+  readonly time: Float64Array;
+  readonly open: Float64Array;
+  readonly high: Float64Array;
+  readonly low: Float64Array;
+  readonly close: Float64Array;
+  readonly volume: Float64Array;
+  readonly length: number;
+
   constructor(readonly series: CandleSeries, steps: number) {
     this.symbol = series.symbol;
+    this.time = series.time;
+    this.open = series.open;
+    this.high = series.high;
+    this.low = series.low;
+    this.close = series.close;
+    this.volume = series.volume;
+    this.length = series.length;
     const window = new HistoryWindow(series);
     this.history = (n: number) => window.aim(this.index, n);
     for (let k = 0; k < MAX_ORDERS_PER_BAR; k++) this.pending.push(new PendingOrder());
@@ -276,14 +294,15 @@ class PortfolioRun {
       // Which markets have a bar now; their opens are the prices every fill of this step sees.
       for (let j = 0; j < k; j++) {
         const m = markets[j]!;
-        const s = m.series;
-        if (m.cursor < s.length && s.time[m.cursor] === t) {
+        const cursor = m.cursor;
+        if (cursor < m.length && m.time[cursor] === t) {
           m.hasBar = true;
-          m.index = m.cursor++;
-          m.mark = s.open[m.index]!;
+          m.index = cursor;
+          m.cursor = cursor + 1;
+          m.mark = m.open[cursor]!;
         } else {
           m.hasBar = false;
-          if (m.index >= 0 && m.cursor < s.length) {
+          if (m.index >= 0 && cursor < m.length) {
             m.missing++;
             if (m.missingTimes.length < MISSING_LISTED) m.missingTimes.push(t);
           }
@@ -300,19 +319,18 @@ class PortfolioRun {
       for (let j = 0; j < k; j++) {
         const m = markets[j]!;
         if (m.hasBar) {
-          const s = m.series;
           const i = m.index;
-          const o = s.open[i]!;
-          const h = s.high[i]!;
-          const l = s.low[i]!;
-          const c = s.close[i]!;
-          const v = s.volume[i]!;
+          const o = m.open[i]!;
+          const h = m.high[i]!;
+          const l = m.low[i]!;
+          const c = m.close[i]!;
+          const v = m.volume[i]!;
           const ind = m.indicators;
           for (let q = 0; q < ind.length; q++) ind[q]!.onBar(o, h, l, c, v);
           if (m.stopAtr !== null) m.stopAtr.update(h, l, c);
           m.mark = c;
           // A return only between two bars in a row of the run's steps: a gap leaves NaN.
-          if (i > 0 && step > 0 && s.time[i - 1] === times[step - 1]) m.returns[step] = c / m.lastClose - 1;
+          if (i > 0 && step > 0 && m.time[i - 1] === times[step - 1]) m.returns[step] = c / m.lastClose - 1;
           m.lastClose = c;
           if (m.lots.length > 0) {
             m.barsInMarket++;
@@ -920,10 +938,19 @@ export function rollingCorrelation(a: Float64Array, b: Float64Array, step: numbe
 
 /** Every time at which some market has a bar, ascending, once. */
 function alignedTimes(series: readonly CandleSeries[]): Float64Array {
-  if (series.length === 1) return series[0]!.time;
+  const first = series[0]!.time;
+  // Markets of one venue and timeframe usually share every time: no merge needed.
+  if (series.every((s) => sameTimes(s.time, first))) return first;
   const all = new Set<number>();
   for (const s of series) for (let i = 0; i < s.length; i++) all.add(s.time[i]!);
   return Float64Array.from(all).sort();
+}
+
+function sameTimes(a: Float64Array, b: Float64Array): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function lowerBound(a: Float64Array, t: number): number {
