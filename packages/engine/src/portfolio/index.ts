@@ -1,2 +1,2 @@
-export { runPortfolioBacktest, rollingCorrelation, type PortfolioObserver } from './run.js';
+export { runPortfolioBacktest, returnsCorrelation, type PortfolioObserver } from './run.js';
 export type * from './types.js';

@@ -125,11 +125,8 @@ class Market implements MarketView {
   fees = -0;
   missing = 0;
   readonly missingTimes: number[] = [];
-  /** Close-to-close return at each step (NaN when it or the step before had no bar): for the correlation limit. */
-  readonly returns: Float64Array;
-  /** Its P&L at each step. */
-  readonly pnlCurve: Float64Array;
-  lastClose = NaN;
+  /** Its P&L at the account curve's sample steps (few: the loop writes one value a sample, not a bar). */
+  readonly pnlSamples: Float64Array;
 
   // The series' columns, held here so the step loop reads them in one load, not two.
   readonly time: Float64Array;
@@ -140,7 +137,7 @@ class Market implements MarketView {
   readonly volume: Float64Array;
   readonly length: number;
 
-  constructor(readonly series: CandleSeries, steps: number) {
+  constructor(readonly series: CandleSeries, samples: number) {
     this.symbol = series.symbol;
     this.time = series.time;
     this.open = series.open;
@@ -152,8 +149,7 @@ class Market implements MarketView {
     const window = new HistoryWindow(series);
     this.history = (n: number) => window.aim(this.index, n);
     for (let k = 0; k < MAX_ORDERS_PER_BAR; k++) this.pending.push(new PendingOrder());
-    this.returns = new Float64Array(steps).fill(NaN);
-    this.pnlCurve = new Float64Array(steps);
+    this.pnlSamples = new Float64Array(samples);
   }
 }
 
@@ -170,6 +166,9 @@ class PortfolioRun {
   private readonly seed: number;
   private readonly maxPositionCap: number;
   private readonly equityPoints: number;
+  /** The steps the report's curves sample (downsampleEquity's), ascending. */
+  private readonly samples: Int32Array;
+  private nextSample = 0;
   private readonly limits: PortfolioLimits;
   private readonly params: Record<string, number>;
   private readonly capPct: number;
@@ -206,7 +205,6 @@ class PortfolioRun {
     this.slippage = option('slippage', options.slippage, BACKTEST_DEFAULTS.slippage, (x) => x >= 0 && x < 1);
     this.seed = option('seed', options.seed, BACKTEST_DEFAULTS.seed, Number.isInteger);
     this.maxPositionCap = option('maxPositionCap', options.maxPositionCap, BACKTEST_DEFAULTS.maxPositionCap, (x) => x > 0 && x <= 1);
-    this.equityPoints = option('equityPoints', options.equityPoints, BACKTEST_DEFAULTS.equityPoints, (x) => Number.isInteger(x) && x >= 2);
     this.limits = checkLimits(options.limits ?? {});
 
     if (series.length === 0) throw new VoltError({ kind: 'usage', message: 'a portfolio backtest needs at least one market', hint: 'give --symbols A,B or symbols: [...] in the strategy' });
@@ -218,7 +216,9 @@ class PortfolioRun {
     }
     this.times = alignedTimes(series);
     const steps = this.times.length;
-    this.markets = series.map((s) => new Market(s, steps));
+    this.equityPoints = option('equityPoints', options.equityPoints, BACKTEST_DEFAULTS.equityPoints, (x) => Number.isInteger(x) && x >= 2);
+    this.samples = sampleSteps(steps, this.equityPoints);
+    this.markets = series.map((s) => new Market(s, this.samples.length));
     for (const m of this.markets) {
       this.bySymbol[m.symbol] = m;
       m.buy = (order) => this.queueOn(m, BUY, order);
@@ -329,9 +329,6 @@ class PortfolioRun {
           for (let q = 0; q < ind.length; q++) ind[q]!.onBar(o, h, l, c, v);
           if (m.stopAtr !== null) m.stopAtr.update(h, l, c);
           m.mark = c;
-          // A return only between two bars in a row of the run's steps: a gap leaves NaN.
-          if (i > 0 && step > 0 && m.time[i - 1] === times[step - 1]) m.returns[step] = c / m.lastClose - 1;
-          m.lastClose = c;
           if (m.lots.length > 0) {
             m.barsInMarket++;
             this.markPosition(m);
@@ -381,9 +378,12 @@ class PortfolioRun {
         }
       }
       if (ended) equity[step] = this.markedEquity();
-      for (let j = 0; j < k; j++) {
-        const m = markets[j]!;
-        m.pnlCurve[step] = m.cashFlow + (m.lots.length > 0 ? m.posQty * m.mark : 0);
+      if (step === this.samples[this.nextSample]) {
+        for (let j = 0; j < k; j++) {
+          const m = markets[j]!;
+          m.pnlSamples[this.nextSample] = m.cashFlow + (m.lots.length > 0 ? m.posQty * m.mark : 0);
+        }
+        this.nextSample++;
       }
     }
   }
@@ -498,7 +498,7 @@ class PortfolioRun {
       const lookback = L.correlationLookback ?? DEFAULT_CORRELATION_LOOKBACK;
       for (const x of this.markets) {
         if (x === m || x.lots.length === 0) continue;
-        const rho = rollingCorrelation(m.returns, x.returns, this.step, lookback);
+        const rho = returnsCorrelation(m, m.index, x, x.index, lookback);
         if (rho === rho && side * x.lots[0]!.side * rho > L.maxCorrelation) {
           return this.refuse_('correlation', `portfolio: ${m.symbol} ${side === 1 ? 'long' : 'short'} has correlation ${rho.toFixed(2)} with the ${x.lots[0]!.side === 1 ? 'long' : 'short'} ${x.symbol} over ${lookback} bars (max ${L.maxCorrelation})`);
         }
@@ -799,7 +799,6 @@ class PortfolioRun {
       if (typeof value === 'number' && value - value !== 0) throw this.nonFinite(`metric ${name} is ${value}`, -1);
     }
     const curve = downsampleEquity(times, this.equity, this.equityPoints);
-    const sampleAt = curve.time.map((t) => lowerBound(times, t));
     const timeframes = new Set(this.markets.map((m) => m.series.timeframe));
     const markets: MarketBreakdown[] = this.markets.map((m) => {
       const s = m.series;
@@ -822,7 +821,7 @@ class PortfolioRun {
         pnl: m.pnl,
         fees: m.fees,
         exposure: m.barsInMarket / s.length,
-        equityCurve: { time: curve.time, pnl: sampleAt.map((i) => m.pnlCurve[i]!) },
+        equityCurve: { time: curve.time, pnl: Array.from(m.pnlSamples) },
       };
     });
     return {
@@ -910,30 +909,61 @@ function hasQueuedEntry(m: Market): boolean {
   return false;
 }
 
-/** Pearson correlation of the two return columns over the `lookback` steps ending at `step`, on the steps both have; NaN with fewer than half. */
-export function rollingCorrelation(a: Float64Array, b: Float64Array, step: number, lookback: number): number {
+/**
+ * Pearson correlation of two markets' close-to-close returns over the last `lookback` returns both
+ * have: a return counts when both markets have its two bars at the same two times (a bar one of
+ * them lacks drops the returns on either side of it, nothing is filled). NaN with fewer than half.
+ */
+export function returnsCorrelation(
+  a: { time: ArrayLike<number>; close: ArrayLike<number> },
+  ai: number,
+  b: { time: ArrayLike<number>; close: ArrayLike<number> },
+  bi: number,
+  lookback: number,
+): number {
   let n = 0;
   let sa = 0;
   let sb = 0;
   let saa = 0;
   let sbb = 0;
   let sab = 0;
-  for (let i = step - lookback + 1 < 0 ? 0 : step - lookback + 1; i <= step; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (x !== x || y !== y) continue;
-    n++;
-    sa += x;
-    sb += y;
-    saa += x * x;
-    sbb += y * y;
-    sab += x * y;
+  while (n < lookback && ai >= 1 && bi >= 1) {
+    const ta = a.time[ai]!;
+    const tb = b.time[bi]!;
+    if (ta > tb) {
+      ai--;
+      continue;
+    }
+    if (tb > ta) {
+      bi--;
+      continue;
+    }
+    if (a.time[ai - 1] === b.time[bi - 1]) {
+      const x = a.close[ai]! / a.close[ai - 1]! - 1;
+      const y = b.close[bi]! / b.close[bi - 1]! - 1;
+      n++;
+      sa += x;
+      sb += y;
+      saa += x * x;
+      sbb += y * y;
+      sab += x * y;
+    }
+    ai--;
+    bi--;
   }
   if (n < Math.max(3, lookback / 2)) return NaN;
   const cov = sab - (sa * sb) / n;
   const va = saa - (sa * sa) / n;
   const vb = sbb - (sb * sb) / n;
   return va > 0 && vb > 0 ? cov / Math.sqrt(va * vb) : NaN;
+}
+
+/** downsampleEquity's sample indices over `n` steps: at most `points`, the first and the last always. */
+function sampleSteps(n: number, points: number): Int32Array {
+  const count = n <= points ? n : points;
+  const out = new Int32Array(count);
+  for (let k = 0; k < count; k++) out[k] = count === n ? k : Math.round((k * (n - 1)) / (count - 1));
+  return out;
 }
 
 /** Every time at which some market has a bar, ascending, once. */

@@ -13,7 +13,7 @@ export interface PortfolioLimits {
    * times the two sides (+1 long, −1 short), is above this: it would add the same bet again.
    */
   maxCorrelation?: number;
-  /** Steps of close-to-close returns the correlation looks back over (default 50). */
+  /** Close-to-close returns both markets have that the correlation looks back over (default 50). */
   correlationLookback?: number;
 }
 
