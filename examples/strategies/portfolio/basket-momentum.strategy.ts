@@ -7,7 +7,7 @@
  *          momentum is above `minMomentum`. The portfolio limits (volt backtest --max-positions 3
  *          --max-correlation 0.9) keep the account from holding the same bet five times.
  * Exit:    when the fast EMA falls back under the slow one, or by the stop/target.
- * Risk:    5% stop, 12% target, 15% of the whole account's equity per market.
+ * Risk:    5% stop, 12% target, 10% of the whole account's equity per market.
  *
  * Run:     volt backtest strategies/portfolio/basket-momentum.strategy.ts --max-positions 3
  *          (its symbols come from data.symbols of volt.config.json, else the exchange cache, else
@@ -36,5 +36,5 @@ export default defineStrategy({
       ctx.exit({ confidence: 0.7, reason: `${ctx.symbol}: fast EMA under the slow one` });
     }
   },
-  risk: { stopLoss: 0.05, takeProfit: 0.12, maxPositionPct: 0.15 },
+  risk: { stopLoss: 0.05, takeProfit: 0.12, maxPositionPct: 0.1 },
 });
