@@ -32,19 +32,17 @@ import {
   type ExitReason,
   type Trade,
 } from '../backtest/index.js';
+import { checkLimits, returnsCorrelation } from './limits.js';
+import { BUY, EXIT, Lot, MAX_ORDERS_PER_BAR, MISSING_LISTED, Market, SELL, type Action, type PendingOrder } from './market.js';
+import { alignedTimes, lowerBound, sampleSteps } from './timeline.js';
 import type { MarketBreakdown, PortfolioLimits, PortfolioOptions, PortfolioReport, PortfolioSignal } from './types.js';
 
+export { returnsCorrelation } from './limits.js';
+
 const DEFAULT_POSITION_PCT = 0.1;
-const MAX_ORDERS_PER_BAR = 16;
 const PROGRESS_EVERY = 16_384;
 const DEFAULT_CORRELATION_LOOKBACK = 50;
-/** Missing bars listed by time per market; the rest are counted. */
-const MISSING_LISTED = 5;
 
-const BUY = 0;
-const SELL = 1;
-const EXIT = 2;
-type Action = typeof BUY | typeof SELL | typeof EXIT;
 const ACTION_NAME = ['buy', 'sell', 'exit'] as const;
 
 type AnyDefinition = StrategyDefinition<ParamsDef, Record<string, BarIndicator>>;
@@ -64,93 +62,6 @@ export function runPortfolioBacktest(
   const run = new PortfolioRun(loaded, markets, options, observer);
   run.execute();
   return run.report();
-}
-
-class Lot {
-  constructor(
-    readonly id: number,
-    readonly side: 1 | -1,
-    readonly qty: number,
-    readonly entryBar: number,
-    readonly entryTime: number,
-    readonly entryPrice: number,
-    readonly entryFee: number,
-    readonly stop: number,
-    readonly target: number,
-    readonly confidence: number,
-    readonly reason: string,
-  ) {}
-}
-
-class PendingOrder {
-  action: Action = BUY;
-  pct = NaN;
-  qty = NaN;
-  /** Signed fraction of equity this entry adds (0 for exits): the gate counts what is queued. */
-  exposure = 0;
-  signal: PortfolioSignal | null = null;
-}
-
-/** One market of the run: its series, where the run is in it, and everything it holds. */
-class Market implements MarketView {
-  readonly symbol: string;
-  hasBar = false;
-  index = -1;
-  readonly bar = new BarView();
-  readonly position = new PositionState();
-  ind: Record<string, BarIndicator> = {};
-  readonly history: (n: number) => HistoryWindow;
-  buy: (order?: OrderRequest) => void = () => undefined;
-  sell: (order?: OrderRequest) => void = () => undefined;
-  exit: (order?: Omit<OrderRequest, 'pct' | 'qty'>) => void = () => undefined;
-  indicators: BarIndicator[] = [];
-  stopAtr: StopAtr | null = null;
-  /** Next bar of the series to come. */
-  cursor = 0;
-  // Doubles from the start (-0, NaN): a field that starts as the small integer 0 changes its
-  // representation on the first price written to it, and V8 then migrates every market's object.
-  /** The latest price known: the open while a step's fills happen, the close after. */
-  mark = NaN;
-  posQty = -0;
-  readonly lots: Lot[] = [];
-  readonly pending: PendingOrder[] = [];
-  pendingCount = 0;
-  readonly repeats: PortfolioSignal[] = [];
-  barsInMarket = 0;
-  /** Cash its fills paid and received: its P&L is this + posQty × mark. */
-  cashFlow = -0;
-  trades = 0;
-  wins = 0;
-  pnl = -0;
-  fees = -0;
-  missing = 0;
-  readonly missingTimes: number[] = [];
-  /** Its P&L at the account curve's sample steps (few: the loop writes one value a sample, not a bar). */
-  readonly pnlSamples: Float64Array;
-
-  // The series' columns, held here so the step loop reads them in one load, not two.
-  readonly time: Float64Array;
-  readonly open: Float64Array;
-  readonly high: Float64Array;
-  readonly low: Float64Array;
-  readonly close: Float64Array;
-  readonly volume: Float64Array;
-  readonly length: number;
-
-  constructor(readonly series: CandleSeries, samples: number) {
-    this.symbol = series.symbol;
-    this.time = series.time;
-    this.open = series.open;
-    this.high = series.high;
-    this.low = series.low;
-    this.close = series.close;
-    this.volume = series.volume;
-    this.length = series.length;
-    const window = new HistoryWindow(series);
-    this.history = (n: number) => window.aim(this.index, n);
-    for (let k = 0; k < MAX_ORDERS_PER_BAR; k++) this.pending.push(new PendingOrder());
-    this.pnlSamples = new Float64Array(samples);
-  }
 }
 
 class PortfolioRun {
@@ -907,102 +818,6 @@ class PortfolioContext implements StrategyContext {
 function hasQueuedEntry(m: Market): boolean {
   for (let q = 0; q < m.pendingCount; q++) if (m.pending[q]!.action !== EXIT) return true;
   return false;
-}
-
-/**
- * Pearson correlation of two markets' close-to-close returns over the last `lookback` returns both
- * have: a return counts when both markets have its two bars at the same two times (a bar one of
- * them lacks drops the returns on either side of it, nothing is filled). NaN with fewer than half.
- */
-export function returnsCorrelation(
-  a: { time: ArrayLike<number>; close: ArrayLike<number> },
-  ai: number,
-  b: { time: ArrayLike<number>; close: ArrayLike<number> },
-  bi: number,
-  lookback: number,
-): number {
-  let n = 0;
-  let sa = 0;
-  let sb = 0;
-  let saa = 0;
-  let sbb = 0;
-  let sab = 0;
-  while (n < lookback && ai >= 1 && bi >= 1) {
-    const ta = a.time[ai]!;
-    const tb = b.time[bi]!;
-    if (ta > tb) {
-      ai--;
-      continue;
-    }
-    if (tb > ta) {
-      bi--;
-      continue;
-    }
-    if (a.time[ai - 1] === b.time[bi - 1]) {
-      const x = a.close[ai]! / a.close[ai - 1]! - 1;
-      const y = b.close[bi]! / b.close[bi - 1]! - 1;
-      n++;
-      sa += x;
-      sb += y;
-      saa += x * x;
-      sbb += y * y;
-      sab += x * y;
-    }
-    ai--;
-    bi--;
-  }
-  if (n < Math.max(3, lookback / 2)) return NaN;
-  const cov = sab - (sa * sb) / n;
-  const va = saa - (sa * sa) / n;
-  const vb = sbb - (sb * sb) / n;
-  return va > 0 && vb > 0 ? cov / Math.sqrt(va * vb) : NaN;
-}
-
-/** downsampleEquity's sample indices over `n` steps: at most `points`, the first and the last always. */
-function sampleSteps(n: number, points: number): Int32Array {
-  const count = n <= points ? n : points;
-  const out = new Int32Array(count);
-  for (let k = 0; k < count; k++) out[k] = count === n ? k : Math.round((k * (n - 1)) / (count - 1));
-  return out;
-}
-
-/** Every time at which some market has a bar, ascending, once. */
-function alignedTimes(series: readonly CandleSeries[]): Float64Array {
-  const first = series[0]!.time;
-  // Markets of one venue and timeframe usually share every time: no merge needed.
-  if (series.every((s) => sameTimes(s.time, first))) return first;
-  const all = new Set<number>();
-  for (const s of series) for (let i = 0; i < s.length; i++) all.add(s.time[i]!);
-  return Float64Array.from(all).sort();
-}
-
-function sameTimes(a: Float64Array, b: Float64Array): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-function lowerBound(a: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function checkLimits(l: PortfolioLimits): PortfolioLimits {
-  const bad = (name: string, v: unknown, what: string) =>
-    new VoltError({ kind: 'usage', message: `portfolio limit ${name} must be ${what}, got ${String(v)}`, hint: `leave ${name} out for no limit` });
-  if (l.maxGrossExposure !== undefined && !(l.maxGrossExposure > 0 && Number.isFinite(l.maxGrossExposure))) throw bad('maxGrossExposure', l.maxGrossExposure, 'a positive fraction of equity (1.5 = 150%)');
-  if (l.maxNetExposure !== undefined && !(l.maxNetExposure >= 0 && Number.isFinite(l.maxNetExposure))) throw bad('maxNetExposure', l.maxNetExposure, 'a fraction of equity ≥ 0');
-  if (l.maxPositions !== undefined && !(Number.isInteger(l.maxPositions) && l.maxPositions >= 1)) throw bad('maxPositions', l.maxPositions, 'a whole number ≥ 1');
-  if (l.maxCorrelation !== undefined && !(l.maxCorrelation >= -1 && l.maxCorrelation <= 1)) throw bad('maxCorrelation', l.maxCorrelation, 'in [-1, 1]');
-  if (l.correlationLookback !== undefined && !(Number.isInteger(l.correlationLookback) && l.correlationLookback >= 3)) throw bad('correlationLookback', l.correlationLookback, 'a whole number of bars ≥ 3');
-  return { ...l };
 }
 
 function pctText(x: number): string {
