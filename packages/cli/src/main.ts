@@ -11,6 +11,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   tiers: () => import('./commands/tiers.js'),
   lint: () => import('./commands/lint.js'),
   data: () => import('./commands/data.js'),
+  scan: () => import('./commands/scan.js'),
   journal: () => import('./commands/journal.js'),
   agents: () => import('./commands/agents.js'),
   init: () => import('./commands/init.js'),

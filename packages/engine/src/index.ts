@@ -18,4 +18,6 @@ export * from './llm/index.js';
 export * from './agents/index.js';
 export * from './runner/index.js';
 export * from './optimize/index.js';
+export * from './scan/index.js';
+export * from './portfolio/index.js';
 export * from './version.js';

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import {
+  CANDLE_CACHE_DIR,
   formatAgentSummary,
   gatewayFromConfig,
   resolveOptionChainSpec,
@@ -26,6 +27,7 @@ import {
 } from '@volt/engine';
 import { EXIT, UsageError, dateOption, numberOption, parseCommandArgs, runFailureError } from '../usage.js';
 import { formatBacktestReport } from '../backtest-report.js';
+import { PORTFOLIO_USAGE, backtestPortfolio, portfolioSymbols } from './backtest-portfolio.js';
 import { endQuietlyWhenStdoutCloses } from '../stdout.js';
 
 export const summary = 'backtest a strategy file on candles or the synthetic market';
@@ -56,6 +58,8 @@ const USAGE = `usage: volt backtest <strategy.ts> [options]
                             or deribit:BTC: the Deribit chains kept in .volt/cache/
                             (default: backtest.optionsChain of volt.config.json)
   --lenient                 repair what can be repaired in the data file, and say what
+  --no-cache                parse the data file as text, without .volt/cache/candles (its
+                            parsed columns, kept by content hash: a second load is a read)
   --json                    print the whole report as one JSON document (schemaVersion 1)
   --journal PATH            record the run in this journal (default: journal.path of
                             volt.config.json, else .volt/journal.db)
@@ -65,6 +69,8 @@ const USAGE = `usage: volt backtest <strategy.ts> [options]
                             else off); ollama puts local models in the panel's seats
                             (ollama.models of volt.config.json), the rule agents stand in
                             when a model cannot answer; answers are cached in the journal
+
+${PORTFOLIO_USAGE}
 
 Fills happen at the next bar's open with slippage against you; stops and take-profits inside
 each bar, stop first when a bar reaches both. Exit 0 ok, 1 strategy or data error, 2 usage.`;
@@ -91,10 +97,18 @@ export async function run(argv: string[]): Promise<number> {
       param: { type: 'string', multiple: true },
       seed: { type: 'string' },
       lenient: { type: 'boolean', default: false },
+      'no-cache': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       journal: { type: 'string' },
       'no-journal': { type: 'boolean', default: false },
       agents: { type: 'string' },
+      symbols: { type: 'string' },
+      market: { type: 'string', multiple: true },
+      'max-gross': { type: 'string' },
+      'max-net': { type: 'string' },
+      'max-positions': { type: 'string' },
+      'max-correlation': { type: 'string' },
+      'correlation-lookback': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -125,6 +139,13 @@ export async function run(argv: string[]): Promise<number> {
   const runner = new StrategyRunner({ timeoutMs: config.backtest.timeoutMs, maxMemoryMb: config.backtest.maxMemoryMb, spares: 0, warmUp: false });
   runner.warm();
   try {
+    const symbols = portfolioSymbols(positionals[0]!, values);
+    if (symbols !== undefined) {
+      const journalFile = values.journal !== undefined ? path.resolve(values.journal) : journalPathFor(cwd, config.journal.path);
+      const journaled = values['no-journal'] !== true;
+      if (journaled) checkJournal(journalFile);
+      return await backtestPortfolio(runner, positionals[0]!, symbols, values, config, options, from, to, { file: journalFile, journaled });
+    }
     return await backtest(runner, positionals[0]!, values, config, options, from, to);
   } finally {
     await runner.dispose();
@@ -142,6 +163,7 @@ interface BacktestFlags {
   events?: string | undefined;
   'options-chain'?: string | undefined;
   lenient?: boolean | undefined;
+  'no-cache'?: boolean | undefined;
   json?: boolean | undefined;
   journal?: string | undefined;
   'no-journal'?: boolean | undefined;
@@ -159,9 +181,11 @@ async function backtest(
 ): Promise<number> {
   const cwd = process.cwd();
   const bundle = await transpileStrategy(file);
+  const candleCache = values['no-cache'] === true ? {} : { candleCache: path.join(cwd, CANDLE_CACHE_DIR) };
   const spec = values.data ?? config.data.default;
   let series: CandleSeries = await resolveDataSpec(spec, {
     cwd,
+    ...candleCache,
     lenient: values.lenient === true,
     onRepairs: (repairs) => {
       for (const r of repairs) process.stderr.write(`volt backtest: --lenient repaired ${r}\n`);
@@ -182,6 +206,7 @@ async function backtest(
   if (values.benchmark !== undefined) {
     const benchmark = await resolveDataSpec(values.benchmark, {
       cwd,
+      ...candleCache,
       lenient: values.lenient === true,
       onRepairs: (repairs) => {
         for (const r of repairs) process.stderr.write(`volt backtest: --lenient repaired ${r} (benchmark)\n`);

@@ -16,6 +16,7 @@ import {
 } from '@volt/engine';
 import { EXIT, UsageError, numberOption, parseCommandArgs } from '../usage.js';
 import { endQuietlyWhenStdoutCloses } from '../stdout.js';
+import { fetchMany } from './data-fetch-many.js';
 
 export const summary = 'check a candle file for problems, write a synthetic market, or fetch candles from an exchange';
 
@@ -40,7 +41,14 @@ const USAGE = `usage: volt data <check|synth|fetch> [options]
       CSV to stdout unless --out is given. A backtest can take the same range directly, fetched
       once and then read from .volt/cache/: --data exchange:binance:BTC/USDT:1h:2024-01-01:2024-02-01.
       --api-url URL (or VOLT_EXCHANGE_API_URL) sends the requests to a mirror of the exchange's API
-      that answers the exchange's own paths: a self-hosted mirror, or a test server.`;
+      that answers the exchange's own paths: a self-hosted mirror, or a test server (ID=URL for one
+      venue; repeat the flag).
+
+      Several markets at once: --symbol BTC/USDT,ETH/USDT and/or --exchange binance,kraken fetch
+      every symbol on every venue with one progress bar, the venues in parallel and each venue's
+      markets in turn (within its rate limit). --until is then required; each range goes to
+      .volt/cache/ (what --data exchange:… and data.symbols read) or to --out-dir DIR. A market
+      that fails is named with its reason and the others are still fetched (exit 1).`;
 
 const CHECK_USAGE = USAGE.split('\n\n')[1]!;
 const SYNTH_USAGE = USAGE.split('\n\n')[2]!;
@@ -209,7 +217,8 @@ async function download(argv: string[]): Promise<number> {
       format: { type: 'string' },
       lenient: { type: 'boolean', default: false },
       timeout: { type: 'string' },
-      'api-url': { type: 'string' },
+      'api-url': { type: 'string', multiple: true },
+      'out-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -233,6 +242,34 @@ async function download(argv: string[]): Promise<number> {
   if (timeout !== undefined && !(timeout > 0)) throw new UsageError(`--timeout is in seconds and must be positive, got ${values.timeout}`);
   const format = values.format ?? (values.out?.toLowerCase().endsWith('.json') ? 'json' : 'csv');
   if (format !== 'csv' && format !== 'json') throw new UsageError(`--format is csv or json, got '${format}'`);
+  // --api-url URL (every venue) or --api-url ID=URL (one venue), repeatable.
+  const apiUrls: Record<string, string> = {};
+  for (const item of values['api-url'] ?? []) {
+    const m = /^([a-z0-9]+)=(.+)$/.exec(item);
+    if (m) apiUrls[m[1]!] = m[2]!;
+    else apiUrls['*'] = item;
+  }
+  const exchanges = commaList('exchange', values.exchange);
+  const symbols = commaList('symbol', values.symbol);
+  if (exchanges.length * symbols.length > 1) {
+    if (values.out !== undefined) throw new UsageError(`--out is one file: several markets go to .volt/cache/ (the default) or to --out-dir DIR`);
+    if (values.format === 'json') throw new UsageError(`several markets are written as CSV (what .volt/cache/ holds); leave out --format`);
+    if (until === undefined) throw new UsageError(`several markets need --until (a date): each closed range is kept in .volt/cache/ and read offline after`);
+    return fetchMany({
+      exchanges,
+      symbols,
+      timeframe: values.timeframe,
+      since,
+      until,
+      lenient: values.lenient,
+      apiUrls,
+      ...(limit === undefined ? {} : { limit }),
+      ...(timeout === undefined ? {} : { timeout: timeout * 1000 }),
+      ...(values['out-dir'] === undefined ? {} : { outDir: values['out-dir'] }),
+    });
+  }
+  if (values['out-dir'] !== undefined) throw new UsageError(`--out-dir is for several markets; one market goes to stdout or --out FILE`);
+  const apiUrl = apiUrls[values.exchange] ?? apiUrls['*'];
 
   const series = await fetchCandles({
     exchange: values.exchange,
@@ -242,7 +279,7 @@ async function download(argv: string[]): Promise<number> {
     ...(until === undefined ? {} : { until }),
     ...(limit === undefined ? {} : { limit }),
     ...(timeout === undefined ? {} : { timeout: timeout * 1000 }),
-    ...(values['api-url'] === undefined ? {} : { apiUrl: values['api-url'] }),
+    ...(apiUrl === undefined ? {} : { apiUrl }),
     lenient: values.lenient,
     onRepairs: (repairs) => {
       for (const r of repairs) process.stderr.write(`volt data fetch: --lenient repaired ${r}\n`);
@@ -256,6 +293,14 @@ async function download(argv: string[]): Promise<number> {
     `fetched ${plural(series.length, 'candle')} of ${series.symbol} ${series.timeframe} from ${values.exchange} (${range})${values.out === undefined ? '' : ` to ${values.out}`}\n`,
   );
   return EXIT.ok;
+}
+
+/** `binance,kraken` → ['binance', 'kraken'], each once. */
+function commaList(name: string, raw: string): string[] {
+  const items = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (items.length === 0) throw new UsageError(`--${name} is empty`);
+  if (new Set(items).size !== items.length) throw new UsageError(`--${name} names one twice: ${raw}`);
+  return items;
 }
 
 function timeOption(name: string, raw: string): number {

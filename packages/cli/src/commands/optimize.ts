@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import {
+  CANDLE_CACHE_DIR,
   createSearch,
   journalPathFor,
   loadConfig,
@@ -198,6 +199,7 @@ async function optimize(journal: SweepJournal, s: SweepSettings, resumed: SweepE
   const bundle = await transpileStrategy(s.file);
   let series: CandleSeries = await resolveDataSpec(s.data, {
     cwd: s.cwd,
+    candleCache: path.join(s.cwd, CANDLE_CACHE_DIR),
     lenient: s.lenient,
     onRepairs: (repairs) => repairs.forEach((r) => say(`--lenient repaired ${r}`)),
     onNote: (note) => say(`note: ${note}`),

@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { VoltError } from '../errors.js';
 import type { CandleSeries } from './candle.js';
+import { loadCandlesCached } from './binary-cache.js';
 import { fetchDvol } from './deribit.js';
 import { fetchCandles } from './exchange.js';
 import { loadCandles, loadCandlesSync, type LoadedCandles } from './load.js';
@@ -88,7 +89,7 @@ export async function resolveExchangeSpec(parsed: ExchangeSpec, options: DataSpe
   const file = exchangeCacheFile(parsed, options);
   if (file !== undefined && existsSync(file)) {
     try {
-      return fromCache(parsed, file, await loadCandles(file, cachedLoadOptions(parsed)), options);
+      return fromCache(parsed, file, options.candleCache !== undefined ? loadCandlesCached(file, options.candleCache, cachedLoadOptions(parsed)) : await loadCandles(file, cachedLoadOptions(parsed)), options);
     } catch (e) {
       options.onNote?.(`the cached ${shown(file, options)} is unreadable (${e instanceof Error ? e.message : String(e)}); fetching again`);
     }
@@ -148,7 +149,7 @@ export function resolveExchangeSpecSync(spec: string, parsed: ExchangeSpec, opti
       hint: 'resolve it once asynchronously (a `volt backtest --data` run fetches and caches it), or use a local candle file',
     });
   }
-  return fromCache(parsed, file, loadCandlesSync(file, cachedLoadOptions(parsed)), options);
+  return fromCache(parsed, file, options.candleCache !== undefined ? loadCandlesCached(file, options.candleCache, cachedLoadOptions(parsed)) : loadCandlesSync(file, cachedLoadOptions(parsed)), options);
 }
 
 function cachedLoadOptions(parsed: ExchangeSpec): { symbol: string; timeframe: string } {
@@ -163,7 +164,7 @@ function fromCache(parsed: ExchangeSpec, file: string, loaded: LoadedCandles, op
 }
 
 /** Written beside its final name and renamed, so a run cut short never leaves half a cache file. */
-async function writeCache(file: string, series: CandleSeries): Promise<void> {
+export async function writeCache(file: string, series: CandleSeries): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   const partial = `${file}.${process.pid}.partial`;
   const out = createWriteStream(partial);

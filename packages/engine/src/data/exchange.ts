@@ -140,7 +140,8 @@ export async function fetchCandles(options: FetchCandlesOptions): Promise<Candle
   return { ...loaded.series, source: id };
 }
 
-function createClient(ccxt: CcxtModule, id: string, options: FetchCandlesOptions): Exchange {
+/** A ccxt client for public data: rate-limited, timed out, spot markets only for spot symbols, pointed at `apiUrl` when given. */
+export function createClient(ccxt: CcxtModule, id: string, options: Pick<FetchCandlesOptions, 'symbol' | 'timeout' | 'apiUrl'>): Exchange {
   const classes = ccxt.exchanges as unknown as Record<string, ExchangeClass>;
   if (!Object.hasOwn(classes, id) || typeof classes[id] !== 'function') {
     const ids = Object.keys(classes);

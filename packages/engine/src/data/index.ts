@@ -19,6 +19,7 @@ export {
   type CandleCheck,
 } from './load.js';
 export { inferTimeframe } from './order.js';
+export { loadCandlesCached, CANDLE_CACHE_DIR, type CachedLoad, type CacheUse } from './binary-cache.js';
 export { parseTimestamp, parseDateOnly, parseTimeOfDay, formatTime } from './timestamp.js';
 export {
   resolveDataSpec,
@@ -37,7 +38,8 @@ export {
   NO_NETWORK_HINT,
   type FetchCandlesOptions,
 } from './exchange.js';
-export { parseExchangeSpec, exchangeCacheFile, EXCHANGE_CACHE_DIR, EXCHANGE_DEFAULT_BARS, type ExchangeSpec } from './exchange-spec.js';
+export { fetchManyCandles, type MarketRequest, type MarketResult, type FetchManyOptions, type FetchManyProgress } from './fetch-many.js';
+export { writeCache as writeCandleCache, parseExchangeSpec, exchangeCacheFile, EXCHANGE_CACHE_DIR, EXCHANGE_DEFAULT_BARS, type ExchangeSpec } from './exchange-spec.js';
 export {
   fetchDeribitOptionChain,
   fetchDeribitRealizedVolatility,

@@ -69,6 +69,11 @@ export function checkCandlesSync(file: string, options: Omit<LoadOptions, 'lenie
   return checkCandleText(readTextSync(file), file, options);
 }
 
+/** Load candles from a file's bytes already in memory (the binary cache hashed them first). */
+export function parseCandleBytes(bytes: Buffer, file: string, options: LoadOptions = {}): LoadedCandles {
+  return parseCandles(utf8Text(bytes, file), file, options);
+}
+
 /** Load candles from text already in memory; `file` names it in messages and gives the default symbol. */
 export function parseCandles(text: string, file: string, options: LoadOptions = {}): LoadedCandles {
   return settle(read(text, file, options.lenient ? 'lenient' : 'strict', options), file, options);

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { VoltError } from '../errors.js';
 import type { CandleSeries } from './candle.js';
 import { parseExchangeSpec, resolveExchangeSpec, resolveExchangeSpecSync } from './exchange-spec.js';
+import { loadCandlesCached } from './binary-cache.js';
 import { loadCandles, loadCandlesSync, type LoadOptions } from './load.js';
 import { MAX_SYNTHETIC_BARS, synthesize, tooManyBars } from './synthetic.js';
 import { timeframeToMs } from './timeframe.js';
@@ -24,6 +25,12 @@ export interface DataSpecOptions extends LoadOptions {
   cacheDir?: string;
   /** Exchange specs: a mirror of the exchange's API (see `fetchCandles`' `apiUrl`). */
   exchangeApiUrl?: string;
+  /**
+   * Files (and the exchange cache's files): keep their parsed columns in this folder, keyed by
+   * content hash, and read them from there the next time (`binary-cache.ts`). The CLI and the
+   * sidecar pass `<workspace>/.volt/cache`; off when absent.
+   */
+  candleCache?: string;
 }
 
 export interface SyntheticSpec {
@@ -62,7 +69,7 @@ export async function resolveDataSpec(spec: string, options: DataSpecOptions = {
   if (synthetic) return synthesizeSpec(spec, synthetic, options);
   const exchange = parseExchangeSpec(spec);
   if (exchange) return resolveExchangeSpec(exchange, options);
-  const loaded = await loadCandles(resolvePath(spec, options), options);
+  const loaded = options.candleCache !== undefined ? loadCandlesCached(resolvePath(spec, options), options.candleCache, options) : await loadCandles(resolvePath(spec, options), options);
   if (loaded.repairs.length > 0) options.onRepairs?.(loaded.repairs);
   return loaded.series;
 }
@@ -72,7 +79,7 @@ export function resolveDataSpecSync(spec: string, options: DataSpecOptions = {})
   if (synthetic) return synthesizeSpec(spec, synthetic, options);
   const exchange = parseExchangeSpec(spec);
   if (exchange) return resolveExchangeSpecSync(spec, exchange, options);
-  const loaded = loadCandlesSync(resolvePath(spec, options), options);
+  const loaded = options.candleCache !== undefined ? loadCandlesCached(resolvePath(spec, options), options.candleCache, options) : loadCandlesSync(resolvePath(spec, options), options);
   if (loaded.repairs.length > 0) options.onRepairs?.(loaded.repairs);
   return loaded.series;
 }

@@ -12,6 +12,7 @@ import net from 'node:net';
 import { getHeapStatistics } from 'node:v8';
 import { backtestWithAgents, type AgentJournal } from '../agents/index.js';
 import { runBacktest, type BacktestReport } from '../backtest/index.js';
+import { runPortfolioBacktest } from '../portfolio/index.js';
 import { sliceSeries, synthesize, type CandleSeries } from '../data/index.js';
 import { isVoltError, VoltError } from '../errors.js';
 import { MemoryLlmCache, OllamaGateway, type StructuredOutcome, type StructuredRequest } from '../llm/index.js';
@@ -322,7 +323,9 @@ async function execute(run: SandboxRun): Promise<void> {
   let report: BacktestReport;
   let agents: Extract<FromSandbox, { type: 'result' }>['agents'];
   try {
-    if (!run.agents) {
+    if (run.portfolio) {
+      report = runPortfolioBacktest(loaded, run.portfolio.markets, { ...run.options, limits: run.portfolio.limits }, { onProgress });
+    } else if (!run.agents) {
       report = runBacktest(loaded, run.series, run.options, { onProgress });
     } else {
       const journal = run.agents.journaled ? new JournalBuffer() : undefined;
@@ -350,7 +353,7 @@ async function execute(run: SandboxRun): Promise<void> {
   }
   guard.clearTimers();
   let lookahead: LookaheadCheck | undefined;
-  if (run.lookahead) {
+  if (run.lookahead && !run.portfolio) {
     try {
       lookahead = await checkLookahead(run, run.series, report);
     } catch (e) {

@@ -97,6 +97,8 @@ export interface SandboxRun {
   options: BacktestOptions;
   lookahead: boolean;
   limits: SandboxLimits;
+  /** Portfolio backtests (portfolio/README.md): every market's candles; `series` is the first of them. */
+  portfolio?: { markets: CandleSeries[]; limits: import('../portfolio/index.js').PortfolioLimits };
   agents?: {
     mode: 'rules' | 'ollama';
     config: AgentsConfig;

@@ -37,6 +37,8 @@ export interface StrategyRunRequest {
   options?: BacktestOptions;
   /** Also run on data cut at two thirds and compare signals (the sidecar's VOLT205). */
   lookahead?: boolean;
+  /** A portfolio backtest over these markets (`series` unused; the report is a PortfolioReport). No agents, no lookahead. */
+  portfolio?: { markets: CandleSeries[]; limits?: import('../portfolio/index.js').PortfolioLimits };
   /** Every entry through the agents' panel and risk gate (rules), with LLM seats (ollama). */
   agents?: VolatilityInputs & {
     mode: 'rules' | 'ollama';
@@ -271,6 +273,7 @@ export class StrategyRunner {
       options: request.options ?? {},
       lookahead: request.lookahead ?? false,
       limits,
+      ...(request.portfolio ? { portfolio: { markets: request.portfolio.markets.map(plainSeries), limits: request.portfolio.limits ?? {} } } : {}),
       ...(agents
         ? { agents: { mode: agents.mode, config: agents.config, volatility: volatilityData(agents), journaled: agents.journaled ?? false, host: gateway?.host ?? '', ...(gateway?.hostProblem !== undefined ? { hostProblem: gateway.hostProblem } : {}) } }
         : {}),

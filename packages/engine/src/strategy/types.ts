@@ -66,6 +66,26 @@ export interface HistoryView {
   volume(ago: number): number;
 }
 
+/**
+ * One market of a portfolio backtest as every symbol's onBar sees it (`ctx.markets['ETH/USDT']`):
+ * its own last bar, position, indicators and past. `hasBar` says whether it had a bar at this step
+ * (a missing bar is not filled: `bar` is then its last one).
+ */
+export interface MarketView<I = Record<string, BarIndicator>> {
+  readonly symbol: string;
+  readonly hasBar: boolean;
+  /** Its own bar index (bars of this market so far − 1). */
+  readonly index: number;
+  readonly bar: Readonly<Candle>;
+  readonly position: PositionView;
+  readonly ind: I;
+  history(n: number): HistoryView;
+  /** Orders on this market, from any market's onBar: they fill at this market's next bar's open. */
+  buy(order?: OrderRequest): void;
+  sell(order?: OrderRequest): void;
+  exit(order?: Omit<OrderRequest, 'pct' | 'qty'>): void;
+}
+
 export interface StrategyContext<P extends ParamsDef = ParamsDef, I = Record<string, BarIndicator>> {
   /** The bar that just closed. The object is reused between bars: copy fields you want to keep. */
   readonly bar: Readonly<Candle>;
@@ -88,6 +108,8 @@ export interface StrategyContext<P extends ParamsDef = ParamsDef, I = Record<str
   readonly state: Record<string, unknown>;
   /** Options on the traded symbol: the synthetic chain at this close and multi-leg orders (options/README.md). */
   readonly options: OptionsView;
+  /** Portfolio backtests only: every market of the run by symbol, for cross-asset rules (pairs, spreads). */
+  readonly markets?: Readonly<Record<string, MarketView<I>>>;
 }
 
 export interface StrategyDefinition<P extends ParamsDef = ParamsDef, I = Record<string, BarIndicator>> {

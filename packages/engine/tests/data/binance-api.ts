@@ -1,6 +1,7 @@
 /**
- * A Binance spot REST API on 127.0.0.1 for the endpoints ccxt's `binance` calls to load markets
- * and fetch candles — `GET /api/v3/exchangeInfo` and `GET /api/v3/klines` — answering as Binance
+ * A Binance spot REST API on 127.0.0.1 for the endpoints ccxt's `binance` calls to load markets,
+ * fetch candles and the order book — `GET /api/v3/exchangeInfo`, `GET /api/v3/klines` and
+ * `GET /api/v3/depth` — answering as Binance
  * does: the same JSON shapes, 12-field klines with prices as 8-decimal strings, the same paging
  * (startTime/endTime inclusive, limit default 500, at most 1000) and the same errors
  * (`{"code":-1121,"msg":"Invalid symbol."}` with HTTP 400). Tests point the real ccxt client at it.
@@ -18,6 +19,8 @@ export interface ServedMarket {
   base: string;
   quote: string;
   candles?: CandleSeries;
+  /** The book `GET /api/v3/depth` answers: best levels first, [price, quantity]. Settable while serving. */
+  book?: { bids: [number, number][]; asks: [number, number][] };
 }
 
 export interface BinanceApi {
@@ -36,6 +39,10 @@ export interface BinanceApiOptions {
   refuseKlines?: string[];
   /** Accept connections and never answer: for timeouts. */
   silent?: boolean;
+  /** Answer klines this many ms late, as a distant exchange would. */
+  delayMs?: number;
+  /** Every request is also pushed here as 'binance PATH?QUERY': one log shared by several servers shows their order. */
+  log?: string[];
 }
 
 const INTERVAL_MS: Record<string, number> = {
@@ -50,6 +57,7 @@ export async function startBinanceApi(options: BinanceApiOptions): Promise<Binan
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     requests.push(url);
+    options.log?.push(`binance ${url.pathname}${url.search}`);
     if (options.silent) return;
     const send = (status: number, body: unknown): void => {
       const text = JSON.stringify(body);
@@ -71,7 +79,20 @@ export async function startBinanceApi(options: BinanceApiOptions): Promise<Binan
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return send(400, { code: -1130, msg: "Data sent for parameter 'limit' is not valid." });
       const start = q.has('startTime') ? Number(q.get('startTime')) : undefined;
       const end = q.has('endTime') ? Number(q.get('endTime')) : undefined;
-      return send(200, klines(market.candles, interval, start, end, limit));
+      const page = klines(market.candles, interval, start, end, limit);
+      if (options.delayMs) {
+        setTimeout(() => send(200, page), options.delayMs);
+        return;
+      }
+      return send(200, page);
+    }
+    if (url.pathname === '/api/v3/depth') {
+      const market = byId.get(url.searchParams.get('symbol') ?? '');
+      if (!market) return send(400, { code: -1121, msg: 'Invalid symbol.' });
+      const limit = url.searchParams.has('limit') ? Number(url.searchParams.get('limit')) : 100;
+      const level = ([p, q]: [number, number]): [string, string] => [p.toFixed(8), q.toFixed(8)];
+      const book = market.book ?? { bids: [], asks: [] };
+      return send(200, { lastUpdateId: requests.length, bids: book.bids.slice(0, limit).map(level), asks: book.asks.slice(0, limit).map(level) });
     }
     send(404, { code: -1, msg: 'not found' });
   });

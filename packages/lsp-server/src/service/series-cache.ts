@@ -5,7 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { resolveDataSpec, type CandleSeries } from '@volt/engine';
+import { CANDLE_CACHE_DIR, resolveDataSpec, type CandleSeries } from '@volt/engine';
 
 const MAX_CACHED = 4;
 
@@ -18,7 +18,7 @@ export class SeriesCache {
     const key = file ?? `${spec}\0${cwd}`;
     const hit = this.entries.get(key);
     if (hit && hit.mtimeMs === mtimeMs) return hit.series;
-    const series = resolveDataSpec(spec, { cwd, lenient: true });
+    const series = resolveDataSpec(spec, { cwd, lenient: true, candleCache: path.join(cwd, CANDLE_CACHE_DIR) });
     this.entries.set(key, { mtimeMs, series });
     series.catch(() => this.entries.delete(key));
     if (this.entries.size > MAX_CACHED) this.entries.delete(this.entries.keys().next().value as string);

@@ -1,0 +1,102 @@
+/** `volt backtest` of a portfolio, end to end: the built `volt`, the sandbox, a real SQLite journal. */
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../../test-support/shared-data.js';
+import { candlesToCsv, createRandom, seriesFromCandles, synthesize, type Candle } from '@volt/engine';
+
+const BIN = path.join(REPO_ROOT, 'packages/cli/bin/volt.js');
+const PAIRS = path.join(REPO_ROOT, 'examples/strategies/portfolio/pairs-trading.strategy.ts');
+const BASKET = path.join(REPO_ROOT, 'examples/strategies/portfolio/basket-momentum.strategy.ts');
+const RSI = path.join(REPO_ROOT, 'examples/strategies/rsi-mean-reversion.strategy.ts');
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'volt-portfolio-cli-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function volt(args: string[], cwd = tmp): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { cwd, maxBuffer: 64 << 20 }, (error, stdout, stderr) =>
+      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr }),
+    );
+  });
+}
+
+// BTC, and ETH as BTC × a mean-reverting factor with three of its bars missing.
+const btc = synthesize({ seed: 21, bars: 3000, timeframe: '1h', symbol: 'BTC/USDT', startPrice: 40_000 });
+const rnd = createRandom(5);
+let x = 0;
+const ethCandles: Candle[] = [];
+for (let i = 0; i < btc.length; i++) {
+  x = 0.97 * x + 0.008 * (rnd() - 0.5);
+  if (i === 1000 || i === 1001 || i === 2000) continue;
+  const f = 0.05 * Math.exp(x);
+  const o = btc.open[i]! * f;
+  const c = btc.close[i]! * f;
+  ethCandles.push({ time: btc.time[i]!, open: o, close: c, high: Math.max(btc.high[i]! * f, o, c), low: Math.min(btc.low[i]! * f, o, c), volume: 1 });
+}
+const eth = seriesFromCandles(ethCandles, { symbol: 'ETH/USDT', timeframe: '1h', source: 'eth' });
+const btcFile = path.join(tmp, 'BTC_USDT.csv');
+const ethFile = path.join(tmp, 'eth.csv');
+writeFileSync(btcFile, [...candlesToCsv(btc)].join(''));
+writeFileSync(ethFile, [...candlesToCsv(eth)].join(''));
+
+describe('volt backtest, a portfolio', () => {
+  it('runs the pairs example on both markets given with --market, and reports the missing bars', async () => {
+    const args = [PAIRS, '--market', `ETH/USDT=${ethFile}`, '--market', `BTC/USDT=${btcFile}`, '--symbols', 'ETH/USDT,BTC/USDT', '--no-journal'];
+    const json = await volt(['backtest', ...args, '--json']);
+    expect(json.stderr).toBe('');
+    expect(json.code).toBe(0);
+    const report = JSON.parse(json.stdout);
+    expect(report.data).toMatchObject({ symbol: 'ETH/USDT,BTC/USDT', bars: 3000 });
+    expect(report.portfolio.markets.map((m: { symbol: string; missingBars: number }) => [m.symbol, m.missingBars])).toEqual([['ETH/USDT', 3], ['BTC/USDT', 0]]);
+    expect(new Set(report.trades.map((t: { symbol: string }) => t.symbol))).toEqual(new Set(['ETH/USDT', 'BTC/USDT']));
+    const text = await volt(['backtest', ...args]);
+    expect(text.stdout).toContain('portfolio of 2 markets over 3,000 steps');
+    expect(text.stdout).toMatch(/ETH\/USDT: 3 bars missing between its first and last \(\d{4}-\d\d-\d\d \d\d:\d\d, .*\): left out, not filled/);
+  });
+
+  it('takes a declared basket\'s data from data.symbols of volt.config.json, applies the limits and records the run', async () => {
+    const ws = path.join(tmp, 'ws');
+    mkdirSync(ws, { recursive: true });
+    const symbols = ['BTC/USDT', 'ETH/USDT', 'SOL/USDT', 'BNB/USDT', 'XRP/USDT'];
+    const mapped: Record<string, string> = {};
+    symbols.forEach((s, k) => {
+      const file = path.join(ws, `${s.replace('/', '_')}.csv`);
+      writeFileSync(file, [...candlesToCsv(synthesize({ seed: 300 + k, bars: 3000, timeframe: '1h', symbol: s }))].join(''));
+      mapped[s] = path.basename(file);
+    });
+    writeFileSync(path.join(ws, 'volt.config.json'), JSON.stringify({ data: { default: 'synthetic:1', symbols: mapped } }));
+    const r = await volt(['backtest', BASKET, '--max-positions', '2', '--json'], ws);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.portfolio.symbols).toEqual(symbols);
+    expect(report.portfolio.markets.map((m: { source: string }) => path.basename(m.source))).toEqual(symbols.map((s) => `${s.replace('/', '_')}.csv`));
+    expect(report.portfolio.maxPositions).toBeLessThanOrEqual(2);
+    expect(report.portfolio.gate.refused['max positions']).toBeGreaterThan(0);
+    const list = await volt(['journal', 'list', '--json'], ws);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toContain('BTC/USDT,ETH/USDT,SOL/USDT,BNB/USDT,XRP/USDT');
+  });
+
+  it('gives a one-market portfolio the trades of the plain backtest', async () => {
+    const single = await volt(['backtest', RSI, '--data', btcFile, '--no-journal', '--json']);
+    const portfolio = await volt(['backtest', RSI, '--symbols', 'BTC/USDT', '--market', `BTC/USDT=${btcFile}`, '--no-journal', '--json']);
+    expect(portfolio.code).toBe(0);
+    const a = JSON.parse(single.stdout);
+    const b = JSON.parse(portfolio.stdout);
+    expect(a.trades.length).toBeGreaterThan(0);
+    expect(JSON.stringify(b.trades)).toBe(JSON.stringify(a.trades));
+    expect(b.metrics).toEqual(a.metrics);
+  });
+
+  it('refuses --agents, --data with --symbols, and a market not in --symbols, as usage errors', async () => {
+    const agents = await volt(['backtest', PAIRS, '--symbols', 'ETH/USDT,BTC/USDT', '--agents', 'rules', '--no-journal']);
+    expect(agents.code).toBe(2);
+    expect(agents.stderr).toMatch(/^volt backtest: --agents reviews one market's entries/);
+    const data = await volt(['backtest', PAIRS, '--symbols', 'ETH/USDT,BTC/USDT', '--data', btcFile]);
+    expect(data.code).toBe(2);
+    const market = await volt(['backtest', PAIRS, '--symbols', 'ETH/USDT', '--market', `BTC/USDT=${btcFile}`]);
+    expect(market.stderr).toBe('volt backtest: --market BTC/USDT is not one of --symbols (ETH/USDT)\n');
+  });
+});

@@ -1,0 +1,2 @@
+export { runPortfolioBacktest, returnsCorrelation, type PortfolioObserver } from './run.js';
+export type * from './types.js';

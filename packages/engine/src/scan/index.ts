@@ -1,0 +1,2 @@
+export { SpreadScanner, crossVenueSpreads, netSpread, defaultTakerFee, type VenueQuote, type VenueFailure, type CrossVenueSpread, type QuoteOptions } from './spreads.js';
+export { historicalSpreads, type VenueCandles, type HistoricalSpread, type HistoricalSpreadReport, type SpreadEpisode } from './history.js';
