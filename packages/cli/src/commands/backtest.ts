@@ -26,6 +26,7 @@ import {
 } from '@volt/engine';
 import { EXIT, UsageError, dateOption, numberOption, parseCommandArgs, runFailureError } from '../usage.js';
 import { formatBacktestReport } from '../backtest-report.js';
+import { publishToBus } from './bus.js';
 import { endQuietlyWhenStdoutCloses } from '../stdout.js';
 
 export const summary = 'backtest a strategy file on candles or the synthetic market';
@@ -277,6 +278,7 @@ async function backtest(
   }
   if (recording) replayJournalEvents(recording.observer, report, outcome.agents?.events);
   const runId = recording?.finish(report);
+  await publishToBus(config, report, outcome.agents?.events, 'volt backtest');
   // `volt backtest … --json | head` closes the pipe early: that is the reader's choice, not an error.
   endQuietlyWhenStdoutCloses();
   process.stdout.write(
