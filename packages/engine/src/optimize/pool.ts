@@ -73,7 +73,7 @@ export class LocalTrialPool implements TrialPool {
       for (let chunk = queue.shift(); chunk && !stopped && !signal?.aborted; chunk = queue.shift()) {
         const reported = new Set<number>();
         const outcome = await runner.sweep(
-          { bundle: this.o.bundle, series: this.o.series, options: this.o.options, trials: chunk.map((j) => ({ params: j.params, ...(j.from !== undefined ? { from: j.from } : {}), ...(j.to !== undefined ? { to: j.to } : {}) })) },
+          { bundle: this.o.bundle, series: this.o.series, options: this.o.options, summaries: true, trials: chunk.map((j) => ({ params: j.params, ...(j.from !== undefined ? { from: j.from } : {}), ...(j.to !== undefined ? { to: j.to } : {}) })) },
           {
             onTrial: (index, output) => {
               reported.add(index);
