@@ -134,7 +134,7 @@ export class OptimizeHandler {
     });
     const controller = new AbortController();
     token?.onCancellationRequested(() => controller.abort());
-    const pool = new LocalTrialPool({ workers, bundle, series, options: settings.options, ...limits });
+    const pool = new LocalTrialPool({ workers, bundle, series, options: settings.options, ...limits, ...this.host() });
     // The heatmap needs only each whole-series trial's params and score, not its curves.
     const searched: { params: ParamSet; score: number | null }[] = [];
     let done = 0;
@@ -209,9 +209,15 @@ export class OptimizeHandler {
     }];
   }
 
+  /** The sandbox host the sidecar was given (the VS Code extension bundles its own). */
+  private host(): { hostFile?: URL } {
+    const file = this.state.options.sandboxHostFile;
+    return file ? { hostFile: file } : {};
+  }
+
   /** The strategy's name and params, read by loading it in the sandbox on two bars. */
   private async facts(bundle: TranspiledStrategy, series: Parameters<typeof sliceSeries>[0], limits: { timeoutMs: number; maxMemoryMb: number }): Promise<StrategyFacts> {
-    const runner = new StrategyRunner({ ...limits, spares: 0 });
+    const runner = new StrategyRunner({ ...limits, spares: 0, ...this.host() });
     try {
       let facts: StrategyFacts | undefined;
       const probe = sliceSeries(series, series.time[0], series.time[1]! + 1);
