@@ -82,7 +82,7 @@ export async function run() {
     t0 = performance.now();
     await pool.run(trials.map((params) => ({ params })), (_, out) => {
       if ('failure' in out) failed++;
-      else trades += out.report.metrics.trades;
+      else trades += ('summary' in out ? out.summary : out.report).metrics.trades;
     });
     const seconds = (performance.now() - t0) / 1000;
     const rssAfter = rssMb();
