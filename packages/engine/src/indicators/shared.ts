@@ -44,21 +44,26 @@ function record(indicator: BarIndicator, series: CandleSeries, read: ((x: BarInd
   return { columns, readyAt };
 }
 
+// Fields, not getters over the columns: a strategy reads `value` and `ready` every bar, and a plain
+// field is the cheapest read there is; each onBar moves them one bar on.
 class Replay {
   protected i = -1;
+  value = NaN;
+  ready = false;
+  protected readonly values: Float64Array;
+  protected readonly readyAt: number;
   constructor(
-    protected readonly r: Recorded,
+    r: Recorded,
     readonly warmup: number,
     private readonly scope: SharingScope,
-  ) {}
+  ) {
+    this.values = r.columns[0]!;
+    this.readyAt = r.readyAt;
+  }
   onBar(_open: number, _high: number, _low: number, _close: number, _volume: number): void {
-    this.i++;
-  }
-  get ready(): boolean {
-    return this.i >= this.r.readyAt;
-  }
-  get value(): number {
-    return this.i < 0 ? NaN : this.r.columns[0]![this.i]!;
+    const i = ++this.i;
+    this.value = this.values[i]!;
+    this.ready = i >= this.readyAt;
   }
   update(_x: number): number {
     this.scope.handFed = true;
@@ -66,6 +71,8 @@ class Replay {
   }
   reset(): void {
     this.i = -1;
+    this.value = NaN;
+    this.ready = false;
   }
 }
 
@@ -76,31 +83,40 @@ class PeriodReplay extends Replay implements ValueIndicator, AtrIndicator {
 }
 
 class MacdReplay extends Replay implements MacdIndicator {
+  signal = NaN;
+  private readonly signals: Float64Array;
   constructor(r: Recorded, warmup: number, scope: SharingScope, readonly fastPeriod: number, readonly slowPeriod: number, readonly signalPeriod: number) {
     super(r, warmup, scope);
+    this.signals = r.columns[1]!;
+  }
+  override onBar(open: number, high: number, low: number, close: number, volume: number): void {
+    super.onBar(open, high, low, close, volume);
+    this.signal = this.signals[this.i]!;
   }
   get macd(): number {
     return this.value;
   }
-  get signal(): number {
-    return this.i < 0 ? NaN : this.r.columns[1]![this.i]!;
-  }
   get histogram(): number {
-    return this.macd - this.signal;
+    return this.value - this.signal;
+  }
+  override reset(): void {
+    super.reset();
+    this.signal = NaN;
   }
 }
 
 class BollingerReplay extends Replay implements BollingerIndicator {
   private lastInput = NaN;
+  private width = NaN;
+  private readonly units: Float64Array;
   constructor(r: Recorded, warmup: number, scope: SharingScope, readonly period: number, readonly stdDev: number, private readonly source: Source) {
     super(r, warmup, scope);
+    this.units = r.columns[1]!;
   }
-  override onBar(open: number, high: number, low: number, close: number, _volume: number): void {
-    this.i++;
+  override onBar(open: number, high: number, low: number, close: number, volume: number): void {
+    super.onBar(open, high, low, close, volume);
+    this.width = this.stdDev * this.units[this.i]!;
     this.lastInput = priceOf(this.source, open, high, low, close);
-  }
-  private get width(): number {
-    return this.i < 0 ? NaN : this.stdDev * this.r.columns[1]![this.i]!;
   }
   get middle(): number {
     return this.value;
@@ -122,6 +138,7 @@ class BollingerReplay extends Replay implements BollingerIndicator {
   override reset(): void {
     super.reset();
     this.lastInput = NaN;
+    this.width = NaN;
   }
 }
 
