@@ -1,4 +1,4 @@
-// Sweep throughput: 1,000 parameter sets × 100,000 synthetic 1m bars of an RSI + MACD + Bollinger
+// Sweep throughput (CPU seconds per trial too, which a busy machine does not distort): 1,000 parameter sets × 100,000 synthetic 1m bars of an RSI + MACD + Bollinger
 // strategy (the backtest bench's, with its periods and thresholds as params), through Volt's
 // LocalTrialPool on two workers (two StrategyRunners, sandbox processes, a chunk of trials per
 // process, candles sent once per chunk), against the peer measured in the same run: the same
@@ -14,11 +14,11 @@
 // bars): RSS, and heap + external after a GC when run with --expose-gc, every 2,000 trials.
 // VOLT_BENCH_TRIALS, VOLT_BENCH_BARS and VOLT_BENCH_RSS_TRIALS change the sizes.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { LocalTrialPool, createSearch, loadTranspiledStrategy, paramSpace, runBacktest, runSweep, synthesize, transpileStrategy } from '../packages/engine/dist/index.js';
+import { LocalTrialPool, SharedIndicators, withSharedIndicators, createSearch, loadTranspiledStrategy, paramSpace, runBacktest, runSweep, synthesize, transpileStrategy } from '../packages/engine/dist/index.js';
 
 const TRIALS = Number(process.env.VOLT_BENCH_TRIALS ?? 1000);
 const BARS = Number(process.env.VOLT_BENCH_BARS ?? 100_000);
@@ -55,6 +55,23 @@ export default defineStrategy({
 
 const rssMb = () => (process.memoryUsage().rss / 1024 / 1024).toFixed(0);
 
+// CPU seconds of this process and of its children that ended (the sandboxes: Node reaps them, so
+// the kernel adds their time to ours). On a machine shared with other work the wall clock measures
+// the neighbours too; CPU time per trial does not, and × the cores is what an idle machine gives.
+const TICK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+function cpuSeconds() {
+  const own = process.cpuUsage();
+  let children = 0;
+  try {
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+    children = (Number(fields[13]) + Number(fields[14])) / TICK;
+  } catch {
+    children = NaN;
+  }
+  return (own.user + own.system) / 1e6 + children;
+}
+const PARTS = (process.env.VOLT_BENCH_PARTS ?? 'pool,search,queue,memory').split(',');
+
 export async function run() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'volt-bench-optimize-'));
   try {
@@ -69,11 +86,19 @@ export async function run() {
     // Peer: one by one, in process.
     runBacktest(strategy, series, { ...options, params: trials[0] });
     let t0 = performance.now();
+    let c0 = cpuSeconds();
     for (const params of trials.slice(0, PEER_TRIALS)) runBacktest(strategy, series, { ...options, params });
     const peerSeconds = (performance.now() - t0) / 1000;
+    const peerCpu = (cpuSeconds() - c0) / PEER_TRIALS;
+    // What sharing indicator series saves by itself: the peer's trials again, in process, shared.
+    const shared = new SharedIndicators(256 * 1024 * 1024);
+    c0 = cpuSeconds();
+    for (const params of trials.slice(0, PEER_TRIALS)) withSharedIndicators(shared, series, 'all', () => runBacktest(strategy, series, { ...options, params }));
+    const sharedCpu = (cpuSeconds() - c0) / PEER_TRIALS;
     const peerTrials = PEER_TRIALS / peerSeconds;
 
     // Volt: the pool `volt optimize --workers 2` uses.
+    c0 = cpuSeconds();
     const pool = new LocalTrialPool({ workers: WORKERS, bundle, series, options, timeoutMs: 60_000, maxMemoryMb: 512, ...(process.env.VOLT_BENCH_CHUNK ? { chunk: Number(process.env.VOLT_BENCH_CHUNK) } : {}) });
     await pool.run(trials.slice(0, WORKERS), () => {});
     const rssBefore = rssMb();
@@ -82,13 +107,18 @@ export async function run() {
     t0 = performance.now();
     await pool.run(trials.map((params) => ({ params })), (_, out) => {
       if ('failure' in out) failed++;
-      else trades += out.report.metrics.trades;
+      else trades += ('summary' in out ? out.summary : out.report).metrics.trades;
     });
     const seconds = (performance.now() - t0) / 1000;
     const rssAfter = rssMb();
     await pool.dispose();
+    // Every sandbox of the pool (the warm-up trials and the spares' start included) has ended now.
+    await new Promise((r) => setTimeout(r, 500));
+    const poolCpu = (cpuSeconds() - c0) / TRIALS;
     const rate = TRIALS / seconds;
+    const perCpu = (cpu) => (BARS / cpu / 1e6).toFixed(1);
 
+    if (!PARTS.includes('search')) return poolLines();
     // TPE against random search, same budget, on the strategy itself.
     const short = synthesize({ seed: 42, bars: 20_000, timeframe: '1h' });
     const searchPool = new LocalTrialPool({ workers: WORKERS, bundle, series: short, options, timeoutMs: 60_000, maxMemoryMb: 512 });
@@ -101,14 +131,22 @@ export async function run() {
     }
     await searchPool.dispose();
     const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const queued = await queueFigures(bundle, series, options, trials.slice(0, Math.min(TRIALS, 200)));
-    const memory = await memoryFigures(bundle, strategy, Number(process.env.VOLT_BENCH_RSS_TRIALS ?? 10_000));
+    const queued = !PARTS.includes('queue') ? 'queue: not measured (VOLT_BENCH_PARTS)' : await queueFigures(bundle, series, options, trials.slice(0, Math.min(TRIALS, 200)));
+    const memory = !PARTS.includes('memory') ? 'memory: not measured (VOLT_BENCH_PARTS)' : await memoryFigures(bundle, strategy, Number(process.env.VOLT_BENCH_RSS_TRIALS ?? 10_000));
+    function poolLines() {
+      const cores = os.availableParallelism();
+      return [
+        `${TRIALS} trials × ${BARS.toLocaleString('en-US')} bars, ${WORKERS} workers: ${seconds.toFixed(1)} s, ${rate.toFixed(1)} trials/s, ${((rate * BARS) / 1e6).toFixed(1)} M bar-steps/s (${failed} failed, ${(trades / TRIALS).toFixed(0)} trades per trial)`,
+        `peer, runBacktest one by one in process (${PEER_TRIALS} trials): ${peerTrials.toFixed(1)} trials/s, ${((peerTrials * BARS) / 1e6).toFixed(1)} M bar-steps/s`,
+        `ratio: ${(rate / peerTrials).toFixed(2)}× (wall clock; load average ${os.loadavg()[0].toFixed(1)})`,
+        `CPU per trial: pool ${(poolCpu * 1000).toFixed(2)} ms (asker + sandboxes, ${perCpu(poolCpu)} M bar-steps per CPU-second, ×${cores} cores ${(Number(perCpu(poolCpu)) * cores).toFixed(1)} M/s), peer ${(peerCpu * 1000).toFixed(2)} ms (${perCpu(peerCpu)} M per CPU-second); ratio ${(peerCpu / poolCpu).toFixed(2)}× per CPU-second`,
+        `in process, indicator series shared: ${(sharedCpu * 1000).toFixed(2)} ms CPU per trial against ${(peerCpu * 1000).toFixed(2)} ms unshared (${(peerCpu / sharedCpu).toFixed(2)}×; ${shared.computed} series computed, ${shared.reused} declarations replayed)`,
+        `asking process RSS: ${rssBefore} MB before, ${rssAfter} MB after the trials`,
+      ];
+    }
     const wins = best.tpe.filter((x, i) => x > best.random[i]).length;
     return [
-      `${TRIALS} trials × ${BARS.toLocaleString('en-US')} bars, ${WORKERS} workers: ${seconds.toFixed(1)} s, ${rate.toFixed(1)} trials/s, ${((rate * BARS) / 1e6).toFixed(1)} M bar-steps/s (${failed} failed, ${(trades / TRIALS).toFixed(0)} trades per trial)`,
-      `peer, runBacktest one by one in process (${PEER_TRIALS} trials): ${peerTrials.toFixed(1)} trials/s, ${((peerTrials * BARS) / 1e6).toFixed(1)} M bar-steps/s`,
-      `ratio: ${(rate / peerTrials).toFixed(2)}×`,
-      `asking process RSS: ${rssBefore} MB before, ${rssAfter} MB after the trials`,
+      ...poolLines(),
       `best Sharpe in 60 trials (20,000 1h bars, seeds 1-5): tpe ${best.tpe.map((x) => x.toFixed(2)).join(' ')} (mean ${mean(best.tpe).toFixed(2)}), random ${best.random.map((x) => x.toFixed(2)).join(' ')} (mean ${mean(best.random).toFixed(2)}); tpe better on ${wins} of 5`,
       queued,
       memory,

@@ -9,6 +9,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   optimize: () => import('./commands/optimize.js'),
   worker: () => import('./commands/worker.js'),
   tiers: () => import('./commands/tiers.js'),
+  bus: () => import('./commands/bus.js'),
   lint: () => import('./commands/lint.js'),
   data: () => import('./commands/data.js'),
   scan: () => import('./commands/scan.js'),

@@ -20,4 +20,5 @@ export * from './runner/index.js';
 export * from './optimize/index.js';
 export * from './scan/index.js';
 export * from './portfolio/index.js';
+export * from './bus/index.js';
 export * from './version.js';

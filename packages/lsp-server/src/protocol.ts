@@ -11,7 +11,7 @@
  *
  * This module is types and string constants only: no runtime imports, safe to bundle anywhere.
  */
-import type { BacktestReport, VoltConfigInput } from '@volt/engine';
+import type { BacktestReport, Heatmap, SweepResult, VoltConfigInput } from '@volt/engine';
 
 /** `workspace/executeCommand` names. */
 export const Commands = {
@@ -364,6 +364,70 @@ export interface BarsResult {
   /** The highest high of the whole data set, whatever the range: a face picks its price decimals
    * from it, so every range of one instrument reads with the same number of them. */
   dataHigh: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Optimisation (issue 15): volt/optimize, its progress, and the code action that applies the result.
+// A plain request; `$/cancelRequest` stops it (what finished stays journaled, `volt optimize
+// --resume ID` continues it). While it runs the server sends `volt/optimizeProgress`.
+
+export const OPTIMIZE_REQUEST = 'volt/optimize';
+export const OPTIMIZE_PROGRESS = 'volt/optimizeProgress';
+/** Title prefix of the code action on a strategy's `params` block after a sweep. */
+export const APPLY_PARAMS_TITLE = 'Volt: apply optimised params';
+
+export interface OptimizeParams {
+  /** The strategy's file:// URI. */
+  uri: string;
+  /** Data spec; default as for volt.backtest (the strategy's symbol, else data.default). */
+  data?: string;
+  symbol?: string;
+  from?: string | number;
+  to?: string | number;
+  /** Trials per search (default 100). */
+  trials?: number;
+  method?: 'grid' | 'random' | 'tpe';
+  objective?: 'sharpe' | 'sortino' | 'calmar' | 'return/drawdown';
+  /** A trial with fewer trades fails (default 30). */
+  minTrades?: number;
+  /** Walk-forward folds (default 0: none). */
+  folds?: number;
+  windows?: 'rolling' | 'anchored';
+  seed?: number;
+  /** Sandbox processes at once (default the cores). */
+  workers?: number;
+  /** The heatmap's two params (default the two searched params with the most values). */
+  axes?: [string, string?];
+  /** Echoed in every progress notification, so a client running several tells them apart. */
+  token?: string;
+}
+
+export interface OptimizeProgressParams {
+  uri: string;
+  token?: string;
+  /** Trials finished (a resumed sweep's earlier ones included) and in all. */
+  done: number;
+  total: number;
+  /** The whole-series search's best so far. */
+  best?: { params: Record<string, number>; score: number };
+}
+
+export interface OptimizeResult {
+  uri: string;
+  /** The sweep's id in the journal (`volt optimize --list`, `--resume`). */
+  sweep: number;
+  strategy: { name: string; path: string; contentHash: string };
+  data: { spec: string; symbol: string; timeframe: string; from: number; to: number; bars: number; synthetic: boolean };
+  /** The sweep's result, as `volt optimize --json` prints it. Scores of +∞ are sent as null. */
+  result: SweepResult;
+  /** The objective over two params of the whole-series search; null when nothing was searched. */
+  heatmap: Heatmap | null;
+  /**
+   * What the code action on the `params` block writes: the params of the walk-forward fold with
+   * the best out-of-sample score (`source: 'out-of-sample'`), else the whole-series best
+   * (`'in-sample'`); null when no trial passed.
+   */
+  apply: { params: Record<string, number>; source: 'out-of-sample' | 'in-sample'; fold?: number } | null;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -20,12 +20,13 @@ import {
   type InitializeParams,
   type InitializeResult,
 } from 'vscode-languageserver';
-import { ALL_COMMANDS, Requests, type BarsParams, type SymbolsParams } from './protocol.js';
+import { ALL_COMMANDS, OPTIMIZE_REQUEST, Requests, type BarsParams, type OptimizeParams, type SymbolsParams } from './protocol.js';
 import { IdleCollector, keepYoungGenerationsSmall } from './idle-gc.js';
 import { BarsHandler } from './handlers/bars.js';
 import { CommandsHandler } from './handlers/commands.js';
 import { CritiqueHandler } from './handlers/critique.js';
 import { DocumentsHandler } from './handlers/documents.js';
+import { OptimizeHandler } from './handlers/optimize.js';
 import type { Features } from './handlers/features.js';
 import { ReviewHandler } from './handlers/review.js';
 import { RunsHandler, type RunResult } from './handlers/runs.js';
@@ -73,7 +74,8 @@ export class VoltServer {
     c.onInitialize(this.initialize.bind(this));
     c.onInitialized(() => settings.initialized());
     c.onDidChangeConfiguration(() => void settings.reload());
-    c.onCodeAction(open((p: CodeActionParams) => documents.codeAction(p)));
+    const optimize = new OptimizeHandler(this.state, this.features);
+    c.onCodeAction(open(async (p: CodeActionParams) => [...(await documents.codeAction(p)), ...optimize.codeActions(p)]));
     c.onCodeLens(open((p: CodeLensParams) => runs.codeLens(p)));
     c.onHover(open((p: HoverParams) => documents.hover(p)));
     // Registered as a plain request so the client's workDoneToken stays visible to us.
@@ -82,6 +84,7 @@ export class VoltServer {
     const bars = new BarsHandler(this.state);
     c.onRequest(Requests.bars, open((params: BarsParams) => bars.bars(params)));
     new ReviewHandler(this.state).register(c, open);
+    c.onRequest(OPTIMIZE_REQUEST, open((params: OptimizeParams, token: CancellationToken) => optimize.optimize(params, token)));
     c.onShutdown(open(this.shutdown.bind(this)));
     const docs = this.state.documents;
     // An open volt.config.json is checked as it is typed, and applied when saved.
@@ -103,7 +106,7 @@ export class VoltServer {
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, willSave: true, save: { includeText: false } },
-        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.RefactorRewrite] },
         codeLensProvider: { resolveProvider: false },
         hoverProvider: true,
         executeCommandProvider: { commands: [...ALL_COMMANDS] },

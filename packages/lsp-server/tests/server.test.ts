@@ -20,7 +20,7 @@ describe('VoltServer', () => {
     expect(result).toEqual({
       capabilities: {
         textDocumentSync: { openClose: true, change: 2, willSave: true, save: { includeText: false } },
-        codeActionProvider: { codeActionKinds: ['quickfix'] },
+        codeActionProvider: { codeActionKinds: ['quickfix', 'refactor.rewrite'] },
         codeLensProvider: { resolveProvider: false },
         hoverProvider: true,
         executeCommandProvider: { commands: ['volt.analyze', 'volt.backtest', 'volt.journal', 'volt.agentStatus'] },

@@ -111,6 +111,10 @@ describe('volt.nvim in headless Neovim', () => {
     await expectScriptPasses('restart_spec.lua', 150_000);
   }, 180_000);
 
+  it('runs :VoltOptimize: progress, the report float, and the code action that writes the params', async () => {
+    await expectScriptPasses('optimize_spec.lua', 150_000);
+  }, 180_000);
+
   it('runs :VoltBacktest, :VoltAnalyze, :VoltJournal and :VoltAgentStatus', async () => {
     await expectScriptPasses('commands_spec.lua', 150_000);
   }, 180_000);

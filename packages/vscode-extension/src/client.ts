@@ -15,7 +15,7 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import { CONFIGURATION_SECTION, Notifications, Requests, type BacktestStatusParams, type BarsParams, type BarsResult, type CommandName, type CritiqueStatusParams, type SymbolsParams, type SymbolsResult } from '@volt/lsp-server/protocol';
+import { CONFIGURATION_SECTION, Notifications, OPTIMIZE_PROGRESS, OPTIMIZE_REQUEST, Requests, type OptimizeParams, type OptimizeProgressParams, type OptimizeResult, type BacktestStatusParams, type BarsParams, type BarsResult, type CommandName, type CritiqueStatusParams, type SymbolsParams, type SymbolsResult } from '@volt/lsp-server/protocol';
 import { lensCommandInEditor } from './commands.js';
 import { SIDECAR_SELECTOR } from './documents.js';
 import { findInstalledSidecar, versionMismatch } from './locate.js';
@@ -37,6 +37,7 @@ export interface SidecarCalls {
 export class Sidecar implements SidecarCalls, vscode.Disposable {
   private client: LanguageClient | undefined;
   private readonly backtestListeners = new Set<(status: BacktestStatusParams) => void>();
+  private readonly optimizeListeners = new Set<(p: OptimizeProgressParams) => void>();
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -107,6 +108,9 @@ export class Sidecar implements SidecarCalls, vscode.Disposable {
       for (const listener of this.backtestListeners) listener(status);
     });
     client.onNotification(Notifications.critiqueStatus, (status: CritiqueStatusParams) => this.onCritiqueStatus?.(status));
+    client.onNotification(OPTIMIZE_PROGRESS, (p: OptimizeProgressParams) => {
+      for (const listener of this.optimizeListeners) listener(p);
+    });
   }
 
   /** A save's LLM critique ended (volt/critiqueStatus); set by the extension. */
@@ -156,6 +160,16 @@ export class Sidecar implements SidecarCalls, vscode.Disposable {
 
   symbols(params: SymbolsParams): Promise<SymbolsResult> {
     return this.running().sendRequest<SymbolsResult>(Requests.symbols, params);
+  }
+
+  /** volt/optimize: a sweep of the strategy's params (Volt: Optimize Strategy). */
+  optimize(params: OptimizeParams, token?: vscode.CancellationToken): Promise<OptimizeResult> {
+    return this.running().sendRequest<OptimizeResult>(OPTIMIZE_REQUEST, params, token);
+  }
+
+  onOptimizeProgress(listener: (p: OptimizeProgressParams) => void): vscode.Disposable {
+    this.optimizeListeners.add(listener);
+    return { dispose: () => this.optimizeListeners.delete(listener) };
   }
 
   /** volt/bars: the candles of the report's price chart. */

@@ -26,6 +26,7 @@ import { agentStatusLine, type AgentStatusView } from './agent-status-view.js';
 import { errorText, plainPaths } from './user-text.js';
 import type { VoltStatus } from './status.js';
 import { newStrategyFolder } from './new-folder.js';
+import { optimizeStrategy, type OptimizeCalls, type OptimizeView } from './optimize-view.js';
 
 /** VS Code command ids (package.json `contributes.commands`). They differ from the sidecar's own
  * `volt.analyze`… names, which the language client registers for the server. */
@@ -38,6 +39,7 @@ export const CLIENT_COMMANDS = {
   restartSidecar: 'volt.restartSidecar',
   showOutput: 'volt.showOutput',
   newStrategyFolder: 'volt.newStrategyFolder',
+  optimizeStrategy: 'volt.optimizeStrategy',
 } as const;
 
 export interface CommandContext {
@@ -46,6 +48,8 @@ export interface CommandContext {
   agents: AgentStatusView;
   status: VoltStatus;
   output: vscode.OutputChannel;
+  /** Volt: Optimize Strategy's sidecar calls and report (the extension passes both). */
+  optimizer?: { sidecar: OptimizeCalls; view: OptimizeView };
 }
 
 const DAY = 86_400_000;
@@ -397,6 +401,11 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     [CLIENT_COMMANDS.restartSidecar]: () => ctx.sidecar.restart(),
     [CLIENT_COMMANDS.showOutput]: () => ctx.output.show(true),
     [CLIENT_COMMANDS.newStrategyFolder]: (target?: vscode.Uri) => newStrategyFolder(ctx.output, target),
+    [CLIENT_COMMANDS.optimizeStrategy]: async () => {
+      const uri = await pickStrategy();
+      if (uri && ctx.optimizer) return optimizeStrategy(ctx.optimizer.sidecar, ctx.optimizer.view, ctx.output, uri);
+      return undefined;
+    },
   };
   return Object.entries(handlers).map(([id, handler]) => vscode.commands.registerCommand(id, handler));
 }

@@ -8,6 +8,7 @@ import { Sidecar } from './client.js';
 import { CLIENT_COMMANDS, refreshAgentStatus, registerCommands, tellCritiqueStatus } from './commands.js';
 import { ReportView } from './report-view.js';
 import { AgentStatusView } from './agent-status-view.js';
+import { OptimizeView } from './optimize-view.js';
 import { needsRestart } from './settings.js';
 import { VoltStatus } from './status.js';
 import { plainPaths } from './user-text.js';
@@ -27,6 +28,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   );
 
   const agents = new AgentStatusView(context.extensionUri);
+  const optimizeView = new OptimizeView(context.extensionUri);
 
   context.subscriptions.push(
     output,
@@ -34,7 +36,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     server,
     reports,
     agents,
-    ...registerCommands({ sidecar: server, reports, agents, status, output }),
+    optimizeView,
+    ...registerCommands({ sidecar: server, reports, agents, status, output, optimizer: { sidecar: server, view: optimizeView } }),
     // Saves' backtests: spinner while they run, and the open report follows them.
     server.onBacktestStatus((s) => {
       if (s.state === 'running') status.workStarted(`backtest:${s.uri}`, `backtesting ${vscode.workspace.asRelativePath(vscode.Uri.parse(s.uri))}`);

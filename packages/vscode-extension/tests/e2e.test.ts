@@ -397,6 +397,21 @@ describe('Volt in VS Code (code-server 4.100.3)', { timeout: 120_000 }, () => {
     await waitFor('VOLT102 back under the default cap', async () => /VOLT102/.test(await problemsText()));
   });
 
+  it('Volt: Optimize Strategy sweeps the strategy and shows the heatmap report', async () => {
+    await quickOpen(bench.page, 'ema-crossover.strategy.ts');
+    await runCommand(bench.page, 'Volt: Optimize Strategy');
+    const presets = (await quickPickShown(bench.page, 'optimise how?')).join('\n');
+    expect(presets).toMatch(/Walk-forward/);
+    // The quick preset (100 trials, no folds) keeps this test short.
+    await pickItem(bench.page, 'Quick');
+    const view = await webviewFrame(bench.page, 'svg#heatmap rect.cell', 120_000);
+    expect(await view.locator('svg#heatmap rect.cell').count()).toBeGreaterThan(4);
+    expect(await view.locator('#title').innerText()).toMatch(/EMA crossover: optimisation/);
+    expect(await view.locator('#verdict').innerText()).toMatch(/^(out-of-sample (holds|collapses)|no edge in-sample): /);
+    expect(await view.locator('#overfitting').innerText()).toMatch(/Probability of backtest overfitting/);
+    await bench.screenshot('optimize');
+  });
+
   it('Volt: Show Sidecar Log shows the sidecar’s output channel', async () => {
     await runCommand(bench.page, 'Volt: Show Sidecar Log');
     // The channel follows its end as it grows (an analysis line with the critique's reason wraps

@@ -28,6 +28,7 @@ import {
 import { EXIT, UsageError, dateOption, numberOption, parseCommandArgs, runFailureError } from '../usage.js';
 import { formatBacktestReport } from '../backtest-report.js';
 import { PORTFOLIO_USAGE, backtestPortfolio, portfolioSymbols } from './backtest-portfolio.js';
+import { publishToBus } from './bus.js';
 import { endQuietlyWhenStdoutCloses } from '../stdout.js';
 
 export const summary = 'backtest a strategy file on candles or the synthetic market';
@@ -314,6 +315,7 @@ async function backtest(
   }
   if (recording) replayJournalEvents(recording.observer, report, outcome.agents?.events);
   const runId = recording?.finish(report);
+  await publishToBus(config, report, outcome.agents?.events, 'volt backtest');
   // `volt backtest … --json | head` closes the pipe early: that is the reader's choice, not an error.
   endQuietlyWhenStdoutCloses();
   process.stdout.write(

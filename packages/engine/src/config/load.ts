@@ -59,7 +59,7 @@ const flag: Leaf = { type: 'boolean' };
 
 const SCHEMA: SchemaNode = {
   type: 'object',
-  optional: ['vault'],
+  optional: ['vault', 'bus'],
   fields: {
     data: {
       type: 'object',
@@ -140,6 +140,7 @@ const SCHEMA: SchemaNode = {
     },
     journal: { type: 'object', fields: { path: text('".volt/journal.db"') } },
     vault: { type: 'object', fields: { path: text('"vault"') } },
+    bus: { type: 'object', fields: { redis: text('"redis://127.0.0.1:6379"') } },
     onSave: { type: 'object', fields: { backtest: flag, critique: flag } },
   },
 };

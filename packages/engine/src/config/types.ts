@@ -94,6 +94,10 @@ export interface VoltConfig {
   vault?: {
     path: string;
   };
+  /** The agent bus over Redis pub/sub (signals, positions, risk alerts); in-process when unset. */
+  bus?: {
+    redis: string;
+  };
   onSave: {
     /** Backtest a strategy on every save. */
     backtest: boolean;

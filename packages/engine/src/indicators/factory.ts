@@ -4,6 +4,7 @@ import { Macd } from './macd.js';
 import { Ema, Sma } from './moving-averages.js';
 import { RealizedVol } from './realized-vol.js';
 import { Rsi } from './rsi.js';
+import { sharedFactory } from './shared.js';
 import type { BarIndicator, IndicatorFactory } from './types.js';
 
 export interface DeclaredIndicators {
@@ -18,6 +19,9 @@ export interface DeclaredIndicators {
 
 /** A factory that records every indicator it constructs. Bad arguments throw a 'strategy' VoltError. */
 export function createIndicatorFactory(): DeclaredIndicators {
+  // Inside a sweep's trial the indicators come from the series shared between trials (shared.ts).
+  const shared = sharedFactory();
+  if (shared) return shared;
   const indicators: BarIndicator[] = [];
   const declare = <T extends BarIndicator>(indicator: T): T => {
     indicators.push(indicator);

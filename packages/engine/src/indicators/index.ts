@@ -6,3 +6,4 @@ export { Bollinger } from './bollinger.js';
 export { Atr } from './atr.js';
 export { RealizedVol } from './realized-vol.js';
 export { createIndicatorFactory, type DeclaredIndicators } from './factory.js';
+export { SharedIndicators, withSharedIndicators, type SharingScope } from './shared.js';

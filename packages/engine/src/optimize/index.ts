@@ -11,3 +11,4 @@ export { runSweep, trialKey, seriesHash, SweepInterrupted, type SweepPlan, type 
 export { summariseReport } from './sweep.js';
 export type { TrialSummary } from './pool.js';
 export { tierEvidence, nextTier, TIERS, DEFAULT_TIER_RULES, type Tier, type TierEvidence, type TierRules } from './tiers.js';
+export { heatmapOf, heatmapAxes, HEATMAP_CELLS, type Heatmap } from './heatmap.js';

@@ -48,6 +48,8 @@ export interface LocalPoolOptions extends SandboxLimits {
   bundle: TranspiledStrategy;
   series: CandleSeries;
   options: BacktestOptions;
+  /** The sandbox host to run (a bundled sidecar ships its own copy); default the engine's. */
+  hostFile?: string | URL;
   /**
    * Most trials one sandbox process runs before the next chunk starts a fresh one (default 500).
    * A process costs ~100 ms before its trials run at full speed (candles sent, the JIT warmed), so
@@ -61,7 +63,7 @@ export class LocalTrialPool implements TrialPool {
 
   constructor(private readonly o: LocalPoolOptions) {
     // A spare per runner: the next chunk's sandbox starts while this one runs.
-    this.runners = Array.from({ length: Math.max(1, o.workers) }, () => new StrategyRunner({ timeoutMs: o.timeoutMs, maxMemoryMb: o.maxMemoryMb, spares: 1 }));
+    this.runners = Array.from({ length: Math.max(1, o.workers) }, () => new StrategyRunner({ timeoutMs: o.timeoutMs, maxMemoryMb: o.maxMemoryMb, spares: 1, ...(o.hostFile !== undefined ? { hostFile: o.hostFile } : {}) }));
   }
 
   async run(jobs: TrialJob[], onDone: (job: TrialJob, output: TrialOutput) => void, signal?: AbortSignal): Promise<void> {
@@ -73,7 +75,7 @@ export class LocalTrialPool implements TrialPool {
       for (let chunk = queue.shift(); chunk && !stopped && !signal?.aborted; chunk = queue.shift()) {
         const reported = new Set<number>();
         const outcome = await runner.sweep(
-          { bundle: this.o.bundle, series: this.o.series, options: this.o.options, trials: chunk.map((j) => ({ params: j.params, ...(j.from !== undefined ? { from: j.from } : {}), ...(j.to !== undefined ? { to: j.to } : {}) })) },
+          { bundle: this.o.bundle, series: this.o.series, options: this.o.options, summaries: true, trials: chunk.map((j) => ({ params: j.params, ...(j.from !== undefined ? { from: j.from } : {}), ...(j.to !== undefined ? { to: j.to } : {}) })) },
           {
             onTrial: (index, output) => {
               reported.add(index);

@@ -183,7 +183,7 @@ export async function serveTrialQueue(o: TrialWorkerOptions): Promise<{ close():
       while (pending.length > 0 && !stopped) {
         const batch = pending;
         const outcome = await runner.sweep(
-          { bundle, series, options: d.options, trials: batch.map((i) => d.trials[i]!) },
+          { bundle, series, options: d.options, summaries: true, trials: batch.map((i) => d.trials[i]!) },
           { onTrial: (k, out) => (outputs[batch[k]!] = 'report' in out ? { summary: summariseReport(out.report), durationMs: out.durationMs } : out) },
         );
         if (outcome.status === 'cancelled') throw new Error('the worker is closing');

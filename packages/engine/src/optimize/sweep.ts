@@ -117,7 +117,7 @@ export async function runSweep(plan: SweepPlan, series: Pick<CandleSeries, 'time
     }),
   );
   if (hooks.signal?.aborted) throw new SweepInterrupted();
-  return summarise(plan, whole!.records, evidence, windows, foldBests.map((f) => f.best), tests);
+  return summarise(plan, whole!.tally, evidence, windows, foldBests.map((f) => f.best), tests);
 }
 
 function window(w: FoldWindows['train']): { from: number; to?: number } {
@@ -170,12 +170,57 @@ function lean(r: TrialRecord): TrialRecord {
   return rest;
 }
 
-async function search(plan: SweepPlan, fold: number, range: { from?: number; to?: number }, bars: number, pool: TrialPool, hooks: SweepProgress, evidence?: CurveEvidence): Promise<{ records: TrialRecord[]; best?: TrialRecord }> {
+/**
+ * What a search keeps of its trials: counts, the ten best distinct ones and the best, not every
+ * record (each is journaled as it finishes), so a long sweep's memory stays flat.
+ */
+class Tally {
+  total = 0;
+  failing = 0;
+  distinct = 0;
+  /** Best first, earliest on a tie; at most TOP_KEPT. */
+  readonly top: TrialRecord[] = [];
+
+  /** A trial in trial order; `distinct` when its params were not seen before in this search. */
+  add(r: TrialRecord, distinct: boolean): void {
+    this.total++;
+    if (r.score === null) this.failing++;
+    if (!distinct) return;
+    this.distinct++;
+    if (r.score === null || !r.metrics) return;
+    const top = this.top;
+    if (top.length === TOP_KEPT && !(r.score > top[top.length - 1]!.score!)) return;
+    let at = top.length;
+    while (at > 0 && r.score > top[at - 1]!.score!) at--;
+    top.splice(at, 0, r);
+    if (top.length > TOP_KEPT) top.pop();
+  }
+
+  get best(): TrialRecord | undefined {
+    return this.top[0];
+  }
+}
+
+const TOP_KEPT = 10;
+/** Trials handed to the pool at once: a chunk of 500 for each of two workers, as before slicing. */
+const SLICE = 1000;
+
+/** What a repeat of the same params needs of the first: its result, without params or curves. */
+type Result = Pick<TrialRecord, 'score' | 'metrics' | 'error' | 'bars'>;
+
+function resultOf(r: TrialRecord): Result {
+  return { score: r.score, bars: r.bars, ...(r.metrics ? { metrics: r.metrics } : {}), ...(r.error !== undefined ? { error: r.error } : {}) };
+}
+
+async function search(plan: SweepPlan, fold: number, range: { from?: number; to?: number }, bars: number, pool: TrialPool, hooks: SweepProgress, evidence?: CurveEvidence): Promise<{ tally: Tally; best?: TrialRecord }> {
   const s = createSearch(plan.method, plan.space, plan.trials, plan.seed * 1009 + fold);
-  const records: TrialRecord[] = [];
-  const byParams = new Map<string, TrialRecord>();
-  for (let batch = s.nextBatch(); batch.length > 0; batch = s.nextBatch()) {
-    const start = records.length;
+  const tally = new Tally();
+  const byParams = new Map<string, Result>();
+  for (let proposed = s.nextBatch(); proposed.length > 0; proposed = s.nextBatch()) for (let cut = 0; cut < proposed.length; cut += SLICE) {
+    // Grid and random searches propose every trial at once: taken a slice at a time, so what
+    // waits in memory for its turn is a slice's trials, not the sweep's.
+    const batch = proposed.slice(cut, cut + SLICE);
+    const start = tally.total;
     const slots: (TrialRecord | undefined)[] = new Array(batch.length);
     const jobs: { job: TrialJob; indices: number[] }[] = [];
     const waiting = new Map<string, { job: TrialJob; indices: number[] }>();
@@ -191,7 +236,7 @@ async function search(plan: SweepPlan, fold: number, range: { from?: number; to?
       // The same params again (a small integer space, TPE returning to its best): its result, not a rerun.
       const same = byParams.get(key);
       if (same) {
-        slots[i] = copyOf(same, base);
+        slots[i] = { ...same, ...base, durationMs: 0 };
         hooks.onTrial?.(slots[i]!);
         return;
       }
@@ -224,15 +269,15 @@ async function search(plan: SweepPlan, fold: number, range: { from?: number; to?
     );
     if (hooks.signal?.aborted || slots.some((r) => r === undefined)) throw new SweepInterrupted();
     for (const r of slots as TrialRecord[]) {
-      const distinct = !byParams.has(paramKey(r.params));
+      const key = paramKey(r.params);
+      const distinct = !byParams.has(key);
       if (distinct) evidence?.add(r);
-      const kept = r === evidence?.best ? r : lean(r);
-      records.push(kept);
-      if (distinct) byParams.set(paramKey(r.params), kept);
+      tally.add(r === evidence?.best ? r : lean(r), distinct);
+      if (distinct) byParams.set(key, resultOf(r));
       s.tell(r.params, r.score);
     }
   }
-  return { records, ...(bestOf(records) ? { best: bestOf(records)! } : {}) };
+  return { tally, ...(tally.best ? { best: tally.best } : {}) };
 }
 
 async function runOne(plan: SweepPlan, base: Omit<TrialRecord, 'score' | 'durationMs' | 'bars'>, bars: number, pool: TrialPool, hooks: SweepProgress): Promise<TrialRecord | undefined> {
@@ -278,31 +323,22 @@ function copyOf(r: TrialRecord, base: Pick<TrialRecord, 'fold' | 'role' | 'no' |
   return { ...r, ...base, durationMs: 0 };
 }
 
-/** Highest score, the earliest trial on a tie. */
-function bestOf(records: readonly TrialRecord[]): TrialRecord | undefined {
-  let best: TrialRecord | undefined;
-  for (const r of records) if (r.score !== null && r.metrics && (!best || r.score > best.score!)) best = r;
-  return best;
-}
-
-function summarise(plan: SweepPlan, records: TrialRecord[], evidence: CurveEvidence, windows: FoldWindows[], foldBests: (TrialRecord | undefined)[], tests: (TrialRecord | undefined)[]): SweepResult {
+function summarise(plan: SweepPlan, tally: Tally, evidence: CurveEvidence, windows: FoldWindows[], foldBests: (TrialRecord | undefined)[], tests: (TrialRecord | undefined)[]): SweepResult {
   const warnings: string[] = [];
-  const distinct = new Map<string, TrialRecord>();
-  for (const r of records) if (!distinct.has(paramKey(r.params))) distinct.set(paramKey(r.params), r);
-  const ranked = [...distinct.values()].filter((r) => r.score !== null && r.metrics).sort((a, b) => b.score! - a.score! || a.no - b.no);
+  const ranked = tally.top;
   const best = ranked[0];
   const result: SweepResult = {
     method: plan.method,
     objective: plan.objective,
     minTrades: plan.minTrades,
     seed: plan.seed,
-    trials: { total: records.length, failing: records.filter((r) => r.score === null).length, distinct: distinct.size },
-    top: ranked.slice(0, 10).map((r) => ({ params: r.params, score: r.score!, metrics: r.metrics! })),
+    trials: { total: tally.total, failing: tally.failing, distinct: tally.distinct },
+    top: ranked.map((r) => ({ params: r.params, score: r.score!, metrics: r.metrics! })),
     verdict: '',
     warnings,
   };
   if (!best) {
-    result.verdict = `no trial passed: every one of the ${records.length} had fewer than ${plan.minTrades} trades or failed; lower --min-trades or widen the params' ranges`;
+    result.verdict = `no trial passed: every one of the ${tally.total} had fewer than ${plan.minTrades} trades or failed; lower --min-trades or widen the params' ranges`;
     return result;
   }
   result.best = { params: best.params, score: best.score!, metrics: best.metrics! };

@@ -21,6 +21,8 @@ import { openChannel } from './channel.js';
 import { lockDown } from './guard.js';
 import { originalColumn } from './instrument.js';
 import { volatilityInputs } from './volatility.js';
+import { SharedIndicators, withSharedIndicators } from '../indicators/index.js';
+import { tradeReturns } from '../optimize/montecarlo.js';
 import type { FromSandbox, JournalEvent, LookaheadCheck, RunFailure, RunPhase, SandboxRun, StrategyFacts, SweepTrial, ToSandbox } from './protocol.js';
 
 // Taken before the lock-down replaces them for strategy code.
@@ -47,6 +49,8 @@ const CALL_WEIGHT = 256;
 const HEAP_EVERY_MS = 5;
 /** How full the heap may get, of backtest.maxMemoryMb, before the run is stopped at its line. */
 const HEAP_ALARM = 0.85;
+/** Of a sandbox's memory limit, what a sweep's shared indicator series may take (8 bytes a bar a column). */
+const SHARED_INDICATORS_SHARE = 0.25;
 
 let countdown = CHECK_EVERY;
 let lastHeapLook = 0;
@@ -384,9 +388,12 @@ async function execute(run: SandboxRun): Promise<void> {
  * fresh evaluation of the bundle with a time limit of its own. A trial that throws is that trial's
  * failure; one that is stopped or refused ends the sweep (the process is no longer clean).
  */
-async function sweep(run: SandboxRun, trials: SweepTrial[]): Promise<void> {
+async function sweep(run: SandboxRun, trials: SweepTrial[], summaries: boolean): Promise<void> {
   current = run;
   memoryLimit = HEAP_ALARM * run.limits.maxMemoryMb * 1024 * 1024;
+  // Indicator series computed once for this process's trials, within a quarter of its memory.
+  const shared = new SharedIndicators(SHARED_INDICATORS_SHARE * run.limits.maxMemoryMb * 1024 * 1024);
+  let sharing = true;
   for (let index = 0; index < trials.length; index++) {
     const trial = trials[index]!;
     const started = now();
@@ -398,11 +405,28 @@ async function sweep(run: SandboxRun, trials: SweepTrial[]): Promise<void> {
     setPhase('onBar');
     const series = trial.from !== undefined || trial.to !== undefined ? sliceSeries(run.series, trial.from, trial.to) : run.series;
     try {
-      const report = runBacktest(loaded, series, { ...run.options, params: { ...run.options.params, ...trial.params } });
+      const options = { ...run.options, params: { ...run.options.params, ...trial.params } };
+      let report: BacktestReport;
+      if (sharing) {
+        const tried = withSharedIndicators(shared, series, `${trial.from ?? ''}:${trial.to ?? ''}`, () => runBacktest(loaded, series, options));
+        report = tried.result;
+        // A strategy that feeds its indicators by hand cannot be replayed: this trial again, and no more sharing.
+        if (!tried.replayed) {
+          sharing = false;
+          report = runBacktest((await loadOrFinish(run, false))!, series, options);
+        }
+      } else {
+        report = runBacktest(loaded, series, options);
+      }
       guard.clearTimers();
       const swallowed = violation(loaded);
       if (swallowed) throw swallowed;
-      send({ type: 'trial', index, report, durationMs: now() - started });
+      if (summaries) {
+        const summary = { metrics: report.metrics, equity: report.equityCurve.equity, tradeReturns: Array.from(tradeReturns(report.trades, report.config.capital)), bars: report.data.bars };
+        send({ type: 'trial', index, summary, durationMs: now() - started });
+      } else {
+        send({ type: 'trial', index, report, durationMs: now() - started });
+      }
     } catch (e) {
       const failure = failureOf(e, loaded, 'threw');
       if (failure.kind !== 'threw') {
@@ -460,7 +484,7 @@ if (process.argv.includes('--warm-up')) warmUp();
 
 channel.onMessage((m) => {
   if (m.type === 'run') void execute(m.run);
-  else if (m.type === 'sweep') void sweep(m.run, m.trials);
+  else if (m.type === 'sweep') void sweep(m.run, m.trials, m.summaries === true);
   else gateway?.answer(m);
 });
 send({ type: 'ready' });

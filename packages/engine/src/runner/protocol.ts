@@ -120,7 +120,8 @@ export interface SweepTrial {
 
 export type ToSandbox =
   | { type: 'run'; run: SandboxRun }
-  | { type: 'sweep'; run: SandboxRun; trials: SweepTrial[] }
+  /** `summaries`: send each trial's TrialSummary instead of its ~250 KB report (a sweep keeps no more). */
+  | { type: 'sweep'; run: SandboxRun; trials: SweepTrial[]; summaries?: boolean }
   | { type: 'llm-answer'; id: number; outcome: StructuredOutcome<unknown> }
   | { type: 'llm-reachable'; id: number; reachable: boolean };
 
@@ -143,5 +144,5 @@ export type FromSandbox =
       durationMs: number;
     }
   | { type: 'failure'; failure: RunFailure }
-  | { type: 'trial'; index: number; report?: BacktestReport; failure?: RunFailure; durationMs: number }
+  | { type: 'trial'; index: number; report?: BacktestReport; summary?: import('../optimize/pool.js').TrialSummary; failure?: RunFailure; durationMs: number }
   | { type: 'swept'; trials: number };

@@ -16,6 +16,7 @@ import { openChannel, type Channel } from './channel.js';
 import { instrumentBundle } from './instrument.js';
 import { volatilityData, type VolatilityInputs } from './volatility.js';
 import type { AgentsRun, FromSandbox, LookaheadCheck, RunFailure, RunPhase, SandboxLimits, SandboxRun, StrategyFacts, SweepTrial, ToSandbox } from './protocol.js';
+import type { TrialSummary } from '../optimize/pool.js';
 
 export interface RunnerOptions extends SandboxLimits {
   /** Runs at once (default 1); more wait their turn. */
@@ -68,11 +69,13 @@ export interface SweepRequest {
   /** What every trial shares; each trial's params are laid over `options.params`. */
   options?: BacktestOptions;
   trials: SweepTrial[];
+  /** Have the sandbox summarise each report (what a sweep keeps) so only that crosses the pipe. */
+  summaries?: boolean;
 }
 
 export interface SweepHooks extends Omit<RunHooks, 'onProgress'> {
-  /** Each trial as it finishes, in order: its report, or why it has none. */
-  onTrial(index: number, result: { report: BacktestReport; durationMs: number } | { failure: RunFailure; durationMs: number }): void;
+  /** Each trial as it finishes, in order: its report (its summary when asked for), or why it has none. */
+  onTrial(index: number, result: { report: BacktestReport; durationMs: number } | { summary: TrialSummary; durationMs: number } | { failure: RunFailure; durationMs: number }): void;
 }
 
 export type SweepOutcome =
@@ -158,7 +161,7 @@ export class StrategyRunner {
    * sent once, each trial is a fresh evaluation of the bundle with its own time limit.
    */
   sweep(request: SweepRequest, hooks: SweepHooks): Promise<SweepOutcome> {
-    return this.turn(hooks.signal, () => this.execute({ bundle: request.bundle, series: request.series, ...(request.options ? { options: request.options } : {}) }, hooks, request.trials, hooks.onTrial) as Promise<SweepOutcome>);
+    return this.turn(hooks.signal, () => this.execute({ bundle: request.bundle, series: request.series, ...(request.options ? { options: request.options } : {}) }, hooks, request.trials, hooks.onTrial, request.summaries === true) as Promise<SweepOutcome>);
   }
 
   private async turn<T extends { status: string }>(signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T | { status: 'cancelled' }> {
@@ -247,6 +250,7 @@ export class StrategyRunner {
     hooks: RunHooks,
     trials: SweepTrial[] | undefined,
     onTrial?: SweepHooks['onTrial'],
+    summaries = false,
   ): Promise<RunOutcome | SweepOutcome> {
     const { bundle } = request;
     let instrumented;
@@ -413,7 +417,7 @@ export class StrategyRunner {
           case 'trial':
             // Each trial has the time limit of a run.
             armKill();
-            onTrial?.(m.index, m.report ? { report: m.report, durationMs: m.durationMs } : { failure: m.failure!, durationMs: m.durationMs });
+            onTrial?.(m.index, m.report ? { report: m.report, durationMs: m.durationMs } : m.summary ? { summary: m.summary, durationMs: m.durationMs } : { failure: m.failure!, durationMs: m.durationMs });
             break;
           case 'swept':
             settle({ status: 'done', strategy: facts!, trials: m.trials });
@@ -434,7 +438,7 @@ export class StrategyRunner {
       });
 
       armKill();
-      sandbox.channel.send(trials ? { type: 'sweep', run, trials } : { type: 'run', run });
+      sandbox.channel.send(trials ? { type: 'sweep', run, trials, ...(summaries ? { summaries } : {}) } : { type: 'run', run });
     });
   }
 }

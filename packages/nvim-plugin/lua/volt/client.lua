@@ -244,6 +244,9 @@ function M.client_config(root, cmd)
       ['workspace/codeLens/refresh'] = compat.codelens_on_refresh,
       [protocol.notifications.backtestStatus] = backtest_status_handler,
       [protocol.notifications.critiqueStatus] = M.on_critique_status,
+      [protocol.optimize.progress] = function(err, params)
+        require('volt.optimize').on_progress(err, params)
+      end,
       ['textDocument/publishDiagnostics'] = require('volt.diagnostics').on_publish,
     },
     on_attach = attach_work,

@@ -222,6 +222,9 @@ function M.define()
   create('VoltAgentStatus', function()
     M.agent_status()
   end, { desc = 'Volt: agents and whether the LLM is reachable' })
+  create('VoltOptimize', function(o)
+    require('volt.optimize').optimize(o.args)
+  end, { nargs = '*', desc = 'Volt: optimise this strategy\'s params [trials=N method=grid|random|tpe folds=K ...]' })
 end
 
 return M

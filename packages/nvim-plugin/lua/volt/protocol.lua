@@ -24,6 +24,14 @@ M.notifications = {
   critiqueStatus = 'volt/critiqueStatus',
 }
 
+-- Optimisation (protocol.ts "Optimisation (issue 15)"): the request, its progress notification and
+-- the title prefix of the code action that writes the best params into the `params` block.
+M.optimize = {
+  request = 'volt/optimize', -- OptimizeParams { uri, trials?, method?, objective?, folds?, ... } → OptimizeResult
+  progress = 'volt/optimizeProgress', -- OptimizeProgressParams { uri, token?, done, total, best? }
+  apply_title = 'Volt: apply optimised params',
+}
+
 -- workspace/configuration section (VoltSettings) and initializationOptions key.
 M.configuration_section = 'volt'
 
