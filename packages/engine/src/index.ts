@@ -18,4 +18,5 @@ export * from './llm/index.js';
 export * from './agents/index.js';
 export * from './runner/index.js';
 export * from './optimize/index.js';
+export * from './synth/index.js';
 export * from './version.js';
