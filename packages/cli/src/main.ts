@@ -9,6 +9,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   optimize: () => import('./commands/optimize.js'),
   worker: () => import('./commands/worker.js'),
   tiers: () => import('./commands/tiers.js'),
+  synth: () => import('./commands/synth.js'),
   lint: () => import('./commands/lint.js'),
   data: () => import('./commands/data.js'),
   journal: () => import('./commands/journal.js'),

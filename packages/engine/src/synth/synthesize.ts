@@ -135,7 +135,7 @@ export async function synthesizeStrategy(req: SynthRequest): Promise<SynthOutcom
       const answer = await req.gateway.structured<DraftAnswer>(ask);
       if (!answer.ok) {
         if (answer.failure === 'cancelled') return { status: 'cancelled', attempts };
-        if (answer.failure !== 'invalid-answer') return { status: 'unavailable', attempts, message: unavailableMessage(answer.failure, answer.message, req.model, req.gateway.host) };
+        if (answer.failure !== 'invalid-answer') return { status: 'unavailable', attempts, message: unavailableMessage(answer.failure, answer.message, req.model, req.gateway) };
         const attempt: DraftAttempt = { attempt: n, model: req.model, promptHash, answerSource: 'llm', stage: 'answer', proven: false, findings: [{ code: 'answer', severity: 'error', message: answer.message }] };
         finish(attempt);
         // Nothing to show the model but the same request: an unusable answer is cached, so asking again gives it again.
@@ -307,8 +307,9 @@ export function slugOf(name: string): string {
   return name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60).replace(/-+$/, '');
 }
 
-function unavailableMessage(failure: string, detail: string, model: string, host: string): string {
-  if (failure === 'unreachable') return `LLM unavailable: Ollama is not reachable at ${host} (start it with \`ollama serve\`, or set ollama.host in volt.config.json / OLLAMA_HOST); nothing was drafted`;
+function unavailableMessage(failure: string, detail: string, model: string, gateway: OllamaGateway): string {
+  if (failure === 'unreachable' && gateway.hostProblem !== undefined) return `LLM unavailable: ${gateway.hostProblem}; nothing was drafted`;
+  if (failure === 'unreachable') return `LLM unavailable: Ollama is not reachable at ${gateway.host} (start it with \`ollama serve\`, or set ollama.host in volt.config.json / OLLAMA_HOST); nothing was drafted`;
   if (failure === 'model-missing') return `Ollama has no model '${model}': run \`ollama pull ${model}\`, or name an installed one as ollama.models.synth in volt.config.json; nothing was drafted`;
   if (failure === 'timeout') return `${model} did not answer in time (ollama.timeoutMs); nothing was drafted`;
   // The gateway's sentences end with what the rule agents do instead, which means nothing here.
