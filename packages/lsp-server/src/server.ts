@@ -20,7 +20,7 @@ import {
   type InitializeParams,
   type InitializeResult,
 } from 'vscode-languageserver';
-import { ALL_COMMANDS, Requests, type BarsParams, type SymbolsParams } from './protocol.js';
+import { ALL_COMMANDS, Requests, type BarsParams, type DraftStrategyParams, type SymbolsParams } from './protocol.js';
 import { IdleCollector, keepYoungGenerationsSmall } from './idle-gc.js';
 import { BarsHandler } from './handlers/bars.js';
 import { CommandsHandler } from './handlers/commands.js';
@@ -29,6 +29,7 @@ import { DocumentsHandler } from './handlers/documents.js';
 import type { Features } from './handlers/features.js';
 import { RunsHandler, type RunResult } from './handlers/runs.js';
 import { SettingsHandler } from './handlers/settings.js';
+import { SynthHandler } from './handlers/synth.js';
 import { WatchHandler } from './handlers/watch.js';
 import { isConfigUri, WorkspaceState, type VoltServerOptions } from './workspace.js';
 
@@ -80,6 +81,7 @@ export class VoltServer {
     c.onRequest(Requests.symbols, open((params: SymbolsParams | undefined) => runs.symbols(params ?? {})));
     const bars = new BarsHandler(this.state);
     c.onRequest(Requests.bars, open((params: BarsParams) => bars.bars(params)));
+    c.onRequest(Requests.draftStrategy, open((params: DraftStrategyParams, token: CancellationToken) => new SynthHandler(this.state).draft(params, token)));
     c.onShutdown(open(this.shutdown.bind(this)));
     const docs = this.state.documents;
     // An open volt.config.json is checked as it is typed, and applied when saved.
