@@ -412,6 +412,8 @@ export interface DraftStrategyResult {
   message?: string;
   /** The synthesis as Markdown (every attempt and its diagnostics), to show beside the draft. */
   report: string;
+  /** The same report as a file under the workspace's `.volt/drafts/` (a real file, so closing it asks nothing). */
+  reportUri?: string;
   attempts: DraftAttemptSummary[];
 }
 

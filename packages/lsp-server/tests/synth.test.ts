@@ -49,6 +49,8 @@ describe('volt/draftStrategy', () => {
     expect(readdirSync(path.dirname(file))).toEqual(['ema-trend-rider.strategy.ts']);
     expect(result.report).toContain('Written to `strategies/drafts/ema-trend-rider.strategy.ts` (tier COLD).');
     expect(result.report).toContain('## Attempt 3: refused at type check and lint');
+    expect(fileURLToPath(result.reportUri!)).toBe(path.join(client.root, '.volt/drafts/ema-trend-rider.report.md'));
+    expect(readFileSync(fileURLToPath(result.reportUri!), 'utf8')).toBe(result.report);
     // The draft is a strategy like any other in the editor: no error-level finding on it.
     const uri = await client.open(file, readFileSync(file, 'utf8'));
     const analysis = await client.executeCommand<AnalyzeResult>(Commands.analyze, [{ uri }]);

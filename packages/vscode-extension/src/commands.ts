@@ -26,6 +26,7 @@ import { agentStatusLine, type AgentStatusView } from './agent-status-view.js';
 import { errorText, plainPaths } from './user-text.js';
 import type { VoltStatus } from './status.js';
 import { newStrategyFolder } from './new-folder.js';
+import { draftStrategyFromIdea } from './draft.js';
 
 /** VS Code command ids (package.json `contributes.commands`). They differ from the sidecar's own
  * `volt.analyze`… names, which the language client registers for the server. */
@@ -38,6 +39,7 @@ export const CLIENT_COMMANDS = {
   restartSidecar: 'volt.restartSidecar',
   showOutput: 'volt.showOutput',
   newStrategyFolder: 'volt.newStrategyFolder',
+  draftStrategy: 'volt.draftStrategy',
 } as const;
 
 export interface CommandContext {
@@ -397,6 +399,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     [CLIENT_COMMANDS.restartSidecar]: () => ctx.sidecar.restart(),
     [CLIENT_COMMANDS.showOutput]: () => ctx.output.show(true),
     [CLIENT_COMMANDS.newStrategyFolder]: (target?: vscode.Uri) => newStrategyFolder(ctx.output, target),
+    [CLIENT_COMMANDS.draftStrategy]: (idea?: string) => draftStrategyFromIdea(ctx, typeof idea === 'string' ? idea : undefined),
   };
   return Object.entries(handlers).map(([id, handler]) => vscode.commands.registerCommand(id, handler));
 }

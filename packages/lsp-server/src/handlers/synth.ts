@@ -4,6 +4,7 @@
  * workspace's settings, data and journal, a line of progress per attempt, cancellation, and the
  * report the faces open beside the draft.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -77,16 +78,32 @@ export class SynthHandler {
         s.log(`draft: wrote ${file} (${outcome.draft.name}, tier ${tier})`);
       }
       synthesis?.finish(outcome, file);
+      const report = synthReport(idea, model, spec, outcome, file && (path.relative(s.root, file) || file));
+      const reportFile = this.writeReport(report, file ? path.basename(file, '.strategy.ts') : `draft-${synthesis?.id ?? Date.now()}`);
       return {
         status: outcome.status,
         ...(file ? { uri: pathToFileURL(file).href } : {}),
         ...(outcome.status === 'proven' ? { name: outcome.draft.name, tier: tier! } : {}),
         ...(outcome.status === 'refused' || outcome.status === 'unavailable' ? { message: outcome.message } : {}),
-        report: synthReport(idea, model, spec, outcome, file && (path.relative(s.root, file) || file)),
+        report,
+        ...(reportFile ? { reportUri: pathToFileURL(reportFile).href } : {}),
         attempts: outcome.attempts.map((a) => ({ attempt: a.attempt, stage: a.stage, proven: a.proven, findings: a.findings.map(formatFinding) })),
       };
     } finally {
       progress?.done();
+    }
+  }
+
+  /** `.volt/drafts/<stem>.report.md` beside the journal; a report that cannot be written is still returned. */
+  private writeReport(report: string, stem: string): string | undefined {
+    const file = path.join(path.dirname(this.state.journalPath()), 'drafts', `${stem}.report.md`);
+    try {
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, report);
+      return file;
+    } catch (e) {
+      this.state.log(`draft: could not write ${file}: ${e instanceof Error ? e.message : String(e)}`);
+      return undefined;
     }
   }
 }
