@@ -244,6 +244,7 @@ function M.client_config(root, cmd)
       ['workspace/codeLens/refresh'] = compat.codelens_on_refresh,
       [protocol.notifications.backtestStatus] = backtest_status_handler,
       [protocol.notifications.critiqueStatus] = M.on_critique_status,
+      [protocol.draft_progress] = function(...) return require('volt.draft').on_progress(...) end,
       ['textDocument/publishDiagnostics'] = require('volt.diagnostics').on_publish,
     },
     on_attach = attach_work,

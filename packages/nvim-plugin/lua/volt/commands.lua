@@ -222,6 +222,9 @@ function M.define()
   create('VoltAgentStatus', function()
     M.agent_status()
   end, { desc = 'Volt: agents and whether the LLM is reachable' })
+  create('VoltDraft', function(o)
+    require('volt.draft').draft(o.args)
+  end, { nargs = '+', desc = 'Volt: draft a strategy from an idea; written only once it is proven' })
 end
 
 return M

@@ -15,7 +15,11 @@ M.commands = {
 M.requests = {
   bars = 'volt/bars', -- BarsParams { data? | uri?, from?, to?, maxBars? } → BarsResult
   symbols = 'volt/symbols', -- SymbolsParams { uri? } → SymbolsResult { symbols = { { symbol, data, source } } }
+  draftStrategy = 'volt/draftStrategy', -- DraftStrategyParams { idea, data?, out?, model?, attempts? } → DraftStrategyResult
 }
+
+-- DraftProgressParams { attempt, of, state = 'asking'|'proven'|'refused', message }, per attempt of a draft.
+M.draft_progress = 'volt/draftProgress'
 
 -- Notifications the server sends.
 M.notifications = {
