@@ -183,4 +183,15 @@ describe('volt synth, the loop', () => {
     expect(outcome.attempts[0]!.findings[0]).toMatchObject({ code: 'VOLT204', line: 14, message: expect.stringMatching(/^strategies may not end the process/) });
     expect(outcome.attempts[1]!.findings).toContainEqual(expect.objectContaining({ code: 'VOLT105', severity: 'error' }));
   });
+
+  it('refuses thresholds outside params and params without a range: a draft is tuned by its params', async () => {
+    const literal = { name: 'EMA trend rider', code: GOOD_DRAFT.code.replace('fast.value > slow.value)', 'fast.value > slow.value && ctx.bar.close > 100)') };
+    const unranged = { name: 'EMA trend rider', code: GOOD_DRAFT.code.replace('slow: { value: 100, min: 60, max: 200, step: 20 }', 'slow: 100') };
+    const ollama = await scripted([literal, unranged]);
+    const outcome = await synthesizeStrategy(request(new OllamaGateway({ host: ollama.host }), { maxAttempts: 2 }));
+    expect(outcome.status).toBe('refused');
+    expect(outcome.attempts[0]).toMatchObject({ stage: 'type check and lint' });
+    expect(outcome.attempts[0]!.findings).toContainEqual(expect.objectContaining({ code: 'VOLT103', severity: 'warning', line: 14 }));
+    expect(outcome.attempts[1]).toMatchObject({ stage: 'sandbox', findings: [expect.objectContaining({ code: 'params', message: expect.stringMatching(/^params slow have no min and max/) })] });
+  });
 });
