@@ -81,7 +81,7 @@ export class VoltServer {
     c.onRequest(Requests.symbols, open((params: SymbolsParams | undefined) => runs.symbols(params ?? {})));
     const bars = new BarsHandler(this.state);
     c.onRequest(Requests.bars, open((params: BarsParams) => bars.bars(params)));
-    c.onRequest(Requests.draftStrategy, open((params: DraftStrategyParams, token: CancellationToken) => new SynthHandler(this.state).draft(params, token)));
+    c.onRequest(Requests.draftStrategy, open((params: DraftStrategyParams, token: CancellationToken) => new SynthHandler(this.state, this.features).draft(params, token)));
     c.onShutdown(open(this.shutdown.bind(this)));
     const docs = this.state.documents;
     // An open volt.config.json is checked as it is typed, and applied when saved.

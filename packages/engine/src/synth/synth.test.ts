@@ -194,4 +194,15 @@ describe('volt synth, the loop', () => {
     expect(outcome.attempts[0]!.findings).toContainEqual(expect.objectContaining({ code: 'VOLT103', severity: 'warning', line: 14 }));
     expect(outcome.attempts[1]).toMatchObject({ stage: 'sandbox', findings: [expect.objectContaining({ code: 'params', message: expect.stringMatching(/^params slow have no min and max/) })] });
   });
+
+  it('refuses an import of anything but the engine, at its line', async () => {
+    const reads = { name: 'EMA trend rider', code: GOOD_DRAFT.code.replace("import { defineStrategy } from '@volt/engine';", "import { defineStrategy } from '@volt/engine';\nimport { readFileSync } from 'node:fs';\nimport helper from './helper.js';") };
+    const ollama = await scripted([reads]);
+    const outcome = await synthesizeStrategy(request(new OllamaGateway({ host: ollama.host }), { maxAttempts: 1 }));
+    expect(outcome.status).toBe('refused');
+    expect(outcome.attempts[0]!.findings.filter((f) => f.code === 'import')).toEqual([
+      { code: 'import', severity: 'error', message: "imports 'node:fs': a draft may import only '@volt/engine'", line: 2, column: 1 },
+      { code: 'import', severity: 'error', message: "imports './helper.js': a draft may import only '@volt/engine'", line: 3, column: 1 },
+    ]);
+  });
 });

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { analyzeStrategySource, typescriptCompiler, type Finding } from '../analysis/index.js';
+import { analyzeStrategySource, type AnalysisConfig, type Finding } from '../analysis/index.js';
 import type { BacktestOptions } from '../backtest/index.js';
 import type { CandleSeries } from '../data/index.js';
 import { isVoltError } from '../errors.js';
@@ -54,6 +54,11 @@ export interface SynthRequest {
   /** A run needs at least this many trades on the whole data before its params are walked forward (default 10). */
   minTrades?: number;
   signal?: AbortSignal;
+  /**
+   * Where the static analysis runs (default: the engine's, on this thread). The sidecar passes its
+   * analysis thread, which holds the TypeScript checker, so a draft does not load it on the main one.
+   */
+  analyze?: (text: string, fileName: string, config: AnalysisConfig) => Finding[] | Promise<Finding[]>;
   /** An attempt begins (before the model is asked). */
   onAttemptStart?(attempt: number, of: number): void;
   /** An attempt reached a verdict: journal it, show it. */
@@ -142,6 +147,8 @@ export async function synthesizeStrategy(req: SynthRequest): Promise<SynthOutcom
         break;
       }
       const attempt = await check(answer.value, { n, req, wf, workDir, runner, promptHash, source: answer.source });
+      // A check the user stopped is no verdict on the draft.
+      if (req.signal?.aborted) return { status: 'cancelled', attempts };
       finish(attempt);
       if (attempt.proven) {
         return {
@@ -203,7 +210,9 @@ async function check(answer: DraftAnswer, c: CheckContext): Promise<DraftAttempt
   // 1. TypeScript and the lint, on the text as written: what it says cannot change what the code does.
   const fileName = `${slugOf(answer.name) || 'draft'}.strategy.ts`;
   const file = path.join(c.workDir, `attempt-${c.n}`, fileName);
-  const statics = [...importFindings(code), ...analyzeStrategySource(code, file, { bars: req.series.length, dataLabel: req.dataLabel, ...(req.options.maxPositionCap !== undefined ? { maxPositionCap: req.options.maxPositionCap } : {}) }).map(fromLint)];
+  const config: AnalysisConfig = { bars: req.series.length, dataLabel: req.dataLabel, ...(req.options.maxPositionCap !== undefined ? { maxPositionCap: req.options.maxPositionCap } : {}) };
+  const lint = await (req.analyze ?? ((text, name, cfg) => analyzeStrategySource(text, name, cfg)))(code, file, config);
+  const statics = [...importFindings(code), ...lint.map(fromLint)];
   const blocking = statics.filter((f) => f.severity === 'error' || REFUSING_WARNINGS.has(f.code));
   const warnings = statics.filter((f) => !blocking.includes(f) && f.severity === 'warning');
   if (blocking.length > 0) return refuse('type check and lint', blocking);
@@ -284,21 +293,23 @@ function fromFailure(f: RunFailure, fileName: string): DraftFinding {
   };
 }
 
-/** A draft may import only the engine: anything else is a file Volt did not check, or a package that acts. */
+/** `import … from 'x'`, `import 'x'`, `export … from 'x'`, `import('x')`, `require('x')`. */
+const MODULE_REFERENCE = /\b(?:import|export)\s[^;]*?\bfrom\s*(['"])([^'"\n]+)\1|\bimport\s*(['"])([^'"\n]+)\3|\b(?:import|require)\s*\(\s*(['"])([^'"\n]+)\5\s*\)/g;
+
+/**
+ * A draft may import only the engine: anything else is a file Volt did not check, or a package that
+ * acts. Read off the text (no compiler on this thread); a module named inside a string or a comment
+ * refuses the draft too, which costs the model one more attempt at worst.
+ */
 function importFindings(code: string): DraftFinding[] {
-  const T = typescriptCompiler();
-  const sf = T.createSourceFile('draft.ts', code, T.ScriptTarget.ES2022, true, T.ScriptKind.TS);
   const out: DraftFinding[] = [];
-  const flag = (node: import('typescript').Node, spec: string) => {
-    const { line, character } = sf.getLineAndCharacterOfPosition(node.getStart(sf));
-    out.push({ code: 'import', severity: 'error', message: `imports '${spec}': a draft may import only '@volt/engine'`, line: line + 1, column: character + 1 });
-  };
-  const walk = (node: import('typescript').Node): void => {
-    if ((T.isImportDeclaration(node) || T.isExportDeclaration(node)) && node.moduleSpecifier && T.isStringLiteral(node.moduleSpecifier) && node.moduleSpecifier.text !== '@volt/engine') flag(node, node.moduleSpecifier.text);
-    if (T.isCallExpression(node) && node.expression.kind === T.SyntaxKind.ImportKeyword) flag(node, node.arguments[0] && T.isStringLiteral(node.arguments[0]) ? node.arguments[0].text : '(computed)');
-    T.forEachChild(node, walk);
-  };
-  walk(sf);
+  for (const m of code.matchAll(MODULE_REFERENCE)) {
+    const spec = m[2] ?? m[4] ?? m[6]!;
+    if (spec === '@volt/engine') continue;
+    const before = code.slice(0, m.index);
+    const line = before.split('\n').length;
+    out.push({ code: 'import', severity: 'error', message: `imports '${spec}': a draft may import only '@volt/engine'`, line, column: m.index - before.lastIndexOf('\n') });
+  }
   return out;
 }
 

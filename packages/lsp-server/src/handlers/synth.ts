@@ -25,9 +25,13 @@ import { ErrorCodes, LSPErrorCodes, ResponseError, type CancellationToken, type 
 import { DRAFT_PROGRESS_NOTIFICATION, type DraftProgressParams, type DraftStrategyParams, type DraftStrategyResult } from '../protocol.js';
 import { ClientProgress } from '../params.js';
 import type { WorkspaceState } from '../workspace.js';
+import type { Features } from './features.js';
 
 export class SynthHandler {
-  constructor(private readonly state: WorkspaceState) {}
+  constructor(
+    private readonly state: WorkspaceState,
+    private readonly features: Features,
+  ) {}
 
   async draft(params: DraftStrategyParams, token: CancellationToken): Promise<DraftStrategyResult> {
     const s = this.state;
@@ -61,6 +65,8 @@ export class SynthHandler {
     try {
       const outcome = await synthesizeStrategy({
         idea, model, series, dataLabel: spec, maxAttempts: attempts, signal: controller.signal,
+        // On the analysis thread, which holds the TypeScript checker the editor's diagnostics use.
+        analyze: (text, fileName, config) => this.features.documents.staticAnalyzer().analyze(fileName, text, config),
         gateway: gatewayFromConfig(s.config.ollama, { ...(journal ? { cache: journal } : {}), ...(s.hostProblem !== undefined ? { hostProblem: s.hostProblem } : {}) }),
         options: { capital: s.config.backtest.capital, feeRate: s.config.backtest.feeRate, slippage: s.config.backtest.slippage, seed: 1, maxPositionCap: s.config.risk.maxPositionPct },
         limits: { timeoutMs: s.config.backtest.timeoutMs, maxMemoryMb: s.config.backtest.maxMemoryMb },
