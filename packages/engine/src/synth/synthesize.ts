@@ -156,7 +156,7 @@ export async function synthesizeStrategy(req: SynthRequest): Promise<SynthOutcom
           attempts,
           draft: {
             name: attempt.strategy!.name,
-            slug: slugOf(attempt.strategy!.name),
+            slug: slugOf(attempt.strategy!.name) || 'draft',
             code: attempt.code!,
             model: req.model,
             idea: req.idea,
