@@ -59,6 +59,8 @@ export interface SynthRequest {
    * analysis thread, which holds the TypeScript checker, so a draft does not load it on the main one.
    */
   analyze?: (text: string, fileName: string, config: AnalysisConfig) => Finding[] | Promise<Finding[]>;
+  /** The sandbox host, when not beside the engine (the sidecar bundled in the VS Code extension ships its own). */
+  hostFile?: string | URL;
   /** An attempt begins (before the model is asked). */
   onAttemptStart?(attempt: number, of: number): void;
   /** An attempt reached a verdict: journal it, show it. */
@@ -129,7 +131,7 @@ export async function synthesizeStrategy(req: SynthRequest): Promise<SynthOutcom
   const attempts: DraftAttempt[] = [];
   const refused: RefusedAttempt[] = [];
   const workDir = mkdtempSync(path.join(tmpdir(), 'volt-synth-'));
-  const runner = new StrategyRunner({ ...req.limits, spares: 0, warmUp: false });
+  const runner = new StrategyRunner({ ...req.limits, spares: 0, warmUp: false, ...(req.hostFile !== undefined ? { hostFile: req.hostFile } : {}) });
   try {
     for (let n = 1; n <= maxAttempts; n++) {
       if (req.signal?.aborted) return { status: 'cancelled', attempts };
@@ -249,7 +251,7 @@ async function check(answer: DraftAnswer, c: CheckContext): Promise<DraftAttempt
 
   // 3. Walk-forward: its params searched on each train window, judged on the window after it.
   let result: SweepResult;
-  const pool = new LocalTrialPool({ workers: c.wf.workers, bundle, series: req.series, options: req.options, timeoutMs: req.limits.timeoutMs, maxMemoryMb: req.limits.maxMemoryMb });
+  const pool = new LocalTrialPool({ workers: c.wf.workers, bundle, series: req.series, options: req.options, timeoutMs: req.limits.timeoutMs, maxMemoryMb: req.limits.maxMemoryMb, ...(req.hostFile !== undefined ? { hostFile: req.hostFile } : {}) });
   try {
     result = await runSweep(
       { space: paramSpace(facts.params, bundle.path), method: 'random', trials: c.wf.trials, objective: 'sharpe', minTrades: c.wf.minTrades, seed: c.wf.seed, folds: c.wf.folds, windows: 'rolling', capital: req.options.capital ?? 10_000 },

@@ -67,6 +67,7 @@ export class SynthHandler {
         idea, model, series, dataLabel: spec, maxAttempts: attempts, signal: controller.signal,
         // On the analysis thread, which holds the TypeScript checker the editor's diagnostics use.
         analyze: (text, fileName, config) => this.features.documents.staticAnalyzer().analyze(fileName, text, config),
+        ...(s.options.sandboxHostFile ? { hostFile: s.options.sandboxHostFile } : {}),
         gateway: gatewayFromConfig(s.config.ollama, { ...(journal ? { cache: journal } : {}), ...(s.hostProblem !== undefined ? { hostProblem: s.hostProblem } : {}) }),
         options: { capital: s.config.backtest.capital, feeRate: s.config.backtest.feeRate, slippage: s.config.backtest.slippage, seed: 1, maxPositionCap: s.config.risk.maxPositionPct },
         limits: { timeoutMs: s.config.backtest.timeoutMs, maxMemoryMb: s.config.backtest.maxMemoryMb },
