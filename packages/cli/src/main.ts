@@ -10,6 +10,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   worker: () => import('./commands/worker.js'),
   tiers: () => import('./commands/tiers.js'),
   bus: () => import('./commands/bus.js'),
+  synth: () => import('./commands/synth.js'),
   lint: () => import('./commands/lint.js'),
   data: () => import('./commands/data.js'),
   scan: () => import('./commands/scan.js'),

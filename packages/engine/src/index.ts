@@ -21,4 +21,5 @@ export * from './optimize/index.js';
 export * from './scan/index.js';
 export * from './portfolio/index.js';
 export * from './bus/index.js';
+export * from './synth/index.js';
 export * from './version.js';

@@ -51,6 +51,8 @@ export const Requests = {
   annotateTrade: 'volt/annotateTrade',
   /** The journal (or a run, or a strategy) into the Obsidian vault, unchanged notes untouched; reports `$/progress`: `ExportVaultParams` → `ExportVaultResult`. */
   exportVault: 'volt/exportVault',
+  /** Strategy drafts from an idea (see the block "volt/draftStrategy" below): `DraftStrategyParams` → `DraftStrategyResult`. */
+  draftStrategy: 'volt/draftStrategy',
 } as const;
 
 /** The `workspace/configuration` section and `initializationOptions` key the server reads. */
@@ -428,6 +430,65 @@ export interface OptimizeResult {
    * (`'in-sample'`); null when no trial passed.
    */
   apply: { params: Record<string, number>; source: 'out-of-sample' | 'in-sample'; fold?: number } | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// volt/draftStrategy: strategy drafts from an idea (issue 19). The synthesizer model writes a
+// strategy, the sidecar proves it (types and lint, sandbox, lookahead, walk-forward) and writes it
+// only when proven. While it works, the server sends `volt/draftProgress` once as each attempt
+// starts and once as it ends (and `$/progress` on the request's workDoneToken, when given).
+
+/** Notification name of the per-attempt progress (`DraftProgressParams`). */
+export const DRAFT_PROGRESS_NOTIFICATION = 'volt/draftProgress';
+
+export interface DraftStrategyParams {
+  /** What the strategy should do, in the trader's words. */
+  idea: string;
+  /** Data to prove it on (default the workspace's `data.default`). */
+  data?: string;
+  /** Where to write it, relative to the workspace root (default strategies/drafts/<name>.strategy.ts). */
+  out?: string;
+  /** The model (default `ollama.models.synth`, else qwen2.5-coder:7b). */
+  model?: string;
+  /** Answers to try (default 4). */
+  attempts?: number;
+  workDoneToken?: string | number;
+}
+
+export interface DraftProgressParams {
+  attempt: number;
+  of: number;
+  /** 'asking' as an attempt starts; then 'proven' or 'refused'. */
+  state: 'asking' | 'proven' | 'refused';
+  /** One line for a status bar: `attempt 2 of 4: refused at type check and lint: line 11:5: error VOLT106: …`. */
+  message: string;
+}
+
+export interface DraftAttemptSummary {
+  attempt: number;
+  /** Where it stopped: 'type check and lint', 'sandbox', 'lookahead check', 'walk-forward', 'answer' or 'proven'. */
+  stage: string;
+  proven: boolean;
+  /** `line 11:5: error VOLT106: …`, as fed back to the model. */
+  findings: string[];
+}
+
+export interface DraftStrategyResult {
+  /** proven: written to `uri`; refused: no attempt proved itself; unavailable: no model answered (nothing asked twice). */
+  status: 'proven' | 'refused' | 'unavailable' | 'cancelled';
+  /** The draft's file, when proven. */
+  uri?: string;
+  /** The strategy's name, when proven. */
+  name?: string;
+  /** The tier it is in, when proven (COLD for a new draft). */
+  tier?: string;
+  /** Why nothing was written, in one sentence. */
+  message?: string;
+  /** The synthesis as Markdown (every attempt and its diagnostics), to show beside the draft. */
+  report: string;
+  /** The same report as a file under the workspace's `.volt/drafts/` (a real file, so closing it asks nothing). */
+  reportUri?: string;
+  attempts: DraftAttemptSummary[];
 }
 
 // ---------------------------------------------------------------------------------------------

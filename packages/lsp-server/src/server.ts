@@ -20,7 +20,7 @@ import {
   type InitializeParams,
   type InitializeResult,
 } from 'vscode-languageserver';
-import { ALL_COMMANDS, OPTIMIZE_REQUEST, Requests, type BarsParams, type OptimizeParams, type SymbolsParams } from './protocol.js';
+import { ALL_COMMANDS, OPTIMIZE_REQUEST, Requests, type BarsParams, type DraftStrategyParams, type OptimizeParams, type SymbolsParams } from './protocol.js';
 import { IdleCollector, keepYoungGenerationsSmall } from './idle-gc.js';
 import { BarsHandler } from './handlers/bars.js';
 import { CommandsHandler } from './handlers/commands.js';
@@ -31,6 +31,7 @@ import type { Features } from './handlers/features.js';
 import { ReviewHandler } from './handlers/review.js';
 import { RunsHandler, type RunResult } from './handlers/runs.js';
 import { SettingsHandler } from './handlers/settings.js';
+import { SynthHandler } from './handlers/synth.js';
 import { WatchHandler } from './handlers/watch.js';
 import { isConfigUri, WorkspaceState, type VoltServerOptions } from './workspace.js';
 
@@ -85,6 +86,7 @@ export class VoltServer {
     c.onRequest(Requests.bars, open((params: BarsParams) => bars.bars(params)));
     new ReviewHandler(this.state).register(c, open);
     c.onRequest(OPTIMIZE_REQUEST, open((params: OptimizeParams, token: CancellationToken) => optimize.optimize(params, token)));
+    c.onRequest(Requests.draftStrategy, open((params: DraftStrategyParams, token: CancellationToken) => new SynthHandler(this.state, this.features).draft(params, token)));
     c.onShutdown(open(this.shutdown.bind(this)));
     const docs = this.state.documents;
     // An open volt.config.json is checked as it is typed, and applied when saved.

@@ -15,7 +15,7 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import { CONFIGURATION_SECTION, Notifications, OPTIMIZE_PROGRESS, OPTIMIZE_REQUEST, Requests, type OptimizeParams, type OptimizeProgressParams, type OptimizeResult, type BacktestStatusParams, type BarsParams, type BarsResult, type CommandName, type CritiqueStatusParams, type SymbolsParams, type SymbolsResult } from '@volt/lsp-server/protocol';
+import { CONFIGURATION_SECTION, DRAFT_PROGRESS_NOTIFICATION, Notifications, OPTIMIZE_PROGRESS, OPTIMIZE_REQUEST, Requests, type OptimizeParams, type OptimizeProgressParams, type OptimizeResult, type BacktestStatusParams, type DraftProgressParams, type DraftStrategyParams, type DraftStrategyResult, type BarsParams, type BarsResult, type CommandName, type CritiqueStatusParams, type SymbolsParams, type SymbolsResult } from '@volt/lsp-server/protocol';
 import { lensCommandInEditor } from './commands.js';
 import { SIDECAR_SELECTOR } from './documents.js';
 import { findInstalledSidecar, versionMismatch } from './locate.js';
@@ -32,12 +32,17 @@ export interface SidecarCalls {
   /** volt/symbols: the markets with data, for the symbol picker. */
   symbols?(params: SymbolsParams): Promise<SymbolsResult>;
   onBacktestStatus(listener: (status: BacktestStatusParams) => void): vscode.Disposable;
+  /** volt/draftStrategy: a strategy drafted from an idea, proven before it is written. */
+  draftStrategy?(params: DraftStrategyParams, token?: vscode.CancellationToken): Promise<DraftStrategyResult>;
+  /** volt/draftProgress: one line as each attempt of a draft starts and ends. */
+  onDraftProgress?(listener: (progress: DraftProgressParams) => void): vscode.Disposable;
 }
 
 export class Sidecar implements SidecarCalls, vscode.Disposable {
   private client: LanguageClient | undefined;
   private readonly backtestListeners = new Set<(status: BacktestStatusParams) => void>();
   private readonly optimizeListeners = new Set<(p: OptimizeProgressParams) => void>();
+  private readonly draftListeners = new Set<(progress: DraftProgressParams) => void>();
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -111,6 +116,9 @@ export class Sidecar implements SidecarCalls, vscode.Disposable {
     client.onNotification(OPTIMIZE_PROGRESS, (p: OptimizeProgressParams) => {
       for (const listener of this.optimizeListeners) listener(p);
     });
+    client.onNotification(DRAFT_PROGRESS_NOTIFICATION, (progress: DraftProgressParams) => {
+      for (const listener of this.draftListeners) listener(progress);
+    });
   }
 
   /** A save's LLM critique ended (volt/critiqueStatus); set by the extension. */
@@ -175,6 +183,15 @@ export class Sidecar implements SidecarCalls, vscode.Disposable {
   /** volt/bars: the candles of the report's price chart. */
   bars(params: BarsParams): Promise<BarsResult> {
     return this.running().sendRequest<BarsResult>(Requests.bars, params);
+  }
+
+  draftStrategy(params: DraftStrategyParams, token?: vscode.CancellationToken): Promise<DraftStrategyResult> {
+    return this.running().sendRequest<DraftStrategyResult>(Requests.draftStrategy, params, token);
+  }
+
+  onDraftProgress(listener: (progress: DraftProgressParams) => void): vscode.Disposable {
+    this.draftListeners.add(listener);
+    return { dispose: () => this.draftListeners.delete(listener) };
   }
 
   private running(): LanguageClient {

@@ -27,6 +27,7 @@ import { errorText, plainPaths } from './user-text.js';
 import type { VoltStatus } from './status.js';
 import { newStrategyFolder } from './new-folder.js';
 import { optimizeStrategy, type OptimizeCalls, type OptimizeView } from './optimize-view.js';
+import { draftStrategyFromIdea } from './draft.js';
 
 /** VS Code command ids (package.json `contributes.commands`). They differ from the sidecar's own
  * `volt.analyze`… names, which the language client registers for the server. */
@@ -40,6 +41,7 @@ export const CLIENT_COMMANDS = {
   showOutput: 'volt.showOutput',
   newStrategyFolder: 'volt.newStrategyFolder',
   optimizeStrategy: 'volt.optimizeStrategy',
+  draftStrategy: 'volt.draftStrategy',
 } as const;
 
 export interface CommandContext {
@@ -406,6 +408,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       if (uri && ctx.optimizer) return optimizeStrategy(ctx.optimizer.sidecar, ctx.optimizer.view, ctx.output, uri);
       return undefined;
     },
+    [CLIENT_COMMANDS.draftStrategy]: (idea?: string) => draftStrategyFromIdea(ctx, typeof idea === 'string' ? idea : undefined),
   };
   return Object.entries(handlers).map(([id, handler]) => vscode.commands.registerCommand(id, handler));
 }

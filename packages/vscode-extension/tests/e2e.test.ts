@@ -15,6 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Frame } from 'playwright-core';
 import { ensureCodeServer, requireTool } from '../scripts/code-server.mjs';
+import { FakeOllama } from '../../engine/src/llm/testing/fake-ollama.js';
+import { GOOD_DATA, SCRIPTED_DRAFTS } from '../../engine/src/synth/testing/drafts.js';
 import {
   codeServerDirs,
   installExtension,
@@ -427,6 +429,44 @@ describe('Volt in VS Code (code-server 4.100.3)', { timeout: 120_000 }, () => {
     await bench.page.locator('.panel .view-lines', { hasText: `The Volt sidecar is the bundled sidecar, version ${version}` }).first().waitFor({ timeout: 30_000 });
     await bench.screenshot('output');
   });
+
+  // After the sidecar log's test: the draft's lines would push the channel's first line out of view.
+  it('Volt: Draft Strategy from Idea opens the proven draft with its report beside it', async () => {
+    // A loopback Ollama answering a type error, I/O, lookahead, then a good strategy.
+    const ollama = await FakeOllama.start({ models: ['qwen2.5-coder:7b'], reply: (_c, i) => ({ content: JSON.stringify(SCRIPTED_DRAFTS[Math.min(i, 3)]) }) });
+    const draft = path.join(workspace, 'strategies', 'drafts', 'ema-trend-rider.strategy.ts');
+    try {
+      await editUserSettings({ ...userSettings, 'volt.ollama.host': ollama.host, 'volt.data.default': GOOD_DATA });
+      const unavailable = bench.page.locator('.notifications-toasts', { hasText: /nothing was drafted|could not draft/ });
+      // The sidecar pulls the saved settings a moment later: a draft asked before finds no Ollama
+      // (a toast says so at once), and is asked again.
+      for (let i = 0; i < 3 && !existsSync(draft); i++) {
+        const told = await unavailable.count();
+        await runCommand(bench.page, 'Volt: Draft Strategy from Idea');
+        // The command's own input box (its title), not the palette closing under it.
+        await bench.page.locator(QUICK_INPUT).locator('.quick-input-title', { hasText: 'Volt: Draft Strategy from Idea' }).waitFor({ timeout: 30_000 });
+        const input = bench.page.locator(`${QUICK_INPUT} input`);
+        await input.fill('ride the trend with two EMAs');
+        await input.press('Enter');
+        await bench.screenshot('draft-asked');
+        await waitFor('the draft or a refusal', async () => existsSync(draft) || (await unavailable.count()) > told, 90_000);
+      }
+      expect(readFileSync(draft, 'utf8')).toMatch(/^\/\/ Drafted by qwen2\.5-coder:7b through `volt synth` from the idea:/);
+      await bench.page.locator('.tab[aria-label*="ema-trend-rider.strategy.ts"]').first().waitFor({ timeout: 30_000 });
+      await bench.page.locator('.tab[aria-label*="ema-trend-rider.report.md"]').first().waitFor({ timeout: 30_000 });
+      // Two editor groups side by side: the draft, and its report beside it.
+      await waitFor('two editor groups', async () => (await bench.page.locator('.editor-group-container').count()) >= 2, 10_000);
+      await bench.screenshot('draft-strategy');
+      expect(ollama.calls.length).toBeGreaterThanOrEqual(4);
+    } finally {
+      await ollama.close();
+      await editUserSettings(userSettings);
+      // The next tests open what they need: a palette that does not come up here only costs a screenshot.
+      await runCommand(bench.page, 'View: Close All Editors').catch(() => bench.screenshot('draft-editors-left-open'));
+      // Its toast ("drafted …") would lie over the panel the next test clicks into.
+      await runCommand(bench.page, 'Notifications: Clear All Notifications').catch(() => bench.screenshot('draft-toasts-left'));
+    }
+  }, 240_000);
 
   it('Volt: New Strategy Folder sets up a folder whose tsconfig finds the bundled engine types', async () => {
     const folder = path.join(tmp, 'new-strategies');

@@ -66,6 +66,8 @@ export interface Shown {
   text: string;
   items?: { label: string; description?: string; detail?: string }[];
   selection?: Range;
+  /** The editor column a document was shown in (ViewColumn), when the extension named one. */
+  column?: number;
 }
 
 export const recorded = {
@@ -182,8 +184,8 @@ export const window = {
     if (answer !== undefined && options?.validateInput?.(answer)) return Promise.resolve(undefined);
     return Promise.resolve(answer);
   },
-  showTextDocument(uri: Uri, options?: { selection?: Range }) {
-    recorded.shown.push({ kind: 'document', text: uri.path, selection: options?.selection });
+  showTextDocument(uri: Uri, options?: { selection?: Range; viewColumn?: number }) {
+    recorded.shown.push({ kind: 'document', text: uri.path, selection: options?.selection, ...(options?.viewColumn !== undefined ? { column: options.viewColumn } : {}) });
     return Promise.resolve({});
   },
   withProgress<R>(options: { title?: string }, task: (progress: unknown, token: unknown) => Promise<R>) {

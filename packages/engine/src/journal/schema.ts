@@ -219,9 +219,45 @@ export const MIGRATIONS: readonly Migration[] = [
         CREATE INDEX tier_moves_by_strategy ON tier_moves (strategy_name, at);
       `);
     },
+  },  {
+    version: 5,
+    name: 'strategy drafts: syntheses and their attempts',
+    up(db) {
+      db.exec(`
+        CREATE TABLE syntheses (
+          id            INTEGER PRIMARY KEY,
+          started_at    INTEGER NOT NULL,
+          finished_at   INTEGER,
+          status        TEXT NOT NULL CHECK (status IN ('running', 'proven', 'refused', 'unavailable', 'failed')),
+          idea          TEXT NOT NULL,
+          model         TEXT NOT NULL,
+          data_spec     TEXT NOT NULL,
+          strategy_name TEXT,
+          draft_path    TEXT,
+          message       TEXT
+        );
+
+        CREATE TABLE synth_attempts (
+          synthesis_id  INTEGER NOT NULL REFERENCES syntheses (id) ON DELETE CASCADE,
+          attempt       INTEGER NOT NULL,
+          at            INTEGER NOT NULL,
+          model         TEXT NOT NULL,
+          prompt_hash   TEXT NOT NULL,
+          answer_source TEXT NOT NULL CHECK (answer_source IN ('llm', 'cache')),
+          code_hash     TEXT,
+          strategy_name TEXT,
+          stage         TEXT NOT NULL,
+          proven        INTEGER NOT NULL,
+          findings      TEXT NOT NULL,
+          metrics       TEXT,
+          walk_forward  TEXT,
+          PRIMARY KEY (synthesis_id, attempt)
+        );
+      `);
+    },
   },
   {
-    version: 5,
+    version: 6,
     name: "trade_reviews: the trader's review of a trade (outcome override, rating, playbook tags, text), kept apart from what a run recorded",
     up(db) {
       db.exec(`

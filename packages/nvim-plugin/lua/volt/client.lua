@@ -247,6 +247,7 @@ function M.client_config(root, cmd)
       [protocol.optimize.progress] = function(err, params)
         require('volt.optimize').on_progress(err, params)
       end,
+      [protocol.draft_progress] = function(...) return require('volt.draft').on_progress(...) end,
       ['textDocument/publishDiagnostics'] = require('volt.diagnostics').on_publish,
     },
     on_attach = attach_work,

@@ -225,6 +225,9 @@ function M.define()
   create('VoltOptimize', function(o)
     require('volt.optimize').optimize(o.args)
   end, { nargs = '*', desc = 'Volt: optimise this strategy\'s params [trials=N method=grid|random|tpe folds=K ...]' })
+  create('VoltDraft', function(o)
+    require('volt.draft').draft(o.args)
+  end, { nargs = '+', desc = 'Volt: draft a strategy from an idea; written only once it is proven' })
 end
 
 return M

@@ -15,7 +15,16 @@ M.commands = {
 M.requests = {
   bars = 'volt/bars', -- BarsParams { data? | uri?, from?, to?, maxBars? } → BarsResult
   symbols = 'volt/symbols', -- SymbolsParams { uri? } → SymbolsResult { symbols = { { symbol, data, source } } }
+  runs = 'volt/runs', -- RunsParams { strategy?, limit? } → RunsResult
+  run = 'volt/run', -- RunParams { runId } → RunDetailResult
+  trade = 'volt/trade', -- TradeParams { tradeId } → TradeDetailResult
+  annotateTrade = 'volt/annotateTrade', -- AnnotateTradeParams { tradeId, outcome?, rating?, tags?, review? } → AnnotateTradeResult
+  exportVault = 'volt/exportVault', -- ExportVaultParams { vault?, runId?, strategy?, force? } → ExportVaultResult
+  draftStrategy = 'volt/draftStrategy', -- DraftStrategyParams { idea, data?, out?, model?, attempts? } → DraftStrategyResult
 }
+
+-- DraftProgressParams { attempt, of, state = 'asking'|'proven'|'refused', message }, per attempt of a draft.
+M.draft_progress = 'volt/draftProgress'
 
 -- Notifications the server sends.
 M.notifications = {
