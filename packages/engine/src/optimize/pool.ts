@@ -56,8 +56,6 @@ export interface LocalPoolOptions extends SandboxLimits {
    * a batch is cut into one chunk per worker when it fits.
    */
   chunk?: number;
-  /** The sandbox host, when not beside the engine (a bundled sidecar ships its own copy). */
-  hostFile?: string | URL;
 }
 
 export class LocalTrialPool implements TrialPool {
