@@ -68,6 +68,8 @@ export interface BacktestOptions {
   equityPoints?: number;
   /** A series to correlate the run's returns with (`metrics.benchmarkCorrelation`): its closes and their times. */
   benchmark?: { readonly time: ArrayLike<number>; readonly close: ArrayLike<number> };
+  /** Outside signals the run replays (`ctx.signals`, and the agents' context): see signals/README.md. */
+  signals?: import('../signals/index.js').SignalSet;
 }
 
 /**
@@ -142,7 +144,7 @@ export interface BacktestReport {
     to: number;
     bars: number;
   };
-  config: Required<Omit<BacktestOptions, 'params' | 'equityPoints' | 'benchmark'>>;
+  config: Required<Omit<BacktestOptions, 'params' | 'equityPoints' | 'benchmark' | 'signals'>>;
   metrics: Metrics;
   trades: Trade[];
   /** At most MAX_REPORT_SIGNALS, in the order the strategy gave them. */

@@ -88,6 +88,8 @@ export interface StrategyContext<P extends ParamsDef = ParamsDef, I = Record<str
   readonly state: Record<string, unknown>;
   /** Options on the traded symbol: the synthetic chain at this close and multi-leg orders (options/README.md). */
   readonly options: OptionsView;
+  /** Outside signals at this close: each one's latest value published before it, NaN when none (signals/README.md). */
+  readonly signals: import('../signals/index.js').SignalValues;
 }
 
 export interface StrategyDefinition<P extends ParamsDef = ParamsDef, I = Record<string, BarIndicator>> {
