@@ -125,6 +125,8 @@ export async function backtestWithAgents(
     ...(agentOptions.term ? { term: agentOptions.term } : {}),
     ...(agentOptions.impliedVol ? { impliedVol: agentOptions.impliedVol } : {}),
     ...(agentOptions.events ? { events: agentOptions.events } : {}),
+    ...(options.signals ? { signals: options.signals } : {}),
+    ...(config?.agents.blend ? { blend: config.agents.blend } : {}),
   });
 
   if (mode === 'rules') {

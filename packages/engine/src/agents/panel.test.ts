@@ -3,6 +3,7 @@ import { loadVixSeries, MarketContextBuilder, classifyRegime, VixSeries } from '
 import { AgentPanel } from './panel.js';
 import { TrackRecord } from './track-record.js';
 import { AGENT_ROLES, type Agent, type AgentRole, type Assessment, type MarketContext, type MarketRegime, type Proposal, type TradeDecision } from './types.js';
+import { SIGNAL_NAMES } from '../signals/index.js';
 import { sharedDataFile } from '../../../../test-support/shared-data.js';
 
 /** An agent that always says the same thing. */
@@ -27,7 +28,8 @@ function market(regime: MarketRegime): MarketContext {
   return {
     symbol: 'BTC/USD', bar: 10, time: proposal.time, price: 100, lastReturn: 0, momentum: 0.01, trendSpread: 0.002,
     realizedVol: 0.01, volPercentile: 0.5, barRange: 0.01, volume: 1, vix: NaN, regime, threshold, drawdown: 0,
-  };
+    signals: new Float64Array(SIGNAL_NAMES.length).fill(NaN), outsideScore: NaN, blend: { technical: 0.6, outside: 0.4 },
+  } as MarketContext;
 }
 
 describe('weighted consensus against the regime threshold', () => {

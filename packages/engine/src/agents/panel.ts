@@ -1,3 +1,4 @@
+import { SIGNAL_NAMES } from '../signals/index.js';
 import { RiskGate, describeModification, describeRejection, type RiskAdvice, type RiskLimits, type RiskReview, type RiskStatusName } from '../risk/index.js';
 import { auditExecution, type ApprovedEntry, type AuditIssue, type ExecutedEntry } from './auditor.js';
 import { ExecutionAgent, ruleAgents } from './rules.js';
@@ -252,6 +253,8 @@ export class AgentPanel {
         : null,
       outcome: decision.rejectedBy ? { status: 'REJECTED', rejected_by: decision.rejectedBy } : { status: decision.status },
       recommendations,
+      technical_signals: technicalSignals(proposal, context),
+      outside_signals: outsideSignals(context),
     };
   }
 }
@@ -297,6 +300,42 @@ export function correctionMessage(timestamp: number, issues: readonly AuditIssue
     to: AGENT_NAMES.execution,
     message: { type: 'CORRECTION', action: 'ADJUST_PARAMETERS', issues: issues.map((i) => ({ ...i })) },
   };
+}
+
+/** The numbers the technical side of a decision rested on: the strategy's indicators, then the agents' market readings. */
+export function technicalSignals(proposal: Readonly<Proposal>, c: Readonly<MarketContext>): Record<string, number | string | null> {
+  const out: Record<string, number | string | null> = {};
+  if (proposal.indicators) {
+    for (const [name, ind] of Object.entries(proposal.indicators)) {
+      out[name] = ind.ready ? finiteOrNull(round(ind.value)) : null;
+      // MACD's and Bollinger's parts, where the indicator has them.
+      for (const part of ['macd', 'signal', 'histogram', 'upper', 'lower', 'percentB', 'bandwidth'] as const) {
+        const v = (ind as unknown as Record<string, unknown>)[part];
+        if (typeof v === 'number') out[`${name}.${part}`] = ind.ready ? finiteOrNull(round(v)) : null;
+      }
+    }
+  }
+  out.price = c.price;
+  out.last_return = finiteOrNull(round(c.lastReturn));
+  out.momentum = finiteOrNull(round(c.momentum));
+  out.trend_spread = finiteOrNull(round(c.trendSpread));
+  out.realized_vol = finiteOrNull(round(c.realizedVol));
+  out.vol_percentile = finiteOrNull(round(c.volPercentile));
+  out.bar_range = finiteOrNull(round(c.barRange));
+  out.volume = finiteOrNull(c.volume);
+  out.vix = finiteOrNull(c.vix);
+  out.term_ratio = finiteOrNull(round(c.termRatio));
+  out.iv_rank = finiteOrNull(round(c.ivRank));
+  out.regime = c.regime;
+  return out;
+}
+
+/** Each outside signal at the decision (null: not published yet) and their joint score. */
+export function outsideSignals(c: Readonly<MarketContext>): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  for (let k = 0; k < SIGNAL_NAMES.length; k++) out[SIGNAL_NAMES[k]!] = finiteOrNull(round(c.signals[k]!));
+  out.score = finiteOrNull(round(c.outsideScore));
+  return out;
 }
 
 function mergeAdvice(advice: RiskAdvice, m: NonNullable<Assessment['modifications']>, side: 'BUY' | 'SELL'): void {

@@ -24,6 +24,8 @@ export interface AgentJournal {
     agent_results?: Record<string, { decision: 'BUY' | 'SELL' | 'HOLD'; confidence: number; [extra: string]: unknown }>;
     consensus_decision?: { decision: 'BUY' | 'SELL' | 'HOLD'; vote_breakdown: Partial<Record<'BUY' | 'SELL' | 'HOLD', number>>; [extra: string]: unknown };
     recommendations?: unknown[];
+    technical_signals?: Record<string, number | string | null>;
+    outside_signals?: Record<string, number | null>;
   }): number;
   recordMessage(message: { time: number; from: string; to?: string; kind?: string; model?: string; content: unknown; decisionSeq?: number }): void;
 }
@@ -135,6 +137,7 @@ export class AgentReview implements BacktestObserver {
     p.time = entry.time;
     p.price = entry.price;
     p.equity = entry.equity;
+    p.indicators = entry.indicators;
     this.lastEquity = entry.equity;
     if (entry.equity > this.peakEquity) this.peakEquity = entry.equity;
     const drawdown = this.peakEquity > 0 ? 1 - entry.equity / this.peakEquity : 0;
@@ -243,6 +246,8 @@ export class AgentReview implements BacktestObserver {
               outcome: r.outcome,
             },
             recommendations: r.recommendations,
+            technical_signals: r.technical_signals,
+            outside_signals: r.outside_signals,
           });
           for (const m of decisionMessages(r)) journal.recordMessage({ ...toMessageInput(m), decisionSeq: seq });
           break;

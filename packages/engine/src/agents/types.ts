@@ -50,6 +50,8 @@ export interface Proposal {
   price: number;
   /** Account equity when the signal fired. */
   equity: number;
+  /** The strategy's indicators at the signal bar, when the backtester passed them (the decision record keeps their values). */
+  indicators?: Readonly<Record<string, { readonly value: number; readonly ready: boolean }>>;
 }
 
 /** What an agent may ask to change. The risk gate only accepts changes that reduce risk. */
@@ -116,6 +118,12 @@ export interface MarketContext {
   threshold: number;
   /** Fraction below the running equity peak, 0 when at a peak. */
   drawdown: number;
+  /** The outside signals at this close, by index into SIGNAL_NAMES (NaN: none published yet); reused between bars. */
+  signals: Float64Array;
+  /** The outside signals' joint score, −1 (against buying) to +1 (for); NaN without any. */
+  outsideScore: number;
+  /** How the market analyst blends its technical reading with `outsideScore` (signals.blend in volt.config.json). */
+  blend: Readonly<import('../signals/index.js').SignalBlend>;
 }
 
 /** A rule-based agent: synchronous, deterministic, allocation-light. */
@@ -189,6 +197,10 @@ export interface DecisionRecord {
   /** APPROVED, APPROVED_WITH_MODIFICATIONS or REJECTED, and who rejected. */
   outcome: { status: RiskStatusName; rejected_by?: 'consensus' | 'risk_gate' };
   recommendations: string[];
+  /** Each technical reading at the decision, by name (the journal's decisions.technical_signals). */
+  technical_signals: Record<string, number | string | null>;
+  /** Each outside signal at the decision and the blended score (decisions.outside_signals); null values were not published yet. */
+  outside_signals: Record<string, number | null>;
 }
 
 /** A message between agents, in the format the journal's agent_messages table keeps. */

@@ -455,6 +455,7 @@ class BacktestRun {
       confidence: signal.confidence,
       reason: signal.reason,
       equity,
+      indicators: this.ctx.ind,
     };
   }
 

@@ -93,6 +93,8 @@ export interface EntryRequest {
   reason: string;
   /** Equity at the signal bar's close. */
   equity: number;
+  /** The strategy's indicators as they stood at that close (the run's own objects: read, do not keep). */
+  indicators?: Readonly<Record<string, import('../indicators/index.js').BarIndicator>>;
 }
 
 /** The panel's answer. A refusal leaves the signal unfilled with `ignored` set from `note`. */

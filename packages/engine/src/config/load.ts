@@ -103,7 +103,7 @@ const SCHEMA: SchemaNode = {
     },
     agents: {
       type: 'object',
-      optional: ['vix', 'vix9d', 'vix3m', 'vix6m', 'impliedVol', 'events'],
+      optional: ['vix', 'vix9d', 'vix3m', 'vix6m', 'impliedVol', 'events', 'signals', 'blend', 'trackRecord'],
       fields: {
         mode: { type: 'string', oneOf: ['off', 'rules', 'ollama'], example: '"rules"' },
         weights: {
@@ -121,6 +121,16 @@ const SCHEMA: SchemaNode = {
         vix6m: text('"data/VIX6M-1d.csv"'),
         impliedVol: text('"data/IV30-1d.csv"'),
         events: text('"data/events.csv"'),
+        signals: text('"signals" (a folder of <source>.json fixtures)'),
+        blend: { type: 'object', fields: { technical: fraction('0.6', false), outside: fraction('0.4', false) } },
+        trackRecord: {
+          type: 'object',
+          fields: {
+            min: { type: 'number', min: 0, max: 1, example: '0.5' },
+            max: { type: 'number', min: 1, max: 10, example: '1.5' },
+            carry: flag,
+          },
+        },
       },
     },
     ollama: {
@@ -360,7 +370,7 @@ export function resolveConfigPaths(config: VoltConfig, dir: string): VoltConfig 
   config.journal.path = path.resolve(dir, config.journal.path);
   if (config.vault) config.vault.path = path.resolve(dir, config.vault.path);
   // The agents' market series (VIX and its term structure, implied volatility, the events calendar) are files.
-  for (const key of ['vix', 'vix9d', 'vix3m', 'vix6m', 'impliedVol', 'events'] as const) {
+  for (const key of ['vix', 'vix9d', 'vix3m', 'vix6m', 'impliedVol', 'events', 'signals'] as const) {
     const file = config.agents[key];
     if (file !== undefined) config.agents[key] = path.resolve(dir, file);
   }
