@@ -2,7 +2,7 @@ import { SIGNAL_NAMES } from '../signals/index.js';
 import { RiskGate, describeModification, describeRejection, type RiskAdvice, type RiskLimits, type RiskReview, type RiskStatusName } from '../risk/index.js';
 import { auditExecution, type ApprovedEntry, type AuditIssue, type ExecutedEntry } from './auditor.js';
 import { ExecutionAgent, ruleAgents } from './rules.js';
-import { TrackRecord } from './track-record.js';
+import { TrackRecord, type TrackRecordBounds, type TrackRecordRow } from './track-record.js';
 import {
   AGENT_NAMES,
   AGENT_ROLES,
@@ -15,6 +15,7 @@ import {
   type AsyncAgent,
   type DecisionRecord,
   type MarketContext,
+  type MarketRegime,
   type Proposal,
   type TradeDecision,
 } from './types.js';
@@ -46,6 +47,8 @@ export interface PanelDecision {
   review: RiskReview | null;
   /** Roles that backed the trade, as a bit mask over AGENT_ROLES (for the track record). */
   supportMask: number;
+  /** The regime it was decided in: the track record it is judged into. */
+  regime: MarketRegime;
 }
 
 export interface PanelOptions {
@@ -53,6 +56,10 @@ export interface PanelOptions {
   limits?: Partial<RiskLimits>;
   /** Replace a seat (an LLM agent's cached answers, a test's scripted agent). */
   agents?: Partial<Record<AgentRole, Agent>>;
+  /** Bounds of the track-record multiplier (default 0.5–1.5). */
+  trackRecord?: Partial<TrackRecordBounds>;
+  /** Records to start from (the journal's for this market, or a training window's). */
+  seed?: readonly TrackRecordRow[];
 }
 
 /**
@@ -64,7 +71,7 @@ export class AgentPanel {
   readonly agents: Record<AgentRole, Agent>;
   readonly weights: Readonly<Record<AgentRole, number>>;
   readonly gate: RiskGate;
-  readonly trackRecord = new TrackRecord();
+  readonly trackRecord: TrackRecord;
   private readonly decision: PanelDecision;
   private readonly advice: RiskAdvice = {};
 
@@ -78,6 +85,8 @@ export class AgentPanel {
     }
     this.weights = weights;
     this.gate = new RiskGate(options.limits);
+    this.trackRecord = new TrackRecord(options.trackRecord);
+    if (options.seed) this.trackRecord.seed(options.seed);
     this.decision = {
       approved: false,
       status: 'REJECTED',
@@ -89,6 +98,7 @@ export class AgentPanel {
       breakdown: { BUY: 0, SELL: 0, HOLD: 0 },
       review: null,
       supportMask: 0,
+      regime: 'normal',
     };
   }
 
@@ -147,7 +157,7 @@ export class AgentPanel {
       vote.decision = a.decision;
       vote.confidence = clamp01(a.confidence);
       vote.reasoning = a.reasoning;
-      vote.weight = this.weights[role] * this.trackRecord.multiplierAt(i);
+      vote.weight = this.weights[role] * this.trackRecord.multiplierAt(i, context.regime);
       d.breakdown[a.decision]++;
       if (a.decision === side) mask |= 1 << i;
       if (vote.weight > 0) {
@@ -160,6 +170,7 @@ export class AgentPanel {
     d.score = den > 0 && num > 0 ? num / den : 0;
     d.threshold = context.threshold;
     d.supportMask = mask;
+    d.regime = context.regime;
     if (d.score < d.threshold) {
       d.consensus = 'HOLD';
       d.approved = false;
@@ -181,9 +192,9 @@ export class AgentPanel {
    * A trade closed: feed the daily-loss stop, the circuit breaker and, when the trade's support
    * mask is known, each agent's track record.
    */
-  tradeClosed(pnl: number, time: number, equityBefore: number, supportMask?: number): void {
+  tradeClosed(pnl: number, time: number, equityBefore: number, supportMask?: number, regime: MarketRegime = 'normal'): void {
     this.gate.recordTradeClosed(pnl, time, equityBefore);
-    if (supportMask !== undefined) this.trackRecord.record(supportMask, pnl > 0);
+    if (supportMask !== undefined) this.trackRecord.record(supportMask, pnl > 0, regime);
   }
 
   /** Compare the fill with the approval; corrections go to the execution agent. */

@@ -46,6 +46,8 @@ export interface AgentReviewSummary {
   regimes: Record<MarketRegime, number>;
   /** Auditor corrections sent to the execution agent. */
   corrections: number;
+  /** What this run added to each agent's track record, per regime (the journal adds it to its totals). */
+  trackRecord: import('./track-record.js').TrackRecordRow[];
 }
 
 type Buffered =
@@ -61,6 +63,7 @@ interface OpenApproval {
   pct: number;
   equity: number;
   supportMask: number;
+  regime: MarketRegime;
   record: DecisionRecord | null;
   status: 'approved' | 'modified';
 }
@@ -122,6 +125,7 @@ export class AgentReview implements BacktestObserver {
       agents,
       regimes: { normal: 0, highVolatility: 0, crash: 0 },
       corrections: 0,
+      trackRecord: [],
     };
   }
 
@@ -169,6 +173,7 @@ export class AgentReview implements BacktestObserver {
       pct: review.pct,
       equity: entry.equity,
       supportMask: d.supportMask,
+      regime: d.regime,
       record,
       status: review.status === 'APPROVED' ? 'approved' : 'modified',
     });
@@ -201,7 +206,7 @@ export class AgentReview implements BacktestObserver {
     if (this.journaled) this.buffer.push({ kind: 'trade', trade: { ...trade } });
     const approval = this.openTrades.get(trade.id);
     this.openTrades.delete(trade.id);
-    this.panel.tradeClosed(trade.pnl, trade.exitTime, this.lastEquity, approval?.supportMask);
+    this.panel.tradeClosed(trade.pnl, trade.exitTime, this.lastEquity, approval?.supportMask, approval?.regime);
     if (!approval) return;
     const executedPct = approval.equity > 0 ? (trade.qty * trade.entryPrice) / approval.equity : 0;
     const issues = this.panel.audit({ side: approval.side, price: approval.price, pct: approval.pct }, { price: trade.entryPrice, pct: executedPct });

@@ -335,6 +335,7 @@ async function execute(run: SandboxRun): Promise<void> {
         mode: run.agents.mode,
         config: run.agents.config,
         ...volatilityInputs(run.agents.volatility),
+        ...(run.agents.trackRecords ? { trackRecords: run.agents.trackRecords } : {}),
         ...(journal ? { journal } : {}),
         ...(g ? { gateway: g, isReachable: () => g.reachable() } : {}),
         onNotice: (message) => send({ type: 'notice', key: 'agents', message }),
