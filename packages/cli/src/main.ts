@@ -13,6 +13,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   data: () => import('./commands/data.js'),
   journal: () => import('./commands/journal.js'),
   agents: () => import('./commands/agents.js'),
+  signals: () => import('./commands/signals.js'),
   init: () => import('./commands/init.js'),
   options: () => import('./commands/options.js'),
   doctor: () => import('./commands/doctor.js'),
