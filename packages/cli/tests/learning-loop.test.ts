@@ -1,0 +1,124 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Journal } from '@volt/engine';
+import { REPO_ROOT, sharedDataFile } from '../../../test-support/shared-data.js';
+
+// The learning loop across processes: each `volt` below is its own process, sharing only the journal file.
+const BIN = path.join(REPO_ROOT, 'packages/cli/bin/volt.js');
+const EMA = path.join(REPO_ROOT, 'examples/strategies/ema-crossover.strategy.ts');
+const SIGNALS = path.join(REPO_ROOT, 'examples/signals');
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'volt-learning-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+let n = 0;
+
+beforeAll(() => {
+  if (!existsSync(path.join(REPO_ROOT, 'packages/cli/dist/commands/signals.js'))) {
+    throw new Error('packages/cli/dist is not built: run `npm run build` (npm test does) before these tests');
+  }
+});
+
+function volt(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { cwd }, (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr });
+    });
+  });
+}
+
+function workspace(config: object): string {
+  const dir = path.join(tmp, `ws${n++}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'volt.config.json'), JSON.stringify(config));
+  return dir;
+}
+
+function read<T>(ws: string, sql: string): T[] {
+  const j = Journal.openExisting(path.join(ws, '.volt', 'journal.db'));
+  try {
+    return j.db.prepare(sql).all() as T[];
+  } finally {
+    j.close();
+  }
+}
+
+describe('the learning loop across processes', () => {
+  it('track records persist in the journal, add up run after run, and with carry move the next run\u2019s weights', async () => {
+    const ws = workspace({ agents: { mode: 'rules', signals: SIGNALS, trackRecord: { min: 0.5, max: 1.5, carry: true } } });
+    const data = sharedDataFile('ETH_BTC-5m.json');
+    const first = await volt(['backtest', EMA, '--data', data], ws);
+    expect(first.stderr).not.toMatch(/error/i);
+    expect(first.code).toBe(0);
+    type Row = { agent: string; market: string; regime: string; judged: number; correct: number };
+    const after1 = read<Row>(ws, `SELECT agent, market, regime, judged, correct FROM agent_track_records ORDER BY agent, regime`);
+    expect(after1.length).toBeGreaterThan(0);
+    expect(new Set(after1.map((r) => r.market))).toEqual(new Set(['ETH']));
+    const trend1 = after1.filter((r) => r.agent === 'trend_analyzer').reduce((s, r) => s + r.judged, 0);
+    expect(trend1).toBeGreaterThan(0);
+
+    const second = await volt(['backtest', EMA, '--data', data], ws);
+    expect(second.code).toBe(0);
+    const after2 = read<Row>(ws, `SELECT agent, market, regime, judged, correct FROM agent_track_records ORDER BY agent, regime`);
+    const trend2 = after2.filter((r) => r.agent === 'trend_analyzer').reduce((s, r) => s + r.judged, 0);
+    expect(trend2).toBeGreaterThan(trend1);
+
+    // The first run started from nothing: every weight its configured one. The second started from the first's record.
+    type Decision = { run_id: number; agent_results: string };
+    const decisions = read<Decision>(ws, `SELECT run_id, agent_results FROM decisions WHERE agent_results IS NOT NULL ORDER BY run_id, seq`);
+    const runs = [...new Set(decisions.map((d) => d.run_id))];
+    expect(runs).toHaveLength(2);
+    const firstWeight = JSON.parse(decisions.find((d) => d.run_id === runs[0])!.agent_results).trend_analyzer.weight;
+    const secondWeight = JSON.parse(decisions.find((d) => d.run_id === runs[1])!.agent_results).trend_analyzer.weight;
+    expect(firstWeight).toBe(0.25);
+    expect(secondWeight).not.toBe(0.25);
+    expect(secondWeight).toBeGreaterThanOrEqual(0.25 * 0.5);
+    expect(secondWeight).toBeLessThanOrEqual(0.25 * 1.5);
+  }, 60_000);
+
+  it('decisions keep technical_signals and outside_signals as JSON the journal can query', async () => {
+    const ws = workspace({ agents: { mode: 'rules', signals: SIGNALS } });
+    const r = await volt(['backtest', EMA, '--data', sharedDataFile('ETH_BTC-5m.json')], ws);
+    expect(r.code).toBe(0);
+    const rows = read<{ fast: number | null; fear: number | null; score: number | null; regime: string }>(
+      ws,
+      `SELECT json_extract(technical_signals, '$.fast') AS fast, json_extract(technical_signals, '$.regime') AS regime,
+              json_extract(outside_signals, '$.fear_greed') AS fear, json_extract(outside_signals, '$.score') AS score
+       FROM decisions WHERE technical_signals IS NOT NULL`,
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) {
+      expect(row.fast).toBeGreaterThan(0);
+      expect(['normal', 'highVolatility', 'crash']).toContain(row.regime);
+      expect(row.fear).toBeGreaterThanOrEqual(0);
+      expect(row.fear).toBeLessThanOrEqual(100);
+      expect(row.score).toBeGreaterThanOrEqual(-1);
+    }
+  }, 60_000);
+
+  it('volt agents evaluate: no panel, the panel, each voting agent taken out, and accuracies, out of sample', async () => {
+    const ws = workspace({});
+    const r = await volt(['agents', 'evaluate', EMA, '--data', 'synthetic:3:3000:1h', '--data', 'synthetic:4:3000:1h', '--folds', '2', '--json'], ws);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const e = JSON.parse(r.stdout);
+    expect(e.folds).toBe(2);
+    const names = e.arms.map((a: { name: string }) => a.name);
+    expect(names.slice(0, 5)).toEqual(['no panel', 'panel', 'panel without volatility_assessor', 'panel without hedge_optimizer', 'panel without trend_analyzer']);
+    const [none, panel] = e.arms;
+    // The panel only ever lets through what the strategy asked for.
+    expect(panel.trades).toBeLessThanOrEqual(none.trades);
+    for (const a of e.agents) {
+      expect(a.judged).toBeGreaterThan(0);
+      expect(a.accuracy).toBeGreaterThanOrEqual(0);
+      expect(a.accuracy).toBeLessThanOrEqual(1);
+    }
+    const trend = e.agents.find((a: { agent: string }) => a.agent === 'trend_analyzer');
+    const without = e.arms.find((a: { name: string }) => a.name === 'panel without trend_analyzer');
+    expect(trend.marginalSharpe).toBeCloseTo(panel.sharpe - without.sharpe, 10);
+    const human = await volt(['agents', 'evaluate', EMA, '--data', 'synthetic:3:3000:1h', '--folds', '1'], ws);
+    expect(human.stdout).toMatch(/\| agent \| weight \| judged \| accuracy \| marginal Sharpe \| marginal drawdown \| marginal trades \|/);
+    expect(human.stdout).toMatch(/best weights out of sample: /);
+  }, 120_000);
+});
