@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   journal: () => import('./commands/journal.js'),
   agents: () => import('./commands/agents.js'),
   signals: () => import('./commands/signals.js'),
+  review: () => import('./commands/review.js'),
   init: () => import('./commands/init.js'),
   options: () => import('./commands/options.js'),
   doctor: () => import('./commands/doctor.js'),

@@ -122,4 +122,32 @@ describe('the learning loop across processes', () => {
     expect(human.stdout).toMatch(/\| agent \| weight \| judged \| accuracy \| marginal Sharpe \| marginal drawdown \| marginal trades \|/);
     expect(human.stdout).toMatch(/best weights out of sample: /);
   }, 120_000);
+
+  it('volt review: the conditions at entry against the outcomes, with counts that add up and Wilson intervals', async () => {
+    const ws = workspace({ agents: { mode: 'rules', signals: SIGNALS } });
+    expect((await volt(['backtest', EMA, '--data', sharedDataFile('ETH_BTC-5m.json')], ws)).code).toBe(0);
+    const r = await volt(['review', EMA, '--json'], ws);
+    expect(r.stderr).toBe('');
+    const review = JSON.parse(r.stdout);
+    expect(review.strategy).toBe('EMA crossover');
+    expect(review.trades).toBeGreaterThan(0);
+    expect(review.correct + review.falsePositive + review.stopped).toBe(review.trades);
+    const trades = read<{ n: number }>(ws, `SELECT count(*) AS n FROM outcomes WHERE outcome != 'PENDING'`)[0]!.n;
+    expect(review.trades).toBe(trades);
+    // Every feature's bands cover every trade once.
+    for (const feature of ['regime', 'side', 'fear_greed', 'trend_analyzer']) {
+      const bands = review.groups.filter((g: { feature: string }) => g.feature === feature);
+      expect(bands.reduce((s: number, g: { trades: number }) => s + g.trades, 0), feature).toBe(review.trades);
+    }
+    for (const g of review.groups) {
+      expect(g.correct + g.falsePositive + g.stopped).toBe(g.trades);
+      expect(g.low).toBeLessThanOrEqual(g.winRate);
+      expect(g.high).toBeGreaterThanOrEqual(g.winRate);
+    }
+    const human = await volt(['review', 'EMA crossover'], ws);
+    expect(human.stdout).toMatch(/^regime: normal +\d+ +\d+ +\d+ +\d+  \d+% \(\d+%–\d+%\)$/m);
+    const none = await volt(['review', 'nobody'], ws);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/no run of 'nobody' in .* has decisions with their signals/);
+  }, 60_000);
 });
