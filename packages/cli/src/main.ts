@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   agents: () => import('./commands/agents.js'),
   signals: () => import('./commands/signals.js'),
   review: () => import('./commands/review.js'),
+  report: () => import('./commands/report.js'),
   init: () => import('./commands/init.js'),
   options: () => import('./commands/options.js'),
   doctor: () => import('./commands/doctor.js'),

@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -149,5 +151,45 @@ describe('the learning loop across processes', () => {
     const none = await volt(['review', 'nobody'], ws);
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/no run of 'nobody' in .* has decisions with their signals/);
+  }, 60_000);
+
+  it('volt report weekly: the week\u2019s note in the vault (the user\u2019s part kept on a rewrite) and its summary POSTed to a webhook', async () => {
+    const posts: unknown[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        posts.push({ method: req.method, type: req.headers['content-type'], body: JSON.parse(body) });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+      const ws = workspace({ agents: { mode: 'rules' }, vault: { path: 'Vault' } });
+      expect((await volt(['backtest', EMA, '--data', 'synthetic:5:3000:1h'], ws)).code).toBe(0);
+      expect((await volt(['backtest', EMA, '--data', 'synthetic:5:3000:1h', '--param', 'fast=13'], ws)).code).toBe(0);
+      const r = await volt(['report', 'weekly', '--webhook', url], ws);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const week = /week (\d{4}-W\d{2}): 2 runs/.exec(r.stdout)?.[1];
+      expect(week).toBeDefined();
+      const note = path.join(ws, 'Vault', 'Performance', `Week_${week}.md`);
+      const text = readFileSync(note, 'utf8');
+      expect(text).toMatch(new RegExp(`^---\nweek: ${week}\n`));
+      expect(text).toMatch(/\| \[\[.*EMA crossover.*\]\] \| 2 \| \d+ \|/);
+      expect(text).toMatch(/param fast 21 → 13/);
+      expect(text).toMatch(/\| trend_analyzer \| \d+ \| \d+\.\d% \|/);
+      expect(posts).toHaveLength(1);
+      expect(posts[0]).toMatchObject({ method: 'POST', type: 'application/json', body: { type: 'volt.weekly', week, runs: 2 } });
+      writeFileSync(note, text.replace('## Review\n', '## Review\n\nmy notes on the week\n'));
+      expect((await volt(['report', 'weekly', '--week', week!], ws)).code).toBe(0);
+      expect(readFileSync(note, 'utf8')).toMatch(/my notes on the week/);
+      const bad = await volt(['report', 'weekly', '--week', '2026-49'], ws);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/'2026-49' is not an ISO week\n  fix: write it as 2026-W49/);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   }, 60_000);
 });
