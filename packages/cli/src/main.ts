@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   signals: () => import('./commands/signals.js'),
   review: () => import('./commands/review.js'),
   report: () => import('./commands/report.js'),
+  suggest: () => import('./commands/suggest.js'),
   init: () => import('./commands/init.js'),
   options: () => import('./commands/options.js'),
   doctor: () => import('./commands/doctor.js'),

@@ -192,4 +192,20 @@ describe('the learning loop across processes', () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   }, 60_000);
+
+  it('volt suggest: every suggestion inside its param\u2019s declared range, offered or refused with its evidence', async () => {
+    const ws = workspace({});
+    const r = await volt(['suggest', EMA, '--data', 'synthetic:8:3000:1h', '--json'], ws);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const ranges: Record<string, [number, number]> = { fast: [5, 50], slow: [20, 200], maxVol: [0.2, 3] };
+    for (const s of JSON.parse(r.stdout)) {
+      expect(['offered', 'refused']).toContain(s.status);
+      expect(s.to).toBeGreaterThanOrEqual(ranges[s.param]![0]);
+      expect(s.to).toBeLessThanOrEqual(ranges[s.param]![1]);
+      expect(s.folds).toBe(3);
+      if (s.status === 'offered') expect(s.outOfSample.after).toBeGreaterThan(s.outOfSample.before);
+    }
+    expect((await volt(['suggest', EMA, '--data', 'synthetic:8:3000:1h', '--folds', 'x'], ws)).stderr).toMatch(/--folds expects a whole number/);
+  }, 120_000);
 });
