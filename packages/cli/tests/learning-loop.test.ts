@@ -78,6 +78,10 @@ describe('the learning loop across processes', () => {
     expect(Math.abs(secondWeight - firstWeight)).toBeGreaterThan(1e-6);
     expect(secondWeight).toBeGreaterThanOrEqual(firstWeight * 0.5 - 1e-6);
     expect(secondWeight).toBeLessThanOrEqual(firstWeight * 1.5 + 1e-6);
+    const status = await volt(['agents', 'status'], ws);
+    expect(status.stdout).toMatch(/track records \(journal\)/);
+    const trendRows = after2.filter((r) => r.agent === 'trend_analyzer' && r.regime === 'normal')[0]!;
+    expect(status.stdout).toContain(`trend_analyzer          ETH      normal          ${`${trendRows.correct}/${trendRows.judged}`.padStart(12)}`);
   }, 60_000);
 
   it('decisions keep technical_signals and outside_signals as JSON the journal can query', async () => {
