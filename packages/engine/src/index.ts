@@ -23,3 +23,4 @@ export * from './portfolio/index.js';
 export * from './bus/index.js';
 export * from './synth/index.js';
 export * from './version.js';
+export * from './signals/index.js';

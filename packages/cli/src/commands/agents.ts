@@ -1,11 +1,26 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { Journal, VoltError, agentStatus, formatAgentStatus, journalPathFor, loadConfig, ollamaHostFrom } from '@volt/engine';
+import {
+  Journal,
+  StrategyRunner,
+  VoltError,
+  agentStatus,
+  evaluateAgents,
+  formatAgentEvaluation,
+  formatAgentStatus,
+  journalPathFor,
+  learningInputs,
+  loadConfig,
+  ollamaHostFrom,
+  resolveDataSpec,
+  transpileStrategy,
+} from '@volt/engine';
 import { EXIT, UsageError, parseCommandArgs } from '../usage.js';
 
 export const summary = "the agents' panel: each agent, its model or rules, Ollama's status, and metrics from the journal";
 
 const USAGE = `usage: volt agents status [--json] [--journal PATH] [--root DIR]
+       volt agents evaluate FILE --data SPEC [--data SPEC …] [--folds N] [--lenient] [--json] [--root DIR]
 
   Each agent of the panel (volatility assessor, hedge optimizer, trend analyzer, market analyst,
   execution agent, auditor): rules or an Ollama model (agents.mode and ollama.models of
@@ -15,7 +30,14 @@ const USAGE = `usage: volt agents status [--json] [--journal PATH] [--root DIR]
 
   --journal PATH   the journal file (default: journal.path of volt.config.json, else .volt/journal.db)
   --root DIR       where to look for volt.config.json, then in the folders above (default: the current folder)
-  --json           machine-readable output`;
+  --json           machine-readable output
+
+  evaluate: out of sample, does the panel earn its place and each agent its vote? Walk-forward
+  on each --data set (anchored, --folds test windows, default 3): the track records learn on the
+  training window, then on the test window the strategy runs with no panel, with the panel, with
+  the panel less each voting agent, and with each candidate set of weights; each agent's accuracy
+  (backed a winner or held back from a loser) over every entry let through the vote. Outside
+  signals come from the journal's cache, else agents.signals' fixtures.`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs({
@@ -24,6 +46,9 @@ export async function run(argv: string[]): Promise<number> {
     options: {
       json: { type: 'boolean', default: false },
       journal: { type: 'string' },
+      data: { type: 'string', multiple: true },
+      folds: { type: 'string' },
+      lenient: { type: 'boolean', default: false },
       root: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -33,6 +58,7 @@ export async function run(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   const [sub, ...rest] = positionals;
+  if (sub === 'evaluate') return evaluate(rest, values);
   if (sub !== 'status' || rest.length > 0) throw new UsageError(`${sub === undefined ? 'which subcommand?' : `unknown: ${positionals.join(' ')}`}\n\n${USAGE}`);
 
   const root = path.resolve(values.root ?? process.cwd());
@@ -49,6 +75,43 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(values.json ? JSON.stringify(status, null, 2) + '\n' : formatAgentStatus(status).join('\n') + '\n');
   } finally {
     journal?.close();
+  }
+  return EXIT.ok;
+}
+
+async function evaluate(
+  rest: string[],
+  values: { json?: boolean; journal?: string; root?: string; data?: string[]; folds?: string; lenient?: boolean },
+): Promise<number> {
+  if (rest.length !== 1) throw new UsageError(`volt agents evaluate needs one strategy file\n\n${USAGE}`);
+  const specs = values.data ?? [];
+  if (specs.length === 0) throw new UsageError(`volt agents evaluate needs --data at least once (three real data sets make the comparison worth reading)\n\n${USAGE}`);
+  const folds = values.folds === undefined ? 3 : Number(values.folds);
+  if (!(Number.isInteger(folds) && folds >= 1)) throw new UsageError(`--folds expects a whole number of at least 1, got '${values.folds}'`);
+  const cwd = process.cwd();
+  const root = path.resolve(values.root ?? cwd);
+  const config = loadConfig(root);
+  const journalFile = values.journal !== undefined ? path.resolve(values.journal) : journalPathFor(root, config.journal.path);
+  const datasets = [];
+  for (const spec of specs) {
+    const series = await resolveDataSpec(spec, { cwd, lenient: values.lenient === true });
+    datasets.push({ name: path.basename(spec), series, signals: learningInputs(config, journalFile, series.symbol).signals });
+  }
+  const bundle = await transpileStrategy(path.resolve(cwd, rest[0]!));
+  const runner = new StrategyRunner({ timeoutMs: config.backtest.timeoutMs, maxMemoryMb: config.backtest.maxMemoryMb, spares: 1 });
+  try {
+    const result = await evaluateAgents({
+      runner,
+      bundle,
+      datasets,
+      config,
+      folds,
+      ...(process.stderr.isTTY ? { onStep: (done: number, total: number, what: string) => process.stderr.write(`\r\x1b[K${done}/${total} ${what}`) } : {}),
+    });
+    if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+    process.stdout.write(values.json ? JSON.stringify(result, null, 2) + '\n' : formatAgentEvaluation(result).join('\n') + '\n');
+  } finally {
+    await runner.dispose();
   }
   return EXIT.ok;
 }

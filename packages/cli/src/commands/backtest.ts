@@ -11,6 +11,8 @@ import {
   journalPathFor,
   Journal,
   replayJournalEvents,
+  learningInputs,
+  recordTrackRecords,
   runMetaFor,
   startBacktestRecording,
   loadConfig,
@@ -232,6 +234,10 @@ async function backtest(
   // A journal that cannot be written stops the run before it starts: the run would not be recorded.
   if (journaled) checkJournal(journalFile);
 
+  // Outside signals (the journal's cache, else agents.signals' fixtures) and, with agents.trackRecord.carry, the panel's record so far.
+  const learning = learningInputs(config, journaled ? journalFile : undefined, series.symbol);
+  if (Object.keys(learning.signals).length > 0) options.signals = learning.signals;
+
   const progress = progressBar();
   let recording: BacktestRecording | undefined;
   let recordingError: unknown;
@@ -254,6 +260,7 @@ async function backtest(
               config,
               ...(await volatilityInputs(config.agents, values, cwd)),
               journaled,
+              ...(learning.trackRecords ? { trackRecords: learning.trackRecords } : {}),
               ...(gateway ? { gateway } : {}),
               // Asking local models takes seconds per answer: show where it is, on a terminal only.
               ...(process.stderr.isTTY
@@ -314,6 +321,7 @@ async function backtest(
     }
   }
   if (recording) replayJournalEvents(recording.observer, report, outcome.agents?.events);
+  if (recording) recordTrackRecords(recording.journal, series.symbol, outcome.agents?.summary?.trackRecord);
   const runId = recording?.finish(report);
   await publishToBus(config, report, outcome.agents?.events, 'volt backtest');
   // `volt backtest … --json | head` closes the pipe early: that is the reader's choice, not an error.

@@ -9,6 +9,7 @@ import { LlmAgent, PanelAnswers, PromptMemo, ReplaySeat } from './llm-agent.js';
 import { AgentPanel } from './panel.js';
 import { AgentReview, type AgentJournal, type AgentReviewSummary } from './review.js';
 import { ruleAgents } from './rules.js';
+import type { TrackRecordRow } from './track-record.js';
 import { AGENT_ROLES, type Agent, type AgentRole, type AgentWeights } from './types.js';
 
 export type AgentsMode = 'off' | 'rules' | 'ollama';
@@ -44,6 +45,8 @@ export interface AgentBacktestOptions {
   /** After each pass: how many LLM answers it still lacked (0 on the pass that counts). */
   onPass?: (pass: number, missing: number) => void;
   signal?: AbortSignal;
+  /** Track records to start from (the journal's for this market with agents.trackRecord.carry, or a training window's). */
+  trackRecords?: readonly TrackRecordRow[];
   /** Whether the gateway's host answers; default: ask it (ollamaStatus). The sandbox asks its runner. */
   isReachable?: (host: string) => Promise<boolean>;
 }
@@ -66,7 +69,7 @@ export interface AgentBacktestResult {
 }
 
 /** The panel volt.config.json describes (weights, risk limits), with any seats replaced. */
-export function panelFromConfig(config?: AgentsConfig, agents?: Partial<Record<AgentRole, Agent>>): AgentPanel {
+export function panelFromConfig(config?: AgentsConfig, agents?: Partial<Record<AgentRole, Agent>>, seed?: readonly TrackRecordRow[]): AgentPanel {
   const weights: AgentWeights = {};
   for (const role of AGENT_ROLES) {
     const w = config?.agents.weights[role];
@@ -76,6 +79,8 @@ export function panelFromConfig(config?: AgentsConfig, agents?: Partial<Record<A
     weights,
     ...(config ? { limits: { ...config.risk } } : {}),
     ...(agents ? { agents } : {}),
+    ...(config?.agents.trackRecord ? { trackRecord: config.agents.trackRecord } : {}),
+    ...(seed ? { seed } : {}),
   });
 }
 
@@ -125,12 +130,15 @@ export async function backtestWithAgents(
     ...(agentOptions.term ? { term: agentOptions.term } : {}),
     ...(agentOptions.impliedVol ? { impliedVol: agentOptions.impliedVol } : {}),
     ...(agentOptions.events ? { events: agentOptions.events } : {}),
+    ...(options.signals ? { signals: options.signals } : {}),
+    ...(config?.agents.blend ? { blend: config.agents.blend } : {}),
   });
 
   if (mode === 'rules') {
-    const review = new AgentReview(panelFromConfig(config), context, { journaled: journal !== undefined });
+    const review = new AgentReview(panelFromConfig(config, undefined, agentOptions.trackRecords), context, { journaled: journal !== undefined });
     if (agentOptions.onProgress) review.onProgress = agentOptions.onProgress;
     const report = runBacktest(strategy, series, options, review);
+    review.summary.trackRecord = review.panel.trackRecord.added();
     if (journal) review.flushTo(journal);
     return { report, summary: review.summary };
   }
@@ -158,13 +166,14 @@ export async function backtestWithAgents(
     const replay = llmAgents.map((a) => new ReplaySeat(a, givenUp.get(a.role)!, together));
     const panelSeats: Partial<Record<AgentRole, Agent>> = {};
     for (const seat of replay) panelSeats[seat.role] = seat;
-    const review = new AgentReview(panelFromConfig(config, panelSeats), context, { journaled: journal !== undefined });
+    const review = new AgentReview(panelFromConfig(config, panelSeats, agentOptions.trackRecords), context, { journaled: journal !== undefined });
     if (agentOptions.onProgress) review.onProgress = agentOptions.onProgress;
     const report = runBacktest(strategy, series, options, review);
     const misses = replay.flatMap((s) => [...s.misses.entries()].map(([key, req]) => ({ seat: s, key, req })));
     agentOptions.onPass?.(passes, misses.length);
     const last = misses.length === 0 || passes >= maxPasses || agentOptions.signal?.aborted === true;
     if (last) {
+      review.summary.trackRecord = review.panel.trackRecord.added();
       if (misses.length > 0) {
         gateway.notice('passes', `${misses.length} LLM answers were still missing after ${passes} backtest passes; the rule-based agents answered those`);
       }

@@ -1,5 +1,6 @@
 import { barsPerYear, loadCandles, type CandleSeries, type EventCalendar } from '../data/index.js';
 import { ivPercentile, ivRank } from '../options/index.js';
+import { DEFAULT_SIGNAL_BLEND, SIGNAL_NAMES, SignalBoard, outsideScore, type SignalBlend, type SignalSet } from '../signals/index.js';
 import { DEFAULT_THRESHOLDS, type MarketContext, type MarketRegime, type RegimeThresholds } from './types.js';
 
 const DAY_MS = 86_400_000;
@@ -183,6 +184,10 @@ export interface MarketContextOptions {
   impliedVol?: VixSeries;
   /** Scheduled volatility events (earnings, meetings): known in advance, so reading ahead in it is not look-ahead. */
   events?: EventCalendar;
+  /** Outside signals (signals/README.md): each agent sees those published before the bar's close. */
+  signals?: SignalSet;
+  /** The market analyst's blend of technical and outside (default 0.6 / 0.4). */
+  blend?: Partial<SignalBlend>;
 }
 
 /**
@@ -206,6 +211,7 @@ export class MarketContextBuilder {
   private readonly slow: Float64Array;
   private readonly vol: Float64Array;
   private readonly context: MarketContext;
+  private readonly board: SignalBoard;
 
   constructor(series: CandleSeries, options: MarketContextOptions = {}) {
     this.series = series;
@@ -243,7 +249,11 @@ export class MarketContextBuilder {
         this.vol[i] = Math.sqrt(Math.max(0, sumSq / w - mean * mean));
       }
     }
+    this.board = new SignalBoard(options.signals, series);
     this.context = {
+      signals: new Float64Array(SIGNAL_NAMES.length).fill(Number.NaN),
+      outsideScore: Number.NaN,
+      blend: { ...DEFAULT_SIGNAL_BLEND, ...definedOnly(options.blend) },
       symbol: series.symbol,
       bar: 0,
       time: 0,
@@ -313,6 +323,8 @@ export class MarketContextBuilder {
     ctx.regime = classifyRegime(ctx.vix, ctx.volPercentile, this.levels, ctx.termRatio);
     ctx.threshold = this.thresholds[ctx.regime];
     ctx.drawdown = drawdown;
+    for (let k = 0; k < ctx.signals.length; k++) ctx.signals[k] = this.board.valueAt(k, bar);
+    ctx.outsideScore = outsideScore(ctx.signals);
     return ctx;
   }
 

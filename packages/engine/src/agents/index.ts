@@ -2,7 +2,7 @@
 export * from './types.js';
 export { VixSeries, VixTermStructure, MarketContextBuilder, classifyRegime, loadVixSeries, loadVixTermStructure, termStructureOf, DEFAULT_REGIME_LEVELS, type RegimeLevels, type MarketContextOptions, type VixCurve } from './context.js';
 export { TrendAnalyzer, VolatilityAssessor, HedgeOptimizer, MarketAnalyst, ExecutionAgent, AuditorAgent, ruleAgents } from './rules.js';
-export { TrackRecord } from './track-record.js';
+export { TrackRecord, loadTrackRecords, addTrackRecords, DEFAULT_TRACK_RECORD_BOUNDS, type TrackRecordBounds, type TrackRecordRow } from './track-record.js';
 export { auditExecution, SLIPPAGE_LIMIT, SIZE_TOLERANCE, type ApprovedEntry, type ExecutedEntry, type AuditIssue } from './auditor.js';
 export { AgentPanel, decisionMessages, correctionMessage, type AgentVote, type PanelDecision, type PanelOptions } from './panel.js';
 export { LlmAgent, ReplaySeat, PromptMemo, PanelAnswers, PROMPT_VERSION, ASSESSMENT_SCHEMA, proposalPrompt } from './llm-agent.js';
@@ -17,3 +17,4 @@ export {
 } from './backtest.js';
 export { agentStatus, agentMetrics, formatAgentStatus, type AgentStatus, type AgentStatusEntry, type AgentMetrics, type DecisionSource } from './status.js';
 export { loadVolatilityInputs, VOLATILITY_KEYS, volatilitySources, type LoadedVolatility, type VolatilityKey, type VolatilitySources } from './volatility-files.js';
+export { learningInputs, recordTrackRecords } from './learning.js';

@@ -1,7 +1,8 @@
+import { SIGNAL_NAMES } from '../signals/index.js';
 import { RiskGate, describeModification, describeRejection, type RiskAdvice, type RiskLimits, type RiskReview, type RiskStatusName } from '../risk/index.js';
 import { auditExecution, type ApprovedEntry, type AuditIssue, type ExecutedEntry } from './auditor.js';
 import { ExecutionAgent, ruleAgents } from './rules.js';
-import { TrackRecord } from './track-record.js';
+import { TrackRecord, type TrackRecordBounds, type TrackRecordRow } from './track-record.js';
 import {
   AGENT_NAMES,
   AGENT_ROLES,
@@ -14,6 +15,7 @@ import {
   type AsyncAgent,
   type DecisionRecord,
   type MarketContext,
+  type MarketRegime,
   type Proposal,
   type TradeDecision,
 } from './types.js';
@@ -45,6 +47,8 @@ export interface PanelDecision {
   review: RiskReview | null;
   /** Roles that backed the trade, as a bit mask over AGENT_ROLES (for the track record). */
   supportMask: number;
+  /** The regime it was decided in: the track record it is judged into. */
+  regime: MarketRegime;
 }
 
 export interface PanelOptions {
@@ -52,6 +56,10 @@ export interface PanelOptions {
   limits?: Partial<RiskLimits>;
   /** Replace a seat (an LLM agent's cached answers, a test's scripted agent). */
   agents?: Partial<Record<AgentRole, Agent>>;
+  /** Bounds of the track-record multiplier (default 0.5–1.5). */
+  trackRecord?: Partial<TrackRecordBounds>;
+  /** Records to start from (the journal's for this market, or a training window's). */
+  seed?: readonly TrackRecordRow[];
 }
 
 /**
@@ -63,7 +71,7 @@ export class AgentPanel {
   readonly agents: Record<AgentRole, Agent>;
   readonly weights: Readonly<Record<AgentRole, number>>;
   readonly gate: RiskGate;
-  readonly trackRecord = new TrackRecord();
+  readonly trackRecord: TrackRecord;
   private readonly decision: PanelDecision;
   private readonly advice: RiskAdvice = {};
 
@@ -77,6 +85,8 @@ export class AgentPanel {
     }
     this.weights = weights;
     this.gate = new RiskGate(options.limits);
+    this.trackRecord = new TrackRecord(options.trackRecord);
+    if (options.seed) this.trackRecord.seed(options.seed);
     this.decision = {
       approved: false,
       status: 'REJECTED',
@@ -88,6 +98,7 @@ export class AgentPanel {
       breakdown: { BUY: 0, SELL: 0, HOLD: 0 },
       review: null,
       supportMask: 0,
+      regime: 'normal',
     };
   }
 
@@ -146,7 +157,7 @@ export class AgentPanel {
       vote.decision = a.decision;
       vote.confidence = clamp01(a.confidence);
       vote.reasoning = a.reasoning;
-      vote.weight = this.weights[role] * this.trackRecord.multiplierAt(i);
+      vote.weight = this.weights[role] * this.trackRecord.multiplierAt(i, context.regime);
       d.breakdown[a.decision]++;
       if (a.decision === side) mask |= 1 << i;
       if (vote.weight > 0) {
@@ -159,6 +170,7 @@ export class AgentPanel {
     d.score = den > 0 && num > 0 ? num / den : 0;
     d.threshold = context.threshold;
     d.supportMask = mask;
+    d.regime = context.regime;
     if (d.score < d.threshold) {
       d.consensus = 'HOLD';
       d.approved = false;
@@ -188,9 +200,9 @@ export class AgentPanel {
    * A trade closed: feed the daily-loss stop, the circuit breaker and, when the trade's support
    * mask is known, each agent's track record.
    */
-  tradeClosed(pnl: number, time: number, equityBefore: number, supportMask?: number): void {
+  tradeClosed(pnl: number, time: number, equityBefore: number, supportMask?: number, regime: MarketRegime = 'normal'): void {
     this.gate.recordTradeClosed(pnl, time, equityBefore);
-    if (supportMask !== undefined) this.trackRecord.record(supportMask, pnl > 0);
+    if (supportMask !== undefined) this.trackRecord.record(supportMask, pnl > 0, regime);
   }
 
   /** Compare the fill with the approval; corrections go to the execution agent. */
@@ -260,6 +272,8 @@ export class AgentPanel {
         : null,
       outcome: decision.rejectedBy ? { status: 'REJECTED', rejected_by: decision.rejectedBy } : { status: decision.status },
       recommendations,
+      technical_signals: technicalSignals(proposal, context),
+      outside_signals: outsideSignals(context),
     };
   }
 }
@@ -305,6 +319,42 @@ export function correctionMessage(timestamp: number, issues: readonly AuditIssue
     to: AGENT_NAMES.execution,
     message: { type: 'CORRECTION', action: 'ADJUST_PARAMETERS', issues: issues.map((i) => ({ ...i })) },
   };
+}
+
+/** The numbers the technical side of a decision rested on: the strategy's indicators, then the agents' market readings. */
+export function technicalSignals(proposal: Readonly<Proposal>, c: Readonly<MarketContext>): Record<string, number | string | null> {
+  const out: Record<string, number | string | null> = {};
+  if (proposal.indicators) {
+    for (const [name, ind] of Object.entries(proposal.indicators)) {
+      out[name] = ind.ready ? finiteOrNull(round(ind.value)) : null;
+      // MACD's and Bollinger's parts, where the indicator has them.
+      for (const part of ['macd', 'signal', 'histogram', 'upper', 'lower', 'percentB', 'bandwidth'] as const) {
+        const v = (ind as unknown as Record<string, unknown>)[part];
+        if (typeof v === 'number') out[`${name}.${part}`] = ind.ready ? finiteOrNull(round(v)) : null;
+      }
+    }
+  }
+  out.price = c.price;
+  out.last_return = finiteOrNull(round(c.lastReturn));
+  out.momentum = finiteOrNull(round(c.momentum));
+  out.trend_spread = finiteOrNull(round(c.trendSpread));
+  out.realized_vol = finiteOrNull(round(c.realizedVol));
+  out.vol_percentile = finiteOrNull(round(c.volPercentile));
+  out.bar_range = finiteOrNull(round(c.barRange));
+  out.volume = finiteOrNull(c.volume);
+  out.vix = finiteOrNull(c.vix);
+  out.term_ratio = finiteOrNull(round(c.termRatio));
+  out.iv_rank = finiteOrNull(round(c.ivRank));
+  out.regime = c.regime;
+  return out;
+}
+
+/** Each outside signal at the decision (null: not published yet) and their joint score. */
+export function outsideSignals(c: Readonly<MarketContext>): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  for (let k = 0; k < SIGNAL_NAMES.length; k++) out[SIGNAL_NAMES[k]!] = finiteOrNull(round(c.signals[k]!));
+  out.score = finiteOrNull(round(c.outsideScore));
+  return out;
 }
 
 function mergeAdvice(advice: RiskAdvice, m: NonNullable<Assessment['modifications']>, side: 'BUY' | 'SELL'): void {

@@ -24,6 +24,8 @@ export interface AgentJournal {
     agent_results?: Record<string, { decision: 'BUY' | 'SELL' | 'HOLD'; confidence: number; [extra: string]: unknown }>;
     consensus_decision?: { decision: 'BUY' | 'SELL' | 'HOLD'; vote_breakdown: Partial<Record<'BUY' | 'SELL' | 'HOLD', number>>; [extra: string]: unknown };
     recommendations?: unknown[];
+    technical_signals?: Record<string, number | string | null>;
+    outside_signals?: Record<string, number | null>;
   }): number;
   recordMessage(message: { time: number; from: string; to?: string; kind?: string; model?: string; content: unknown; decisionSeq?: number }): void;
 }
@@ -44,6 +46,8 @@ export interface AgentReviewSummary {
   regimes: Record<MarketRegime, number>;
   /** Auditor corrections sent to the execution agent. */
   corrections: number;
+  /** What this run added to each agent's track record, per regime (the journal adds it to its totals). */
+  trackRecord: import('./track-record.js').TrackRecordRow[];
 }
 
 type Buffered =
@@ -59,6 +63,7 @@ interface OpenApproval {
   pct: number;
   equity: number;
   supportMask: number;
+  regime: MarketRegime;
   record: DecisionRecord | null;
   status: 'approved' | 'modified';
 }
@@ -123,6 +128,7 @@ export class AgentReview implements BacktestObserver {
       agents,
       regimes: { normal: 0, highVolatility: 0, crash: 0 },
       corrections: 0,
+      trackRecord: [],
     };
   }
 
@@ -140,6 +146,7 @@ export class AgentReview implements BacktestObserver {
     p.equity = entry.equity;
     p.maxLossPct = entry.options !== undefined ? entry.pct : undefined;
     p.optionsFlags = entry.options === undefined ? undefined : { bidAskPct: entry.options.bidAskPct, pinning: entry.options.pinning, volatilityCrush: entry.options.volatilityCrush };
+    p.indicators = entry.indicators;
     this.lastEquity = entry.equity;
     if (entry.equity > this.peakEquity) this.peakEquity = entry.equity;
     const drawdown = this.peakEquity > 0 ? 1 - entry.equity / this.peakEquity : 0;
@@ -178,6 +185,7 @@ export class AgentReview implements BacktestObserver {
       pct: review.pct,
       equity: entry.equity,
       supportMask: d.supportMask,
+      regime: d.regime,
       record,
       status: review.status === 'APPROVED' ? 'approved' : 'modified',
     });
@@ -210,7 +218,7 @@ export class AgentReview implements BacktestObserver {
     if (this.journaled) this.buffer.push({ kind: 'trade', trade: { ...trade } });
     const approval = this.openTrades.get(trade.id);
     this.openTrades.delete(trade.id);
-    this.panel.tradeClosed(trade.pnl, trade.exitTime, this.lastEquity, approval?.supportMask);
+    this.panel.tradeClosed(trade.pnl, trade.exitTime, this.lastEquity, approval?.supportMask, approval?.regime);
     if (!approval) return;
     const executedPct = approval.equity > 0 ? (trade.qty * trade.entryPrice) / approval.equity : 0;
     const issues = this.panel.audit({ side: approval.side, price: approval.price, pct: approval.pct }, { price: trade.entryPrice, pct: executedPct });
@@ -266,6 +274,8 @@ export class AgentReview implements BacktestObserver {
               outcome: r.outcome,
             },
             recommendations: r.recommendations,
+            technical_signals: r.technical_signals,
+            outside_signals: r.outside_signals,
           });
           for (const m of decisionMessages(r)) journal.recordMessage({ ...toMessageInput(m), decisionSeq: seq });
           break;

@@ -1,3 +1,4 @@
+import { blendScores, describeSignals } from '../signals/index.js';
 import { newHedgeQuote, quoteProtectiveSpread, type HedgeQuote } from '../options/index.js';
 import { maxStopDistance } from '../risk/index.js';
 import type { Agent, AgentRole, Assessment, MarketContext, Proposal, ProposalModifications, TradeDecision } from './types.js';
@@ -43,14 +44,13 @@ export class TrendAnalyzer extends RuleAgent {
   assess(_p: Readonly<Proposal>, c: Readonly<MarketContext>): Assessment {
     const up = c.momentum > 0 && c.trendSpread > 0;
     const down = c.momentum < 0 && c.trendSpread < 0;
-    if (!up && !down) return this.answer('HOLD', 0.5, 'momentum and moving averages disagree: no clear trend');
     // How many standard moves the momentum is: a 2σ trend is a confident one.
     const expected = c.realizedVol > 0 ? c.realizedVol * Math.sqrt(this.trendBars) : Number.NaN;
     const z = expected > 0 ? Math.abs(c.momentum) / expected : 1;
+    const facts = `momentum ${pct(c.momentum)} over ${this.trendBars} bars (${z.toFixed(1)}σ), fast average ${pct(c.trendSpread)} ${c.trendSpread >= 0 ? 'above' : 'below'} slow`;
+    if (!up && !down) return this.answer('HOLD', 0.5, `${facts}: they disagree, no clear trend`);
     const confidence = 0.5 + 0.45 * Math.tanh(z / 2);
-    return up
-      ? this.answer('BUY', confidence, 'uptrend: positive momentum, fast average above slow')
-      : this.answer('SELL', confidence, 'downtrend: negative momentum, fast average below slow');
+    return up ? this.answer('BUY', confidence, `${facts}: uptrend`) : this.answer('SELL', confidence, `${facts}: downtrend`);
   }
 }
 
@@ -210,22 +210,43 @@ function pctOf(x: number, of: number): string {
 }
 
 
-/** The market's own direction and mood: shock bars and crashes make it wait. */
+/** A blended score this close to 0 is no lean: the market analyst holds. */
+export const MARKET_DEAD_BAND = 0.1;
+
+function pct(x: number): string {
+  return `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
+}
+
+function signed(x: number): string {
+  return `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
+}
+
+/**
+ * The market's own direction and mood, with the outside signals: shock bars and crashes make it
+ * wait; otherwise it leans the way momentum (in standard moves) blended with the outside signals'
+ * score points (`agents.blend`, default technical 0.6 / outside 0.4), and says the numbers.
+ */
 export class MarketAnalyst extends RuleAgent {
   readonly role = 'market' as const;
 
   assess(p: Readonly<Proposal>, c: Readonly<MarketContext>): Assessment {
-    if (c.realizedVol > 0 && Math.abs(c.lastReturn) > 3 * c.realizedVol) {
-      return this.answer('HOLD', 0.7, 'shock bar (a move over 3σ): let the market settle first');
-    }
+    const sigma = c.realizedVol > 0 ? Math.abs(c.lastReturn) / c.realizedVol : 0;
+    if (sigma > 3) return this.answer('HOLD', 0.7, `last bar ${pct(c.lastReturn)}, ${sigma.toFixed(1)}σ: a shock bar, let the market settle first`);
     if (c.regime === 'crash') {
       return p.side === 'SELL'
-        ? this.answer('SELL', 0.65, 'crash regime favours the short side')
-        : this.answer('HOLD', 0.75, 'crash regime: buying into a falling market');
+        ? this.answer('SELL', 0.65, `crash regime (realized-vol percentile ${(c.volPercentile * 100).toFixed(0)}): it favours the short side`)
+        : this.answer('HOLD', 0.75, `crash regime (realized-vol percentile ${(c.volPercentile * 100).toFixed(0)}): buying into a falling market`);
     }
-    if (c.momentum > 0) return this.answer('BUY', 0.55 + (c.regime === 'normal' ? 0.05 : 0), 'market drifting up');
-    if (c.momentum < 0) return this.answer('SELL', 0.55 + (c.regime === 'normal' ? 0.05 : 0), 'market drifting down');
-    return this.answer('HOLD', 0.5, 'flat market');
+    // The technical reading (momentum in standard moves) blended with the outside signals' score.
+    const expected = c.realizedVol > 0 ? c.realizedVol * Math.sqrt(20) : Number.NaN;
+    const technical = expected > 0 ? Math.tanh(c.momentum / expected) : Math.sign(c.momentum);
+    const blended = blendScores(technical, c.outsideScore, c.blend);
+    const outside = c.outsideScore === c.outsideScore ? `; ${describeSignals(c.signals)}: outside ${signed(c.outsideScore)}` : '';
+    const why = `drift ${pct(c.momentum)} over 20 bars: technical ${signed(technical)}${outside}; blended ${signed(blended)}`;
+    const confidence = 0.5 + 0.4 * Math.min(1, Math.abs(blended));
+    if (blended > MARKET_DEAD_BAND) return this.answer('BUY', confidence, `${why}: leans long`);
+    if (blended < -MARKET_DEAD_BAND) return this.answer('SELL', confidence, `${why}: leans short`);
+    return this.answer('HOLD', 0.5, `${why}: no lean either way`);
   }
 }
 
@@ -244,11 +265,12 @@ export class ExecutionAgent extends RuleAgent {
   }
 
   assess(p: Readonly<Proposal>, c: Readonly<MarketContext>): Assessment {
-    if (c.volume <= 0) return this.answer('HOLD', 0.8, 'no volume on the signal bar: a market order would fill blind');
-    if (c.barRange > this.maxBarRange) return this.answer('HOLD', 0.7, 'signal bar range too wide: expect heavy slippage');
+    if (c.volume <= 0) return this.answer('HOLD', 0.8, 'volume 0 on the signal bar: a market order would fill blind');
+    const range = `range ${(c.barRange * 100).toFixed(2)}% of the close (limit ${(this.maxBarRange * 100).toFixed(2)}%)`;
+    if (c.barRange > this.maxBarRange) return this.answer('HOLD', 0.7, `${range}: too wide, expect heavy slippage`);
     const capped = this.sizeCap === this.sizeCap && p.pct > this.sizeCap;
     if (capped) this.clearMods().pct = this.sizeCap;
-    return this.answer(p.side, 0.65, 'liquid bar, ordinary range: a market order should fill near the close', capped);
+    return this.answer(p.side, 0.65, `volume ${c.volume.toPrecision(4)}, ${range}: a market order should fill near the close`, capped);
   }
 
   /** The auditor found a fill out of line: tolerate less next time. */
@@ -269,7 +291,7 @@ export class AuditorAgent extends RuleAgent {
     if (Number.isFinite(p.stopPrice) && (p.side === 'BUY' ? p.stopPrice >= p.price : p.stopPrice <= p.price)) {
       return this.answer('HOLD', 0.9, 'stop is on the winning side of the entry');
     }
-    return this.answer(p.side, 0.5 + 0.4 * p.confidence, 'proposal is coherent: size, stop and confidence check out');
+    return this.answer(p.side, 0.5 + 0.4 * p.confidence, `size ${(p.pct * 100).toFixed(1)}%, ${Number.isFinite(p.stopPrice) ? `stop ${pctOf(Math.abs(p.price - p.stopPrice), p.price)} away` : 'no stop'}, confidence ${p.confidence.toFixed(2)}: coherent`);
   }
 }
 

@@ -2,7 +2,9 @@ import type { VoltConfig } from '../config/index.js';
 import type { DecisionEntry } from '../journal/index.js';
 import { ollamaStatus, type OllamaStatus } from '../llm/index.js';
 import { DEFAULT_RISK_LIMITS, type RiskLimits } from '../risk/index.js';
+import type Database from 'better-sqlite3';
 import { llmSeatModels } from './backtest.js';
+import { DEFAULT_TRACK_RECORD_BOUNDS } from './track-record.js';
 import { AGENT_NAMES, AGENT_ROLES, DEFAULT_WEIGHTS, type AgentRole } from './types.js';
 
 export interface AgentMetrics {
@@ -45,6 +47,8 @@ export interface AgentStatus {
   };
   /** Decisions the metrics were computed from (newest first, at most 5000). */
   decisionsRead: number;
+  /** The journal's track records (agent_track_records) and the weight multiplier each gives now, within agents.trackRecord's bounds. */
+  trackRecords?: { agent: string; market: string; regime: string; judged: number; correct: number; multiplier: number }[];
 }
 
 /** What `listDecisions` of the journal offers; the Journal fits it. */
@@ -111,6 +115,7 @@ export async function agentStatus(
       critiqueModel: config.ollama.models.critique,
     },
     riskGate: { limits, ...(metrics ? { metrics: metrics.gate } : {}) },
+    ...(journal && 'db' in journal ? { trackRecords: trackRecordsOf((journal as { db: Database.Database }).db, config.agents.trackRecord) } : {}),
     decisionsRead: decisions.length,
   };
 }
@@ -157,6 +162,12 @@ export function agentMetrics(decisions: readonly DecisionEntry[]): {
   return { agents, gate };
 }
 
+function trackRecordsOf(db: Database.Database, bounds: { min: number; max: number } | undefined): NonNullable<AgentStatus['trackRecords']> {
+  const { min, max } = bounds ?? DEFAULT_TRACK_RECORD_BOUNDS;
+  const rows = db.prepare(`SELECT agent, market, regime, judged, correct FROM agent_track_records ORDER BY market, agent, regime`).all() as { agent: string; market: string; regime: string; judged: number; correct: number }[];
+  return rows.map((r) => ({ ...r, multiplier: Math.round((min + ((max - min) * (r.correct + 2)) / (r.judged + 4)) * 1000) / 1000 }));
+}
+
 /** The status as a few aligned lines for a terminal. */
 export function formatAgentStatus(s: Readonly<AgentStatus>): string[] {
   const lines: string[] = [];
@@ -187,5 +198,12 @@ export function formatAgentStatus(s: Readonly<AgentStatus>): string[] {
   );
   if (g.metrics) lines.push(`  reviews ${g.metrics.reviews}, rejections ${g.metrics.rejections}, modifications ${g.metrics.modifications} (from ${s.decisionsRead} journaled decisions)`);
   else lines.push('  no journal: run `volt backtest --agents rules` to collect metrics');
+  if (s.trackRecords && s.trackRecords.length > 0) {
+    lines.push('');
+    lines.push(`track records (journal)   ${'market'.padEnd(8)} ${'regime'.padEnd(15)} right/judged  weight ×`);
+    for (const t of s.trackRecords) {
+      lines.push(`  ${t.agent.padEnd(24)}${t.market.padEnd(9)}${t.regime.padEnd(16)}${`${t.correct}/${t.judged}`.padStart(12)}  ${t.multiplier.toFixed(2).padStart(8)}`);
+    }
+  }
   return lines;
 }

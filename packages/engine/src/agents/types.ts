@@ -57,6 +57,8 @@ export interface Proposal {
   maxLossPct?: number;
   /** The position's options risk flags (liquidity, pinning, volatility crush), for the gate's limits. */
   optionsFlags?: OptionsRiskFlags;
+  /** The strategy's indicators at the signal bar, when the backtester passed them (the decision record keeps their values). */
+  indicators?: Readonly<Record<string, { readonly value: number; readonly ready: boolean }>>;
 }
 
 /** What an agent may ask to change. The risk gate only accepts changes that reduce risk. */
@@ -123,6 +125,12 @@ export interface MarketContext {
   threshold: number;
   /** Fraction below the running equity peak, 0 when at a peak. */
   drawdown: number;
+  /** The outside signals at this close, by index into SIGNAL_NAMES (NaN: none published yet); reused between bars. */
+  signals: Float64Array;
+  /** The outside signals' joint score, −1 (against buying) to +1 (for); NaN without any. */
+  outsideScore: number;
+  /** How the market analyst blends its technical reading with `outsideScore` (signals.blend in volt.config.json). */
+  blend: Readonly<import('../signals/index.js').SignalBlend>;
 }
 
 /** A rule-based agent: synchronous, deterministic, allocation-light. */
@@ -142,7 +150,7 @@ export interface AsyncAgent {
   assess(proposal: Readonly<Proposal>, context: Readonly<MarketContext>, signal?: AbortSignal): Promise<Assessment>;
 }
 
-/** Voting weights by role (default volatility 0.40, hedge 0.35, trend 0.25, others 0). */
+/** Voting weights by role (default a third each for volatility, hedge and trend, others 0: see BENCHMARKS.md, "Agents out of sample"). */
 export type AgentWeights = Partial<Record<AgentRole, number>>;
 
 /** Consensus thresholds per regime. */
@@ -152,10 +160,11 @@ export interface RegimeThresholds {
   crash: number;
 }
 
+/** Equal thirds measured best out of sample (`volt agents evaluate`, BENCHMARKS.md); 0.40/0.35/0.25 before. */
 export const DEFAULT_WEIGHTS: Readonly<Record<AgentRole, number>> = {
-  volatility: 0.4,
-  hedge: 0.35,
-  trend: 0.25,
+  volatility: 1 / 3,
+  hedge: 1 / 3,
+  trend: 1 / 3,
   market: 0,
   execution: 0,
   auditor: 0,
@@ -196,6 +205,10 @@ export interface DecisionRecord {
   /** APPROVED, APPROVED_WITH_MODIFICATIONS or REJECTED, and who rejected. */
   outcome: { status: RiskStatusName; rejected_by?: 'consensus' | 'risk_gate' };
   recommendations: string[];
+  /** Each technical reading at the decision, by name (the journal's decisions.technical_signals). */
+  technical_signals: Record<string, number | string | null>;
+  /** Each outside signal at the decision and the blended score (decisions.outside_signals); null values were not published yet. */
+  outside_signals: Record<string, number | null>;
 }
 
 /** A message between agents, in the format the journal's agent_messages table keeps. */

@@ -1,9 +1,10 @@
 /**
- * The trading rules VOLT101–VOLT111, read off the TypeScript syntax tree of one strategy file.
+ * The trading rules VOLT101–VOLT113, read off the TypeScript syntax tree of one strategy file.
  * Syntax only (no type checker), so the rules cost one tree walk and work on broken code too.
  */
 import type * as ts from 'typescript';
 import { uncappedShortCalls } from './option-legs.js';
+import { SIGNAL_NAMES } from '../signals/index.js';
 import { typescript as T } from './typescript.js';
 import { DEFAULT_MAX_POSITION_CAP, type AnalysisConfig, type Finding, type FindingSeverity, type SourceEdit } from './types.js';
 
@@ -327,6 +328,8 @@ class RuleRun {
     } else if (T().isImportEqualsDeclaration(node) && T().isExternalModuleReference(node.moduleReference)
       && T().isStringLiteral(node.moduleReference.expression)) {
       this.checkModule(node.moduleReference.expression);
+    } else if (T().isPropertyAccessExpression(node) && this.isSignalsOf(node.expression)) {
+      this.checkSignalName(node);
     } else if (T().isPropertyAccessExpression(node) && T().isIdentifier(node.expression) && node.expression.text === 'process') {
       this.add('VOLT106', 'error', node,
         `process.${node.name.text} reaches outside the strategy: a backtest must depend only on its bars and params. Put settings in params, not the environment.`);
@@ -334,7 +337,30 @@ class RuleRun {
     T().forEachChild(node, (child) => this.walk(child, inside));
   }
 
+  /** `ctx.signals` (with onBar's own name for its context). */
+  private isSignalsOf(e: ts.Expression): boolean {
+    return T().isPropertyAccessExpression(e) && e.name.text === 'signals' && T().isIdentifier(e.expression) && this.ctxName !== undefined && e.expression.text === this.ctxName;
+  }
+
+  // VOLT113: a signal name Volt does not have reads NaN at every bar, silently.
+  private checkSignalName(node: ts.PropertyAccessExpression): void {
+    const name = node.name.text;
+    if (SIGNAL_NAMES.includes(name) || name === 'count') return;
+    const near = SIGNAL_NAMES.find((n) => n.includes(name.toLowerCase()) || name.toLowerCase().includes(n.split('_')[0]!));
+    const fix = near ? { title: `Read ${this.ctxName}.signals.${near}`, edits: [this.replace(node.name, near)] } : undefined;
+    this.add('VOLT113', 'warning', node.name,
+      `${this.ctxName}.signals.${name} is not a signal Volt knows, so it is undefined at every bar. The signals are ${SIGNAL_NAMES.join(', ')}.${near ? ` Did you mean ${near}?` : ''}`, fix);
+  }
+
   private checkModule(spec: ts.StringLiteral): void {
+    // VOLT112: outside-signal data bundled into the strategy holds every value, later ones too.
+    const file = spec.text.replace(/\\/g, '/');
+    const base = file.split('/').pop() ?? '';
+    if (/\.json$/i.test(base) && (SIGNAL_NAMES.some((n) => base.toLowerCase().startsWith(n)) || /(^|\/)signals\//i.test(file))) {
+      this.add('VOLT112', 'error', spec,
+        `Lookahead: importing '${spec.text}' hands the strategy every value of the signal, including those published after the bar it is deciding at. Read ctx.signals.<name>: the value published before this bar's close.`);
+      return;
+    }
     const name = spec.text.startsWith('node:') ? spec.text.slice(5) : spec.text;
     if (IO_MODULES.has(name)) {
       this.add('VOLT106', 'error', spec,

@@ -66,4 +66,6 @@ export const STATIC_RULES = [
   { code: 'VOLT109', severity: 'warning', title: 'unused param', fix: 'remove the param' },
   { code: 'VOLT110', severity: 'warning', title: 'order without confidence or reason', fix: 'add confidence 0.5 and the signal as the reason' },
   { code: 'VOLT111', severity: 'warning', title: 'short option leg without a defined maximum loss', fix: null },
+  { code: 'VOLT112', severity: 'error', title: 'lookahead: outside-signal data read around ctx.signals', fix: null },
+  { code: 'VOLT113', severity: 'warning', title: 'ctx.signals name Volt does not know', fix: 'the closest known signal' },
 ] as const;

@@ -23,6 +23,7 @@ import {
   type Trade,
 } from './types.js';
 import { BarView, HistoryWindow, PositionState } from './context.js';
+import { SignalBoard, type SignalValues } from '../signals/index.js';
 import { OptionsDesk } from './options-desk.js';
 import { StopAtr } from './volatility-stop.js';
 
@@ -227,7 +228,7 @@ class BacktestRun {
       }
     }
     this.indicators = indicators;
-    this.ctx = new RunContext(this, series, this.params, ind, this.position, this.bar, createRandom(this.seed));
+    this.ctx = new RunContext(this, series, this.params, ind, this.position, this.bar, createRandom(this.seed), new SignalBoard(options.signals, series));
   }
 
   /**
@@ -454,6 +455,7 @@ class BacktestRun {
       confidence: signal.confidence,
       reason: signal.reason,
       equity,
+      indicators: this.ctx.ind,
     };
   }
 
@@ -736,6 +738,7 @@ class RunContext implements StrategyContext {
   readonly sell: (order?: OrderRequest) => void;
   readonly exit: (order?: Omit<OrderRequest, 'pct' | 'qty'>) => void;
   readonly options: OptionsDesk;
+  readonly signals: SignalValues;
 
   constructor(
     run: BacktestRun,
@@ -745,6 +748,7 @@ class RunContext implements StrategyContext {
     readonly position: PositionState,
     readonly bar: BarView,
     rng: () => number,
+    signals: SignalBoard,
   ) {
     this.symbol = series.symbol;
     const window = new HistoryWindow(series);
@@ -754,6 +758,7 @@ class RunContext implements StrategyContext {
     this.sell = (order) => run.queue(SELL, order);
     this.exit = (order) => run.queue(EXIT, order);
     this.options = run.desk;
+    this.signals = signals.view(() => this.index);
   }
 }
 

@@ -71,6 +71,8 @@ export interface BacktestOptions {
   benchmark?: { readonly time: ArrayLike<number>; readonly close: ArrayLike<number> };
   /** Recorded option chains for `ctx.options` (`loadOptionChain`); without it, the synthetic chain. */
   optionChain?: OptionChainData;
+  /** Outside signals the run replays (`ctx.signals`, and the agents' context): see signals/README.md. */
+  signals?: import('../signals/index.js').SignalSet;
 }
 
 /**
@@ -114,6 +116,8 @@ export interface EntryRequest {
     /** `volatilityCrush` of its first expiry against the next listed one (0 when there is none). */
     volatilityCrush: number;
   };
+  /** The strategy's indicators as they stood at that close (the run's own objects: read, do not keep). */
+  indicators?: Readonly<Record<string, import('../indicators/index.js').BarIndicator>>;
 }
 
 /** The panel's answer. A refusal leaves the signal unfilled with `ignored` set from `note`. */
@@ -167,7 +171,7 @@ export interface BacktestReport {
     to: number;
     bars: number;
   };
-  config: Required<Omit<BacktestOptions, 'params' | 'equityPoints' | 'benchmark' | 'optionChain'>>;
+  config: Required<Omit<BacktestOptions, 'params' | 'equityPoints' | 'benchmark' | 'optionChain' | 'signals'>>;
   metrics: Metrics;
   trades: Trade[];
   /** At most MAX_REPORT_SIGNALS, in the order the strategy gave them. */

@@ -24,7 +24,8 @@ export const DEFAULT_CONFIG: Readonly<VoltConfig> = deepFreeze({
   lint: { maxPositionCap: 0.1, debounceMs: 150 },
   agents: {
     mode: 'off',
-    weights: { volatility: 0.4, hedge: 0.35, trend: 0.25 },
+    // Equal thirds measured best out of sample (BENCHMARKS.md, "Agents out of sample").
+    weights: { volatility: 1 / 3, hedge: 1 / 3, trend: 1 / 3 },
     thresholds: { normal: 0.55, highVolatility: 0.7, crash: 0.8 },
   },
   ollama: {
@@ -105,7 +106,7 @@ const SCHEMA: SchemaNode = {
     },
     agents: {
       type: 'object',
-      optional: ['vix', 'vix9d', 'vix3m', 'vix6m', 'impliedVol', 'events'],
+      optional: ['vix', 'vix9d', 'vix3m', 'vix6m', 'impliedVol', 'events', 'signals', 'blend', 'trackRecord'],
       fields: {
         mode: { type: 'string', oneOf: ['off', 'rules', 'ollama'], example: '"rules"' },
         weights: {
@@ -123,6 +124,16 @@ const SCHEMA: SchemaNode = {
         vix6m: text('"data/VIX6M-1d.csv"'),
         impliedVol: text('"data/IV30-1d.csv"'),
         events: text('"data/events.csv"'),
+        signals: text('"signals" (a folder of <source>.json fixtures)'),
+        blend: { type: 'object', fields: { technical: fraction('0.6', false), outside: fraction('0.4', false) } },
+        trackRecord: {
+          type: 'object',
+          fields: {
+            min: { type: 'number', min: 0, max: 1, example: '0.5' },
+            max: { type: 'number', min: 1, max: 10, example: '1.5' },
+            carry: flag,
+          },
+        },
       },
     },
     ollama: {
@@ -363,7 +374,7 @@ export function resolveConfigPaths(config: VoltConfig, dir: string): VoltConfig 
   config.journal.path = path.resolve(dir, config.journal.path);
   if (config.vault) config.vault.path = path.resolve(dir, config.vault.path);
   // The agents' market series (VIX and its term structure, implied volatility, the events calendar) are files.
-  for (const key of ['vix', 'vix9d', 'vix3m', 'vix6m', 'impliedVol', 'events'] as const) {
+  for (const key of ['vix', 'vix9d', 'vix3m', 'vix6m', 'impliedVol', 'events', 'signals'] as const) {
     const file = config.agents[key];
     if (file !== undefined) config.agents[key] = path.resolve(dir, file);
   }

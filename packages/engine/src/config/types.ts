@@ -78,6 +78,12 @@ export interface VoltConfig {
     impliedVol?: string;
     /** A calendar of volatility events (CSV: date,symbol,event[,expected_move]). */
     events?: string;
+    /** A folder of recorded outside-signal fixtures (`<source>.json`, signals/README.md); the journal's cached values win over them. */
+    signals?: string;
+    /** How the market analyst weighs its technical reading against the outside signals (default technical 0.6, outside 0.4). */
+    blend?: { technical: number; outside: number };
+    /** Bounds of the track-record multiplier on each weight (default 0.5–1.5), and whether a run starts from the journal's record (default false: a backtest stays reproducible). */
+    trackRecord?: { min: number; max: number; carry: boolean };
   };
   ollama: {
     /** e.g. 'http://127.0.0.1:11434'; unset: OLLAMA_HOST, else the ollama client's default. */

@@ -16,3 +16,4 @@ export {
 } from './record.js';
 export * from './types.js';
 export { SweepJournal, strategyTiers, moveTier, tierMoves, type SweepMeta, type SweepEntry, type SweepStatus, type SweepTrialEntry, type TierEntry, type TierMove, type TierName } from './sweeps.js';
+export { reviewOutcomes, formatOutcomeReview, wilson, type OutcomeReview, type OutcomeGroup } from './outcome-review.js';

@@ -54,6 +54,8 @@ export type DecisionRow = [
   consensus: string | null,
   recommendations: string | null,
   repeats: number,
+  technicalSignals: string | null,
+  outsideSignals: string | null,
 ];
 
 export type MessageRow = [
@@ -80,9 +82,9 @@ interface Statements {
 
 type Row = Record<string, unknown>;
 
-/** Decision rows per multi-row INSERT (64 × 15 parameters, well under SQLite's limit). */
+/** Decision rows per multi-row INSERT (64 × 17 parameters, well under SQLite's limit). */
 const DECISION_CHUNK = 64;
-const DECISION_WIDTH = 15;
+const DECISION_WIDTH = 17;
 
 /**
  * Decision rows one run may write. Past it a run still runs and trades; its further decisions are
@@ -125,12 +127,12 @@ export class Journal {
           updated_at = excluded.updated_at`),
       insertDecision: db.prepare(`
         INSERT OR IGNORE INTO decisions (run_id, seq, time, bar, symbol, action, confidence, reason, status, ignored,
-                                         trade_no, agent_results, consensus_decision, recommendations, repeats)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+                                         trade_no, agent_results, consensus_decision, recommendations, repeats, technical_signals, outside_signals)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       insertDecisions: db.prepare(`
         INSERT OR IGNORE INTO decisions (run_id, seq, time, bar, symbol, action, confidence, reason, status, ignored,
-                                         trade_no, agent_results, consensus_decision, recommendations, repeats)
-        VALUES ${Array.from({ length: DECISION_CHUNK }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`),
+                                         trade_no, agent_results, consensus_decision, recommendations, repeats, technical_signals, outside_signals)
+        VALUES ${Array.from({ length: DECISION_CHUNK }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`),
       insertMessage: db.prepare(`
         INSERT INTO agent_messages (run_id, decision_seq, time, from_agent, to_agent, kind, model, content)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -615,7 +617,7 @@ export function runMetaFromReport(report: BacktestReport): RunMeta {
 
 /** A strategy signal as a decision row. The strategy alone decided, so it stands 'approved'. */
 export function signalRow(runId: number, seq: number, symbol: string | null, s: Signal): DecisionRow {
-  return [runId, seq, s.time, s.bar, symbol, s.action, s.confidence, s.reason, 'approved', s.ignored ?? null, s.tradeId ?? null, null, null, null, s.repeats ?? 1];
+  return [runId, seq, s.time, s.bar, symbol, s.action, s.confidence, s.reason, 'approved', s.ignored ?? null, s.tradeId ?? null, null, null, null, s.repeats ?? 1, null, null];
 }
 
 export function decisionRow(runId: number, seq: number, d: DecisionInput): DecisionRow {
@@ -635,6 +637,8 @@ export function decisionRow(runId: number, seq: number, d: DecisionInput): Decis
     d.consensus_decision ? JSON.stringify(d.consensus_decision) : null,
     d.recommendations ? JSON.stringify(d.recommendations) : null,
     d.repeats ?? 1,
+    d.technical_signals ? JSON.stringify(d.technical_signals) : null,
+    d.outside_signals ? JSON.stringify(d.outside_signals) : null,
   ];
 }
 
@@ -804,6 +808,8 @@ function toDecisionEntry(r: Row): DecisionEntry {
     agentResults: parseJson(r.agent_results, {}),
     consensus: parseJson(r.consensus_decision, null),
     recommendations: parseJson(r.recommendations, []),
+    technicalSignals: parseJson(r.technical_signals, null),
+    outsideSignals: parseJson(r.outside_signals, null),
     outcome: (r.outcome as OutcomeLabel | null) ?? null,
   };
 }
@@ -823,5 +829,7 @@ export function decisionJson(d: DecisionEntry): import('./types.js').DecisionJso
     agent_results: d.agentResults,
     consensus_decision: d.consensus,
     recommendations: d.recommendations,
+    ...(d.technicalSignals ? { technical_signals: d.technicalSignals } : {}),
+    ...(d.outsideSignals ? { outside_signals: d.outsideSignals } : {}),
   };
 }

@@ -272,6 +272,36 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    name: 'the learning loop: outside signal values (a cache the backtests replay), decisions.technical_signals and outside_signals as JSON, agents\' track records across runs',
+    up(db) {
+      db.exec(`
+        CREATE TABLE signal_values (
+          source     TEXT NOT NULL,
+          market     TEXT NOT NULL DEFAULT '',
+          time       INTEGER NOT NULL,
+          published  INTEGER NOT NULL,
+          value      REAL NOT NULL,
+          fetched_at INTEGER NOT NULL,
+          PRIMARY KEY (source, market, time)
+        ) WITHOUT ROWID;
+
+        ALTER TABLE decisions ADD COLUMN technical_signals TEXT;
+        ALTER TABLE decisions ADD COLUMN outside_signals TEXT;
+
+        CREATE TABLE agent_track_records (
+          agent      TEXT NOT NULL,
+          market     TEXT NOT NULL,
+          regime     TEXT NOT NULL,
+          judged     INTEGER NOT NULL DEFAULT 0,
+          correct    INTEGER NOT NULL DEFAULT 0,
+          updated_at INTEGER NOT NULL,
+          PRIMARY KEY (agent, market, regime)
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

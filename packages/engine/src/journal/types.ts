@@ -78,6 +78,10 @@ export interface DecisionInput {
   agent_results?: Record<string, AgentResult>;
   consensus_decision?: ConsensusDecision;
   recommendations?: unknown[];
+  /** Each technical reading at the decision by name (indicators, momentum, volatility…): the decisions.technical_signals column. */
+  technical_signals?: Record<string, number | string | null>;
+  /** Each outside signal at the decision and their score: decisions.outside_signals. */
+  outside_signals?: Record<string, number | null>;
 }
 
 /** One message on the agent bus. */
@@ -228,6 +232,8 @@ export interface DecisionEntry {
   agentResults: Record<string, AgentResult>;
   consensus: ConsensusDecision | null;
   recommendations: unknown[];
+  technicalSignals: Record<string, number | string | null> | null;
+  outsideSignals: Record<string, number | null> | null;
   /** Outcome of the trade it opened or closed; null when it led to no trade. */
   outcome: OutcomeLabel | null;
 }

@@ -12,3 +12,5 @@ export { summariseReport } from './sweep.js';
 export type { TrialSummary } from './pool.js';
 export { tierEvidence, nextTier, TIERS, DEFAULT_TIER_RULES, type Tier, type TierEvidence, type TierRules } from './tiers.js';
 export { heatmapOf, heatmapAxes, HEATMAP_CELLS, type Heatmap } from './heatmap.js';
+export { evaluateAgents, formatAgentEvaluation, WEIGHT_CANDIDATES, type AgentEvaluation, type AgentEvaluationRow, type ArmResult, type EvaluationDataSet, type WeightCandidate, type EvaluateAgentsOptions } from './agents-evaluation.js';
+export { suggestParams, type ParamSuggestion, type SuggestOptions } from './suggest.js';

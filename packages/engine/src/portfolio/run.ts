@@ -6,6 +6,7 @@
  * gives the same trades byte for byte (run.test.ts checks it).
  */
 import { VoltError, isVoltError } from '../errors.js';
+import { SignalBoard, type SignalSet, type SignalValues } from '../signals/index.js';
 import { barsPerYear, createRandom, type CandleSeries } from '../data/index.js';
 import { createIndicatorFactory, type BarIndicator } from '../indicators/index.js';
 import {
@@ -179,7 +180,7 @@ class PortfolioRun {
       m.indicators = indicators;
       if (this.stopPeriod > 0) m.stopAtr = new StopAtr(this.stopPeriod);
     }
-    this.ctx = new PortfolioContext(this, this.params, this.bySymbol, createRandom(this.seed));
+    this.ctx = new PortfolioContext(this, this.params, this.bySymbol, createRandom(this.seed), options.signals);
   }
 
   execute(): void {
@@ -791,9 +792,14 @@ class PortfolioContext implements StrategyContext {
   readonly sell: (order?: OrderRequest) => void;
   readonly exit: (order?: Omit<OrderRequest, 'pct' | 'qty'>) => void;
   readonly options: StrategyContext['options'];
+  /** The aimed market's `ctx.signals`: each market's values line up with its own bars' closes. */
+  signals: SignalValues;
+  private readonly signalViews = new Map<Market, SignalValues>();
   private aimed: Market | undefined;
 
-  constructor(run: PortfolioRun, readonly params: Record<string, number>, readonly markets: Readonly<Record<string, Market>>, rng: () => number) {
+  constructor(run: PortfolioRun, readonly params: Record<string, number>, readonly markets: Readonly<Record<string, Market>>, rng: () => number, signals: SignalSet | undefined) {
+    for (const m of Object.values(markets)) this.signalViews.set(m, new SignalBoard(signals, m.series).view(() => m.index));
+    this.signals = this.signalViews.values().next().value!;
     this.history = (n: number) => this.aimed!.history(n);
     this.random = rng;
     this.buy = (order) => run.queue(BUY, order);
@@ -807,6 +813,7 @@ class PortfolioContext implements StrategyContext {
 
   aim(m: Market): void {
     this.aimed = m;
+    this.signals = this.signalViews.get(m)!;
     this.index = m.index;
     this.symbol = m.symbol;
     this.bar = m.bar;

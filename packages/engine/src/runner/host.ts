@@ -23,6 +23,7 @@ import { originalColumn } from './instrument.js';
 import { volatilityInputs } from './volatility.js';
 import { SharedIndicators, withSharedIndicators } from '../indicators/index.js';
 import { tradeReturns } from '../optimize/montecarlo.js';
+import { signalsBefore } from '../signals/index.js';
 import type { FromSandbox, JournalEvent, LookaheadCheck, RunFailure, RunPhase, SandboxRun, StrategyFacts, SweepTrial, ToSandbox } from './protocol.js';
 
 // Taken before the lock-down replaces them for strategy code.
@@ -298,7 +299,9 @@ async function checkLookahead(run: SandboxRun, series: CandleSeries, full: Backt
   phase = 'lookahead';
   bar = -1;
   const fresh = await load(run);
-  const partial = runBacktest(fresh, cutSeries, run.options);
+  // Outside signals are cut at the same close: a value the full run could only know later must not change a signal before the cut.
+  const signals = run.options.signals ? signalsBefore(run.options.signals, series.time[cut]!) : undefined;
+  const partial = runBacktest(fresh, cutSeries, signals ? { ...run.options, signals } : run.options);
   // The last bar before the cut may differ legitimately (no next bar to fill on): compare before it.
   const last = cut - 1;
   const a = full.signals.filter((s) => s.bar < last);
@@ -339,6 +342,7 @@ async function execute(run: SandboxRun): Promise<void> {
         mode: run.agents.mode,
         config: run.agents.config,
         ...volatilityInputs(run.agents.volatility),
+        ...(run.agents.trackRecords ? { trackRecords: run.agents.trackRecords } : {}),
         ...(journal ? { journal } : {}),
         ...(g ? { gateway: g, isReachable: () => g.reachable() } : {}),
         onNotice: (message) => send({ type: 'notice', key: 'agents', message }),

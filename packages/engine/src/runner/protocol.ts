@@ -105,6 +105,7 @@ export interface SandboxRun {
     /** The volatility inputs, as plain data: classes do not cross the channel, the host builds them again. */
     volatility: VolatilityData;
     journaled: boolean;
+    trackRecords?: import('../agents/index.js').TrackRecordRow[];
     host: string;
     /** Why the runner's host setting cannot be used: the sandbox says so and asks nothing. */
     hostProblem?: string;

@@ -46,6 +46,8 @@ export interface StrategyRunRequest {
     config: AgentsConfig;
     /** Keep the agents' journal calls (AgentsRun.events) to replay into a journal. */
     journaled?: boolean;
+    /** Track records the panel starts from (agents.trackRecord.carry, or a training window's). */
+    trackRecords?: import('../agents/index.js').TrackRecordRow[];
     /** Who asks the models (ollama): the caller's, with its journal cache; else one from config. */
     gateway?: OllamaGateway;
     onAsked?: (asked: number, missing: number, pass: number) => void;
@@ -279,7 +281,7 @@ export class StrategyRunner {
       limits,
       ...(request.portfolio ? { portfolio: { markets: request.portfolio.markets.map(plainSeries), limits: request.portfolio.limits ?? {} } } : {}),
       ...(agents
-        ? { agents: { mode: agents.mode, config: agents.config, volatility: volatilityData(agents), journaled: agents.journaled ?? false, host: gateway?.host ?? '', ...(gateway?.hostProblem !== undefined ? { hostProblem: gateway.hostProblem } : {}) } }
+        ? { agents: { mode: agents.mode, config: agents.config, volatility: volatilityData(agents), journaled: agents.journaled ?? false, ...(agents.trackRecords ? { trackRecords: agents.trackRecords } : {}), host: gateway?.host ?? '', ...(gateway?.hostProblem !== undefined ? { hostProblem: gateway.hostProblem } : {}) } }
         : {}),
     };
 

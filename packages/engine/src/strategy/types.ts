@@ -110,6 +110,8 @@ export interface StrategyContext<P extends ParamsDef = ParamsDef, I = Record<str
   readonly options: OptionsView;
   /** Portfolio backtests only: every market of the run by symbol, for cross-asset rules (pairs, spreads). */
   readonly markets?: Readonly<Record<string, MarketView<I>>>;
+  /** Outside signals at this close: each one's latest value published before it, NaN when none (signals/README.md). */
+  readonly signals: import('../signals/index.js').SignalValues;
 }
 
 export interface StrategyDefinition<P extends ParamsDef = ParamsDef, I = Record<string, BarIndicator>> {
