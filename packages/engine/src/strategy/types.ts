@@ -1,6 +1,7 @@
 import type { OptionsView } from '../options/index.js';
 import type { BarIndicator, IndicatorFactory } from '../indicators/types.js';
 import type { Candle } from '../data/candle.js';
+import type { SignalValues } from '../signals/types.js';
 
 /** A tunable number. Thresholds belong here, not as literals in `onBar`. */
 export interface ParamSpec {
@@ -111,7 +112,7 @@ export interface StrategyContext<P extends ParamsDef = ParamsDef, I = Record<str
   /** Portfolio backtests only: every market of the run by symbol, for cross-asset rules (pairs, spreads). */
   readonly markets?: Readonly<Record<string, MarketView<I>>>;
   /** Outside signals at this close: each one's latest value published before it, NaN when none (signals/README.md). */
-  readonly signals: import('../signals/index.js').SignalValues;
+  readonly signals: SignalValues;
 }
 
 export interface StrategyDefinition<P extends ParamsDef = ParamsDef, I = Record<string, BarIndicator>> {

@@ -13,7 +13,7 @@ import type * as ts from 'typescript';
 import { typescriptCompiler } from '../analysis/index.js';
 
 /** The engine's type files a strategy's API lives in, relative to the engine's root (src or dist). */
-const API_FILES = ['strategy/types', 'indicators/types', 'data/candle', 'strategy/define'];
+const API_FILES = ['strategy/types', 'indicators/types', 'data/candle', 'strategy/define', 'signals/types'];
 /** Where the walk starts: what `defineStrategy` takes. */
 const ROOTS = ['defineStrategy', 'StrategyDefinition'];
 /**
