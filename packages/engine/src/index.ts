@@ -19,3 +19,4 @@ export * from './agents/index.js';
 export * from './runner/index.js';
 export * from './optimize/index.js';
 export * from './version.js';
+export * from './trading/index.js';

@@ -26,6 +26,23 @@ export function runBacktest(
   return run.report();
 }
 
+/**
+ * A backtest of a market session's recorded bars, for the drift report: the first `warmupBars`
+ * are the session's warm-up, whose orders are refused ('warm-up') as the session refused them.
+ */
+export function runSessionBacktest(
+  strategy: LoadedStrategy | StrategyDefinition<any, any>,
+  series: CandleSeries,
+  warmupBars: number,
+  options: BacktestOptions = {},
+  observer: BacktestObserver = {},
+): BacktestReport {
+  const loaded: LoadedStrategy = isLoadedStrategy(strategy) ? strategy : { definition: strategy as AnyDefinition };
+  const run = new BarStepper(loaded, series, options, observer, { warmupBars });
+  run.execute();
+  return run.report();
+}
+
 function isLoadedStrategy(s: LoadedStrategy | StrategyDefinition<any, any>): s is LoadedStrategy {
   return typeof (s as LoadedStrategy).definition === 'object' && (s as LoadedStrategy).definition !== null;
 }

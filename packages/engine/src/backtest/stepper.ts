@@ -50,11 +50,11 @@ const BARS_PER_CALL = 4096;
 /** onProgress every 16384 bars: often enough for a progress bar, rare enough to cost nothing. */
 const PROGRESS_EVERY = 16_384;
 
-const BUY = 0;
-const SELL = 1;
-const EXIT = 2;
-type Action = typeof BUY | typeof SELL | typeof EXIT;
-const ACTION_NAME = ['buy', 'sell', 'exit'] as const;
+export const BUY = 0;
+export const SELL = 1;
+export const EXIT = 2;
+export type Action = typeof BUY | typeof SELL | typeof EXIT;
+export const ACTION_NAME = ['buy', 'sell', 'exit'] as const;
 
 type AnyDefinition = StrategyDefinition<ParamsDef, Record<string, BarIndicator>>;
 
@@ -67,6 +67,11 @@ export interface FillPricer {
 /** A stepper driven by a market session rather than a whole series (see fillNow, watch). */
 export interface SessionStepping {
   pricer: FillPricer;
+}
+
+/** A backtest of a session's bars (the drift report): the first `warmupBars` only warm up, as in the session. */
+export interface WarmupStepping {
+  warmupBars: number;
 }
 
 /** One position lot: the whole position, or one add when the strategy pyramids. */
@@ -147,6 +152,8 @@ export class BarStepper {
    * whose series grows as bars close.
    */
   private readonly lastBar: number;
+  /** Bars whose orders are refused ('warm-up'): a session's history before it started. */
+  private readonly warmupBars: number;
   /** Time stamped on fills and exits: the fill bar's open time, set before each fill (a typed array: see range). */
   private readonly barTime = new Float64Array(1);
   /** The price fills are marked and sized at: the fill bar's open, or the session's book mid. */
@@ -167,7 +174,7 @@ export class BarStepper {
   /** Called detached, as a plain function: a strategy's `this` in onBar is undefined, as it always was. */
   private readonly onBar: (ctx: StrategyContext) => void;
 
-  constructor(loaded: LoadedStrategy, series: CandleSeries, options: BacktestOptions, observer: BacktestObserver, session?: SessionStepping) {
+  constructor(loaded: LoadedStrategy, series: CandleSeries, options: BacktestOptions, observer: BacktestObserver, session?: SessionStepping | WarmupStepping) {
     this.loaded = loaded;
     this.def = loaded.definition;
     this.path = loaded.path;
@@ -183,7 +190,7 @@ export class BarStepper {
     this.benchmark = options.benchmark;
     this.desk = new OptionsDesk(series, annualBars(series));
 
-    if (series.length === 0 && session === undefined) {
+    if (series.length === 0 && !(session !== undefined && 'pricer' in session)) {
       throw new VoltError({
         kind: 'data',
         message: `no bars to backtest in ${series.source}`,
@@ -221,8 +228,10 @@ export class BarStepper {
 
     this.params = resolveParams(this.def, options.params, where);
     this.cash = this.capital;
-    this.lastBar = session === undefined ? series.length - 1 : Infinity;
-    this.pricer = session?.pricer ?? null;
+    const live = session !== undefined && 'pricer' in session;
+    this.lastBar = live ? Infinity : series.length - 1;
+    this.pricer = live ? session.pricer : null;
+    this.warmupBars = session !== undefined && 'warmupBars' in session ? session.warmupBars : 0;
     // A session's series keeps room for bars to come: its arrays are longer than its length.
     this.equity = new Float64Array(series.time.length > series.length ? series.time.length : series.length);
     for (let k = 0; k < MAX_ORDERS_PER_BAR; k++) this.pending.push(new PendingOrder());
@@ -386,6 +395,7 @@ export class BarStepper {
     if (action !== EXIT && pct !== pct && qty !== qty) pct = this.defaultPct;
 
     if (i === this.lastBar) return this.refuse(action, confidence, reason, 'no next bar');
+    if (i < this.warmupBars) return this.refuse(action, confidence, reason, 'warm-up');
     if (this.pendingCount === MAX_ORDERS_PER_BAR) return this.refuse(action, confidence, reason, `more than ${MAX_ORDERS_PER_BAR} orders in one bar`);
     const signal = this.signal(action, confidence, reason);
     let stopOffset = NaN;
@@ -646,7 +656,7 @@ export class BarStepper {
     return this.posQty;
   }
   /** Open lots, as the session shows and journals them. */
-  openLots(): readonly { id: number; side: 1 | -1; qty: number; entryPrice: number; entryTime: number; stop: number; target: number }[] {
+  openLots(): readonly { id: number; side: 1 | -1; qty: number; entryBar: number; entryPrice: number; entryTime: number; entryFee: number; stop: number; target: number }[] {
     return this.lots;
   }
   get closedTrades(): readonly Trade[] {
@@ -835,7 +845,13 @@ export class BarStepper {
  * ctx: one object per run. The methods are own arrow functions made once, so a strategy may
  * destructure them (`const { buy } = ctx`) and they still act on this run.
  */
-class RunContext implements StrategyContext {
+/** Where ctx.buy/sell/exit go: the stepper itself, or a market session's seat that passes them on. */
+export interface OrderDesk {
+  queue(action: Action, order: OrderRequest | undefined): void;
+  readonly desk: OptionsDesk;
+}
+
+export class RunContext implements StrategyContext {
   index = 0;
   equity = 0;
   cash = 0;
@@ -850,7 +866,7 @@ class RunContext implements StrategyContext {
   readonly window: HistoryWindow;
 
   constructor(
-    run: BarStepper,
+    run: OrderDesk,
     series: CandleSeries,
     readonly params: Record<string, number>,
     readonly ind: Record<string, BarIndicator>,
@@ -883,7 +899,7 @@ function riskError(file: string | undefined, message: string): VoltError {
 }
 
 /** Bars per year from the timeframe, or from the average spacing when the timeframe is irregular. */
-function annualBars(s: CandleSeries): number {
+export function annualBars(s: CandleSeries): number {
   if (s.timeframe !== 'unknown') {
     try {
       return barsPerYear(s.timeframe);
