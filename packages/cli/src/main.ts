@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   init: () => import('./commands/init.js'),
   options: () => import('./commands/options.js'),
   doctor: () => import('./commands/doctor.js'),
+  paper: () => import('./commands/paper.js'),
 };
 
 /** This CLI's version (its package.json), which moves with the engine's and the sidecar's. */

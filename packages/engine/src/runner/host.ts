@@ -20,6 +20,7 @@ import { openChannel } from './channel.js';
 import { lockDown } from './guard.js';
 import { originalColumn } from './instrument.js';
 import { volatilityInputs } from './volatility.js';
+import { StrategySeat } from '../trading/seat.js';
 import type { FromSandbox, JournalEvent, LookaheadCheck, RunFailure, RunPhase, SandboxRun, StrategyFacts, SweepTrial, ToSandbox } from './protocol.js';
 
 // Taken before the lock-down replaces them for strategy code.
@@ -412,9 +413,42 @@ async function sweep(run: SandboxRun, trials: SweepTrial[]): Promise<void> {
   finish({ type: 'swept', trials: trials.length });
 }
 
-function factsOf(run: SandboxRun, loaded: LoadedStrategy): StrategyFacts {
+/** A market session's strategy: loaded once, each bar within the time limit, the process kept between bars. */
+let seat: StrategySeat | undefined;
+async function openSeat(run: SandboxRun): Promise<void> {
+  current = run;
+  deadline = now() + run.limits.timeoutMs;
+  memoryLimit = HEAP_ALARM * run.limits.maxMemoryMb * 1024 * 1024;
+  const loaded = await loadOrFinish(run, false);
+  if (!loaded) return;
+  try {
+    seat = new StrategySeat(loaded, run.series, { ...(run.options.params ? { params: run.options.params } : {}), ...(run.options.seed !== undefined ? { seed: run.options.seed } : {}) });
+  } catch (e) {
+    finish({ type: 'failure', failure: failureOf(e, loaded, 'load') });
+    return;
+  }
+  send({ type: 'loaded', facts: factsOf(run, loaded, true) });
+}
+
+function seatBar(m: Extract<ToSandbox, { type: 'bar' }>): void {
+  if (!seat) return;
+  deadline = now() + current!.limits.timeoutMs;
+  setPhase('onBar');
+  try {
+    const orders = seat.decide(m.candle, m.view);
+    const swallowed = violation(currentStrategy);
+    if (swallowed) throw swallowed;
+    send({ type: 'orders', orders });
+  } catch (e) {
+    finish({ type: 'failure', failure: failureOf(e, currentStrategy, 'threw') });
+  }
+}
+
+function factsOf(run: SandboxRun, loaded: LoadedStrategy, forSession = false): StrategyFacts {
   const def = loaded.definition;
   return {
+    ...(forSession && def.risk !== undefined ? { risk: structuredClone(def.risk) } : {}),
+    ...(forSession && def.pyramiding === true ? { pyramiding: true } : {}),
     name: def.name,
     ...(def.timeframe !== undefined ? { timeframe: def.timeframe } : {}),
     ...(def.symbols !== undefined ? { symbols: [...def.symbols] } : {}),
@@ -458,6 +492,8 @@ if (process.argv.includes('--warm-up')) warmUp();
 channel.onMessage((m) => {
   if (m.type === 'run') void execute(m.run);
   else if (m.type === 'sweep') void sweep(m.run, m.trials);
+  else if (m.type === 'seat') void openSeat(m.run);
+  else if (m.type === 'bar') seatBar(m);
   else gateway?.answer(m);
 });
 send({ type: 'ready' });

@@ -47,6 +47,9 @@ export interface StrategyFacts {
   params: ParamsDef;
   path: string;
   contentHash: string;
+  /** The risk block and pyramiding: a market session's trusted stepper applies them outside the sandbox. */
+  risk?: import('../strategy/index.js').RiskSpec;
+  pyramiding?: boolean;
 }
 
 /** One call the agents made on the journal, in order, replayed into the real journal by the caller. */
@@ -118,6 +121,9 @@ export interface SweepTrial {
 
 export type ToSandbox =
   | { type: 'run'; run: SandboxRun }
+  /** A market session's strategy: loaded once, then fed one closed bar at a time (trading/README.md). */
+  | { type: 'seat'; run: SandboxRun }
+  | { type: 'bar'; candle: import('../data/index.js').Candle; view: import('../trading/seat.js').SeatView }
   | { type: 'sweep'; run: SandboxRun; trials: SweepTrial[] }
   | { type: 'llm-answer'; id: number; outcome: StructuredOutcome<unknown> }
   | { type: 'llm-reachable'; id: number; reachable: boolean };
@@ -141,5 +147,6 @@ export type FromSandbox =
       durationMs: number;
     }
   | { type: 'failure'; failure: RunFailure }
+  | { type: 'orders'; orders: import('../trading/seat.js').SeatOrder[] }
   | { type: 'trial'; index: number; report?: BacktestReport; failure?: RunFailure; durationMs: number }
   | { type: 'swept'; trials: number };

@@ -99,3 +99,16 @@ export class CcxtFeed implements MarketFeed {
     }
   }
 }
+
+/** A failure before the session could start (markets, clock, warm-up), in the trader's words. */
+export function startFailure(exchange: string, e: unknown): unknown {
+  if (e instanceof VoltError) return e;
+  const raw = e instanceof Error ? e.message : String(e);
+  const detail = raw.startsWith(`${exchange} `) ? raw.slice(exchange.length + 1) : raw;
+  return new VoltError({
+    kind: 'data',
+    message: `cannot start the session: ${exchange} did not answer (${detail})`,
+    hint: 'check the network, or --api-url / VOLT_EXCHANGE_API_URL when trading against a mirror',
+    cause: e,
+  });
+}

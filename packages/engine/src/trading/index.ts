@@ -5,4 +5,4 @@ export { LiveSeries } from './series.js';
 export { BookPricer, ReplayPricer, walk, type OrderBookSnapshot, type BookLevels } from './book.js';
 export { CapitalGuard, DEFAULT_PROTECTION, type ProtectionLimits, type Halt } from './guard.js';
 export { SessionStore, listSessions, readSession, requestStop, type SessionRow, type SessionSettings, type SessionMode, type SessionStatus, type RecordedBar, type RecordedEvent } from './store.js';
-export { CcxtFeed, RetryLater, sessionClient, type SessionClientOptions } from './feed.js';
+export { CcxtFeed, RetryLater, sessionClient, startFailure, type SessionClientOptions } from './feed.js';

@@ -9,7 +9,7 @@ import { BookPricer, ReplayPricer, type OrderBookSnapshot } from './book.js';
 import { CapitalGuard, type Halt, type ProtectionLimits } from './guard.js';
 import type { SeatOrder, SeatView } from './seat.js';
 import { LiveSeries } from './series.js';
-import { RetryLater } from './feed.js';
+import { RetryLater, startFailure } from './feed.js';
 import type { OpenLotFacts, RecordedEvent, SessionStore } from './store.js';
 
 /** The market a session trades, as the session needs it: ccxt in practice, anything in tests. */
@@ -158,7 +158,9 @@ export class MarketSession {
       await this.replay(recorded);
       replayed = recorded.length - this.warmup;
     } else {
-      await this.warmUp(s.settings.warmupBars);
+      await this.warmUp(s.settings.warmupBars).catch((e: unknown) => {
+        throw startFailure(s.exchange, e);
+      });
     }
     this.emit({ type: 'start', session: this.sessionId, resumed: recorded.length > 0, replayed, warmup: this.warmup, at: Date.now() });
     const endsAt = s.endsAt ?? Infinity;

@@ -26,6 +26,8 @@ export interface ExchangeServerOptions {
   quote?: string;
   /** Bar whose open the clock starts at (default 200: room for a warm-up). */
   startBar?: number;
+  /** The clock starts at the real time now (the market must span it): a real-time session with no skew. */
+  startAtNow?: boolean;
   /** Exchange ms per real ms (default 1). */
   speed?: number;
   /** Keys the private endpoints accept. */
@@ -103,7 +105,7 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
   const tfMs = INTERVAL_MS[m.timeframe];
   if (tfMs === undefined) throw new Error(`exchange server: no Binance interval for ${m.timeframe}`);
   const speed = options.speed ?? 1;
-  const startAt = m.time[Math.min(options.startBar ?? 200, m.length - 1)]!;
+  const startAt = options.startAtNow ? Date.now() : m.time[Math.min(options.startBar ?? 200, m.length - 1)]!;
   const realStart = Date.now();
   const fee = options.takerFee ?? 0.001;
   const levelSize = options.levelSize ?? 0.5;
