@@ -110,4 +110,65 @@ describe('a paper session', () => {
     const same = paper.filter((t) => backtest.includes(t)).length;
     expect(same / paper.length).toBeGreaterThan(0.6);
   }, 60_000);
+
+  it('keeps capital safe when the exchange misbehaves: waits out a 429, flattens on errors in a row, a stale feed and clock skew, and trades again once healthy', async () => {
+    const live = synthesize({ seed: 3, bars: 400, timeframe: '1s', symbol: 'BTC/USDT', startPrice: 40_000, start: Date.now() - 100_000 });
+    server = await startExchangeServer({ market: live, speed: 1, startAtNow: true });
+    const hold = defineStrategy({ name: 'hold', onBar(ctx) { if (ctx.position.side === 0) ctx.buy({ reason: 'hold' }); } });
+    const client = await sessionClient({ exchange: 'binance', apiUrl: server.url, rateLimitMs: 1 });
+    const store = SessionStore.create(path.join(tmp, 'breaker.db'), 'paper', settings({ timeframe: '1s', warmupBars: 5, hours: 1 }), { strategyName: 'hold' }, server.now() + 3_600_000);
+    const stopFlag = { why: null as string | null };
+    const events: SessionEvent[] = [];
+    const bars = () => events.filter((e) => e.type === 'bar').length;
+    const s = new MarketSession({
+      store, feed: new CcxtFeed(client, 'BTC/USDT', '1s'), stopFlag, lookEveryMs: 50,
+      strategy: new LocalSeat({ definition: hold }, { symbol: 'BTC/USDT', timeframe: '1s', source: 'binance' }),
+      protection: { maxExchangeErrors: 3, staleBars: 2, maxClockSkewMs: 3000, onExchangeTrouble: 'flatten' },
+      onEvent: (e) => events.push(e),
+    });
+    const done = s.run();
+    const wait = async (f: () => boolean) => { while (!f()) await new Promise((r) => setTimeout(r, 20)); };
+    const problems = () => events.filter((e) => e.type === 'exchange').map((e) => (e as { problem: string | null }).problem);
+    const closed = () => s.trades.length;
+
+    await wait(() => bars() >= 2 && s.trades.length === 0);
+    // 429 with Retry-After: 2 s: the session asks again only after it.
+    server.fail({ status: 429, retryAfter: 2, path: '/api/v3/time' });
+    const before = server.requests.length;
+    await wait(() => server!.requests.length > before + 1);
+    const refused = server.requests[before]!;
+    const next = server.requests.slice(before + 1).find((r) => r.path === '/api/v3/time')!;
+    expect(next.at - refused.at).toBeGreaterThanOrEqual(1900);
+
+    // Three 503s in a row trip the breaker: the position is closed, entries wait.
+    server.fail({ status: 503, times: 3, path: '/api/v3/time' });
+    await wait(() => problems().some((p) => p?.startsWith('3 exchange errors in a row')));
+    await wait(() => closed() >= 1);
+    expect(s.trades[0]!.exitReason).toBe('signal');
+    await wait(() => problems().at(-1) === null);
+
+    // A stale feed: no new closed bar for more than two bars.
+    await wait(() => bars() >= 6);
+    server.freeze();
+    await wait(() => problems().some((p) => p?.startsWith('stale feed')));
+    server.freeze(false);
+    await wait(() => problems().at(-1) === null);
+
+    // The exchange's clock 10 s off ours.
+    server.skew(10_000);
+    await wait(() => problems().some((p) => p?.startsWith('clock skew')));
+    server.skew(0);
+    await wait(() => problems().at(-1) === null);
+
+    stopFlag.why = 'kill switch: test';
+    expect(await done).toBe('stopped');
+    store.close();
+    const j = Journal.open(path.join(tmp, 'breaker.db'));
+    const times = j.db.prepare(`SELECT time FROM session_bars ORDER BY bar`).pluck().all() as number[];
+    for (let k = 1; k < times.length; k++) expect(times[k]! - times[k - 1]!).toBe(1000);
+    expect(j.db.prepare(`SELECT status, stop_reason FROM sessions`).get()).toEqual({ status: 'stopped', stop_reason: 'kill switch: test' });
+    j.close();
+    // It traded again after each flatten once the exchange was healthy.
+    expect(s.trades.length).toBeGreaterThanOrEqual(3);
+  }, 60_000);
 });
