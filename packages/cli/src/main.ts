@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   options: () => import('./commands/options.js'),
   doctor: () => import('./commands/doctor.js'),
   paper: () => import('./commands/paper.js'),
+  live: () => import('./commands/live.js'),
 };
 
 /** This CLI's version (its package.json), which moves with the engine's and the sidecar's. */

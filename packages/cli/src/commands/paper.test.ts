@@ -3,7 +3,7 @@
  * against the loopback Binance (engine/tests/trading/exchange-server.ts), a real journal file.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -150,3 +150,62 @@ describe('volt paper', () => {
     expect(status.stdout).toMatch(/^\s+1 {2}paper {3}stopped {2}binance BTC\/USDT 1m {2}crossing\.strategy\.ts {2}\d+ bars/m);
   }, 60_000);
 });
+
+describe('volt live', () => {
+  const KEY = 'k-7f3a9c1e5b2d4f60a8e1';
+  const SECRET = 's-0d9e8c7b6a5f4e3d2c1b0a99';
+  const env = { ...process.env, VOLT_BINANCE_API_KEY: KEY, VOLT_BINANCE_API_SECRET: SECRET };
+
+  it('places every position change as a signed market order on the testnet, journals the orders, and the keys appear nowhere but the requests', async () => {
+    const market = synthesize({ seed: 9, bars: 2000, timeframe: '1m', symbol: 'BTC/USDT', startPrice: 40_000, start: Date.UTC(2024, 4, 1) });
+    server = await startExchangeServer({ market, startBar: 100, speed: 600, apiKey: KEY, secret: SECRET });
+    const file = path.join(tmp, 'live.db');
+    const args = paperArgs(file, '1m', 1, ['--json']);
+    args[1] = 'live';
+    const child = spawn(process.execPath, args, { cwd: tmp, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    expect(await new Promise((r) => child.once('exit', r))).toBe(0);
+    const orders = server.orders;
+    expect(orders.length).toBeGreaterThanOrEqual(2);
+    expect(orders.every((o) => o.type === 'MARKET' && o.status === 'FILLED')).toBe(true);
+    expect(server.requests.filter((r) => r.path === '/api/v3/order' && r.method === 'POST').every((r) => r.signed)).toBe(true);
+    const j = Journal.open(file);
+    const rows = j.db.prepare(`SELECT order_id, side, filled, status FROM session_orders ORDER BY time`).all() as { order_id: string; side: string; filled: number; status: string }[];
+    expect(j.db.prepare(`SELECT mode FROM sessions`).pluck().get()).toBe('testnet');
+    j.close();
+    expect(rows.map((r) => r.order_id).sort()).toEqual(orders.map((o) => String(o.orderId)).sort());
+    // The venue ends flat, as the ledger does.
+    const net = orders.reduce((sum, o) => sum + (o.side === 'BUY' ? 1 : -1) * o.executedQty, 0);
+    expect(Math.abs(net)).toBeLessThan(1e-6);
+    // Neither key nor secret in the journal (database, WAL), the output or anything else Volt wrote.
+    for (const f of readdirSync(tmp)) {
+      const p = path.join(tmp, f);
+      if (!statSync(p).isFile()) continue;
+      const bytes = readFileSync(p).toString('latin1');
+      expect(bytes.includes(KEY), f).toBe(false);
+      expect(bytes.includes(SECRET), f).toBe(false);
+    }
+    expect(out.includes(KEY) || out.includes(SECRET)).toBe(false);
+  }, 60_000);
+
+  it('--real without a terminal asks for the typed confirmation and sends nothing', async () => {
+    const market = synthesize({ seed: 9, bars: 400, timeframe: '1m', symbol: 'BTC/USDT', startPrice: 40_000, start: Date.UTC(2024, 4, 1) });
+    server = await startExchangeServer({ market, startBar: 100, speed: 60, apiKey: KEY, secret: SECRET });
+    const args = paperArgs(path.join(tmp, 'real.db'), '1m', 1, ['--real']);
+    args[1] = 'live';
+    const r = spawnSync(process.execPath, args, { cwd: tmp, env, encoding: 'utf8', input: '' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/volt live --real trades real money and needs a typed confirmation/);
+    expect(server.requests).toEqual([]);
+  });
+
+  it('refuses to start without VOLT_<EXCHANGE>_API_KEY and _SECRET', () => {
+    const r = spawnSync(process.execPath, [VOLT, 'live', STRATEGY, '--exchange', 'binance', '--symbol', 'BTC/USDT', '--timeframe', '1m'], { cwd: tmp, env: { PATH: process.env['PATH'] }, encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/volt live needs VOLT_BINANCE_API_KEY and VOLT_BINANCE_API_SECRET in the environment/);
+  });
+});
+

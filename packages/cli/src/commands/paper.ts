@@ -12,6 +12,7 @@ import {
   requestStop,
   sessionClient,
   startFailure,
+  VenueOrders,
   transpileStrategy,
   type ProtectionLimits,
   type SessionEvent,
@@ -85,7 +86,7 @@ export async function run(argv: string[]): Promise<number> {
   return runSession(argv, 'paper');
 }
 
-function journalFile(given: string | undefined): string {
+export function journalFile(given: string | undefined): string {
   const cwd = process.cwd();
   return given !== undefined ? path.resolve(given) : journalPathFor(cwd, loadConfig(cwd).journal.path);
 }
@@ -197,6 +198,8 @@ export interface SessionMechanics {
   mode: SessionMode;
   credentials?: { apiKey: string; secret: string };
   command: string;
+  /** Before anything is sent: `volt live --real` asks for its typed confirmation here. */
+  confirm?: (settings: SessionSettings) => Promise<void>;
 }
 
 /** `volt paper` and `volt live`: start or resume a session and run it to its end. */
@@ -243,6 +246,15 @@ export async function runSession(argv: string[], mode: SessionMode, mechanics?: 
   }
   const s = store.session;
   const settings = s.settings;
+  if (mechanics?.confirm) {
+    try {
+      await mechanics.confirm(settings);
+    } catch (e) {
+      store.end('failed', e instanceof Error ? e.message : String(e));
+      store.close();
+      throw e;
+    }
+  }
   const json = values.json === true;
   const emit = json ? (e: SessionEvent) => process.stdout.write(JSON.stringify(e) + '\n') : printer(s.id, mode);
 
@@ -279,6 +291,7 @@ export async function runSession(argv: string[], mode: SessionMode, mechanics?: 
       strategy: seat,
       protection: { ...(settings.protection as Partial<ProtectionLimits>), ...protection },
       onEvent: emit,
+      ...(mechanics?.credentials ? { venue: new VenueOrders(client, settings.symbol, store) } : {}),
       killFile: values['kill-file'] !== undefined ? path.resolve(values['kill-file']) : path.join(path.dirname(file), 'STOP'),
       stopFlag,
       ...(values['look-ms'] !== undefined ? { lookEveryMs: numberOption('look-ms', values['look-ms'])! } : {}),

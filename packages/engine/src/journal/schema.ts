@@ -267,6 +267,20 @@ export const MIGRATIONS: readonly Migration[] = [
           open REAL, high REAL, low REAL,
           PRIMARY KEY (session_id, seq)
         );
+
+        CREATE TABLE session_orders (
+          session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+          order_id   TEXT NOT NULL,
+          bar        INTEGER NOT NULL,
+          time       INTEGER NOT NULL,
+          side       TEXT NOT NULL CHECK (side IN ('buy', 'sell')),
+          amount     REAL NOT NULL,
+          filled     REAL NOT NULL,
+          average    REAL,
+          status     TEXT NOT NULL,
+          reason     TEXT,
+          PRIMARY KEY (session_id, order_id)
+        );
       `);
     },
   },

@@ -6,3 +6,4 @@ export { BookPricer, ReplayPricer, walk, type OrderBookSnapshot, type BookLevels
 export { CapitalGuard, DEFAULT_PROTECTION, type ProtectionLimits, type Halt } from './guard.js';
 export { SessionStore, listSessions, readSession, requestStop, type SessionRow, type SessionSettings, type SessionMode, type SessionStatus, type RecordedBar, type RecordedEvent } from './store.js';
 export { CcxtFeed, RetryLater, sessionClient, startFailure, type SessionClientOptions } from './feed.js';
+export { VenueOrders, type PositionMirror } from './orders.js';

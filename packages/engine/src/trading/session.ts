@@ -11,6 +11,7 @@ import type { SeatOrder, SeatView } from './seat.js';
 import { LiveSeries } from './series.js';
 import { RetryLater, startFailure } from './feed.js';
 import type { OpenLotFacts, RecordedEvent, SessionStore } from './store.js';
+import type { PositionMirror } from './orders.js';
 
 /** The market a session trades, as the session needs it: ccxt in practice, anything in tests. */
 export interface MarketFeed {
@@ -48,8 +49,10 @@ export interface SessionOptions {
   store: SessionStore;
   feed: MarketFeed;
   strategy: StrategyPort;
-  /** How a fill is priced: the live book, or the testnet's own fills in `volt live`. */
+  /** How a fill is priced (default: walking the live book). */
   pricer?: BookPricer;
+  /** `volt live`: position changes placed on the venue as real orders. */
+  venue?: PositionMirror;
   protection?: Partial<ProtectionLimits>;
   onEvent?: (e: SessionEvent) => void;
   /** Longest wait between looks at the exchange (the kill switch, the ticker), ms; default 1000. */
@@ -99,6 +102,8 @@ export class MarketSession {
   /** A position to close at the next look (exchange breaker, a limit hit inside a bar). */
   private flattenWanted: string | null = null;
   private entryFees = new Map<number, number>();
+  /** The position the venue holds, as far as the session placed it. */
+  private mirrored = 0;
 
   constructor(options: SessionOptions) {
     this.options = options;
@@ -295,6 +300,8 @@ export class MarketSession {
     // In-bar looks after the last recorded bar (a stop that fired before the kill).
     for (; w < events.length; w++) if (events[w]!.kind !== 'fill') this.replayEvent(events[w]!);
     this.collectTrades();
+    // What the venue holds was placed before the restart.
+    this.mirrored = this.stepper.heldQty;
     this.replaying = false;
     this.signals = [];
     this.events = [];
@@ -344,6 +351,7 @@ export class MarketSession {
     const equity = this.stepper.equityNow;
     if (!this.replaying) {
       this.commit({ index: i, candle: c, equity, position: this.stepper.heldQty, orders });
+      await this.mirror(i + 1, closeTime, 'bar close');
       this.emit({
         type: 'bar', session: this.sessionId, bar: i - this.warmup, time: c.time, close: c.close, position: this.stepper.heldQty, equity,
         pnlPct: equity / this.store.session.capital - 1, open: this.stepper.openLots().length,
@@ -366,6 +374,14 @@ export class MarketSession {
       this.guard.tradeClosed(t.pnl, t.exitBar);
       if (!this.replaying) this.emit({ type: 'trade', session: this.sessionId, trade: t, outcome: outcomeOf(t) });
     }
+  }
+
+  /** The venue's position follows the ledger's (live); a no-op on paper. */
+  private async mirror(bar: number, time: number, reason: string): Promise<void> {
+    const held = this.stepper.heldQty;
+    const delta = held - this.mirrored;
+    this.mirrored = held;
+    if (this.options.venue !== undefined && delta !== 0) await this.options.venue.mirror(delta, bar, time, reason);
   }
 
   private commit(bar?: { index: number; candle: Candle; equity: number; position: number; orders: SeatOrder[] }): void {
@@ -434,6 +450,7 @@ export class MarketSession {
     if (this.stepper.closedTrades.length > tradesBefore) {
       this.collectTrades();
       this.commit();
+      await this.mirror(bar, now, 'stop or target');
     }
   }
 
@@ -451,6 +468,7 @@ export class MarketSession {
     this.recordFills(before, bar, now);
     this.collectTrades();
     this.commit();
+    await this.mirror(bar, now, why);
   }
 
   private end(status: 'finished' | 'stopped', reason: string): 'finished' | 'stopped' {
