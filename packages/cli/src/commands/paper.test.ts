@@ -209,3 +209,31 @@ describe('volt live', () => {
   });
 });
 
+describe('volt drift', () => {
+  it("lines a finished paper session up with the backtest of its own bars: every trade of each on one line, a table and JSON, kept with the session", async () => {
+    const market = synthesize({ seed: 21, bars: 2000, timeframe: '1m', symbol: 'BTC/USDT', startPrice: 40_000, start: Date.UTC(2024, 4, 1) });
+    server = await startExchangeServer({ market, startBar: 100, speed: 600 });
+    const file = path.join(tmp, 'drift.db');
+    const r = start(paperArgs(file, '1m', 1.5));
+    expect(await r.exited).toBe(0);
+    const json = spawnSync(process.execPath, [VOLT, 'drift', '1', '--json', '--journal', file], { cwd: tmp, encoding: 'utf8' });
+    expect(json.stderr).toBe('');
+    const report = JSON.parse(json.stdout) as { sessionTrades: number; backtestTrades: number; same: number; lines: { kind: string; session?: { id: number }; backtest?: { id: number }; why: string }[] };
+    const { trades } = journalFacts(file);
+    expect(report.sessionTrades).toBe(trades.length);
+    expect(report.sessionTrades).toBeGreaterThan(2);
+    const sessionIds = report.lines.flatMap((l) => (l.session ? [l.session.id] : [])).sort((a, b) => a - b);
+    expect(sessionIds).toEqual(trades.map((t) => t.trade_no));
+    expect(report.lines.filter((l) => l.backtest).length).toBe(report.backtestTrades);
+    for (const l of report.lines) expect(['same', 'price', 'exit', 'missed', 'extra']).toContain(l.kind);
+    // The loopback book fills a tick from the price, the backtest's model 5 bps from the open: paired entries differ in price.
+    expect(report.lines.some((l) => l.kind === 'price' || l.kind === 'exit')).toBe(true);
+    const table = spawnSync(process.execPath, [VOLT, 'drift', '1', '--journal', file], { cwd: tmp, encoding: 'utf8' });
+    expect(table.stdout).toMatch(/^session 1 \(crossing\.strategy\.ts\): \d+ bars after a 20-bar warm-up; \d+ session trades, \d+ backtest trades, \d+ the same/);
+    expect(table.stdout).toMatch(/P&L drift over the paired trades: [+-]\d+\.\d\d/);
+    const j = Journal.open(file);
+    expect(JSON.parse(j.db.prepare(`SELECT drift FROM sessions WHERE id = 1`).pluck().get() as string)).toEqual(report);
+    j.close();
+  }, 60_000);
+});
+

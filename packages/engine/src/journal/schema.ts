@@ -242,7 +242,8 @@ export const MIGRATIONS: readonly Migration[] = [
           stopped_at    INTEGER,
           stop_reason   TEXT,
           stop_requested TEXT,
-          warmup_bars   INTEGER NOT NULL DEFAULT 0
+          warmup_bars   INTEGER NOT NULL DEFAULT 0,
+          drift         TEXT
         );
         CREATE INDEX sessions_by_status ON sessions (status);
 

@@ -11,7 +11,7 @@
 import net from 'node:net';
 import { getHeapStatistics } from 'node:v8';
 import { backtestWithAgents, type AgentJournal } from '../agents/index.js';
-import { runBacktest, type BacktestReport } from '../backtest/index.js';
+import { runBacktest, runSessionBacktest, type BacktestReport } from '../backtest/index.js';
 import { sliceSeries, synthesize, type CandleSeries } from '../data/index.js';
 import { isVoltError, VoltError } from '../errors.js';
 import { MemoryLlmCache, OllamaGateway, type StructuredOutcome, type StructuredRequest } from '../llm/index.js';
@@ -324,7 +324,9 @@ async function execute(run: SandboxRun): Promise<void> {
   let agents: Extract<FromSandbox, { type: 'result' }>['agents'];
   try {
     if (!run.agents) {
-      report = runBacktest(loaded, run.series, run.options, { onProgress });
+      report = run.warmupBars !== undefined
+        ? runSessionBacktest(loaded, run.series, run.warmupBars, run.options, { onProgress })
+        : runBacktest(loaded, run.series, run.options, { onProgress });
     } else {
       const journal = run.agents.journaled ? new JournalBuffer() : undefined;
       if (run.agents.mode === 'ollama') gateway = new ForwardingGateway(run.agents.host, run.agents.config.ollama.timeoutMs, run.agents.hostProblem);

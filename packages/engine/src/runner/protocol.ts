@@ -99,6 +99,8 @@ export interface SandboxRun {
   series: CandleSeries;
   options: BacktestOptions;
   lookahead: boolean;
+  /** A session's recorded bars (the drift report): the first ones only warm up, as in the session. */
+  warmupBars?: number;
   limits: SandboxLimits;
   agents?: {
     mode: 'rules' | 'ollama';

@@ -42,6 +42,8 @@ export interface StrategyRunRequest {
   options?: BacktestOptions;
   /** Also run on data cut at two thirds and compare signals (the sidecar's VOLT205). */
   lookahead?: boolean;
+  /** Backtest a market session's recorded bars: orders in the first `warmupBars` are refused ('warm-up'), as the session refused them. */
+  warmupBars?: number;
   /** Every entry through the agents' panel and risk gate (rules), with LLM seats (ollama). */
   agents?: VolatilityInputs & {
     mode: 'rules' | 'ollama';
@@ -321,6 +323,7 @@ export class StrategyRunner {
       series: plainSeries(request.series),
       options: request.options ?? {},
       lookahead: request.lookahead ?? false,
+      ...(request.warmupBars !== undefined ? { warmupBars: request.warmupBars } : {}),
       limits,
       ...(agents
         ? { agents: { mode: agents.mode, config: agents.config, volatility: volatilityData(agents), journaled: agents.journaled ?? false, host: gateway?.host ?? '', ...(gateway?.hostProblem !== undefined ? { hostProblem: gateway.hostProblem } : {}) } }

@@ -7,3 +7,4 @@ export { CapitalGuard, DEFAULT_PROTECTION, type ProtectionLimits, type Halt } fr
 export { SessionStore, listSessions, readSession, requestStop, type SessionRow, type SessionSettings, type SessionMode, type SessionStatus, type RecordedBar, type RecordedEvent } from './store.js';
 export { CcxtFeed, RetryLater, sessionClient, startFailure, type SessionClientOptions } from './feed.js';
 export { VenueOrders, type PositionMirror } from './orders.js';
+export { lineUp, type DriftReport, type DriftLine, type DriftKind, type SessionTrade } from './drift.js';
