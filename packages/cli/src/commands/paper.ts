@@ -49,6 +49,7 @@ export const USAGE = `usage: volt paper STRATEGY --exchange ID --symbol BASE/QUO
   --kill-file PATH           stop when this file exists (default .volt/STOP)
   --api-url URL              a mirror of the exchange's API (or VOLT_EXCHANGE_API_URL)
   --journal FILE             the journal (default .volt/journal.db)
+  --agents off|rules         every entry reviewed by the agents' panel and its risk gate, journaled
   --json                     events as JSON lines
 
   volt paper stop SESSION pulls the kill switch: the session closes its position and ends
@@ -76,6 +77,7 @@ const OPTIONS = {
   'api-url': { type: 'string' },
   journal: { type: 'string' },
   json: { type: 'boolean' },
+  agents: { type: 'string' },
   'look-ms': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -182,6 +184,11 @@ function protectionFrom(values: Record<string, unknown>): Partial<ProtectionLimi
   return p;
 }
 
+function agentsMode(raw: string): 'off' | 'rules' {
+  if (raw !== 'off' && raw !== 'rules') throw new UsageError(`--agents expects off or rules in a session, got '${raw}' (LLM seats answer too slowly for a bar close)`);
+  return raw;
+}
+
 function paramsFrom(list: string[] | undefined): Record<string, number> {
   const out: Record<string, number> = {};
   for (const item of list ?? []) {
@@ -234,6 +241,7 @@ export async function runSession(argv: string[], mode: SessionMode, mechanics?: 
       feeRate: config.backtest.feeRate,
       ...(values['api-url'] !== undefined ? { apiUrl: values['api-url'] } : {}),
       protection: protection as Record<string, number | string>,
+      agents: agentsMode(values.agents ?? 'off'),
     };
     // The same command again, after a kill: the session it started continues.
     const again = findUnfinished(file, mode, settings);
@@ -291,6 +299,7 @@ export async function runSession(argv: string[], mode: SessionMode, mechanics?: 
       strategy: seat,
       protection: { ...(settings.protection as Partial<ProtectionLimits>), ...protection },
       onEvent: emit,
+      ...(agentsMode(values.agents ?? settings.agents ?? 'off') === 'rules' ? { agents: { config } } : {}),
       ...(mechanics?.credentials ? { venue: new VenueOrders(client, settings.symbol, store) } : {}),
       killFile: values['kill-file'] !== undefined ? path.resolve(values['kill-file']) : path.join(path.dirname(file), 'STOP'),
       stopFlag,

@@ -71,7 +71,8 @@ interface OpenApproval {
  */
 export class AgentReview implements BacktestObserver {
   readonly panel: AgentPanel;
-  readonly context: MarketContextBuilder;
+  /** Replaced by a market session as its bars grow (trading/session.ts). */
+  context: MarketContextBuilder;
   readonly summary: AgentReviewSummary;
   onProgress?: (barsDone: number, barsTotal: number) => void;
   private readonly journaled: boolean;
@@ -206,6 +207,12 @@ export class AgentReview implements BacktestObserver {
       this.summary.corrections += issues.length;
       if (this.journaled) this.buffer.push({ kind: 'message', message: correctionMessage(trade.entryTime, issues) });
     }
+  }
+
+  /** Writes what was recorded since the last call and forgets it: a market session writes bar by bar. */
+  drainTo(journal: AgentJournal): void {
+    this.flushTo(journal);
+    this.buffer.length = 0;
   }
 
   /** Writes what this run recorded, in order, into the journal. */

@@ -171,4 +171,28 @@ describe('a paper session', () => {
     // It traded again after each flatten once the exchange was healthy.
     expect(s.trades.length).toBeGreaterThanOrEqual(3);
   }, 60_000);
+
+  it("puts every entry before the agents' panel and its risk gate, in this process, and journals the votes bar by bar", async () => {
+    server = await startExchangeServer({ market, startBar: 100, speed: 3000 });
+    const file = path.join(tmp, 'agents.db');
+    const client = await sessionClient({ exchange: 'binance', apiUrl: server.url, rateLimitMs: 1 });
+    const store = SessionStore.create(file, 'paper', settings({ hours: 2, agents: 'rules' }), { strategyName: 'crossing', agentsMode: 'rules' }, server.now() + 2 * 3_600_000);
+    const s = new MarketSession({
+      store, feed: new CcxtFeed(client, 'BTC/USDT', '1m'), lookEveryMs: 10, agents: {},
+      strategy: new LocalSeat({ definition: crossing }, { symbol: 'BTC/USDT', timeframe: '1m', source: 'binance' }),
+      protection: { maxClockSkewMs: Infinity },
+    });
+    expect(await s.run()).toBe('finished');
+    store.close();
+    const j = Journal.open(file);
+    const reviewed = j.db.prepare(`SELECT status, agent_results, consensus_decision FROM decisions WHERE agent_results IS NOT NULL`).all() as { status: string; agent_results: string; consensus_decision: string }[];
+    const entries = j.db.prepare(`SELECT count(*) FROM decisions WHERE action = 'buy'`).pluck().get() as number;
+    j.close();
+    expect(reviewed.length).toBeGreaterThan(3);
+    // Every buy the strategy asked for was reviewed: none reached the stepper unvoted.
+    expect(reviewed.length).toBe(entries);
+    expect(Object.keys(JSON.parse(reviewed[0]!.agent_results) as object).length).toBeGreaterThanOrEqual(5);
+    expect(s.trades.length).toBeGreaterThan(0);
+  }, 60_000);
 });
+

@@ -12,6 +12,7 @@ import { LiveSeries } from './series.js';
 import { RetryLater, startFailure } from './feed.js';
 import type { OpenLotFacts, RecordedEvent, SessionStore } from './store.js';
 import type { PositionMirror } from './orders.js';
+import { AgentReview, MarketContextBuilder, panelFromConfig, type AgentsConfig } from '../agents/index.js';
 
 /** The market a session trades, as the session needs it: ccxt in practice, anything in tests. */
 export interface MarketFeed {
@@ -51,6 +52,8 @@ export interface SessionOptions {
   strategy: StrategyPort;
   /** How a fill is priced (default: walking the live book). */
   pricer?: BookPricer;
+  /** The agents' panel (rules) reviewing every entry after the capital guard, as in `volt backtest --agents rules`. */
+  agents?: { config?: AgentsConfig };
   /** `volt live`: position changes placed on the venue as real orders. */
   venue?: PositionMirror;
   protection?: Partial<ProtectionLimits>;
@@ -102,6 +105,8 @@ export class MarketSession {
   /** A position to close at the next look (exchange breaker, a limit hit inside a bar). */
   private flattenWanted: string | null = null;
   private entryFees = new Map<number, number>();
+  private readonly panel: AgentReview | undefined;
+  private readonly agentRows: ReturnType<SessionStore['agentJournal']> | undefined;
   /** The position the venue holds, as far as the session placed it. */
   private mirrored = 0;
 
@@ -132,17 +137,29 @@ export class MarketSession {
       },
       path: s.strategyPath,
     };
+    if (options.agents) {
+      this.panel = new AgentReview(panelFromConfig(options.agents.config), new MarketContextBuilder(this.series), { journaled: true });
+      this.agentRows = this.store.agentJournal();
+    }
     const observer = {
       decide: (entry: EntryRequest): EntryVerdict => this.review(entry),
-      onSignal: (signal: Signal) => this.signals.push({ ...signal }),
+      onSignal: (signal: Signal) => (this.panel ? this.panel.onSignal(signal) : this.signals.push({ ...signal })),
+      onTrade: (trade: Trade) => this.panel?.onTrade(trade),
     };
     this.stepper = new BarStepper(loaded, this.series, { capital: s.capital, feeRate: s.settings.feeRate, params: s.settings.params }, observer, { pricer: this.pricer });
   }
 
-  /** The session's risk gate on every entry: the capital guard's hard limits, then the strategy's own. */
+  /** Every entry: the capital guard's hard limits first, then the agents' panel and its risk gate. */
   private review(entry: EntryRequest): EntryVerdict {
     const refusal = this.guard.refusal(entry.bar);
-    return refusal === null ? { approved: true } : { approved: false, note: `REJECTED by capital guard: ${refusal}` };
+    if (refusal !== null) return { approved: false, note: `REJECTED by capital guard: ${refusal}` };
+    if (!this.panel) return { approved: true };
+    // The market context is measured on the bars so far (the series grows; the builder reads a fixed length).
+    const n = this.series.length;
+    const s = this.series;
+    const upToNow = { symbol: s.symbol, timeframe: s.timeframe, source: s.source, length: n, time: s.time.subarray(0, n), open: s.open.subarray(0, n), high: s.high.subarray(0, n), low: s.low.subarray(0, n), close: s.close.subarray(0, n), volume: s.volume.subarray(0, n) };
+    this.panel.context = new MarketContextBuilder(upToNow, this.options.agents?.config ? { thresholds: this.options.agents.config.agents.thresholds } : {});
+    return this.panel.decide(entry);
   }
 
   private view(): SeatView {
@@ -277,6 +294,13 @@ export class MarketSession {
     return i;
   }
 
+  /** The panel's rows since the last commit (dropped while replaying: the journal has them). */
+  private agentStep(): { decisions: import('../journal/journal.js').DecisionRow[]; messages: import('../journal/journal.js').MessageRow[] } | undefined {
+    if (!this.panel || !this.agentRows) return undefined;
+    this.panel.drainTo(this.agentRows);
+    return this.agentRows.take();
+  }
+
   /** A resumed session: every recorded bar again, with the recorded fills and in-bar looks, journaling nothing. */
   private async replay(bars: ReturnType<SessionStore['bars']>): Promise<void> {
     this.replaying = true;
@@ -300,6 +324,7 @@ export class MarketSession {
     // In-bar looks after the last recorded bar (a stop that fired before the kill).
     for (; w < events.length; w++) if (events[w]!.kind !== 'fill') this.replayEvent(events[w]!);
     this.collectTrades();
+    this.agentStep();
     // What the venue holds was placed before the restart.
     this.mirrored = this.stepper.heldQty;
     this.replaying = false;
@@ -397,7 +422,8 @@ export class MarketSession {
       closed.push(t);
     }
     for (const lot of opened) this.entryFees.set(lot.id, lot.entryFee);
-    this.store.commit({ ...(bar ? { bar } : {}), events: this.events, signals: this.signals, opened, closed, entryFees: this.entryFees });
+    const agents = this.agentStep();
+    this.store.commit({ ...(bar ? { bar } : {}), events: this.events, signals: this.signals, opened, closed, entryFees: this.entryFees, ...(agents ? { agents } : {}) });
     for (const lot of opened) {
       this.journaledOpen.add(lot.id);
       this.emit({ type: 'fill', session: this.sessionId, tradeId: lot.id, side: lot.side === 1 ? 'long' : 'short', qty: lot.qty, price: lot.entryPrice, time: lot.entryTime });

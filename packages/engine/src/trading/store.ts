@@ -1,5 +1,6 @@
 import { Journal, type RunMeta } from '../journal/index.js';
-import { signalRow } from '../journal/journal.js';
+import { decisionRow, messageRow, signalRow } from '../journal/journal.js';
+import type { AgentJournal } from '../agents/index.js';
 import type { Candle } from '../data/index.js';
 import type { Signal, Trade } from '../backtest/index.js';
 import { VoltError } from '../errors.js';
@@ -42,6 +43,8 @@ export interface SessionSettings {
   feeRate: number;
   apiUrl?: string;
   protection: Record<string, number | string>;
+  /** The agents' panel on entries: 'rules', or 'off'. */
+  agents?: 'off' | 'rules';
 }
 
 export interface SessionRow {
@@ -155,6 +158,8 @@ export class SessionStore {
     signals: readonly Signal[];
     opened: readonly OpenLotFacts[];
     closed: readonly Trade[];
+    /** The agents' rows (see agentJournal), when the panel reviews the session's entries. */
+    agents?: { decisions: import('../journal/journal.js').DecisionRow[]; messages: import('../journal/journal.js').MessageRow[] };
     /** Entry fee of each trade, already on its row: the close adds the exit fee. */
     entryFees: ReadonlyMap<number, number>;
   }): void {
@@ -170,6 +175,10 @@ export class SessionStore {
       const event = db.prepare(`INSERT INTO session_fills (session_id, seq, kind, bar, time, price, open, high, low) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
       for (const e of step.events) event.run(s.id, this.nextFill++, e.kind, e.bar, e.time, e.price, e.open, e.high, e.low);
       if (step.signals.length > 0) this.journal.writeDecisionRows(step.signals.map((sig) => signalRow(s.runId, this.nextSeq++, s.symbol, sig)));
+      if (step.agents) {
+        this.journal.writeDecisionRows(step.agents.decisions);
+        this.journal.writeMessageRows(step.agents.messages);
+      }
       for (const lot of step.opened) {
         this.journal.openTrade(s.runId, {
           tradeNo: lot.id, symbol: s.symbol, side: lot.side === 1 ? 'long' : 'short', qty: lot.qty, entryTime: lot.entryTime,
@@ -182,6 +191,31 @@ export class SessionStore {
         this.journal.closeTrade(s.runId, t.id, { exitTime: t.exitTime, exitBar: t.exitBar, exitPrice: t.exitPrice, exitReason: t.exitReason, pnl: t.pnl, fees: t.fees - (step.entryFees.get(t.id) ?? 0) });
       }
     }).immediate();
+  }
+
+  /**
+   * Where the agents' panel writes its proposals, votes and verdicts (and the signals it saw) when
+   * the session flushes it: rows for the next commit, so they land in the bar's transaction.
+   */
+  agentJournal(): AgentJournal & { take(): { decisions: import('../journal/journal.js').DecisionRow[]; messages: import('../journal/journal.js').MessageRow[] } } {
+    const s = this.session;
+    let decisions: import('../journal/journal.js').DecisionRow[] = [];
+    let messages: import('../journal/journal.js').MessageRow[] = [];
+    return {
+      onSignal: (signal) => decisions.push(signalRow(s.runId, this.nextSeq++, s.symbol, signal)),
+      recordDecision: (d) => {
+        const seq = this.nextSeq++;
+        decisions.push(decisionRow(s.runId, seq, { symbol: s.symbol, ...d } as Parameters<typeof decisionRow>[2]));
+        return seq;
+      },
+      recordMessage: (m) => messages.push(messageRow(s.runId, m)),
+      take: () => {
+        const out = { decisions, messages };
+        decisions = [];
+        messages = [];
+        return out;
+      },
+    };
   }
 
   /** A kill switch pulled from outside (`volt paper stop`), or null. */
