@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../../../test-support/shared-data.js';
 import { Journal, synthesize } from '@volt/engine';
-import { startExchangeServer, type ExchangeServer } from '../../../engine/tests/trading/exchange-server.js';
+import { startExchangeServer, type ExchangeServer } from '../../../engine/src/trading/testing/exchange-server.js';
 
 const VOLT = path.join(REPO_ROOT, 'packages/cli/bin/volt.js');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'volt-paper-'));

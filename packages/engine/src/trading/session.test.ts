@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { startExchangeServer, type ExchangeServer } from '../../tests/trading/exchange-server.js';
+import { startExchangeServer, type ExchangeServer } from './testing/exchange-server.js';
 import { synthesize } from '../data/index.js';
 import { Journal } from '../journal/index.js';
 import { defineStrategy } from '../strategy/index.js';

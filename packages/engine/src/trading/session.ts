@@ -38,7 +38,7 @@ export interface StrategyPort {
 export type SessionEvent =
   | { type: 'start'; session: number; resumed: boolean; replayed: number; warmup: number; at: number }
   | { type: 'gap'; session: number; from: number; bars: number }
-  | { type: 'bar'; session: number; bar: number; time: number; close: number; position: number; equity: number; pnlPct: number; open: number; nextInMs: number; decideMs: number; signals: number }
+  | { type: 'bar'; session: number; bar: number; time: number; close: number; position: number; equity: number; pnlPct: number; open: number; nextInMs: number; decideMs: number; orderMs: number; signals: number }
   | { type: 'signal'; session: number; signal: Signal }
   | { type: 'fill'; session: number; tradeId: number; side: 'long' | 'short'; qty: number; price: number; time: number }
   | { type: 'trade'; session: number; trade: Trade; outcome: string }
@@ -361,10 +361,13 @@ export class MarketSession {
       }
     }
     for (const o of orders) this.stepper.order(o.action, o.order);
+    let waited = 0;
     if (this.stepper.pendingOrders > 0) {
       let reference = c.close;
       if (!this.replaying) {
+        const asked = performance.now();
         this.book.update(await this.feed.book());
+        waited = performance.now() - asked;
         const mid = this.book.mid();
         if (Number.isFinite(mid)) reference = mid;
       }
@@ -372,6 +375,8 @@ export class MarketSession {
       this.stepper.fillNow(i + 1, closeTime, reference);
       this.recordFills(before, i + 1, closeTime);
     }
+    // Bar in → decision → order priced and sent, less the wait for the exchange's book.
+    const orderMs = performance.now() - started - waited;
     this.collectTrades();
     const equity = this.stepper.equityNow;
     if (!this.replaying) {
@@ -380,7 +385,7 @@ export class MarketSession {
       this.emit({
         type: 'bar', session: this.sessionId, bar: i - this.warmup, time: c.time, close: c.close, position: this.stepper.heldQty, equity,
         pnlPct: equity / this.store.session.capital - 1, open: this.stepper.openLots().length,
-        nextInMs: Math.max(0, closeTime + this.tfMs - now), decideMs: decided - started, signals: orders.length,
+        nextInMs: Math.max(0, closeTime + this.tfMs - now), decideMs: decided - started, orderMs, signals: orders.length,
       });
     }
   }
@@ -388,7 +393,8 @@ export class MarketSession {
   private recordFills(before: number, bar: number, time: number): void {
     const priced = this.book.priced;
     for (let k = before; k < priced.length; k++) this.events.push({ kind: 'fill', bar, time, price: priced[k]!, open: null, high: null, low: null });
-    if (this.replaying) priced.length = 0;
+    // Recorded now (or already in the journal when replaying): a session of hours keeps none.
+    priced.length = 0;
   }
 
   /** Trades opened and closed since the last look: journal, guard, events. */

@@ -91,9 +91,17 @@ export class SessionStore {
   private nextSeq = 1;
   private nextFill = 1;
 
+  /** Prepared once: a session writes every bar and looks at the kill switch every second, for hours. */
+  private readonly stmts: Record<'bar' | 'event' | 'stop', import('better-sqlite3').Statement>;
+
   private constructor(journal: Journal, readonly session: SessionRow) {
     this.journal = journal;
     const db = journal.db;
+    this.stmts = {
+      bar: db.prepare(`INSERT INTO session_bars (session_id, bar, time, open, high, low, close, volume, equity, position, orders) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      event: db.prepare(`INSERT INTO session_fills (session_id, seq, kind, bar, time, price, open, high, low) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      stop: db.prepare(`SELECT stop_requested FROM sessions WHERE id = ?`).pluck(),
+    };
     this.nextSeq = ((db.prepare(`SELECT max(seq) FROM decisions WHERE run_id = ?`).pluck().get(session.runId) as number | null) ?? 0) + 1;
     this.nextFill = ((db.prepare(`SELECT max(seq) FROM session_fills WHERE session_id = ?`).pluck().get(session.id) as number | null) ?? 0) + 1;
   }
@@ -168,12 +176,11 @@ export class SessionStore {
     db.transaction(() => {
       if (step.bar) {
         const c = step.bar.candle;
-        db.prepare(`INSERT INTO session_bars (session_id, bar, time, open, high, low, close, volume, equity, position, orders) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+        this.stmts.bar.run(
           s.id, step.bar.index, c.time, c.open, c.high, c.low, c.close, c.volume, step.bar.equity, step.bar.position, JSON.stringify(step.bar.orders),
         );
       }
-      const event = db.prepare(`INSERT INTO session_fills (session_id, seq, kind, bar, time, price, open, high, low) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-      for (const e of step.events) event.run(s.id, this.nextFill++, e.kind, e.bar, e.time, e.price, e.open, e.high, e.low);
+      for (const e of step.events) this.stmts.event.run(s.id, this.nextFill++, e.kind, e.bar, e.time, e.price, e.open, e.high, e.low);
       if (step.signals.length > 0) this.journal.writeDecisionRows(step.signals.map((sig) => signalRow(s.runId, this.nextSeq++, s.symbol, sig)));
       if (step.agents) {
         this.journal.writeDecisionRows(step.agents.decisions);
@@ -220,7 +227,7 @@ export class SessionStore {
 
   /** A kill switch pulled from outside (`volt paper stop`), or null. */
   stopRequested(): string | null {
-    return this.journal.db.prepare(`SELECT stop_requested FROM sessions WHERE id = ?`).pluck().get(this.session.id) as string | null;
+    return this.stmts.stop.get(this.session.id) as string | null;
   }
 
   end(status: Exclude<SessionStatus, 'running'>, reason: string): void {

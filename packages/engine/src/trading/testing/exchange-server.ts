@@ -16,7 +16,7 @@
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { CandleSeries } from '../../src/data/candle.js';
+import type { CandleSeries } from '../../data/candle.js';
 
 export interface ExchangeServerOptions {
   market: CandleSeries;
