@@ -383,6 +383,8 @@ export const PaperRequests = {
   status: 'volt.paper.status',
   /** Pull a running session's kill switch: `PaperStopParams` → `PaperStopResult`. */
   stop: 'volt.paper.stop',
+  /** Start a session of a strategy as a detached `volt paper` process: `PaperStartParams` → `PaperStartResult`. */
+  start: 'volt.paper.start',
 } as const;
 
 export interface PaperStatusParams {
@@ -414,6 +416,24 @@ export interface PaperSessionStatus {
 
 export interface PaperStatusResult {
   sessions: PaperSessionStatus[];
+}
+
+export interface PaperStartParams {
+  /** The strategy. */
+  uri: string;
+  exchange: string;
+  symbol: string;
+  timeframe: string;
+  capital?: number;
+  hours?: number;
+  warmup?: number;
+  /** A mirror of the exchange's API (`--api-url`). */
+  apiUrl?: string;
+}
+
+export interface PaperStartResult {
+  /** The session's process; its session shows in volt.paper.status with this pid once it has started. */
+  pid: number;
 }
 
 export interface PaperStopParams {

@@ -25,6 +25,8 @@ export interface VoltServerOptions {
   log?: boolean;
   /** Collect garbage this long after the last edit or run (default 1000 ms; 0 turns it off). */
   idleGcMs?: number;
+  /** The `volt` CLI (bin/volt.js) volt.paper.start runs sessions with; default the installed @volt/cli. */
+  voltCliFile?: URL;
 }
 
 /** Which feature a finding comes from: each publishes its own, the diagnostics carry them all. */

@@ -3,9 +3,10 @@ import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Journal, SessionStore, type DriftReport } from '@volt/engine';
+import { Journal, SessionStore, synthesize, type DriftReport } from '@volt/engine';
 import { startInBand, type TestClient } from './utils/connection.js';
-import { PaperRequests, type PaperStatusResult, type PaperStopResult } from '../src/protocol.js';
+import { PaperRequests, type PaperStartResult, type PaperStatusResult, type PaperStopResult } from '../src/protocol.js';
+import { startExchangeServer } from '../../engine/src/trading/testing/exchange-server.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'volt-paper-lsp-'));
 const strategyPath = path.join(root, 'crossing.strategy.ts');
@@ -67,4 +68,37 @@ describe('paper sessions in the sidecar', () => {
     expect(j.db.prepare(`SELECT stop_requested FROM sessions WHERE id = 1`).pluck().get()).toBe('kill switch: the editor');
     j.close();
   });
+
+  it('starts a session of the strategy as a detached `volt paper` process, sees it run in the journal, and stops it', async () => {
+    const market = synthesize({ seed: 9, bars: 2000, timeframe: '1m', symbol: 'BTC/USDT', startPrice: 40_000, start: Date.UTC(2024, 4, 1) });
+    const server = await startExchangeServer({ market, startBar: 100, speed: 600 });
+    try {
+      const uri = client.uri('crossing.strategy.ts');
+      const { pid } = await client.connection.sendRequest<PaperStartResult>(PaperRequests.start, { uri, exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1m', hours: 12, warmup: 10, apiUrl: server.url });
+      const status = () => client.connection.sendRequest<PaperStatusResult>(PaperRequests.status, { uri });
+      const poll = async <T>(f: () => Promise<T | undefined>, what: string): Promise<T> => {
+        const end = Date.now() + 30_000;
+        for (;;) {
+          const v = await f();
+          if (v !== undefined) return v;
+          if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      };
+      const mine = await poll(async () => (await status()).sessions.find((x) => x.id !== 1 && x.status === 'running' && x.bars > 3), 'the started session running with bars');
+      expect(await client.connection.sendRequest<PaperStopResult>(PaperRequests.stop, { session: mine.id })).toEqual({ stopped: true, status: 'running' });
+      await poll(async () => ((await status()).sessions.find((x) => x.id === mine.id)?.status === 'stopped' ? true : undefined), 'the session stopped');
+      await poll(async () => {
+        try {
+          process.kill(pid, 0);
+          return undefined;
+        } catch {
+          return true;
+        }
+      }, 'the process ended');
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
 });
+

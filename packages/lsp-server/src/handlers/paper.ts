@@ -5,7 +5,11 @@
  */
 import { Journal, listSessions, requestStop, type DriftReport, type SessionRow } from '@volt/engine';
 import { ErrorCodes, ResponseError, type Connection } from 'vscode-languageserver';
-import { PaperRequests, type PaperSessionStatus, type PaperStatusParams, type PaperStatusResult, type PaperStopParams, type PaperStopResult } from '../protocol.js';
+import { PaperRequests, type PaperStartParams, type PaperStartResult, type PaperSessionStatus, type PaperStatusParams, type PaperStatusResult, type PaperStopParams, type PaperStopResult } from '../protocol.js';
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { driftFindings } from '../service/drift.js';
 import { uriToPath, type WorkspaceState } from '../workspace.js';
 
@@ -15,6 +19,7 @@ export class PaperHandler {
   register(c: Connection): void {
     c.onRequest(PaperRequests.status, (p: PaperStatusParams | undefined) => this.status(p ?? {}));
     c.onRequest(PaperRequests.stop, (p: PaperStopParams) => this.stop(p));
+    c.onRequest(PaperRequests.start, (p: PaperStartParams) => this.start(p));
     this.state.documents.onDidOpen((e) => this.showDrift(e.document.uri));
   }
 
@@ -29,6 +34,27 @@ export class PaperHandler {
     } finally {
       journal.close();
     }
+  }
+
+  /** A detached `volt paper` process: it writes to the journal and outlives the editor. */
+  start(params: PaperStartParams): PaperStartResult {
+    const text = (name: keyof PaperStartParams) => {
+      const v = params?.[name];
+      if (typeof v !== 'string' || v.trim() === '') throw new ResponseError(ErrorCodes.InvalidParams, `volt.paper.start needs ${name}`);
+      return v;
+    };
+    const file = uriToPath(text('uri'));
+    const args = [voltCli(this.state.options.voltCliFile), 'paper', file, '--exchange', text('exchange'), '--symbol', text('symbol'), '--timeframe', text('timeframe'), '--journal', this.state.journalPath(), '--json'];
+    for (const [flag, value] of [['capital', params.capital], ['hours', params.hours], ['warmup', params.warmup]] as const) {
+      if (value === undefined) continue;
+      if (typeof value !== 'number' || !(value > 0)) throw new ResponseError(ErrorCodes.InvalidParams, `volt.paper.start: ${flag} must be a positive number`);
+      args.push(`--${flag}`, String(value));
+    }
+    if (params.apiUrl !== undefined) args.push('--api-url', text('apiUrl'));
+    const child = spawn(process.execPath, args, { cwd: this.state.root, detached: true, stdio: 'ignore' });
+    child.unref();
+    if (child.pid === undefined) throw new ResponseError(ErrorCodes.InternalError, 'volt.paper.start: the session process did not start');
+    return { pid: child.pid };
   }
 
   stop(params: PaperStopParams): PaperStopResult {
@@ -79,6 +105,12 @@ export class PaperHandler {
       return undefined;
     }
   }
+}
+
+function voltCli(given: URL | undefined): string {
+  if (given) return fileURLToPath(given);
+  const main = createRequire(import.meta.url).resolve('@volt/cli');
+  return path.join(path.dirname(main), '..', 'bin', 'volt.js');
 }
 
 function driftOf(journal: Journal, id: number): DriftReport | undefined {
