@@ -86,6 +86,10 @@ describe('paper sessions in the sidecar', () => {
         }
       };
       const mine = await poll(async () => (await status()).sessions.find((x) => x.id !== 1 && x.status === 'running' && x.bars > 3), 'the started session running with bars');
+      // The lens shows it beside the backtest's, from the journal.
+      await client.open('crossing.strategy.ts', TEXT);
+      const lenses = await client.codeLens(uri);
+      expect(lenses.map((l) => l.command?.title)).toContainEqual(expect.stringMatching(new RegExp(`^paper: [+-]\\d+\\.\\d% · \\d+ trades? · [01] open \\(session ${mine.id}\\)$`)));
       expect(await client.connection.sendRequest<PaperStopResult>(PaperRequests.stop, { session: mine.id })).toEqual({ stopped: true, status: 'running' });
       await poll(async () => ((await status()).sessions.find((x) => x.id === mine.id)?.status === 'stopped' ? true : undefined), 'the session stopped');
       await poll(async () => {

@@ -3,15 +3,20 @@
  * live sessions (`volt paper`, `volt live`). The sessions run as processes of their own; the sidecar
  * only reads their journal rows and pulls the kill switch (the journal's flag, then SIGTERM).
  */
-import { Journal, listSessions, requestStop, type DriftReport, type SessionRow } from '@volt/engine';
+import { Journal, listSessions, requestStop } from '@volt/engine';
 import { ErrorCodes, ResponseError, type Connection } from 'vscode-languageserver';
-import { PaperRequests, type PaperStartParams, type PaperStartResult, type PaperSessionStatus, type PaperStatusParams, type PaperStatusResult, type PaperStopParams, type PaperStopResult } from '../protocol.js';
+import { PaperRequests, type PaperStartParams, type PaperStartResult, type PaperStatusParams, type PaperStatusResult, type PaperStopParams, type PaperStopResult } from '../protocol.js';
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { driftFindings } from '../service/drift.js';
+import { driftOf, sessionStatuses } from '../service/sessions.js';
 import { uriToPath, type WorkspaceState } from '../workspace.js';
+
+/** How often the lens of running sessions is compared with the journal. */
+const LENS_EVERY_MS = 5000;
 
 export class PaperHandler {
   constructor(private readonly state: WorkspaceState) {}
@@ -21,6 +26,27 @@ export class PaperHandler {
     c.onRequest(PaperRequests.stop, (p: PaperStopParams) => this.stop(p));
     c.onRequest(PaperRequests.start, (p: PaperStartParams) => this.start(p));
     this.state.documents.onDidOpen((e) => this.showDrift(e.document.uri));
+    // The lens of a running session follows its journal: looked at every few seconds, refreshed on change.
+    const timer = setInterval(() => this.followLenses(), LENS_EVERY_MS);
+    timer.unref();
+  }
+
+  private lastLabels = '';
+
+  private followLenses(): void {
+    if (this.state.shuttingDown || !this.state.canRefreshLens) return;
+    if (!existsSync(this.state.journalPath())) return;
+    const journal = this.state.journalCache();
+    if (!journal) return;
+    let labels: string;
+    try {
+      labels = sessionStatuses(journal).filter((s) => s.status === 'running' || this.lastLabels.includes(`#${s.id} `)).map((s) => `#${s.id} ${s.status} ${s.label}`).join('|');
+    } catch {
+      return;
+    }
+    if (labels === this.lastLabels) return;
+    this.lastLabels = labels;
+    void this.state.connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
   }
 
   status(params: PaperStatusParams): PaperStatusResult {
@@ -28,7 +54,7 @@ export class PaperHandler {
     if (!journal) return { sessions: [] };
     try {
       const file = params.uri !== undefined ? uriToPath(params.uri) : undefined;
-      const sessions = listSessions(journal).filter((s) => file === undefined || s.strategyPath === file).map((s) => statusOf(journal, s));
+      const sessions = sessionStatuses(journal, file);
       for (const uri of this.state.documents.keys()) this.showDrift(uri, journal);
       return { sessions };
     } finally {
@@ -112,22 +138,3 @@ function voltCli(given: URL | undefined): string {
   const main = createRequire(import.meta.url).resolve('@volt/cli');
   return path.join(path.dirname(main), '..', 'bin', 'volt.js');
 }
-
-function driftOf(journal: Journal, id: number): DriftReport | undefined {
-  const raw = journal.db.prepare(`SELECT drift FROM sessions WHERE id = ?`).pluck().get(id) as string | null;
-  return raw ? (JSON.parse(raw) as DriftReport) : undefined;
-}
-
-function statusOf(journal: Journal, s: SessionRow): PaperSessionStatus {
-  const bars = journal.db.prepare(`SELECT count(*) FROM session_bars WHERE session_id = ? AND bar >= ?`).pluck().get(s.id, s.warmupBars) as number;
-  const t = journal.db.prepare(`SELECT count(exit_time) AS closed, count(*) - count(exit_time) AS open, coalesce(sum(pnl), 0) AS pnl FROM trades WHERE run_id = ?`).get(s.runId) as { closed: number; open: number; pnl: number };
-  const pnlPct = s.capital > 0 ? t.pnl / s.capital : 0;
-  const drift = driftOf(journal, s.id);
-  const label = `${s.mode}: ${pnlPct >= 0 ? '+' : ''}${(pnlPct * 100).toFixed(1)}% · ${t.closed} trade${t.closed === 1 ? '' : 's'} · ${t.open} open`;
-  return {
-    id: s.id, mode: s.mode, status: s.status, strategyPath: s.strategyPath, exchange: s.exchange, symbol: s.symbol, timeframe: s.timeframe,
-    startedAt: s.startedAt, bars, trades: t.closed, open: t.open, pnl: t.pnl, pnlPct, stopReason: s.stopReason, label,
-    ...(drift ? { driftLines: drift.lines.filter((l) => l.kind !== 'same').length } : {}),
-  };
-}
-
