@@ -3,7 +3,7 @@
  * against the loopback Binance (engine/tests/trading/exchange-server.ts), a real journal file.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -234,6 +234,27 @@ describe('volt drift', () => {
     const j = Journal.open(file);
     expect(JSON.parse(j.db.prepare(`SELECT drift FROM sessions WHERE id = 1`).pluck().get() as string)).toEqual(report);
     j.close();
+  }, 60_000);
+});
+
+describe('volt paper and the vault', () => {
+  it('keeps Sessions/Session N.md and the trades’ notes up to date when volt.config.json names a vault', async () => {
+    const market = synthesize({ seed: 9, bars: 2000, timeframe: '1m', symbol: 'BTC/USDT', startPrice: 40_000, start: Date.UTC(2024, 4, 1) });
+    server = await startExchangeServer({ market, startBar: 100, speed: 600 });
+    const ws = path.join(tmp, 'vaulted');
+    mkdirSync(ws, { recursive: true });
+    writeFileSync(path.join(ws, 'volt.config.json'), JSON.stringify({ vault: { path: 'vault' } }));
+    const child = spawn(process.execPath, paperArgs(path.join(ws, 'j.db'), '1m', 1), { cwd: ws, stdio: 'ignore' });
+    children.push(child);
+    expect(await new Promise((r) => child.once('exit', r))).toBe(0);
+    const note = readFileSync(path.join(ws, 'vault', 'Sessions', 'Session 1.md'), 'utf8');
+    expect(note).toMatch(/^---\nsession: 1\nmode: paper\nstatus: finished\n/);
+    expect(note).toMatch(/# Session 1: crossing\.strategy\.ts on binance BTC\/USDT 1m \(paper\)/);
+    const { trades } = journalFacts(path.join(ws, 'j.db'));
+    expect(trades.length).toBeGreaterThan(0);
+    const rows = note.split('\n').filter((l) => /^\| \[\[Trade /.test(l));
+    expect(rows.length).toBe(trades.length);
+    expect(readdirSync(path.join(ws, 'vault', 'Trades')).length).toBe(trades.length);
   }, 60_000);
 });
 

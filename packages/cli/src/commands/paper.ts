@@ -12,6 +12,7 @@ import {
   requestStop,
   sessionClient,
   startFailure,
+  exportSessionToVault,
   VenueOrders,
   transpileStrategy,
   type ProtectionLimits,
@@ -264,7 +265,19 @@ export async function runSession(argv: string[], mode: SessionMode, mechanics?: 
     }
   }
   const json = values.json === true;
-  const emit = json ? (e: SessionEvent) => process.stdout.write(JSON.stringify(e) + '\n') : printer(s.id, mode);
+  const print = json ? (e: SessionEvent) => process.stdout.write(JSON.stringify(e) + '\n') : printer(s.id, mode);
+  // The vault, when volt.config.json names one, follows the session: at every closed trade and at the end.
+  const vaultDir = config.vault?.path ? path.resolve(cwd, config.vault.path) : undefined;
+  const emit = (e: SessionEvent) => {
+    print(e);
+    if (vaultDir && (e.type === 'trade' || e.type === 'end' || e.type === 'start')) {
+      try {
+        exportSessionToVault(store.journal, vaultDir, s.id);
+      } catch (err) {
+        process.stderr.write(`${command}: the vault at ${vaultDir} was not updated: ${err instanceof Error ? err.message : String(err)}\n`);
+      }
+    }
+  };
 
   const runner = new StrategyRunner({ timeoutMs: config.backtest.timeoutMs, maxMemoryMb: config.backtest.maxMemoryMb, spares: 0, warmUp: false });
   const stopFlag: { why: string | null } = { why: null };

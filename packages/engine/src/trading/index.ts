@@ -8,3 +8,4 @@ export { SessionStore, listSessions, readSession, requestStop, type SessionRow, 
 export { CcxtFeed, RetryLater, sessionClient, startFailure, type SessionClientOptions } from './feed.js';
 export { VenueOrders, type PositionMirror } from './orders.js';
 export { lineUp, type DriftReport, type DriftLine, type DriftKind, type SessionTrade } from './drift.js';
+export { exportSessionToVault, sessionNoteName, SESSIONS_FOLDER } from './vault.js';
