@@ -19,6 +19,7 @@ T.run('protocol mirror', function()
   end
   T.eq(protocol.commands, entries(block('Commands')), 'command names')
   T.eq(protocol.notifications, entries(block('Notifications')), 'notification names')
+  T.eq(protocol.paper, entries(block('PaperRequests')), 'paper session request names')
   T.eq(protocol.configuration_section, source:match("CONFIGURATION_SECTION = '([^']+)'"), 'settings section')
   T.eq(protocol.diagnostic_source, source:match("DIAGNOSTIC_SOURCE = '([^']+)'"), 'diagnostic source')
 end)

@@ -17,6 +17,14 @@ M.requests = {
   symbols = 'volt/symbols', -- SymbolsParams { uri? } → SymbolsResult { symbols = { { symbol, data, source } } }
 }
 
+-- Paper and live sessions (plain requests): status {} → PaperStatusResult { sessions },
+-- stop { session } → PaperStopResult, start { uri, exchange, symbol, timeframe, … } → { pid }.
+M.paper = {
+  status = 'volt.paper.status',
+  stop = 'volt.paper.stop',
+  start = 'volt.paper.start',
+}
+
 -- Notifications the server sends.
 M.notifications = {
   -- BacktestStatusParams { uri, state = 'running'|'done'|'failed'|'cancelled', summary?, delta?, message? }
