@@ -15,7 +15,7 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import { CONFIGURATION_SECTION, Notifications, Requests, type BacktestStatusParams, type BarsParams, type BarsResult, type CommandName, type CritiqueStatusParams, type SymbolsParams, type SymbolsResult } from '@volt/lsp-server/protocol';
+import { CONFIGURATION_SECTION, Notifications, PaperRequests, Requests, type PaperStatusResult, type BacktestStatusParams, type BarsParams, type BarsResult, type CommandName, type CritiqueStatusParams, type SymbolsParams, type SymbolsResult } from '@volt/lsp-server/protocol';
 import { lensCommandInEditor } from './commands.js';
 import { SIDECAR_SELECTOR } from './documents.js';
 import { findInstalledSidecar, versionMismatch } from './locate.js';
@@ -159,6 +159,11 @@ export class Sidecar implements SidecarCalls, vscode.Disposable {
   }
 
   /** volt/bars: the candles of the report's price chart. */
+  /** The journal's paper and live sessions (volt.paper.status). */
+  sessions(): Promise<PaperStatusResult> {
+    return this.running().sendRequest<PaperStatusResult>(PaperRequests.status, {});
+  }
+
   bars(params: BarsParams): Promise<BarsResult> {
     return this.running().sendRequest<BarsResult>(Requests.bars, params);
   }
