@@ -81,7 +81,8 @@ function journalFacts(file: string) {
 
 describe('volt paper', () => {
   it('trades 1s bars in real time: a line per bar, the journal filled as it goes, finished at its hours', async () => {
-    const market = synthesize({ seed: 5, bars: 200, timeframe: '1s', symbol: 'BTC/USDT', startPrice: 40_000, start: Date.now() - 50_000 });
+    // Bars on whole seconds, as an exchange has them.
+    const market = synthesize({ seed: 5, bars: 200, timeframe: '1s', symbol: 'BTC/USDT', startPrice: 40_000, start: Math.floor(Date.now() / 1000) * 1000 - 50_000 });
     server = await startExchangeServer({ market, startBar: 50, speed: 1, startAtNow: true });
     const file = path.join(tmp, 'realtime.db');
     const r = start(paperArgs(file, '1s', 8 / 3600));

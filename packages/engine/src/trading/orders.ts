@@ -3,8 +3,10 @@ import type { SessionStore } from './store.js';
 
 /** How a session's position changes reach a venue: nowhere (paper) or as real orders (live). */
 export interface PositionMirror {
-  /** The stepper's position changed by `delta` (base units) at `time`: make the venue's the same. */
-  mirror(delta: number, bar: number, time: number, reason: string): Promise<void>;
+  /** The ledger holds `target` (signed, base units) now: bring the venue's position to it. */
+  follow(target: number, bar: number, time: number, reason: string): Promise<void>;
+  /** What the venue holds as far as this session placed it (a resumed session starts from the ledger's). */
+  held: number;
 }
 
 /**
@@ -15,6 +17,9 @@ export interface PositionMirror {
  * difference is the drift the report shows. Keys stay inside the ccxt client.
  */
 export class VenueOrders implements PositionMirror {
+  /** Signed amount filled on the venue by this session: orders are sized from it, so lot-size rounding never piles up. */
+  held = 0;
+
   constructor(
     private readonly client: Exchange,
     private readonly symbol: string,
@@ -23,10 +28,12 @@ export class VenueOrders implements PositionMirror {
     private readonly pollMs = 200,
   ) {}
 
-  async mirror(delta: number, bar: number, time: number, reason: string): Promise<void> {
+  async follow(target: number, bar: number, time: number, reason: string): Promise<void> {
+    const delta = target - this.held;
     if (delta === 0) return;
     const side = delta > 0 ? 'buy' : 'sell';
-    const amount = Number(this.client.amountToPrecision(this.symbol, Math.abs(delta)));
+    // Flat means flat: everything held goes, whatever the rounding of the orders before.
+    const amount = target === 0 ? Math.abs(this.held) : Number(this.client.amountToPrecision(this.symbol, Math.abs(delta)));
     if (!(amount > 0)) return;
     let order = await this.client.createOrder(this.symbol, 'market', side, amount);
     const id = String(order.id);
@@ -39,6 +46,7 @@ export class VenueOrders implements PositionMirror {
       await this.client.cancelOrder(id, this.symbol);
       order = await this.client.fetchOrder(id, this.symbol);
     }
+    this.held += (side === 'buy' ? 1 : -1) * (order.filled ?? 0);
     this.store.journal.db
       .prepare(`INSERT OR REPLACE INTO session_orders (session_id, order_id, bar, time, side, amount, filled, average, status, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
       .run(this.store.session.id, id, bar, time, side, amount, order.filled ?? 0, order.average ?? null, order.status ?? 'unknown', reason);

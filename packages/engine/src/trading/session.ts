@@ -107,8 +107,6 @@ export class MarketSession {
   private entryFees = new Map<number, number>();
   private readonly panel: AgentReview | undefined;
   private readonly agentRows: ReturnType<SessionStore['agentJournal']> | undefined;
-  /** The position the venue holds, as far as the session placed it. */
-  private mirrored = 0;
 
   constructor(options: SessionOptions) {
     this.options = options;
@@ -326,7 +324,7 @@ export class MarketSession {
     this.collectTrades();
     this.agentStep();
     // What the venue holds was placed before the restart.
-    this.mirrored = this.stepper.heldQty;
+    if (this.options.venue) this.options.venue.held = this.stepper.heldQty;
     this.replaying = false;
     this.signals = [];
     this.events = [];
@@ -409,10 +407,8 @@ export class MarketSession {
 
   /** The venue's position follows the ledger's (live); a no-op on paper. */
   private async mirror(bar: number, time: number, reason: string): Promise<void> {
-    const held = this.stepper.heldQty;
-    const delta = held - this.mirrored;
-    this.mirrored = held;
-    if (this.options.venue !== undefined && delta !== 0) await this.options.venue.mirror(delta, bar, time, reason);
+    const venue = this.options.venue;
+    if (venue !== undefined && this.stepper.heldQty !== venue.held) await venue.follow(this.stepper.heldQty, bar, time, reason);
   }
 
   private commit(bar?: { index: number; candle: Candle; equity: number; position: number; orders: SeatOrder[] }): void {
