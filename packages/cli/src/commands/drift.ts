@@ -4,6 +4,7 @@ import {
   StrategyRunner,
   VoltError,
   lineUp,
+  exportSessionToVault,
   loadConfig,
   readSession,
   transpileStrategy,
@@ -55,6 +56,7 @@ export async function run(argv: string[]): Promise<number> {
       await runner.dispose();
     }
     journal.db.prepare(`UPDATE sessions SET drift = ? WHERE id = ?`).run(JSON.stringify(report), id);
+    if (config.vault?.path) exportSessionToVault(journal, path.resolve(process.cwd(), config.vault.path), id);
     if (values.json) process.stdout.write(JSON.stringify(report) + '\n');
     else printTable(report, path.basename(session.strategyPath));
     return EXIT.ok;
