@@ -1,7 +1,7 @@
 import type { CandleSeries } from '../data/index.js';
 import type { BarIndicator } from '../indicators/index.js';
 import type { LoadedStrategy, ParamsDef, StrategyDefinition } from '../strategy/index.js';
-import type { BacktestObserver, BacktestOptions, BacktestReport } from './types.js';
+import type { BacktestObserver, BacktestOptions, BacktestReport, EntryVerdict } from './types.js';
 import { BarStepper } from './stepper.js';
 
 export { BACKTEST_DEFAULTS, MAX_REPORT_SIGNALS, downsampleEquity } from './stepper.js';
@@ -37,11 +37,19 @@ export function runSessionBacktest(
   options: BacktestOptions = {},
   observer: BacktestObserver = {},
 ): BacktestReport {
-  const loaded: LoadedStrategy = isLoadedStrategy(strategy) ? strategy : { definition: strategy as AnyDefinition };
-  const run = new BarStepper(loaded, series, options, observer, { warmupBars });
-  run.execute();
-  return run.report();
+  // Through the review hook, so the bar loop has no check of its own: an entry asked for in the
+  // warm-up is refused there; with no position, an exit then does nothing ('no position').
+  const warmed: BacktestObserver = {
+    decide: (entry) => (entry.bar < warmupBars ? WARM_UP : observer.decide ? observer.decide(entry) : APPROVED),
+    onSignal: (s) => observer.onSignal?.(s),
+    onTrade: (t) => observer.onTrade?.(t),
+    onProgress: (done, total) => observer.onProgress?.(done, total),
+  };
+  return runBacktest(strategy, series, options, warmed);
 }
+
+const WARM_UP: EntryVerdict = { approved: false, note: 'warm-up' };
+const APPROVED: EntryVerdict = { approved: true };
 
 function isLoadedStrategy(s: LoadedStrategy | StrategyDefinition<any, any>): s is LoadedStrategy {
   return typeof (s as LoadedStrategy).definition === 'object' && (s as LoadedStrategy).definition !== null;

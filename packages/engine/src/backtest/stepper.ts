@@ -69,11 +69,6 @@ export interface SessionStepping {
   pricer: FillPricer;
 }
 
-/** A backtest of a session's bars (the drift report): the first `warmupBars` only warm up, as in the session. */
-export interface WarmupStepping {
-  warmupBars: number;
-}
-
 /** One position lot: the whole position, or one add when the strategy pyramids. */
 class Lot {
   constructor(
@@ -152,8 +147,6 @@ export class BarStepper {
    * whose series grows as bars close.
    */
   private readonly lastBar: number;
-  /** Bars whose orders are refused ('warm-up'): a session's history before it started. */
-  private readonly warmupBars: number;
   /** Time stamped on fills and exits: the fill bar's open time, set before each fill (a typed array: see range). */
   private readonly barTime = new Float64Array(1);
   /** The price fills are marked and sized at: the fill bar's open, or the session's book mid. */
@@ -174,7 +167,7 @@ export class BarStepper {
   /** Called detached, as a plain function: a strategy's `this` in onBar is undefined, as it always was. */
   private readonly onBar: (ctx: StrategyContext) => void;
 
-  constructor(loaded: LoadedStrategy, series: CandleSeries, options: BacktestOptions, observer: BacktestObserver, session?: SessionStepping | WarmupStepping) {
+  constructor(loaded: LoadedStrategy, series: CandleSeries, options: BacktestOptions, observer: BacktestObserver, session?: SessionStepping) {
     this.loaded = loaded;
     this.def = loaded.definition;
     this.path = loaded.path;
@@ -190,7 +183,7 @@ export class BarStepper {
     this.benchmark = options.benchmark;
     this.desk = new OptionsDesk(series, annualBars(series));
 
-    if (series.length === 0 && !(session !== undefined && 'pricer' in session)) {
+    if (series.length === 0 && session === undefined) {
       throw new VoltError({
         kind: 'data',
         message: `no bars to backtest in ${series.source}`,
@@ -228,10 +221,8 @@ export class BarStepper {
 
     this.params = resolveParams(this.def, options.params, where);
     this.cash = this.capital;
-    const live = session !== undefined && 'pricer' in session;
-    this.lastBar = live ? Infinity : series.length - 1;
-    this.pricer = live ? session.pricer : null;
-    this.warmupBars = session !== undefined && 'warmupBars' in session ? session.warmupBars : 0;
+    this.lastBar = session === undefined ? series.length - 1 : Infinity;
+    this.pricer = session?.pricer ?? null;
     // A session's series keeps room for bars to come: its arrays are longer than its length.
     this.equity = new Float64Array(series.time.length > series.length ? series.time.length : series.length);
     for (let k = 0; k < MAX_ORDERS_PER_BAR; k++) this.pending.push(new PendingOrder());
@@ -395,7 +386,6 @@ export class BarStepper {
     if (action !== EXIT && pct !== pct && qty !== qty) pct = this.defaultPct;
 
     if (i === this.lastBar) return this.refuse(action, confidence, reason, 'no next bar');
-    if (i < this.warmupBars) return this.refuse(action, confidence, reason, 'warm-up');
     if (this.pendingCount === MAX_ORDERS_PER_BAR) return this.refuse(action, confidence, reason, `more than ${MAX_ORDERS_PER_BAR} orders in one bar`);
     const signal = this.signal(action, confidence, reason);
     let stopOffset = NaN;
