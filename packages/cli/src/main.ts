@@ -23,6 +23,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   init: () => import('./commands/init.js'),
   options: () => import('./commands/options.js'),
   doctor: () => import('./commands/doctor.js'),
+  paper: () => import('./commands/paper.js'),
+  live: () => import('./commands/live.js'),
+  drift: () => import('./commands/drift.js'),
 };
 
 /** This CLI's version (its package.json), which moves with the engine's and the sidecar's. */

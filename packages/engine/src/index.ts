@@ -24,3 +24,4 @@ export * from './bus/index.js';
 export * from './synth/index.js';
 export * from './version.js';
 export * from './signals/index.js';
+export * from './trading/index.js';

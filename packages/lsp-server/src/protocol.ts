@@ -78,7 +78,7 @@ export interface Range {
 export type FindingSeverity = 'error' | 'warning' | 'info' | 'hint';
 
 /** Where a finding comes from: VOLT1xx static, VOLT2xx backtest, VOLT3xx LLM critique, TSnnnn compiler. */
-export type FindingSource = 'static' | 'typescript' | 'backtest' | 'critique';
+export type FindingSource = 'static' | 'typescript' | 'backtest' | 'critique' | 'session';
 
 /** One finding about a strategy file, as `volt.analyze` returns it (diagnostics carry the same). */
 export interface VoltFinding {
@@ -654,3 +654,76 @@ export interface ExportVaultResult {
   runs: number;
   strategies: number;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Paper and live sessions (issue 14): what the journal knows of `volt paper` / `volt live`
+// sessions, the kill switch, and a session's drift as VOLT206 on the strategy's lines.
+
+export const PaperRequests = {
+  /** Every session in the workspace journal: `PaperStatusParams` → `PaperStatusResult`. */
+  status: 'volt.paper.status',
+  /** Pull a running session's kill switch: `PaperStopParams` → `PaperStopResult`. */
+  stop: 'volt.paper.stop',
+  /** Start a session of a strategy as a detached `volt paper` process: `PaperStartParams` → `PaperStartResult`. */
+  start: 'volt.paper.start',
+} as const;
+
+export interface PaperStatusParams {
+  /** Only the sessions of this strategy (its uri). */
+  uri?: string;
+}
+
+export interface PaperSessionStatus {
+  id: number;
+  mode: 'paper' | 'live' | 'testnet';
+  status: 'running' | 'stopped' | 'finished' | 'failed';
+  strategyPath: string;
+  exchange: string;
+  symbol: string;
+  timeframe: string;
+  startedAt: number;
+  /** Bars after the warm-up, closed trades, open trades, realized P&L and its fraction of capital. */
+  bars: number;
+  trades: number;
+  open: number;
+  pnl: number;
+  pnlPct: number;
+  stopReason: string | null;
+  /** The lens text: 'paper: +0.8% · 2 trades · 1 open'. */
+  label: string;
+  /** Lines of its drift report that differ, when `volt drift` was run. */
+  driftLines?: number;
+}
+
+export interface PaperStatusResult {
+  sessions: PaperSessionStatus[];
+}
+
+export interface PaperStartParams {
+  /** The strategy. */
+  uri: string;
+  exchange: string;
+  symbol: string;
+  timeframe: string;
+  capital?: number;
+  hours?: number;
+  warmup?: number;
+  /** A mirror of the exchange's API (`--api-url`). */
+  apiUrl?: string;
+}
+
+export interface PaperStartResult {
+  /** The session's process; its session shows in volt.paper.status with this pid once it has started. */
+  pid: number;
+}
+
+export interface PaperStopParams {
+  session: number;
+}
+
+export interface PaperStopResult {
+  /** False when the session was not running (nothing to stop). */
+  stopped: boolean;
+  status: PaperSessionStatus['status'];
+}
+

@@ -23,6 +23,7 @@ import {
 import { ALL_COMMANDS, OPTIMIZE_REQUEST, Requests, type BarsParams, type DraftStrategyParams, type OptimizeParams, type SymbolsParams } from './protocol.js';
 import { IdleCollector, keepYoungGenerationsSmall } from './idle-gc.js';
 import { BarsHandler } from './handlers/bars.js';
+import { PaperHandler } from './handlers/paper.js';
 import { CommandsHandler } from './handlers/commands.js';
 import { CritiqueHandler } from './handlers/critique.js';
 import { DocumentsHandler } from './handlers/documents.js';
@@ -83,6 +84,7 @@ export class VoltServer {
     c.onRequest(ExecuteCommandRequest.type, open((params: ExecuteCommandParams, token: CancellationToken) => commands.execute(params, token)));
     c.onRequest(Requests.symbols, open((params: SymbolsParams | undefined) => runs.symbols(params ?? {})));
     const bars = new BarsHandler(this.state);
+    new PaperHandler(this.state).register(c);
     c.onRequest(Requests.bars, open((params: BarsParams) => bars.bars(params)));
     new ReviewHandler(this.state).register(c, open);
     c.onRequest(OPTIMIZE_REQUEST, open((params: OptimizeParams, token: CancellationToken) => optimize.optimize(params, token)));

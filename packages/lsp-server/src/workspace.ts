@@ -25,10 +25,12 @@ export interface VoltServerOptions {
   log?: boolean;
   /** Collect garbage this long after the last edit or run (default 1000 ms; 0 turns it off). */
   idleGcMs?: number;
+  /** The `volt` CLI (bin/volt.js) volt.paper.start runs sessions with; default the installed @volt/cli. */
+  voltCliFile?: URL;
 }
 
 /** Which feature a finding comes from: each publishes its own, the diagnostics carry them all. */
-export type FindingFeature = 'static' | 'backtest' | 'critique';
+export type FindingFeature = 'static' | 'backtest' | 'critique' | 'drift';
 
 /** What the sidecar knows of its default data: VOLT107 judges warm-up against the bar count. */
 export interface DataFacts {
@@ -114,7 +116,7 @@ export class WorkspaceState {
 
   setFindings(uri: string, source: FindingFeature, findings: ServerFinding[], version?: number): void {
     let all = this.findings.get(uri);
-    if (!all) this.findings.set(uri, (all = { static: [], backtest: [], critique: [] }));
+    if (!all) this.findings.set(uri, (all = { static: [], backtest: [], critique: [], drift: [] }));
     all[source] = findings;
     if (version !== undefined) this.versions.set(uri, version);
   }
@@ -140,7 +142,7 @@ export class WorkspaceState {
     // Diagnostics carry the version their static findings were computed on.
     const version = doc ? (this.versions.get(uri) ?? doc.version) : null;
     const all = this.findings.get(uri);
-    const diagnostics = all ? [...all.static, ...all.backtest, ...all.critique].map((f) => toDiagnostic(f, version)) : [];
+    const diagnostics = all ? [...all.static, ...all.backtest, ...all.critique, ...all.drift].map((f) => toDiagnostic(f, version)) : [];
     void this.connection.sendDiagnostics(version === null ? { uri, diagnostics } : { uri, version, diagnostics });
   }
 }

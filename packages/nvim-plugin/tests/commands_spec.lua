@@ -176,6 +176,7 @@ T.run('commands', function()
   T.contains(lines[1], 'LLM unavailable (' .. ollama .. ')', 'LLM line')
   T.ok(#lines >= 4, 'at least one agent row')
   T.ok(table.concat(lines, '\n'):find('rules'), 'rule-based agents listed')
+  T.ok(table.concat(lines, '\n'):find('sessions: no paper or live sessions in the journal', 1, true), 'sessions listed under the agents')
   vim.cmd('normal q')
 
   -- The default buffer-local keymaps reach the same commands.

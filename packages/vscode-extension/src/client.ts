@@ -15,7 +15,7 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import { CONFIGURATION_SECTION, DRAFT_PROGRESS_NOTIFICATION, Notifications, OPTIMIZE_PROGRESS, OPTIMIZE_REQUEST, Requests, type OptimizeParams, type OptimizeProgressParams, type OptimizeResult, type BacktestStatusParams, type DraftProgressParams, type DraftStrategyParams, type DraftStrategyResult, type BarsParams, type BarsResult, type CommandName, type CritiqueStatusParams, type SymbolsParams, type SymbolsResult } from '@volt/lsp-server/protocol';
+import { CONFIGURATION_SECTION, DRAFT_PROGRESS_NOTIFICATION, Notifications, OPTIMIZE_PROGRESS, OPTIMIZE_REQUEST, PaperRequests, Requests, type OptimizeParams, type OptimizeProgressParams, type OptimizeResult, type PaperStatusResult, type BacktestStatusParams, type DraftProgressParams, type DraftStrategyParams, type DraftStrategyResult, type BarsParams, type BarsResult, type CommandName, type CritiqueStatusParams, type SymbolsParams, type SymbolsResult } from '@volt/lsp-server/protocol';
 import { lensCommandInEditor } from './commands.js';
 import { SIDECAR_SELECTOR } from './documents.js';
 import { findInstalledSidecar, versionMismatch } from './locate.js';
@@ -181,6 +181,11 @@ export class Sidecar implements SidecarCalls, vscode.Disposable {
   }
 
   /** volt/bars: the candles of the report's price chart. */
+  /** The journal's paper and live sessions (volt.paper.status). */
+  sessions(): Promise<PaperStatusResult> {
+    return this.running().sendRequest<PaperStatusResult>(PaperRequests.status, {});
+  }
+
   bars(params: BarsParams): Promise<BarsResult> {
     return this.running().sendRequest<BarsResult>(Requests.bars, params);
   }

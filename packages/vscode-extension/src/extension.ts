@@ -14,6 +14,8 @@ import { VoltStatus } from './status.js';
 import { plainPaths } from './user-text.js';
 
 let sidecar: Sidecar | undefined;
+/** How often the status bar asks the sidecar for the running sessions. */
+const SESSIONS_EVERY_MS = 10_000;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel('Volt');
@@ -54,6 +56,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   server.onCritiqueStatus = (s) => tellCritiqueStatus(s, output);
   await server.start();
   void refreshAgentStatus({ sidecar: server, status, output });
+  // Running paper and live sessions, from the journal, in the status bar.
+  const sessions = setInterval(() => {
+    server.sessions().then((r) => status.setSessions(r.sessions), () => undefined);
+  }, SESSIONS_EVERY_MS);
+  context.subscriptions.push({ dispose: () => clearInterval(sessions) });
 }
 
 export async function deactivate(): Promise<void> {

@@ -4,7 +4,7 @@
  * Clicking it runs Volt: Agent Status.
  */
 import type * as vscode from 'vscode';
-import type { AgentStatusResult } from '@volt/lsp-server/protocol';
+import type { AgentStatusResult, PaperSessionStatus } from '@volt/lsp-server/protocol';
 
 /** The parts of `vscode.StatusBarItem` the status needs. */
 export type StatusBarLike = Pick<vscode.StatusBarItem, 'text' | 'tooltip' | 'command' | 'show' | 'dispose'>;
@@ -22,6 +22,8 @@ export interface SidecarInfo {
 
 export class VoltStatus {
   private agents: AgentStatusResult | null = null;
+  /** The journal's running paper and live sessions. */
+  private sessions: PaperSessionStatus[] = [];
   private sidecar: SidecarInfo | null = null;
   private sidecarProblem: string | null = null;
   /** Work in progress, by a key (a file's URI for backtests) so a repeated start counts once. */
@@ -38,6 +40,12 @@ export class VoltStatus {
 
   setAgents(agents: AgentStatusResult): void {
     this.agents = agents;
+    this.render();
+  }
+
+  /** The running sessions (volt.paper.status), shown in the item and listed in its tooltip. */
+  setSessions(sessions: PaperSessionStatus[]): void {
+    this.sessions = sessions.filter((s) => s.status === 'running');
     this.render();
   }
 
@@ -103,13 +111,16 @@ export class VoltStatus {
     // A sidecar of another release shows in the item itself, not only in its tooltip.
     const icon = sidecar?.mismatch ? '$(warning)' : '$(pulse)';
     const versions = sidecar?.mismatch ? ` · sidecar ${sidecar.version}` : '';
+    const n = this.sessions.length;
+    const sessions = n > 0 ? ` · ${n} session${n === 1 ? '' : 's'}` : '';
+    const sessionLines = this.sessions.map((s) => `Session ${s.id} (${s.mode}): ${s.exchange} ${s.symbol} ${s.timeframe}, ${s.label}`);
     if (!this.agents) {
-      this.item.text = `${icon} Volt${versions}`;
+      this.item.text = `${icon} Volt${sessions}${versions}`;
     } else {
       const voting = this.agents.agents.filter((a) => a.available).length;
-      this.item.text = `${icon} Volt: ${voting} agent${voting === 1 ? '' : 's'} · ${llm?.available ? 'Ollama on' : 'LLM unavailable'}${versions}`;
+      this.item.text = `${icon} Volt: ${voting} agent${voting === 1 ? '' : 's'} · ${llm?.available ? 'Ollama on' : 'LLM unavailable'}${sessions}${versions}`;
     }
-    this.item.tooltip = [llmLine, ...agentLines, ...sidecarLines].join('\n');
+    this.item.tooltip = [llmLine, ...agentLines, ...sessionLines, ...sidecarLines].join('\n');
   }
 
   dispose(): void {

@@ -45,4 +45,16 @@ describe('status bar item', () => {
     status.setSidecarProblem(null);
     expect(item.text).toBe('$(pulse) Volt');
   });
+
+  it('counts the running paper and live sessions in the item and lists them in the tooltip', () => {
+    const { item, status } = statusBar();
+    const session = { id: 3, mode: 'paper' as const, status: 'running' as const, strategyPath: '/w/a.strategy.ts', exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1m', startedAt: 0, bars: 10, trades: 2, open: 1, pnl: 80, pnlPct: 0.008, stopReason: null, label: 'paper: +0.8% · 2 trades · 1 open' };
+    status.setSessions([session, { ...session, id: 4, status: 'stopped' }]);
+    expect(item.text).toBe('$(pulse) Volt · 1 session');
+    expect(String(item.tooltip)).toContain('Session 3 (paper): binance BTC/USDT 1m, paper: +0.8% · 2 trades · 1 open');
+    expect(String(item.tooltip)).not.toContain('Session 4');
+    status.setSessions([]);
+    expect(item.text).toBe('$(pulse) Volt');
+  });
 });
+

@@ -76,7 +76,8 @@ interface OpenApproval {
  */
 export class AgentReview implements BacktestObserver {
   readonly panel: AgentPanel;
-  readonly context: MarketContextBuilder;
+  /** Replaced by a market session as its bars grow (trading/session.ts). */
+  context: MarketContextBuilder;
   readonly summary: AgentReviewSummary;
   onProgress?: (barsDone: number, barsTotal: number) => void;
   private readonly journaled: boolean;
@@ -237,6 +238,12 @@ export class AgentReview implements BacktestObserver {
     if (record === null) return;
     const signal: Signal = { bar: entry.bar, time: entry.time, action: entry.side === 'long' ? 'buy' : 'sell', confidence: entry.confidence, reason: entry.reason, ...(ignored !== undefined ? { ignored } : {}) };
     this.buffer.push({ kind: 'decision', record, signal, status });
+  }
+
+  /** Writes what was recorded since the last call and forgets it: a market session writes bar by bar. */
+  drainTo(journal: AgentJournal): void {
+    this.flushTo(journal);
+    this.buffer.length = 0;
   }
 
   /** Writes what this run recorded, in order, into the journal. */

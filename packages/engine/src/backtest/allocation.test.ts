@@ -47,7 +47,7 @@ describe('the bar loop', () => {
       node.children.forEach(walk);
     };
     walk(profile.head);
-    const inLoop = ['runBars', 'onBar', 'aim', 'history', 'markPosition', 'checkStops'].reduce((sum, name) => sum + (perFunction.get(name) ?? 0), 0);
+    const inLoop = ['runBars', 'step', 'onBar', 'aim', 'history', 'markPosition', 'checkStops', 'stopOut'].reduce((sum, name) => sum + (perFunction.get(name) ?? 0), 0);
     expect(report.trades.length).toBeGreaterThan(50);
     // One boxed number per bar would be 16 bytes per bar. What remains is a handful of chunks V8
     // runs unoptimised while it re-optimises after a rare path (a stop, a reversal) first runs.

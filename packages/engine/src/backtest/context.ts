@@ -12,14 +12,24 @@ export class HistoryWindow implements HistoryView {
   length = 0;
   /** Index of the bar `ago = 0` reads. */
   private end = -1;
-  private readonly t: Float64Array;
-  private readonly o: Float64Array;
-  private readonly h: Float64Array;
-  private readonly l: Float64Array;
-  private readonly c: Float64Array;
-  private readonly v: Float64Array;
+  private t: Float64Array;
+  private o: Float64Array;
+  private h: Float64Array;
+  private l: Float64Array;
+  private c: Float64Array;
+  private v: Float64Array;
 
   constructor(series: CandleSeries) {
+    this.t = series.time;
+    this.o = series.open;
+    this.h = series.high;
+    this.l = series.low;
+    this.c = series.close;
+    this.v = series.volume;
+  }
+
+  /** A market session's series moved to larger arrays. */
+  rebind(series: CandleSeries): void {
     this.t = series.time;
     this.o = series.open;
     this.h = series.high;

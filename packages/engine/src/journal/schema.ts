@@ -302,6 +302,71 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 8,
+    name: 'market sessions (volt paper / volt live): the session, every bar it saw and every fill price, so a session resumes from the journal',
+    up(db) {
+      db.exec(`
+        CREATE TABLE sessions (
+          id            INTEGER PRIMARY KEY,
+          run_id        INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+          mode          TEXT NOT NULL CHECK (mode IN ('paper', 'live', 'testnet')),
+          exchange      TEXT NOT NULL,
+          symbol        TEXT NOT NULL,
+          timeframe     TEXT NOT NULL,
+          strategy_path TEXT NOT NULL,
+          capital       REAL NOT NULL,
+          settings      TEXT NOT NULL,
+          status        TEXT NOT NULL CHECK (status IN ('running', 'stopped', 'finished', 'failed')),
+          pid           INTEGER,
+          started_at    INTEGER NOT NULL,
+          ends_at       INTEGER,
+          stopped_at    INTEGER,
+          stop_reason   TEXT,
+          stop_requested TEXT,
+          warmup_bars   INTEGER NOT NULL DEFAULT 0,
+          drift         TEXT
+        );
+        CREATE INDEX sessions_by_status ON sessions (status);
+
+        CREATE TABLE session_bars (
+          session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+          bar        INTEGER NOT NULL,
+          time       INTEGER NOT NULL,
+          open REAL NOT NULL, high REAL NOT NULL, low REAL NOT NULL, close REAL NOT NULL, volume REAL NOT NULL,
+          equity     REAL,
+          position   REAL,
+          orders     TEXT NOT NULL DEFAULT '[]',
+          PRIMARY KEY (session_id, bar)
+        );
+
+        CREATE TABLE session_fills (
+          session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+          seq        INTEGER NOT NULL,
+          kind       TEXT NOT NULL CHECK (kind IN ('fill', 'watch', 'flatten')),
+          bar        INTEGER NOT NULL,
+          time       INTEGER NOT NULL,
+          price      REAL,
+          open REAL, high REAL, low REAL,
+          PRIMARY KEY (session_id, seq)
+        );
+
+        CREATE TABLE session_orders (
+          session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+          order_id   TEXT NOT NULL,
+          bar        INTEGER NOT NULL,
+          time       INTEGER NOT NULL,
+          side       TEXT NOT NULL CHECK (side IN ('buy', 'sell')),
+          amount     REAL NOT NULL,
+          filled     REAL NOT NULL,
+          average    REAL,
+          status     TEXT NOT NULL,
+          reason     TEXT,
+          PRIMARY KEY (session_id, order_id)
+        );
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -11,7 +11,7 @@
 import net from 'node:net';
 import { getHeapStatistics } from 'node:v8';
 import { backtestWithAgents, type AgentJournal } from '../agents/index.js';
-import { runBacktest, type BacktestReport } from '../backtest/index.js';
+import { runBacktest, runSessionBacktest, type BacktestReport } from '../backtest/index.js';
 import { runPortfolioBacktest } from '../portfolio/index.js';
 import { sliceSeries, synthesize, type CandleSeries } from '../data/index.js';
 import { isVoltError, VoltError } from '../errors.js';
@@ -24,6 +24,7 @@ import { volatilityInputs } from './volatility.js';
 import { SharedIndicators, withSharedIndicators } from '../indicators/index.js';
 import { tradeReturns } from '../optimize/montecarlo.js';
 import { signalsBefore } from '../signals/index.js';
+import { StrategySeat } from '../trading/seat.js';
 import type { FromSandbox, JournalEvent, LookaheadCheck, RunFailure, RunPhase, SandboxRun, StrategyFacts, SweepTrial, ToSandbox } from './protocol.js';
 
 // Taken before the lock-down replaces them for strategy code.
@@ -333,7 +334,9 @@ async function execute(run: SandboxRun): Promise<void> {
     if (run.portfolio) {
       report = runPortfolioBacktest(loaded, run.portfolio.markets, { ...run.options, limits: run.portfolio.limits }, { onProgress });
     } else if (!run.agents) {
-      report = runBacktest(loaded, run.series, run.options, { onProgress });
+      report = run.warmupBars !== undefined
+        ? runSessionBacktest(loaded, run.series, run.warmupBars, run.options, { onProgress })
+        : runBacktest(loaded, run.series, run.options, { onProgress });
     } else {
       const journal = run.agents.journaled ? new JournalBuffer() : undefined;
       if (run.agents.mode === 'ollama') gateway = new ForwardingGateway(run.agents.host, run.agents.config.ollama.timeoutMs, run.agents.hostProblem);
@@ -443,9 +446,42 @@ async function sweep(run: SandboxRun, trials: SweepTrial[], summaries: boolean):
   finish({ type: 'swept', trials: trials.length });
 }
 
-function factsOf(run: SandboxRun, loaded: LoadedStrategy): StrategyFacts {
+/** A market session's strategy: loaded once, each bar within the time limit, the process kept between bars. */
+let seat: StrategySeat | undefined;
+async function openSeat(run: SandboxRun): Promise<void> {
+  current = run;
+  deadline = now() + run.limits.timeoutMs;
+  memoryLimit = HEAP_ALARM * run.limits.maxMemoryMb * 1024 * 1024;
+  const loaded = await loadOrFinish(run, false);
+  if (!loaded) return;
+  try {
+    seat = new StrategySeat(loaded, run.series, { ...(run.options.params ? { params: run.options.params } : {}), ...(run.options.seed !== undefined ? { seed: run.options.seed } : {}) });
+  } catch (e) {
+    finish({ type: 'failure', failure: failureOf(e, loaded, 'load') });
+    return;
+  }
+  send({ type: 'loaded', facts: factsOf(run, loaded, true) });
+}
+
+function seatBar(m: Extract<ToSandbox, { type: 'bar' }>): void {
+  if (!seat) return;
+  deadline = now() + current!.limits.timeoutMs;
+  setPhase('onBar');
+  try {
+    const orders = seat.decide(m.candle, m.view);
+    const swallowed = violation(currentStrategy);
+    if (swallowed) throw swallowed;
+    send({ type: 'orders', orders });
+  } catch (e) {
+    finish({ type: 'failure', failure: failureOf(e, currentStrategy, 'threw') });
+  }
+}
+
+function factsOf(run: SandboxRun, loaded: LoadedStrategy, forSession = false): StrategyFacts {
   const def = loaded.definition;
   return {
+    ...(forSession && def.risk !== undefined ? { risk: structuredClone(def.risk) } : {}),
+    ...(forSession && def.pyramiding === true ? { pyramiding: true } : {}),
     name: def.name,
     ...(def.timeframe !== undefined ? { timeframe: def.timeframe } : {}),
     ...(def.symbols !== undefined ? { symbols: [...def.symbols] } : {}),
@@ -489,6 +525,8 @@ if (process.argv.includes('--warm-up')) warmUp();
 channel.onMessage((m) => {
   if (m.type === 'run') void execute(m.run);
   else if (m.type === 'sweep') void sweep(m.run, m.trials, m.summaries === true);
+  else if (m.type === 'seat') void openSeat(m.run);
+  else if (m.type === 'bar') seatBar(m);
   else gateway?.answer(m);
 });
 send({ type: 'ready' });

@@ -47,6 +47,9 @@ export interface StrategyFacts {
   params: ParamsDef;
   path: string;
   contentHash: string;
+  /** The risk block and pyramiding: a market session's trusted stepper applies them outside the sandbox. */
+  risk?: import('../strategy/index.js').RiskSpec;
+  pyramiding?: boolean;
 }
 
 /** One call the agents made on the journal, in order, replayed into the real journal by the caller. */
@@ -96,6 +99,8 @@ export interface SandboxRun {
   series: CandleSeries;
   options: BacktestOptions;
   lookahead: boolean;
+  /** A session's recorded bars (the drift report): the first ones only warm up, as in the session. */
+  warmupBars?: number;
   limits: SandboxLimits;
   /** Portfolio backtests (portfolio/README.md): every market's candles; `series` is the first of them. */
   portfolio?: { markets: CandleSeries[]; limits: import('../portfolio/index.js').PortfolioLimits };
@@ -121,6 +126,9 @@ export interface SweepTrial {
 
 export type ToSandbox =
   | { type: 'run'; run: SandboxRun }
+  /** A market session's strategy: loaded once, then fed one closed bar at a time (trading/README.md). */
+  | { type: 'seat'; run: SandboxRun }
+  | { type: 'bar'; candle: import('../data/index.js').Candle; view: import('../trading/seat.js').SeatView }
   /** `summaries`: send each trial's TrialSummary instead of its ~250 KB report (a sweep keeps no more). */
   | { type: 'sweep'; run: SandboxRun; trials: SweepTrial[]; summaries?: boolean }
   | { type: 'llm-answer'; id: number; outcome: StructuredOutcome<unknown> }
@@ -145,5 +153,6 @@ export type FromSandbox =
       durationMs: number;
     }
   | { type: 'failure'; failure: RunFailure }
+  | { type: 'orders'; orders: import('../trading/seat.js').SeatOrder[] }
   | { type: 'trial'; index: number; report?: BacktestReport; summary?: import('../optimize/pool.js').TrialSummary; failure?: RunFailure; durationMs: number }
   | { type: 'swept'; trials: number };

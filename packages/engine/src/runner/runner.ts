@@ -13,6 +13,11 @@ import type { CandleSeries } from '../data/index.js';
 import { gatewayFromConfig, ollamaStatus, type OllamaGateway } from '../llm/index.js';
 import { locateProperty, type TranspiledStrategy } from '../strategy/index.js';
 import { openChannel, type Channel } from './channel.js';
+import { VoltError } from '../errors.js';
+import type { Candle } from '../data/index.js';
+import type { RiskSpec } from '../strategy/index.js';
+import type { SeatOrder, SeatView } from '../trading/seat.js';
+import type { StrategyPort } from '../trading/session.js';
 import { instrumentBundle } from './instrument.js';
 import { volatilityData, type VolatilityInputs } from './volatility.js';
 import type { AgentsRun, FromSandbox, LookaheadCheck, RunFailure, RunPhase, SandboxLimits, SandboxRun, StrategyFacts, SweepTrial, ToSandbox } from './protocol.js';
@@ -40,6 +45,8 @@ export interface StrategyRunRequest {
   lookahead?: boolean;
   /** A portfolio backtest over these markets (`series` unused; the report is a PortfolioReport). No agents, no lookahead. */
   portfolio?: { markets: CandleSeries[]; limits?: import('../portfolio/index.js').PortfolioLimits };
+  /** Backtest a market session's recorded bars: orders in the first `warmupBars` are refused ('warm-up'), as the session refused them. */
+  warmupBars?: number;
   /** Every entry through the agents' panel and risk gate (rules), with LLM seats (ollama). */
   agents?: VolatilityInputs & {
     mode: 'rules' | 'ollama';
@@ -166,6 +173,52 @@ export class StrategyRunner {
     return this.turn(hooks.signal, () => this.execute({ bundle: request.bundle, series: request.series, ...(request.options ? { options: request.options } : {}) }, hooks, request.trials, hooks.onTrial, request.summaries === true) as Promise<SweepOutcome>);
   }
 
+  /**
+   * A market session's strategy in a sandbox of its own, kept for the whole session: loaded once,
+   * then fed one closed bar at a time; each bar has the time limit of a run. Not counted against
+   * `concurrency`: a session lasts hours.
+   */
+  async openSeat(request: SeatRequest, hooks: Pick<RunHooks, 'onLog'> = {}): Promise<SandboxSeat> {
+    const { bundle } = request;
+    const instrumented = instrumentBundle(bundle.code, bundle.path);
+    const limits = { ...this.limits };
+    const run: SandboxRun = {
+      code: instrumented.code, path: bundle.path, contentHash: bundle.contentHash, inputs: bundle.inputs, source: bundle.source,
+      tickName: instrumented.tickName, checkpoints: instrumented.checkpoints, shifts: instrumented.shifts,
+      series: { symbol: request.symbol, timeframe: request.timeframe, source: request.source, length: 0, time: new Float64Array(0), open: new Float64Array(0), high: new Float64Array(0), low: new Float64Array(0), close: new Float64Array(0), volume: new Float64Array(0) },
+      options: { ...(request.params ? { params: request.params } : {}) }, lookahead: false, limits,
+    };
+    const sandbox = this.start();
+    this.live.delete(sandbox);
+    // A session's sandbox keeps the process alive while it waits for bars (spares do not).
+    setIdle(sandbox, false);
+    if (!(await sandbox.ready)) {
+      sandbox.child.kill('SIGKILL');
+      throw seatFailure({ kind: 'crashed', message: `the sandbox process did not start: ${sandbox.stderrTail.slice(-3).join(' ') || 'no output'}` }, bundle);
+    }
+    sandbox.onLine = (line) => {
+      if (hooks.onLog && line.trim() !== '' && !V8_FATAL.test(line)) hooks.onLog(line);
+    };
+    return new Promise<SandboxSeat>((resolve, reject) => {
+      let seat: SandboxSeat | undefined;
+      sandbox.channel.onMessage((m) => {
+        if (m.type === 'loaded') {
+          seat = new SandboxSeat(sandbox, m.facts, bundle, limits);
+          resolve(seat);
+        } else if (m.type === 'failure') {
+          if (seat) seat.failed(m.failure);
+          else reject(seatFailure(m.failure, bundle));
+        } else if (m.type === 'orders') seat?.answered(m.orders);
+      });
+      sandbox.child.once('exit', (code, signal) => {
+        const failure: RunFailure = { kind: 'crashed', message: `the sandbox process ended (${signal ?? `exit code ${code}`})${lastWords(sandbox.stderrTail)}`, file: bundle.path };
+        if (seat) seat.failed(failure);
+        else reject(seatFailure(failure, bundle));
+      });
+      sandbox.channel.send({ type: 'seat', run });
+    });
+  }
+
   private async turn<T extends { status: string }>(signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T | { status: 'cancelled' }> {
     if (this.disposed || signal?.aborted) return { status: 'cancelled' };
     if (this.running >= this.concurrency) {
@@ -278,6 +331,7 @@ export class StrategyRunner {
       series: plainSeries(request.series),
       options: request.options ?? {},
       lookahead: request.lookahead ?? false,
+      ...(request.warmupBars !== undefined ? { warmupBars: request.warmupBars } : {}),
       limits,
       ...(request.portfolio ? { portfolio: { markets: request.portfolio.markets.map(plainSeries), limits: request.portfolio.limits ?? {} } } : {}),
       ...(agents
@@ -446,6 +500,93 @@ export class StrategyRunner {
 }
 
 // ------------------------------------------------------------------------------------------------
+
+export interface SeatRequest {
+  bundle: TranspiledStrategy;
+  symbol: string;
+  timeframe: string;
+  source: string;
+  params?: Record<string, number>;
+}
+
+/** A failure of a session's strategy as the error the session stops with, at the strategy's line. */
+function seatFailure(f: RunFailure, bundle: TranspiledStrategy): VoltError {
+  return new VoltError({
+    kind: 'strategy',
+    message: f.message,
+    file: f.file ?? bundle.path,
+    ...(f.line !== undefined ? { line: f.line } : {}),
+    ...(f.column !== undefined ? { column: f.column } : {}),
+    ...(f.hint !== undefined ? { hint: f.hint } : {}),
+  });
+}
+
+/**
+ * The sandboxed strategy of a market session, as the session's StrategyPort: each closed bar goes
+ * over the channel with the trusted side's ledger figures, and the strategy's orders come back as
+ * plain data for the trusted side to check again.
+ */
+export class SandboxSeat implements StrategyPort {
+  readonly name: string;
+  readonly params: Record<string, number>;
+  readonly risk?: RiskSpec;
+  readonly pyramiding?: boolean;
+  private waiting: { resolve: (o: SeatOrder[]) => void; reject: (e: unknown) => void; timer: NodeJS.Timeout } | null = null;
+  private failure: VoltError | null = null;
+
+  constructor(
+    private readonly sandbox: Sandbox,
+    readonly facts: StrategyFacts,
+    private readonly bundle: TranspiledStrategy,
+    private readonly limits: SandboxLimits,
+  ) {
+    this.name = facts.name;
+    this.params = Object.fromEntries(Object.entries(facts.params).map(([k, v]) => [k, typeof v === 'number' ? v : v.value]));
+    if (facts.risk !== undefined) this.risk = facts.risk;
+    if (facts.pyramiding) this.pyramiding = true;
+  }
+
+  decide(candle: Candle, view: SeatView): Promise<SeatOrder[]> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      // The sandbox stops its own onBar at the limit; this is the backstop for what it cannot see.
+      const timer = setTimeout(() => {
+        this.sandbox.child.kill('SIGKILL');
+        this.failed({ kind: 'timeout', message: `onBar did not return within ${this.limits.timeoutMs} ms`, file: this.bundle.path });
+      }, this.limits.timeoutMs + KILL_GRACE_MS);
+      this.waiting = { resolve, reject, timer };
+      this.sandbox.channel.send({ type: 'bar', candle, view });
+    });
+  }
+
+  answered(orders: SeatOrder[]): void {
+    const w = this.waiting;
+    if (!w) return;
+    this.waiting = null;
+    clearTimeout(w.timer);
+    w.resolve(orders);
+  }
+
+  failed(f: RunFailure): void {
+    if (this.failure) return;
+    this.failure = seatFailure(f, this.bundle);
+    const w = this.waiting;
+    this.waiting = null;
+    if (w) {
+      clearTimeout(w.timer);
+      w.reject(this.failure);
+    }
+  }
+
+  close(): Promise<void> {
+    if (this.sandbox.exited) return Promise.resolve();
+    this.failure ??= new VoltError({ kind: 'strategy', message: 'the session closed its strategy' });
+    return new Promise((resolve) => {
+      this.sandbox.child.once('exit', () => resolve());
+      this.sandbox.child.kill('SIGKILL');
+    });
+  }
+}
 
 function resolveHostFile(given: string | URL | undefined): string {
   const candidates = given !== undefined

@@ -4,6 +4,7 @@
  * VOLT2xx findings, the code lens over `defineStrategy`, a volt/backtestStatus notification and a
  * journal entry.
  */
+import { existsSync } from 'node:fs';
 import {
   exportRunToVaultFile,
   formatAgentSummary,
@@ -22,6 +23,7 @@ import { TextDocumentSaveReason, type CodeLens, type CodeLensParams, type WorkDo
 import { Notifications, type AgentsSummary, type BacktestParams, type BacktestStatusParams, type BacktestSummary, type SummaryDelta, type SymbolsParams, type SymbolsResult } from '../protocol.js';
 import type { ServerFinding } from '../service/diagnostics.js';
 import { lastRunMarket, type LastRunMarket } from '../service/options-hover.js';
+import { sessionLenses } from '../service/sessions.js';
 import { failureFinding, reportFindings, strategyLens, summarize, summaryDelta, type LensState } from '../service/backtest.js';
 import { RunInputs, type Prepared } from './run-inputs.js';
 import { placeOf, requireDocument } from '../params.js';
@@ -133,7 +135,10 @@ export class RunsHandler {
     const doc = this.state.documents.get(params.textDocument.uri);
     if (!doc || !isStrategyText(doc.getText())) return [];
     const lens = this.runs.get(doc.uri)?.lens ?? { state: 'none' };
-    return [strategyLens(doc.uri, doc.getText(), lens)];
+    const backtest = strategyLens(doc.uri, doc.getText(), lens);
+    // Only a journal that exists: looking at a strategy creates none.
+    const journal = doc.uri.startsWith('file:') && existsSync(this.state.journalPath()) ? this.state.journalCache() : undefined;
+    return [backtest, ...(journal ? sessionLenses(journal, uriToPath(doc.uri), backtest.range) : [])];
   }
 
   /** textDocument/willSave: remembers whether the coming save is the editor's auto-save after a delay. */

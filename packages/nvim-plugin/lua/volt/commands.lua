@@ -196,8 +196,13 @@ end
 
 function M.agent_status()
   local bufnr = vim.api.nvim_get_current_buf()
-  client.execute(bufnr, protocol.commands.agentStatus, { vim.empty_dict() }, function(result)
-    float.open('agents', render.agent_status(result))
+  client.execute(bufnr, protocol.commands.agentStatus, { vim.empty_dict() }, function(result, c)
+    local lines = render.agent_status(result)
+    -- The running sessions under the agents: what trades now, from the journal.
+    compat.request(c, protocol.paper.status, vim.empty_dict(), function(err, status)
+      vim.list_extend(lines, render.sessions(err == nil and status or nil))
+      float.open('agents', lines)
+    end, bufnr)
   end)
 end
 

@@ -26,6 +26,14 @@ M.requests = {
 -- DraftProgressParams { attempt, of, state = 'asking'|'proven'|'refused', message }, per attempt of a draft.
 M.draft_progress = 'volt/draftProgress'
 
+-- Paper and live sessions (plain requests): status {} → PaperStatusResult { sessions },
+-- stop { session } → PaperStopResult, start { uri, exchange, symbol, timeframe, … } → { pid }.
+M.paper = {
+  status = 'volt.paper.status',
+  stop = 'volt.paper.stop',
+  start = 'volt.paper.start',
+}
+
 -- Notifications the server sends.
 M.notifications = {
   -- BacktestStatusParams { uri, state = 'running'|'done'|'failed'|'cancelled', summary?, delta?, message? }

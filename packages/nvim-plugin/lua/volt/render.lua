@@ -446,4 +446,23 @@ function M.agent_status(result)
   return lines
 end
 
+-- The paper and live sessions of the workspace journal (volt.paper.status), under the agents.
+function M.sessions(status)
+  local lines = { '' }
+  if type(status) ~= 'table' then
+    return lines
+  end
+  local list = status.sessions or {}
+  if #list == 0 then
+    table.insert(lines, 'sessions: no paper or live sessions in the journal')
+    return lines
+  end
+  table.insert(lines, 'sessions')
+  for _, s in ipairs(list) do
+    table.insert(lines, string.format('  %d  %s  %s %s %s  %s  %s', s.id, pad(s.status or '?', 9), s.exchange or '?', s.symbol or '?',
+      s.timeframe or '?', s.label or '', vim.fn.fnamemodify(s.strategyPath or '', ':t')))
+  end
+  return lines
+end
+
 return M

@@ -1,0 +1,140 @@
+/**
+ * volt.paper.status / volt.paper.stop, and VOLT206: what the workspace journal knows of paper and
+ * live sessions (`volt paper`, `volt live`). The sessions run as processes of their own; the sidecar
+ * only reads their journal rows and pulls the kill switch (the journal's flag, then SIGTERM).
+ */
+import { Journal, listSessions, requestStop } from '@volt/engine';
+import { ErrorCodes, ResponseError, type Connection } from 'vscode-languageserver';
+import { PaperRequests, type PaperStartParams, type PaperStartResult, type PaperStatusParams, type PaperStatusResult, type PaperStopParams, type PaperStopResult } from '../protocol.js';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { driftFindings } from '../service/drift.js';
+import { driftOf, sessionStatuses } from '../service/sessions.js';
+import { uriToPath, type WorkspaceState } from '../workspace.js';
+
+/** How often the lens of running sessions is compared with the journal. */
+const LENS_EVERY_MS = 5000;
+
+export class PaperHandler {
+  constructor(private readonly state: WorkspaceState) {}
+
+  register(c: Connection): void {
+    c.onRequest(PaperRequests.status, (p: PaperStatusParams | undefined) => this.status(p ?? {}));
+    c.onRequest(PaperRequests.stop, (p: PaperStopParams) => this.stop(p));
+    c.onRequest(PaperRequests.start, (p: PaperStartParams) => this.start(p));
+    this.state.documents.onDidOpen((e) => this.showDrift(e.document.uri));
+    // The lens of a running session follows its journal: looked at every few seconds, refreshed on change.
+    const timer = setInterval(() => this.followLenses(), LENS_EVERY_MS);
+    timer.unref();
+  }
+
+  private lastLabels = '';
+
+  private followLenses(): void {
+    if (this.state.shuttingDown || !this.state.canRefreshLens) return;
+    if (!existsSync(this.state.journalPath())) return;
+    const journal = this.state.journalCache();
+    if (!journal) return;
+    let labels: string;
+    try {
+      labels = sessionStatuses(journal).filter((s) => s.status === 'running' || this.lastLabels.includes(`#${s.id} `)).map((s) => `#${s.id} ${s.status} ${s.label}`).join('|');
+    } catch {
+      return;
+    }
+    if (labels === this.lastLabels) return;
+    this.lastLabels = labels;
+    void this.state.connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+  }
+
+  status(params: PaperStatusParams): PaperStatusResult {
+    const journal = this.open();
+    if (!journal) return { sessions: [] };
+    try {
+      const file = params.uri !== undefined ? uriToPath(params.uri) : undefined;
+      const sessions = sessionStatuses(journal, file);
+      for (const uri of this.state.documents.keys()) this.showDrift(uri, journal);
+      return { sessions };
+    } finally {
+      journal.close();
+    }
+  }
+
+  /** A detached `volt paper` process: it writes to the journal and outlives the editor. */
+  start(params: PaperStartParams): PaperStartResult {
+    const text = (name: keyof PaperStartParams) => {
+      const v = params?.[name];
+      if (typeof v !== 'string' || v.trim() === '') throw new ResponseError(ErrorCodes.InvalidParams, `volt.paper.start needs ${name}`);
+      return v;
+    };
+    const file = uriToPath(text('uri'));
+    const args = [voltCli(this.state.options.voltCliFile), 'paper', file, '--exchange', text('exchange'), '--symbol', text('symbol'), '--timeframe', text('timeframe'), '--journal', this.state.journalPath(), '--json'];
+    for (const [flag, value] of [['capital', params.capital], ['hours', params.hours], ['warmup', params.warmup]] as const) {
+      if (value === undefined) continue;
+      if (typeof value !== 'number' || !(value > 0)) throw new ResponseError(ErrorCodes.InvalidParams, `volt.paper.start: ${flag} must be a positive number`);
+      args.push(`--${flag}`, String(value));
+    }
+    if (params.apiUrl !== undefined) args.push('--api-url', text('apiUrl'));
+    const child = spawn(process.execPath, args, { cwd: this.state.root, detached: true, stdio: 'ignore' });
+    child.unref();
+    if (child.pid === undefined) throw new ResponseError(ErrorCodes.InternalError, 'volt.paper.start: the session process did not start');
+    return { pid: child.pid };
+  }
+
+  stop(params: PaperStopParams): PaperStopResult {
+    if (typeof params?.session !== 'number') throw new ResponseError(ErrorCodes.InvalidParams, 'volt.paper.stop expects { session: number }');
+    const journal = this.open();
+    if (!journal) throw new ResponseError(ErrorCodes.InvalidRequest, `no journal at ${this.state.journalPath()}`);
+    try {
+      const row = requestStop(journal, params.session, 'kill switch: the editor');
+      if (row.status !== 'running') return { stopped: false, status: row.status };
+      if (row.pid !== null) {
+        try {
+          process.kill(row.pid, 'SIGTERM');
+        } catch {
+          // Gone already: the journal's flag keeps it from being resumed.
+        }
+      }
+      return { stopped: true, status: row.status };
+    } finally {
+      journal.close();
+    }
+  }
+
+  /** VOLT206 on an open strategy from the latest drift report of its sessions. */
+  private showDrift(uri: string, given?: Journal): void {
+    if (!uri.endsWith('.ts')) return;
+    const journal = given ?? this.open();
+    if (!journal) return;
+    try {
+      const file = uriToPath(uri);
+      const withDrift = listSessions(journal).filter((s) => s.strategyPath === file).map((s) => ({ s, drift: driftOf(journal, s.id) })).filter((x) => x.drift !== undefined);
+      const latest = withDrift.at(-1);
+      const text = this.state.documentText(uri);
+      const findings = latest && text !== undefined ? driftFindings(text, latest.drift!, latest.s.id) : [];
+      if (findings.length === 0 && this.state.findingsOf(uri, 'drift').length === 0) return;
+      this.state.setFindings(uri, 'drift', findings);
+      this.state.publish(uri);
+    } catch (e) {
+      this.state.log(`sessions: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      if (!given) journal.close();
+    }
+  }
+
+  private open(): Journal | undefined {
+    try {
+      return Journal.open(this.state.journalPath());
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function voltCli(given: URL | undefined): string {
+  if (given) return fileURLToPath(given);
+  const main = createRequire(import.meta.url).resolve('@volt/cli');
+  return path.join(path.dirname(main), '..', 'bin', 'volt.js');
+}
