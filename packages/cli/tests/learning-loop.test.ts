@@ -73,8 +73,8 @@ describe('the learning loop across processes', () => {
     expect(runs).toHaveLength(2);
     const firstWeight = JSON.parse(decisions.find((d) => d.run_id === runs[0])!.agent_results).trend_analyzer.weight;
     const secondWeight = JSON.parse(decisions.find((d) => d.run_id === runs[1])!.agent_results).trend_analyzer.weight;
-    // The default weight, a third (journaled to 6 decimals).
-    expect(firstWeight).toBeCloseTo(1 / 3, 6);
+    // The default weight, 0.25 (journaled to 6 decimals).
+    expect(firstWeight).toBeCloseTo(0.25, 6);
     expect(Math.abs(secondWeight - firstWeight)).toBeGreaterThan(1e-6);
     expect(secondWeight).toBeGreaterThanOrEqual(firstWeight * 0.5 - 1e-6);
     expect(secondWeight).toBeLessThanOrEqual(firstWeight * 1.5 + 1e-6);

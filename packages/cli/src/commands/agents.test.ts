@@ -63,7 +63,7 @@ describe('volt agents status', () => {
     expect(await main(['agents', 'status', '--root', root])).toBe(0);
     expect(out).toContain('Ollama: reachable at');
     expect(out).toContain('version 0.9.1');
-    expect(out).toMatch(/trend_analyzer\s+llm\s+llama3\.3\s+0\.33\s+\d+/);
+    expect(out).toMatch(/trend_analyzer\s+llm\s+llama3\.3\s+0\.25\s+\d+/);
   });
 
   it('without Ollama: says LLM unavailable, shows rules standing in, exits 0 without a stack trace', async () => {

@@ -150,7 +150,7 @@ export interface AsyncAgent {
   assess(proposal: Readonly<Proposal>, context: Readonly<MarketContext>, signal?: AbortSignal): Promise<Assessment>;
 }
 
-/** Voting weights by role (default a third each for volatility, hedge and trend, others 0: see BENCHMARKS.md, "Agents out of sample"). */
+/** Voting weights by role (default volatility 0.40, hedge 0.35, trend 0.25, others 0). */
 export type AgentWeights = Partial<Record<AgentRole, number>>;
 
 /** Consensus thresholds per regime. */
@@ -160,11 +160,10 @@ export interface RegimeThresholds {
   crash: number;
 }
 
-/** Equal thirds measured best out of sample (`volt agents evaluate`, BENCHMARKS.md); 0.40/0.35/0.25 before. */
 export const DEFAULT_WEIGHTS: Readonly<Record<AgentRole, number>> = {
-  volatility: 1 / 3,
-  hedge: 1 / 3,
-  trend: 1 / 3,
+  volatility: 0.4,
+  hedge: 0.35,
+  trend: 0.25,
   market: 0,
   execution: 0,
   auditor: 0,

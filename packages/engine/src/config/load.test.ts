@@ -35,7 +35,7 @@ describe('loadConfig', () => {
     const config = loadConfig(workspace());
     expect(config).toEqual(DEFAULT_CONFIG);
     expect(config.data.default).toBe('synthetic:42');
-    expect(config.agents.weights).toEqual({ volatility: 1 / 3, hedge: 1 / 3, trend: 1 / 3 });
+    expect(config.agents.weights).toEqual({ volatility: 0.4, hedge: 0.35, trend: 0.25 });
     // A private copy: changing it leaves the defaults alone.
     config.risk.maxPositionPct = 0.05;
     expect(DEFAULT_CONFIG.risk.maxPositionPct).toBe(0.1);

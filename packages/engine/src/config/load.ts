@@ -24,8 +24,7 @@ export const DEFAULT_CONFIG: Readonly<VoltConfig> = deepFreeze({
   lint: { maxPositionCap: 0.1, debounceMs: 150 },
   agents: {
     mode: 'off',
-    // Equal thirds measured best out of sample (BENCHMARKS.md, "Agents out of sample").
-    weights: { volatility: 1 / 3, hedge: 1 / 3, trend: 1 / 3 },
+    weights: { volatility: 0.4, hedge: 0.35, trend: 0.25 },
     thresholds: { normal: 0.55, highVolatility: 0.7, crash: 0.8 },
   },
   ollama: {
