@@ -5,6 +5,7 @@
  */
 import type { Exchange } from 'ccxt';
 import { VoltError } from '../errors.js';
+import type { OrderBookSnapshot } from '../trading/book.js';
 import { createClient, loadCcxt, DEFAULT_EXCHANGE_TIMEOUT_MS } from '../data/exchange.js';
 
 const UNREACHABLE_HINT = 'check the network (or the --api-url of a mirror), or leave this venue out of --exchanges';
@@ -56,6 +57,8 @@ export interface QuoteOptions {
   fees?: Readonly<Record<string, number>>;
   /** Milliseconds a request may take; default 10 s. */
   timeout?: number;
+  /** Levels of each book side to ask for (default 5); paper execution walks them. */
+  depth?: number;
 }
 
 /** Net of fees: what a unit bought at `ask` (paying `buyFee`) and sold at `bid` (paying `sellFee`) returns. */
@@ -92,6 +95,7 @@ export function crossVenueSpreads(quotes: readonly VenueQuote[]): CrossVenueSpre
  */
 export class SpreadScanner {
   private clients: Map<string, Promise<Exchange>> = new Map();
+  private lastBooks: Map<string, OrderBookSnapshot> = new Map();
 
   constructor(private readonly options: QuoteOptions) {
     if (options.exchanges.length < 2) {
@@ -114,6 +118,15 @@ export class SpreadScanner {
       }
     });
     return { quotes, failures };
+  }
+
+  get symbol(): string {
+    return this.options.symbol;
+  }
+
+  /** The book behind a venue's last quote (as deep as `depth`), for walking a paper fill. */
+  book(id: string): OrderBookSnapshot | undefined {
+    return this.lastBooks.get(id);
   }
 
   private client(id: string): Promise<Exchange> {
@@ -139,7 +152,8 @@ export class SpreadScanner {
     try {
       client = await this.client(id);
       const market = client.market(symbol);
-      const book = await client.fetchOrderBook(symbol, 5);
+      const book = await client.fetchOrderBook(symbol, this.options.depth ?? 5);
+      this.lastBooks.set(id, { bids: book.bids as number[][], asks: book.asks as number[][], ...(typeof book.timestamp === 'number' ? { time: book.timestamp } : {}) });
       const [bid, bidSize] = (book.bids[0] ?? []) as (number | undefined)[];
       const [ask, askSize] = (book.asks[0] ?? []) as (number | undefined)[];
       if (!(typeof bid === 'number' && bid > 0 && typeof ask === 'number' && ask > 0)) {
