@@ -1,6 +1,8 @@
 import path from 'node:path';
 import {
   CANDLE_CACHE_DIR,
+  Journal,
+  SpreadPaperTrader,
   SpreadScanner,
   crossVenueSpreads,
   defaultTakerFee,
@@ -13,7 +15,10 @@ import {
   type VenueCandles,
   type VenueFailure,
   type VenueQuote,
+  type SpreadStep,
+  type ClosedSpread,
 } from '@volt/engine';
+import { journalFile } from './paper.js';
 import { EXIT, UsageError, dateOption, numberOption, parseCommandArgs } from '../usage.js';
 import { endQuietlyWhenStdoutCloses } from '../stdout.js';
 
@@ -37,6 +42,18 @@ const USAGE = `usage: volt scan spreads --symbol BASE/QUOTE --exchanges ID,ID[,�
                             and read from .volt/cache/ after (like --data exchange:…)
   --candles ID=FILE|SPEC    or a venue's candles from a file or data spec; repeat per venue
   --threshold RATE          the net spread that counts (default 0: any profit after fees)
+
+  Paper execution of the spread, both legs (simulated fills, nothing sent to a venue):
+  --paper --size QTY        each round (every --watch SECONDS, default 5), when buying QTY on one
+                            venue and selling QTY on another, walked through both live books, nets
+                            more than --threshold after both taker fees, open both legs; close both
+                            when the dear venue's bid / the cheap one's ask − 1 falls to --close-at
+                            (default 0). Each leg is a trade in the journal (symbol VENUE:SYMBOL).
+                            Ctrl-C (or --rounds N) ends it, closing open legs at the books.
+  --threshold RATE          the filled net spread that opens the legs (default 0)
+  --close-at RATE           the gross gap at or below which the legs close (default 0)
+  --rounds N                stop after N rounds
+  --journal FILE            the journal (default .volt/journal.db)
 
 Exit 0 ok (live: at least two venues answered), 1 data error, 2 usage.`;
 
@@ -64,6 +81,11 @@ export async function run(argv: string[]): Promise<number> {
       timeframe: { type: 'string', default: '1h' },
       candles: { type: 'string', multiple: true },
       threshold: { type: 'string' },
+      paper: { type: 'boolean', default: false },
+      size: { type: 'string' },
+      'close-at': { type: 'string' },
+      rounds: { type: 'string' },
+      journal: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -98,6 +120,18 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (values.symbol === undefined) throw new UsageError(`--symbol is required: the market as ccxt writes it, e.g. BTC/USDT`);
   const exchanges = venueList(values.exchanges);
+  if (values.paper) {
+    const size = numberOption('size', values.size);
+    if (!(size !== undefined && size > 0)) throw new UsageError(`--paper needs --size QTY, the base units of each leg (e.g. --size 0.5)`);
+    const threshold = numberOption('threshold', values.threshold) ?? 0;
+    if (!(threshold > -1 && threshold < 1)) throw new UsageError(`--threshold is a fraction (0.002 = 0.2%), got ${values.threshold}`);
+    const closeAt = numberOption('close-at', values['close-at']) ?? 0;
+    if (!(closeAt > -1 && closeAt < 1)) throw new UsageError(`--close-at is a fraction (0.0005 = 0.05%), got ${values['close-at']}`);
+    const rounds = numberOption('rounds', values.rounds);
+    if (rounds !== undefined && !(Number.isInteger(rounds) && rounds > 0)) throw new UsageError(`--rounds is a whole number of rounds, got ${values.rounds}`);
+    const scanner = new SpreadScanner({ symbol: values.symbol, exchanges, fees, apiUrls, depth: 20, ...(timeoutSeconds === undefined ? {} : { timeout: timeoutSeconds * 1000 }) });
+    return paper(scanner, { symbol: values.symbol, size, threshold, closeAt, rounds, seconds: watchSeconds ?? 5, json: values.json, journalPath: journalFile(values.journal), exchanges });
+  }
   const scanner = new SpreadScanner({ symbol: values.symbol, exchanges, fees, apiUrls, ...(timeoutSeconds === undefined ? {} : { timeout: timeoutSeconds * 1000 }) });
   if (watchSeconds === undefined) return liveRound(scanner, values.symbol, values.json, false);
   return watch(scanner, values.symbol, values.json, watchSeconds);
@@ -161,6 +195,60 @@ async function watch(scanner: SpreadScanner, symbol: string, json: boolean, seco
     });
   }
   return EXIT.ok;
+}
+
+async function paper(
+  scanner: SpreadScanner,
+  o: { symbol: string; size: number; threshold: number; closeAt: number; rounds: number | undefined; seconds: number; json: boolean; journalPath: string; exchanges: string[] },
+): Promise<number> {
+  const journal = Journal.open(o.journalPath);
+  const runId = journal.startRun({ strategyName: `spread ${o.symbol} ${o.exchanges.join(',')}`, contentHash: '', gitCommit: null, symbol: o.symbol, dataSource: o.exchanges.join(','), params: { size: o.size, threshold: o.threshold, closeAt: o.closeAt } });
+  const trader = new SpreadPaperTrader(scanner, { threshold: o.threshold, size: o.size, closeAt: o.closeAt, journal: { journal, runId } });
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  const stop = () => {
+    stopped = true;
+    wake?.();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const say = (doc: object, line: string) => process.stdout.write(o.json ? JSON.stringify(doc) + '\n' : line + '\n');
+  try {
+    if (!o.json) process.stdout.write(`paper spread ${o.symbol} on ${o.exchanges.join(', ')}: ${o.size} a leg, open above ${pct(o.threshold)} net, close at ${pct(o.closeAt)} gross (run ${runId}, ${o.journalPath})\n`);
+    for (let round = 1; !stopped; round++) {
+      const step = await trader.step();
+      say({ kind: 'paper-spread', round, time: new Date().toISOString(), step: step.kind, ...(step.kind === 'opened' || step.kind === 'holding' ? { position: step.position } : {}), ...(step.kind === 'closed' ? { trade: step.trade } : {}), ...(step.kind === 'holding' ? { gap: step.gap } : {}), ...(step.kind === 'waiting' ? { bestNet: step.bestNet } : {}), failures: step.failures }, stepLine(step));
+      if (o.rounds !== undefined && round >= o.rounds) break;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, o.seconds * 1000);
+      });
+    }
+    const last = await trader.flatten();
+    if (last) say({ kind: 'paper-spread', round: 'end', time: new Date().toISOString(), step: 'flattened', trade: last }, `end: ${closedLine(last)}`);
+    else if (trader.position) say({ kind: 'paper-spread', round: 'end', step: 'left open', position: trader.position }, `end: a leg's venue did not answer; both legs left open in the journal`);
+    const pnl = trader.closed.reduce((sum, t) => sum + t.pnl, 0);
+    say({ kind: 'paper-spread-summary', runId, closed: trader.closed.length, pnl }, `${trader.closed.length} spread${trader.closed.length === 1 ? '' : 's'} closed, P&L ${pnl.toFixed(2)} (run ${runId})`);
+    journal.db.prepare(`UPDATE runs SET status = 'complete', finished_at = ? WHERE id = ?`).run(Date.now(), runId);
+  } finally {
+    journal.close();
+  }
+  return EXIT.ok;
+}
+
+function stepLine(step: SpreadStep): string {
+  const failed = step.failures.map((f) => ` [${f.exchange}: ${f.message}]`).join('');
+  if (step.kind === 'waiting') return `waiting: best filled net ${step.bestNet === null ? '—' : pct(step.bestNet)}${failed}`;
+  if (step.kind === 'holding') return `holding: buy ${step.position.buyOn} / sell ${step.position.sellOn}, gap ${step.gap === null ? '— (a venue did not answer)' : pct(step.gap)}${failed}`;
+  if (step.kind === 'opened') {
+    const p = step.position;
+    return `opened: bought ${p.qty} on ${p.buyOn} at ${price(p.long.price)} (ask ${price(p.long.quoted)}), sold on ${p.sellOn} at ${price(p.short.price)} (bid ${price(p.short.quoted)}): ${pct(p.filledNet)} net filled, ${pct(p.quotedNet)} quoted${failed}`;
+  }
+  return `closed: ${closedLine(step.trade)}${failed}`;
+}
+
+function closedLine(t: ClosedSpread): string {
+  return `sold ${t.qty} on ${t.buyOn} at ${price(t.closeLong.price)}, bought on ${t.sellOn} at ${price(t.closeShort.price)}: P&L ${t.pnl.toFixed(2)} after four taker fees`;
 }
 
 function liveDocument(symbol: string, at: number, quotes: VenueQuote[], spreads: CrossVenueSpread[], failures: VenueFailure[]): object {

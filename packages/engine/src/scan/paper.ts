@@ -92,16 +92,7 @@ export class SpreadPaperTrader {
       if (!cheap || !dear) return { kind: 'holding', position: open, gap: null, failures };
       const gap = dear.bid / cheap.ask - 1;
       if (gap > (this.options.closeAt ?? 0)) return { kind: 'holding', position: open, gap, failures };
-      const closeLong = this.fill(cheap, 'sell', open.qty, now);
-      const closeShort = this.fill(dear, 'buy', open.qty, now);
-      const pnl =
-        (closeLong.price - open.long.price) * open.qty + (open.short.price - closeShort.price) * open.qty -
-        (open.long.fee + open.short.fee + closeLong.fee + closeShort.fee);
-      const trade: ClosedSpread = { ...open, closeLong, closeShort, pnl };
-      this.journalClose(trade);
-      this.position = null;
-      this.closed.push(trade);
-      return { kind: 'closed', trade, failures };
+      return { kind: 'closed', trade: this.close(open, cheap, dear, now), failures };
     }
     let best: { quotedNet: number; filledNet: number; buy: VenueQuote; sell: VenueQuote; long: SpreadFill; short: SpreadFill } | null = null;
     for (const buy of quotes) {
@@ -122,6 +113,32 @@ export class SpreadPaperTrader {
     this.journalOpen(position);
     this.position = position;
     return { kind: 'opened', position, failures };
+  }
+
+  /**
+   * Both legs closed at the books whatever the gap (the end of a paper run: its result is realized,
+   * as a session's is). Null when flat, or when a leg's venue does not answer (both stay open).
+   */
+  async flatten(now = Date.now()): Promise<ClosedSpread | null> {
+    const open = this.position;
+    if (!open) return null;
+    const { quotes } = await this.scanner.quotes();
+    const cheap = quotes.find((q) => q.exchange === open.buyOn);
+    const dear = quotes.find((q) => q.exchange === open.sellOn);
+    return cheap && dear ? this.close(open, cheap, dear, now) : null;
+  }
+
+  private close(open: OpenSpread, cheap: VenueQuote, dear: VenueQuote, now: number): ClosedSpread {
+    const closeLong = this.fill(cheap, 'sell', open.qty, now);
+    const closeShort = this.fill(dear, 'buy', open.qty, now);
+    const pnl =
+      (closeLong.price - open.long.price) * open.qty + (open.short.price - closeShort.price) * open.qty -
+      (open.long.fee + open.short.fee + closeLong.fee + closeShort.fee);
+    const trade: ClosedSpread = { ...open, closeLong, closeShort, pnl };
+    this.journalClose(trade);
+    this.position = null;
+    this.closed.push(trade);
+    return trade;
   }
 
   /** A market order of `qty` on a venue, walked through the book behind its quote. */
