@@ -131,3 +131,52 @@ describe('volt scan spreads --history', () => {
     expect(text.stderr).toMatch(/from the cache/);
   });
 });
+
+describe('volt scan spreads --paper', () => {
+  it('opens both legs when the filled net beats the threshold, closes them when the gap converges, and journals each leg', async () => {
+    binanceMarket.book = { bids: [[99_900, 0.5]], asks: [[100_000, 0.3], [100_100, 4]] };
+    krakenPair.book = { bids: [[100_600, 0.8]], asks: [[100_700, 2]] };
+    const journalPath = path.join(tmp, 'paper-spread.db');
+    const child = spawn(process.execPath, [VOLT, 'scan', 'spreads', '--symbol', 'BTC/USDT', '--exchanges', 'binance,kraken', '--paper', '--size', '0.5', '--threshold', '0.001', '--json', '--watch', '0.2', '--rounds', '3', '--journal', journalPath, ...apis()], { cwd: tmp, env: { ...process.env, VOLT_EXCHANGE_API_URL: '' } });
+    const docs: Record<string, unknown>[] = [];
+    let buffer = '';
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const doc = JSON.parse(buffer.slice(0, nl)) as Record<string, unknown>;
+        docs.push(doc);
+        buffer = buffer.slice(nl + 1);
+        // Once open, Kraken's bid falls to Binance's level: the gap has closed.
+        if (doc['step'] === 'opened') krakenPair.book = { bids: [[99_950, 5]], asks: [[100_000, 5]] };
+      }
+    });
+    const status = await new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(docs.map((d) => d['step'] ?? d['kind'])).toEqual(['opened', 'closed', 'waiting', 'paper-spread-summary']);
+    const opened = docs[0]!['position'] as { long: { price: number; quoted: number }; short: { price: number } };
+    // 0.3 at 100,000 and 0.2 at 100,100: the buy leg fills worse than its quote.
+    expect(opened.long.quoted).toBe(100_000);
+    expect(opened.long.price).toBeCloseTo((0.3 * 100_000 + 0.2 * 100_100) / 0.5, 6);
+    expect(opened.short.price).toBe(100_600);
+    const closed = docs[1]!['trade'] as { pnl: number; closeLong: { price: number }; closeShort: { price: number } };
+    expect(closed.closeLong.price).toBe(99_900);
+    expect(closed.closeShort.price).toBe(100_000);
+    const { Journal } = await import('@volt/engine');
+    const journal = Journal.open(journalPath);
+    const rows = journal.db.prepare(`SELECT symbol, side, pnl FROM trades ORDER BY trade_no`).all() as { symbol: string; side: string; pnl: number }[];
+    journal.close();
+    expect(rows.map((r) => [r.symbol, r.side])).toEqual([['binance:BTC/USDT', 'long'], ['kraken:BTC/USDT', 'short']]);
+    expect(rows[0]!.pnl + rows[1]!.pnl).toBeCloseTo(closed.pnl, 6);
+    expect((docs[3] as { pnl: number }).pnl).toBeCloseTo(closed.pnl, 6);
+  });
+
+  it('refuses --paper without a size', async () => {
+    const r = await volt(['--symbol', 'BTC/USDT', '--exchanges', 'binance,kraken', '--paper', ...apis()]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--paper needs --size QTY');
+  });
+});
