@@ -85,8 +85,15 @@ export function portfolioSymbols(file: string, flags: PortfolioFlags): string[] 
   return declared.length >= 2 ? declared : undefined;
 }
 
-function limitsOf(flags: PortfolioFlags): PortfolioLimits {
+/** The portfolio section of volt.config.json (checked by the loader), each limit overridden by its flag. */
+function limitsOf(flags: PortfolioFlags, config: VoltConfig): PortfolioLimits {
   const limits: PortfolioLimits = {};
+  const fromConfig = config.portfolio ?? {};
+  if (fromConfig.maxGross !== undefined) limits.maxGrossExposure = fromConfig.maxGross;
+  if (fromConfig.maxNet !== undefined) limits.maxNetExposure = fromConfig.maxNet;
+  if (fromConfig.maxPositions !== undefined) limits.maxPositions = fromConfig.maxPositions;
+  if (fromConfig.maxCorrelation !== undefined) limits.maxCorrelation = fromConfig.maxCorrelation;
+  if (fromConfig.correlationLookback !== undefined) limits.correlationLookback = fromConfig.correlationLookback;
   const gross = numberOption('max-gross', flags['max-gross']);
   const net = numberOption('max-net', flags['max-net']);
   const positions = numberOption('max-positions', flags['max-positions']);
@@ -169,7 +176,7 @@ export async function backtestPortfolio(
   }
   if (agents !== 'off') process.stderr.write(`volt backtest: note: agents.mode ${agents} of volt.config.json reviews one market's entries and is not used in a portfolio run; its limits are --max-positions, --max-gross, --max-net, --max-correlation\n`);
   const cwd = process.cwd();
-  const limits = limitsOf(flags);
+  const limits = limitsOf(flags, config);
   const bundle = await transpileStrategy(file);
   let markets = await marketData(symbols, flags, config, cwd);
   if (from !== undefined || to !== undefined) {

@@ -106,6 +106,17 @@ describe('loadConfig', () => {
     expect(e.hint).toMatch(/did you mean 'risk.maxDailyLoss'/);
   });
 
+  it('reads the portfolio limits, and refuses one out of range at its line', () => {
+    expect(loadConfig(workspace(JSON.stringify({ portfolio: { maxGross: 1.5, maxPositions: 3, maxCorrelation: 0.8 } }))).portfolio).toEqual({ maxGross: 1.5, maxPositions: 3, maxCorrelation: 0.8 });
+    expect(loadConfig(workspace('{}')).portfolio).toBeUndefined();
+    const e = configError('{\n  "portfolio": {\n    "maxCorrelation": 2\n  }\n}');
+    expect(e.line).toBe(3);
+    expect(e.message).toMatch(/portfolio\.maxCorrelation.*\[-1, 1\].*got 2/);
+    const typo = configError('{ "portfolio": { "maxgross": 1 } }');
+    expect(typo.hint).toMatch(/portfolio\.maxGross/);
+    expect(configError('{ "portfolio": { "maxPositions": 2.5 } }').message).toMatch(/whole number/);
+  });
+
   it('refuses a vault section without a path', () => {
     const e = configError('{\n  "vault": {}\n}');
     expect(e.line).toBe(2);

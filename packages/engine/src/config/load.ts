@@ -59,7 +59,7 @@ const flag: Leaf = { type: 'boolean' };
 
 const SCHEMA: SchemaNode = {
   type: 'object',
-  optional: ['vault', 'bus'],
+  optional: ['vault', 'bus', 'portfolio'],
   fields: {
     data: {
       type: 'object',
@@ -152,6 +152,18 @@ const SCHEMA: SchemaNode = {
     vault: { type: 'object', fields: { path: text('"vault"') } },
     bus: { type: 'object', fields: { redis: text('"redis://127.0.0.1:6379"') } },
     onSave: { type: 'object', fields: { backtest: flag, critique: flag } },
+    // Portfolio backtests' limits (engine/portfolio); --max-gross and the other flags win over them.
+    portfolio: {
+      type: 'object',
+      optional: ['maxGross', 'maxNet', 'maxPositions', 'maxCorrelation', 'correlationLookback'],
+      fields: {
+        maxGross: { type: 'number', min: 0, max: 100, minOpen: true, example: '1.5 (150% of equity)' },
+        maxNet: { type: 'number', min: 0, max: 100, example: '1 (100% of equity)' },
+        maxPositions: positiveInt('5', 100_000),
+        maxCorrelation: { type: 'number', min: -1, max: 1, example: '0.8' },
+        correlationLookback: { type: 'number', min: 3, max: 1e6, integer: true, example: '50 (bars)' },
+      },
+    },
   },
 };
 

@@ -104,6 +104,19 @@ export interface VoltConfig {
   bus?: {
     redis: string;
   };
+  /** Limits of portfolio backtests (`--symbols`); the CLI's --max-gross, --max-net, … override each. */
+  portfolio?: {
+    /** Gross exposure, a fraction of equity (1.5 = 150 %). */
+    maxGross?: number;
+    /** Net exposure, a fraction of equity. */
+    maxNet?: number;
+    /** Markets held at once. */
+    maxPositions?: number;
+    /** Refuse an entry whose returns correlate above this with a market held (sides counted). */
+    maxCorrelation?: number;
+    /** Bars of returns the correlation looks back over (default 50). */
+    correlationLookback?: number;
+  };
   onSave: {
     /** Backtest a strategy on every save. */
     backtest: boolean;
