@@ -79,6 +79,30 @@ describe('volt backtest, a portfolio', () => {
     expect(list.stdout).toContain('BTC/USDT,ETH/USDT,SOL/USDT,BNB/USDT,XRP/USDT');
   });
 
+  it('takes the limits from the portfolio section of volt.config.json, each flag overriding its own', async () => {
+    const ws = path.join(tmp, 'ws-limits');
+    mkdirSync(ws, { recursive: true });
+    const symbols = ['BTC/USDT', 'ETH/USDT', 'SOL/USDT', 'BNB/USDT', 'XRP/USDT'];
+    const mapped: Record<string, string> = {};
+    symbols.forEach((s, k) => {
+      const file = path.join(ws, `${s.replace('/', '_')}.csv`);
+      writeFileSync(file, [...candlesToCsv(synthesize({ seed: 300 + k, bars: 3000, timeframe: '1h', symbol: s }))].join(''));
+      mapped[s] = path.basename(file);
+    });
+    writeFileSync(path.join(ws, 'volt.config.json'), JSON.stringify({ data: { default: 'synthetic:1', symbols: mapped }, portfolio: { maxPositions: 2, maxGross: 0.9 } }));
+    const fromConfig = JSON.parse((await volt(['backtest', BASKET, '--no-journal', '--json'], ws)).stdout);
+    expect(fromConfig.portfolio.limits).toMatchObject({ maxPositions: 2, maxGrossExposure: 0.9 });
+    expect(fromConfig.portfolio.maxPositions).toBeLessThanOrEqual(2);
+    expect(fromConfig.portfolio.gate.refused['max positions']).toBeGreaterThan(0);
+    const overridden = JSON.parse((await volt(['backtest', BASKET, '--max-positions', '5', '--no-journal', '--json'], ws)).stdout);
+    expect(overridden.portfolio.limits).toMatchObject({ maxPositions: 5, maxGrossExposure: 0.9 });
+    expect(overridden.portfolio.gate.refused['max positions'] ?? 0).toBe(0);
+    writeFileSync(path.join(ws, 'volt.config.json'), JSON.stringify({ data: { default: 'synthetic:1', symbols: mapped }, portfolio: { maxCorrelation: 3 } }));
+    const bad = await volt(['backtest', BASKET, '--no-journal'], ws);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/volt\.config\.json.*portfolio\.maxCorrelation/s);
+  });
+
   it('gives a one-market portfolio the trades of the plain backtest', async () => {
     const single = await volt(['backtest', RSI, '--data', btcFile, '--no-journal', '--json']);
     const portfolio = await volt(['backtest', RSI, '--symbols', 'BTC/USDT', '--market', `BTC/USDT=${btcFile}`, '--no-journal', '--json']);

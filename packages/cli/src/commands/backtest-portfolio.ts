@@ -53,7 +53,9 @@ export const PORTFOLIO_USAGE = `Portfolio (several markets, one account; engine/
   --max-net X               net exposure limit, a fraction of equity
   --max-positions N         markets held at once
   --max-correlation R       refuse an entry whose returns correlate above R with a market held
-                            on the same side (--correlation-lookback N bars, default 50)`;
+                            on the same side (--correlation-lookback N bars, default 50)
+                            Each limit defaults to the portfolio section of volt.config.json
+                            (maxGross, maxNet, maxPositions, maxCorrelation, correlationLookback)`;
 
 /** The markets a strategy's source declares: `symbols: ['BTC/USDT', 'ETH/USDT']`. */
 export function declaredSymbols(source: string): string[] {
