@@ -30,6 +30,7 @@ import {
   StopAtr,
   downsampleEquity,
   type BacktestObserver,
+  type EntryRequest,
   type ExitReason,
   type Trade,
 } from '../backtest/index.js';
@@ -48,7 +49,8 @@ const ACTION_NAME = ['buy', 'sell', 'exit'] as const;
 
 type AnyDefinition = StrategyDefinition<ParamsDef, Record<string, BarIndicator>>;
 
-export type PortfolioObserver = Pick<BacktestObserver, 'onProgress' | 'onTrade'> & { onSignal?(signal: PortfolioSignal): void };
+/** `decide` (the agents' panel, portfolio/agents.ts) sees each entry the portfolio limits let through, naming its market. */
+export type PortfolioObserver = Pick<BacktestObserver, 'onProgress' | 'onTrade' | 'decide'> & { onSignal?(signal: PortfolioSignal): void };
 
 /** Backtest `strategy` over `markets` (one series per symbol, any times) as one account. */
 export function runPortfolioBacktest(
@@ -381,6 +383,17 @@ class PortfolioRun {
         qty = NaN;
         size = verdict;
       }
+      // The panel reviews what the portfolio limits allow, so an approval it journals is one the limits took.
+      if (this.observer.decide !== undefined) {
+        const review = this.observer.decide(this.entryRequest(m, side, size, price, eq, signal));
+        if (!review.approved) return this.ignore(signal, review.note ?? 'rejected by review');
+        if (review.pct !== undefined && review.pct < size) {
+          if (!(review.pct > 0)) return this.ignore(signal, review.note ?? 'size zero after review');
+          pct = review.pct;
+          qty = NaN;
+          size = review.pct;
+        }
+      }
       exposure = side * size;
     }
     const p = m.pending[m.pendingCount++]!;
@@ -450,6 +463,27 @@ class PortfolioRun {
       }
     }
     return allowed;
+  }
+
+  /** The entry as the panel sees it at the signal's close (stops as the lot would get them, measured from that close). */
+  private entryRequest(m: Market, side: 1 | -1, size: number, price: number, equity: number, signal: PortfolioSignal): EntryRequest {
+    let stopPrice = NaN;
+    if (this.fixedStop === this.fixedStop) stopPrice = price * (1 - side * this.fixedStop);
+    else if (m.stopAtr !== null && m.stopAtr.value > 0) stopPrice = price - side * this.stopAtrMultiple * m.stopAtr.value;
+    return {
+      symbol: m.symbol,
+      bar: m.index,
+      time: signal.time,
+      side: side === 1 ? 'long' : 'short',
+      pct: size,
+      price,
+      stopPrice,
+      takeProfitPrice: this.target === this.target ? price * (1 + side * this.target) : NaN,
+      confidence: signal.confidence,
+      reason: signal.reason,
+      equity,
+      indicators: m.ind,
+    };
   }
 
   private refuse_(rule: string, why: string): string {
