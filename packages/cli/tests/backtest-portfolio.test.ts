@@ -114,10 +114,33 @@ describe('volt backtest, a portfolio', () => {
     expect(b.metrics).toEqual(a.metrics);
   });
 
-  it('refuses --agents, --data with --symbols, and a market not in --symbols, as usage errors', async () => {
-    const agents = await volt(['backtest', PAIRS, '--symbols', 'ETH/USDT,BTC/USDT', '--agents', 'rules', '--no-journal']);
+  it('sends every market\'s entries through the rule agents\' panel with --agents rules, journaling decisions that name the market', async () => {
+    const ws = path.join(tmp, 'ws-agents');
+    mkdirSync(ws, { recursive: true });
+    const args = ['backtest', PAIRS, '--market', `ETH/USDT=${ethFile}`, '--market', `BTC/USDT=${btcFile}`, '--symbols', 'ETH/USDT,BTC/USDT', '--agents', 'rules', '--json'];
+    const r = await volt(args, ws);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.agents.proposals).toBeGreaterThan(0);
+    const plain = JSON.parse((await volt([...args.filter((a) => a !== '--agents' && a !== 'rules'), '--no-journal'], ws)).stdout);
+    // The panel refused or shrank some entries: the trades are not the plain run's.
+    expect(report.agents.rejected + report.agents.modified).toBeGreaterThan(0);
+    expect(JSON.stringify(report.trades)).not.toBe(JSON.stringify(plain.trades));
+    const { Journal } = await import('@volt/engine');
+    const journal = Journal.open(path.join(ws, '.volt', 'journal.db'));
+    const rows = journal.db.prepare(`SELECT symbol, status, count(*) AS n FROM decisions WHERE agent_results IS NOT NULL GROUP BY symbol, status`).all() as { symbol: string; status: string; n: number }[];
+    const mode = journal.db.prepare(`SELECT agents_mode FROM runs ORDER BY id DESC LIMIT 1`).pluck().get();
+    journal.close();
+    expect(new Set(rows.map((x) => x.symbol))).toEqual(new Set(['ETH/USDT', 'BTC/USDT']));
+    expect(rows.reduce((n, x) => n + x.n, 0)).toBe(report.agents.proposals);
+    expect(mode).toBe('rules');
+  });
+
+  it('refuses --agents ollama, --data with --symbols, and a market not in --symbols, as usage errors', async () => {
+    const agents = await volt(['backtest', PAIRS, '--symbols', 'ETH/USDT,BTC/USDT', '--agents', 'ollama', '--no-journal']);
     expect(agents.code).toBe(2);
-    expect(agents.stderr).toMatch(/^volt backtest: --agents reviews one market's entries/);
+    expect(agents.stderr).toMatch(/^volt backtest: --agents ollama reviews one market at a time/);
     const data = await volt(['backtest', PAIRS, '--symbols', 'ETH/USDT,BTC/USDT', '--data', btcFile]);
     expect(data.code).toBe(2);
     const market = await volt(['backtest', PAIRS, '--symbols', 'ETH/USDT', '--market', `BTC/USDT=${btcFile}`]);

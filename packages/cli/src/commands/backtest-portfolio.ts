@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   CANDLE_CACHE_DIR,
+  formatAgentSummary,
   parseSyntheticSpec,
   replayJournalEvents,
   resolveDataSpec,
@@ -20,6 +21,7 @@ import {
   type BacktestOptions,
   type BacktestRecording,
   type CandleSeries,
+  type LoadedVolatility,
   type PortfolioLimits,
   type PortfolioReport,
   type StrategyRunner,
@@ -171,12 +173,17 @@ export async function backtestPortfolio(
   from: number | undefined,
   to: number | undefined,
   journal: { file: string; journaled: boolean },
+  volatility: () => Promise<LoadedVolatility>,
 ): Promise<number> {
-  const agents = flags.agents ?? config.agents.mode;
-  if (flags.agents !== undefined && agents !== 'off') {
-    throw new UsageError("--agents reviews one market's entries; a portfolio run has the portfolio limits (--max-positions, --max-correlation …) instead: leave --agents out");
+  const given = flags.agents ?? config.agents.mode;
+  if (given !== 'off' && given !== 'rules' && given !== 'ollama') throw new UsageError(`--agents expects off, rules or ollama, got '${given}'`);
+  let agents: 'off' | 'rules' = given === 'ollama' ? 'off' : given;
+  if (given === 'ollama') {
+    // The LLM seats' passes re-run the whole backtest per missing answer: one market at a time.
+    if (flags.agents !== undefined) throw new UsageError("--agents ollama reviews one market at a time; a portfolio run takes --agents rules (or leave --agents out)");
+    process.stderr.write(`volt backtest: note: agents.mode ollama of volt.config.json is one market at a time; this portfolio run's entries go to the rule agents\n`);
+    agents = 'rules';
   }
-  if (agents !== 'off') process.stderr.write(`volt backtest: note: agents.mode ${agents} of volt.config.json reviews one market's entries and is not used in a portfolio run; its limits are --max-positions, --max-gross, --max-net, --max-correlation\n`);
   const cwd = process.cwd();
   const limits = limitsOf(flags, config);
   const bundle = await transpileStrategy(file);
@@ -189,7 +196,13 @@ export async function backtestPortfolio(
   let recording: BacktestRecording | undefined;
   let recordingError: unknown;
   const outcome = await runner.run(
-    { bundle, series: markets[0]!, options, portfolio: { markets, limits } },
+    {
+      bundle,
+      series: markets[0]!,
+      options,
+      portfolio: { markets, limits },
+      ...(agents === 'rules' ? { agents: { mode: agents, config, ...(await volatility()), journaled: journal.journaled } } : {}),
+    },
     {
       onLoaded: (facts) => {
         if (!journal.journaled) return;
@@ -197,7 +210,7 @@ export async function backtestPortfolio(
           // The journal keeps one data range per run: the markets' symbols and sources, the run's steps.
           const span = markets.flatMap((s) => [s.time[0]!, s.time[s.length - 1]!]);
           const whole = { symbol: symbols.join(','), timeframe: markets[0]!.timeframe, source: markets.map((s) => s.source).join(','), length: 0, time: Float64Array.of(Math.min(...span), Math.max(...span)) } as unknown as CandleSeries;
-          recording = startBacktestRecording(journal.file, { ...runMetaFor({ definition: facts, path: facts.path, contentHash: facts.contentHash }, whole, options), agentsMode: 'off' });
+          recording = startBacktestRecording(journal.file, { ...runMetaFor({ definition: facts, path: facts.path, contentHash: facts.contentHash }, whole, options), agentsMode: agents });
         } catch (e) {
           recordingError = e;
         }
@@ -213,10 +226,12 @@ export async function backtestPortfolio(
     throw error;
   }
   const report = outcome.report as PortfolioReport;
-  if (recording) replayJournalEvents(recording.observer, report);
+  if (recording) replayJournalEvents(recording.observer, report, outcome.agents?.events);
   const runId = recording?.finish(report);
   endQuietlyWhenStdoutCloses();
-  process.stdout.write(flags.json ? JSON.stringify(report, null, 2) + '\n' : formatBacktestReport(report) + formatPortfolio(report));
+  const summary = outcome.agents?.summary ?? undefined;
+  const agentText = summary ? '\n' + formatAgentSummary(summary).join('\n') + '\n' : '';
+  process.stdout.write(flags.json ? JSON.stringify(summary ? { ...report, agents: summary } : report, null, 2) + '\n' : formatBacktestReport(report) + formatPortfolio(report) + agentText);
   if (runId !== undefined && !flags.json) process.stdout.write(`\nrecorded as run ${runId} in ${path.relative(cwd, journal.file) || journal.file} (volt journal show ${runId})\n`);
   return EXIT.ok;
 }

@@ -147,7 +147,7 @@ export async function run(argv: string[]): Promise<number> {
       const journalFile = values.journal !== undefined ? path.resolve(values.journal) : journalPathFor(cwd, config.journal.path);
       const journaled = values['no-journal'] !== true;
       if (journaled) checkJournal(journalFile);
-      return await backtestPortfolio(runner, positionals[0]!, symbols, values, config, options, from, to, { file: journalFile, journaled });
+      return await backtestPortfolio(runner, positionals[0]!, symbols, values, config, options, from, to, { file: journalFile, journaled }, () => volatilityInputs(config.agents, values, cwd));
     }
     return await backtest(runner, positionals[0]!, values, config, options, from, to);
   } finally {

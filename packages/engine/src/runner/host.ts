@@ -12,7 +12,7 @@ import net from 'node:net';
 import { getHeapStatistics } from 'node:v8';
 import { backtestWithAgents, type AgentJournal } from '../agents/index.js';
 import { runBacktest, runSessionBacktest, type BacktestReport } from '../backtest/index.js';
-import { runPortfolioBacktest } from '../portfolio/index.js';
+import { portfolioWithAgents, runPortfolioBacktest } from '../portfolio/index.js';
 import { sliceSeries, synthesize, type CandleSeries } from '../data/index.js';
 import { isVoltError, VoltError } from '../errors.js';
 import { MemoryLlmCache, OllamaGateway, type StructuredOutcome, type StructuredRequest } from '../llm/index.js';
@@ -331,7 +331,19 @@ async function execute(run: SandboxRun): Promise<void> {
   let report: BacktestReport;
   let agents: Extract<FromSandbox, { type: 'result' }>['agents'];
   try {
-    if (run.portfolio) {
+    if (run.portfolio && run.agents) {
+      const journal = run.agents.journaled ? new JournalBuffer() : undefined;
+      const result = portfolioWithAgents(loaded, run.portfolio.markets, { ...run.options, limits: run.portfolio.limits }, {
+        mode: run.agents.mode,
+        config: run.agents.config,
+        ...volatilityInputs(run.agents.volatility),
+        ...(run.agents.trackRecords ? { trackRecords: run.agents.trackRecords } : {}),
+        ...(journal ? { journal } : {}),
+        onProgress,
+      });
+      report = result.report;
+      agents = { summary: result.summary, events: journal?.events ?? [] };
+    } else if (run.portfolio) {
       report = runPortfolioBacktest(loaded, run.portfolio.markets, { ...run.options, limits: run.portfolio.limits }, { onProgress });
     } else if (!run.agents) {
       report = run.warmupBars !== undefined
