@@ -23,6 +23,10 @@ export interface MarketFeed {
   book(): Promise<OrderBookSnapshot>;
   /** Price of the last trade, and the exchange's time of it. */
   last(): Promise<{ price: number; time: number }>;
+  /** Waits up to `ms`, less when a streamed bar arrives (a streaming feed). */
+  waitForBar?(ms: number): Promise<void>;
+  /** Ends the feed's streams when the session ends. */
+  close?(): Promise<void>;
 }
 
 /** The strategy, wherever it runs (the sandbox, or in-process in tests): fed closed bars, answers orders. */
@@ -167,6 +171,14 @@ export class MarketSession {
 
   /** Runs until the session's hours are up, the kill switch, or a hard limit ends it. */
   async run(): Promise<'finished' | 'stopped'> {
+    try {
+      return await this.runBars();
+    } finally {
+      await this.feed.close?.();
+    }
+  }
+
+  private async runBars(): Promise<'finished' | 'stopped'> {
     const s = this.store.session;
     const known = this.store.tradeNumbers();
     this.journaledOpen = known.open;
@@ -224,7 +236,8 @@ export class MarketSession {
         this.exchangeProblem(skewProblem ?? (stale ? `stale feed: no closed bar since ${new Date(newest + this.tfMs).toISOString()}` : null));
         if (this.stepper.openLots().length > 0) await this.watchForming(now);
         const untilClose = newest + 2 * this.tfMs - now;
-        await this.sleep(Math.max(5, Math.min(untilClose + 50, this.lookEveryMs)));
+        const waitMs = Math.max(5, Math.min(untilClose + 50, this.lookEveryMs));
+        await (this.feed.waitForBar && !this.options.sleep ? this.feed.waitForBar(waitMs) : this.sleep(waitMs));
       } catch (e) {
         if (e instanceof VoltError && e.kind !== 'data') throw e;
         this.errors++;
