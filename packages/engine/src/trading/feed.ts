@@ -48,7 +48,12 @@ export async function sessionClient(options: SessionClientOptions): Promise<Exch
     pointAt(client, apiUrl);
     // The mirror's streams are on the same host, over ws:// where the API is http://.
     const ws = (client.urls['api'] as Record<string, unknown>)['ws'];
-    if (ws !== undefined) (client.urls['api'] as Record<string, unknown>)['ws'] = toWs(ws);
+    if (ws !== undefined) {
+      (client.urls['api'] as Record<string, unknown>)['ws'] = toWs(ws);
+      // ccxt opens a plain ws:// socket only through an http agent it is asked to load first.
+      const load = (client as unknown as { loadHttpProxyAgent?: () => Promise<unknown> }).loadHttpProxyAgent;
+      if (apiUrl.startsWith('http://') && typeof load === 'function') await load.call(client);
+    }
   }
   return client;
 }
