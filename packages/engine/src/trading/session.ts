@@ -73,6 +73,13 @@ export interface SessionOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/**
+ * Bars the agents' market context is computed over: its readings need the slow average (40), the
+ * volatility window (20) and the 500 readings its percentile ranks against; twice that, so a
+ * reading is the one the whole history gives (up to the rounding of the running sums).
+ */
+const CONTEXT_BARS = 1024;
+
 const outcomeOf = (t: Trade): string => (t.exitReason === 'stop' ? 'STOPPED' : t.pnl > 0 ? 'CORRECT' : 'FALSE_POSITIVE');
 
 /**
@@ -156,11 +163,14 @@ export class MarketSession {
     const refusal = this.guard.refusal(entry.bar);
     if (refusal !== null) return { approved: false, note: `REJECTED by capital guard: ${refusal}` };
     if (!this.panel) return { approved: true };
-    // The market context is measured on the bars so far (the series grows; the builder reads a fixed length).
+    // The market context is measured on the bars so far (the series grows; the builder reads a fixed
+    // length), from CONTEXT_BARS back only: over the whole session its arrays grew with every bar,
+    // and their churn kept the RSS climbing (bench/session.mjs).
     const n = this.series.length;
     const s = this.series;
     const upToNow = { symbol: s.symbol, timeframe: s.timeframe, source: s.source, length: n, time: s.time.subarray(0, n), open: s.open.subarray(0, n), high: s.high.subarray(0, n), low: s.low.subarray(0, n), close: s.close.subarray(0, n), volume: s.volume.subarray(0, n) };
-    this.panel.context = new MarketContextBuilder(upToNow, this.options.agents?.config ? { thresholds: this.options.agents.config.agents.thresholds } : {});
+    const from = Math.max(0, n - CONTEXT_BARS);
+    this.panel.context = new MarketContextBuilder(upToNow, { from, ...(this.options.agents?.config ? { thresholds: this.options.agents.config.agents.thresholds } : {}) });
     return this.panel.decide(entry);
   }
 
