@@ -91,9 +91,25 @@ describe('volt paper', () => {
     expect(lines.length).toBeGreaterThanOrEqual(5);
     expect(lines.length).toBeLessThanOrEqual(9);
     expect(lines[0]).toMatch(/next bar in \ds/);
+    // Binance streams klines: the session took them from the socket.
+    expect(r.out()).toContain('candles by the kline stream');
+    expect(server.socketsOpened()).toBe(1);
     const { session, bars } = journalFacts(file);
     expect(session['status']).toBe('finished');
     expect(bars.length).toBe(20 + lines.length);
+    for (let k = 1; k < bars.length; k++) expect(bars[k]!.time - bars[k - 1]!.time).toBe(1000);
+  }, 40_000);
+
+  it('polls REST at each close with --poll: no socket opened, every bar once', async () => {
+    const market = synthesize({ seed: 6, bars: 200, timeframe: '1s', symbol: 'BTC/USDT', startPrice: 40_000, start: Math.floor(Date.now() / 1000) * 1000 - 50_000 });
+    server = await startExchangeServer({ market, startBar: 50, speed: 1, startAtNow: true });
+    const file = path.join(tmp, 'poll.db');
+    const r = start(paperArgs(file, '1s', 5 / 3600, ['--poll']));
+    expect(await r.exited).toBe(0);
+    expect(r.out()).toContain('candles by polling');
+    expect(server.socketsOpened()).toBe(0);
+    const { session, bars } = journalFacts(file);
+    expect(session['status']).toBe('finished');
     for (let k = 1; k < bars.length; k++) expect(bars[k]!.time - bars[k - 1]!.time).toBe(1000);
   }, 40_000);
 

@@ -49,6 +49,7 @@ export const USAGE = `usage: volt paper STRATEGY --exchange ID --symbol BASE/QUO
   --max-errors 5  --stale-bars 3  --max-skew-ms 5000
   --kill-file PATH           stop when this file exists (default .volt/STOP)
   --api-url URL              a mirror of the exchange's API (or VOLT_EXCHANGE_API_URL)
+  --poll                     candles by polling REST at each close, not the venue's kline stream
   --journal FILE             the journal (default .volt/journal.db)
   --agents off|rules         every entry reviewed by the agents' panel and its risk gate, journaled
   --json                     events as JSON lines
@@ -76,6 +77,7 @@ const OPTIONS = {
   'max-skew-ms': { type: 'string' },
   'kill-file': { type: 'string' },
   'api-url': { type: 'string' },
+  poll: { type: 'boolean' },
   journal: { type: 'string' },
   json: { type: 'boolean' },
   agents: { type: 'string' },
@@ -295,8 +297,14 @@ export async function runSession(argv: string[], mode: SessionMode, mechanics?: 
       ...(settings.apiUrl !== undefined ? { apiUrl: settings.apiUrl } : {}),
       ...(mode === 'testnet' ? { sandbox: true } : {}),
       ...(mechanics?.credentials ? { credentials: mechanics.credentials } : {}),
+      ...(values.poll ? { stream: false } : {}),
     });
-    const feed = new CcxtFeed(client, settings.symbol, settings.timeframe);
+    // The stream's ups and downs: a line on stderr, or a JSON event; the bars are the same either way.
+    const onStream = (state: 'up' | 'down' | 'polling', why?: string) => {
+      if (json) process.stdout.write(JSON.stringify({ type: 'stream', session: s.id, state, ...(why !== undefined ? { why } : {}) }) + '\n');
+      else if (state !== 'up') process.stderr.write(`${command}: the kline stream ${state === 'down' ? 'dropped, reconnecting; missed bars come by REST' : 'failed, polling from now on'} (${why})\n`);
+    };
+    const feed = new CcxtFeed(client, settings.symbol, settings.timeframe, { ...(values.poll ? { stream: false } : {}), onStream });
     if (fresh) {
       // The market's own taker fee for paper fills, and the end of the session by the exchange's clock.
       const [fee, now] = await Promise.all([feed.takerFee(), feed.time()]).catch((e: unknown) => {
@@ -318,7 +326,7 @@ export async function runSession(argv: string[], mode: SessionMode, mechanics?: 
       stopFlag,
       ...(values['look-ms'] !== undefined ? { lookEveryMs: numberOption('look-ms', values['look-ms'])! } : {}),
     });
-    if (!json) process.stderr.write(`${command}: session ${s.id} (${mode}) ${settings.exchange} ${settings.symbol} ${settings.timeframe}, ${fresh ? 'starting' : 'resuming'}; stop it with \`volt paper stop ${s.id}\`\n`);
+    if (!json) process.stderr.write(`${command}: session ${s.id} (${mode}) ${settings.exchange} ${settings.symbol} ${settings.timeframe}, ${fresh ? 'starting' : 'resuming'}, candles by ${feed.mode === 'stream' ? 'the kline stream' : 'polling'}; stop it with \`volt paper stop ${s.id}\`\n`);
     await session.run();
     return EXIT.ok;
   } catch (e) {

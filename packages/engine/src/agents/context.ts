@@ -188,6 +188,12 @@ export interface MarketContextOptions {
   signals?: SignalSet;
   /** The market analyst's blend of technical and outside (default 0.6 / 0.4). */
   blend?: Partial<SignalBlend>;
+  /**
+   * First bar the rolling figures are computed from (default 0). A market session rebuilds its
+   * context as bars come; from a recent bar on, the arrays stay the size of the window (no O(bars)
+   * allocation per entry). Readings need fastBars/slowBars/volBars + percentileBars bars after it.
+   */
+  from?: number;
 }
 
 /**
@@ -210,6 +216,8 @@ export class MarketContextBuilder {
   private readonly fast: Float64Array;
   private readonly slow: Float64Array;
   private readonly vol: Float64Array;
+  /** Index in series of fast/slow/vol's first element. */
+  private readonly from: number;
   private readonly context: MarketContext;
   private readonly board: SignalBoard;
 
@@ -226,15 +234,16 @@ export class MarketContextBuilder {
     this.trendBars = options.trendBars ?? 20;
     this.percentileBars = options.percentileBars ?? 500;
     this.volBars = options.volBars ?? 20;
-    const n = series.length;
-    this.fast = movingAverage(series.close, options.fastBars ?? 10);
-    this.slow = movingAverage(series.close, options.slowBars ?? 40);
+    this.from = Math.max(0, Math.min(series.length, options.from ?? 0));
+    const c = this.from === 0 ? series.close : series.close.subarray(this.from, series.length);
+    const n = this.from === 0 ? series.length : c.length;
+    this.fast = movingAverage(c, options.fastBars ?? 10);
+    this.slow = movingAverage(c, options.slowBars ?? 40);
     this.vol = new Float64Array(n).fill(Number.NaN);
     // Rolling population standard deviation of simple returns over volBars, by running sums.
     const w = this.volBars;
     let sum = 0;
     let sumSq = 0;
-    const c = series.close;
     for (let i = 1; i < n; i++) {
       const r = c[i - 1]! > 0 ? c[i]! / c[i - 1]! - 1 : 0;
       sum += r;
@@ -294,10 +303,11 @@ export class MarketContextBuilder {
     ctx.lastReturn = bar > 0 && s.close[bar - 1]! > 0 ? close / s.close[bar - 1]! - 1 : 0;
     const back = Math.max(0, bar - this.trendBars);
     ctx.momentum = bar > 0 && s.close[back]! > 0 ? close / s.close[back]! - 1 : 0;
-    const slow = this.slow[bar]!;
-    ctx.trendSpread = slow > 0 ? this.fast[bar]! / slow - 1 : 0;
-    ctx.realizedVol = this.vol[bar]!;
-    ctx.volPercentile = this.percentile(bar);
+    const j = bar - this.from;
+    const slow = this.slow[j]!;
+    ctx.trendSpread = slow > 0 ? this.fast[j]! / slow - 1 : 0;
+    ctx.realizedVol = this.vol[j]!;
+    ctx.volPercentile = this.percentile(j);
     ctx.barRange = close > 0 ? (s.high[bar]! - s.low[bar]!) / close : 0;
     ctx.volume = s.volume[bar]!;
     ctx.vix = this.vix ? this.vix.levelAt(ctx.time) : Number.NaN;
@@ -328,7 +338,7 @@ export class MarketContextBuilder {
     return ctx;
   }
 
-  /** Share of the previous readings (up to percentileBars) that are below this bar's reading. */
+  /** Share of the previous readings (up to percentileBars) that are below this reading (`bar` counted from `from`). */
   private percentile(bar: number): number {
     const v = this.vol;
     const current = v[bar]!;

@@ -23,6 +23,10 @@ export interface MarketFeed {
   book(): Promise<OrderBookSnapshot>;
   /** Price of the last trade, and the exchange's time of it. */
   last(): Promise<{ price: number; time: number }>;
+  /** Waits up to `ms`, less when a streamed bar arrives (a streaming feed). */
+  waitForBar?(ms: number): Promise<void>;
+  /** Ends the feed's streams when the session ends. */
+  close?(): Promise<void>;
 }
 
 /** The strategy, wherever it runs (the sandbox, or in-process in tests): fed closed bars, answers orders. */
@@ -68,6 +72,13 @@ export interface SessionOptions {
   warmupBars?: number;
   sleep?: (ms: number) => Promise<void>;
 }
+
+/**
+ * Bars the agents' market context is computed over: its readings need the slow average (40), the
+ * volatility window (20) and the 500 readings its percentile ranks against; twice that, so a
+ * reading is the one the whole history gives (up to the rounding of the running sums).
+ */
+const CONTEXT_BARS = 1024;
 
 const outcomeOf = (t: Trade): string => (t.exitReason === 'stop' ? 'STOPPED' : t.pnl > 0 ? 'CORRECT' : 'FALSE_POSITIVE');
 
@@ -152,11 +163,14 @@ export class MarketSession {
     const refusal = this.guard.refusal(entry.bar);
     if (refusal !== null) return { approved: false, note: `REJECTED by capital guard: ${refusal}` };
     if (!this.panel) return { approved: true };
-    // The market context is measured on the bars so far (the series grows; the builder reads a fixed length).
+    // The market context is measured on the bars so far (the series grows; the builder reads a fixed
+    // length), from CONTEXT_BARS back only: over the whole session its arrays grew with every bar,
+    // and their churn kept the RSS climbing (bench/session.mjs).
     const n = this.series.length;
     const s = this.series;
     const upToNow = { symbol: s.symbol, timeframe: s.timeframe, source: s.source, length: n, time: s.time.subarray(0, n), open: s.open.subarray(0, n), high: s.high.subarray(0, n), low: s.low.subarray(0, n), close: s.close.subarray(0, n), volume: s.volume.subarray(0, n) };
-    this.panel.context = new MarketContextBuilder(upToNow, this.options.agents?.config ? { thresholds: this.options.agents.config.agents.thresholds } : {});
+    const from = Math.max(0, n - CONTEXT_BARS);
+    this.panel.context = new MarketContextBuilder(upToNow, { from, ...(this.options.agents?.config ? { thresholds: this.options.agents.config.agents.thresholds } : {}) });
     return this.panel.decide(entry);
   }
 
@@ -167,6 +181,14 @@ export class MarketSession {
 
   /** Runs until the session's hours are up, the kill switch, or a hard limit ends it. */
   async run(): Promise<'finished' | 'stopped'> {
+    try {
+      return await this.runBars();
+    } finally {
+      await this.feed.close?.();
+    }
+  }
+
+  private async runBars(): Promise<'finished' | 'stopped'> {
     const s = this.store.session;
     const known = this.store.tradeNumbers();
     this.journaledOpen = known.open;
@@ -224,7 +246,8 @@ export class MarketSession {
         this.exchangeProblem(skewProblem ?? (stale ? `stale feed: no closed bar since ${new Date(newest + this.tfMs).toISOString()}` : null));
         if (this.stepper.openLots().length > 0) await this.watchForming(now);
         const untilClose = newest + 2 * this.tfMs - now;
-        await this.sleep(Math.max(5, Math.min(untilClose + 50, this.lookEveryMs)));
+        const waitMs = Math.max(5, Math.min(untilClose + 50, this.lookEveryMs));
+        await (this.feed.waitForBar && !this.options.sleep ? this.feed.waitForBar(waitMs) : this.sleep(waitMs));
       } catch (e) {
         if (e instanceof VoltError && e.kind !== 'data') throw e;
         this.errors++;

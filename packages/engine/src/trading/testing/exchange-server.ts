@@ -5,7 +5,11 @@
  * (HMAC-SHA256 of the query and body with the secret, `X-MBX-APIKEY`, `timestamp` within
  * `recvWindow`), driven by a synthetic market on its own clock: real time (speed 1) or accelerated.
  * Errors on demand: 429 with Retry-After, 5xx, requests left unanswered (timeouts), a frozen
- * (stale) feed, a clock that is off.
+ * (stale) feed, a clock that is off, dropped sockets.
+ *
+ * The kline stream (`/ws/…`, as ccxt pro subscribes: `{"method":"SUBSCRIBE","params":["btcusdt@kline_1m"],"id":N}`)
+ * pushes the forming bar as it stands and, once a bar closes, that bar whole with `"x":true` before
+ * the next one's first update, as Binance does. `stream: false` makes a venue that does not stream.
  *
  * The market: bar k of `market` opens at market.time[k]; the exchange's clock starts at
  * `startAt` (default: the open of bar `startBar`) and runs at `speed` × real time. Bars that have
@@ -16,6 +20,7 @@
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { CandleSeries } from '../../data/candle.js';
 
 export interface ExchangeServerOptions {
@@ -41,6 +46,8 @@ export interface ExchangeServerOptions {
   levelSize?: number;
   /** Half-spread and level spacing as fractions of price (default 0.0001). */
   tick?: number;
+  /** Serve the kline WebSocket stream (default true). */
+  stream?: boolean;
 }
 
 export interface Fault {
@@ -68,6 +75,10 @@ export interface ExchangeServer {
   freeze(on?: boolean): void;
   /** The exchange's clock is off by this many ms (clock skew). */
   skew(ms: number): void;
+  /** Drops every kline socket now (the client sees the connection close). */
+  dropSockets(): void;
+  /** Kline sockets opened so far. */
+  socketsOpened(): number;
   /** Orders placed, as the exchange keeps them. */
   orders: ServedOrder[];
   balances: Record<string, number>;
@@ -286,6 +297,56 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
     executedQty: fmt(o.executedQty), cummulativeQuoteQty: fmt(o.cummulativeQuoteQty), status: o.status, timeInForce: 'GTC', type: o.type,
     side: o.side, stopPrice: '0.00000000', icebergQty: '0.00000000', time: o.time, updateTime: o.time, isWorking: true, origQuoteOrderQty: '0.00000000',
   });
+  // The kline stream: each socket's subscriptions, pushed on a timer from the same clock as the REST.
+  const sockets = new Set<WebSocket>();
+  let opened = 0;
+  const wss = options.stream === false ? null : new WebSocketServer({ server });
+  wss?.on('connection', (socket) => {
+    sockets.add(socket);
+    opened++;
+    let subscribed = false;
+    let sentBar = -1;
+    const kline = (k: number, asOf: number) => {
+      const [o, h, l, c, v] = barAsOf(k, asOf);
+      const t = m.time[k]!;
+      return JSON.stringify({
+        e: 'kline', E: Math.round(asOf), s: id,
+        k: { t, T: t + tfMs - 1, s: id, i: m.timeframe, f: k * 10, L: k * 10 + 9, o: fmt(o), c: fmt(c), h: fmt(h), l: fmt(l), v: fmt(v), n: 10, x: asOf >= t + tfMs, q: fmt(v * c), V: fmt(v / 2), Q: fmt((v * c) / 2), B: '0' },
+      });
+    };
+    const push = () => {
+      if (!subscribed || frozenAt !== null || socket.readyState !== socket.OPEN) return;
+      const now = clock();
+      const k = barAt(now);
+      // Bars that closed since the last push, whole, then the one forming.
+      for (let j = sentBar < 0 ? k : Math.max(sentBar, k - 5); j < k; j++) socket.send(kline(j, m.time[j]! + tfMs));
+      socket.send(kline(k, now));
+      sentBar = k;
+    };
+    // Binance pushes klines about every second; an accelerated clock needs a push per bar or more.
+    const timer = setInterval(push, Math.max(5, Math.min(1000, tfMs / speed / 4)));
+    socket.on('message', (raw) => {
+      let msg: { method?: string; params?: string[]; id?: number };
+      try {
+        msg = JSON.parse(String(raw)) as typeof msg;
+      } catch {
+        return socket.send(JSON.stringify({ error: { code: 2, msg: 'Invalid JSON' } }));
+      }
+      if (msg.method === 'SUBSCRIBE') {
+        const wanted = `${id.toLowerCase()}@kline_${m.timeframe}`;
+        subscribed = subscribed || (msg.params ?? []).includes(wanted);
+        socket.send(JSON.stringify({ result: null, id: msg.id }));
+        push();
+      } else if (msg.method === 'UNSUBSCRIBE') {
+        subscribed = false;
+        socket.send(JSON.stringify({ result: null, id: msg.id }));
+      }
+    });
+    socket.on('close', () => {
+      clearInterval(timer);
+      sockets.delete(socket);
+    });
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -300,10 +361,16 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
     skew: (ms) => {
       skewMs = ms;
     },
+    dropSockets: () => {
+      for (const socket of sockets) socket.terminate();
+    },
+    socketsOpened: () => opened,
     orders,
     balances,
     close: () =>
       new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.terminate();
+        wss?.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),
