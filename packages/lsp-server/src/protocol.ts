@@ -727,3 +727,45 @@ export interface PaperStopResult {
   status: PaperSessionStatus['status'];
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// Bounded suggestions in the editor (issue 16): volt/suggest runs `volt suggest` on an open
+// strategy when asked (never on a keystroke) and publishes each offered change as a VOLT207 hint
+// on the param's line, with a quick fix writing the suggested value. Refused changes come back in
+// the result with their figures but get no diagnostic: nothing is offered that did not hold out
+// of sample.
+
+export const SUGGEST_REQUEST = 'volt/suggest';
+/** Title prefix of the quick fix on a VOLT207 hint. */
+export const APPLY_SUGGESTION_TITLE = 'Volt: set';
+
+export interface SuggestRequestParams {
+  /** The strategy's file:// URI. */
+  uri: string;
+  /** Data spec; default as for volt.backtest (the strategy's symbol, else data.default). */
+  data?: string;
+  symbol?: string;
+  from?: string | number;
+  to?: string | number;
+  /** Walk-forward folds (default 3). */
+  folds?: number;
+  /** Fewest out-of-sample trades for an offer (default 10). */
+  minTrades?: number;
+}
+
+export interface SuggestResult {
+  uri: string;
+  data: { spec: string; symbol: string; timeframe: string; bars: number };
+  /** Every change the training windows picked, offered or refused, as `volt suggest --json` prints them. */
+  suggestions: {
+    param: string;
+    from: number;
+    to: number;
+    status: 'offered' | 'refused';
+    picked: number;
+    folds: number;
+    inSample: { before: number; after: number };
+    outOfSample: { before: number; after: number; trades: number };
+    message: string;
+  }[];
+}

@@ -32,6 +32,7 @@ import type { Features } from './handlers/features.js';
 import { ReviewHandler } from './handlers/review.js';
 import { RunsHandler, type RunResult } from './handlers/runs.js';
 import { SettingsHandler } from './handlers/settings.js';
+import { SuggestHandler } from './handlers/suggest.js';
 import { SynthHandler } from './handlers/synth.js';
 import { WatchHandler } from './handlers/watch.js';
 import { isConfigUri, WorkspaceState, type VoltServerOptions } from './workspace.js';
@@ -77,7 +78,9 @@ export class VoltServer {
     c.onInitialized(() => settings.initialized());
     c.onDidChangeConfiguration(() => void settings.reload());
     const optimize = new OptimizeHandler(this.state, this.features);
-    c.onCodeAction(open(async (p: CodeActionParams) => [...(await documents.codeAction(p)), ...optimize.codeActions(p)]));
+    const suggest = new SuggestHandler(this.state, this.features);
+    suggest.register(c, open);
+    c.onCodeAction(open(async (p: CodeActionParams) => [...(await documents.codeAction(p)), ...optimize.codeActions(p), ...suggest.codeActions(p)]));
     c.onCodeLens(open((p: CodeLensParams) => runs.codeLens(p)));
     c.onHover(open((p: HoverParams) => documents.hover(p)));
     // Registered as a plain request so the client's workDoneToken stays visible to us.

@@ -30,7 +30,7 @@ export interface VoltServerOptions {
 }
 
 /** Which feature a finding comes from: each publishes its own, the diagnostics carry them all. */
-export type FindingFeature = 'static' | 'backtest' | 'critique' | 'drift';
+export type FindingFeature = 'static' | 'backtest' | 'critique' | 'drift' | 'suggest';
 
 /** What the sidecar knows of its default data: VOLT107 judges warm-up against the bar count. */
 export interface DataFacts {
@@ -116,7 +116,7 @@ export class WorkspaceState {
 
   setFindings(uri: string, source: FindingFeature, findings: ServerFinding[], version?: number): void {
     let all = this.findings.get(uri);
-    if (!all) this.findings.set(uri, (all = { static: [], backtest: [], critique: [], drift: [] }));
+    if (!all) this.findings.set(uri, (all = { static: [], backtest: [], critique: [], drift: [], suggest: [] }));
     all[source] = findings;
     if (version !== undefined) this.versions.set(uri, version);
   }
@@ -142,7 +142,7 @@ export class WorkspaceState {
     // Diagnostics carry the version their static findings were computed on.
     const version = doc ? (this.versions.get(uri) ?? doc.version) : null;
     const all = this.findings.get(uri);
-    const diagnostics = all ? [...all.static, ...all.backtest, ...all.critique, ...all.drift].map((f) => toDiagnostic(f, version)) : [];
+    const diagnostics = all ? [...all.static, ...all.backtest, ...all.critique, ...all.drift, ...all.suggest].map((f) => toDiagnostic(f, version)) : [];
     void this.connection.sendDiagnostics(version === null ? { uri, diagnostics } : { uri, version, diagnostics });
   }
 }

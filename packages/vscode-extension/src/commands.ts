@@ -28,6 +28,7 @@ import type { VoltStatus } from './status.js';
 import { newStrategyFolder } from './new-folder.js';
 import { optimizeStrategy, type OptimizeCalls, type OptimizeView } from './optimize-view.js';
 import { draftStrategyFromIdea } from './draft.js';
+import { suggestParams, type SuggestCalls } from './suggest.js';
 
 /** VS Code command ids (package.json `contributes.commands`). They differ from the sidecar's own
  * `volt.analyze`… names, which the language client registers for the server. */
@@ -42,6 +43,7 @@ export const CLIENT_COMMANDS = {
   newStrategyFolder: 'volt.newStrategyFolder',
   optimizeStrategy: 'volt.optimizeStrategy',
   draftStrategy: 'volt.draftStrategy',
+  suggestParams: 'volt.suggestParams',
 } as const;
 
 export interface CommandContext {
@@ -52,6 +54,8 @@ export interface CommandContext {
   output: vscode.OutputChannel;
   /** Volt: Optimize Strategy's sidecar calls and report (the extension passes both). */
   optimizer?: { sidecar: OptimizeCalls; view: OptimizeView };
+  /** Volt: Suggest Params' sidecar call (volt/suggest). */
+  suggester?: SuggestCalls;
 }
 
 const DAY = 86_400_000;
@@ -409,6 +413,10 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       return undefined;
     },
     [CLIENT_COMMANDS.draftStrategy]: (idea?: string) => draftStrategyFromIdea(ctx, typeof idea === 'string' ? idea : undefined),
+    [CLIENT_COMMANDS.suggestParams]: async () => {
+      const uri = await pickStrategy();
+      return uri && ctx.suggester ? suggestParams(ctx.suggester, ctx.output, uri) : undefined;
+    },
   };
   return Object.entries(handlers).map(([id, handler]) => vscode.commands.registerCommand(id, handler));
 }
