@@ -53,6 +53,10 @@ export const Requests = {
   exportVault: 'volt/exportVault',
   /** Strategy drafts from an idea (see the block "volt/draftStrategy" below): `DraftStrategyParams` → `DraftStrategyResult`. */
   draftStrategy: 'volt/draftStrategy',
+  /** A parameter sweep of an open strategy (see the block "Optimisation" below): `OptimizeParams` → `OptimizeResult`. */
+  optimize: 'volt/optimize',
+  /** Bounded suggestions for an open strategy's params (see the block "volt/suggest" below): `SuggestRequestParams` → `SuggestResult`. */
+  suggest: 'volt/suggest',
 } as const;
 
 /** The `workspace/configuration` section and `initializationOptions` key the server reads. */
@@ -373,7 +377,6 @@ export interface BarsResult {
 // A plain request; `$/cancelRequest` stops it (what finished stays journaled, `volt optimize
 // --resume ID` continues it). While it runs the server sends `volt/optimizeProgress`.
 
-export const OPTIMIZE_REQUEST = 'volt/optimize';
 export const OPTIMIZE_PROGRESS = 'volt/optimizeProgress';
 /** Title prefix of the code action on a strategy's `params` block after a sweep. */
 export const APPLY_PARAMS_TITLE = 'Volt: apply optimised params';
@@ -735,7 +738,6 @@ export interface PaperStopResult {
 // the result with their figures but get no diagnostic: nothing is offered that did not hold out
 // of sample.
 
-export const SUGGEST_REQUEST = 'volt/suggest';
 /** Title prefix of the quick fix on a VOLT207 hint. */
 export const APPLY_SUGGESTION_TITLE = 'Volt: set';
 

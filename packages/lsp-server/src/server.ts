@@ -20,7 +20,7 @@ import {
   type InitializeParams,
   type InitializeResult,
 } from 'vscode-languageserver';
-import { ALL_COMMANDS, OPTIMIZE_REQUEST, Requests, type BarsParams, type DraftStrategyParams, type OptimizeParams, type SymbolsParams } from './protocol.js';
+import { ALL_COMMANDS, Requests, type BarsParams, type DraftStrategyParams, type OptimizeParams, type SymbolsParams } from './protocol.js';
 import { IdleCollector, keepYoungGenerationsSmall } from './idle-gc.js';
 import { BarsHandler } from './handlers/bars.js';
 import { PaperHandler } from './handlers/paper.js';
@@ -90,7 +90,7 @@ export class VoltServer {
     new PaperHandler(this.state).register(c);
     c.onRequest(Requests.bars, open((params: BarsParams) => bars.bars(params)));
     new ReviewHandler(this.state).register(c, open);
-    c.onRequest(OPTIMIZE_REQUEST, open((params: OptimizeParams, token: CancellationToken) => optimize.optimize(params, token)));
+    c.onRequest(Requests.optimize, open((params: OptimizeParams, token: CancellationToken) => optimize.optimize(params, token)));
     c.onRequest(Requests.draftStrategy, open((params: DraftStrategyParams, token: CancellationToken) => new SynthHandler(this.state, this.features).draft(params, token)));
     c.onShutdown(open(this.shutdown.bind(this)));
     const docs = this.state.documents;

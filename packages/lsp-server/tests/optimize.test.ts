@@ -6,7 +6,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { CodeAction } from 'vscode-languageserver';
 import { startInBand, type TestClient } from './utils/connection.js';
-import { APPLY_PARAMS_TITLE, OPTIMIZE_PROGRESS, OPTIMIZE_REQUEST, type OptimizeParams, type OptimizeProgressParams, type OptimizeResult } from '../src/protocol.js';
+import { APPLY_PARAMS_TITLE, OPTIMIZE_PROGRESS, Requests, type OptimizeParams, type OptimizeProgressParams, type OptimizeResult } from '../src/protocol.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'volt-optimize-lsp-'));
 let client: TestClient;
@@ -31,7 +31,7 @@ export default defineStrategy({
 });
 `;
 
-const optimize = (p: OptimizeParams) => client.connection.sendRequest<OptimizeResult>(OPTIMIZE_REQUEST, p);
+const optimize = (p: OptimizeParams) => client.connection.sendRequest<OptimizeResult>(Requests.optimize, p);
 
 beforeAll(async () => {
   writeFileSync(path.join(root, 'volt.config.json'), JSON.stringify({ data: { default: 'synthetic:11:3000:1h' } }));
@@ -113,7 +113,7 @@ describe('volt/optimize', () => {
     const wide = STRATEGY.replace('min: 5, max: 15, step: 5', 'min: 2, max: 50, step: 1').replace('min: 20, max: 40, step: 10', 'min: 20, max: 200, step: 1');
     const uri = await client.open('sma3.strategy.ts', wide);
     const source = new (await import('vscode-jsonrpc')).CancellationTokenSource();
-    const pending = client.connection.sendRequest<OptimizeResult>(OPTIMIZE_REQUEST, { uri, method: 'random', trials: 5000, minTrades: 1, workers: 1, token: 'c' }, source.token);
+    const pending = client.connection.sendRequest<OptimizeResult>(Requests.optimize, { uri, method: 'random', trials: 5000, minTrades: 1, workers: 1, token: 'c' }, source.token);
     await client.until(() => progress.find((p) => p.token === 'c' && p.done > 0), 'the first trials');
     source.cancel();
     const error = await pending.then(() => undefined, (e: Error) => e);

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from 'vscode-languageserver';
 import { startBinary, type TestClient } from './utils/connection.js';
-import { APPLY_SUGGESTION_TITLE, SUGGEST_REQUEST, type SuggestRequestParams, type SuggestResult } from '../src/protocol.js';
+import { APPLY_SUGGESTION_TITLE, Requests, type SuggestRequestParams, type SuggestResult } from '../src/protocol.js';
 
 let client: TestClient;
 
@@ -35,7 +35,7 @@ function csv(turn: number): string {
   return rows.join('\n') + '\n';
 }
 
-const suggest = (p: SuggestRequestParams) => client.connection.sendRequest<SuggestResult>(SUGGEST_REQUEST, p);
+const suggest = (p: SuggestRequestParams) => client.connection.sendRequest<SuggestResult>(Requests.suggest, p);
 const hints = (uri: string): Diagnostic[] => (client.diagnostics.get(uri)?.diagnostics ?? []).filter((d) => d.code === 'VOLT207');
 
 beforeAll(async () => {

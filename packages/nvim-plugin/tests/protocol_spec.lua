@@ -19,7 +19,6 @@ T.run('protocol mirror', function()
   end
   T.eq(protocol.commands, entries(block('Commands')), 'command names')
   T.eq(protocol.notifications, entries(block('Notifications')), 'notification names')
-  T.eq(protocol.optimize.request, source:match("OPTIMIZE_REQUEST = '([^']+)'"), 'optimise request')
   T.eq(protocol.optimize.progress, source:match("OPTIMIZE_PROGRESS = '([^']+)'"), 'optimise progress')
   T.eq(protocol.optimize.apply_title, source:match("APPLY_PARAMS_TITLE = '([^']+)'"), 'apply params title')
   T.eq(protocol.requests, entries(block('Requests')), 'request names')

@@ -15,7 +15,7 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import { CONFIGURATION_SECTION, DRAFT_PROGRESS_NOTIFICATION, Notifications, OPTIMIZE_PROGRESS, OPTIMIZE_REQUEST, PaperRequests, SUGGEST_REQUEST, type SuggestRequestParams, type SuggestResult, Requests, type OptimizeParams, type OptimizeProgressParams, type OptimizeResult, type PaperStatusResult, type BacktestStatusParams, type DraftProgressParams, type DraftStrategyParams, type DraftStrategyResult, type BarsParams, type BarsResult, type CommandName, type CritiqueStatusParams, type SymbolsParams, type SymbolsResult } from '@volt/lsp-server/protocol';
+import { CONFIGURATION_SECTION, DRAFT_PROGRESS_NOTIFICATION, Notifications, OPTIMIZE_PROGRESS, PaperRequests, type SuggestRequestParams, type SuggestResult, Requests, type OptimizeParams, type OptimizeProgressParams, type OptimizeResult, type PaperStatusResult, type BacktestStatusParams, type DraftProgressParams, type DraftStrategyParams, type DraftStrategyResult, type BarsParams, type BarsResult, type CommandName, type CritiqueStatusParams, type SymbolsParams, type SymbolsResult } from '@volt/lsp-server/protocol';
 import { lensCommandInEditor } from './commands.js';
 import { SIDECAR_SELECTOR } from './documents.js';
 import { findInstalledSidecar, versionMismatch } from './locate.js';
@@ -172,12 +172,12 @@ export class Sidecar implements SidecarCalls, vscode.Disposable {
 
   /** volt/optimize: a sweep of the strategy's params (Volt: Optimize Strategy). */
   optimize(params: OptimizeParams, token?: vscode.CancellationToken): Promise<OptimizeResult> {
-    return this.running().sendRequest<OptimizeResult>(OPTIMIZE_REQUEST, params, token);
+    return this.running().sendRequest<OptimizeResult>(Requests.optimize, params, token);
   }
 
   /** volt/suggest: bounded param suggestions, shown as VOLT207 hints (Volt: Suggest Params). */
   suggest(params: SuggestRequestParams): Promise<SuggestResult> {
-    return this.running().sendRequest<SuggestResult>(SUGGEST_REQUEST, params);
+    return this.running().sendRequest<SuggestResult>(Requests.suggest, params);
   }
 
   onOptimizeProgress(listener: (p: OptimizeProgressParams) => void): vscode.Disposable {

@@ -7,7 +7,7 @@
  */
 import { isVoltError, sliceSeries, StrategyRunner, suggestParams, transpileStrategy, type TranspiledStrategy } from '@volt/engine';
 import { CodeActionKind, ErrorCodes, LSPErrorCodes, ResponseError, type CodeAction, type CodeActionParams, type Connection } from 'vscode-languageserver';
-import { APPLY_SUGGESTION_TITLE, SUGGEST_REQUEST, type SuggestRequestParams, type SuggestResult } from '../protocol.js';
+import { APPLY_SUGGESTION_TITLE, Requests, type SuggestRequestParams, type SuggestResult } from '../protocol.js';
 import type { ServerFinding } from '../service/diagnostics.js';
 import { paramsEdit } from '../service/params-edit.js';
 import { checkStrategyTarget } from '../service/targets.js';
@@ -38,7 +38,7 @@ export class SuggestHandler {
   }
 
   register(c: Connection, open: <A extends unknown[], R>(handler: (...args: A) => R) => (...args: A) => R): void {
-    c.onRequest(SUGGEST_REQUEST, open((p: SuggestRequestParams) => this.suggest(p)));
+    c.onRequest(Requests.suggest, open((p: SuggestRequestParams) => this.suggest(p)));
   }
 
   async suggest(p: SuggestRequestParams): Promise<SuggestResult> {

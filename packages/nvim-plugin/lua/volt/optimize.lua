@@ -203,7 +203,7 @@ function M.optimize(args)
   end
   message.echo('volt: optimising ' .. vim.fn.fnamemodify(vim.api.nvim_buf_get_name(bufnr), ':t') .. '…')
   client.when_ready(c, function(ready)
-    compat.request(ready, protocol.optimize.request, params, function(err, result)
+    compat.request(ready, protocol.requests.optimize, params, function(err, result)
       if err then
         message.notify('volt: optimise failed: ' .. tostring(err.message or err), vim.log.levels.ERROR)
         return

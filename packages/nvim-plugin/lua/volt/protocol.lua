@@ -21,6 +21,8 @@ M.requests = {
   annotateTrade = 'volt/annotateTrade', -- AnnotateTradeParams { tradeId, outcome?, rating?, tags?, review? } → AnnotateTradeResult
   exportVault = 'volt/exportVault', -- ExportVaultParams { vault?, runId?, strategy?, force? } → ExportVaultResult
   draftStrategy = 'volt/draftStrategy', -- DraftStrategyParams { idea, data?, out?, model?, attempts? } → DraftStrategyResult
+  optimize = 'volt/optimize', -- OptimizeParams { uri, trials?, method?, objective?, folds?, ... } → OptimizeResult
+  suggest = 'volt/suggest', -- SuggestRequestParams { uri, data?, folds?, ... } → SuggestResult
 }
 
 -- DraftProgressParams { attempt, of, state = 'asking'|'proven'|'refused', message }, per attempt of a draft.
@@ -44,7 +46,6 @@ M.notifications = {
 -- Optimisation (protocol.ts "Optimisation (issue 15)"): the request, its progress notification and
 -- the title prefix of the code action that writes the best params into the `params` block.
 M.optimize = {
-  request = 'volt/optimize', -- OptimizeParams { uri, trials?, method?, objective?, folds?, ... } → OptimizeResult
   progress = 'volt/optimizeProgress', -- OptimizeProgressParams { uri, token?, done, total, best? }
   apply_title = 'Volt: apply optimised params',
 }
