@@ -131,6 +131,8 @@ describe('a paper session', () => {
     const wait = async (f: () => boolean) => { while (!f()) await new Promise((r) => setTimeout(r, 20)); };
     const problems = () => events.filter((e) => e.type === 'exchange').map((e) => (e as { problem: string | null }).problem);
     const closed = () => s.trades.length;
+    // Each fault below must find a position to flatten: wait for the re-entry after the last one.
+    const held = () => { const last = events.filter((e) => e.type === 'bar').at(-1) as { position: number } | undefined; return (last?.position ?? 0) > 0; };
 
     await wait(() => bars() >= 2 && s.trades.length === 0);
     // 429 with Retry-After: 2 s: the session asks again only after it.
@@ -150,13 +152,14 @@ describe('a paper session', () => {
     await wait(() => problems().at(-1) === null);
 
     // A stale feed: no new closed bar for more than two bars.
-    await wait(() => bars() >= 6);
+    await wait(() => bars() >= 6 && held());
     server.freeze();
     await wait(() => problems().some((p) => p?.startsWith('stale feed')));
     server.freeze(false);
     await wait(() => problems().at(-1) === null);
 
     // The exchange's clock 10 s off ours.
+    await wait(held);
     server.skew(10_000);
     await wait(() => problems().some((p) => p?.startsWith('clock skew')));
     server.skew(0);
