@@ -151,7 +151,7 @@ export async function backtestWithAgents(
     });
   const seats = llmSeatModels(config);
   const rules = ruleAgents();
-  const prompts = new PromptMemo();
+  const prompts = new PromptMemo({ mask: config?.agents.llm?.mask ?? true });
   const llmAgents = (Object.entries(seats) as [AgentRole, string][]).map(
     ([role, model]) => new LlmAgent(role, model, gateway, rules[role], config?.ollama.timeoutMs, prompts),
   );

@@ -5,7 +5,8 @@ export { TrendAnalyzer, VolatilityAssessor, HedgeOptimizer, MarketAnalyst, Execu
 export { TrackRecord, loadTrackRecords, addTrackRecords, DEFAULT_TRACK_RECORD_BOUNDS, type TrackRecordBounds, type TrackRecordRow } from './track-record.js';
 export { auditExecution, SLIPPAGE_LIMIT, SIZE_TOLERANCE, type ApprovedEntry, type ExecutedEntry, type AuditIssue } from './auditor.js';
 export { AgentPanel, decisionMessages, correctionMessage, type AgentVote, type PanelDecision, type PanelOptions } from './panel.js';
-export { LlmAgent, ReplaySeat, PromptMemo, PanelAnswers, PROMPT_VERSION, ASSESSMENT_SCHEMA, proposalPrompt } from './llm-agent.js';
+export { LlmAgent, ReplaySeat, PromptMemo, PanelAnswers, PROMPT_VERSION, ASSESSMENT_SCHEMA, proposalPrompt, type PromptOptions } from './llm-agent.js';
+export { KNOWN_CUTOFFS, HINDSIGHT_WARNING, MASKED_ASSET, checkHindsight, cutoffOf, cutoffEnd, maskText, type HindsightCheck, type SeatHindsight } from './hindsight.js';
 export { AgentReview, formatAgentSummary, type AgentJournal, type AgentReviewSummary } from './review.js';
 export {
   backtestWithAgents,

@@ -1,5 +1,7 @@
 import { hash } from 'node:crypto';
 import { OllamaGateway, llmPromptHash, type JsonSchema, type StructuredRequest } from '../llm/index.js';
+import { SIGNAL_NAMES, describeSignals } from '../signals/index.js';
+import { MASKED_ASSET, maskText } from './hindsight.js';
 import { type Agent, type AgentRole, type Assessment, type AsyncAgent, type MarketContext, type Proposal, type TradeDecision } from './types.js';
 
 /** What an LLM agent must answer: the Agent interface's shape, as a JSON schema. */
@@ -14,8 +16,8 @@ export const ASSESSMENT_SCHEMA: JsonSchema = {
       type: 'object',
       properties: {
         pct: { type: 'number', minimum: 0, maximum: 1, description: 'smaller position size, fraction of equity' },
-        stopPrice: { type: 'number', minimum: 0, description: 'tighter stop price' },
-        takeProfitPrice: { type: 'number', minimum: 0 },
+        stopPrice: { type: 'number', minimum: 0, description: 'tighter stop price, in the prices of the prompt' },
+        takeProfitPrice: { type: 'number', minimum: 0, description: 'in the prices of the prompt' },
       },
     },
   },
@@ -55,7 +57,9 @@ export class LlmAgent implements AsyncAgent {
     this.fallback = fallback;
     this.timeoutMs = timeoutMs;
     this.prompts = prompts;
-    this.system = `${ROLE_BRIEF[role]} You sit on a trading panel whose votes are weighed; a deterministic risk gate has the last word. Answer with JSON only.`;
+    this.system = `${ROLE_BRIEF[role]} You sit on a trading panel whose votes are weighed; a deterministic risk gate has the last word.${
+      prompts.mask ? ' The asset and the dates are withheld on purpose: judge from the numbers given, not from what you may know of any market\'s history.' : ''
+    } Answer with JSON only.`;
     this.keyPrefix = llmPromptHash(JSON.stringify([this.system, ASSESSMENT_SCHEMA])).slice(0, 16);
   }
 
@@ -79,8 +83,19 @@ export class LlmAgent implements AsyncAgent {
   async assess(p: Readonly<Proposal>, c: Readonly<MarketContext>, signal?: AbortSignal): Promise<Assessment> {
     const req = this.request(p, c);
     const outcome = await this.gateway.structured<Assessment>(signal ? { ...req, signal } : req);
-    if (outcome.ok) return fromAnswer(outcome.value);
+    if (outcome.ok) return fromAnswer(outcome.value, this.prompts.priceScale(p));
     return this.fallbackAnswer(p, c, outcome.failure);
+  }
+
+  /**
+   * A model's answer in the proposal's own prices: a masked prompt shows prices indexed to the
+   * signal bar's close (100), so a stop or target it names is scaled back. The cached value is
+   * shared and stays as the model gave it.
+   */
+  inOwnPrices(answer: Assessment, p: Readonly<Proposal>): Assessment {
+    const m = answer.modifications;
+    if (!this.prompts.mask || m === undefined || (m.stopPrice === undefined && m.takeProfitPrice === undefined)) return answer;
+    return fromAnswer(answer, this.prompts.priceScale(p));
   }
 
   /** The rule agent's answer, marked as such. */
@@ -126,7 +141,7 @@ export class ReplaySeat implements Agent {
     const together = this.together?.lookup(p, c, this.role);
     if (together !== undefined) {
       this.answeredByModel++;
-      return together;
+      return agent.inOwnPrices(together, p);
     }
     const key = agent.keyFor(p, c);
     const hit = agent.gateway.cachedByKey<Assessment>(agent.model, key);
@@ -134,7 +149,7 @@ export class ReplaySeat implements Agent {
       this.answeredByModel++;
       this.together?.served(this.role, hit.value);
       // Shared with the gateway's memo: the panel only reads it.
-      return hit.value;
+      return agent.inOwnPrices(hit.value, p);
     }
     this.answeredByRules++;
     this.together?.spoil();
@@ -201,20 +216,36 @@ export class PanelAnswers {
   }
 }
 
-/** Bumped whenever proposalPrompt's wording changes, so old cached answers stop matching. */
-export const PROMPT_VERSION = 1;
+/**
+ * Bumped whenever proposalPrompt's wording changes, so old cached answers stop matching. 2: the
+ * outside signals, and masking (the asset, dates and price level withheld by default).
+ */
+export const PROMPT_VERSION = 2;
+
+/** Numbers the prompt is written from: 16 about the proposal and market, then the signals and their score. */
+const NUMBERS = 16 + SIGNAL_NAMES.length + 1;
+
+export interface PromptOptions {
+  /**
+   * Withhold the asset's name, the dates and the price level (default true; `agents.llm.mask` in
+   * volt.config.json): "asset A", the signal at "bar t", prices indexed to its close = 100.
+   */
+  mask?: boolean;
+}
 
 /**
  * The prompt's identity for the proposal at hand, shared by the seats of one panel. The cache key is
- * a hash of everything the prompt is written from (the template version, the proposal, the market
- * facts), so a cached answer is found without writing the prompt out; the text is only written when
- * a model has to be asked.
+ * a hash of everything the prompt is written from (the template version, whether it is masked, the
+ * proposal, the market facts, the outside signals), so a cached answer is found without writing the
+ * prompt out; the text is only written when a model has to be asked.
  */
 export class PromptMemo {
-  /** The prompt's inputs as bytes: 16 doubles, then the strings (grown if a reason is long). */
+  readonly mask: boolean;
+  /** The prompt's inputs as bytes: the doubles, then the strings (grown if a reason is long). */
   private input = Buffer.alloc(1024);
-  private readonly numbers = new Float64Array(16);
+  private readonly numbers = new Float64Array(NUMBERS);
   private readonly numberBytes = new Uint8Array(this.numbers.buffer);
+  private readonly signals = new Float64Array(SIGNAL_NAMES.length + 1).fill(Number.NaN);
   private bar = -1;
   private side = '';
   private pct = Number.NaN;
@@ -226,6 +257,15 @@ export class PromptMemo {
   private digest = '';
   private text: string | null = null;
 
+  constructor(options: PromptOptions = {}) {
+    this.mask = options.mask ?? true;
+  }
+
+  /** Masked prompts show prices × this (the signal bar's close becomes 100); 1 unmasked. */
+  priceScale(p: Readonly<Proposal>): number {
+    return this.mask && p.price > 0 ? 100 / p.price : 1;
+  }
+
   /** The cache key part for this proposal (a sha256 of the prompt's inputs). */
   key(p: Readonly<Proposal>, c: Readonly<MarketContext>): string {
     if (
@@ -236,7 +276,8 @@ export class PromptMemo {
       !same(p.takeProfitPrice, this.target) ||
       !same(p.confidence, this.confidence) ||
       p.reason !== this.reason ||
-      c.regime !== this.regime
+      c.regime !== this.regime ||
+      !sameSignals(this.signals, c)
     ) {
       const n = this.numbers;
       n[0] = PROMPT_VERSION;
@@ -254,13 +295,16 @@ export class PromptMemo {
       n[12] = c.trendSpread;
       n[13] = c.lastReturn;
       n[14] = c.barRange;
-      // Not the bar index: the same bar in a series cut with --from has another index, and the same prompt.
-      n[15] = 0;
+      // Not the bar index (the same bar in a series cut with --from has another index, and the same prompt): the mask.
+      n[15] = this.mask ? 1 : 0;
+      for (let k = 0; k < SIGNAL_NAMES.length; k++) n[16 + k] = this.signals[k] = c.signals[k]!;
+      n[16 + SIGNAL_NAMES.length] = this.signals[SIGNAL_NAMES.length] = c.outsideScore;
       const words = `${p.side}\u0000${p.symbol}\u0000${c.regime}\u0000${p.reason}`;
-      const need = 128 + Buffer.byteLength(words);
+      const at = this.numberBytes.length;
+      const need = at + Buffer.byteLength(words);
       if (need > this.input.length) this.input = Buffer.alloc(need * 2);
       this.input.set(this.numberBytes, 0);
-      this.input.write(words, 128);
+      this.input.write(words, at);
       this.digest = hash('sha256', this.input.subarray(0, need), 'base64url');
       this.bar = p.bar;
       this.side = p.side;
@@ -278,22 +322,30 @@ export class PromptMemo {
   /** The prompt text for the proposal last keyed. */
   prompt(p: Readonly<Proposal>, c: Readonly<MarketContext>): string {
     this.key(p, c);
-    this.text ??= proposalPrompt(p, c);
+    this.text ??= proposalPrompt(p, c, { mask: this.mask });
     return this.text;
   }
+}
+
+/** The outside signals and their score are those the memo last keyed (NaN equal to NaN). */
+function sameSignals(seen: Float64Array, c: Readonly<MarketContext>): boolean {
+  const n = SIGNAL_NAMES.length;
+  for (let k = 0; k < n; k++) if (!same(seen[k]!, c.signals[k]!)) return false;
+  return same(seen[n]!, c.outsideScore);
 }
 
 function same(a: number, b: number): boolean {
   return a === b || (a !== a && b !== b);
 }
 
-function fromAnswer(v: Assessment): Assessment {
+/** A model's answer copied field by field; stop and target divided by `priceScale` (the prompt's prices → the proposal's). */
+function fromAnswer(v: Assessment, priceScale = 1): Assessment {
   const out: Assessment = { decision: v.decision as TradeDecision, confidence: v.confidence, reasoning: v.reasoning };
   if (v.modifications) {
     const m: NonNullable<Assessment['modifications']> = {};
     if (typeof v.modifications.pct === 'number') m.pct = v.modifications.pct;
-    if (typeof v.modifications.stopPrice === 'number') m.stopPrice = v.modifications.stopPrice;
-    if (typeof v.modifications.takeProfitPrice === 'number') m.takeProfitPrice = v.modifications.takeProfitPrice;
+    if (typeof v.modifications.stopPrice === 'number') m.stopPrice = v.modifications.stopPrice / priceScale;
+    if (typeof v.modifications.takeProfitPrice === 'number') m.takeProfitPrice = v.modifications.takeProfitPrice / priceScale;
     out.modifications = m;
   }
   return out;
@@ -307,14 +359,29 @@ function num(x: number, digits = 6): string {
  * The proposal and market facts in plain lines. No wall clock and no account state (equity,
  * drawdown): the prompt for a bar's signal is the same on every path a backtest can take, so an
  * answer fetched in one replay pass serves all later ones, and the passes converge.
+ *
+ * Masked (the default), it names no asset, no date and no price level: "asset A", the signal bar
+ * is "bar t", prices are indexed to its close (= 100), and the strategy's reason loses any symbol,
+ * date or year it held. What stays is what the seats judge: distances, returns, volatility, the
+ * regime, the VIX level and the outside signals.
  */
-export function proposalPrompt(p: Readonly<Proposal>, c: Readonly<MarketContext>): string {
+export function proposalPrompt(p: Readonly<Proposal>, c: Readonly<MarketContext>, options: PromptOptions = {}): string {
+  const mask = options.mask ?? true;
+  const scale = mask && p.price > 0 ? 100 / p.price : 1;
+  const price = (x: number): string => num(x * scale);
+  const reason = mask ? maskText(p.reason, p.symbol) : p.reason;
+  const outside = describeSignals(c.signals);
   return [
-    `Proposal from the strategy: ${p.side} ${p.symbol} at ${num(p.price)} (${new Date(p.time).toISOString()}), size ${num(p.pct * 100, 4)}% of equity,`,
-    `stop ${num(p.stopPrice)}, take-profit ${num(p.takeProfitPrice)}, strategy confidence ${num(p.confidence, 3)}, reason: ${p.reason || 'none given'}.`,
+    mask
+      ? `Proposal from the strategy at the close of bar t: ${p.side} ${MASKED_ASSET} at ${price(p.price)} (prices are indexed: that close = 100), size ${num(p.pct * 100, 4)}% of equity,`
+      : `Proposal from the strategy: ${p.side} ${p.symbol} at ${num(p.price)} (${new Date(p.time).toISOString()}), size ${num(p.pct * 100, 4)}% of equity,`,
+    `stop ${price(p.stopPrice)}, take-profit ${price(p.takeProfitPrice)}, strategy confidence ${num(p.confidence, 3)}, reason: ${reason || 'none given'}.`,
     `Market: regime ${c.regime} (the panel needs ${num(c.threshold, 3)} weighted confidence), VIX ${num(c.vix, 4)},`,
     `realized volatility per bar ${num(c.realizedVol, 4)} (percentile ${num(c.volPercentile, 3)}), momentum ${num(c.momentum * 100, 4)}%,`,
     `fast/slow average spread ${num(c.trendSpread * 100, 4)}%, last bar return ${num(c.lastReturn * 100, 4)}%, bar range ${num(c.barRange * 100, 4)}%.`,
-    'Answer {"decision":"BUY"|"SELL"|"HOLD","confidence":0..1,"reasoning":"…","modifications":{"pct"?,"stopPrice"?,"takeProfitPrice"?}}.',
+    outside === ''
+      ? 'Outside signals: none published before this close.'
+      : `Outside signals published before this close: ${outside}; their joint score ${num(c.outsideScore, 3)} (-1 against buying, +1 for).`,
+    `Answer {"decision":"BUY"|"SELL"|"HOLD","confidence":0..1,"reasoning":"…","modifications":{"pct"?,"stopPrice"?,"takeProfitPrice"?}}${mask ? ', prices in the indexed units above' : ''}.`,
   ].join('\n');
 }

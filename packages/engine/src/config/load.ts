@@ -105,7 +105,7 @@ const SCHEMA: SchemaNode = {
     },
     agents: {
       type: 'object',
-      optional: ['vix', 'vix9d', 'vix3m', 'vix6m', 'impliedVol', 'events', 'signals', 'blend', 'trackRecord'],
+      optional: ['vix', 'vix9d', 'vix3m', 'vix6m', 'impliedVol', 'events', 'signals', 'blend', 'trackRecord', 'llm'],
       fields: {
         mode: { type: 'string', oneOf: ['off', 'rules', 'ollama'], example: '"rules"' },
         weights: {
@@ -133,13 +133,20 @@ const SCHEMA: SchemaNode = {
             carry: flag,
           },
         },
+        // The LLM seats' hindsight guard: masked prompts and a token budget per run.
+        llm: {
+          type: 'object',
+          optional: ['mask', 'tokenBudget'],
+          fields: { mask: flag, tokenBudget: positiveInt('200000 (tokens per run)', 1e12) },
+        },
       },
     },
     ollama: {
       type: 'object',
-      optional: ['host'],
+      optional: ['host', 'cutoffs'],
       fields: {
         host: { type: 'string', check: ollamaHostCheck, example: '"http://127.0.0.1:11434"' },
+        cutoffs: { type: 'object', fields: {}, extra: { type: 'string', pattern: /^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$/, patternName: 'a month as "YYYY-MM" (or a day, "YYYY-MM-DD")', example: '"2023-12"' } },
         models: {
           type: 'object',
           fields: { critique: text('"qwen2.5-coder:7b"'), risk: text('"deepseek-r1:8b"'), market: text('"llama3.3"') },

@@ -84,6 +84,13 @@ export interface VoltConfig {
     blend?: { technical: number; outside: number };
     /** Bounds of the track-record multiplier on each weight (default 0.5–1.5), and whether a run starts from the journal's record (default false: a backtest stays reproducible). */
     trackRecord?: { min: number; max: number; carry: boolean };
+    /**
+     * The LLM seats' hindsight guard (agents/README.md, "Hindsight"): `mask` (default true) hides the
+     * asset's name, the dates and the price level from their prompts; `tokenBudget` caps the tokens
+     * (Ollama's prompt_eval_count + eval_count) one run's LLM answers may cost, after which the rule
+     * agents answer the remaining proposals.
+     */
+    llm?: { mask?: boolean; tokenBudget?: number };
   };
   ollama: {
     /** e.g. 'http://127.0.0.1:11434'; unset: OLLAMA_HOST, else the ollama client's default. */
@@ -91,6 +98,12 @@ export interface VoltConfig {
     /** Model per role; extra roles may be added. */
     models: { critique: string; risk: string; market: string; [role: string]: string };
     timeoutMs: number;
+    /**
+     * Knowledge cutoff per model ("YYYY-MM", or "YYYY-MM-DD"), over the table Volt knows
+     * (agents/hindsight.ts): a run whose data ends before a seat's cutoff is marked "LLM votes may
+     * contain hindsight". A name without its tag (`llama3.3`) covers every tag.
+     */
+    cutoffs?: Record<string, string>;
   };
   journal: {
     /** SQLite journal, relative to the workspace root. */
