@@ -52,6 +52,12 @@ export interface CritiqueOptions {
    * sidecar runs it on its analysis thread, which holds the TypeScript parser it needs.
    */
   reviewEdit?: (source: string, edits: SourceEdit[], fileName: string) => EditReview | Promise<EditReview>;
+  /**
+   * Name the last run's market as "asset A" (default true; `agents.llm.mask`): a model that knows
+   * the market's history could judge the numbers by it. The strategy's source is shown as written:
+   * the model reviews the code, and an edit it proposes must be the file's own text.
+   */
+  mask?: boolean;
 }
 
 const CRITIQUE_SCHEMA: JsonSchema = {
@@ -98,7 +104,7 @@ export async function critiqueStrategy(input: CritiqueInput, options: CritiqueOp
   const outcome = await gateway.structured<{ findings: Array<{ line: number; message: string; severity: CritiqueFinding['severity']; edit?: { line: number; newText: string } }> }>({
     model,
     system: SYSTEM,
-    prompt: critiquePrompt(input, lines),
+    prompt: critiquePrompt(input, lines, options.mask ?? true),
     schema: CRITIQUE_SCHEMA,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
@@ -144,7 +150,7 @@ async function refusal(
   return [...new Set(adds)];
 }
 
-function critiquePrompt(input: CritiqueInput, lines: string[]): string {
+function critiquePrompt(input: CritiqueInput, lines: string[], mask: boolean): string {
   const width = String(lines.length).length;
   const listing = lines.map((l, i) => `${String(i + 1).padStart(width)} | ${l}`).join('\n');
   const parts = [`Strategy ${input.fileName ?? 'strategy.ts'}:`, listing];
@@ -155,7 +161,7 @@ function critiquePrompt(input: CritiqueInput, lines: string[]): string {
   const m = input.lastReport?.metrics;
   if (m) {
     parts.push(
-      `Last backtest${input.lastReport?.data ? ` on ${input.lastReport.data.symbol} ${input.lastReport.data.timeframe}, ${input.lastReport.data.bars} bars` : ''}: ` +
+      `Last backtest${input.lastReport?.data ? ` on ${mask ? 'asset A' : input.lastReport.data.symbol} ${input.lastReport.data.timeframe}, ${input.lastReport.data.bars} bars` : ''}: ` +
         `return ${(m.totalReturn * 100).toFixed(2)}%, Sharpe ${m.sharpe.toFixed(2)}, max drawdown ${(m.maxDrawdown * 100).toFixed(2)}%, ` +
         `${m.trades} trades, win rate ${(m.winRate * 100).toFixed(1)}%, max consecutive losses ${m.maxConsecutiveLosses}.`,
     );

@@ -208,6 +208,19 @@ describe('critiqueStrategy', () => {
     expect(prompt).toContain('line 3: VOLT102 pct 0.5 over the cap');
   });
 
+  it("names the last run's market 'asset A' unless told not to mask", async () => {
+    const s = await serve(() => ({ content: '{"findings":[]}' }));
+    const metrics = { totalReturn: 0.1, sharpe: 1.2, maxDrawdown: 0.05, trades: 12, winRate: 0.5, maxConsecutiveLosses: 3 };
+    const lastReport = { metrics, data: { symbol: 'BTC/USD', timeframe: '1h', source: 'x.csv', from: Date.UTC(2018, 0, 1), to: Date.UTC(2019, 6, 1), bars: 12_000 } } as never;
+    const gw = new OllamaGateway({ host: s.host });
+    await critiqueStrategy({ source, lastReport }, { gateway: gw, model: 'qwen2.5-coder:7b' });
+    await critiqueStrategy({ source, lastReport }, { gateway: gw, model: 'qwen2.5-coder:7b', mask: false });
+    const [masked, plain] = s.calls.map((c) => c.messages[1]!.content);
+    expect(masked).toContain('Last backtest on asset A 1h, 12000 bars');
+    expect(masked).not.toMatch(/BTC|USD|2018|2019/);
+    expect(plain).toContain('Last backtest on BTC/USD 1h');
+  });
+
   it('without Ollama: no findings and a reason, not an error', async () => {
     const result = await critiqueStrategy({ source }, { gateway: new OllamaGateway({ host: `127.0.0.1:${await closedPort()}` }) });
     expect(result).toMatchObject({ findings: [], source: 'unavailable' });

@@ -75,6 +75,7 @@ export class CritiqueHandler {
           gateway: this.gateway,
           model,
           signal: controller.signal,
+          mask: s.config.agents.llm?.mask ?? true,
           reviewEdit: (source, edits, name) => this.features.documents.staticAnalyzer().reviewEdit(name, source, edits),
         },
       );
