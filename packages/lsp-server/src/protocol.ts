@@ -121,6 +121,8 @@ export interface BacktestSummary {
   runId?: number | string;
   /** The agents' panel, when agents.mode is rules or ollama: every entry went through it. */
   agents?: AgentsSummary;
+  /** The LLM seats' use (agents.mode ollama): the hindsight mark and the tokens spent. */
+  llm?: LlmRunUse;
   /** The run was on the synthetic market, not on a real one: every face says so. */
   synthetic?: boolean;
   /** Why the data is what it is, when that is worth saying (a symbol without data of its own). */
@@ -770,4 +772,19 @@ export interface SuggestResult {
     outOfSample: { before: number; after: number; trades: number };
     message: string;
   }[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// The LLM hindsight guard (issue 16, item 4): what a run with LLM seats (agents.mode ollama) tells
+// the faces beyond the panel's lines — whether its LLM votes may know what followed the data, and
+// what the run's answers cost in tokens against agents.llm.tokenBudget.
+
+/** The lens's and the report's mark on such a run. */
+export const HINDSIGHT_MARK = 'LLM votes may contain hindsight';
+
+export interface LlmRunUse {
+  /** "LLM votes may contain hindsight: llama3.3 knows up to 2023-12; the data ends 2018-01-12"; null when no seat could know. */
+  hindsight: string | null;
+  /** Tokens (Ollama's prompt_eval_count + eval_count) the run's LLM answers cost; `budget` null when unbounded. */
+  tokens: { used: number; budget: number | null; calls: number; cached: number; exhausted: boolean };
 }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import {
   CANDLE_CACHE_DIR,
   formatAgentSummary,
+  formatLlmUse,
   gatewayFromConfig,
   resolveOptionChainSpec,
   loadVolatilityInputs,
@@ -315,10 +316,7 @@ async function backtest(
     const result = outcome.agents;
     agentSummary = { ...result.summary, ...(result.llm ? { llm: result.llm } : {}) };
     if (result.summary) agentLines = formatAgentSummary(result.summary);
-    if (result.llm) {
-      const l = result.llm;
-      agentLines.push(`  LLM seats: ${Object.entries(l.seats).map(([role, model]) => `${role}=${model}`).join(', ')}; ${l.requests} requests, ${l.cacheHits} cached answers, ${l.passes} passes; ${l.answeredByModel} votes by a model, ${l.answeredByRules} by rules`);
-    }
+    if (result.llm) agentLines.push(...formatLlmUse(result.llm));
   }
   if (recording) replayJournalEvents(recording.observer, report, outcome.agents?.events);
   if (recording) recordTrackRecords(recording.journal, series.symbol, outcome.agents?.summary?.trackRecord);

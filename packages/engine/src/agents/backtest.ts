@@ -5,6 +5,7 @@ import type { CandleSeries } from '../data/index.js';
 import { gatewayFromConfig, ollamaStatus, unreachableMessage, type LlmCache, type OllamaGateway } from '../llm/index.js';
 import type { LoadedStrategy, StrategyDefinition } from '../strategy/index.js';
 import { MarketContextBuilder, type VixSeries, type VixTermStructure } from './context.js';
+import { checkHindsight, type HindsightCheck } from './hindsight.js';
 import { LlmAgent, PanelAnswers, PromptMemo, ReplaySeat } from './llm-agent.js';
 import { AgentPanel } from './panel.js';
 import { AgentReview, type AgentJournal, type AgentReviewSummary } from './review.js';
@@ -65,7 +66,25 @@ export interface AgentBacktestResult {
     answeredByRules: number;
     /** Which seats an LLM held, and with which model. */
     seats: Partial<Record<AgentRole, string>>;
+    /**
+     * The hindsight guard: whether a seat whose model voted in this run may know what followed the
+     * data (the data ends before its knowledge cutoff, or its cutoff is unknown). `marked` with a
+     * message for the report: "LLM votes may contain hindsight: …".
+     */
+    hindsight: HindsightCheck;
   };
+}
+
+/**
+ * What the LLM seats did in a run, in the lines `volt backtest --agents ollama` prints under the
+ * panel's summary and the sidecar's report shows: the seats and their answers, the hindsight mark.
+ */
+export function formatLlmUse(l: NonNullable<AgentBacktestResult['llm']>): string[] {
+  const lines = [
+    `  LLM seats: ${Object.entries(l.seats).map(([role, model]) => `${role}=${model}`).join(', ')}; ${l.requests} requests, ${l.cacheHits} cached answers, ${l.passes} passes; ${l.answeredByModel} votes by a model, ${l.answeredByRules} by rules`,
+  ];
+  if (l.hindsight.message !== null) lines.push(`  ${l.hindsight.message}`);
+  return lines;
 }
 
 /** The panel volt.config.json describes (weights, risk limits), with any seats replaced. */
@@ -190,6 +209,12 @@ export async function backtestWithAgents(
           answeredByModel: replay.reduce((n, s) => n + s.answeredByModel, 0),
           answeredByRules: replay.reduce((n, s) => n + s.answeredByRules, 0),
           seats,
+          hindsight: checkHindsight(
+            // Only models that voted: a seat the rules held for the whole run knew nothing.
+            Object.fromEntries(replay.filter((s) => s.answeredByModel > 0).map((s) => [s.role, s.agent.model])),
+            series.length > 0 ? series.time[series.length - 1]! : 0,
+            config?.ollama.cutoffs,
+          ),
         },
       };
     }

@@ -10,6 +10,7 @@ export { KNOWN_CUTOFFS, HINDSIGHT_WARNING, MASKED_ASSET, checkHindsight, cutoffO
 export { AgentReview, formatAgentSummary, type AgentJournal, type AgentReviewSummary } from './review.js';
 export {
   backtestWithAgents,
+  formatLlmUse,
   panelFromConfig,
   llmSeatModels,
   type AgentsConfig,

@@ -60,12 +60,14 @@ describe('where Ollama is', () => {
 
 describe('structured answers over the real ollama client', () => {
   it('streams NDJSON, validates, caches: the second ask makes no request', async () => {
-    const s = await serve(() => ({ content: '{"decision":"BUY","confidence":0.8}' }));
+    const s = await serve(() => ({ content: '{"decision":"BUY","confidence":0.8}', promptEvalCount: 120, evalCount: 31 }));
     const { gw } = gateway(s.host);
-    expect(await gw.structured(ask)).toEqual({ ok: true, value: { decision: 'BUY', confidence: 0.8 }, source: 'llm' });
+    expect(await gw.structured(ask)).toEqual({ ok: true, value: { decision: 'BUY', confidence: 0.8 }, source: 'llm', tokens: 151 });
     expect(s.calls).toHaveLength(1);
     expect(s.calls[0]).toMatchObject({ endpoint: 'chat', model: 'llama3.3', stream: true, format: SCHEMA });
-    expect(await gw.structured(ask)).toMatchObject({ ok: true, source: 'cache' });
+    // A replay carries what the answer cost when it was recorded.
+    expect(await gw.structured(ask)).toMatchObject({ ok: true, source: 'cache', tokens: 151 });
+    expect(gw.tokensSpent).toBe(151);
     expect(s.calls).toHaveLength(1);
     expect(gw.requests).toBe(1);
   });
@@ -73,7 +75,8 @@ describe('structured answers over the real ollama client', () => {
   it('invalid JSON gets one repair turn that shows the model its answer', async () => {
     const s = await serve((i) => ({ content: i === 0 ? '{"decision": BUY' : '{"decision":"HOLD","confidence":0.4}' }));
     const { gw, notices } = gateway(s.host);
-    expect(await gw.structured(ask)).toMatchObject({ ok: true, value: { decision: 'HOLD' } });
+    // Both turns cost tokens (10 + 10 each by default).
+    expect(await gw.structured(ask)).toMatchObject({ ok: true, value: { decision: 'HOLD' }, tokens: 40 });
     expect(s.calls).toHaveLength(2);
     const repair = s.calls[1]!.messages;
     expect(repair.at(-2)).toEqual({ role: 'assistant', content: '{"decision": BUY' });

@@ -22,9 +22,14 @@ export interface StructuredRequest {
   cacheKey?: string;
 }
 
+/**
+ * `tokens`: what the answer cost, Ollama's prompt_eval_count + eval_count over the chat turns that
+ * made it (the repair turn too). A cached answer carries what it cost when it was recorded (0 for
+ * a row from before Volt recorded costs).
+ */
 export type StructuredOutcome<T> =
-  | { ok: true; value: T; source: 'llm' | 'cache' }
-  | { ok: false; failure: LlmFailure; message: string };
+  | { ok: true; value: T; source: 'llm' | 'cache'; tokens: number }
+  | { ok: false; failure: LlmFailure; message: string; tokens?: number };
 
 export interface GatewayOptions {
   /** Host from volt.config.json; else OLLAMA_HOST; else 127.0.0.1:11434. */
@@ -57,6 +62,25 @@ export function gatewayFromConfig(
 interface FallbackMarker {
   __voltFallback: LlmFailure;
   detail: string;
+  tokens?: number;
+}
+
+/** A cached answer with what it cost; older rows hold the bare value. */
+interface AnswerEnvelope {
+  __voltAnswer: unknown;
+  tokens: number;
+}
+
+/** The cache row of a valid answer: the value and the tokens it cost. */
+export function cachedAnswerText(value: unknown, tokens: number): string {
+  const row: AnswerEnvelope = { __voltAnswer: value, tokens };
+  return JSON.stringify(row);
+}
+
+/** The cache row of an answer invalid twice, so replays fall back without asking. */
+export function cachedFallbackText(failure: LlmFailure, detail: string, tokens = 0): string {
+  const row: FallbackMarker = { __voltFallback: failure, detail, tokens };
+  return JSON.stringify(row);
 }
 
 /**
@@ -74,6 +98,8 @@ export class OllamaGateway {
   /** Chat requests actually sent (a cached re-run sends none). */
   requests = 0;
   cacheHits = 0;
+  /** Tokens the models' replies reported (prompt_eval_count + eval_count) over the requests sent. */
+  tokensSpent = 0;
   private readonly onNotice: ((message: string) => void) | undefined;
   private readonly told = new Set<string>();
   /** Once the server is unreachable, stop trying for the rest of this session: no hang per proposal. */
@@ -112,11 +138,13 @@ export class OllamaGateway {
     const raw = this.cache.getCachedLlm(model, key);
     if (raw === undefined) return undefined;
     this.cacheHits++;
-    const parsed = JSON.parse(raw) as T | FallbackMarker;
+    const parsed = JSON.parse(raw) as T | FallbackMarker | AnswerEnvelope;
     const outcome: StructuredOutcome<T> =
       typeof parsed === 'object' && parsed !== null && '__voltFallback' in parsed
-        ? { ok: false, failure: parsed.__voltFallback, message: parsed.detail }
-        : { ok: true, value: parsed as T, source: 'cache' };
+        ? { ok: false, failure: parsed.__voltFallback, message: parsed.detail, tokens: parsed.tokens ?? 0 }
+        : typeof parsed === 'object' && parsed !== null && '__voltAnswer' in parsed
+          ? { ok: true, value: parsed.__voltAnswer as T, source: 'cache', tokens: typeof parsed.tokens === 'number' ? parsed.tokens : 0 }
+          : { ok: true, value: parsed as T, source: 'cache', tokens: 0 };
     if (memoize) this.parsed.set(memoKey, outcome);
     return outcome;
   }
@@ -135,15 +163,18 @@ export class OllamaGateway {
       { role: 'user', content: req.prompt },
     ];
     let problem = '';
+    let tokens = 0;
     for (let attempt = 0; attempt < 2; attempt++) {
       let reply = await this.chat(req, messages);
       // A keep-alive socket the server had just closed: try once more on a fresh one.
       if (!reply.ok && reply.transient) reply = await this.chat(req, messages);
       if (!reply.ok) return this.failed(req, reply.failure, reply.message);
+      tokens += reply.tokens;
+      this.tokensSpent += reply.tokens;
       const checked = checkAnswer(reply.text, req.schema);
       if (checked.ok) {
-        this.cache.putCachedLlm(req.model, key, JSON.stringify(checked.value));
-        return { ok: true, value: checked.value as T, source: 'llm' };
+        this.cache.putCachedLlm(req.model, key, cachedAnswerText(checked.value, tokens));
+        return { ok: true, value: checked.value as T, source: 'llm', tokens };
       }
       problem = checked.problem;
       // The repair turn: show the model its answer and what was wrong with it, once.
@@ -154,9 +185,8 @@ export class OllamaGateway {
       });
     }
     const message = `${req.model} gave an invalid answer twice (${problem}); the rule-based agent answers instead`;
-    const marker: FallbackMarker = { __voltFallback: 'invalid-answer', detail: message };
-    this.cache.putCachedLlm(req.model, key, JSON.stringify(marker));
-    return this.failed(req, 'invalid-answer', message);
+    this.cache.putCachedLlm(req.model, key, cachedFallbackText('invalid-answer', message, tokens));
+    return { ...this.failed<T>(req, 'invalid-answer', message), tokens };
   }
 
   /** Say a thing once per kind (and model), so a backtest with 500 proposals prints one line. */
@@ -176,7 +206,7 @@ export class OllamaGateway {
   private async chat(
     req: StructuredRequest,
     messages: Message[],
-  ): Promise<{ ok: true; text: string } | { ok: false; failure: LlmFailure; message: string; transient?: boolean }> {
+  ): Promise<{ ok: true; text: string; tokens: number } | { ok: false; failure: LlmFailure; message: string; transient?: boolean }> {
     const controller = new AbortController();
     const timeoutMs = req.timeoutMs ?? this.timeoutMs;
     let why: 'timeout' | 'cancelled' | null = null;
@@ -208,8 +238,13 @@ export class OllamaGateway {
         options: { temperature: 0, seed: 42 },
       });
       let text = '';
-      for await (const part of stream) text += part.message?.content ?? '';
-      return { ok: true, text };
+      let tokens = 0;
+      for await (const part of stream) {
+        text += part.message?.content ?? '';
+        // The last part carries the counts of the whole reply.
+        if (part.done) tokens = (part.prompt_eval_count ?? 0) + (part.eval_count ?? 0);
+      }
+      return { ok: true, text, tokens };
     } catch (e) {
       if (why === 'timeout') return { ok: false, failure: 'timeout', message: `${req.model} did not answer within ${timeoutMs} ms; the rule-based agent answers instead` };
       if (why === 'cancelled') return { ok: false, failure: 'cancelled', message: 'cancelled' };

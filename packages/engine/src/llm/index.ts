@@ -4,6 +4,8 @@ export { schemaError, type JsonSchema } from './schema.js';
 export { MemoryLlmCache, llmPromptHash, type LlmCache } from './cache.js';
 export {
   OllamaGateway,
+  cachedAnswerText,
+  cachedFallbackText,
   gatewayFromConfig,
   missingModelMessage,
   unreachableMessage,

@@ -15,7 +15,7 @@ import { runBacktest, runSessionBacktest, type BacktestReport } from '../backtes
 import { portfolioWithAgents, runPortfolioBacktest } from '../portfolio/index.js';
 import { sliceSeries, synthesize, type CandleSeries } from '../data/index.js';
 import { isVoltError, VoltError } from '../errors.js';
-import { MemoryLlmCache, OllamaGateway, type StructuredOutcome, type StructuredRequest } from '../llm/index.js';
+import { MemoryLlmCache, OllamaGateway, cachedAnswerText, cachedFallbackText, type StructuredOutcome, type StructuredRequest } from '../llm/index.js';
 import { defineStrategy, loadTranspiledStrategy, strategyRuntimeError, type LoadedStrategy, type StrategyContext } from '../strategy/index.js';
 import { openChannel } from './channel.js';
 import { lockDown } from './guard.js';
@@ -172,8 +172,8 @@ class ForwardingGateway extends OllamaGateway {
     this.forwarding = true;
     try {
       const key = this.keyOf(req);
-      if (outcome.ok) this.cache.putCachedLlm(req.model, key, JSON.stringify(outcome.value));
-      else if (outcome.failure === 'invalid-answer') this.cache.putCachedLlm(req.model, key, JSON.stringify({ __voltFallback: outcome.failure, detail: outcome.message }));
+      if (outcome.ok) this.cache.putCachedLlm(req.model, key, cachedAnswerText(outcome.value, outcome.tokens));
+      else if (outcome.failure === 'invalid-answer') this.cache.putCachedLlm(req.model, key, cachedFallbackText(outcome.failure, outcome.message, outcome.tokens));
     } finally {
       this.forwarding = false;
     }

@@ -30,6 +30,9 @@ export interface ScriptedReply {
   /** Answer with this HTTP status and `{ error }` instead. */
   status?: number;
   error?: string;
+  /** The token counts the final part reports, as Ollama does (default 10 and 10). */
+  promptEvalCount?: number;
+  evalCount?: number;
 }
 
 export interface FakeOllamaOptions {
@@ -135,9 +138,9 @@ export class FakeOllama {
       done_reason: 'stop',
       total_duration: 1_000_000,
       load_duration: 1000,
-      prompt_eval_count: 10,
+      prompt_eval_count: reply.promptEvalCount ?? 10,
       prompt_eval_duration: 1000,
-      eval_count: 10,
+      eval_count: reply.evalCount ?? 10,
       eval_duration: 1000,
     });
     if (!call.stream) return json(res, 200, { ...final(), ...(endpoint === 'chat' ? { message: { role: 'assistant', content } } : { response: content }) });
