@@ -6,7 +6,7 @@ import { gatewayFromConfig, ollamaStatus, unreachableMessage, type LlmCache, typ
 import type { LoadedStrategy, StrategyDefinition } from '../strategy/index.js';
 import { MarketContextBuilder, type VixSeries, type VixTermStructure } from './context.js';
 import { checkHindsight, type HindsightCheck } from './hindsight.js';
-import { LlmAgent, PanelAnswers, PromptMemo, ReplaySeat } from './llm-agent.js';
+import { LlmAgent, PanelAnswers, PromptMemo, ReplaySeat, TokenBudget } from './llm-agent.js';
 import { AgentPanel } from './panel.js';
 import { AgentReview, type AgentJournal, type AgentReviewSummary } from './review.js';
 import { ruleAgents } from './rules.js';
@@ -72,6 +72,13 @@ export interface AgentBacktestResult {
      * message for the report: "LLM votes may contain hindsight: …".
      */
     hindsight: HindsightCheck;
+    /**
+     * Tokens (Ollama's prompt_eval_count + eval_count): `used` is what the answers the reported run
+     * used cost — cached ones at what they cost when recorded, rows from before costs were recorded
+     * at 0 — against `budget` (agents.llm.tokenBudget; null: none); `spent` what this run's requests
+     * cost; `refused` the proposals the budget sent to the rule agents.
+     */
+    tokens: { used: number; budget: number | null; spent: number; refused: number };
   };
 }
 
@@ -83,6 +90,11 @@ export function formatLlmUse(l: NonNullable<AgentBacktestResult['llm']>): string
   const lines = [
     `  LLM seats: ${Object.entries(l.seats).map(([role, model]) => `${role}=${model}`).join(', ')}; ${l.requests} requests, ${l.cacheHits} cached answers, ${l.passes} passes; ${l.answeredByModel} votes by a model, ${l.answeredByRules} by rules`,
   ];
+  const t = l.tokens;
+  lines.push(
+    `  LLM tokens: ${t.used} used${t.budget !== null ? ` of a budget of ${t.budget}` : ''} (cached answers at what they cost when recorded), ${t.spent} spent by this run's requests` +
+      (t.refused > 0 ? `; the budget ran out: the rule-based agents answered the last ${t.refused} proposals` : ''),
+  );
   if (l.hindsight.message !== null) lines.push(`  ${l.hindsight.message}`);
   return lines;
 }
@@ -175,26 +187,38 @@ export async function backtestWithAgents(
     ([role, model]) => new LlmAgent(role, model, gateway, rules[role], config?.ollama.timeoutMs, prompts),
   );
   const givenUp = new Map<AgentRole, Set<string>>(llmAgents.map((a) => [a.role, new Set<string>()]));
+  const budget = new TokenBudget(config?.agents.llm?.tokenBudget);
+  let spent = 0;
   // Only ask the server whether it is there when something is not cached yet (see below).
   let reachable: boolean | undefined;
   const maxPasses = agentOptions.maxPasses ?? 50;
   let passes = 0;
   for (;;) {
     passes++;
-    const together = new PanelAnswers(llmAgents, gateway, prompts);
-    const replay = llmAgents.map((a) => new ReplaySeat(a, givenUp.get(a.role)!, together));
+    budget.reset();
+    const together = new PanelAnswers(llmAgents, gateway, prompts, budget);
+    const replay = llmAgents.map((a) => new ReplaySeat(a, givenUp.get(a.role)!, together, budget));
     const panelSeats: Partial<Record<AgentRole, Agent>> = {};
     for (const seat of replay) panelSeats[seat.role] = seat;
     const review = new AgentReview(panelFromConfig(config, panelSeats, agentOptions.trackRecords), context, { journaled: journal !== undefined });
     if (agentOptions.onProgress) review.onProgress = agentOptions.onProgress;
     const report = runBacktest(strategy, series, options, review);
-    const misses = replay.flatMap((s) => [...s.misses.entries()].map(([key, req]) => ({ seat: s, key, req })));
+    // In the order the run met them: the budget is spent by the first proposals.
+    const misses = replay
+      .flatMap((s) => [...s.misses.entries()].map(([key, miss]) => ({ seat: s, key, req: miss.request, usedBefore: miss.usedBefore, order: miss.order })))
+      .sort((a, b) => a.order - b.order);
     agentOptions.onPass?.(passes, misses.length);
     const last = misses.length === 0 || passes >= maxPasses || agentOptions.signal?.aborted === true;
     if (last) {
       review.summary.trackRecord = review.panel.trackRecord.added();
       if (misses.length > 0) {
         gateway.notice('passes', `${misses.length} LLM answers were still missing after ${passes} backtest passes; the rule-based agents answered those`);
+      }
+      if (budget.refused > 0) {
+        gateway.notice(
+          'token-budget',
+          `the LLM token budget (agents.llm.tokenBudget ${budget.budget}) was spent after ${budget.used} tokens: the rule-based agents answered the last ${budget.refused} of ${budget.met} proposals`,
+        );
       }
       if (journal) review.flushTo(journal);
       if (misses.length === 0) together.saveTo(gateway.cache);
@@ -214,7 +238,9 @@ export async function backtestWithAgents(
             Object.fromEntries(replay.filter((s) => s.answeredByModel > 0).map((s) => [s.role, s.agent.model])),
             series.length > 0 ? series.time[series.length - 1]! : 0,
             config?.ollama.cutoffs,
+            report.data.source.startsWith('synthetic:'),
           ),
+          tokens: { used: budget.used, budget: Number.isFinite(budget.budget) ? budget.budget : null, spent, refused: budget.refused },
         },
       };
     }
@@ -231,7 +257,15 @@ export async function backtestWithAgents(
     // A model that is missing, unreachable or too slow is not asked again in this run.
     const stopped = new Set<string>();
     let asked = 0;
-    for (const { seat, key, req } of misses) {
+    // Tokens the answers fetched for earlier proposals cost: a proposal the next pass would find
+    // past the budget is not asked about (the first always is, so every pass moves on).
+    let fetched = 0;
+    let order = -1;
+    for (const { seat, key, req, usedBefore, order: at } of misses) {
+      if (at !== order) {
+        if (order >= 0 && usedBefore + fetched >= budget.budget) break;
+        order = at;
+      }
       agentOptions.onAsked?.(asked++, misses.length, passes);
       const seatGivenUp = givenUp.get(seat.role)!;
       if (!reachable || stopped.has(req.model)) {
@@ -239,6 +273,9 @@ export async function backtestWithAgents(
         continue;
       }
       const outcome = await gateway.structured(agentOptions.signal ? { ...req, signal: agentOptions.signal } : req);
+      const cost = outcome.tokens ?? 0;
+      fetched += cost;
+      if (outcome.ok ? outcome.source === 'llm' : cost > 0) spent += cost;
       if (!outcome.ok && outcome.failure !== 'invalid-answer') {
         seatGivenUp.add(key);
         stopped.add(req.model);

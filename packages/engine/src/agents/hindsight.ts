@@ -33,7 +33,9 @@ export const KNOWN_CUTOFFS: Readonly<Record<string, string>> = {
 /** A model's cutoff from the config's table, else Volt's; undefined when neither knows the model. */
 export function cutoffOf(model: string, configured: Readonly<Record<string, string>> = {}): string | undefined {
   const bare = model.includes(':') ? model.slice(0, model.indexOf(':')) : model;
-  return configured[model] ?? configured[bare] ?? KNOWN_CUTOFFS[model] ?? KNOWN_CUTOFFS[bare];
+  // Ollama reads a name without a tag as its `latest`.
+  const tagged = model.includes(':') ? model : `${model}:latest`;
+  return configured[model] ?? configured[tagged] ?? configured[bare] ?? KNOWN_CUTOFFS[model] ?? KNOWN_CUTOFFS[bare];
 }
 
 /** The first instant after a cutoff ("2023-12" → 2024-01-01T00:00Z; "2023-12-15" → 2023-12-16T00:00Z), epoch ms. */
@@ -53,11 +55,13 @@ export interface SeatHindsight {
 }
 
 export interface HindsightCheck {
-  /** The last bar's close the run used, ISO 8601. */
+  /** The time of the last bar the run used, ISO 8601. */
   dataEnd: string;
   seats: SeatHindsight[];
   /** True when any seat whose model voted may know what came after the data. */
   marked: boolean;
+  /** The data is the synthetic market: invented, so no model can know its future (never marked). */
+  synthetic: boolean;
   /** "LLM votes may contain hindsight: llama3.3 knows up to 2023-12, the data ends 2019-07-10" or null. */
   message: string | null;
 }
@@ -67,13 +71,13 @@ export const HINDSIGHT_WARNING = 'LLM votes may contain hindsight';
 /**
  * Whether a run's LLM votes could lean on knowledge of what followed its data: a seat may when the
  * data ends before its model's cutoff, or when its cutoff is unknown. `dataEnd` is the close of
- * the run's last bar, epoch ms.
+ * the time of the run's last bar, epoch ms. On the synthetic market nothing is marked: its future is invented.
  */
-export function checkHindsight(seats: Readonly<Record<string, string>>, dataEnd: number, configured: Readonly<Record<string, string>> = {}): HindsightCheck {
+export function checkHindsight(seats: Readonly<Record<string, string>>, dataEnd: number, configured: Readonly<Record<string, string>> = {}, synthetic = false): HindsightCheck {
   const out: SeatHindsight[] = [];
   for (const [role, model] of Object.entries(seats)) {
     const cutoff = cutoffOf(model, configured);
-    out.push({ role, model, cutoff: cutoff ?? null, mayKnowOutcome: cutoff === undefined || dataEnd < cutoffEnd(cutoff) });
+    out.push({ role, model, cutoff: cutoff ?? null, mayKnowOutcome: !synthetic && (cutoff === undefined || dataEnd < cutoffEnd(cutoff)) });
   }
   const knowing = out.filter((s) => s.mayKnowOutcome);
   const end = new Date(dataEnd).toISOString().slice(0, 10);
@@ -82,6 +86,7 @@ export function checkHindsight(seats: Readonly<Record<string, string>>, dataEnd:
     dataEnd: new Date(dataEnd).toISOString(),
     seats: out,
     marked: knowing.length > 0,
+    synthetic,
     message: knowing.length > 0 ? `${HINDSIGHT_WARNING}: ${why.join(', ')}; the data ends ${end}` : null,
   };
 }

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { OllamaGateway, llmPromptHash, type JsonSchema, type StructuredRequest } from '../llm/index.js';
+import { OllamaGateway, cachedAnswerText, llmPromptHash, type JsonSchema, type StructuredRequest } from '../llm/index.js';
 import { SIGNAL_NAMES, describeSignals } from '../signals/index.js';
 import { MASKED_ASSET, maskText } from './hindsight.js';
 import { type Agent, type AgentRole, type Assessment, type AsyncAgent, type MarketContext, type Proposal, type TradeDecision } from './types.js';
@@ -111,33 +111,102 @@ export class LlmAgent implements AsyncAgent {
 }
 
 /**
+ * A run's token budget (`agents.llm.tokenBudget`), shared by its LLM seats. Counted per proposal,
+ * in the order the run meets them: once the answers used so far cost the budget (Ollama's
+ * prompt_eval_count + eval_count, cached answers at what they cost when recorded), every later
+ * proposal is answered by the rule agents. A proposal is admitted or not as a whole, at its first
+ * seat, so its seats never split between a model and the rules for the budget's sake.
+ */
+export class TokenBudget {
+  /** Infinity: no budget. */
+  readonly budget: number;
+  /** Tokens the answers this pass used cost. */
+  used = 0;
+  /** Proposals the budget sent to the rule agents in this pass. */
+  refused = 0;
+  /** Proposals met so far in this pass (misses are fetched in this order). */
+  met = 0;
+  private bar = -1;
+  private time = Number.NaN;
+  private open = true;
+
+  constructor(budget: number | undefined) {
+    this.budget = budget !== undefined && budget > 0 ? budget : Number.POSITIVE_INFINITY;
+  }
+
+  /** Whether the LLM seats may answer this proposal. */
+  admits(p: Readonly<Proposal>): boolean {
+    if (p.bar !== this.bar || p.time !== this.time) {
+      this.bar = p.bar;
+      this.time = p.time;
+      this.met++;
+      this.open = this.used < this.budget;
+      if (!this.open) this.refused++;
+    }
+    return this.open;
+  }
+
+  spend(tokens: number): void {
+    this.used += tokens;
+  }
+
+  /** A new pass counts afresh. */
+  reset(): void {
+    this.used = 0;
+    this.refused = 0;
+    this.met = 0;
+    this.bar = -1;
+    this.time = Number.NaN;
+    this.open = true;
+  }
+}
+
+/** A question the cache could not answer: the request, and where the budget stood when it was met. */
+export interface SeatMiss {
+  request: StructuredRequest;
+  /** Tokens the run had used before this proposal. */
+  usedBefore: number;
+  /** The proposal's place in the run (TokenBudget.met). */
+  order: number;
+}
+
+/**
  * An LLM seat inside a synchronous backtest. It answers from the cache; on a miss it lets the rule
  * agent answer for now and remembers the request. `backtestWithAgents` then asks the model for every
  * miss and runs the backtest again, until a run needs nothing new — so the run that counts is made
- * entirely of the model's (cached) answers, and a re-run asks no model at all.
+ * entirely of the model's (cached) answers, and a re-run asks no model at all. Past the run's token
+ * budget the rule agent answers and nothing is asked.
  */
 export class ReplaySeat implements Agent {
   readonly kind = 'llm' as const;
   readonly role: AgentRole;
   readonly agent: LlmAgent;
   /** Requests the cache could not answer, by cache key. */
-  readonly misses = new Map<string, StructuredRequest>();
+  readonly misses = new Map<string, SeatMiss>();
   /** Requests the model cannot answer this session (unreachable, timeout): rules answer, no retry. */
   readonly givenUp: Set<string>;
   answeredByModel = 0;
   answeredByRules = 0;
 
   private readonly together: PanelAnswers | undefined;
+  private readonly budget: TokenBudget;
 
-  constructor(agent: LlmAgent, givenUp: Set<string> = new Set(), together?: PanelAnswers) {
+  constructor(agent: LlmAgent, givenUp: Set<string> = new Set(), together?: PanelAnswers, budget: TokenBudget = new TokenBudget(undefined)) {
     this.agent = agent;
     this.role = agent.role;
     this.givenUp = givenUp;
     this.together = together;
+    this.budget = budget;
   }
 
   assess(p: Readonly<Proposal>, c: Readonly<MarketContext>): Assessment {
     const agent = this.agent;
+    const budget = this.budget;
+    if (!budget.admits(p)) {
+      this.answeredByRules++;
+      this.together?.spoil();
+      return agent.fallbackAnswer(p, c, 'token budget spent');
+    }
     const together = this.together?.lookup(p, c, this.role);
     if (together !== undefined) {
       this.answeredByModel++;
@@ -145,16 +214,17 @@ export class ReplaySeat implements Agent {
     }
     const key = agent.keyFor(p, c);
     const hit = agent.gateway.cachedByKey<Assessment>(agent.model, key);
+    if (hit !== undefined) budget.spend(hit.tokens ?? 0);
     if (hit?.ok) {
       this.answeredByModel++;
-      this.together?.served(this.role, hit.value);
+      this.together?.served(this.role, hit.value, hit.tokens);
       // Shared with the gateway's memo: the panel only reads it.
       return agent.inOwnPrices(hit.value, p);
     }
     this.answeredByRules++;
     this.together?.spoil();
     const givenUp = this.givenUp.has(key);
-    if (hit === undefined && !givenUp) this.misses.set(key, agent.request(p, c));
+    if (hit === undefined && !givenUp) this.misses.set(key, { request: agent.request(p, c), usedBefore: budget.used, order: budget.met });
     return agent.fallbackAnswer(p, c, hit && !hit.ok ? hit.failure : givenUp ? 'unavailable' : 'pending');
   }
 }
@@ -174,9 +244,13 @@ export class PanelAnswers {
   private answers: Partial<Record<AgentRole, Assessment>> | null = null;
   private collecting: Partial<Record<AgentRole, Assessment>> = {};
   private collected = 0;
-  private readonly complete = new Map<string, Partial<Record<AgentRole, Assessment>>>();
+  private collectedTokens = 0;
+  private readonly complete = new Map<string, { answers: Partial<Record<AgentRole, Assessment>>; tokens: number }>();
+  private readonly budget: TokenBudget | undefined;
 
-  constructor(agents: readonly LlmAgent[], gateway: OllamaGateway, prompts: PromptMemo) {
+  /** `budget` is charged a row's cost (all its seats' answers) when the row is read. */
+  constructor(agents: readonly LlmAgent[], gateway: OllamaGateway, prompts: PromptMemo, budget?: TokenBudget) {
+    this.budget = budget;
     this.model = `volt-panel:${llmPromptHash(JSON.stringify(agents.map((a) => [a.role, a.model, a.keyPrefix]))).slice(0, 16)}`;
     this.gateway = gateway;
     this.prompts = prompts;
@@ -190,16 +264,19 @@ export class PanelAnswers {
       // Read once per proposal per run: not worth keeping parsed.
       const hit = this.gateway.cachedByKey<Partial<Record<AgentRole, Assessment>>>(this.model, key, false);
       this.answers = hit?.ok ? hit.value : null;
+      if (hit?.ok) this.budget?.spend(hit.tokens);
       this.collecting = {};
       this.collected = 0;
+      this.collectedTokens = 0;
     }
     return this.answers?.[role];
   }
 
-  served(role: AgentRole, answer: Assessment): void {
+  served(role: AgentRole, answer: Assessment, tokens: number): void {
     if (this.answers !== null || this.collected < 0) return;
     this.collecting[role] = answer;
-    if (++this.collected === this.seats) this.complete.set(this.key, this.collecting);
+    this.collectedTokens += tokens;
+    if (++this.collected === this.seats) this.complete.set(this.key, { answers: this.collecting, tokens: this.collectedTokens });
   }
 
   /** A seat had to fall back: this proposal's answers are not all the models'. */
@@ -209,7 +286,7 @@ export class PanelAnswers {
 
   /** Store the proposals every seat answered from the models, one row each. */
   saveTo(cache: { putCachedLlm(model: string, key: string, response: string): void }): number {
-    for (const [key, answers] of this.complete) cache.putCachedLlm(this.model, key, JSON.stringify(answers));
+    for (const [key, row] of this.complete) cache.putCachedLlm(this.model, key, cachedAnswerText(row.answers, row.tokens));
     const n = this.complete.size;
     this.complete.clear();
     return n;

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LlmAgent, MarketContextBuilder, MarketAnalyst, backtestWithAgents, ruleAgents, type Proposal } from '../../src/agents/index.js';
+import { LlmAgent, MarketContextBuilder, MarketAnalyst, backtestWithAgents, checkHindsight, formatLlmUse, ruleAgents, type Proposal } from '../../src/agents/index.js';
 import { defaultConfig, type VoltConfig } from '../../src/config/index.js';
 import { sliceSeries, type CandleSeries } from '../../src/data/index.js';
-import { OllamaGateway } from '../../src/llm/index.js';
+import { MemoryLlmCache, OllamaGateway } from '../../src/llm/index.js';
 import { FakeOllama } from '../../src/llm/testing/fake-ollama.js';
 import { describeSignals, loadRunSignals, type SignalSet } from '../../src/signals/index.js';
 import { defineStrategy } from '../../src/strategy/index.js';
@@ -126,5 +126,91 @@ describe('LLM seats see the outside signals', () => {
     const moved = new MarketContextBuilder(series, { signals }).at(3000);
     moved.signals[0] = moved.signals[0]! + 1;
     expect(seat.keyFor(p, moved)).not.toBe(keyWith);
+  });
+});
+
+describe('knowledge cutoffs (ollama.cutoffs): a run whose data ends before a voting seat knows is marked', () => {
+  async function run(cutoffs: Record<string, string>) {
+    const s = server ?? (await model());
+    const config = configFor(s.host);
+    config.ollama.cutoffs = cutoffs;
+    return backtestWithAgents(chatty(), tiny, options, { mode: 'ollama', config });
+  }
+
+  it('data ending (January 2018) after the cutoff: not marked', async () => {
+    const r = await run({ 'llama3.3': '2017-12' });
+    expect(r.llm!.hindsight).toMatchObject({ marked: false, message: null });
+    expect(r.llm!.hindsight.seats.every((seat) => seat.cutoff === '2017-12' && !seat.mayKnowOutcome)).toBe(true);
+    expect(formatLlmUse(r.llm!).join('\n')).not.toContain('hindsight');
+  });
+
+  it('data ending before the cutoff: marked, with the model and the dates', async () => {
+    const r = await run({ 'llama3.3:latest': '2018-02' });
+    expect(r.llm!.hindsight.marked).toBe(true);
+    expect(r.llm!.hindsight.message).toMatch(/^LLM votes may contain hindsight: llama3\.3 knows up to 2018-02; the data ends 2018-01-\d\d$/);
+    expect(formatLlmUse(r.llm!).at(-1)).toBe(`  ${r.llm!.hindsight.message}`);
+  });
+
+  it("the defaults know llama3.3's cutoff (December 2023); a model nobody knows counts as knowing", () => {
+    const end = tiny.time[tiny.length - 1]!;
+    expect(checkHindsight({ trend: 'llama3.3' }, end).message).toContain('llama3.3 knows up to 2023-12');
+    expect(checkHindsight({ trend: 'llama3.3' }, Date.UTC(2024, 0, 1)).marked).toBe(false);
+    expect(checkHindsight({ trend: 'llama3.3' }, Date.UTC(2023, 11, 31)).marked).toBe(true);
+    expect(checkHindsight({ trend: 'my-finetune:3b' }, Date.UTC(2030, 0, 1)).message).toContain("my-finetune:3b's cutoff is unknown (set ollama.cutoffs)");
+    expect(checkHindsight({ trend: 'llama3.3' }, end, {}, true)).toMatchObject({ marked: false, synthetic: true });
+  });
+
+  it('a run where no model voted (Ollama down) is not marked', async () => {
+    const config = configFor('http://127.0.0.1:9');
+    const r = await backtestWithAgents(chatty(), tiny, options, { mode: 'ollama', config });
+    expect(r.llm!.answeredByModel).toBe(0);
+    expect(r.llm!.hindsight.marked).toBe(false);
+  });
+});
+
+describe('a token budget per run (agents.llm.tokenBudget)', () => {
+  /** Each answer costs 150 tokens (100 prompt + 50 reply), as the server reports them. */
+  async function pricedModel(): Promise<FakeOllama> {
+    server = await FakeOllama.start({
+      models: ['llama3.3:latest'],
+      reply: () => ({ content: JSON.stringify({ decision: 'BUY', confidence: 0.8, reasoning: 'fine' }), promptEvalCount: 100, evalCount: 50 }),
+    });
+    return server;
+  }
+
+  it('past the budget the rule agents answer, it is said once, and a replay from the cache counts the same', async () => {
+    const s = await pricedModel();
+    const config = configFor(s.host);
+    // Four LLM seats × 150 tokens = 600 per proposal: the first three proposals fit under 1,500 (0, 600, 1,200 used before each).
+    config.agents.llm = { tokenBudget: 1500 };
+    const cache = new MemoryLlmCache();
+    const notices: string[] = [];
+    const first = await backtestWithAgents(chatty(), tiny, options, { mode: 'ollama', config, cache, onNotice: (m) => notices.push(m) });
+    const proposals = first.summary!.proposals;
+    expect(proposals).toBeGreaterThan(3);
+    expect(first.llm!.answeredByModel).toBe(12);
+    expect(first.llm!.answeredByRules).toBe(4 * (proposals - 3));
+    expect(first.llm!.tokens).toEqual({ used: 1800, budget: 1500, spent: s.calls.length * 150, refused: proposals - 3 });
+    // Only about what the budget could pay for (a pass whose path changed asks about its new proposals too).
+    expect(s.calls.length).toBeLessThan(4 * 6);
+    expect(notices.filter((n) => n.includes('token budget'))).toEqual([
+      `the LLM token budget (agents.llm.tokenBudget 1500) was spent after 1800 tokens: the rule-based agents answered the last ${proposals - 3} of ${proposals} proposals`,
+    ]);
+    const lines = formatLlmUse(first.llm!).join('\n');
+    expect(lines).toContain('LLM tokens: 1800 used of a budget of 1500');
+    expect(lines).toContain(`the budget ran out: the rule-based agents answered the last ${proposals - 3} proposals`);
+
+    // Cached answers count what they cost when recorded: the replay stops at the same proposal.
+    const again = await backtestWithAgents(chatty(), tiny, options, { mode: 'ollama', config, cache });
+    expect(again.llm!.requests).toBe(0);
+    expect(again.llm!.tokens).toEqual({ used: 1800, budget: 1500, spent: 0, refused: proposals - 3 });
+    expect(JSON.stringify(again.report)).toBe(JSON.stringify(first.report));
+  });
+
+  it('without a budget every proposal is the models’, and the use is still counted', async () => {
+    const s = await pricedModel();
+    const r = await backtestWithAgents(chatty(), tiny, options, { mode: 'ollama', config: configFor(s.host) });
+    expect(r.llm!.answeredByRules).toBe(0);
+    expect(r.llm!.tokens).toMatchObject({ budget: null, refused: 0, used: r.llm!.answeredByModel * 150 });
   });
 });
