@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import {
   exportRunToVaultFile,
   formatAgentSummary,
+  formatLlmUse,
   isVoltError,
   recordBacktestRun,
   replayJournalEvents,
@@ -20,7 +21,7 @@ import {
   type TranspiledStrategy,
 } from '@volt/engine';
 import { TextDocumentSaveReason, type CodeLens, type CodeLensParams, type WorkDoneProgressReporter } from 'vscode-languageserver';
-import { Notifications, type AgentsSummary, type BacktestParams, type BacktestStatusParams, type BacktestSummary, type SummaryDelta, type SymbolsParams, type SymbolsResult } from '../protocol.js';
+import { Notifications, type AgentsSummary, type LlmRunUse, type BacktestParams, type BacktestStatusParams, type BacktestSummary, type SummaryDelta, type SymbolsParams, type SymbolsResult } from '../protocol.js';
 import type { ServerFinding } from '../service/diagnostics.js';
 import { lastRunMarket, type LastRunMarket } from '../service/options-hover.js';
 import { sessionLenses } from '../service/sessions.js';
@@ -61,8 +62,17 @@ const AUTO_SAVE_QUIET_MS = 750;
 /** A run asked for by command says it is still going this often, when no bars are reported. */
 const STILL_RUNNING_EVERY_MS = 1000;
 
-function agentsSummary(mode: AgentsSummary['mode'], s: NonNullable<NonNullable<Extract<RunOutcome, { status: 'done' }>['agents']>['summary']>): AgentsSummary {
-  return { mode, proposals: s.proposals, approved: s.approved, modified: s.modified, rejected: s.rejected, lines: formatAgentSummary(s) };
+type RunAgents = NonNullable<Extract<RunOutcome, { status: 'done' }>['agents']>;
+
+function agentsSummary(mode: AgentsSummary['mode'], s: NonNullable<RunAgents['summary']>, llm: RunAgents['llm']): AgentsSummary {
+  // The LLM seats' lines (answers, tokens, the hindsight mark) as `volt backtest --agents ollama` prints them.
+  return { mode, proposals: s.proposals, approved: s.approved, modified: s.modified, rejected: s.rejected, lines: [...formatAgentSummary(s), ...(llm ? formatLlmUse(llm) : [])] };
+}
+
+/** The hindsight guard's figures for the faces (protocol LlmRunUse). */
+function llmRunUse(llm: NonNullable<RunAgents['llm']>): LlmRunUse {
+  const t = llm.tokens;
+  return { hindsight: llm.hindsight.message, tokens: { used: t.used, budget: t.budget, calls: llm.requests, cached: llm.cacheHits, exhausted: t.refused > 0 } };
 }
 
 export interface RunRequest {
@@ -261,7 +271,8 @@ export class RunsHandler {
       return { status: 'failed', findings, message };
     }
     const summary = summarize(outcome.report, data, outcome.durationMs, Date.now());
-    if (outcome.agents?.summary) summary.agents = agentsSummary(this.state.config.agents.mode as AgentsSummary['mode'], outcome.agents.summary);
+    if (outcome.agents?.summary) summary.agents = agentsSummary(this.state.config.agents.mode as AgentsSummary['mode'], outcome.agents.summary, outcome.agents.llm);
+    if (outcome.agents?.llm) summary.llm = llmRunUse(outcome.agents.llm);
     if (outcome.report.data.source.startsWith('synthetic:')) summary.synthetic = true;
     if (market.note) summary.dataNote = market.note;
     const delta = summaryDelta(summary, custom ? undefined : state.last);

@@ -4,7 +4,7 @@
  */
 import type { BacktestReport, LookaheadCheck, RunFailure } from '@volt/engine';
 import type { CodeLens, Range } from 'vscode-languageserver';
-import { Commands, type BacktestSummary, type SummaryDelta } from '../protocol.js';
+import { Commands, HINDSIGHT_MARK, type BacktestSummary, type SummaryDelta } from '../protocol.js';
 import type { ServerFinding } from './diagnostics.js';
 
 /** Fewer trades than this and the metrics are noise (VOLT201). */
@@ -174,7 +174,14 @@ export function strategyLens(uri: string, text: string, lens: LensState): CodeLe
     case 'running':
       return { range, command: { title: 'Volt: backtesting…', command, arguments: args } };
     case 'done':
-      return { range, command: { title: `${lensTitle(lens.summary, lens.delta)}${lens.summary.synthetic ? ' · synthetic data' : ''}`, command, arguments: args } };
+      return {
+        range,
+        command: {
+          title: `${lensTitle(lens.summary, lens.delta)}${lens.summary.synthetic ? ' · synthetic data' : ''}${lens.summary.llm?.hindsight ? ` · ${HINDSIGHT_MARK}` : ''}`,
+          command,
+          arguments: args,
+        },
+      };
     case 'failed':
       return { range, command: { title: `Volt: backtest failed: ${lens.message.split('\n')[0]}`, command, arguments: args } };
     default:
