@@ -99,6 +99,19 @@ describe('loadConfig', () => {
     expect(configError('[]').message).toMatch(/the settings must be an object/);
   });
 
+  it("reads the LLM hindsight guard's settings and refuses a cutoff that is not a month", () => {
+    const dir = workspace(JSON.stringify({ agents: { llm: { mask: false, tokenBudget: 50000 } }, ollama: { cutoffs: { 'llama3.3': '2023-12', 'my-model:3b': '2024-06-30' } } }));
+    const config = loadConfig(dir);
+    expect(config.agents.llm).toEqual({ mask: false, tokenBudget: 50000 });
+    expect(config.ollama.cutoffs).toEqual({ 'llama3.3': '2023-12', 'my-model:3b': '2024-06-30' });
+    expect(loadConfig(workspace('{}')).agents.llm).toBeUndefined();
+    const e = configError('{\n  "ollama": {\n    "cutoffs": { "llama3.3": "Dec 2023" }\n  }\n}');
+    expect(e.message).toBe(`'ollama.cutoffs.llama3.3' must be a month as "YYYY-MM" (or a day, "YYYY-MM-DD"), got "Dec 2023"`);
+    expect(e.line).toBe(3);
+    expect(configError('{"agents": {"llm": {"tokenBudget": 0}}}').message).toMatch(/'agents\.llm\.tokenBudget' must be a whole number/);
+    expect(configError('{"agents": {"llm": {"mask": "no"}}}').message).toMatch(/true or false/);
+  });
+
   it('refuses a misspelt setting, which would otherwise be silently ignored', () => {
     const e = configError('{\n  "risk": {\n    "maxDailyloss": 0.5\n  }\n}');
     expect(e.line).toBe(3);
