@@ -164,6 +164,13 @@ export function reportModel(result: BacktestResult, decimals?: number): ReportMo
   const panel: MetricRow[] = summary.agents
     ? [{ label: `Agents (${summary.agents.mode})`, value: `${summary.agents.proposals} proposals: ${summary.agents.approved} approved, ${summary.agents.modified} modified, ${summary.agents.rejected} rejected` }]
     : [];
+  // agents.mode ollama: the tokens the answers cost, and the hindsight mark when a model may know what came next.
+  const llm = summary.llm;
+  if (llm) {
+    const t = llm.tokens;
+    panel.push({ label: 'LLM tokens', value: `${t.used}${t.budget !== null ? ` of ${t.budget}` : ''} · ${t.calls} calls, ${t.cached} cached${t.exhausted ? ' · budget spent: rules answered the rest' : ''}` });
+    if (llm.hindsight) panel.push({ label: 'Hindsight', value: llm.hindsight });
+  }
   return {
     title: `${report.strategy.name} — backtest`,
     subtitle: `${summary.symbol} ${summary.timeframe} · ${report.data.source} · ${formatDate(report.data.from)} → ${formatDate(report.data.to)} · ${report.data.bars} bars · ran in ${Math.round(summary.durationMs)} ms${synthetic}`,

@@ -95,6 +95,16 @@ describe('reportModel', () => {
     expect(model.metrics.find((m) => m.label === 'Agents (rules)')?.value).toBe('40 proposals: 12 approved, 3 modified, 25 rejected');
   });
 
+  it('shows the LLM seats’ token use and the hindsight mark of an ollama run', () => {
+    const base = backtestResult('file:///ws/rsi.strategy.ts');
+    const hindsight = 'LLM votes may contain hindsight: llama3.3 knows up to 2023-12; the data ends 2018-01-30';
+    const model = reportModel({ ...base, summary: { ...base.summary, llm: { hindsight, tokens: { used: 1800, budget: 1500, calls: 12, cached: 30, exhausted: true } } } });
+    expect(model.metrics.find((m) => m.label === 'LLM tokens')?.value).toBe('1800 of 1500 · 12 calls, 30 cached · budget spent: rules answered the rest');
+    expect(model.metrics.find((m) => m.label === 'Hindsight')?.value).toBe(hindsight);
+    const clean = reportModel({ ...base, summary: { ...base.summary, llm: { hindsight: null, tokens: { used: 10, budget: null, calls: 1, cached: 0, exhausted: false } } } });
+    expect(clean.metrics.some((m) => m.label === 'Hindsight')).toBe(false);
+  });
+
   it('reads percentage points as the sidecar’s lens does: signed, one decimal, never "-0.0"', () => {
     expect([0.021, -0.004, 0, -0.0004].map(percentagePoints)).toEqual(['+2.1 pp', '-0.4 pp', '±0.0 pp', '±0.0 pp']);
   });
