@@ -1,3 +1,5 @@
+import { baseAsset } from '../signals/index.js';
+
 /**
  * The LLM hindsight guard (README.md, "Hindsight"). A language model may have read what happened
  * after a backtest's dates; so the prompts it gets hide which asset and which time they are about,
@@ -98,7 +100,10 @@ export function checkHindsight(seats: Readonly<Record<string, string>>, dataEnd:
 export function maskText(text: string, symbol: string): string {
   if (text === '') return text;
   let out = text;
-  const names = [symbol, ...symbol.split(/[/_:\- ]/)].filter((n) => n.length >= 2).sort((a, b) => b.length - a.length);
+  // BTCUSDT has no separator: its base comes from the signals' reading of a symbol, the quote is what is left.
+  const base = baseAsset(symbol);
+  const rest = symbol.toUpperCase().startsWith(base) ? symbol.slice(base.length).replace(/^[/_:\- ]/, '') : '';
+  const names = [symbol, base, rest, ...symbol.split(/[/_:\- ]/)].filter((n) => n.length >= 2).sort((a, b) => b.length - a.length);
   for (const name of new Set(names)) {
     out = out.replace(new RegExp(`(?<![A-Za-z0-9])${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}(?![A-Za-z0-9])`, 'gi'), MASKED_ASSET);
   }

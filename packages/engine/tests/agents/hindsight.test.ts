@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LlmAgent, MarketContextBuilder, MarketAnalyst, backtestWithAgents, checkHindsight, formatLlmUse, ruleAgents, type Proposal } from '../../src/agents/index.js';
+import { LlmAgent, MarketContextBuilder, MarketAnalyst, backtestWithAgents, checkHindsight, formatLlmUse, maskText, ruleAgents, type Proposal } from '../../src/agents/index.js';
 import { defaultConfig, type VoltConfig } from '../../src/config/index.js';
 import { sliceSeries, type CandleSeries } from '../../src/data/index.js';
 import { MemoryLlmCache, OllamaGateway } from '../../src/llm/index.js';
@@ -212,5 +212,14 @@ describe('a token budget per run (agents.llm.tokenBudget)', () => {
     const r = await backtestWithAgents(chatty(), tiny, options, { mode: 'ollama', config: configFor(s.host) });
     expect(r.llm!.answeredByRules).toBe(0);
     expect(r.llm!.tokens).toMatchObject({ budget: null, refused: 0, used: r.llm!.answeredByModel * 150 });
+  });
+});
+
+describe('maskText (a strategy reason in a masked prompt)', () => {
+  it('takes out the pair, its base and quote, ISO dates and years', () => {
+    expect(maskText('BTCUSDT dip: BTC down 4% since 2018-02-05T14:00:00.000Z, weakest since 2017', 'BTCUSDT')).toBe('asset A dip: asset A down 4% since a date, weakest since a year');
+    expect(maskText('eth/btc above its 2019-06-30 high', 'ETH/BTC')).toBe('asset A above its a date high');
+    // Words that merely contain a name are left alone.
+    expect(maskText('WETH whether BTCX', 'ETH/BTC')).toBe('WETH whether BTCX');
   });
 });
