@@ -1,4 +1,7 @@
-import { isVoltError, packageVersion, setConfigWarningHandler, type ConfigProblem } from '@volt/engine';
+// Module files, not the engine's index: each command loads what it uses (a backtest ~30 modules of ~180).
+import { isVoltError } from '@volt/engine/lib/errors';
+import { packageVersion } from '@volt/engine/lib/version';
+import { setConfigWarningHandler, type ConfigProblem } from '@volt/engine/lib/config/load';
 import { UsageError, EXIT } from './usage.js';
 
 type Command = { summary: string; run(argv: string[]): Promise<number> };

@@ -10,16 +10,16 @@ import { fileURLToPath } from 'node:url';
 import type { AgentsConfig } from '../agents/index.js';
 import type { BacktestOptions, BacktestReport } from '../backtest/index.js';
 import type { CandleSeries } from '../data/index.js';
-import { gatewayFromConfig, ollamaStatus, type OllamaGateway } from '../llm/index.js';
-import { locateProperty, type TranspiledStrategy } from '../strategy/index.js';
+import type { OllamaGateway } from '../llm/index.js';
+import { locateProperty } from '../strategy/source-location.js';
+import type { TranspiledStrategy } from '../strategy/index.js';
 import { openChannel, type Channel } from './channel.js';
 import { VoltError } from '../errors.js';
 import type { Candle } from '../data/index.js';
 import type { RiskSpec } from '../strategy/index.js';
 import type { SeatOrder, SeatView } from '../trading/seat.js';
 import type { StrategyPort } from '../trading/session.js';
-import { instrumentBundle } from './instrument.js';
-import { volatilityData, type VolatilityInputs } from './volatility.js';
+import type { VolatilityInputs } from './volatility.js';
 import type { AgentsRun, FromSandbox, LookaheadCheck, RunFailure, RunPhase, SandboxLimits, SandboxRun, StrategyFacts, SweepTrial, ToSandbox } from './protocol.js';
 import type { TrialSummary } from '../optimize/pool.js';
 
@@ -180,7 +180,7 @@ export class StrategyRunner {
    */
   async openSeat(request: SeatRequest, hooks: Pick<RunHooks, 'onLog'> = {}): Promise<SandboxSeat> {
     const { bundle } = request;
-    const instrumented = instrumentBundle(bundle.code, bundle.path);
+    const instrumented = (await import('./instrument.js')).instrumentBundle(bundle.code, bundle.path);
     const limits = { ...this.limits };
     const run: SandboxRun = {
       code: instrumented.code, path: bundle.path, contentHash: bundle.contentHash, inputs: bundle.inputs, source: bundle.source,
@@ -310,15 +310,18 @@ export class StrategyRunner {
     const { bundle } = request;
     let instrumented;
     try {
-      instrumented = instrumentBundle(bundle.code, bundle.path);
+      // Its parser (acorn) loads while a sandbox starts, not before the first one can (`volt backtest`).
+      instrumented = (await import('./instrument.js')).instrumentBundle(bundle.code, bundle.path);
     } catch (e) {
       return { status: 'failed', failure: { kind: 'load', message: `the bundle could not be prepared for the sandbox: ${e instanceof Error ? e.message : String(e)}`, file: bundle.path } };
     }
     const limits = { ...this.limits };
     const agents = request.agents;
+    // The agents' modules (Ollama's client, the VIX files) are loaded only by a run that has agents.
     const gateway = agents?.mode === 'ollama'
-      ? agents.gateway ?? gatewayFromConfig(agents.config.ollama, hooks.onNotice ? { onNotice: hooks.onNotice } : {})
+      ? agents.gateway ?? (await import('../llm/gateway.js')).gatewayFromConfig(agents.config.ollama, hooks.onNotice ? { onNotice: hooks.onNotice } : {})
       : undefined;
+    const volatility = agents ? (await import('./volatility.js')).volatilityData(agents) : undefined;
     const run: SandboxRun = {
       code: instrumented.code,
       path: bundle.path,
@@ -335,7 +338,7 @@ export class StrategyRunner {
       limits,
       ...(request.portfolio ? { portfolio: { markets: request.portfolio.markets.map(plainSeries), limits: request.portfolio.limits ?? {} } } : {}),
       ...(agents
-        ? { agents: { mode: agents.mode, config: agents.config, volatility: volatilityData(agents), journaled: agents.journaled ?? false, ...(agents.trackRecords ? { trackRecords: agents.trackRecords } : {}), host: gateway?.host ?? '', ...(gateway?.hostProblem !== undefined ? { hostProblem: gateway.hostProblem } : {}) } }
+        ? { agents: { mode: agents.mode, config: agents.config, volatility: volatility!, journaled: agents.journaled ?? false, ...(agents.trackRecords ? { trackRecords: agents.trackRecords } : {}), host: gateway?.host ?? '', ...(gateway?.hostProblem !== undefined ? { hostProblem: gateway.hostProblem } : {}) } }
         : {}),
     };
 
@@ -435,7 +438,7 @@ export class StrategyRunner {
             break;
           case 'llm-reachable?':
             clearTimeout(killTimer);
-            void ollamaStatus({ host: gateway?.host ?? '', timeoutMs: 2000 }).then(
+            void import('../llm/status.js').then(({ ollamaStatus }) => ollamaStatus({ host: gateway?.host ?? '', timeoutMs: 2000 })).then(
               (s) => s.reachable,
               () => false,
             ).then((reachable) => {
