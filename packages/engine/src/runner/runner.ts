@@ -118,7 +118,24 @@ interface Sandbox {
   onLine?: (line: string) => void;
 }
 
+/** The sandbox `StrategyRunner.prestart` started, waiting for the runner that takes it. */
+let prestarted: { sandbox: Sandbox; hostFile: string } | undefined;
+
 export class StrategyRunner {
+  /**
+   * Starts a sandbox before the code that will run in it has loaded: the CLI calls this first
+   * thing for `volt backtest`, so the sandbox's start (~50 ms) overlaps the command's own loading.
+   * The next runner with the same host and heap limit takes it at `warm()`; otherwise it is ended.
+   * Returns the sandbox's process id.
+   */
+  static prestart(options: RunnerOptions): number | undefined {
+    if (!prestarted) {
+      const starter = new StrategyRunner({ ...options, spares: 0 });
+      prestarted = { sandbox: starter.start(), hostFile: starter.hostFile };
+    }
+    return prestarted.sandbox.child.pid;
+  }
+
   private limits: SandboxLimits;
   private readonly concurrency: number;
   private readonly spareCount: number;
@@ -151,7 +168,17 @@ export class StrategyRunner {
 
   /** Starts a sandbox now, so the next run finds it waiting (the CLI calls this while it bundles). */
   warm(): void {
-    if (this.spares.length === 0 && !this.disposed) this.spares.push(this.start());
+    if (this.spares.length > 0 || this.disposed) return;
+    const early = prestarted;
+    prestarted = undefined;
+    if (early && !early.sandbox.exited && early.hostFile === this.hostFile && early.sandbox.limits.maxMemoryMb === this.limits.maxMemoryMb) {
+      this.live.add(early.sandbox);
+      early.sandbox.child.once('exit', () => this.live.delete(early.sandbox));
+      this.spares.push(early.sandbox);
+      return;
+    }
+    if (early && !early.sandbox.exited) early.sandbox.child.kill('SIGKILL');
+    this.spares.push(this.start());
   }
 
   async dispose(): Promise<void> {
