@@ -8,6 +8,7 @@ import path from 'node:path';
 import {
   CANDLE_CACHE_DIR,
   formatAgentSummary,
+  gatewayFromConfig,
   parseSyntheticSpec,
   replayJournalEvents,
   resolveDataSpec,
@@ -123,13 +124,7 @@ export async function backtestPortfolio(
 ): Promise<number> {
   const given = flags.agents ?? config.agents.mode;
   if (given !== 'off' && given !== 'rules' && given !== 'ollama') throw new UsageError(`--agents expects off, rules or ollama, got '${given}'`);
-  let agents: 'off' | 'rules' = given === 'ollama' ? 'off' : given;
-  if (given === 'ollama') {
-    // The LLM seats' passes re-run the whole backtest per missing answer: one market at a time.
-    if (flags.agents !== undefined) throw new UsageError("--agents ollama reviews one market at a time; a portfolio run takes --agents rules (or leave --agents out)");
-    process.stderr.write(`volt backtest: note: agents.mode ollama of volt.config.json is one market at a time; this portfolio run's entries go to the rule agents\n`);
-    agents = 'rules';
-  }
+  const agents = given;
   const cwd = process.cwd();
   const limits = limitsOf(flags, config);
   const bundle = flags['no-cache'] === true ? await transpileStrategy(file) : (await transpileStrategyCached(file, path.join(process.cwd(), BUNDLE_CACHE_DIR))).bundle;
@@ -141,13 +136,34 @@ export async function backtestPortfolio(
   }
   let recording: BacktestRecording | undefined;
   let recordingError: unknown;
+  const notice = (message: string) => process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}volt backtest: ${message}\n`);
+  // LLM seats as in a one-market run: answers cached in the journal, which is opened once the strategy has loaded.
+  const gateway = agents === 'ollama'
+    ? gatewayFromConfig(config.ollama, {
+        cache: { getCachedLlm: (m, k) => recording?.journal.getCachedLlm(m, k), putCachedLlm: (m, k, r) => recording?.journal.putCachedLlm(m, k, r) },
+        onNotice: notice,
+      })
+    : undefined;
   const outcome = await runner.run(
     {
       bundle,
       series: markets[0]!,
       options,
       portfolio: { markets, limits },
-      ...(agents === 'rules' ? { agents: { mode: agents, config, ...(await volatility()), journaled: journal.journaled } } : {}),
+      ...(agents !== 'off'
+        ? {
+            agents: {
+              mode: agents,
+              config,
+              ...(await volatility()),
+              journaled: journal.journaled,
+              ...(gateway ? { gateway } : {}),
+              ...(gateway && process.stderr.isTTY
+                ? { onAsked: (asked: number, missing: number, pass: number) => process.stderr.write(`\r\x1b[Kasking the models: ${asked + 1}/${missing} (pass ${pass})`) }
+                : {}),
+            },
+          }
+        : {}),
     },
     {
       onLoaded: (facts) => {
@@ -162,8 +178,10 @@ export async function backtestPortfolio(
         }
       },
       onLog: (line) => process.stderr.write(`${path.basename(bundle.path)}: ${line}\n`),
+      onNotice: notice,
     },
   );
+  if (gateway && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   if (recordingError !== undefined) throw recordingError;
   if (outcome.status === 'cancelled') throw new VoltError({ kind: 'internal', message: 'the run was cancelled', file: bundle.path });
   if (outcome.status === 'failed') {
@@ -176,8 +194,14 @@ export async function backtestPortfolio(
   const runId = recording?.finish(report);
   endQuietlyWhenStdoutCloses();
   const summary = outcome.agents?.summary ?? undefined;
-  const agentText = summary ? '\n' + formatAgentSummary(summary).join('\n') + '\n' : '';
-  process.stdout.write(flags.json ? JSON.stringify(summary ? { ...report, agents: summary } : report, null, 2) + '\n' : formatBacktestReport(report) + formatPortfolio(report) + agentText);
+  const llm = outcome.agents?.llm;
+  const agentLines = summary ? formatAgentSummary(summary) : [];
+  if (llm) {
+    agentLines.push(`  LLM seats: ${Object.entries(llm.seats).map(([role, model]) => `${role}=${model}`).join(', ')}; ${llm.requests} requests, ${llm.cacheHits} cached answers, ${llm.passes} passes; ${llm.answeredByModel} votes by a model, ${llm.answeredByRules} by rules`);
+  }
+  const agentText = agentLines.length > 0 ? '\n' + agentLines.join('\n') + '\n' : '';
+  const agentDoc = summary ? { ...summary, ...(llm ? { llm } : {}) } : undefined;
+  process.stdout.write(flags.json ? JSON.stringify(agentDoc ? { ...report, agents: agentDoc } : report, null, 2) + '\n' : formatBacktestReport(report) + formatPortfolio(report) + agentText);
   if (runId !== undefined && !flags.json) process.stdout.write(`\nrecorded as run ${runId} in ${path.relative(cwd, journal.file) || journal.file} (volt journal show ${runId})\n`);
   return EXIT.ok;
 }

@@ -143,6 +143,38 @@ export async function backtestWithAgents(
     return { report, summary: review.summary };
   }
 
+  const { value, llm } = await llmPasses(
+    config,
+    agentOptions,
+    (seats) => {
+      const review = new AgentReview(panelFromConfig(config, seats, agentOptions.trackRecords), context, { journaled: journal !== undefined });
+      if (agentOptions.onProgress) review.onProgress = agentOptions.onProgress;
+      return { review, report: runBacktest(strategy, series, options, review) };
+    },
+    ({ review }) => {
+      review.summary.trackRecord = review.panel.trackRecord.added();
+      if (journal) review.flushTo(journal);
+    },
+  );
+  return { report: value.report, summary: value.review.summary, llm };
+}
+
+/** What a run with LLM seats says of them (AgentBacktestResult.llm). */
+export type LlmSeatsFacts = NonNullable<AgentBacktestResult['llm']>;
+
+/**
+ * The passes of a run with LLM seats (backtestWithAgents, and portfolio/agents.ts): `pass` runs
+ * the whole backtest once with these seats, answering from the cache and noting what it lacks;
+ * the missing answers are fetched and the run repeated until a pass needs nothing new (or
+ * `maxPasses`). `last` is called with that pass's value, the one that counts, before the panel's
+ * answers are saved to the cache.
+ */
+export async function llmPasses<T>(
+  config: AgentsConfig | undefined,
+  agentOptions: Omit<AgentBacktestOptions, 'mode'>,
+  pass: (seats: Partial<Record<AgentRole, Agent>>) => T,
+  last: (value: T) => void,
+): Promise<{ value: T; llm: LlmSeatsFacts }> {
   const gateway =
     agentOptions.gateway ??
     gatewayFromConfig(config?.ollama ?? { timeoutMs: 30_000 }, {
@@ -166,22 +198,18 @@ export async function backtestWithAgents(
     const replay = llmAgents.map((a) => new ReplaySeat(a, givenUp.get(a.role)!, together));
     const panelSeats: Partial<Record<AgentRole, Agent>> = {};
     for (const seat of replay) panelSeats[seat.role] = seat;
-    const review = new AgentReview(panelFromConfig(config, panelSeats, agentOptions.trackRecords), context, { journaled: journal !== undefined });
-    if (agentOptions.onProgress) review.onProgress = agentOptions.onProgress;
-    const report = runBacktest(strategy, series, options, review);
+    const value = pass(panelSeats);
     const misses = replay.flatMap((s) => [...s.misses.entries()].map(([key, req]) => ({ seat: s, key, req })));
     agentOptions.onPass?.(passes, misses.length);
-    const last = misses.length === 0 || passes >= maxPasses || agentOptions.signal?.aborted === true;
-    if (last) {
-      review.summary.trackRecord = review.panel.trackRecord.added();
+    const final = misses.length === 0 || passes >= maxPasses || agentOptions.signal?.aborted === true;
+    if (final) {
       if (misses.length > 0) {
         gateway.notice('passes', `${misses.length} LLM answers were still missing after ${passes} backtest passes; the rule-based agents answered those`);
       }
-      if (journal) review.flushTo(journal);
+      last(value);
       if (misses.length === 0) together.saveTo(gateway.cache);
       return {
-        report,
-        summary: review.summary,
+        value,
         llm: {
           host: gateway.host,
           requests: gateway.requests,

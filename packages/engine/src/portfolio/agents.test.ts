@@ -47,12 +47,12 @@ describe('the agents\' panel in a portfolio run', () => {
   const up = trending('UP/USDT', 0.003);
   const down = trending('DOWN/USDT', -0.003);
 
-  it('does not take the entry the panel refuses on one market, and takes the other market\'s', () => {
+  it('does not take the entry the panel refuses on one market, and takes the other market\'s', async () => {
     const without = runPortfolioBacktest(buyAtBar120, [up, down]);
     expect(without.trades.map((t) => t.symbol).sort()).toEqual(['DOWN/USDT', 'UP/USDT']);
 
     const journal = recorder();
-    const { report, summary, bySymbol } = portfolioWithAgents(buyAtBar120, [up, down], {}, { mode: 'rules', config, journal });
+    const { report, summary, bySymbol } = await portfolioWithAgents(buyAtBar120, [up, down], {}, { mode: 'rules', config, journal });
     expect(report.trades.map((t) => t.symbol)).toEqual(['UP/USDT']);
     const refused = report.signals.find((s) => s.symbol === 'DOWN/USDT' && s.action === 'buy')!;
     expect(refused.ignored).toMatch(/^REJECTED/);
@@ -66,9 +66,9 @@ describe('the agents\' panel in a portfolio run', () => {
     expect(journal.decisions).toHaveLength(2);
   });
 
-  it('reviews after the portfolio limits: an entry the limits refuse never reaches the panel', () => {
+  it('reviews after the portfolio limits: an entry the limits refuse never reaches the panel', async () => {
     const journal = recorder();
-    const { report, summary } = portfolioWithAgents(buyAtBar120, [up, down], { limits: { maxPositions: 1 } }, { mode: 'rules', config, journal });
+    const { report, summary } = await portfolioWithAgents(buyAtBar120, [up, down], { limits: { maxPositions: 1 } }, { mode: 'rules', config, journal });
     // UP is first in the step: it takes the one position; DOWN is refused by the limit, not by the panel.
     expect(report.trades.map((t) => t.symbol)).toEqual(['UP/USDT']);
     expect(summary!.proposals).toBe(1);
@@ -117,13 +117,10 @@ describe('the agents\' panel in a portfolio run', () => {
     const series = synthesize({ seed: 4, bars: 5000, timeframe: '1h' });
     const options = { capital: 10_000 };
     const single = await backtestWithAgents(wide, series, options, { mode: 'rules', config: DEFAULT_CONFIG });
-    const portfolio = portfolioWithAgents(wide, [series], options, { mode: 'rules', config: DEFAULT_CONFIG });
+    const portfolio = await portfolioWithAgents(wide, [series], options, { mode: 'rules', config: DEFAULT_CONFIG });
     expect(single.summary!.modified).toBeGreaterThan(0);
     expect(JSON.stringify(portfolio.report.trades)).toBe(JSON.stringify(single.report.trades));
     expect(portfolio.summary).toMatchObject({ proposals: single.summary!.proposals, approved: single.summary!.approved, modified: single.summary!.modified, rejected: single.summary!.rejected });
   });
 
-  it('refuses LLM seats in a portfolio run with a usage error', () => {
-    expect(() => portfolioWithAgents(buyAtBar120, [up, down], {}, { mode: 'ollama', config })).toThrow(/rule agents only/);
-  });
 });

@@ -43,7 +43,7 @@ export interface StrategyRunRequest {
   options?: BacktestOptions;
   /** Also run on data cut at two thirds and compare signals (the sidecar's VOLT205). */
   lookahead?: boolean;
-  /** A portfolio backtest over these markets (`series` unused; the report is a PortfolioReport). Agents: 'rules' only (portfolio/agents.ts); no lookahead. */
+  /** A portfolio backtest over these markets (`series` unused; the report is a PortfolioReport). Agents as for one market (portfolio/agents.ts); no lookahead. */
   portfolio?: { markets: CandleSeries[]; limits?: import('../portfolio/index.js').PortfolioLimits };
   /** Backtest a market session's recorded bars: orders in the first `warmupBars` are refused ('warm-up'), as the session refused them. */
   warmupBars?: number;
