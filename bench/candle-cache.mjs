@@ -121,7 +121,7 @@ export async function run() {
     lines.push(
       `  where the cached run's ${ms(cached.min)} goes: Node starts ${ms(nodeStart)}; the CLI to \`--version\` ${ms(cliStart)}; ` +
         `a sandbox from its start to the end of a 10-bar run ${ms(sandboxStart)} (started first thing, beside the CLI's loading); ` +
-        `the bundle from the bundle cache ${ms(bundleHit)} (esbuild: ${ms(bundling)}); cached load ${ms(load)} (the CSV: ${ms(parse)}); ` +
+        `the bundle from the bundle cache ${bundleHit.toFixed(2)} ms (esbuild: ${ms(bundling)}); cached load ${ms(load)} (the CSV: ${ms(parse)}); ` +
         `the run in a started, cold sandbox ${ms(runMs)} (candles over the pipe, the bar loop, the report back); the rest is the report's text and exit`,
     );
 
