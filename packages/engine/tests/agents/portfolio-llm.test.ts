@@ -26,7 +26,7 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'volt-portfolio-llm-'));
   eth = sliceSeries(ethBtc(), undefined, ethBtc().time[500]);
   // A second market on the same bars, moving the other way: the model backs one and not the other.
-  const mirror = (xs: Float64Array) => Float64Array.from(xs, (x, i) => 2 * eth.close[0]! - x + 0 * i);
+  const mirror = (xs: Float64Array) => Float64Array.from(xs, (x) => 2 * eth.close[0]! - x);
   other = { ...eth, symbol: 'MIRROR/BTC', source: 'test:mirror', open: mirror(eth.open), high: mirror(eth.low), low: mirror(eth.high), close: mirror(eth.close) };
   vix = await loadVixSeries(VIX_FILE());
 });
