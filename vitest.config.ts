@@ -7,6 +7,8 @@ export default defineConfig({
   resolve: {
     // Tests run the TypeScript sources; built dist/ is only for bins and workers.
     alias: {
+      // The CLI's narrow imports (`@volt/engine/lib/runner/runner`) load one module's sources.
+      '@volt/engine/lib': here('./packages/engine/src'),
       '@volt/engine': here('./packages/engine/src/index.ts'),
       // Unit tests of the VS Code extension run against a small stand-in for the editor's API.
       vscode: here('./packages/vscode-extension/tests/vscode-stand-in.ts'),

@@ -1,5 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { parseTimestamp, VoltError, type RunFailure } from '@volt/engine';
+import { parseTimestamp } from '@volt/engine/lib/data/timestamp';
+import { VoltError } from '@volt/engine/lib/errors';
+import type { RunFailure } from '@volt/engine';
 
 /** Exit codes every command keeps: 0 ok, 1 strategy or data error, 2 usage. */
 export const EXIT = { ok: 0, error: 1, usage: 2 } as const;

@@ -62,7 +62,9 @@ describe('volt backtest records itself', () => {
   it('skips the journal with --no-journal, and honours --journal PATH', async () => {
     const ws = workspace();
     expect((await volt(['backtest', EMA, '--data', 'synthetic:7:500:1h', '--no-journal'], ws)).code).toBe(0);
-    expect(existsSync(path.join(ws, '.volt'))).toBe(false);
+    // .volt/ itself may hold caches now (the strategy's bundle): no journal, and nothing else but the caches.
+    expect(existsSync(path.join(ws, '.volt', 'journal.db'))).toBe(false);
+    expect(readdirSync(path.join(ws, '.volt'))).toEqual(['cache']);
     expect((await volt(['backtest', EMA, '--data', 'synthetic:7:500:1h', '--journal', 'elsewhere.db'], ws)).code).toBe(0);
     expect(existsSync(path.join(ws, 'elsewhere.db'))).toBe(true);
   });

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../../test-support/shared-data.js';
 import { candlesToCsv, createRandom, seriesFromCandles, synthesize, type Candle } from '@volt/engine';
+import { FakeOllama } from '../../engine/src/llm/testing/fake-ollama.js';
 
 const BIN = path.join(REPO_ROOT, 'packages/cli/bin/volt.js');
 const PAIRS = path.join(REPO_ROOT, 'examples/strategies/portfolio/pairs-trading.strategy.ts');
@@ -137,10 +138,43 @@ describe('volt backtest, a portfolio', () => {
     expect(mode).toBe('rules');
   });
 
-  it('refuses --agents ollama, --data with --symbols, and a market not in --symbols, as usage errors', async () => {
-    const agents = await volt(['backtest', PAIRS, '--symbols', 'ETH/USDT,BTC/USDT', '--agents', 'ollama', '--no-journal']);
-    expect(agents.code).toBe(2);
-    expect(agents.stderr).toMatch(/^volt backtest: --agents ollama reviews one market at a time/);
+  it('puts local models in the panel\'s seats with --agents ollama (a scripted Ollama on 127.0.0.1), caching their answers in the journal', async () => {
+    const model = await FakeOllama.start({
+      models: ['llama3.3:latest', 'deepseek-r1:8b'],
+      reply: () => ({ content: JSON.stringify({ decision: 'BUY', confidence: 0.8, reasoning: 'the spread is wide', modifications: { pct: 0.05 } }) }),
+    });
+    try {
+      const ws = path.join(tmp, 'ws-ollama');
+      mkdirSync(ws, { recursive: true });
+      writeFileSync(path.join(ws, 'volt.config.json'), JSON.stringify({ ollama: { host: model.host } }));
+      const args = ['backtest', PAIRS, '--market', `ETH/USDT=${ethFile}`, '--market', `BTC/USDT=${btcFile}`, '--symbols', 'ETH/USDT,BTC/USDT', '--to', new Date(btc.time[900]!).toISOString().slice(0, 16), '--agents', 'ollama', '--json'];
+      const first = await volt(args, ws);
+      expect(first.stderr).toBe('');
+      expect(first.code).toBe(0);
+      const a = JSON.parse(first.stdout);
+      expect(a.agents.proposals).toBeGreaterThan(0);
+      expect(a.agents.llm.requests).toBeGreaterThan(0);
+      expect(a.agents.llm.answeredByRules).toBe(0);
+      expect(a.agents.llm.passes).toBeGreaterThanOrEqual(2);
+      const calls = model.calls.length;
+      const second = await volt(args, ws);
+      const b = JSON.parse(second.stdout);
+      expect(b.agents.llm.requests).toBe(0);
+      expect(model.calls.length).toBe(calls);
+      expect(JSON.stringify(b.trades)).toBe(JSON.stringify(a.trades));
+      const { Journal } = await import('@volt/engine');
+      const journal = Journal.open(path.join(ws, '.volt', 'journal.db'));
+      const modes = journal.db.prepare(`SELECT agents_mode FROM runs ORDER BY id`).pluck().all();
+      const decided = journal.db.prepare(`SELECT count(*) FROM decisions WHERE agent_results IS NOT NULL AND run_id = (SELECT max(id) FROM runs)`).pluck().get();
+      journal.close();
+      expect(modes).toEqual(['ollama', 'ollama']);
+      expect(decided).toBe(b.agents.proposals);
+    } finally {
+      await model.close();
+    }
+  });
+
+  it('refuses --data with --symbols, and a market not in --symbols, as usage errors', async () => {
     const data = await volt(['backtest', PAIRS, '--symbols', 'ETH/USDT,BTC/USDT', '--data', btcFile]);
     expect(data.code).toBe(2);
     const market = await volt(['backtest', PAIRS, '--symbols', 'ETH/USDT', '--market', `BTC/USDT=${btcFile}`]);

@@ -174,6 +174,74 @@ describe('volt scan spreads --paper', () => {
     expect((docs[3] as { pnl: number }).pnl).toBeCloseTo(closed.pnl, 6);
   });
 
+  it('resumes after kill -9 holding both legs it had open, closes them as the same trades, and finishes the run', async () => {
+    binanceMarket.book = { bids: [[99_900, 0.5]], asks: [[100_000, 0.3], [100_100, 4]] };
+    krakenPair.book = { bids: [[100_600, 0.8]], asks: [[100_700, 2]] };
+    const journalPath = path.join(tmp, 'paper-resume.db');
+    const args = ['scan', 'spreads', '--symbol', 'BTC/USDT', '--exchanges', 'binance,kraken', '--paper', '--size', '0.5', '--threshold', '0.001', '--json', '--watch', '0.2', '--journal', journalPath, ...apis()];
+    const child = spawn(process.execPath, [VOLT, ...args], { cwd: tmp, env: { ...process.env, VOLT_EXCHANGE_API_URL: '' } });
+    let buffer = '';
+    // Killed the moment the legs are journaled, with no chance to flatten them.
+    const opened = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      child.on('exit', () => reject(new Error('the session ended before opening')));
+      child.stdout.on('data', (chunk: Buffer) => {
+        buffer += chunk.toString();
+        for (const line of buffer.split('\n').slice(0, -1)) {
+          const doc = JSON.parse(line) as Record<string, unknown>;
+          if (doc['step'] === 'opened') {
+            child.kill('SIGKILL');
+            resolve(doc);
+          }
+        }
+      });
+    });
+    await new Promise((r) => child.once('exit', r));
+    const { Journal } = await import('@volt/engine');
+    let journal = Journal.open(journalPath);
+    const legs = journal.db.prepare(`SELECT trade_no, symbol, side, exit_time FROM trades ORDER BY trade_no`).all() as { trade_no: number; symbol: string; side: string; exit_time: number | null }[];
+    const session = journal.db.prepare(`SELECT run_id, status, position FROM spread_sessions`).get() as { run_id: number; status: string; position: string | null };
+    journal.close();
+    expect(legs).toEqual([
+      { trade_no: 1, symbol: 'binance:BTC/USDT', side: 'long', exit_time: null },
+      { trade_no: 2, symbol: 'kraken:BTC/USDT', side: 'short', exit_time: null },
+    ]);
+    expect(session.status).toBe('running');
+    expect(JSON.parse(session.position!)).toEqual(opened['position']);
+
+    // While it was down, Kraken's bid fell to Binance's level: the resumed session closes both legs.
+    krakenPair.book = { bids: [[99_950, 5]], asks: [[100_000, 5]] };
+    const again = await new Promise<{ status: number; stdout: string; stderr: string }>((resolve) =>
+      execFile(process.execPath, [VOLT, ...args, '--rounds', '2'], { cwd: tmp, encoding: 'utf8', timeout: 60_000, env: { ...process.env, VOLT_EXCHANGE_API_URL: '' } }, (error, stdout, stderr) =>
+        resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      ),
+    );
+    expect(again.stderr).toBe('');
+    expect(again.status).toBe(0);
+    const docs = again.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(docs.map((d) => d['step'] ?? d['kind'])).toEqual(['resumed', 'closed', 'waiting', 'paper-spread-summary']);
+    expect(docs[0]!['position']).toEqual(opened['position']);
+    expect(docs[0]!['runId']).toBe(session.run_id);
+    const closed = docs[1]!['trade'] as { tradeNos: number[]; pnl: number; long: unknown; short: unknown };
+    expect(closed.tradeNos).toEqual([1, 2]);
+    expect(closed.long).toEqual((opened['position'] as { long: unknown }).long);
+    expect(docs[3]).toMatchObject({ runId: session.run_id, closed: 1 });
+
+    journal = Journal.open(journalPath);
+    const after = journal.db.prepare(`SELECT trade_no, pnl, exit_time FROM trades ORDER BY trade_no`).all() as { trade_no: number; pnl: number; exit_time: number | null }[];
+    const finished = journal.db.prepare(`SELECT s.status, s.position, r.status AS run FROM spread_sessions s JOIN runs r ON r.id = s.run_id`).get();
+    journal.close();
+    expect(after.map((t) => t.trade_no)).toEqual([1, 2]);
+    expect(after.every((t) => t.exit_time !== null)).toBe(true);
+    expect(after[0]!.pnl + after[1]!.pnl).toBeCloseTo(closed.pnl, 6);
+    expect((docs[3] as { pnl: number }).pnl).toBeCloseTo(closed.pnl, 6);
+    expect(finished).toEqual({ status: 'finished', position: null, run: 'complete' });
+
+    // A finished session is not resumed again.
+    const refused = await volt(['--paper', '--resume', String(session.run_id), '--journal', journalPath, ...apis()]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain(`the paper spread session of run ${session.run_id} has finished`);
+  });
+
   it('refuses --paper without a size', async () => {
     const r = await volt(['--symbol', 'BTC/USDT', '--exchanges', 'binance,kraken', '--paper', ...apis()]);
     expect(r.status).toBe(2);

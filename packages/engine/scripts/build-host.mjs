@@ -8,8 +8,9 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const engine = join(here, '..');
-// (yaml: volt.config.json and notes; acorn: the checkpoints, put in by the runner before a bundle is sent.)
-const LEFT_OUT = ['better-sqlite3', 'esbuild', 'ccxt', 'typescript', 'chokidar', 'yaml', 'acorn', 'acorn-walk'];
+// (yaml: volt.config.json and notes; acorn: the checkpoints, put in by the runner before a bundle is sent;
+// ioredis and bullmq: the agent bus and the trial queue, ~400 KB a sandbox would compile at every start.)
+const LEFT_OUT = ['better-sqlite3', 'esbuild', 'ccxt', 'typescript', 'chokidar', 'yaml', 'acorn', 'acorn-walk', 'ioredis', 'bullmq'];
 
 const leaveOut = {
   name: 'volt-sandbox-leave-out',

@@ -4,11 +4,11 @@
  * `symbols` when no `--data` is given. Each market's candles: `--market SYM=SPEC`, else `data.symbols`
  * of volt.config.json, else the exchange cache, else a synthetic market of its own.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   CANDLE_CACHE_DIR,
   formatAgentSummary,
+  gatewayFromConfig,
   parseSyntheticSpec,
   replayJournalEvents,
   resolveDataSpec,
@@ -17,6 +17,8 @@ import {
   startBacktestRecording,
   symbolData,
   transpileStrategy,
+  transpileStrategyCached,
+  BUNDLE_CACHE_DIR,
   VoltError,
   type BacktestOptions,
   type BacktestRecording,
@@ -28,66 +30,11 @@ import {
   type VoltConfig,
 } from '@volt/engine';
 import { EXIT, UsageError, numberOption, runFailureError } from '../usage.js';
+import type { PortfolioFlags } from './portfolio-flags.js';
 import { formatBacktestReport } from '../backtest-report.js';
 import { endQuietlyWhenStdoutCloses } from '../stdout.js';
 
-export interface PortfolioFlags {
-  symbols?: string | undefined;
-  market?: string[] | undefined;
-  data?: string | undefined;
-  lenient?: boolean | undefined;
-  'no-cache'?: boolean | undefined;
-  json?: boolean | undefined;
-  agents?: string | undefined;
-  'max-gross'?: string | undefined;
-  'max-net'?: string | undefined;
-  'max-positions'?: string | undefined;
-  'max-correlation'?: string | undefined;
-  'correlation-lookback'?: string | undefined;
-}
-
-export const PORTFOLIO_USAGE = `Portfolio (several markets, one account; engine/src/portfolio/README.md):
-  --symbols A,B,…           backtest over these markets (also when the strategy declares two or
-                            more symbols and no --data is given)
-  --market SYM=SPEC         a market's candles (file or data spec); repeat. Default: data.symbols
-                            of volt.config.json, else .volt/cache/, else a synthetic market each
-  --max-gross X             gross exposure limit, a fraction of equity (1.5 = 150%)
-  --max-net X               net exposure limit, a fraction of equity
-  --max-positions N         markets held at once
-  --max-correlation R       refuse an entry whose returns correlate above R with a market held
-                            on the same side (--correlation-lookback N bars, default 50)
-                            Each limit defaults to the portfolio section of volt.config.json
-                            (maxGross, maxNet, maxPositions, maxCorrelation, correlationLookback)`;
-
-/** The markets a strategy's source declares: `symbols: ['BTC/USDT', 'ETH/USDT']`. */
-export function declaredSymbols(source: string): string[] {
-  const list = /\bsymbols\s*:\s*\[([^\]]*)\]/.exec(source)?.[1];
-  if (list === undefined) return [];
-  return [...list.matchAll(/(['"`])([^'"`]+)\1/g)].map((m) => m[2]!);
-}
-
-/** The symbols of a portfolio run, or undefined for a one-market backtest. */
-export function portfolioSymbols(file: string, flags: PortfolioFlags): string[] | undefined {
-  if (flags.symbols !== undefined) {
-    const symbols = flags.symbols.split(',').map((s) => s.trim()).filter((s) => s !== '');
-    if (symbols.length === 0) throw new UsageError('--symbols is empty: give markets like BTC/USDT,ETH/USDT');
-    if (new Set(symbols).size !== symbols.length) throw new UsageError(`--symbols names a market twice: ${flags.symbols}`);
-    if (flags.data !== undefined) throw new UsageError('--data is one market; with --symbols give each market its data with --market SYM=SPEC');
-    return symbols;
-  }
-  if (flags.data !== undefined || (flags.market ?? []).length > 0) {
-    if ((flags.market ?? []).length > 0) throw new UsageError('--market needs --symbols (the markets of the portfolio)');
-    return undefined;
-  }
-  let source: string;
-  try {
-    source = readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const declared = declaredSymbols(source);
-  return declared.length >= 2 ? declared : undefined;
-}
+export { PORTFOLIO_USAGE, declaredSymbols, portfolioSymbols, type PortfolioFlags } from './portfolio-flags.js';
 
 /** The portfolio section of volt.config.json (checked by the loader), each limit overridden by its flag. */
 function limitsOf(flags: PortfolioFlags, config: VoltConfig): PortfolioLimits {
@@ -177,16 +124,10 @@ export async function backtestPortfolio(
 ): Promise<number> {
   const given = flags.agents ?? config.agents.mode;
   if (given !== 'off' && given !== 'rules' && given !== 'ollama') throw new UsageError(`--agents expects off, rules or ollama, got '${given}'`);
-  let agents: 'off' | 'rules' = given === 'ollama' ? 'off' : given;
-  if (given === 'ollama') {
-    // The LLM seats' passes re-run the whole backtest per missing answer: one market at a time.
-    if (flags.agents !== undefined) throw new UsageError("--agents ollama reviews one market at a time; a portfolio run takes --agents rules (or leave --agents out)");
-    process.stderr.write(`volt backtest: note: agents.mode ollama of volt.config.json is one market at a time; this portfolio run's entries go to the rule agents\n`);
-    agents = 'rules';
-  }
+  const agents = given;
   const cwd = process.cwd();
   const limits = limitsOf(flags, config);
-  const bundle = await transpileStrategy(file);
+  const bundle = flags['no-cache'] === true ? await transpileStrategy(file) : (await transpileStrategyCached(file, path.join(process.cwd(), BUNDLE_CACHE_DIR))).bundle;
   let markets = await marketData(symbols, flags, config, cwd);
   if (from !== undefined || to !== undefined) {
     markets = markets.map((s) => sliceSeries(s, from, to));
@@ -195,13 +136,34 @@ export async function backtestPortfolio(
   }
   let recording: BacktestRecording | undefined;
   let recordingError: unknown;
+  const notice = (message: string) => process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}volt backtest: ${message}\n`);
+  // LLM seats as in a one-market run: answers cached in the journal, which is opened once the strategy has loaded.
+  const gateway = agents === 'ollama'
+    ? gatewayFromConfig(config.ollama, {
+        cache: { getCachedLlm: (m, k) => recording?.journal.getCachedLlm(m, k), putCachedLlm: (m, k, r) => recording?.journal.putCachedLlm(m, k, r) },
+        onNotice: notice,
+      })
+    : undefined;
   const outcome = await runner.run(
     {
       bundle,
       series: markets[0]!,
       options,
       portfolio: { markets, limits },
-      ...(agents === 'rules' ? { agents: { mode: agents, config, ...(await volatility()), journaled: journal.journaled } } : {}),
+      ...(agents !== 'off'
+        ? {
+            agents: {
+              mode: agents,
+              config,
+              ...(await volatility()),
+              journaled: journal.journaled,
+              ...(gateway ? { gateway } : {}),
+              ...(gateway && process.stderr.isTTY
+                ? { onAsked: (asked: number, missing: number, pass: number) => process.stderr.write(`\r\x1b[Kasking the models: ${asked + 1}/${missing} (pass ${pass})`) }
+                : {}),
+            },
+          }
+        : {}),
     },
     {
       onLoaded: (facts) => {
@@ -216,8 +178,10 @@ export async function backtestPortfolio(
         }
       },
       onLog: (line) => process.stderr.write(`${path.basename(bundle.path)}: ${line}\n`),
+      onNotice: notice,
     },
   );
+  if (gateway && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   if (recordingError !== undefined) throw recordingError;
   if (outcome.status === 'cancelled') throw new VoltError({ kind: 'internal', message: 'the run was cancelled', file: bundle.path });
   if (outcome.status === 'failed') {
@@ -230,8 +194,14 @@ export async function backtestPortfolio(
   const runId = recording?.finish(report);
   endQuietlyWhenStdoutCloses();
   const summary = outcome.agents?.summary ?? undefined;
-  const agentText = summary ? '\n' + formatAgentSummary(summary).join('\n') + '\n' : '';
-  process.stdout.write(flags.json ? JSON.stringify(summary ? { ...report, agents: summary } : report, null, 2) + '\n' : formatBacktestReport(report) + formatPortfolio(report) + agentText);
+  const llm = outcome.agents?.llm;
+  const agentLines = summary ? formatAgentSummary(summary) : [];
+  if (llm) {
+    agentLines.push(`  LLM seats: ${Object.entries(llm.seats).map(([role, model]) => `${role}=${model}`).join(', ')}; ${llm.requests} requests, ${llm.cacheHits} cached answers, ${llm.passes} passes; ${llm.answeredByModel} votes by a model, ${llm.answeredByRules} by rules`);
+  }
+  const agentText = agentLines.length > 0 ? '\n' + agentLines.join('\n') + '\n' : '';
+  const agentDoc = summary ? { ...summary, ...(llm ? { llm } : {}) } : undefined;
+  process.stdout.write(flags.json ? JSON.stringify(agentDoc ? { ...report, agents: agentDoc } : report, null, 2) + '\n' : formatBacktestReport(report) + formatPortfolio(report) + agentText);
   if (runId !== undefined && !flags.json) process.stdout.write(`\nrecorded as run ${runId} in ${path.relative(cwd, journal.file) || journal.file} (volt journal show ${runId})\n`);
   return EXIT.ok;
 }

@@ -1,38 +1,27 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import {
-  CANDLE_CACHE_DIR,
-  formatAgentSummary,
-  formatLlmUse,
-  gatewayFromConfig,
-  resolveOptionChainSpec,
-  loadVolatilityInputs,
-  volatilitySources,
-  type LoadedVolatility,
-  exportRunToVaultFile,
-  journalPathFor,
-  Journal,
-  replayJournalEvents,
-  learningInputs,
-  recordTrackRecords,
-  runMetaFor,
-  startBacktestRecording,
-  loadConfig,
-  resolveDataSpec,
-  sliceSeries,
-  StrategyRunner,
-  transpileStrategy,
-  VoltError,
-  type BacktestObserver,
-  type BacktestOptions,
-  type BacktestRecording,
-  type CandleSeries,
-  type VoltConfig,
+// Module files, not the engine's index: a backtest without journal or agents loads ~30 modules
+// instead of ~180 (BENCHMARKS.md, "Candles from the binary cache"); the rest comes when used.
+// The sandbox is started from what loads first; the bundler and the data's readers load while it boots.
+import { sliceSeries } from '@volt/engine/lib/data/candle';
+import { loadConfig } from '@volt/engine/lib/config/load';
+import { StrategyRunner } from '@volt/engine/lib/runner/runner';
+import { VoltError } from '@volt/engine/lib/errors';
+import type {
+  BacktestObserver,
+  BacktestOptions,
+  BacktestRecording,
+  CandleSeries,
+  LoadedVolatility,
+  VoltConfig,
 } from '@volt/engine';
 import { EXIT, UsageError, dateOption, numberOption, parseCommandArgs, runFailureError } from '../usage.js';
 import { formatBacktestReport } from '../backtest-report.js';
-import { PORTFOLIO_USAGE, backtestPortfolio, portfolioSymbols } from './backtest-portfolio.js';
-import { publishToBus } from './bus.js';
+import { PORTFOLIO_USAGE, portfolioSymbols } from './portfolio-flags.js';
 import { endQuietlyWhenStdoutCloses } from '../stdout.js';
+
+/** The whole engine, for what only some runs need (the journal, agents, the vault, option chains). */
+const engine = () => import('@volt/engine');
 
 export const summary = 'backtest a strategy file on candles or the synthetic market';
 
@@ -63,7 +52,8 @@ const USAGE = `usage: volt backtest <strategy.ts> [options]
                             (default: backtest.optionsChain of volt.config.json)
   --lenient                 repair what can be repaired in the data file, and say what
   --no-cache                parse the data file as text, without .volt/cache/candles (its
-                            parsed columns, kept by content hash: a second load is a read)
+                            parsed columns, kept by content hash: a second load is a read),
+                            and bundle the strategy afresh, without .volt/cache/bundles
   --json                    print the whole report as one JSON document (schemaVersion 1)
   --journal PATH            record the run in this journal (default: journal.path of
                             volt.config.json, else .volt/journal.db)
@@ -145,9 +135,11 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const symbols = portfolioSymbols(positionals[0]!, values);
     if (symbols !== undefined) {
+      const { journalPathFor } = await engine();
       const journalFile = values.journal !== undefined ? path.resolve(values.journal) : journalPathFor(cwd, config.journal.path);
       const journaled = values['no-journal'] !== true;
-      if (journaled) checkJournal(journalFile);
+      if (journaled) await checkJournal(journalFile);
+      const { backtestPortfolio } = await import('./backtest-portfolio.js');
       return await backtestPortfolio(runner, positionals[0]!, symbols, values, config, options, from, to, { file: journalFile, journaled }, () => volatilityInputs(config.agents, values, cwd));
     }
     return await backtest(runner, positionals[0]!, values, config, options, from, to);
@@ -184,7 +176,13 @@ async function backtest(
   to: number | undefined,
 ): Promise<number> {
   const cwd = process.cwd();
-  const bundle = await transpileStrategy(file);
+  const [{ transpileStrategy }, { BUNDLE_CACHE_DIR, transpileStrategyCached }, { resolveDataSpec }, { CANDLE_CACHE_DIR }] = await Promise.all([
+    import('@volt/engine/lib/strategy/loader'),
+    import('@volt/engine/lib/strategy/bundle-cache'),
+    import('@volt/engine/lib/data/spec'),
+    import('@volt/engine/lib/data/binary-cache'),
+  ]);
+  const bundle = values['no-cache'] === true ? await transpileStrategy(file) : (await transpileStrategyCached(file, path.join(cwd, BUNDLE_CACHE_DIR))).bundle;
   const candleCache = values['no-cache'] === true ? {} : { candleCache: path.join(cwd, CANDLE_CACHE_DIR) };
   const spec = values.data ?? config.data.default;
   let series: CandleSeries = await resolveDataSpec(spec, {
@@ -221,6 +219,7 @@ async function backtest(
   const chainSpec = values['options-chain'] ?? config.backtest.optionsChain;
   if (chainSpec !== undefined) {
     // deribit:BTC replays the chains `volt options chain BTC` (or any fetch) kept in .volt/cache/.
+    const { resolveOptionChainSpec } = await engine();
     options.optionChain = await resolveOptionChainSpec(chainSpec, { cwd, lenient: values.lenient === true, onNote: (n) => process.stderr.write(`volt backtest: note: ${n}\n`) });
     for (const r of options.optionChain.repairs) process.stderr.write(`volt backtest: --lenient repaired ${r} (options chain)\n`);
   }
@@ -230,20 +229,25 @@ async function backtest(
     throw new UsageError(`--agents expects off, rules or ollama, got '${agentsMode}'`);
   }
 
-  const journalFile = values.journal !== undefined ? path.resolve(values.journal) : journalPathFor(cwd, config.journal.path);
   const journaled = values['no-journal'] !== true;
+  // The journal's modules (SQLite, the vault's notes) only for a run that is recorded.
+  const journaling = journaled ? await engine() : undefined;
+  const journalFile = values.journal !== undefined ? path.resolve(values.journal) : journaling ? journaling.journalPathFor(cwd, config.journal.path) : '';
   // A journal that cannot be written stops the run before it starts: the run would not be recorded.
-  if (journaled) checkJournal(journalFile);
+  if (journaled) await checkJournal(journalFile);
 
   // Outside signals (the journal's cache, else agents.signals' fixtures) and, with agents.trackRecord.carry, the panel's record so far.
-  const learning = learningInputs(config, journaled ? journalFile : undefined, series.symbol);
+  // With neither a journal nor fixtures there are none to read.
+  const learning = (journaled && existsSync(journalFile)) || config.agents.signals !== undefined
+    ? (await engine()).learningInputs(config, journaled ? journalFile : undefined, series.symbol)
+    : { signals: {} };
   if (Object.keys(learning.signals).length > 0) options.signals = learning.signals;
 
   const progress = progressBar();
   let recording: BacktestRecording | undefined;
   let recordingError: unknown;
   const gateway = agentsMode === 'ollama'
-    ? gatewayFromConfig(config.ollama, {
+    ? (await engine()).gatewayFromConfig(config.ollama, {
         // The journal is opened once the strategy has loaded; the models are asked after the first pass.
         cache: { getCachedLlm: (m, k) => recording?.journal.getCachedLlm(m, k), putCachedLlm: (m, k, r) => recording?.journal.putCachedLlm(m, k, r) },
         onNotice: (message) => process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}volt backtest: ${message}\n`),
@@ -281,7 +285,7 @@ async function backtest(
         }
         if (!journaled) return;
         try {
-          recording = startBacktestRecording(journalFile, { ...runMetaFor({ definition: facts, path: facts.path, contentHash: facts.contentHash }, series, options), agentsMode });
+          recording = journaling!.startBacktestRecording(journalFile, { ...journaling!.runMetaFor({ definition: facts, path: facts.path, contentHash: facts.contentHash }, series, options), agentsMode });
         } catch (e) {
           recordingError = e;
         }
@@ -301,7 +305,7 @@ async function backtest(
     if (journaled && !recording) {
       const name = path.basename(bundle.path).replace(/\.strategy\.[cm]?[jt]s$|\.[cm]?[jt]s$/, '');
       try {
-        recording = startBacktestRecording(journalFile, { ...runMetaFor({ definition: { name, params: {} }, path: bundle.path, contentHash: bundle.contentHash }, series, options), agentsMode });
+        recording = journaling!.startBacktestRecording(journalFile, { ...journaling!.runMetaFor({ definition: { name, params: {} }, path: bundle.path, contentHash: bundle.contentHash }, series, options), agentsMode });
       } catch {
         // Said by checkJournal if it matters; the run's own error is the one to show.
       }
@@ -315,13 +319,16 @@ async function backtest(
   if (outcome.agents) {
     const result = outcome.agents;
     agentSummary = { ...result.summary, ...(result.llm ? { llm: result.llm } : {}) };
-    if (result.summary) agentLines = formatAgentSummary(result.summary);
-    if (result.llm) agentLines.push(...formatLlmUse(result.llm));
+    if (result.summary || result.llm) {
+      const e = await engine();
+      if (result.summary) agentLines = e.formatAgentSummary(result.summary);
+      if (result.llm) agentLines.push(...e.formatLlmUse(result.llm));
+    }
   }
-  if (recording) replayJournalEvents(recording.observer, report, outcome.agents?.events);
-  if (recording) recordTrackRecords(recording.journal, series.symbol, outcome.agents?.summary?.trackRecord);
+  if (recording) journaling!.replayJournalEvents(recording.observer, report, outcome.agents?.events);
+  if (recording) journaling!.recordTrackRecords(recording.journal, series.symbol, outcome.agents?.summary?.trackRecord);
   const runId = recording?.finish(report);
-  await publishToBus(config, report, outcome.agents?.events, 'volt backtest');
+  if (config.bus?.redis !== undefined) await (await import('./bus.js')).publishToBus(config, report, outcome.agents?.events, 'volt backtest');
   // `volt backtest … --json | head` closes the pipe early: that is the reader's choice, not an error.
   endQuietlyWhenStdoutCloses();
   process.stdout.write(
@@ -329,12 +336,13 @@ async function backtest(
       ? JSON.stringify(agentSummary === undefined ? report : { ...report, agents: agentSummary }, null, 2) + '\n'
       : formatBacktestReport(report) + (agentLines.length > 0 ? '\n' + agentLines.join('\n') + '\n' : ''),
   );
-  if (runId !== undefined) journalNote(runId, journalFile, config.vault ? path.resolve(cwd, config.vault.path) : undefined, values.json === true);
+  if (runId !== undefined) await journalNote(runId, journalFile, config.vault ? path.resolve(cwd, config.vault.path) : undefined, values.json === true);
   return EXIT.ok;
 }
 
 /** Opens the journal once before the run, so one that cannot be written is said before any work. */
-function checkJournal(file: string): void {
+async function checkJournal(file: string): Promise<void> {
+  const { Journal } = await engine();
   try {
     Journal.open(file).close();
   } catch (e) {
@@ -355,14 +363,14 @@ function journalError(e: unknown, file: string): VoltError {
 
 
 /** Where the run went; under --json stdout stays one document and stderr stays quiet. */
-function journalNote(runId: number, file: string, vault: string | undefined, json: boolean): void {
+async function journalNote(runId: number, file: string, vault: string | undefined, json: boolean): Promise<void> {
   const say = (text: string) => {
     if (!json) process.stdout.write(text);
   };
   say(`\nrecorded as run ${runId} in ${path.relative(process.cwd(), file) || file} (volt journal show ${runId})\n`);
   if (vault === undefined) return;
   try {
-    const v = exportRunToVaultFile(file, vault, runId);
+    const v = (await engine()).exportRunToVaultFile(file, vault, runId);
     say(`vault ${path.relative(process.cwd(), v.dir) || v.dir}: ${v.created} notes created, ${v.updated} updated\n`);
   } catch (e) {
     process.stderr.write(`volt backtest: vault export failed: ${e instanceof Error ? e.message : String(e)}\n`);
@@ -433,13 +441,14 @@ function progressBar(): { observer: BacktestObserver; done(): void } {
   };
 }
 /** The agents' volatility inputs: flags over agents.vix/vix9d/vix3m/vix6m/impliedVol/events of volt.config.json (the engine reads them, as the sidecar does). */
-function volatilityInputs(
+async function volatilityInputs(
   agents: { vix?: string; vix9d?: string; vix3m?: string; vix6m?: string; impliedVol?: string; events?: string },
   values: { vix?: string; vix9d?: string; vix3m?: string; vix6m?: string; 'implied-vol'?: string; events?: string; lenient?: boolean },
   cwd: string,
 ): Promise<LoadedVolatility> {
+  const { loadVolatilityInputs, volatilitySources } = await engine();
   const flags = { vix: values.vix, vix9d: values.vix9d, vix3m: values.vix3m, vix6m: values.vix6m, impliedVol: values['implied-vol'], events: values.events };
-  return loadVolatilityInputs(volatilitySources(agents, flags, cwd), {
+  return await loadVolatilityInputs(volatilitySources(agents, flags, cwd), {
     cwd,
     ...(values.lenient ? { lenient: true } : {}),
     onNotice: (message) => process.stderr.write(`volt backtest: note: ${message}\n`),

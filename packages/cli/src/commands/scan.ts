@@ -2,6 +2,10 @@ import path from 'node:path';
 import {
   CANDLE_CACHE_DIR,
   Journal,
+  findUnfinishedSpreadSession,
+  finishSpreadSession,
+  resumeSpreadSession,
+  startSpreadSession,
   SpreadPaperTrader,
   SpreadScanner,
   crossVenueSpreads,
@@ -54,6 +58,9 @@ const USAGE = `usage: volt scan spreads --symbol BASE/QUOTE --exchanges ID,ID[,â
   --close-at RATE           the gross gap at or below which the legs close (default 0)
   --rounds N                stop after N rounds
   --journal FILE            the journal (default .volt/journal.db)
+  --resume RUN              continue the paper session of run RUN after a crash or kill, holding
+                            the legs it had open (its market, venues and settings are the run's;
+                            give --api-url/--fee/--timeout again). The same command again does too.
 
 Exit 0 ok (live: at least two venues answered), 1 data error, 2 usage.`;
 
@@ -86,6 +93,7 @@ export async function run(argv: string[]): Promise<number> {
       'close-at': { type: 'string' },
       rounds: { type: 'string' },
       journal: { type: 'string' },
+      resume: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -117,6 +125,27 @@ export async function run(argv: string[]): Promise<number> {
     const threshold = numberOption('threshold', values.threshold) ?? 0;
     if (!(threshold > -1 && threshold < 1)) throw new UsageError(`--threshold is a fraction (0.002 = 0.2%), got ${values.threshold}`);
     return history({ ...values, threshold, fees, apiUrls });
+  }
+  if (values.resume !== undefined) {
+    if (!values.paper) throw new UsageError(`--resume continues a paper session: give --paper --resume RUN`);
+    for (const flag of ['symbol', 'exchanges', 'size', 'threshold', 'close-at'] as const) {
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} is the resumed run's own: leave it out with --resume`);
+    }
+    const runId = Number(values.resume);
+    if (!(Number.isInteger(runId) && runId > 0)) throw new UsageError(`--resume takes the run number of a paper spread session, got '${values.resume}'`);
+    const rounds = numberOption('rounds', values.rounds);
+    if (rounds !== undefined && !(Number.isInteger(rounds) && rounds > 0)) throw new UsageError(`--rounds is a whole number of rounds, got ${values.rounds}`);
+    const journalPath = journalFile(values.journal);
+    const journal = Journal.open(journalPath);
+    let session;
+    try {
+      session = resumeSpreadSession(journal, runId);
+    } catch (e) {
+      journal.close();
+      throw e;
+    }
+    const scanner = new SpreadScanner({ symbol: session.symbol, exchanges: session.exchanges, fees, apiUrls, depth: 20, ...(timeoutSeconds === undefined ? {} : { timeout: timeoutSeconds * 1000 }) });
+    return paper(scanner, { symbol: session.symbol, ...session.settings, rounds, seconds: watchSeconds ?? 5, json: values.json, journalPath, exchanges: session.exchanges }, { journal, runId });
   }
   if (values.symbol === undefined) throw new UsageError(`--symbol is required: the market as ccxt writes it, e.g. BTC/USDT`);
   const exchanges = venueList(values.exchanges);
@@ -200,9 +229,24 @@ async function watch(scanner: SpreadScanner, symbol: string, json: boolean, seco
 async function paper(
   scanner: SpreadScanner,
   o: { symbol: string; size: number; threshold: number; closeAt: number; rounds: number | undefined; seconds: number; json: boolean; journalPath: string; exchanges: string[] },
+  resumed?: { journal: Journal; runId: number },
 ): Promise<number> {
-  const journal = Journal.open(o.journalPath);
-  const runId = journal.startRun({ strategyName: `spread ${o.symbol} ${o.exchanges.join(',')}`, contentHash: '', gitCommit: null, symbol: o.symbol, dataSource: o.exchanges.join(','), params: { size: o.size, threshold: o.threshold, closeAt: o.closeAt } });
+  const journal = resumed?.journal ?? Journal.open(o.journalPath);
+  const settings = { size: o.size, threshold: o.threshold, closeAt: o.closeAt };
+  let runId: number;
+  let resuming = resumed !== undefined;
+  try {
+    if (resumed) runId = resumed.runId;
+    else {
+      // The same command again, after a kill: the session it started continues.
+      const again = findUnfinishedSpreadSession(journal, o.symbol, o.exchanges, settings);
+      resuming = again !== undefined;
+      runId = again !== undefined ? resumeSpreadSession(journal, again).runId : startSpreadSession(journal, o.symbol, o.exchanges, settings).runId;
+    }
+  } catch (e) {
+    journal.close();
+    throw e;
+  }
   const trader = new SpreadPaperTrader(scanner, { threshold: o.threshold, size: o.size, closeAt: o.closeAt, journal: { journal, runId } });
   let stopped = false;
   let wake: (() => void) | undefined;
@@ -215,6 +259,13 @@ async function paper(
   const say = (doc: object, line: string) => process.stdout.write(o.json ? JSON.stringify(doc) + '\n' : line + '\n');
   try {
     if (!o.json) process.stdout.write(`paper spread ${o.symbol} on ${o.exchanges.join(', ')}: ${o.size} a leg, open above ${pct(o.threshold)} net, close at ${pct(o.closeAt)} gross (run ${runId}, ${o.journalPath})\n`);
+    if (resuming) {
+      const p = trader.position;
+      say(
+        { kind: 'paper-spread', round: 'resume', runId, step: 'resumed', ...(p ? { position: p } : {}), before: trader.before },
+        `resumed run ${runId}: ${p ? `holding ${p.qty} bought on ${p.buyOn} at ${price(p.long.price)} and sold on ${p.sellOn} at ${price(p.short.price)}` : 'flat'}; ${trader.before.closed} spread${trader.before.closed === 1 ? '' : 's'} closed before`,
+      );
+    }
     for (let round = 1; !stopped; round++) {
       const step = await trader.step();
       say({ kind: 'paper-spread', round, time: new Date().toISOString(), step: step.kind, ...(step.kind === 'opened' || step.kind === 'holding' ? { position: step.position } : {}), ...(step.kind === 'closed' ? { trade: step.trade } : {}), ...(step.kind === 'holding' ? { gap: step.gap } : {}), ...(step.kind === 'waiting' ? { bestNet: step.bestNet } : {}), failures: step.failures }, stepLine(step));
@@ -226,10 +277,13 @@ async function paper(
     }
     const last = await trader.flatten();
     if (last) say({ kind: 'paper-spread', round: 'end', time: new Date().toISOString(), step: 'flattened', trade: last }, `end: ${closedLine(last)}`);
-    else if (trader.position) say({ kind: 'paper-spread', round: 'end', step: 'left open', position: trader.position }, `end: a leg's venue did not answer; both legs left open in the journal`);
-    const pnl = trader.closed.reduce((sum, t) => sum + t.pnl, 0);
-    say({ kind: 'paper-spread-summary', runId, closed: trader.closed.length, pnl }, `${trader.closed.length} spread${trader.closed.length === 1 ? '' : 's'} closed, P&L ${pnl.toFixed(2)} (run ${runId})`);
-    journal.db.prepare(`UPDATE runs SET status = 'complete', finished_at = ? WHERE id = ?`).run(Date.now(), runId);
+    else if (trader.position) say({ kind: 'paper-spread', round: 'end', step: 'left open', position: trader.position }, `end: a leg's venue did not answer; both legs left open in the journal (--paper --resume ${runId} continues)`);
+    // The whole session's, a resumed one's spreads closed before included.
+    const pnl = trader.closed.reduce((sum, t) => sum + t.pnl, trader.before.pnl);
+    const closed = trader.closed.length + trader.before.closed;
+    say({ kind: 'paper-spread-summary', runId, closed, pnl }, `${closed} spread${closed === 1 ? '' : 's'} closed, P&L ${pnl.toFixed(2)} (run ${runId})`);
+    // Legs left open keep the session resumable.
+    if (!trader.position) finishSpreadSession(journal, runId);
   } finally {
     journal.close();
   }

@@ -174,6 +174,53 @@ export async function backtestWithAgents(
     return { report, summary: review.summary };
   }
 
+  const { value, llm } = await llmPasses(
+    config,
+    agentOptions,
+    (seats) => {
+      const review = new AgentReview(panelFromConfig(config, seats, agentOptions.trackRecords), context, { journaled: journal !== undefined });
+      if (agentOptions.onProgress) review.onProgress = agentOptions.onProgress;
+      return { review, report: runBacktest(strategy, series, options, review) };
+    },
+    ({ review }) => {
+      review.summary.trackRecord = review.panel.trackRecord.added();
+      if (journal) review.flushTo(journal);
+    },
+    dataPeriod([series]),
+  );
+  return { report: value.report, summary: value.review.summary, llm };
+}
+
+/** Where a run's data ends, for the hindsight check; synthetic data has no history to know. */
+export interface DataPeriod {
+  end: number;
+  synthetic: boolean;
+}
+
+/** The period of one market or several (the latest end; synthetic only if every market is). */
+export function dataPeriod(markets: readonly CandleSeries[]): DataPeriod {
+  let end = 0;
+  for (const m of markets) if (m.length > 0) end = Math.max(end, m.time[m.length - 1]!);
+  return { end, synthetic: markets.length > 0 && markets.every((m) => m.source.startsWith('synthetic:')) };
+}
+
+/** What a run with LLM seats says of them (AgentBacktestResult.llm). */
+export type LlmSeatsFacts = NonNullable<AgentBacktestResult['llm']>;
+
+/**
+ * The passes of a run with LLM seats (backtestWithAgents, and portfolio/agents.ts): `pass` runs
+ * the whole backtest once with these seats, answering from the cache and noting what it lacks;
+ * the missing answers are fetched and the run repeated until a pass needs nothing new (or
+ * `maxPasses`). `last` is called with that pass's value, the one that counts, before the panel's
+ * answers are saved to the cache.
+ */
+export async function llmPasses<T>(
+  config: AgentsConfig | undefined,
+  agentOptions: Omit<AgentBacktestOptions, 'mode'>,
+  pass: (seats: Partial<Record<AgentRole, Agent>>) => T,
+  last: (value: T) => void,
+  period: DataPeriod,
+): Promise<{ value: T; llm: LlmSeatsFacts }> {
   const gateway =
     agentOptions.gateway ??
     gatewayFromConfig(config?.ollama ?? { timeoutMs: 30_000 }, {
@@ -200,17 +247,14 @@ export async function backtestWithAgents(
     const replay = llmAgents.map((a) => new ReplaySeat(a, givenUp.get(a.role)!, together, budget));
     const panelSeats: Partial<Record<AgentRole, Agent>> = {};
     for (const seat of replay) panelSeats[seat.role] = seat;
-    const review = new AgentReview(panelFromConfig(config, panelSeats, agentOptions.trackRecords), context, { journaled: journal !== undefined });
-    if (agentOptions.onProgress) review.onProgress = agentOptions.onProgress;
-    const report = runBacktest(strategy, series, options, review);
+    const value = pass(panelSeats);
     // In the order the run met them: the budget is spent by the first proposals.
     const misses = replay
       .flatMap((s) => [...s.misses.entries()].map(([key, miss]) => ({ seat: s, key, req: miss.request, usedBefore: miss.usedBefore, order: miss.order })))
       .sort((a, b) => a.order - b.order);
     agentOptions.onPass?.(passes, misses.length);
-    const last = misses.length === 0 || passes >= maxPasses || agentOptions.signal?.aborted === true;
-    if (last) {
-      review.summary.trackRecord = review.panel.trackRecord.added();
+    const final = misses.length === 0 || passes >= maxPasses || agentOptions.signal?.aborted === true;
+    if (final) {
       if (misses.length > 0) {
         gateway.notice('passes', `${misses.length} LLM answers were still missing after ${passes} backtest passes; the rule-based agents answered those`);
       }
@@ -220,11 +264,10 @@ export async function backtestWithAgents(
           `the LLM token budget (agents.llm.tokenBudget ${budget.budget}) was spent after ${budget.used} tokens: the rule-based agents answered the last ${budget.refused} of ${budget.met} proposals`,
         );
       }
-      if (journal) review.flushTo(journal);
+      last(value);
       if (misses.length === 0) together.saveTo(gateway.cache);
       return {
-        report,
-        summary: review.summary,
+        value,
         llm: {
           host: gateway.host,
           requests: gateway.requests,
@@ -236,9 +279,9 @@ export async function backtestWithAgents(
           hindsight: checkHindsight(
             // Only models that voted: a seat the rules held for the whole run knew nothing.
             Object.fromEntries(replay.filter((s) => s.answeredByModel > 0).map((s) => [s.role, s.agent.model])),
-            series.length > 0 ? series.time[series.length - 1]! : 0,
+            period.end,
             config?.ollama.cutoffs,
-            report.data.source.startsWith('synthetic:'),
+            period.synthetic,
           ),
           tokens: { used: budget.used, budget: Number.isFinite(budget.budget) ? budget.budget : null, spent, refused: budget.refused },
         },

@@ -1,8 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { VoltError } from '../errors.js';
-import { maskHostCredentials, parseOllamaHost } from '../llm/index.js';
-import { closestKey, positionAt } from '../strategy/index.js';
+// Module files, not their packages' indexes: `volt backtest` loads this on every run (README: start-up).
+import { maskHostCredentials, parseOllamaHost } from '../llm/host.js';
+import { closestKey } from '../strategy/validate.js';
+import { positionAt } from '../strategy/source-location.js';
 import { JsonSyntaxError, parseLocatedJson } from './located-json.js';
 import type { VoltConfig } from './types.js';
 

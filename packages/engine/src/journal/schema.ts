@@ -367,6 +367,26 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 9,
+    name: 'paper spread sessions (volt scan spreads --paper): their settings and the open legs, so a session resumes after a crash',
+    up(db) {
+      db.exec(`
+        CREATE TABLE spread_sessions (
+          run_id     INTEGER PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+          symbol     TEXT NOT NULL,
+          exchanges  TEXT NOT NULL,
+          settings   TEXT NOT NULL,
+          status     TEXT NOT NULL CHECK (status IN ('running', 'finished')),
+          position   TEXT,
+          pid        INTEGER,
+          started_at INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL
+        );
+        CREATE INDEX spread_sessions_by_status ON spread_sessions (status);
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

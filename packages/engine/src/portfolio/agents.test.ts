@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../config/index.js';
 import { seriesFromCandles, type Candle, type CandleSeries } from '../data/index.js';
 import { defineStrategy } from '../strategy/index.js';
-import type { AgentJournal } from '../agents/index.js';
+import { backtestWithAgents, type AgentJournal } from '../agents/index.js';
+import { runBacktest, type EntryRequest, type EntryVerdict } from '../backtest/index.js';
+import { synthesize } from '../data/index.js';
 import { portfolioWithAgents } from './agents.js';
 import { runPortfolioBacktest } from './run.js';
 
@@ -45,12 +47,12 @@ describe('the agents\' panel in a portfolio run', () => {
   const up = trending('UP/USDT', 0.003);
   const down = trending('DOWN/USDT', -0.003);
 
-  it('does not take the entry the panel refuses on one market, and takes the other market\'s', () => {
+  it('does not take the entry the panel refuses on one market, and takes the other market\'s', async () => {
     const without = runPortfolioBacktest(buyAtBar120, [up, down]);
     expect(without.trades.map((t) => t.symbol).sort()).toEqual(['DOWN/USDT', 'UP/USDT']);
 
     const journal = recorder();
-    const { report, summary, bySymbol } = portfolioWithAgents(buyAtBar120, [up, down], {}, { mode: 'rules', config, journal });
+    const { report, summary, bySymbol } = await portfolioWithAgents(buyAtBar120, [up, down], {}, { mode: 'rules', config, journal });
     expect(report.trades.map((t) => t.symbol)).toEqual(['UP/USDT']);
     const refused = report.signals.find((s) => s.symbol === 'DOWN/USDT' && s.action === 'buy')!;
     expect(refused.ignored).toMatch(/^REJECTED/);
@@ -64,16 +66,61 @@ describe('the agents\' panel in a portfolio run', () => {
     expect(journal.decisions).toHaveLength(2);
   });
 
-  it('reviews after the portfolio limits: an entry the limits refuse never reaches the panel', () => {
+  it('reviews after the portfolio limits: an entry the limits refuse never reaches the panel', async () => {
     const journal = recorder();
-    const { report, summary } = portfolioWithAgents(buyAtBar120, [up, down], { limits: { maxPositions: 1 } }, { mode: 'rules', config, journal });
+    const { report, summary } = await portfolioWithAgents(buyAtBar120, [up, down], { limits: { maxPositions: 1 } }, { mode: 'rules', config, journal });
     // UP is first in the step: it takes the one position; DOWN is refused by the limit, not by the panel.
     expect(report.trades.map((t) => t.symbol)).toEqual(['UP/USDT']);
     expect(summary!.proposals).toBe(1);
     expect(report.signals.find((s) => s.symbol === 'DOWN/USDT' && s.action === 'buy')!.ignored).toMatch(/max 1/);
   });
 
-  it('refuses LLM seats in a portfolio run with a usage error', () => {
-    expect(() => portfolioWithAgents(buyAtBar120, [up, down], {}, { mode: 'ollama', config })).toThrow(/rule agents only/);
+  // Wide stops and targets: the panel's gate and a reviewer below pull them in.
+  const wide = defineStrategy({
+    name: 'wide stops',
+    indicators: (ind) => ({ rsi: ind.rsi(14) }),
+    onBar(ctx) {
+      const { rsi } = ctx.ind;
+      if (!rsi.ready) return;
+      if (ctx.position.side === 0 && rsi.value < 35) ctx.buy({ confidence: 0.7, reason: 'oversold' });
+      else if (ctx.position.side === 0 && rsi.value > 70) ctx.sell({ confidence: 0.7, reason: 'overbought' });
+      else if (ctx.position.side !== 0 && rsi.value > 45 && rsi.value < 55) ctx.exit({ reason: 'back to the middle' });
+    },
+    risk: { stopLoss: 0.2, takeProfit: 0.3, maxPositionPct: 0.1 },
   });
+
+  it('fills with the stop and target a reviewer moved, as the single-series backtest does', () => {
+    const series = synthesize({ seed: 11, bars: 6000, timeframe: '1h' });
+    const verdict: EntryVerdict = { approved: true };
+    const tighten = {
+      decide(e: EntryRequest): EntryVerdict {
+        const side = e.side === 'long' ? 1 : -1;
+        verdict.stopPrice = e.price * (1 - side * 0.01);
+        verdict.takeProfitPrice = e.price * (1 + side * 0.015);
+        return verdict;
+      },
+    };
+    const options = { capital: 10_000, feeRate: 0.001, slippage: 0.0005 };
+    const single = runBacktest(wide, series, options, tighten);
+    const portfolio = runPortfolioBacktest(wide, [series], options, tighten);
+    const untouched = runPortfolioBacktest(wide, [series], options);
+    expect(single.trades.filter((t) => t.exitReason === 'stop').length).toBeGreaterThan(5);
+    expect(single.trades.filter((t) => t.exitReason === 'takeProfit').length).toBeGreaterThan(5);
+    expect(JSON.stringify(portfolio.trades)).toBe(JSON.stringify(single.trades));
+    expect(untouched.trades.filter((t) => t.exitReason === 'stop').length).toBeLessThan(single.trades.filter((t) => t.exitReason === 'stop').length);
+    const first = portfolio.trades[0]!;
+    // The moved stop keeps its distance from the signal's close, measured from the fill.
+    expect(first.stopPrice! / first.entryPrice).toBeCloseTo(first.side === 'long' ? 0.99 : 1.01, 4);
+  });
+
+  it('one market through the rule panel trades as the single-series run with agents does', async () => {
+    const series = synthesize({ seed: 4, bars: 5000, timeframe: '1h' });
+    const options = { capital: 10_000 };
+    const single = await backtestWithAgents(wide, series, options, { mode: 'rules', config: DEFAULT_CONFIG });
+    const portfolio = await portfolioWithAgents(wide, [series], options, { mode: 'rules', config: DEFAULT_CONFIG });
+    expect(single.summary!.modified).toBeGreaterThan(0);
+    expect(JSON.stringify(portfolio.report.trades)).toBe(JSON.stringify(single.report.trades));
+    expect(portfolio.summary).toMatchObject({ proposals: single.summary!.proposals, approved: single.summary!.approved, modified: single.summary!.modified, rejected: single.summary!.rejected });
+  });
+
 });

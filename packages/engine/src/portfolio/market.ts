@@ -37,6 +37,9 @@ export class PendingOrder {
   qty = NaN;
   /** Signed fraction of equity this entry adds (0 for exits): the gate counts what is queued. */
   exposure = 0;
+  /** A stop or target the panel moved, from the fill price (NaN: the strategy's own), as in the stepper. */
+  stopOffset = NaN;
+  targetOffset = NaN;
   signal: PortfolioSignal | null = null;
 }
 

@@ -370,6 +370,8 @@ class PortfolioRun {
     if (m.pendingCount === MAX_ORDERS_PER_BAR) return this.refuse(m, action, confidence, reason, `more than ${MAX_ORDERS_PER_BAR} orders in one bar`);
     const signal = this.signal(m, action, confidence, reason);
     let exposure = 0;
+    let stopOffset = NaN;
+    let targetOffset = NaN;
     if (action !== EXIT && this.wouldEnter(m, action)) {
       const side: 1 | -1 = action === BUY ? 1 : -1;
       const price = m.series.close[m.index]!;
@@ -385,7 +387,9 @@ class PortfolioRun {
       }
       // The panel reviews what the portfolio limits allow, so an approval it journals is one the limits took.
       if (this.observer.decide !== undefined) {
-        const review = this.observer.decide(this.entryRequest(m, side, size, price, eq, signal));
+        const request = this.entryRequest(m, side, size, price, eq, signal);
+        const review = this.observer.decide(request);
+        // The verdict object may be reused by the panel: read what we need now.
         if (!review.approved) return this.ignore(signal, review.note ?? 'rejected by review');
         if (review.pct !== undefined && review.pct < size) {
           if (!(review.pct > 0)) return this.ignore(signal, review.note ?? 'size zero after review');
@@ -393,6 +397,9 @@ class PortfolioRun {
           qty = NaN;
           size = review.pct;
         }
+        // A stop or target the panel moved is kept as a distance from this close, applied from the fill (the stepper's rule).
+        if (review.stopPrice !== undefined && review.stopPrice !== request.stopPrice) stopOffset = review.stopPrice - request.price;
+        if (review.takeProfitPrice !== undefined && review.takeProfitPrice !== request.takeProfitPrice) targetOffset = review.takeProfitPrice - request.price;
       }
       exposure = side * size;
     }
@@ -401,6 +408,8 @@ class PortfolioRun {
     p.pct = pct;
     p.qty = qty;
     p.exposure = exposure;
+    p.stopOffset = stopOffset;
+    p.targetOffset = targetOffset;
     p.signal = signal;
   }
 
@@ -583,12 +592,14 @@ class PortfolioRun {
     m.cashFlow += flow;
     m.posQty += side * qty;
     let stop = NaN;
-    if (this.fixedStop === this.fixedStop) stop = fill * (1 - side * this.fixedStop);
+    if (p.stopOffset === p.stopOffset) stop = fill + p.stopOffset;
+    else if (this.fixedStop === this.fixedStop) stop = fill * (1 - side * this.fixedStop);
     else if (m.stopAtr !== null) {
       const distance = this.stopAtrMultiple * m.stopAtr.value;
       if (distance > 0) stop = fill - side * distance;
     }
-    const target = this.target === this.target ? fill * (1 + side * this.target) : NaN;
+    let target = this.target === this.target ? fill * (1 + side * this.target) : NaN;
+    if (p.targetOffset === p.targetOffset) target = fill + p.targetOffset;
     const id = this.nextTradeId++;
     m.lots.push(new Lot(id, side, qty, m.index, m.series.time[m.index]!, fill, fee, stop, target, signal.confidence, signal.reason));
     return id;

@@ -333,16 +333,24 @@ async function execute(run: SandboxRun): Promise<void> {
   try {
     if (run.portfolio && run.agents) {
       const journal = run.agents.journaled ? new JournalBuffer() : undefined;
-      const result = portfolioWithAgents(loaded, run.portfolio.markets, { ...run.options, limits: run.portfolio.limits }, {
+      if (run.agents.mode === 'ollama') gateway = new ForwardingGateway(run.agents.host, run.agents.config.ollama.timeoutMs, run.agents.hostProblem);
+      const g = gateway;
+      const result = await portfolioWithAgents(loaded, run.portfolio.markets, { ...run.options, limits: run.portfolio.limits }, {
         mode: run.agents.mode,
         config: run.agents.config,
         ...volatilityInputs(run.agents.volatility),
         ...(run.agents.trackRecords ? { trackRecords: run.agents.trackRecords } : {}),
         ...(journal ? { journal } : {}),
+        ...(g ? { gateway: g, isReachable: () => g.reachable() } : {}),
+        onNotice: (message) => send({ type: 'notice', key: 'agents', message }),
         onProgress,
+        onPass: (pass, missing) => {
+          guard.clearTimers();
+          send({ type: 'llm-pass', pass, missing });
+        },
       });
       report = result.report;
-      agents = { summary: result.summary, events: journal?.events ?? [] };
+      agents = { summary: result.summary, events: journal?.events ?? [], ...(result.llm ? { llm: result.llm } : {}) };
     } else if (run.portfolio) {
       report = runPortfolioBacktest(loaded, run.portfolio.markets, { ...run.options, limits: run.portfolio.limits }, { onProgress });
     } else if (!run.agents) {

@@ -10,16 +10,16 @@ import { fileURLToPath } from 'node:url';
 import type { AgentsConfig } from '../agents/index.js';
 import type { BacktestOptions, BacktestReport } from '../backtest/index.js';
 import type { CandleSeries } from '../data/index.js';
-import { gatewayFromConfig, ollamaStatus, type OllamaGateway } from '../llm/index.js';
-import { locateProperty, type TranspiledStrategy } from '../strategy/index.js';
+import type { OllamaGateway } from '../llm/index.js';
+import { locateProperty } from '../strategy/source-location.js';
+import type { TranspiledStrategy } from '../strategy/index.js';
 import { openChannel, type Channel } from './channel.js';
 import { VoltError } from '../errors.js';
 import type { Candle } from '../data/index.js';
 import type { RiskSpec } from '../strategy/index.js';
 import type { SeatOrder, SeatView } from '../trading/seat.js';
 import type { StrategyPort } from '../trading/session.js';
-import { instrumentBundle } from './instrument.js';
-import { volatilityData, type VolatilityInputs } from './volatility.js';
+import type { VolatilityInputs } from './volatility.js';
 import type { AgentsRun, FromSandbox, LookaheadCheck, RunFailure, RunPhase, SandboxLimits, SandboxRun, StrategyFacts, SweepTrial, ToSandbox } from './protocol.js';
 import type { TrialSummary } from '../optimize/pool.js';
 
@@ -43,7 +43,7 @@ export interface StrategyRunRequest {
   options?: BacktestOptions;
   /** Also run on data cut at two thirds and compare signals (the sidecar's VOLT205). */
   lookahead?: boolean;
-  /** A portfolio backtest over these markets (`series` unused; the report is a PortfolioReport). Agents: 'rules' only (portfolio/agents.ts); no lookahead. */
+  /** A portfolio backtest over these markets (`series` unused; the report is a PortfolioReport). Agents as for one market (portfolio/agents.ts); no lookahead. */
   portfolio?: { markets: CandleSeries[]; limits?: import('../portfolio/index.js').PortfolioLimits };
   /** Backtest a market session's recorded bars: orders in the first `warmupBars` are refused ('warm-up'), as the session refused them. */
   warmupBars?: number;
@@ -118,7 +118,24 @@ interface Sandbox {
   onLine?: (line: string) => void;
 }
 
+/** The sandbox `StrategyRunner.prestart` started, waiting for the runner that takes it. */
+let prestarted: { sandbox: Sandbox; hostFile: string } | undefined;
+
 export class StrategyRunner {
+  /**
+   * Starts a sandbox before the code that will run in it has loaded: the CLI calls this first
+   * thing for `volt backtest`, so the sandbox's start (~50 ms) overlaps the command's own loading.
+   * The next runner with the same host and heap limit takes it at `warm()`; otherwise it is ended.
+   * Returns the sandbox's process id.
+   */
+  static prestart(options: RunnerOptions): number | undefined {
+    if (!prestarted) {
+      const starter = new StrategyRunner({ ...options, spares: 0 });
+      prestarted = { sandbox: starter.start(), hostFile: starter.hostFile };
+    }
+    return prestarted.sandbox.child.pid;
+  }
+
   private limits: SandboxLimits;
   private readonly concurrency: number;
   private readonly spareCount: number;
@@ -151,7 +168,17 @@ export class StrategyRunner {
 
   /** Starts a sandbox now, so the next run finds it waiting (the CLI calls this while it bundles). */
   warm(): void {
-    if (this.spares.length === 0 && !this.disposed) this.spares.push(this.start());
+    if (this.spares.length > 0 || this.disposed) return;
+    const early = prestarted;
+    prestarted = undefined;
+    if (early && !early.sandbox.exited && early.hostFile === this.hostFile && early.sandbox.limits.maxMemoryMb === this.limits.maxMemoryMb) {
+      this.live.add(early.sandbox);
+      early.sandbox.child.once('exit', () => this.live.delete(early.sandbox));
+      this.spares.push(early.sandbox);
+      return;
+    }
+    if (early && !early.sandbox.exited) early.sandbox.child.kill('SIGKILL');
+    this.spares.push(this.start());
   }
 
   async dispose(): Promise<void> {
@@ -180,7 +207,7 @@ export class StrategyRunner {
    */
   async openSeat(request: SeatRequest, hooks: Pick<RunHooks, 'onLog'> = {}): Promise<SandboxSeat> {
     const { bundle } = request;
-    const instrumented = instrumentBundle(bundle.code, bundle.path);
+    const instrumented = (await import('./instrument.js')).instrumentBundle(bundle.code, bundle.path);
     const limits = { ...this.limits };
     const run: SandboxRun = {
       code: instrumented.code, path: bundle.path, contentHash: bundle.contentHash, inputs: bundle.inputs, source: bundle.source,
@@ -310,15 +337,18 @@ export class StrategyRunner {
     const { bundle } = request;
     let instrumented;
     try {
-      instrumented = instrumentBundle(bundle.code, bundle.path);
+      // Its parser (acorn) loads while a sandbox starts, not before the first one can (`volt backtest`).
+      instrumented = (await import('./instrument.js')).instrumentBundle(bundle.code, bundle.path);
     } catch (e) {
       return { status: 'failed', failure: { kind: 'load', message: `the bundle could not be prepared for the sandbox: ${e instanceof Error ? e.message : String(e)}`, file: bundle.path } };
     }
     const limits = { ...this.limits };
     const agents = request.agents;
+    // The agents' modules (Ollama's client, the VIX files) are loaded only by a run that has agents.
     const gateway = agents?.mode === 'ollama'
-      ? agents.gateway ?? gatewayFromConfig(agents.config.ollama, hooks.onNotice ? { onNotice: hooks.onNotice } : {})
+      ? agents.gateway ?? (await import('../llm/gateway.js')).gatewayFromConfig(agents.config.ollama, hooks.onNotice ? { onNotice: hooks.onNotice } : {})
       : undefined;
+    const volatility = agents ? (await import('./volatility.js')).volatilityData(agents) : undefined;
     const run: SandboxRun = {
       code: instrumented.code,
       path: bundle.path,
@@ -335,7 +365,7 @@ export class StrategyRunner {
       limits,
       ...(request.portfolio ? { portfolio: { markets: request.portfolio.markets.map(plainSeries), limits: request.portfolio.limits ?? {} } } : {}),
       ...(agents
-        ? { agents: { mode: agents.mode, config: agents.config, volatility: volatilityData(agents), journaled: agents.journaled ?? false, ...(agents.trackRecords ? { trackRecords: agents.trackRecords } : {}), host: gateway?.host ?? '', ...(gateway?.hostProblem !== undefined ? { hostProblem: gateway.hostProblem } : {}) } }
+        ? { agents: { mode: agents.mode, config: agents.config, volatility: volatility!, journaled: agents.journaled ?? false, ...(agents.trackRecords ? { trackRecords: agents.trackRecords } : {}), host: gateway?.host ?? '', ...(gateway?.hostProblem !== undefined ? { hostProblem: gateway.hostProblem } : {}) } }
         : {}),
     };
 
@@ -435,7 +465,7 @@ export class StrategyRunner {
             break;
           case 'llm-reachable?':
             clearTimeout(killTimer);
-            void ollamaStatus({ host: gateway?.host ?? '', timeoutMs: 2000 }).then(
+            void import('../llm/status.js').then(({ ollamaStatus }) => ollamaStatus({ host: gateway?.host ?? '', timeoutMs: 2000 })).then(
               (s) => s.reachable,
               () => false,
             ).then((reachable) => {

@@ -3,11 +3,14 @@
  * one when the net spread of the size, walked through both live books and after both taker fees,
  * exceeds a threshold; close both legs when the gap has converged. Each fill is a trade leg in the
  * journal (one long, one short, per venue), so `volt journal` shows them like any other trades.
+ * A session journaled with its row in `spread_sessions` (spread-session.ts) writes its open spread
+ * in the same transaction as the legs, and a trader made on that run again starts holding it.
  */
 import type { Journal } from '../journal/index.js';
 import { walk } from '../trading/book.js';
 import { VoltError } from '../errors.js';
 import { netSpread, type SpreadScanner, type VenueFailure, type VenueQuote } from './spreads.js';
+import { saveSpreadPosition } from './spread-session.js';
 
 export interface SpreadPaperOptions {
   /** Net spread of the walked fills (a fraction) above which both legs are opened. */
@@ -63,6 +66,8 @@ export type SpreadStep =
 export class SpreadPaperTrader {
   position: OpenSpread | null = null;
   readonly closed: ClosedSpread[] = [];
+  /** Spreads the run closed before this trader took it over (a resumed session), and their P&L. */
+  readonly before = { closed: 0, pnl: 0 };
   private nextTrade = 1;
 
   constructor(
@@ -71,7 +76,14 @@ export class SpreadPaperTrader {
   ) {
     if (!(options.size > 0)) throw new VoltError({ kind: 'usage', message: `a paper spread needs a positive size, got ${options.size}`, hint: 'give --size in base units, e.g. --size 0.5' });
     const j = options.journal;
-    if (j) this.nextTrade = ((j.journal.db.prepare(`SELECT max(trade_no) FROM trades WHERE run_id = ?`).pluck().get(j.runId) as number | null) ?? 0) + 1;
+    if (j) {
+      this.nextTrade = ((j.journal.db.prepare(`SELECT max(trade_no) FROM trades WHERE run_id = ?`).pluck().get(j.runId) as number | null) ?? 0) + 1;
+      const kept = j.journal.db.prepare(`SELECT position FROM spread_sessions WHERE run_id = ?`).pluck().get(j.runId) as string | null | undefined;
+      if (typeof kept === 'string') this.position = JSON.parse(kept) as OpenSpread;
+      const done = j.journal.db.prepare(`SELECT count(*) AS legs, coalesce(sum(pnl), 0) AS pnl FROM trades WHERE run_id = ? AND exit_time IS NOT NULL`).get(j.runId) as { legs: number; pnl: number };
+      this.before.closed = Math.floor(done.legs / 2);
+      this.before.pnl = done.pnl;
+    }
   }
 
   /** Base units held per venue: + on the venue bought, − on the venue sold. */
@@ -157,6 +169,7 @@ export class SpreadPaperTrader {
     j.journal.db.transaction(() => {
       j.journal.openTrade(j.runId, { tradeNo: p.tradeNos[0], symbol: `${p.buyOn}:${symbol}`, side: 'long', qty: p.qty, entryTime: p.long.time, entryPrice: p.long.price, fees: p.long.fee, reason: `spread: buy on ${p.buyOn}, sell on ${p.sellOn}, net ${(p.filledNet * 100).toFixed(4)}% filled (${(p.quotedNet * 100).toFixed(4)}% quoted)` });
       j.journal.openTrade(j.runId, { tradeNo: p.tradeNos[1], symbol: `${p.sellOn}:${symbol}`, side: 'short', qty: p.qty, entryTime: p.short.time, entryPrice: p.short.price, fees: p.short.fee, reason: `spread: the other leg of trade ${p.tradeNos[0]}` });
+      saveSpreadPosition(j.journal, j.runId, p);
     }).immediate();
   }
 
@@ -166,6 +179,7 @@ export class SpreadPaperTrader {
     j.journal.db.transaction(() => {
       j.journal.closeTrade(j.runId, t.tradeNos[0], { exitTime: t.closeLong.time, exitPrice: t.closeLong.price, exitReason: 'signal', fees: t.closeLong.fee, pnl: (t.closeLong.price - t.long.price) * t.qty - t.long.fee - t.closeLong.fee });
       j.journal.closeTrade(j.runId, t.tradeNos[1], { exitTime: t.closeShort.time, exitPrice: t.closeShort.price, exitReason: 'signal', fees: t.closeShort.fee, pnl: (t.short.price - t.closeShort.price) * t.qty - t.short.fee - t.closeShort.fee });
+      saveSpreadPosition(j.journal, j.runId, null);
     }).immediate();
   }
 }

@@ -12,3 +12,4 @@ export {
   strategyRuntimeError,
 } from './loader.js';
 export type { TranspiledStrategy, EvaluateOptions } from './loader.js';
+export { transpileStrategyCached, BUNDLE_CACHE_DIR, type BundleCacheUse } from './bundle-cache.js';

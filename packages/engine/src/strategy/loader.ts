@@ -4,7 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { createRequire, isBuiltin, SourceMap, type SourceMapPayload } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
-import * as esbuild from 'esbuild';
+// Loaded when a strategy is bundled, not by every process that evaluates one (bundle-cache.ts).
+import type * as esbuild from 'esbuild';
 import { VoltError, isVoltError } from '../errors.js';
 import type { LoadedStrategy, StrategyDefinition } from './types.js';
 import { validateStrategy } from './validate.js';
@@ -87,6 +88,11 @@ function buildError(failure: unknown, file: string, cwd: string): VoltError {
  * errors and unresolvable imports become a VoltError with file:line:col and esbuild's message.
  */
 export async function transpileStrategy(file: string): Promise<TranspiledStrategy> {
+  return (await bundleStrategy(file)).bundle;
+}
+
+/** transpileStrategy, with the installed packages' files it bundled (what a cached bundle must also check). */
+export async function bundleStrategy(file: string): Promise<{ bundle: TranspiledStrategy; packageFiles: string[] }> {
   const entry = path.resolve(file);
   const cwd = path.dirname(entry);
   if (!existsSync(entry)) {
@@ -118,7 +124,8 @@ export async function transpileStrategy(file: string): Promise<TranspiledStrateg
 
   let result: esbuild.BuildResult<{ write: false; metafile: true }>;
   try {
-    result = await esbuild.build({
+    const { build } = await import('esbuild');
+    result = await build({
       entryPoints: [entry],
       absWorkingDir: cwd,
       outfile: bundleName(entry),
@@ -140,10 +147,9 @@ export async function transpileStrategy(file: string): Promise<TranspiledStrateg
   const output = result.outputFiles.find((o) => o.path.endsWith('.cjs')) ?? result.outputFiles[0];
   if (!output) throw new VoltError({ kind: 'internal', message: 'esbuild produced no output', file: entry });
 
-  const others = Object.keys(result.metafile.inputs)
-    .map((p) => path.resolve(cwd, p))
-    .filter((p) => p !== entry && isLocal(p))
-    .sort();
+  const read = Object.keys(result.metafile.inputs).map((p) => path.resolve(cwd, p));
+  const others = read.filter((p) => p !== entry && isLocal(p)).sort();
+  const packageFiles = read.filter((p) => !isLocal(p)).sort();
   const inputs = [entry, ...others];
 
   const hash = createHash('sha256');
@@ -156,7 +162,7 @@ export async function transpileStrategy(file: string): Promise<TranspiledStrateg
     }
   }
   const source = texts.get(entry) ?? (await readFile(entry, 'utf8'));
-  return { path: entry, code: output.text, inputs, contentHash: hash.digest('hex'), source };
+  return { bundle: { path: entry, code: output.text, inputs, contentHash: hash.digest('hex'), source }, packageFiles };
 }
 
 interface EvaluatedBundle {

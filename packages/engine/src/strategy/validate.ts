@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { VoltError } from '../errors.js';
-import { timeframeToMs } from '../data/index.js';
+import { timeframeToMs } from '../data/timeframe.js';
 import { locateProperty } from './source-location.js';
 import type { StrategyDefinition } from './types.js';
 
