@@ -5,10 +5,10 @@
  */
 import { cpSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Journal } from '@volt/engine';
+import { Journal, recordAgentEvaluation } from '@volt/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, sharedDataFile } from '../../../test-support/shared-data.js';
-import { Commands, type BacktestResult } from '../src/protocol.js';
+import { Commands, type AgentStatusResult, type BacktestResult } from '../src/protocol.js';
 import { startInBand, type TestClient } from './utils/connection.js';
 
 const EMA = readFileSync(path.join(REPO_ROOT, 'examples/strategies/ema-crossover.strategy.ts'), 'utf8');
@@ -63,4 +63,34 @@ describe('track records from the sidecar', () => {
     expect(weight(a!)).toBeCloseTo(0.25, 6);
     expect(Math.abs(weight(b!) - weight(a!))).toBeGreaterThan(1e-6);
   }, 120_000);
+
+  it('volt.agentStatus carries the journal\u2019s track records and its last `volt agents evaluate`', async () => {
+    await client.until(() => (records().length > 0 ? true : undefined), 'track records from the test above');
+    const before = await client.executeCommand<AgentStatusResult>(Commands.agentStatus, [{}]);
+    const trend = before.trackRecords!.filter((t) => t.agent === 'trend_analyzer' && t.market === 'ETH');
+    expect(trend.reduce((s, t) => s + t.judged, 0)).toBe(judgedBy('trend_analyzer'));
+    for (const t of trend) expect(t.multiplier).toBeCloseTo(0.5 + (t.correct + 2) / (t.judged + 4), 3);
+    expect(before.lastEvaluation).toBeUndefined();
+
+    // What `volt agents evaluate` keeps (another process, the same journal file).
+    const evaluation = {
+      strategy: 'EMA crossover',
+      datasets: ['BTC_USDT-1h.json', 'ETH_BTC-5m.json', 'SOL_USDT-1h.json'],
+      folds: 3,
+      arms: [
+        { name: 'no panel', sharpe: 0.4, maxDrawdown: 0.12, totalReturn: 0.05, trades: 40 },
+        { name: 'panel', sharpe: 0.6, maxDrawdown: 0.08, totalReturn: 0.07, trades: 22 },
+      ],
+      agents: [{ agent: 'trend_analyzer', weight: 0.25, judged: 22, accuracy: 0.59, marginalSharpe: 0.1, marginalDrawdown: -0.01, marginalTrades: -3 }],
+      best: 'volatility-led 0.40/0.35/0.25',
+    };
+    const journal = Journal.open(path.join(client.root, '.volt', 'journal.db'));
+    try {
+      recordAgentEvaluation(journal.db, evaluation, { strategyPath: '/ws/ema.strategy.ts', now: Date.UTC(2026, 0, 5, 9, 30) });
+    } finally {
+      journal.close();
+    }
+    const after = await client.executeCommand<AgentStatusResult>(Commands.agentStatus, [{}]);
+    expect(after.lastEvaluation).toEqual({ id: 1, at: Date.UTC(2026, 0, 5, 9, 30), strategyPath: '/ws/ema.strategy.ts', evaluation });
+  });
 });
