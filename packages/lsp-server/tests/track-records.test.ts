@@ -16,7 +16,12 @@ let client: TestClient;
 
 beforeAll(async () => {
   client = await startInBand({
-    settings: { lint: { debounceMs: 5 }, onSave: { backtest: false, critique: false }, agents: { mode: 'rules', trackRecord: { min: 0.5, max: 1.5, carry: true } } },
+    settings: {
+      data: { default: sharedDataFile('ETH_BTC-5m.json') },
+      lint: { debounceMs: 5 },
+      onSave: { backtest: true, critique: false },
+      agents: { mode: 'rules', trackRecord: { min: 0.5, max: 1.5, carry: true } },
+    },
   });
   await client.initialize();
   // The example imports its own ./lib/crossing.ts.
@@ -42,17 +47,19 @@ const judgedBy = (agent: string): number => records().filter((r) => r.agent === 
 const runs = (): number[] => read<{ id: number }>(`SELECT id FROM runs ORDER BY id`).map((r) => r.id);
 
 describe('track records from the sidecar', () => {
-  it('each run through the panel adds to the journal\u2019s records of its market, and with carry moves the next run\u2019s weights', async () => {
+  it('each run through the panel, on save or asked for, adds to the journal\u2019s records of its market, and with carry moves the next run\u2019s weights', async () => {
+    // The first run is a save's, the second one asked for: both record.
     const uri = await client.open('ema.strategy.ts', EMA);
-    const data = sharedDataFile('ETH_BTC-5m.json');
-    const first = await client.executeCommand<BacktestResult>(Commands.backtest, [{ uri, data }]);
-    expect(first.summary.agents?.mode).toBe('rules');
+    await client.save(uri, EMA);
+    const first = await client.backtestSettled(uri, 1);
+    expect(first.state).toBe('done');
+    expect(first.summary!.agents?.mode).toBe('rules');
     await client.until(() => (runs().length === 1 && records().length > 0 ? true : undefined), 'track records after the first run');
     expect(new Set(records().map((r) => r.market))).toEqual(new Set(['ETH']));
     const trend1 = judgedBy('trend_analyzer');
     expect(trend1).toBeGreaterThan(0);
 
-    await client.executeCommand<BacktestResult>(Commands.backtest, [{ uri, data, rerun: true }]);
+    await client.executeCommand<BacktestResult>(Commands.backtest, [{ uri, rerun: true }]);
     await client.until(() => (runs().length === 2 && judgedBy('trend_analyzer') > trend1 ? true : undefined), 'the second run added to the totals');
 
     // The first run started from nothing (the configured weight); the second from the first's record.
