@@ -451,6 +451,10 @@ describe('Volt in VS Code (code-server 4.100.3)', { timeout: 120_000 }, () => {
     const info = page.locator('.notifications-toasts', { hasText: 'Volt: 1 suggestion for' });
     try {
       await editUserSettings({ ...userSettings, 'volt.data.default': data });
+      // The strategy in front (from the Explorer: settings.json may still hold the keyboard), so the command acts on it.
+      await page.keyboard.press('Escape');
+      await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'bias.strategy.ts' }).first().click();
+      await page.locator('.tab.active[aria-label*="bias.strategy.ts"]').first().waitFor({ timeout: 30_000 });
       // The sidecar pulls the saved settings a moment later: a suggestion asked before runs on the old default data.
       await waitFor('a suggestion offered', async () => {
         if ((await info.count()) > 0) return true;
