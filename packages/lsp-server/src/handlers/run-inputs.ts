@@ -125,7 +125,13 @@ export class RunInputs {
       if (chain) options.optionChain = chain;
       // As `volt backtest` does: outside signals from the journal's cache (else agents.signals'
       // fixtures) and, with agents.trackRecord.carry, the track records the panel starts from.
-      const learning = learningInputs(config, this.state.journalPath(), series.symbol);
+      // A journal that cannot be read (locked past its timeout, damaged) costs the run its learning, not the run.
+      let learning: ReturnType<typeof learningInputs> = { signals: {} };
+      try {
+        learning = learningInputs(config, this.state.journalPath(), series.symbol);
+      } catch (e) {
+        this.state.log(`journal: the track records and cached signals were not read: ${e instanceof Error ? e.message : String(e)}`);
+      }
       if (Object.keys(learning.signals).length > 0) options.signals = learning.signals;
       return { series, options, agents: await this.agents(learning.trackRecords) };
     } catch (e) {
