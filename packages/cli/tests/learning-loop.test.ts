@@ -127,7 +127,22 @@ describe('the learning loop across processes', () => {
     const human = await volt(['agents', 'evaluate', EMA, '--data', 'synthetic:3:3000:1h', '--folds', '1'], ws);
     expect(human.stdout).toMatch(/\| agent \| weight \| judged \| accuracy \| marginal Sharpe \| marginal drawdown \| marginal trades \|/);
     expect(human.stdout).toMatch(/best weights out of sample: /);
-  }, 120_000);
+
+    // Each evaluation is kept in the journal; another process's `volt agents status` shows the newest.
+    expect(read<{ folds: number }>(ws, `SELECT folds FROM agent_evaluations ORDER BY id`).map((r) => r.folds)).toEqual([2, 1]);
+    const status = await volt(['agents', 'status', '--json'], ws);
+    expect(status.code).toBe(0);
+    const last = JSON.parse(status.stdout).lastEvaluation;
+    expect(last.strategyPath).toBe(EMA);
+    expect(last.evaluation).toMatchObject({ strategy: 'EMA crossover', folds: 1, datasets: ['synthetic:3:3000:1h'] });
+    expect(last.evaluation.arms[0].name).toBe('no panel');
+    const text = (await volt(['agents', 'status'], ws)).stdout;
+    expect(text).toMatch(/last evaluation \(volt agents evaluate, \d{4}-\d\d-\d\d \d\d:\d\d UTC\): EMA crossover, out of sample, 1 walk-forward folds on synthetic:3:3000:1h/);
+    expect(text).toMatch(/trend_analyzer\s+0\.25\s+\d+\s+\d+\.\d%/);
+    // --no-journal keeps nothing.
+    expect((await volt(['agents', 'evaluate', EMA, '--data', 'synthetic:3:3000:1h', '--folds', '1', '--no-journal'], ws)).code).toBe(0);
+    expect(read<{ n: number }>(ws, `SELECT count(*) AS n FROM agent_evaluations`)[0]!.n).toBe(2);
+  }, 180_000);
 
   it('volt review: the conditions at entry against the outcomes, with counts that add up and Wilson intervals', async () => {
     const ws = workspace({ agents: { mode: 'rules', signals: SIGNALS } });

@@ -332,6 +332,10 @@ export interface AgentStatusResult {
   };
   /** Journaled decisions the metrics come from. */
   decisionsRead?: number;
+  /** The journal's track records (see "Agents' evaluation" below); absent with no journal. */
+  trackRecords?: AgentTrackRecordEntry[];
+  /** The journal's newest `volt agents evaluate`, when one ran on it. */
+  lastEvaluation?: AgentEvaluationEntry;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -787,4 +791,37 @@ export interface LlmRunUse {
   hindsight: string | null;
   /** Tokens (Ollama's prompt_eval_count + eval_count) the run's LLM answers cost; `budget` null when unbounded. */
   tokens: { used: number; budget: number | null; calls: number; cached: number; exhausted: boolean };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Agents' evaluation in volt.agentStatus (issue 16): what the journal learned about the panel,
+// the persisted track records (agent_track_records) and the last `volt agents evaluate`
+// (agent_evaluations), as the engine's agentStatus returns them.
+
+/** One agent's record in one regime of one market; `multiplier` is the weight factor it gives now. */
+export interface AgentTrackRecordEntry {
+  agent: string;
+  /** The base asset, 'BTC'. */
+  market: string;
+  regime: string;
+  judged: number;
+  correct: number;
+  multiplier: number;
+}
+
+export interface AgentEvaluationEntry {
+  id: number;
+  /** When it finished, epoch ms. */
+  at: number;
+  strategyPath?: string;
+  evaluation: {
+    strategy: string;
+    datasets: string[];
+    folds: number;
+    /** Out of sample: 'no panel', 'panel', 'panel without <agent>', each weight candidate (mean Sharpe, drawdown and return; trades summed). */
+    arms: { name: string; sharpe: number; maxDrawdown: number; totalReturn: number; trades: number }[];
+    /** Each agent's accuracy and its marginal effect (the panel with it minus without it). */
+    agents: { agent: string; weight: number; judged: number; accuracy: number; marginalSharpe: number; marginalDrawdown: number; marginalTrades: number }[];
+    best: string;
+  };
 }

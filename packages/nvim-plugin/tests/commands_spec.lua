@@ -177,6 +177,9 @@ T.run('commands', function()
   T.ok(#lines >= 4, 'at least one agent row')
   T.ok(table.concat(lines, '\n'):find('rules'), 'rule-based agents listed')
   T.ok(table.concat(lines, '\n'):find('sessions: no paper or live sessions in the journal', 1, true), 'sessions listed under the agents')
+  -- The journal's learning, from the sidecar: agents.mode is off here, so nothing yet, said so.
+  T.ok(table.concat(lines, '\n'):find('track records: none yet', 1, true), 'track records from the journal')
+  T.ok(table.concat(lines, '\n'):find('last evaluation: none in the journal', 1, true), 'no evaluation in the journal')
   vim.cmd('normal q')
 
   -- The default buffer-local keymaps reach the same commands.

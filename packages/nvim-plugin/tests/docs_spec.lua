@@ -51,7 +51,7 @@ T.run('docs', function()
   vim.cmd('helptags ' .. vim.fn.fnameescape(dir .. '/doc'))
   vim.opt.runtimepath:append(dir)
   for _, tag in ipairs({ 'volt.txt', 'volt', 'volt-setup', ':VoltAnalyze', ':VoltBacktest', ':VoltJournal',
-    ':VoltAgentStatus', 'volt-health', 'volt-keymaps', 'volt-option-settings', 'volt-codelens', 'volt-messages', 'volt-diagnostics' }) do
+    ':VoltAgentStatus', ':VoltSuggest', 'volt-health', 'volt-keymaps', 'volt-option-settings', 'volt-codelens', 'volt-messages', 'volt-diagnostics' }) do
     local ok, err = pcall(vim.cmd, 'help ' .. tag)
     T.ok(ok, ':help ' .. tag .. ' works: ' .. tostring(err))
     T.contains(vim.fn.expand('%:t'), 'volt.txt', ':help ' .. tag .. ' opens volt.txt')

@@ -115,6 +115,10 @@ describe('volt.nvim in headless Neovim', () => {
     await expectScriptPasses('optimize_spec.lua', 150_000);
   }, 180_000);
 
+  it(':VoltSuggest says what was offered and refused, and the VOLT207 code action writes the value', async () => {
+    await expectScriptPasses('suggest_spec.lua', 150_000);
+  }, 180_000);
+
   it(':VoltDraft {idea} tells each attempt and opens only the proven draft, its report beside it', async () => {
     await expectScriptPasses('draft_spec.lua', 150_000);
   }, 180_000);

@@ -96,6 +96,28 @@ T.run('render', function()
   })
   T.contains(status[1], 'LLM unavailable (http://127.0.0.1:11434): connection refused', 'LLM line')
   T.contains(table.concat(status, '\n'), 'critic              llm    qwen2.5-coder:7b         0.50  unavailable', 'agent row')
+  T.ok(not table.concat(status, '\n'):find('track records', 1, true), 'no journal: no track records section')
+
+  -- What the journal learned: track records and the last `volt agents evaluate`.
+  local learned = table.concat(render.agent_status({
+    agents = {}, llm = { host = 'h', available = true, models = {} },
+    trackRecords = { { agent = 'trend_analyzer', market = 'BTC', regime = 'normal', judged = 20, correct = 13, multiplier = 1.146 } },
+    lastEvaluation = { id = 3, at = 1767605400000, evaluation = {
+      strategy = 'EMA crossover', datasets = { 'BTC_USDT-1h.json', 'ETH_BTC-5m.json' }, folds = 3, best = 'equal thirds',
+      arms = { { name = 'no panel', sharpe = 0.4, maxDrawdown = 0.12, totalReturn = 0.05, trades = 40 } },
+      agents = { { agent = 'trend_analyzer', weight = 0.25, judged = 22, accuracy = 0.59, marginalSharpe = 0.1, marginalDrawdown = -0.012, marginalTrades = -3 },
+        { agent = 'auditor', weight = 0, judged = 22, accuracy = vim.NIL, marginalSharpe = 0, marginalDrawdown = 0, marginalTrades = 0 } },
+    } },
+  }), '\n')
+  T.log(learned)
+  T.contains(learned, '  trend_analyzer        BTC     normal            13/20    65.00%      1.15', 'a track record row')
+  T.contains(learned, 'last evaluation (2026-01-05 09:30 UTC): EMA crossover, out of sample, 3 walk-forward folds on BTC_USDT-1h.json, ETH_BTC-5m.json', 'evaluation title')
+  T.contains(learned, '  no panel                                        0.40   12.00%    5.00%      40', 'an arm')
+  T.contains(learned, '  trend_analyzer           0.25      22    59.00%  +0.10 / -1.2 pp / -3', 'an agent with its marginal effect')
+  T.contains(learned, '  auditor                  0.00      22         —  — (no vote)', 'an agent without a vote')
+  T.contains(learned, 'best weights out of sample: equal thirds', 'best weights')
+  T.contains(table.concat(render.agent_status({ agents = {}, llm = { host = 'h', available = true, models = {} }, trackRecords = {} }), '\n'),
+    'last evaluation: none in the journal', 'a journal without an evaluation says so')
 
   -- How the critique went, under the findings: unavailable and why, or the model and the time.
   local at = os.time({ year = 2026, month = 12, day = 1, hour = 9, min = 41 })

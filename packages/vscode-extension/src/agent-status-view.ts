@@ -48,6 +48,86 @@ export function agentRows(status: AgentStatusResult): AgentRow[] {
   }));
 }
 
+/** The journal's track records and last `volt agents evaluate`, as the tables of the page show them (tests read these). */
+export interface LearningTables {
+  trackRecords: { agent: string; market: string; regime: string; right: string; accuracy: string; multiplier: string }[];
+  evaluation?: {
+    title: string;
+    arms: { arm: string; sharpe: string; maxDrawdown: string; totalReturn: string; trades: string }[];
+    agents: { agent: string; weight: string; judged: string; accuracy: string; marginal: string }[];
+    best: string;
+  };
+}
+
+const fixedOr = (x: number | null | undefined, digits = 2, signed = false): string =>
+  typeof x === 'number' && Number.isFinite(x) ? `${signed && x >= 0 ? '+' : ''}${x.toFixed(digits)}` : '—';
+
+export function learningTables(status: AgentStatusResult): LearningTables {
+  const trackRecords = (status.trackRecords ?? []).map((t) => ({
+    agent: t.agent,
+    market: t.market,
+    regime: t.regime,
+    right: `${t.correct}/${t.judged}`,
+    accuracy: t.judged > 0 ? pct(t.correct / t.judged, 1) : '—',
+    multiplier: `×${t.multiplier.toFixed(2)}`,
+  }));
+  const last = status.lastEvaluation;
+  if (!last) return { trackRecords };
+  const e = last.evaluation;
+  const ppOf = (x: number): string => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} pp` : '—');
+  return {
+    trackRecords,
+    evaluation: {
+      title: `${e.strategy}, out of sample: ${e.folds} walk-forward fold${e.folds === 1 ? '' : 's'} on ${e.datasets.join(', ')} (volt agents evaluate, ${new Date(last.at).toISOString().slice(0, 16).replace('T', ' ')} UTC)`,
+      arms: e.arms.map((a) => ({ arm: a.name, sharpe: fixedOr(a.sharpe), maxDrawdown: pct(a.maxDrawdown, 1), totalReturn: pct(a.totalReturn, 1), trades: String(a.trades) })),
+      agents: e.agents.map((a) => ({
+        agent: a.agent,
+        weight: a.weight.toFixed(2),
+        judged: String(a.judged),
+        accuracy: typeof a.accuracy === 'number' && Number.isFinite(a.accuracy) ? pct(a.accuracy, 1) : '—',
+        marginal: a.weight > 0 ? `Sharpe ${fixedOr(a.marginalSharpe, 2, true)} · drawdown ${ppOf(a.marginalDrawdown)} · trades ${a.marginalTrades >= 0 ? '+' : ''}${a.marginalTrades}` : 'no vote',
+      })),
+      best: e.best,
+    },
+  };
+}
+
+function learningHtml(status: AgentStatusResult): string {
+  // No journal read: nothing learned to show (and no "none yet" that would read as a poor record).
+  if (status.trackRecords === undefined) return '';
+  const t = learningTables(status);
+  const row = (cells: string[], numeric: number[] = []) => `<tr>${cells.map((c, i) => `<td${numeric.includes(i) ? ' class="num"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`;
+  const records = t.trackRecords.length > 0
+    ? `<div class="table-scroll"><table id="track-records">
+<thead><tr><th>Agent</th><th>Market</th><th>Regime</th><th class="num">Right</th><th class="num">Accuracy</th><th class="num">Weight</th></tr></thead>
+<tbody>
+${t.trackRecords.map((r) => row([r.agent, r.market, r.regime, r.right, r.accuracy, r.multiplier], [3, 4, 5])).join('\n')}
+</tbody>
+</table></div>`
+    : '<p id="track-records" class="dim">None yet: a backtest through the panel (agents.mode rules or ollama) starts them.</p>';
+  const e = t.evaluation;
+  const evaluation = e
+    ? `<p id="evaluation-title">${escapeHtml(e.title)}</p>
+<div class="table-scroll"><table id="evaluation-arms">
+<thead><tr><th>Arm</th><th class="num">Sharpe</th><th class="num">Max drawdown</th><th class="num">Return</th><th class="num">Trades</th></tr></thead>
+<tbody>
+${e.arms.map((a) => row([a.arm, a.sharpe, a.maxDrawdown, a.totalReturn, a.trades], [1, 2, 3, 4])).join('\n')}
+</tbody>
+</table></div>
+<div class="table-scroll"><table id="evaluation-agents">
+<thead><tr><th>Agent</th><th class="num">Weight</th><th class="num">Judged</th><th class="num">Accuracy</th><th>Marginal effect (with it − without)</th></tr></thead>
+<tbody>
+${e.agents.map((a) => row([a.agent, a.weight, a.judged, a.accuracy, a.marginal], [1, 2, 3])).join('\n')}
+</tbody>
+</table></div>
+<p id="evaluation-best">Best weights out of sample: ${escapeHtml(e.best)}</p>`
+    : '<p id="evaluation-title" class="dim">No evaluation in the journal: <code>volt agents evaluate FILE --data SPEC …</code> measures the panel out of sample.</p>';
+  return `<h2>Track records (journal)</h2>
+${records}
+<h2>Last evaluation</h2>
+${evaluation}`;
+}
+
 export function agentStatusHtml(status: AgentStatusResult, options: { cspSource: string; styleUri: string; askedAt: Date }): string {
   const { llm } = status;
   const rows = agentRows(status);
@@ -91,6 +171,7 @@ ${body}
 <table id="facts"><tbody>
 ${facts.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('\n')}
 </tbody></table>
+${learningHtml(status)}
 </body>
 </html>`;
 }

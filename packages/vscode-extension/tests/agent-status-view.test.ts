@@ -1,7 +1,7 @@
 /** Volt: Agent Status as a table, like Neovim's :VoltAgentStatus float. */
 import { describe, expect, it } from 'vitest';
 import type { AgentStatusResult } from '@volt/lsp-server/protocol';
-import { AGENT_STATUS_CSP, agentRows, agentStatusHtml, agentStatusLine } from '../src/agent-status-view.js';
+import { AGENT_STATUS_CSP, agentRows, agentStatusHtml, agentStatusLine, learningTables } from '../src/agent-status-view.js';
 
 /** What the sidecar answers with agents.mode ollama and no Ollama running (the engine's agentStatus). */
 const down: AgentStatusResult = {
@@ -49,6 +49,49 @@ describe('Agent Status view', () => {
     expect(page).toContain('<td class="status">ready</td><td class="dim">12 proposed · 9 approved · confidence 0.71 · win 50%</td>');
     expect(page).toContain('<tr><th>Risk gate record</th><td>12 reviewed · 3 rejected · 1 changed</td></tr>');
     expect(page).toContain('<tr><th>Journal</th><td>12 decisions read</td></tr>');
+  });
+
+  it('shows the journal\u2019s track records and its last `volt agents evaluate`, out of sample', () => {
+    const learned: AgentStatusResult = {
+      ...down,
+      trackRecords: [{ agent: 'trend_analyzer', market: 'BTC', regime: 'highVolatility', judged: 20, correct: 13, multiplier: 1.146 }],
+      lastEvaluation: {
+        id: 3,
+        at: Date.UTC(2026, 0, 5, 9, 30),
+        evaluation: {
+          strategy: 'EMA crossover',
+          datasets: ['BTC_USDT-1h.json', 'ETH_BTC-5m.json', 'SOL_USDT-1h.json'],
+          folds: 3,
+          arms: [
+            { name: 'no panel', sharpe: 0.4, maxDrawdown: 0.12, totalReturn: 0.05, trades: 40 },
+            { name: 'panel', sharpe: 0.6, maxDrawdown: 0.08, totalReturn: 0.07, trades: 22 },
+          ],
+          agents: [
+            { agent: 'trend_analyzer', weight: 0.25, judged: 22, accuracy: 0.59, marginalSharpe: 0.1, marginalDrawdown: -0.012, marginalTrades: -3 },
+            // NaN went through JSON as null.
+            { agent: 'auditor', weight: 0, judged: 0, accuracy: null as unknown as number, marginalSharpe: 0, marginalDrawdown: 0, marginalTrades: 0 },
+          ],
+          best: 'equal thirds',
+        },
+      },
+    };
+    const t = learningTables(learned);
+    expect(t.trackRecords).toEqual([{ agent: 'trend_analyzer', market: 'BTC', regime: 'highVolatility', right: '13/20', accuracy: '65.0%', multiplier: '×1.15' }]);
+    expect(t.evaluation!.title).toBe('EMA crossover, out of sample: 3 walk-forward folds on BTC_USDT-1h.json, ETH_BTC-5m.json, SOL_USDT-1h.json (volt agents evaluate, 2026-01-05 09:30 UTC)');
+    expect(t.evaluation!.arms[1]).toEqual({ arm: 'panel', sharpe: '0.60', maxDrawdown: '8.0%', totalReturn: '7.0%', trades: '22' });
+    expect(t.evaluation!.agents).toEqual([
+      { agent: 'trend_analyzer', weight: '0.25', judged: '22', accuracy: '59.0%', marginal: 'Sharpe +0.10 · drawdown -1.2 pp · trades -3' },
+      { agent: 'auditor', weight: '0.00', judged: '0', accuracy: '—', marginal: 'no vote' },
+    ]);
+    const page = html(learned);
+    expect(page).toContain('<tr><td>trend_analyzer</td><td>BTC</td><td>highVolatility</td><td class="num">13/20</td><td class="num">65.0%</td><td class="num">×1.15</td></tr>');
+    expect(page).toContain('<tr><td>no panel</td><td class="num">0.40</td><td class="num">12.0%</td><td class="num">5.0%</td><td class="num">40</td></tr>');
+    expect(page).toContain('<p id="evaluation-best">Best weights out of sample: equal thirds</p>');
+    // A journal with neither says so; no journal at all shows no such section.
+    const fresh = html({ ...down, trackRecords: [] });
+    expect(fresh).toContain('None yet: a backtest through the panel');
+    expect(fresh).toContain('No evaluation in the journal');
+    expect(html(down)).not.toContain('Track records');
   });
 
   it('runs no script and escapes what the sidecar says', () => {

@@ -39,6 +39,32 @@ const FAULTY = 'hardcoded-threshold.strategy.ts';
 /** VS Code's quick input (the palette, quick picks, code-server's folder dialog). */
 const QUICK_INPUT = '.quick-input-widget';
 
+const SUGGEST_STRATEGY = `import { defineStrategy } from '@volt/engine';
+export default defineStrategy({
+  name: 'bias',
+  params: {
+    bias: { value: 0, min: 0, max: 1, step: 1 },
+  },
+  onBar(ctx) {
+    if (ctx.params.bias < 1) return;
+    if (ctx.position.side === 0) ctx.buy({ confidence: 0.6, reason: 'bias' });
+    else if (ctx.position.barsHeld >= 5) ctx.exit({ reason: 'five bars' });
+  },
+});
+`;
+
+/** 600 hourly bars rising 0.3% a bar with ±0.1% wiggle. */
+function risingCsv(): string {
+  const rows = ['time,open,high,low,close,volume'];
+  let price = 100;
+  for (let i = 0; i < 600; i++) {
+    const open = price;
+    price *= 1.003 + (i % 2 === 0 ? 0.001 : -0.001);
+    rows.push(`${new Date(Date.UTC(2024, 0, 1) + i * 3_600_000).toISOString()},${open},${Math.max(open, price) * 1.0005},${Math.min(open, price) * 0.9995},${price},1`);
+  }
+  return rows.join('\n') + '\n';
+}
+
 let tmp = '';
 let workspace = '';
 let server: RunningCodeServer | undefined;
@@ -413,6 +439,65 @@ describe('Volt in VS Code (code-server 4.100.3)', { timeout: 120_000 }, () => {
     expect(await view.locator('#overfitting').innerText()).toMatch(/Probability of backtest overfitting/);
     await bench.screenshot('optimize');
   });
+
+  it('Volt: Suggest Params offers a change that held out of sample, and its lightbulb on the param’s line writes it', async () => {
+    // One param; long for five bars at a time when it is 1. On a market rising all along, 1 holds
+    // out of sample (the sidecar's own suggest test uses the same strategy and candles).
+    const strategy = path.join(workspace, 'strategies', 'bias.strategy.ts');
+    writeFileSync(strategy, SUGGEST_STRATEGY);
+    const data = path.join(workspace, 'rising.csv');
+    writeFileSync(data, risingCsv());
+    const page = bench.page;
+    const info = page.locator('.notifications-toasts', { hasText: 'Volt: 1 suggestion for' });
+    try {
+      await editUserSettings({ ...userSettings, 'volt.data.default': data });
+      // The strategy in front (from the Explorer: settings.json may still hold the keyboard), so the command acts on it.
+      await page.keyboard.press('Escape');
+      await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'bias.strategy.ts' }).first().click();
+      await page.locator('.tab.active[aria-label*="bias.strategy.ts"]').first().waitFor({ timeout: 30_000 });
+      // The sidecar pulls the saved settings a moment later: a suggestion asked before runs on the old default data.
+      await waitFor('a suggestion offered', async () => {
+        if ((await info.count()) > 0) return true;
+        await runCommand(page, 'Volt: Suggest Params');
+        // With no strategy in front the command asks which one.
+        const asked = await quickPickShown(page, 'which strategy', 5_000).then(() => true, () => false);
+        if (asked) await pickItem(page, 'strategies/bias.strategy.ts');
+        await info.first().waitFor({ timeout: 30_000 }).catch(() => undefined);
+        return (await info.count()) > 0;
+      }, 120_000);
+      expect(await info.first().innerText()).toMatch(/Volt: 1 suggestion for .*bias\.strategy\.ts \(rising 1h, 600 bars\): bias 0 → 1\./);
+      await bench.screenshot('suggest-offered');
+      await runCommand(page, 'Notifications: Clear All Notifications');
+
+      // The cursor on the param's line, then the quick fix menu (Ctrl+.) and its "Volt: set bias to 1" row.
+      await quickOpen(page, 'bias.strategy.ts');
+      await page.locator('.editor-group-container.active .view-line', { hasText: 'bias: { value: 0' }).first().click();
+      const fixRow = page.locator('.action-widget .monaco-list-row', { hasText: 'Volt: set bias to 1' });
+      await waitFor('“Volt: set bias to 1” in the quick fix menu', async () => {
+        if ((await fixRow.count()) > 0) return true;
+        await page.keyboard.press('Escape');
+        await page.keyboard.press('Control+.');
+        await fixRow.first().waitFor({ timeout: 3_000 }).catch(() => undefined);
+        return (await fixRow.count()) > 0;
+      }, 30_000);
+      await bench.screenshot('suggest-quick-fix');
+      await waitFor('the suggestion focused in the quick fix menu', async () => {
+        if (((await page.locator('.action-widget .monaco-list-row.focused').getAttribute('aria-label')) ?? '').startsWith('Volt: set bias to 1')) return true;
+        await page.keyboard.press('ArrowDown');
+        return false;
+      }, 10_000);
+      await page.keyboard.press('Enter');
+      await waitFor('bias 1 on its line in the editor', async () => (await editorText()).includes('bias: { value: 1, min: 0, max: 1, step: 1 }'));
+      // Only the value: the file on disk is unchanged until the trader saves.
+      expect(readFileSync(strategy, 'utf8')).toBe(SUGGEST_STRATEGY);
+      await page.keyboard.press('Control+S');
+      await waitFor('the change saved', async () => readFileSync(strategy, 'utf8') === SUGGEST_STRATEGY.replace('bias: { value: 0,', 'bias: { value: 1,'));
+      await bench.screenshot('suggest-applied');
+    } finally {
+      await editUserSettings(userSettings);
+      await runCommand(page, 'View: Close All Editors').catch(() => bench.screenshot('suggest-editors-left-open'));
+    }
+  }, 240_000);
 
   it('Volt: Show Sidecar Log shows the sidecar’s output channel', async () => {
     await runCommand(bench.page, 'Volt: Show Sidecar Log');

@@ -11,6 +11,7 @@ import {
   journalPathFor,
   learningInputs,
   loadConfig,
+  recordAgentEvaluation,
   ollamaHostFrom,
   resolveDataSpec,
   transpileStrategy,
@@ -20,7 +21,7 @@ import { EXIT, UsageError, parseCommandArgs } from '../usage.js';
 export const summary = "the agents' panel: each agent, its model or rules, Ollama's status, and metrics from the journal";
 
 const USAGE = `usage: volt agents status [--json] [--journal PATH] [--root DIR]
-       volt agents evaluate FILE --data SPEC [--data SPEC …] [--folds N] [--lenient] [--json] [--root DIR]
+       volt agents evaluate FILE --data SPEC [--data SPEC …] [--folds N] [--lenient] [--json] [--journal PATH] [--no-journal] [--root DIR]
 
   Each agent of the panel (volatility assessor, hedge optimizer, trend analyzer, market analyst,
   execution agent, auditor): rules or an Ollama model (agents.mode and ollama.models of
@@ -37,7 +38,9 @@ const USAGE = `usage: volt agents status [--json] [--journal PATH] [--root DIR]
   training window, then on the test window the strategy runs with no panel, with the panel, with
   the panel less each voting agent, and with each candidate set of weights; each agent's accuracy
   (backed a winner or held back from a loser) over every entry let through the vote. Outside
-  signals come from the journal's cache, else agents.signals' fixtures.`;
+  signals come from the journal's cache, else agents.signals' fixtures. The result is kept in the
+  journal (agent_evaluations; --no-journal: not), where \`volt agents status\`, :VoltAgentStatus
+  and VS Code's Agent Status show the last one.`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs({
@@ -49,6 +52,7 @@ export async function run(argv: string[]): Promise<number> {
       data: { type: 'string', multiple: true },
       folds: { type: 'string' },
       lenient: { type: 'boolean', default: false },
+      'no-journal': { type: 'boolean', default: false },
       root: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -81,7 +85,7 @@ export async function run(argv: string[]): Promise<number> {
 
 async function evaluate(
   rest: string[],
-  values: { json?: boolean; journal?: string; root?: string; data?: string[]; folds?: string; lenient?: boolean },
+  values: { json?: boolean; journal?: string; root?: string; data?: string[]; folds?: string; lenient?: boolean; 'no-journal'?: boolean },
 ): Promise<number> {
   if (rest.length !== 1) throw new UsageError(`volt agents evaluate needs one strategy file\n\n${USAGE}`);
   const specs = values.data ?? [];
@@ -92,12 +96,15 @@ async function evaluate(
   const root = path.resolve(values.root ?? cwd);
   const config = loadConfig(root);
   const journalFile = values.journal !== undefined ? path.resolve(values.journal) : journalPathFor(root, config.journal.path);
+  // A journal that cannot take the result says so before minutes of walk-forward, not after.
+  if (values['no-journal'] !== true) Journal.open(journalFile).close();
   const datasets = [];
   for (const spec of specs) {
     const series = await resolveDataSpec(spec, { cwd, lenient: values.lenient === true });
     datasets.push({ name: path.basename(spec), series, signals: learningInputs(config, journalFile, series.symbol).signals });
   }
-  const bundle = await transpileStrategy(path.resolve(cwd, rest[0]!));
+  const strategyPath = path.resolve(cwd, rest[0]!);
+  const bundle = await transpileStrategy(strategyPath);
   const runner = new StrategyRunner({ timeoutMs: config.backtest.timeoutMs, maxMemoryMb: config.backtest.maxMemoryMb, spares: 1 });
   try {
     const result = await evaluateAgents({
@@ -109,6 +116,15 @@ async function evaluate(
       ...(process.stderr.isTTY ? { onStep: (done: number, total: number, what: string) => process.stderr.write(`\r\x1b[K${done}/${total} ${what}`) } : {}),
     });
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+    if (values['no-journal'] !== true) {
+      // Kept whole, so the editors' agent status can draw the same tables without running it again.
+      const journal = Journal.open(journalFile);
+      try {
+        recordAgentEvaluation(journal.db, result, { strategyPath });
+      } finally {
+        journal.close();
+      }
+    }
     process.stdout.write(values.json ? JSON.stringify(result, null, 2) + '\n' : formatAgentEvaluation(result).join('\n') + '\n');
   } finally {
     await runner.dispose();

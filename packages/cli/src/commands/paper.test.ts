@@ -3,6 +3,8 @@
  * against the loopback Binance (engine/tests/trading/exchange-server.ts), a real journal file.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -273,5 +275,41 @@ describe('volt paper and the vault', () => {
     expect(rows.length).toBe(trades.length);
     expect(readdirSync(path.join(ws, 'vault', 'Trades')).length).toBe(trades.length);
   }, 60_000);
-});
 
+  it('writes the week\u2019s note and POSTs weeklyReport.webhook when the week ends during the session', async () => {
+    const posts: { week?: string; type?: string; trades?: number }[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        posts.push(JSON.parse(body));
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      // 1m bars from Sunday 3 March 2024 21:00 UTC; the clock starts at bar 120 (23:00), 600× real
+      // time: the week ends six seconds in, after the CLI has started (a second or two, half an hour of this market).
+      const market = synthesize({ seed: 9, bars: 400, timeframe: '1m', symbol: 'BTC/USDT', startPrice: 40_000, start: Date.UTC(2024, 2, 3, 21, 0) });
+      server = await startExchangeServer({ market, startBar: 120, speed: 600 });
+      const ws = path.join(tmp, 'weekly');
+      mkdirSync(ws, { recursive: true });
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+      writeFileSync(path.join(ws, 'volt.config.json'), JSON.stringify({ vault: { path: 'vault' }, weeklyReport: { webhook: url } }));
+      const child = spawn(process.execPath, paperArgs(path.join(ws, 'j.db'), '1m', 1.5), { cwd: ws, stdio: ['ignore', 'pipe', 'pipe'] });
+      children.push(child);
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+      expect(await new Promise((r) => child.once('exit', r)), out).toBe(0);
+      const note = path.join(ws, 'vault', 'Performance', 'Week_2024-W09.md');
+      expect(out).toMatch(new RegExp(`  weekly report 2024-W09 \\(the week ended\\): \\d+ trades, P&L [+-][\\d,.]+, written to ${note.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n`));
+      expect(out).toContain(`  weekly report 2024-W09 posted to ${url}\n`);
+      expect(readFileSync(note, 'utf8')).toMatch(/^---\nweek: 2024-W09\n/);
+      expect(posts).toHaveLength(1);
+      expect(posts[0]).toMatchObject({ type: 'volt.weekly', week: '2024-W09' });
+    } finally {
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    }
+  }, 60_000);
+});

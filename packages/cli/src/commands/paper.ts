@@ -325,6 +325,10 @@ export async function runSession(argv: string[], mode: SessionMode, mechanics?: 
       killFile: values['kill-file'] !== undefined ? path.resolve(values['kill-file']) : path.join(path.dirname(file), 'STOP'),
       stopFlag,
       ...(values['look-ms'] !== undefined ? { lookEveryMs: numberOption('look-ms', values['look-ms'])! } : {}),
+      // The week's note (vault.path) and its webhook (weeklyReport.webhook) as each week ends on the exchange's clock.
+      ...(vaultDir !== undefined || config.weeklyReport?.webhook !== undefined
+        ? { weekly: { ...(vaultDir !== undefined ? { vault: vaultDir } : {}), ...(config.weeklyReport?.webhook !== undefined ? { webhook: config.weeklyReport.webhook } : {}), ...(config.weeklyReport?.everyHours !== undefined ? { everyHours: config.weeklyReport.everyHours } : {}) } }
+        : {}),
     });
     if (!json) process.stderr.write(`${command}: session ${s.id} (${mode}) ${settings.exchange} ${settings.symbol} ${settings.timeframe}, ${fresh ? 'starting' : 'resuming'}, candles by ${feed.mode === 'stream' ? 'the kline stream' : 'polling'}; stop it with \`volt paper stop ${s.id}\`\n`);
     await session.run();
@@ -407,6 +411,14 @@ function printer(id: number, mode: SessionMode): (e: SessionEvent) => void {
         break;
       case 'end':
         line = `session ${id} ${e.status}: ${e.reason}; equity ${money(e.equity)}, ${e.trades} trades`;
+        break;
+      case 'report':
+        line = e.problem !== null
+          ? `  weekly report ${e.week}: ${e.problem}`
+          : `  weekly report ${e.week} (${e.reason === 'week-ended' ? 'the week ended' : 'the week so far'}): ${e.trades} trades, P&L ${e.pnl >= 0 ? '+' : ''}${money(e.pnl)}${e.note !== null ? `, written to ${e.note}` : ''}`;
+        break;
+      case 'webhook':
+        line = e.problem === null ? `  weekly report ${e.week} posted to ${e.url}` : `  weekly report ${e.week} not posted: ${e.problem}`;
         break;
       default:
         break;

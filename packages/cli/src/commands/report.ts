@@ -11,7 +11,10 @@ const USAGE = `usage: volt report weekly [--week YYYY-Www] [--vault DIR] [--webh
   UTC): per strategy its runs, trades, P&L, win rate, last Sharpe and what changed since its run
   before the week (the file, params, Sharpe); each agent's accuracy over the week's closed trades.
   Written to <vault>/Performance/Week_YYYY-Www.md (default vault.path of volt.config.json); what
-  you write below the note's volt:end line stays. --webhook POSTs the same summary as JSON.`;
+  you write below the note's volt:end line stays. --webhook (default weeklyReport.webhook of
+  volt.config.json) POSTs the same summary as JSON. A paper or live session counts in each week it
+  traded in, by the exchange's clock, with the trades that closed in that week; \`volt paper\`
+  writes the note itself as each week ends (and every weeklyReport.everyHours, when set).`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs({
@@ -46,12 +49,14 @@ export async function run(argv: string[]): Promise<number> {
   }
   const vault = values.vault !== undefined ? path.resolve(values.vault) : config.vault ? path.resolve(root, config.vault.path) : undefined;
   const note = vault ? writeWeeklyNote(vault, report) : undefined;
-  if (values.webhook) await postWeeklyWebhook(values.webhook, report);
+  // --webhook, else weeklyReport.webhook of volt.config.json (the one sessions post to).
+  const webhook = values.webhook ?? config.weeklyReport?.webhook;
+  if (webhook) await postWeeklyWebhook(webhook, report);
   if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
   else {
     process.stdout.write(`week ${report.week}: ${report.runs} runs, ${report.trades} trades, P&L ${report.pnl.toFixed(2)}, win rate ${Number.isFinite(report.winRate) ? (report.winRate * 100).toFixed(1) + '%' : '–'}\n`);
     process.stdout.write(note ? `written to ${path.relative(process.cwd(), note) || note}\n` : 'no vault: set vault.path in volt.config.json or give --vault DIR for the note\n');
-    if (values.webhook) process.stdout.write(`posted to ${values.webhook}\n`);
+    if (webhook) process.stdout.write(`posted to ${webhook}\n`);
   }
   return EXIT.ok;
 }

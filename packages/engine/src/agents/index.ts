@@ -17,6 +17,7 @@ export {
   type AgentBacktestOptions,
   type AgentBacktestResult,
 } from './backtest.js';
-export { agentStatus, agentMetrics, formatAgentStatus, type AgentStatus, type AgentStatusEntry, type AgentMetrics, type DecisionSource } from './status.js';
+export { agentStatus, agentMetrics, formatAgentStatus, formatLastEvaluation, type AgentStatus, type AgentStatusEntry, type AgentMetrics, type DecisionSource } from './status.js';
 export { loadVolatilityInputs, VOLATILITY_KEYS, volatilitySources, type LoadedVolatility, type VolatilityKey, type VolatilitySources } from './volatility-files.js';
 export { learningInputs, recordTrackRecords } from './learning.js';
+export { recordAgentEvaluation, lastAgentEvaluation, type RecordedAgentEvaluation } from './evaluation-record.js';

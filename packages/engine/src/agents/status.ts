@@ -4,6 +4,7 @@ import { ollamaStatus, type OllamaStatus } from '../llm/index.js';
 import { DEFAULT_RISK_LIMITS, type RiskLimits } from '../risk/index.js';
 import type Database from 'better-sqlite3';
 import { llmSeatModels } from './backtest.js';
+import { lastAgentEvaluation, type RecordedAgentEvaluation } from './evaluation-record.js';
 import { DEFAULT_TRACK_RECORD_BOUNDS } from './track-record.js';
 import { AGENT_NAMES, AGENT_ROLES, DEFAULT_WEIGHTS, type AgentRole } from './types.js';
 
@@ -49,6 +50,8 @@ export interface AgentStatus {
   decisionsRead: number;
   /** The journal's track records (agent_track_records) and the weight multiplier each gives now, within agents.trackRecord's bounds. */
   trackRecords?: { agent: string; market: string; regime: string; judged: number; correct: number; multiplier: number }[];
+  /** The journal's newest `volt agents evaluate` result (agent_evaluations), when one ran on it. */
+  lastEvaluation?: RecordedAgentEvaluation;
 }
 
 /** What `listDecisions` of the journal offers; the Journal fits it. */
@@ -115,7 +118,7 @@ export async function agentStatus(
       critiqueModel: config.ollama.models.critique,
     },
     riskGate: { limits, ...(metrics ? { metrics: metrics.gate } : {}) },
-    ...(journal && 'db' in journal ? { trackRecords: trackRecordsOf((journal as { db: Database.Database }).db, config.agents.trackRecord) } : {}),
+    ...(journal && 'db' in journal ? learnedOf((journal as { db: Database.Database }).db, config.agents.trackRecord) : {}),
     decisionsRead: decisions.length,
   };
 }
@@ -162,6 +165,11 @@ export function agentMetrics(decisions: readonly DecisionEntry[]): {
   return { agents, gate };
 }
 
+function learnedOf(db: Database.Database, bounds: { min: number; max: number } | undefined): Pick<AgentStatus, 'trackRecords' | 'lastEvaluation'> {
+  const last = lastAgentEvaluation(db);
+  return { trackRecords: trackRecordsOf(db, bounds), ...(last ? { lastEvaluation: last } : {}) };
+}
+
 function trackRecordsOf(db: Database.Database, bounds: { min: number; max: number } | undefined): NonNullable<AgentStatus['trackRecords']> {
   const { min, max } = bounds ?? DEFAULT_TRACK_RECORD_BOUNDS;
   const rows = db.prepare(`SELECT agent, market, regime, judged, correct FROM agent_track_records ORDER BY market, agent, regime`).all() as { agent: string; market: string; regime: string; judged: number; correct: number }[];
@@ -205,5 +213,31 @@ export function formatAgentStatus(s: Readonly<AgentStatus>): string[] {
       lines.push(`  ${t.agent.padEnd(24)}${t.market.padEnd(9)}${t.regime.padEnd(16)}${`${t.correct}/${t.judged}`.padStart(12)}  ${t.multiplier.toFixed(2).padStart(8)}`);
     }
   }
+  // trackRecords is there whenever a journal was read: only then is "none" worth saying.
+  if (s.lastEvaluation) lines.push('', ...formatLastEvaluation(s.lastEvaluation));
+  else if (s.trackRecords) lines.push('', 'last evaluation: none in the journal (`volt agents evaluate FILE --data SPEC …` measures the panel out of sample)');
+  return lines;
+}
+
+/** The journal's last `volt agents evaluate`: each arm's out-of-sample figures and each agent's accuracy and marginal effect. */
+export function formatLastEvaluation(r: Readonly<RecordedAgentEvaluation>): string[] {
+  const e = r.evaluation;
+  const f = (x: number, d = 2): string => (Number.isFinite(x) ? x.toFixed(d) : '-');
+  const signed = (x: number, text: string): string => (Number.isFinite(x) && x >= 0 ? `+${text}` : text);
+  const when = new Date(r.at).toISOString().slice(0, 16).replace('T', ' ');
+  const lines = [
+    `last evaluation (volt agents evaluate, ${when} UTC): ${e.strategy}, out of sample, ${e.folds} walk-forward folds on ${e.datasets.join(', ')}`,
+    `  ${'arm'.padEnd(44)} ${'Sharpe'.padStart(7)} ${'max DD'.padStart(7)} ${'return'.padStart(7)} ${'trades'.padStart(6)}`,
+  ];
+  for (const a of e.arms) {
+    lines.push(`  ${a.name.padEnd(44)} ${f(a.sharpe).padStart(7)} ${`${(a.maxDrawdown * 100).toFixed(1)}%`.padStart(7)} ${`${(a.totalReturn * 100).toFixed(1)}%`.padStart(7)} ${String(a.trades).padStart(6)}`);
+  }
+  lines.push(`  ${'agent'.padEnd(20)} ${'weight'.padStart(6)} ${'judged'.padStart(6)} ${'accuracy'.padStart(8)}  marginal Sharpe / drawdown / trades`);
+  for (const a of e.agents) {
+    const accuracy = Number.isFinite(a.accuracy) ? `${(a.accuracy * 100).toFixed(1)}%` : '-';
+    const marginal = a.weight > 0 ? `${signed(a.marginalSharpe, f(a.marginalSharpe))} / ${signed(a.marginalDrawdown, `${(a.marginalDrawdown * 100).toFixed(1)} pp`)} / ${signed(a.marginalTrades, String(a.marginalTrades))}` : '- (no vote)';
+    lines.push(`  ${a.agent.padEnd(20)} ${f(a.weight).padStart(6)} ${String(a.judged).padStart(6)} ${accuracy.padStart(8)}  ${marginal}`);
+  }
+  lines.push(`  best weights out of sample: ${e.best}`);
   return lines;
 }

@@ -130,6 +130,15 @@ describe('loadConfig', () => {
     expect(configError('{ "portfolio": { "maxPositions": 2.5 } }').message).toMatch(/whole number/);
   });
 
+  it('reads weeklyReport and refuses a webhook that is not a URL, at its line', () => {
+    const dir = workspace(JSON.stringify({ weeklyReport: { webhook: 'https://hooks.example.com/volt', everyHours: 24 } }));
+    expect(loadConfig(dir).weeklyReport).toEqual({ webhook: 'https://hooks.example.com/volt', everyHours: 24 });
+    const e = configError('{\n  "weeklyReport": {\n    "webhook": "hooks.example.com"\n  }\n}');
+    expect(e.line).toBe(3);
+    expect(e.message).toMatch(/must be an http:\/\/ or https:\/\/ URL/);
+    expect(configError('{ "weeklyReport": { "everyHours": 0 } }').message).toMatch(/everyHours/);
+  });
+
   it('refuses a vault section without a path', () => {
     const e = configError('{\n  "vault": {}\n}');
     expect(e.line).toBe(2);

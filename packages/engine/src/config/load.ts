@@ -61,7 +61,7 @@ const flag: Leaf = { type: 'boolean' };
 
 const SCHEMA: SchemaNode = {
   type: 'object',
-  optional: ['vault', 'bus', 'portfolio'],
+  optional: ['vault', 'bus', 'portfolio', 'weeklyReport'],
   fields: {
     data: {
       type: 'object',
@@ -160,6 +160,15 @@ const SCHEMA: SchemaNode = {
     journal: { type: 'object', fields: { path: text('".volt/journal.db"') } },
     vault: { type: 'object', fields: { path: text('"vault"') } },
     bus: { type: 'object', fields: { redis: text('"redis://127.0.0.1:6379"') } },
+    // The weekly report (`volt report weekly`, and written by paper/live sessions as weeks pass).
+    weeklyReport: {
+      type: 'object',
+      optional: ['webhook', 'everyHours'],
+      fields: {
+        webhook: { type: 'string', pattern: /^https?:\/\/\S+$/i, patternName: 'an http:// or https:// URL', example: '"https://hooks.example.com/volt"' },
+        everyHours: { type: 'number', min: 0, max: 8784, minOpen: true, example: '24 (hours of the exchange clock)' },
+      },
+    },
     onSave: { type: 'object', fields: { backtest: flag, critique: flag } },
     // Portfolio backtests' limits (engine/portfolio); --max-gross and the other flags win over them.
     portfolio: {

@@ -113,6 +113,15 @@ export interface VoltConfig {
   vault?: {
     path: string;
   };
+  /**
+   * The weekly report: where `volt report weekly` POSTs its summary by default, and for paper and
+   * live sessions, which write the week's note as each week ends (exchange clock) and, with
+   * `everyHours`, the week so far that often.
+   */
+  weeklyReport?: {
+    webhook?: string;
+    everyHours?: number;
+  };
   /** The agent bus over Redis pub/sub (signals, positions, risk alerts); in-process when unset. */
   bus?: {
     redis: string;

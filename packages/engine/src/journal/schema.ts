@@ -387,6 +387,24 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 10,
+    name: 'agent evaluations (volt agents evaluate): each out-of-sample comparison of the panel and its agents, so the editors can show the last one',
+    up(db) {
+      db.exec(`
+        CREATE TABLE agent_evaluations (
+          id            INTEGER PRIMARY KEY,
+          created_at    INTEGER NOT NULL,
+          strategy      TEXT NOT NULL,
+          strategy_path TEXT,
+          datasets      TEXT NOT NULL,
+          folds         INTEGER NOT NULL,
+          best          TEXT NOT NULL,
+          result        TEXT NOT NULL
+        );
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

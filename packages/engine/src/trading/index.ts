@@ -9,3 +9,4 @@ export { CcxtFeed, RetryLater, sessionClient, startFailure, type SessionClientOp
 export { VenueOrders, type PositionMirror } from './orders.js';
 export { lineUp, type DriftReport, type DriftLine, type DriftKind, type SessionTrade } from './drift.js';
 export { exportSessionToVault, sessionNoteName, SESSIONS_FOLDER } from './vault.js';
+export { WeeklyReporter, type WeeklySchedule, type WeeklyReportEvent, type WeeklyReportReason } from './weekly.js';

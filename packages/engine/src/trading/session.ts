@@ -13,6 +13,7 @@ import { RetryLater, startFailure } from './feed.js';
 import type { OpenLotFacts, RecordedEvent, SessionStore } from './store.js';
 import type { PositionMirror } from './orders.js';
 import { AgentReview, MarketContextBuilder, panelFromConfig, type AgentsConfig } from '../agents/index.js';
+import { WeeklyReporter, type WeeklyReportEvent, type WeeklySchedule } from './weekly.js';
 
 /** The market a session trades, as the session needs it: ccxt in practice, anything in tests. */
 export interface MarketFeed {
@@ -48,7 +49,8 @@ export type SessionEvent =
   | { type: 'trade'; session: number; trade: Trade; outcome: string }
   | { type: 'halt'; session: number; kind: Halt['kind']; why: string }
   | { type: 'exchange'; session: number; problem: string | null }
-  | { type: 'end'; session: number; status: 'finished' | 'stopped' | 'failed'; reason: string; equity: number; trades: number };
+  | { type: 'end'; session: number; status: 'finished' | 'stopped' | 'failed'; reason: string; equity: number; trades: number }
+  | ({ session: number } & WeeklyReportEvent);
 
 export interface SessionOptions {
   store: SessionStore;
@@ -70,6 +72,8 @@ export interface SessionOptions {
   stopFlag?: { why: string | null };
   /** Bars fetched before the start (default 200). */
   warmupBars?: number;
+  /** The weekly report as weeks pass on the exchange's clock (trading/README.md, "The weekly report"). */
+  weekly?: WeeklySchedule;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -118,6 +122,7 @@ export class MarketSession {
   private entryFees = new Map<number, number>();
   private readonly panel: AgentReview | undefined;
   private readonly agentRows: ReturnType<SessionStore['agentJournal']> | undefined;
+  private readonly reporter: WeeklyReporter | undefined;
 
   constructor(options: SessionOptions) {
     this.options = options;
@@ -155,6 +160,7 @@ export class MarketSession {
       onSignal: (signal: Signal) => (this.panel ? this.panel.onSignal(signal) : this.signals.push({ ...signal })),
       onTrade: (trade: Trade) => this.panel?.onTrade(trade),
     };
+    if (options.weekly) this.reporter = new WeeklyReporter(this.store.journal, options.weekly, (e) => this.emit({ session: this.sessionId, ...e }));
     this.stepper = new BarStepper(loaded, this.series, { capital: s.capital, feeRate: s.settings.feeRate, params: s.settings.params }, observer, { pricer: this.pricer });
   }
 
@@ -184,6 +190,7 @@ export class MarketSession {
     try {
       return await this.runBars();
     } finally {
+      await this.reporter?.settle();
       await this.feed.close?.();
     }
   }
@@ -241,6 +248,8 @@ export class MarketSession {
           if (this.stopReason() !== null || this.guard.finished) break;
         }
         this.errors = 0;
+        // Every bar closed by `now` has been taken: a week that ended by then is whole.
+        this.reporter?.look(now);
         const newest = noBars(now);
         const stale = closed.length === 0 && now - (newest + 2 * this.tfMs) > this.guard.limits.staleBars * this.tfMs;
         this.exchangeProblem(skewProblem ?? (stale ? `stale feed: no closed bar since ${new Date(newest + this.tfMs).toISOString()}` : null));

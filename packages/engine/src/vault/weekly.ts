@@ -72,16 +72,32 @@ interface RunRow {
   params: string;
   metrics: string | null;
   started_at: number;
+  /** 1 for a paper or live session's run. */
+  session: number;
 }
 
-/** What the journal recorded in `week` (runs by when they started, wall clock), per strategy. */
+/**
+ * What the journal recorded in `week`, per strategy. A backtest counts in the week it ran (when it
+ * started, wall clock). A paper or live session counts in each week it traded in, by the
+ * exchange's clock (its bars after the warm-up), ended or still running, with the trades that
+ * closed in that week: so the note written when a week ends mid-session has that week's trades.
+ */
 export function weeklyReport(journal: Journal, week: IsoWeek): WeeklyReport {
   const db = journal.db;
   const runs = db
-    .prepare(`SELECT id, strategy_name, content_hash, params, metrics, started_at FROM runs WHERE status = 'complete' AND started_at >= ? AND started_at < ? ORDER BY id`)
-    .all(week.start, week.end) as RunRow[];
-  const tradesOf = db.prepare(`SELECT count(*) AS n, coalesce(sum(t.pnl), 0) AS pnl, sum(o.outcome = 'CORRECT') AS correct, sum(o.outcome != 'PENDING') AS closed
+    .prepare(
+      `SELECT r.id, r.strategy_name, r.content_hash, r.params, r.metrics, r.started_at, (s.id IS NOT NULL) AS session
+       FROM runs r LEFT JOIN sessions s ON s.run_id = r.id
+       WHERE (s.id IS NULL AND r.status = 'complete' AND r.started_at >= ? AND r.started_at < ?)
+          OR (s.id IS NOT NULL AND EXISTS (SELECT 1 FROM session_bars b WHERE b.session_id = s.id AND b.bar >= s.warmup_bars AND b.time >= ? AND b.time < ?))
+       ORDER BY r.id`,
+    )
+    .all(week.start, week.end, week.start, week.end) as RunRow[];
+  const tradesOfRun = db.prepare(`SELECT count(*) AS n, coalesce(sum(t.pnl), 0) AS pnl, sum(o.outcome = 'CORRECT') AS correct, sum(o.outcome != 'PENDING') AS closed
                                FROM trades t LEFT JOIN outcomes o ON o.trade_id = t.id WHERE t.run_id = ?`);
+  const tradesOfSession = db.prepare(`SELECT count(*) AS n, coalesce(sum(t.pnl), 0) AS pnl, sum(o.outcome = 'CORRECT') AS correct, sum(o.outcome != 'PENDING') AS closed
+                               FROM trades t LEFT JOIN outcomes o ON o.trade_id = t.id WHERE t.run_id = ? AND t.exit_time >= ? AND t.exit_time < ?`);
+  const tradesOf = { get: (r: RunRow) => (r.session ? tradesOfSession.get(r.id, week.start, week.end) : tradesOfRun.get(r.id)) };
   const before = db.prepare(`SELECT id, strategy_name, content_hash, params, metrics, started_at FROM runs WHERE strategy_name = ? AND status = 'complete' AND started_at < ? ORDER BY started_at DESC LIMIT 1`);
   const byStrategy = new Map<string, RunRow[]>();
   for (const r of runs) byStrategy.set(r.strategy_name, [...(byStrategy.get(r.strategy_name) ?? []), r]);
@@ -96,7 +112,7 @@ export function weeklyReport(journal: Journal, week: IsoWeek): WeeklyReport {
     let c = 0;
     let k = 0;
     for (const r of list) {
-      const t = tradesOf.get(r.id) as { n: number; pnl: number; correct: number | null; closed: number | null };
+      const t = tradesOf.get(r) as { n: number; pnl: number; correct: number | null; closed: number | null };
       n += t.n;
       p += t.pnl;
       c += t.correct ?? 0;
@@ -120,7 +136,7 @@ export function weeklyReport(journal: Journal, week: IsoWeek): WeeklyReport {
     pnl,
     winRate: closed > 0 ? correct / closed : Number.NaN,
     strategies,
-    agents: agentAccuracy(journal, runs.map((r) => r.id)),
+    agents: agentAccuracy(journal, runs.map((r) => r.id), week),
     suggestionsPending: [],
   };
 }
@@ -146,15 +162,17 @@ function changesBetween(prior: RunRow | undefined, last: RunRow, first: RunRow):
   return out;
 }
 
-function agentAccuracy(journal: Journal, runs: number[]): WeeklyReport['agents'] {
+function agentAccuracy(journal: Journal, runs: number[], week: IsoWeek): WeeklyReport['agents'] {
   if (runs.length === 0) return [];
+  // A session's trades count in the week they closed, as in the totals.
   const rows = journal.db
     .prepare(
       `SELECT d.action, d.agent_results, o.outcome FROM decisions d
        JOIN trades t ON t.run_id = d.run_id AND t.trade_no = d.trade_no JOIN outcomes o ON o.trade_id = t.id
-       WHERE d.run_id IN (${runs.map(() => '?').join(', ')}) AND d.agent_results IS NOT NULL AND d.action IN ('buy', 'sell') AND o.outcome != 'PENDING'`,
+       WHERE d.run_id IN (${runs.map(() => '?').join(', ')}) AND d.agent_results IS NOT NULL AND d.action IN ('buy', 'sell') AND o.outcome != 'PENDING'
+         AND (NOT EXISTS (SELECT 1 FROM sessions s WHERE s.run_id = d.run_id) OR (t.exit_time >= ? AND t.exit_time < ?))`,
     )
-    .all(...runs) as { action: string; agent_results: string; outcome: string }[];
+    .all(...runs, week.start, week.end) as { action: string; agent_results: string; outcome: string }[];
   const tally = new Map<string, { judged: number; right: number }>();
   for (const r of rows) {
     const side = r.action === 'buy' ? 'BUY' : 'SELL';

@@ -10,6 +10,7 @@ import {
   gatewayFromConfig,
   isVoltError,
   EXCHANGE_CACHE_DIR,
+  learningInputs,
   loadVolatilityInputs,
   resolveOptionChainSpec,
   type OptionChainData,
@@ -22,6 +23,7 @@ import {
   type RunOutcome,
   type StrategyRunRequest,
   type TranspiledStrategy,
+  type TrackRecordRow,
   type LoadedVolatility,
   volatilitySources,
 } from '@volt/engine';
@@ -121,7 +123,17 @@ export class RunInputs {
       };
       const chain = await this.optionChain();
       if (chain) options.optionChain = chain;
-      return { series, options, agents: await this.agents() };
+      // As `volt backtest` does: outside signals from the journal's cache (else agents.signals'
+      // fixtures) and, with agents.trackRecord.carry, the track records the panel starts from.
+      // A journal that cannot be read (locked past its timeout, damaged) costs the run its learning, not the run.
+      let learning: ReturnType<typeof learningInputs> = { signals: {} };
+      try {
+        learning = learningInputs(config, this.state.journalPath(), series.symbol);
+      } catch (e) {
+        this.state.log(`journal: the track records and cached signals were not read: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      if (Object.keys(learning.signals).length > 0) options.signals = learning.signals;
+      return { series, options, agents: await this.agents(learning.trackRecords) };
     } catch (e) {
       return { failure: { kind: 'data', message: e instanceof Error ? e.message : String(e), ...(isVoltError(e) ? placeOf(e) : {}) } };
     }
@@ -142,7 +154,7 @@ export class RunInputs {
   }
 
   /** agents.mode applies in the editor as on the command line: every entry through the panel. */
-  private async agents(): Promise<StrategyRunRequest['agents']> {
+  private async agents(trackRecords: TrackRecordRow[] | undefined): Promise<StrategyRunRequest['agents']> {
     const config = this.state.config;
     const mode = config.agents.mode;
     if (mode !== 'rules' && mode !== 'ollama') return undefined;
@@ -159,7 +171,7 @@ export class RunInputs {
       const cache = this.state.journalCache();
       this.gateway ??= gatewayFromConfig(config.ollama, { ...(cache ? { cache } : {}), onNotice: (m) => this.state.log(m) });
     }
-    return { mode, config, ...volatility, journaled: true, ...(mode === 'ollama' && this.gateway ? { gateway: this.gateway } : {}) };
+    return { mode, config, ...volatility, journaled: true, ...(trackRecords ? { trackRecords } : {}), ...(mode === 'ollama' && this.gateway ? { gateway: this.gateway } : {}) };
   }
 
 }

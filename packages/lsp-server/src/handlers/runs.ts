@@ -11,6 +11,7 @@ import {
   formatLlmUse,
   isVoltError,
   recordBacktestRun,
+  recordTrackRecords,
   replayJournalEvents,
   runMetaFor,
   startBacktestRecording,
@@ -385,6 +386,8 @@ export class RunsHandler {
           const meta = { ...runMetaFor({ definition: outcome.strategy, path: file, contentHash: outcome.strategy.contentHash }, prepared.series, prepared.options), agentsMode: this.state.config.agents.mode };
           const recording = startBacktestRecording(journalPath, meta);
           replayJournalEvents(recording.observer, outcome.report, outcome.agents.events);
+          // The panel's judgements join the market's track records, as after `volt backtest --agents`.
+          recordTrackRecords(recording.journal, prepared.series.symbol, outcome.agents.summary?.trackRecord);
           runId = recording.finish(outcome.report);
         } else {
           runId = recordBacktestRun(journalPath, outcome.report, { strategyPath: file });

@@ -50,6 +50,12 @@ M.optimize = {
   apply_title = 'Volt: apply optimised params',
 }
 
+-- Bounded suggestions (protocol.ts "Bounded suggestions in the editor (issue 16)"): the title prefix
+-- of the quick fix on a VOLT207 hint that writes a suggested value.
+M.suggest = {
+  apply_title = 'Volt: set',
+}
+
 -- workspace/configuration section (VoltSettings) and initializationOptions key.
 M.configuration_section = 'volt'
 

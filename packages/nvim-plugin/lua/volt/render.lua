@@ -443,6 +443,58 @@ function M.agent_status(result)
     table.insert(lines, pad(a.role or '?', 20) .. pad(a.kind or '?', 7) .. pad(a.model or '—', 22)
       .. lpad(fixed(a.weight, 2), 7) .. '  ' .. (a.available and 'ready' or 'unavailable'))
   end
+  vim.list_extend(lines, M.agent_learning(result))
+  return lines
+end
+
+local function present(v)
+  return v ~= nil and v ~= vim.NIL
+end
+
+---What the journal learned about the panel: its track records (per agent, market and regime: right
+---of judged, and the weight factor that gives) and the last `volt agents evaluate`, out of sample.
+---Nothing when the sidecar had no journal to read (no trackRecords field).
+function M.agent_learning(result)
+  local lines = {}
+  if not present(result.trackRecords) then
+    return lines
+  end
+  table.insert(lines, '')
+  if #result.trackRecords == 0 then
+    table.insert(lines, 'track records: none yet (a backtest through the panel, agents.mode rules or ollama, starts them)')
+  else
+    table.insert(lines, 'track records (journal)')
+    table.insert(lines, '  ' .. pad('agent', 22) .. pad('market', 8) .. pad('regime', 16) .. lpad('right', 7) .. lpad('accuracy', 10) .. lpad('weight ×', 10))
+    for _, t in ipairs(result.trackRecords) do
+      local accuracy = (num(t.judged) or 0) > 0 and pct(t.correct / t.judged) or '—'
+      table.insert(lines, '  ' .. pad(t.agent or '?', 22) .. pad(t.market or '?', 8) .. pad(t.regime or '?', 16)
+        .. lpad(string.format('%d/%d', t.correct or 0, t.judged or 0), 7) .. lpad(accuracy, 10) .. lpad(fixed(t.multiplier, 2), 10))
+    end
+  end
+  table.insert(lines, '')
+  local last = result.lastEvaluation
+  if not present(last) then
+    table.insert(lines, 'last evaluation: none in the journal (volt agents evaluate FILE --data SPEC … measures the panel out of sample)')
+    return lines
+  end
+  local e = last.evaluation
+  table.insert(lines, string.format('last evaluation (%s UTC): %s, out of sample, %d walk-forward folds on %s', time(last.at), e.strategy or '?',
+    e.folds or 0, table.concat(e.datasets or {}, ', ')))
+  table.insert(lines, '  ' .. pad('arm', 44) .. lpad('Sharpe', 8) .. lpad('max DD', 9) .. lpad('return', 9) .. lpad('trades', 8))
+  for _, a in ipairs(e.arms or {}) do
+    table.insert(lines, '  ' .. pad(a.name or '?', 44) .. lpad(fixed(a.sharpe, 2), 8) .. lpad(pct(a.maxDrawdown), 9)
+      .. lpad(pct(a.totalReturn), 9) .. lpad(tostring(a.trades or '—'), 8))
+  end
+  table.insert(lines, '  ' .. pad('agent', 22) .. lpad('weight', 7) .. lpad('judged', 8) .. lpad('accuracy', 10) .. '  marginal Sharpe / drawdown / trades')
+  for _, a in ipairs(e.agents or {}) do
+    local marginal = '— (no vote)'
+    if (num(a.weight) or 0) > 0 then
+      marginal = string.format('%s / %s / %+d', fixed(a.marginalSharpe, 2, true), num(a.marginalDrawdown) and pp(a.marginalDrawdown) or '—', a.marginalTrades or 0)
+    end
+    table.insert(lines, '  ' .. pad(a.agent or '?', 22) .. lpad(fixed(a.weight, 2), 7) .. lpad(tostring(a.judged or 0), 8)
+      .. lpad(pct(a.accuracy), 10) .. '  ' .. marginal)
+  end
+  table.insert(lines, '  best weights out of sample: ' .. (e.best or '?'))
   return lines
 end
 
