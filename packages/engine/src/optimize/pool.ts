@@ -63,7 +63,7 @@ export class LocalTrialPool implements TrialPool {
 
   constructor(private readonly o: LocalPoolOptions) {
     // A spare per runner: the next chunk's sandbox starts while this one runs.
-    this.runners = Array.from({ length: Math.max(1, o.workers) }, () => new StrategyRunner({ timeoutMs: o.timeoutMs, maxMemoryMb: o.maxMemoryMb, spares: 1, ...(o.hostFile !== undefined ? { hostFile: o.hostFile } : {}) }));
+    this.runners = Array.from({ length: Math.max(1, o.workers) }, () => new StrategyRunner({ timeoutMs: o.timeoutMs, maxMemoryMb: o.maxMemoryMb, spares: 1, warmUp: false, ...(o.hostFile !== undefined ? { hostFile: o.hostFile } : {}) }));
   }
 
   async run(jobs: TrialJob[], onDone: (job: TrialJob, output: TrialOutput) => void, signal?: AbortSignal): Promise<void> {

@@ -203,10 +203,18 @@ let gateway: ForwardingGateway | undefined;
 
 // ------------------------------------------------------------------------------------------------
 
+/**
+ * The bundle compiled once for this process (it receives one strategy): every trial of a sweep and
+ * the lookahead re-run still evaluate its top level afresh, but do not parse it again nor start
+ * again in V8's interpreter.
+ */
+const compiled = new Map<string, Function>();
+
 async function load(run: SandboxRun): Promise<LoadedStrategy> {
   const loaded = await loadTranspiledStrategy(
     { path: run.path, code: run.code, inputs: run.inputs, contentHash: run.contentHash, source: run.source },
     {
+      compiled,
       scope: { [run.tickName]: checkpoint, [`${run.tickName}_f`]: functionCheckpoint },
       requireBuiltin: guard.requireBuiltin,
       columnOf: (line, column) => originalColumn(run.shifts, line, column),

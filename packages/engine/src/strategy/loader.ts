@@ -175,6 +175,12 @@ export interface EvaluateOptions {
   requireBuiltin?: (id: string) => unknown;
   /** For stack frames of an instrumented bundle: its column as esbuild wrote it (0-based in, 0-based out). */
   columnOf?: (line0: number, column0: number) => number;
+  /**
+   * Compiled bundles to reuse (a sweep's sandbox keeps one per process). Each evaluation still runs
+   * the module's top level afresh, so no state passes from one to the next; what is kept is the
+   * parsed code, and with it what V8 learned and optimised while earlier evaluations ran.
+   */
+  compiled?: Map<string, Function>;
 }
 
 /** Each evaluated strategy's bundle, so errors its code throws later (in onBar) can be placed too. */
@@ -273,9 +279,13 @@ export async function evaluateStrategy(code: string, file: string, options: Eval
   const module = { exports: {} as Record<string, unknown> };
   const scope = Object.entries(options.scope ?? {});
   try {
-    const run = vm.compileFunction(code, ['exports', 'require', 'module', '__filename', '__dirname', ...scope.map(([name]) => name)], {
-      filename: bundleName(entry),
-    });
+    const names = ['exports', 'require', 'module', '__filename', '__dirname', ...scope.map(([name]) => name)];
+    const key = `${entry}\0${names.join(',')}\0${code}`;
+    let run = options.compiled?.get(key);
+    if (!run) {
+      run = vm.compileFunction(code, names, { filename: bundleName(entry) });
+      options.compiled?.set(key, run);
+    }
     run.call(module.exports, module.exports, strategyRequire, module, entry, path.dirname(entry), ...scope.map(([, value]) => value));
   } catch (e) {
     throw placeError(
