@@ -118,18 +118,19 @@ export async function run() {
     const rate = TRIALS / seconds;
     const perCpu = (cpu) => (BARS / cpu / 1e6).toFixed(1);
 
-    if (!PARTS.includes('search')) return poolLines();
-    // TPE against random search, same budget, on the strategy itself.
-    const short = synthesize({ seed: 42, bars: 20_000, timeframe: '1h' });
-    const searchPool = new LocalTrialPool({ workers: WORKERS, bundle, series: short, options, timeoutMs: 60_000, maxMemoryMb: 512 });
     const best = { tpe: [], random: [] };
-    for (const method of ['tpe', 'random']) {
-      for (let seed = 1; seed <= 5; seed++) {
-        const r = await runSweep({ space: paramSpace(strategy.definition.params), method, trials: 60, objective: 'sharpe', minTrades: 30, seed, folds: 0, windows: 'rolling', capital: 10_000, monteCarloRuns: 10 }, short, searchPool);
-        best[method].push(r.best?.score ?? NaN);
+    if (PARTS.includes('search')) {
+      // TPE against random search, same budget, on the strategy itself.
+      const short = synthesize({ seed: 42, bars: 20_000, timeframe: '1h' });
+      const searchPool = new LocalTrialPool({ workers: WORKERS, bundle, series: short, options, timeoutMs: 60_000, maxMemoryMb: 512 });
+      for (const method of ['tpe', 'random']) {
+        for (let seed = 1; seed <= 5; seed++) {
+          const r = await runSweep({ space: paramSpace(strategy.definition.params), method, trials: 60, objective: 'sharpe', minTrades: 30, seed, folds: 0, windows: 'rolling', capital: 10_000, monteCarloRuns: 10 }, short, searchPool);
+          best[method].push(r.best?.score ?? NaN);
+        }
       }
+      await searchPool.dispose();
     }
-    await searchPool.dispose();
     const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const queued = !PARTS.includes('queue') ? 'queue: not measured (VOLT_BENCH_PARTS)' : await queueFigures(bundle, series, options, trials.slice(0, Math.min(TRIALS, 200)));
     const memory = !PARTS.includes('memory') ? 'memory: not measured (VOLT_BENCH_PARTS)' : await memoryFigures(bundle, strategy, Number(process.env.VOLT_BENCH_RSS_TRIALS ?? 10_000));
@@ -147,7 +148,7 @@ export async function run() {
     const wins = best.tpe.filter((x, i) => x > best.random[i]).length;
     return [
       ...poolLines(),
-      `best Sharpe in 60 trials (20,000 1h bars, seeds 1-5): tpe ${best.tpe.map((x) => x.toFixed(2)).join(' ')} (mean ${mean(best.tpe).toFixed(2)}), random ${best.random.map((x) => x.toFixed(2)).join(' ')} (mean ${mean(best.random).toFixed(2)}); tpe better on ${wins} of 5`,
+      !PARTS.includes('search') ? 'search: not measured (VOLT_BENCH_PARTS)' : `best Sharpe in 60 trials (20,000 1h bars, seeds 1-5): tpe ${best.tpe.map((x) => x.toFixed(2)).join(' ')} (mean ${mean(best.tpe).toFixed(2)}), random ${best.random.map((x) => x.toFixed(2)).join(' ')} (mean ${mean(best.random).toFixed(2)}); tpe better on ${wins} of 5`,
       queued,
       memory,
     ];
@@ -170,17 +171,22 @@ async function queueFigures(bundle, series, options, trials) {
     await new Promise((resolve) => redis.stdout.on('data', (d) => d.toString().includes('Ready to accept') && resolve()));
     const url = `redis://127.0.0.1:${port}`;
     const rates = {};
+    const cpu = {};
     for (const count of [1, 2]) {
       const workers = await Promise.all(Array.from({ length: count }, () => serveTrialQueue({ url, concurrency: 1 })));
       const pool = await QueueTrialPool.open({ url, bundle, series, options, limits: { timeoutMs: 60_000, maxMemoryMb: 512 } });
       await pool.run(trials.slice(0, 4).map((params) => ({ params })), () => {});
+      const c0 = cpuSeconds();
       const t0 = performance.now();
       await pool.run(trials.map((params) => ({ params })), () => {});
       rates[count] = trials.length / ((performance.now() - t0) / 1000);
       await pool.dispose();
       await Promise.all(workers.map((w) => w.close()));
+      // The workers' sandboxes have ended (close waits for them): their CPU is counted.
+      await new Promise((r) => setTimeout(r, 300));
+      cpu[count] = ((cpuSeconds() - c0) / trials.length) * 1000;
     }
-    return `queue (Redis, BullMQ), ${trials.length} trials: 2 workers ${rates[2].toFixed(1)} trials/s, 1 worker ${rates[1].toFixed(1)} trials/s; ratio ${(rates[2] / rates[1]).toFixed(2)}×`;
+    return `queue (Redis, BullMQ), ${trials.length} trials: 2 workers ${rates[2].toFixed(1)} trials/s, 1 worker ${rates[1].toFixed(1)} trials/s; ratio ${(rates[2] / rates[1]).toFixed(2)}× (wall clock; CPU per trial, asker + Redis client + workers' sandboxes: ${cpu[2].toFixed(2)} ms with 2, ${cpu[1].toFixed(2)} ms with 1; load average ${os.loadavg()[0].toFixed(1)})`;
   } finally {
     redis.kill('SIGKILL');
   }
