@@ -66,6 +66,26 @@ describe('LocalTrialPool', () => {
     await compare(strategy('hand-fed', '    if (ctx.index === 10) rsi.update(ctx.bar.close);'));
   }, 60_000);
 
+  it('keeps its sandbox between batches (as TPE and walk-forward send them), each trial as if run alone', async () => {
+    const file = strategy('batched', '');
+    const bundle = await transpileStrategy(file);
+    const loaded = await loadTranspiledStrategy(bundle);
+    const pool = new LocalTrialPool({ workers: 1, bundle, series, options: {}, timeoutMs: 20_000, maxMemoryMb: 256 });
+    try {
+      for (const batch of [JOBS.slice(0, 2), JOBS.slice(2, 4), JOBS.slice(4)]) {
+        const got = new Map<TrialJob, TrialOutput>();
+        await pool.run(batch, (job, out) => got.set(job, out));
+        for (const job of batch) {
+          const alone = runBacktest(loaded, job.from !== undefined ? sliceSeries(series, job.from, job.to) : series, { params: job.params });
+          expect(JSON.stringify((got.get(job) as { summary: unknown }).summary)).toBe(JSON.stringify(summariseReport(alone)));
+        }
+      }
+      expect(pool.sandboxesStarted).toBe(1);
+    } finally {
+      await pool.dispose();
+    }
+  }, 60_000);
+
   it('leaves no state from one trial to the next: module-level variables start again in each trial', async () => {
     // The sandbox compiles the bundle once and evaluates its top level per trial: a strategy that
     // counts bars, keeps a history and remembers the params it saw at the module level gets, in the

@@ -15,9 +15,9 @@ import { Redis } from 'ioredis';
 import type { BacktestOptions } from '../backtest/index.js';
 import type { CandleSeries } from '../data/index.js';
 import { VoltError } from '../errors.js';
-import { StrategyRunner, type RunFailure, type SandboxLimits, type SweepHooks, type SweepRequest, type SweepTrial } from '../runner/index.js';
+import { StrategyRunner, type RunFailure, type SandboxLimits } from '../runner/index.js';
 import type { TranspiledStrategy } from '../strategy/index.js';
-import { SweepStopped, type TrialJob, type TrialOutput, type TrialPool } from './pool.js';
+import { SweepLanes, SweepStopped, type TrialJob, type TrialOutput, type TrialPool } from './pool.js';
 import { seriesHash, summariseReport } from './sweep.js';
 
 export const QUEUE_NAME = 'volt-trials';
@@ -213,103 +213,6 @@ export async function serveTrialQueue(o: TrialWorkerOptions): Promise<{ close():
       redis.disconnect();
     },
   };
-}
-
-/** How long a worker's sandbox waits for the next chunk of the same sweep before it ends. */
-const LANE_IDLE_MS = 2000;
-
-type LaneOutcome = { status: 'done' } | { status: 'failed'; failure: RunFailure } | { status: 'cancelled' };
-type TrialHandler = SweepHooks['onTrial'];
-
-interface Lane {
-  key: string;
-  /** Set while the sandbox waits for its next chunk. */
-  idle: ((trials: SweepTrial[] | undefined) => void) | undefined;
-  /** A chunk given to this sandbox that it has not begun. */
-  handed: { trials: SweepTrial[]; onTrial: TrialHandler; done: (o: LaneOutcome) => void } | undefined;
-  /** The chunk it runs now: its first trial's index in the sandbox, its size, who hears its trials. */
-  chunk: { offset: number; count: number; reported: number; onTrial: TrialHandler; done: (o: LaneOutcome) => void } | undefined;
-  next: number;
-}
-
-/**
- * A worker's sandboxes kept across chunks of the same sweep (same bundle, candles, options and
- * limits): a chunk handed to a waiting sandbox skips the process start, the candles' transfer and
- * the JIT's warm-up, and finds the indicator series earlier chunks computed. Each trial still
- * evaluates the bundle afresh, as within one chunk.
- */
-class SweepLanes {
-  private readonly lanes = new Set<Lane>();
-
-  run(started: () => void, key: string, runner: StrategyRunner, what: Omit<SweepRequest, 'trials'>, trials: SweepTrial[], onTrial: TrialHandler): Promise<LaneOutcome> {
-    return new Promise<LaneOutcome>((done) => {
-      // A sandbox that waits, or that has just reported its last trial and is about to ask.
-      for (const lane of this.lanes) {
-        if (lane.key !== key || lane.chunk || lane.handed) continue;
-        lane.handed = { trials, onTrial, done };
-        if (lane.idle) lane.idle(trials);
-        return;
-      }
-      // A sandbox waiting for another sweep holds a place of the runner's concurrency: it ends now.
-      for (const other of this.lanes) if (other.key !== key && other.idle && !other.handed) other.idle(undefined);
-      started();
-      const lane: Lane = { key, idle: undefined, handed: undefined, chunk: { offset: 0, count: trials.length, reported: 0, onTrial, done }, next: trials.length };
-      this.lanes.add(lane);
-      const take = (next: SweepTrial[] | undefined): SweepTrial[] | undefined => {
-        lane.idle = undefined;
-        const h = lane.handed;
-        // Ending (a chunk handed meanwhile hears it when the sweep has ended, and runs elsewhere).
-        if (!next || !h) {
-          this.lanes.delete(lane);
-          return undefined;
-        }
-        lane.handed = undefined;
-        lane.chunk = { offset: lane.next, count: h.trials.length, reported: 0, onTrial: h.onTrial, done: h.done };
-        lane.next += h.trials.length;
-        return h.trials;
-      };
-      void runner.sweep(
-        {
-          ...what,
-          trials,
-          summaries: true,
-          more: () => new Promise<SweepTrial[] | undefined>((resolve) => {
-            if (lane.handed) return resolve(take(lane.handed.trials));
-            const timer = setTimeout(() => resolve(take(undefined)), LANE_IDLE_MS);
-            lane.idle = (next) => {
-              clearTimeout(timer);
-              resolve(take(next));
-            };
-          }),
-        },
-        {
-          onTrial: (index, out) => {
-            const c = lane.chunk;
-            if (!c) return;
-            c.onTrial(index - c.offset, out);
-            if (++c.reported === c.count) {
-              lane.chunk = undefined;
-              c.done({ status: 'done' });
-            }
-          },
-        },
-      ).then((outcome) => {
-        this.lanes.delete(lane);
-        const ended: LaneOutcome = outcome.status === 'failed' ? { status: 'failed', failure: outcome.failure } : outcome.status === 'cancelled' ? { status: 'cancelled' } : { status: 'done' };
-        // Ended with a chunk unfinished (or handed and not begun): it hears why; its worker runs the rest again.
-        lane.chunk?.done(ended);
-        lane.handed?.done(outcome.status === 'cancelled' ? ended : { status: 'done' });
-        lane.chunk = undefined;
-        lane.handed = undefined;
-      });
-    });
-  }
-
-  /** Sandboxes waiting for a chunk end now. */
-  close(): void {
-    for (const lane of this.lanes) if (!lane.handed) lane.idle?.(undefined);
-    this.lanes.clear();
-  }
 }
 
 function plainSeries(s: CandleSeries): CandleSeries {
