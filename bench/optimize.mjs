@@ -7,7 +7,7 @@
 // The peer runs a slice of the trials (its rate does not depend on how many). Also printed: the
 // resident memory of this (the asking) process before and after the pool's trials.
 // Then TPE against random search on the same budget (60 trials, the best Sharpe found, 5 seeds,
-// 20,000 1h bars), through the same pool. Then, when redis-server is installed, the same trials
+// 20,000 1h bars), through the same pool, and how long those 10 sweeps took. Then, when redis-server is installed, the same trials
 // through the Redis queue (BullMQ) with two workers against one (each a serveTrialQueue of
 // concurrency 1, as \`volt worker --workers 1\` runs, in this process; sandboxes are processes of
 // their own). Last, the asking process's memory over a 10,000-trial sweep (runSweep, random, 3,000
@@ -119,7 +119,9 @@ export async function run() {
     const perCpu = (cpu) => (BARS / cpu / 1e6).toFixed(1);
 
     const best = { tpe: [], random: [] };
+    let searchSeconds = NaN;
     if (PARTS.includes('search')) {
+      const s0 = performance.now();
       // TPE against random search, same budget, on the strategy itself.
       const short = synthesize({ seed: 42, bars: 20_000, timeframe: '1h' });
       const searchPool = new LocalTrialPool({ workers: WORKERS, bundle, series: short, options, timeoutMs: 60_000, maxMemoryMb: 512 });
@@ -130,6 +132,7 @@ export async function run() {
         }
       }
       await searchPool.dispose();
+      searchSeconds = (performance.now() - s0) / 1000;
     }
     const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const queued = !PARTS.includes('queue') ? 'queue: not measured (VOLT_BENCH_PARTS)' : await queueFigures(bundle, series, options, trials.slice(0, Math.min(TRIALS, 200)));
@@ -148,7 +151,7 @@ export async function run() {
     const wins = best.tpe.filter((x, i) => x > best.random[i]).length;
     return [
       ...poolLines(),
-      !PARTS.includes('search') ? 'search: not measured (VOLT_BENCH_PARTS)' : `best Sharpe in 60 trials (20,000 1h bars, seeds 1-5): tpe ${best.tpe.map((x) => x.toFixed(2)).join(' ')} (mean ${mean(best.tpe).toFixed(2)}), random ${best.random.map((x) => x.toFixed(2)).join(' ')} (mean ${mean(best.random).toFixed(2)}); tpe better on ${wins} of 5`,
+      !PARTS.includes('search') ? 'search: not measured (VOLT_BENCH_PARTS)' : `best Sharpe in 60 trials (20,000 1h bars, seeds 1-5): tpe ${best.tpe.map((x) => x.toFixed(2)).join(' ')} (mean ${mean(best.tpe).toFixed(2)}), random ${best.random.map((x) => x.toFixed(2)).join(' ')} (mean ${mean(best.random).toFixed(2)}); tpe better on ${wins} of 5 (the 10 sweeps of 60 trials: ${searchSeconds.toFixed(1)} s)`,
       queued,
       memory,
     ];
@@ -175,7 +178,9 @@ async function queueFigures(bundle, series, options, trials) {
     for (const count of [1, 2]) {
       const workers = await Promise.all(Array.from({ length: count }, () => serveTrialQueue({ url, concurrency: 1 })));
       const pool = await QueueTrialPool.open({ url, bundle, series, options, limits: { timeoutMs: 60_000, maxMemoryMb: 512 } });
-      await pool.run(trials.slice(0, 4).map((params) => ({ params })), () => {});
+      // Warm: each worker's sandbox is started, has the candles and has run ~10 trials (a worker keeps
+      // its sandbox across jobs of a sweep, so this measures the queue's steady state, not N starts).
+      await pool.run(trials.slice(0, 10 * count).map((params) => ({ params })), () => {});
       const c0 = cpuSeconds();
       const t0 = performance.now();
       await pool.run(trials.map((params) => ({ params })), () => {});
