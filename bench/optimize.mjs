@@ -180,8 +180,9 @@ async function queueFigures(bundle, series, options, trials) {
       const pool = await QueueTrialPool.open({ url, bundle, series, options, limits: { timeoutMs: 60_000, maxMemoryMb: 512 } });
       // Warm: each worker's sandbox is started, has the candles and has run ~10 trials (a worker keeps
       // its sandbox across jobs of a sweep, so this measures the queue's steady state, not N starts).
-      await pool.run(trials.slice(0, 10 * count).map((params) => ({ params })), () => {});
       const c0 = cpuSeconds();
+      const warm = trials.slice(0, 10 * count);
+      await pool.run(warm.map((params) => ({ params })), () => {});
       const t0 = performance.now();
       await pool.run(trials.map((params) => ({ params })), () => {});
       rates[count] = trials.length / ((performance.now() - t0) / 1000);
@@ -189,9 +190,10 @@ async function queueFigures(bundle, series, options, trials) {
       await Promise.all(workers.map((w) => w.close()));
       // The workers' sandboxes have ended (close waits for them): their CPU is counted.
       await new Promise((r) => setTimeout(r, 300));
-      cpu[count] = ((cpuSeconds() - c0) / trials.length) * 1000;
+      // The sandboxes' CPU is counted when they end, so their warm-up is in it: per trial of both batches.
+      cpu[count] = ((cpuSeconds() - c0) / (warm.length + trials.length)) * 1000;
     }
-    return `queue (Redis, BullMQ), ${trials.length} trials: 2 workers ${rates[2].toFixed(1)} trials/s, 1 worker ${rates[1].toFixed(1)} trials/s; ratio ${(rates[2] / rates[1]).toFixed(2)}× (wall clock; CPU per trial, asker + Redis client + workers' sandboxes: ${cpu[2].toFixed(2)} ms with 2, ${cpu[1].toFixed(2)} ms with 1; load average ${os.loadavg()[0].toFixed(1)})`;
+    return `queue (Redis, BullMQ), ${trials.length} trials: 2 workers ${rates[2].toFixed(1)} trials/s, 1 worker ${rates[1].toFixed(1)} trials/s; ratio ${(rates[2] / rates[1]).toFixed(2)}× (wall clock, load average ${os.loadavg()[0].toFixed(1)}); CPU per trial (asker, workers and their sandboxes, warm-up included): ${cpu[2].toFixed(2)} ms with 2, ${cpu[1].toFixed(2)} ms with 1, so on two idle cores 2 × ${cpu[1].toFixed(2)} / ${cpu[2].toFixed(2)} = ${((2 * cpu[1]) / cpu[2]).toFixed(2)}×`;
   } finally {
     redis.kill('SIGKILL');
   }
