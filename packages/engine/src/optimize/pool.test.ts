@@ -86,6 +86,30 @@ describe('LocalTrialPool', () => {
     }
   }, 60_000);
 
+  it('a trial stopped by its time limit fails alone: the rest of its chunk and the next batch run in a fresh sandbox', async () => {
+    const file = strategy('stuck', '    while (ctx.params.period === 13) { /* never returns */ }');
+    const bundle = await transpileStrategy(file);
+    const loaded = await loadTranspiledStrategy(bundle);
+    const pool = new LocalTrialPool({ workers: 1, bundle, series, options: {}, timeoutMs: 1500, maxMemoryMb: 256 });
+    const got = new Map<TrialJob, TrialOutput>();
+    const first: TrialJob[] = [{ params: { period: 14, width: 2 } }, { params: { period: 13, width: 2 } }, { params: { period: 20, width: 2 } }];
+    const second: TrialJob[] = [{ params: { period: 21, width: 2 } }];
+    try {
+      await pool.run(first, (job, out) => got.set(job, out));
+      await pool.run(second, (job, out) => got.set(job, out));
+      expect(pool.sandboxesStarted).toBe(2);
+    } finally {
+      await pool.dispose();
+    }
+    const stuck = got.get(first[1]!) as { failure: { kind: string; message: string; line?: number } };
+    expect(stuck.failure.kind).toBe('timeout');
+    expect(stuck.failure.message).toMatch(/did not return within 1500 ms/);
+    for (const job of [first[0]!, first[2]!, second[0]!]) {
+      const alone = runBacktest(loaded, series, { params: job.params });
+      expect(JSON.stringify((got.get(job) as { summary: unknown }).summary)).toBe(JSON.stringify(summariseReport(alone)));
+    }
+  }, 60_000);
+
   it('leaves no state from one trial to the next: module-level variables start again in each trial', async () => {
     // The sandbox compiles the bundle once and evaluates its top level per trial: a strategy that
     // counts bars, keeps a history and remembers the params it saw at the module level gets, in the

@@ -128,6 +128,7 @@ type TrialHandler = SweepHooks['onTrial'];
 
 interface Lane {
   key: string;
+  runner: StrategyRunner;
   /** Set while the sandbox waits for its next chunk. */
   idle: ((trials: SweepTrial[] | undefined) => void) | undefined;
   /** A chunk given to this sandbox that it has not begun. */
@@ -162,10 +163,10 @@ export class SweepLanes {
         if (lane.idle) lane.idle(trials);
         return;
       }
-      // A sandbox waiting for another sweep holds a place of the runner's concurrency: it ends now.
-      for (const other of this.lanes) if (other.key !== key && other.idle && !other.handed) other.idle(undefined);
+      // A sandbox of this runner waiting for another sweep holds a place of its concurrency: it ends now.
+      for (const other of this.lanes) if (other.runner === runner && other.key !== key && other.idle && !other.handed) other.idle(undefined);
       started();
-      const lane: Lane = { key, idle: undefined, handed: undefined, chunk: { offset: 0, count: trials.length, reported: 0, onTrial, done }, next: trials.length };
+      const lane: Lane = { key, runner, idle: undefined, handed: undefined, chunk: { offset: 0, count: trials.length, reported: 0, onTrial, done }, next: trials.length };
       this.lanes.add(lane);
       const take = (next: SweepTrial[] | undefined): SweepTrial[] | undefined => {
         lane.idle = undefined;
