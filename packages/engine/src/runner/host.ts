@@ -208,7 +208,7 @@ let gateway: ForwardingGateway | undefined;
  * the lookahead re-run still evaluate its top level afresh, but do not parse it again nor start
  * again in V8's interpreter.
  */
-const compiled = new Map<string, Function>();
+const compiled = new Map<string, { wrapper: string; run: Function }>();
 
 async function load(run: SandboxRun): Promise<LoadedStrategy> {
   const loaded = await loadTranspiledStrategy(

@@ -180,7 +180,7 @@ export interface EvaluateOptions {
    * the module's top level afresh, so no state passes from one to the next; what is kept is the
    * parsed code, and with it what V8 learned and optimised while earlier evaluations ran.
    */
-  compiled?: Map<string, Function>;
+  compiled?: Map<string, { wrapper: string; run: Function }>;
 }
 
 /** Each evaluated strategy's bundle, so errors its code throws later (in onBar) can be placed too. */
@@ -280,11 +280,13 @@ export async function evaluateStrategy(code: string, file: string, options: Eval
   const scope = Object.entries(options.scope ?? {});
   try {
     const names = ['exports', 'require', 'module', '__filename', '__dirname', ...scope.map(([name]) => name)];
-    const key = `${entry}\0${names.join(',')}\0${code}`;
-    let run = options.compiled?.get(key);
+    // Keyed by the code itself (the same string each trial, so its hash is computed once), checked against the rest.
+    const wrapper = `${entry}\0${names.join(',')}`;
+    const hit = options.compiled?.get(code);
+    let run = hit?.wrapper === wrapper ? hit.run : undefined;
     if (!run) {
       run = vm.compileFunction(code, names, { filename: bundleName(entry) });
-      options.compiled?.set(key, run);
+      options.compiled?.set(code, { wrapper, run });
     }
     run.call(module.exports, module.exports, strategyRequire, module, entry, path.dirname(entry), ...scope.map(([, value]) => value));
   } catch (e) {
