@@ -7,7 +7,7 @@
 // The peer runs a slice of the trials (its rate does not depend on how many). Also printed: the
 // resident memory of this (the asking) process before and after the pool's trials.
 // Then TPE against random search on the same budget (60 trials, the best Sharpe found, 5 seeds,
-// 20,000 1h bars), through the same pool. Then, when redis-server is installed, the same trials
+// 20,000 1h bars), through the same pool, and how long those 10 sweeps took. Then, when redis-server is installed, the same trials
 // through the Redis queue (BullMQ) with two workers against one (each a serveTrialQueue of
 // concurrency 1, as \`volt worker --workers 1\` runs, in this process; sandboxes are processes of
 // their own). Last, the asking process's memory over a 10,000-trial sweep (runSweep, random, 3,000
@@ -118,18 +118,22 @@ export async function run() {
     const rate = TRIALS / seconds;
     const perCpu = (cpu) => (BARS / cpu / 1e6).toFixed(1);
 
-    if (!PARTS.includes('search')) return poolLines();
-    // TPE against random search, same budget, on the strategy itself.
-    const short = synthesize({ seed: 42, bars: 20_000, timeframe: '1h' });
-    const searchPool = new LocalTrialPool({ workers: WORKERS, bundle, series: short, options, timeoutMs: 60_000, maxMemoryMb: 512 });
     const best = { tpe: [], random: [] };
-    for (const method of ['tpe', 'random']) {
-      for (let seed = 1; seed <= 5; seed++) {
-        const r = await runSweep({ space: paramSpace(strategy.definition.params), method, trials: 60, objective: 'sharpe', minTrades: 30, seed, folds: 0, windows: 'rolling', capital: 10_000, monteCarloRuns: 10 }, short, searchPool);
-        best[method].push(r.best?.score ?? NaN);
+    let searchSeconds = NaN;
+    if (PARTS.includes('search')) {
+      const s0 = performance.now();
+      // TPE against random search, same budget, on the strategy itself.
+      const short = synthesize({ seed: 42, bars: 20_000, timeframe: '1h' });
+      const searchPool = new LocalTrialPool({ workers: WORKERS, bundle, series: short, options, timeoutMs: 60_000, maxMemoryMb: 512 });
+      for (const method of ['tpe', 'random']) {
+        for (let seed = 1; seed <= 5; seed++) {
+          const r = await runSweep({ space: paramSpace(strategy.definition.params), method, trials: 60, objective: 'sharpe', minTrades: 30, seed, folds: 0, windows: 'rolling', capital: 10_000, monteCarloRuns: 10 }, short, searchPool);
+          best[method].push(r.best?.score ?? NaN);
+        }
       }
+      await searchPool.dispose();
+      searchSeconds = (performance.now() - s0) / 1000;
     }
-    await searchPool.dispose();
     const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const queued = !PARTS.includes('queue') ? 'queue: not measured (VOLT_BENCH_PARTS)' : await queueFigures(bundle, series, options, trials.slice(0, Math.min(TRIALS, 200)));
     const memory = !PARTS.includes('memory') ? 'memory: not measured (VOLT_BENCH_PARTS)' : await memoryFigures(bundle, strategy, Number(process.env.VOLT_BENCH_RSS_TRIALS ?? 10_000));
@@ -147,7 +151,7 @@ export async function run() {
     const wins = best.tpe.filter((x, i) => x > best.random[i]).length;
     return [
       ...poolLines(),
-      `best Sharpe in 60 trials (20,000 1h bars, seeds 1-5): tpe ${best.tpe.map((x) => x.toFixed(2)).join(' ')} (mean ${mean(best.tpe).toFixed(2)}), random ${best.random.map((x) => x.toFixed(2)).join(' ')} (mean ${mean(best.random).toFixed(2)}); tpe better on ${wins} of 5`,
+      !PARTS.includes('search') ? 'search: not measured (VOLT_BENCH_PARTS)' : `best Sharpe in 60 trials (20,000 1h bars, seeds 1-5): tpe ${best.tpe.map((x) => x.toFixed(2)).join(' ')} (mean ${mean(best.tpe).toFixed(2)}), random ${best.random.map((x) => x.toFixed(2)).join(' ')} (mean ${mean(best.random).toFixed(2)}); tpe better on ${wins} of 5 (the 10 sweeps of 60 trials: ${searchSeconds.toFixed(1)} s)`,
       queued,
       memory,
     ];
@@ -170,17 +174,26 @@ async function queueFigures(bundle, series, options, trials) {
     await new Promise((resolve) => redis.stdout.on('data', (d) => d.toString().includes('Ready to accept') && resolve()));
     const url = `redis://127.0.0.1:${port}`;
     const rates = {};
+    const cpu = {};
     for (const count of [1, 2]) {
       const workers = await Promise.all(Array.from({ length: count }, () => serveTrialQueue({ url, concurrency: 1 })));
       const pool = await QueueTrialPool.open({ url, bundle, series, options, limits: { timeoutMs: 60_000, maxMemoryMb: 512 } });
-      await pool.run(trials.slice(0, 4).map((params) => ({ params })), () => {});
+      // Warm: each worker's sandbox is started, has the candles and has run ~10 trials (a worker keeps
+      // its sandbox across jobs of a sweep, so this measures the queue's steady state, not N starts).
+      const c0 = cpuSeconds();
+      const warm = trials.slice(0, 10 * count);
+      await pool.run(warm.map((params) => ({ params })), () => {});
       const t0 = performance.now();
       await pool.run(trials.map((params) => ({ params })), () => {});
       rates[count] = trials.length / ((performance.now() - t0) / 1000);
       await pool.dispose();
       await Promise.all(workers.map((w) => w.close()));
+      // The workers' sandboxes have ended (close waits for them): their CPU is counted.
+      await new Promise((r) => setTimeout(r, 300));
+      // The sandboxes' CPU is counted when they end, so their warm-up is in it: per trial of both batches.
+      cpu[count] = ((cpuSeconds() - c0) / (warm.length + trials.length)) * 1000;
     }
-    return `queue (Redis, BullMQ), ${trials.length} trials: 2 workers ${rates[2].toFixed(1)} trials/s, 1 worker ${rates[1].toFixed(1)} trials/s; ratio ${(rates[2] / rates[1]).toFixed(2)}×`;
+    return `queue (Redis, BullMQ), ${trials.length} trials: 2 workers ${rates[2].toFixed(1)} trials/s, 1 worker ${rates[1].toFixed(1)} trials/s; ratio ${(rates[2] / rates[1]).toFixed(2)}× (wall clock, load average ${os.loadavg()[0].toFixed(1)}); CPU per trial (asker, workers and their sandboxes, warm-up included): ${cpu[2].toFixed(2)} ms with 2, ${cpu[1].toFixed(2)} ms with 1, so on two idle cores 2 × ${cpu[1].toFixed(2)} / ${cpu[2].toFixed(2)} = ${((2 * cpu[1]) / cpu[2]).toFixed(2)}×`;
   } finally {
     redis.kill('SIGKILL');
   }

@@ -23,6 +23,7 @@ import {
 import { ALL_COMMANDS, Requests, type BarsParams, type DraftStrategyParams, type OptimizeParams, type SymbolsParams } from './protocol.js';
 import { IdleCollector, keepYoungGenerationsSmall } from './idle-gc.js';
 import { BarsHandler } from './handlers/bars.js';
+import { BusHandler } from './handlers/bus.js';
 import { PaperHandler } from './handlers/paper.js';
 import { CommandsHandler } from './handlers/commands.js';
 import { CritiqueHandler } from './handlers/critique.js';
@@ -57,6 +58,7 @@ export class VoltServer {
     f.watch = new WatchHandler(this.state, f);
     f.critique = new CritiqueHandler(this.state, f);
     f.commands = new CommandsHandler(this.state, f);
+    f.bus = new BusHandler(this.state);
     this.features = f;
   }
 
@@ -134,6 +136,7 @@ export class VoltServer {
     critique.dispose();
     await watch.dispose();
     await runs.dispose();
+    await this.features.bus.dispose();
     await documents.dispose();
     this.state.closeJournalCache();
   }

@@ -7,6 +7,7 @@ import {
   exportSessionToVault,
   loadConfig,
   readSession,
+  reviewTiersAfterSession,
   transpileStrategy,
   type CandleSeries,
   type DriftReport,
@@ -56,6 +57,9 @@ export async function run(argv: string[]): Promise<number> {
       await runner.dispose();
     }
     journal.db.prepare(`UPDATE sessions SET drift = ? WHERE id = ?`).run(JSON.stringify(report), id);
+    // A paper session with its drift report is evidence for the strategy's tier (optimize/README.md, "Tiers").
+    const moves = session.mode === 'paper' ? reviewTiersAfterSession(journal, id) : [];
+    for (const m of moves) process.stderr.write(`volt drift: ${m.strategy} ${m.from} → ${m.to}: ${m.reason}\n`);
     if (config.vault?.path) exportSessionToVault(journal, path.resolve(process.cwd(), config.vault.path), id);
     if (values.json) process.stdout.write(JSON.stringify(report) + '\n');
     else printTable(report, path.basename(session.strategyPath));

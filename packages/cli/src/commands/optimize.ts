@@ -8,6 +8,7 @@ import {
   LocalTrialPool,
   moveTier,
   nextTier,
+  paperSessions,
   strategyTiers,
   tierEvidence,
   OBJECTIVES,
@@ -305,7 +306,7 @@ function moveByEvidence(journal: SweepJournal, name: string, sweepId: number, re
   const evidence = tierEvidence(result);
   if (!evidence) return undefined;
   const current = strategyTiers(journal.journal).get(name)?.tier;
-  const move = nextTier(current ?? 'COLD', evidence);
+  const move = nextTier(current ?? 'COLD', evidence, undefined, paperSessions(journal.journal, name));
   if (!move && current !== undefined) return undefined;
   const to = move?.tier ?? 'COLD';
   const reason = move?.reason ?? `placed by its first walk-forward sweep, not yet earning WARM: ${nextTierFacts(evidence)}`;

@@ -10,6 +10,7 @@ import {
   listSessions,
   loadConfig,
   requestStop,
+  reviewTiersAfterSession,
   sessionClient,
   startFailure,
   exportSessionToVault,
@@ -332,6 +333,13 @@ export async function runSession(argv: string[], mode: SessionMode, mechanics?: 
     });
     if (!json) process.stderr.write(`${command}: session ${s.id} (${mode}) ${settings.exchange} ${settings.symbol} ${settings.timeframe}, ${fresh ? 'starting' : 'resuming'}, candles by ${feed.mode === 'stream' ? 'the kline stream' : 'polling'}; stop it with \`volt paper stop ${s.id}\`\n`);
     await session.run();
+    // An ended paper session may retire a HOT strategy that lost on paper (optimize/README.md, "Tiers").
+    if (mode === 'paper') {
+      for (const m of reviewTiersAfterSession(store.journal, s.id)) {
+        if (json) process.stdout.write(JSON.stringify({ type: 'tier', session: s.id, strategy: m.strategy, from: m.from, to: m.to, reason: m.reason }) + '\n');
+        else process.stderr.write(`${command}: ${m.strategy} ${m.from} → ${m.to}: ${m.reason}\n`);
+      }
+    }
     return EXIT.ok;
   } catch (e) {
     try {

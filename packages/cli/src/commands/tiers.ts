@@ -11,8 +11,10 @@ const USAGE = `usage: volt tiers [NAME] [--json] [--journal PATH]
   --journal PATH  the journal to read (default .volt/journal.db)
 
 A strategy is placed and moved by its walk-forward sweeps (volt optimize --folds K): one step
-up or down per sweep, on out-of-sample Sharpe, trades, drawdown, deflated Sharpe and PBO
-(rules: packages/engine/src/optimize/README.md). A strategy never swept is COLD.`;
+up or down per sweep, on out-of-sample Sharpe, trades, drawdown, deflated Sharpe and PBO. HOT
+also needs a paper session of 20 trades within drift bounds (looked at after volt drift), and a
+HOT strategy whose paper sessions lose more than 5% goes back to WARM (looked at when a paper
+session ends). Rules: packages/engine/src/optimize/README.md. A strategy never swept is COLD.`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs({

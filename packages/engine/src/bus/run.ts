@@ -37,17 +37,17 @@ function refusal(decision: Extract<JournalEvent, { kind: 'decision' }>['decision
 /**
  * What a finished run tells the bus, in market-time order: each signal, each position as it opened
  * and closed (a backtest knows a trade whole, so both are sent once it is reported), and each
- * entry the risk gate refused. The run's report lists at most MAX_REPORT_SIGNALS signals; the
- * journal events, when the agents ran, carry every decision.
+ * entry the risk gate refused. Signals and trades are the report's (its first MAX_REPORT_SIGNALS
+ * signals, entries the panel refused among them, marked `ignored`); the agents' journal events
+ * give the gate's refusals. (The events' own `signal` entries are only those no decision holds:
+ * exits, mostly.)
  */
 export function runMessages(report: Readonly<BacktestReport>, events?: readonly JournalEvent[]): BusMessage[] {
   const source = report.strategy.name;
   const symbol = report.data.symbol;
   const out: BusMessage[] = [];
-  const signals = events ? events.flatMap((e) => (e.kind === 'signal' ? [e.signal] : [])) : report.signals;
-  const trades = events ? events.flatMap((e) => (e.kind === 'trade' ? [e.trade] : [])) : report.trades;
-  for (const s of signals) out.push(signalMessage(s, symbol, source));
-  for (const t of trades) out.push(positionOpened(t, source), positionClosed(t, source));
+  for (const s of report.signals) out.push(signalMessage(s, symbol, source));
+  for (const t of report.trades) out.push(positionOpened(t, source), positionClosed(t, source));
   for (const e of events ?? []) {
     if (e.kind !== 'decision') continue;
     const r = refusal(e.decision);

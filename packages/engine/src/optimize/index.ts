@@ -10,7 +10,8 @@ export { LocalTrialPool, SweepStopped, type TrialPool, type TrialJob, type Trial
 export { runSweep, trialKey, seriesHash, SweepInterrupted, type SweepPlan, type SweepResult, type SweepProgress, type TrialRecord, type TrialRole, type FoldResult } from './sweep.js';
 export { summariseReport } from './sweep.js';
 export type { TrialSummary } from './pool.js';
-export { tierEvidence, nextTier, TIERS, DEFAULT_TIER_RULES, type Tier, type TierEvidence, type TierRules } from './tiers.js';
+export { tierEvidence, nextTier, paperQualifier, paperRetirement, TIERS, DEFAULT_TIER_RULES, type Tier, type TierEvidence, type TierRules, type PaperSessionEvidence } from './tiers.js';
+export { paperSessions, reviewTierOnPaper, reviewTiersAfterSession } from './paper-tiers.js';
 export { heatmapOf, heatmapAxes, HEATMAP_CELLS, type Heatmap } from './heatmap.js';
 export { evaluateAgents, formatAgentEvaluation, WEIGHT_CANDIDATES, type AgentEvaluation, type AgentEvaluationRow, type ArmResult, type EvaluationDataSet, type WeightCandidate, type EvaluateAgentsOptions } from './agents-evaluation.js';
 export { suggestParams, type ParamSuggestion, type SuggestOptions } from './suggest.js';

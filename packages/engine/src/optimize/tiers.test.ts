@@ -2,14 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { nextTier, tierEvidence, type TierEvidence } from './index.js';
 
 // README.md "Tiers": COLD → WARM at OOS Sharpe ≥ 0.5, ≥ 30 trades, drawdown ≤ 20%, PBO ≤ 50%;
-// WARM → HOT at Sharpe ≥ 1, ≥ 100 trades, drawdown ≤ 15%, deflated Sharpe ≥ 0.95; WARM → COLD
+// WARM → HOT at Sharpe ≥ 1, ≥ 100 trades, drawdown ≤ 15%, deflated Sharpe ≥ 0.95 (and paper); WARM → COLD
 // below Sharpe 0.25, 30 trades, over 25% drawdown or 60% PBO; HOT → WARM below Sharpe 0.75 or over 20%.
 const good: TierEvidence = { outOfSampleSharpe: 1.2, outOfSampleTrades: 140, outOfSampleDrawdown: 0.1, folds: 4, deflatedSharpe: 0.97, overfitting: 0.2 };
 
 describe('tier rules', () => {
   it('promotes one step at a time, saying on what', () => {
     expect(nextTier('COLD', good)).toEqual({ tier: 'WARM', reason: 'promoted: out-of-sample Sharpe 1.20, 140 trades, max drawdown 10% over 4 folds, deflated Sharpe 0.97, PBO 20%' });
-    expect(nextTier('WARM', good)?.tier).toBe('HOT');
+    // HOT also needs paper (paper-tiers.test.ts): a qualifying session.
+    expect(nextTier('WARM', good)).toBeUndefined();
+    expect(nextTier('WARM', good, undefined, [{ session: 1, startedAt: 0, capital: 1000, trades: 20, pnl: 5, drift: { agreement: 0.6, pnlDrift: 20 } }])?.tier).toBe('HOT');
     expect(nextTier('HOT', good)).toBeUndefined();
   });
   it('keeps COLD what misses any bar of WARM', () => {
@@ -19,8 +21,9 @@ describe('tier rules', () => {
     expect(nextTier('COLD', { ...good, overfitting: 0.51 })).toBeUndefined();
   });
   it('HOT needs the deflated Sharpe: many trials with a lucky best stay WARM', () => {
-    expect(nextTier('WARM', { ...good, deflatedSharpe: 0.9 })).toBeUndefined();
-    expect(nextTier('WARM', { ...good, outOfSampleTrades: 99 })).toBeUndefined();
+    const paper = [{ session: 1, startedAt: 0, capital: 1000, trades: 30, pnl: 5, drift: { agreement: 1, pnlDrift: 0 } }];
+    expect(nextTier('WARM', { ...good, deflatedSharpe: 0.9 }, undefined, paper)).toBeUndefined();
+    expect(nextTier('WARM', { ...good, outOfSampleTrades: 99 }, undefined, paper)).toBeUndefined();
   });
   it('retires with every rule it broke', () => {
     expect(nextTier('WARM', { ...good, outOfSampleSharpe: 0.1, outOfSampleDrawdown: 0.3 })).toEqual({

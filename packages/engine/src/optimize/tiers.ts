@@ -22,19 +22,64 @@ export interface TierEvidence {
   overfitting?: number;
 }
 
+/** One paper session that ended, as the journal has it (paper-tiers.ts reads it). */
+export interface PaperSessionEvidence {
+  session: number;
+  startedAt: number;
+  capital: number;
+  /** Closed trades and their P&L, net of fees. */
+  trades: number;
+  pnl: number;
+  /** From its drift report (`volt drift`), when there is one: trades the same as the backtest's, of the more numerous side, and Σ P&L drift. */
+  drift?: { agreement: number; pnlDrift: number };
+}
+
 export interface TierRules {
   promoteToWarm: { sharpe: number; trades: number; maxDrawdown: number; maxOverfitting: number };
   promoteToHot: { sharpe: number; trades: number; maxDrawdown: number; minDeflatedSharpe: number };
+  /** HOT also needs one paper session of this many trades whose drift report stays within bounds. */
+  paperToHot: { trades: number; minAgreement: number; maxPnlDrift: number };
   retireFromHot: { sharpe: number; maxDrawdown: number };
+  /** HOT retires when its paper sessions since it became HOT lost more than this, of their capital. */
+  retireOnPaper: { minReturn: number };
   retireFromWarm: { sharpe: number; trades: number; maxDrawdown: number; maxOverfitting: number };
 }
 
 export const DEFAULT_TIER_RULES: TierRules = {
   promoteToWarm: { sharpe: 0.5, trades: 30, maxDrawdown: 0.2, maxOverfitting: 0.5 },
   promoteToHot: { sharpe: 1, trades: 100, maxDrawdown: 0.15, minDeflatedSharpe: 0.95 },
+  paperToHot: { trades: 20, minAgreement: 0.6, maxPnlDrift: 0.02 },
   retireFromHot: { sharpe: 0.75, maxDrawdown: 0.2 },
+  retireOnPaper: { minReturn: -0.05 },
   retireFromWarm: { sharpe: 0.25, trades: 30, maxDrawdown: 0.25, maxOverfitting: 0.6 },
 };
+
+/** The paper session that earns HOT (the one with most trades among those within bounds), or why none does. */
+export function paperQualifier(sessions: readonly PaperSessionEvidence[], rules: TierRules = DEFAULT_TIER_RULES): { session: PaperSessionEvidence; facts: string } | { missing: string } {
+  const r = rules.paperToHot;
+  const ok = sessions
+    .filter((s) => s.trades >= r.trades && s.drift !== undefined && s.drift.agreement >= r.minAgreement && Math.abs(s.drift.pnlDrift) <= r.maxPnlDrift * s.capital)
+    .sort((a, b) => b.trades - a.trades);
+  const best = ok[0];
+  if (best) return { session: best, facts: `paper session ${best.session}: ${best.trades} trades, ${pct(best.drift!.agreement)} the same as the backtest, P&L drift ${pct(best.drift!.pnlDrift / best.capital, 1)} of capital` };
+  if (sessions.length === 0) return { missing: 'no paper session yet (volt paper, then volt drift)' };
+  const long = sessions.filter((s) => s.trades >= r.trades);
+  if (long.length === 0) return { missing: `no paper session of ${r.trades} trades (most: ${Math.max(...sessions.map((s) => s.trades))})` };
+  if (long.every((s) => s.drift === undefined)) return { missing: `paper session ${long[0]!.session} has no drift report (volt drift ${long[0]!.session})` };
+  return { missing: `no paper session of ${r.trades} trades within drift bounds (≥ ${pct(r.minAgreement)} the same, P&L drift ≤ ${pct(r.maxPnlDrift)} of capital)` };
+}
+
+/** HOT → WARM on paper: the sessions since `since` lost past the threshold. */
+export function paperRetirement(sessions: readonly PaperSessionEvidence[], since: number, rules: TierRules = DEFAULT_TIER_RULES): { tier: Tier; reason: string } | undefined {
+  const after = sessions.filter((s) => s.startedAt >= since);
+  const capital = after.reduce((a, s) => a + s.capital, 0);
+  if (after.length === 0 || !(capital > 0)) return undefined;
+  const pnl = after.reduce((a, s) => a + s.pnl, 0);
+  const ret = pnl / capital;
+  if (ret >= rules.retireOnPaper.minReturn) return undefined;
+  const trades = after.reduce((a, s) => a + s.trades, 0);
+  return { tier: 'WARM', reason: `retired (paper P&L below ${pct(rules.retireOnPaper.minReturn)}): ${pct(ret, 1)} over ${after.length} paper session${after.length === 1 ? '' : 's'} since it became HOT (${trades} trades, ${pnl.toFixed(2)} on ${capital.toFixed(0)})` };
+}
 
 /** The evidence of a sweep, or undefined when it had no walk-forward (nothing out of sample). */
 export function tierEvidence(r: Pick<SweepResult, 'walkForward' | 'deflatedSharpe' | 'overfitting'>): TierEvidence | undefined {
@@ -52,8 +97,12 @@ export function tierEvidence(r: Pick<SweepResult, 'walkForward' | 'deflatedSharp
   };
 }
 
-/** The move the evidence calls for from `current` (one step), with its reason; undefined to stay. */
-export function nextTier(current: Tier, e: TierEvidence, rules: TierRules = DEFAULT_TIER_RULES): { tier: Tier; reason: string } | undefined {
+/**
+ * The move the evidence calls for from `current` (one step), with its reason; undefined to stay.
+ * WARM → HOT also needs a paper session that qualifies (`paperQualifier`); without `paper` given,
+ * none does.
+ */
+export function nextTier(current: Tier, e: TierEvidence, rules: TierRules = DEFAULT_TIER_RULES, paper: readonly PaperSessionEvidence[] = []): { tier: Tier; reason: string } | undefined {
   const facts = `out-of-sample Sharpe ${e.outOfSampleSharpe.toFixed(2)}, ${e.outOfSampleTrades} trades, max drawdown ${pct(e.outOfSampleDrawdown)} over ${e.folds} folds${e.deflatedSharpe !== undefined ? `, deflated Sharpe ${e.deflatedSharpe.toFixed(2)}` : ''}${e.overfitting !== undefined ? `, PBO ${pct(e.overfitting)}` : ''}`;
   const failed = (checks: [boolean, string][]) => checks.filter(([ok]) => !ok).map(([, why]) => why);
   if (current === 'COLD') {
@@ -82,7 +131,9 @@ export function nextTier(current: Tier, e: TierEvidence, rules: TierRules = DEFA
       [e.outOfSampleDrawdown <= h.maxDrawdown, ''],
       [(e.deflatedSharpe ?? 0) >= h.minDeflatedSharpe, ''],
     ]);
-    return missing.length === 0 ? { tier: 'HOT', reason: `promoted: ${facts}` } : undefined;
+    if (missing.length > 0) return undefined;
+    const q = paperQualifier(paper, rules);
+    return 'session' in q ? { tier: 'HOT', reason: `promoted: ${facts}; ${q.facts}` } : undefined;
   }
   const r = rules.retireFromHot;
   const broken = failed([
@@ -92,6 +143,6 @@ export function nextTier(current: Tier, e: TierEvidence, rules: TierRules = DEFA
   return broken.length > 0 ? { tier: 'WARM', reason: `retired (${broken.join(', ')}): ${facts}` } : undefined;
 }
 
-function pct(x: number): string {
-  return `${(x * 100).toFixed(0)}%`;
+function pct(x: number, digits = 0): string {
+  return `${(x * 100).toFixed(digits)}%`;
 }

@@ -203,10 +203,18 @@ let gateway: ForwardingGateway | undefined;
 
 // ------------------------------------------------------------------------------------------------
 
+/**
+ * The bundle compiled once for this process (it receives one strategy): every trial of a sweep and
+ * the lookahead re-run still evaluate its top level afresh, but do not parse it again nor start
+ * again in V8's interpreter.
+ */
+const compiled = new Map<string, { wrapper: string; run: Function }>();
+
 async function load(run: SandboxRun): Promise<LoadedStrategy> {
   const loaded = await loadTranspiledStrategy(
     { path: run.path, code: run.code, inputs: run.inputs, contentHash: run.contentHash, source: run.source },
     {
+      compiled,
       scope: { [run.tickName]: checkpoint, [`${run.tickName}_f`]: functionCheckpoint },
       requireBuiltin: guard.requireBuiltin,
       columnOf: (line, column) => originalColumn(run.shifts, line, column),
@@ -415,13 +423,25 @@ async function execute(run: SandboxRun): Promise<void> {
  * fresh evaluation of the bundle with a time limit of its own. A trial that throws is that trial's
  * failure; one that is stopped or refused ends the sweep (the process is no longer clean).
  */
-async function sweep(run: SandboxRun, trials: SweepTrial[], summaries: boolean): Promise<void> {
+async function sweep(run: SandboxRun, first: SweepTrial[], summaries: boolean, more: boolean): Promise<void> {
   current = run;
+  const trials = [...first];
   memoryLimit = HEAP_ALARM * run.limits.maxMemoryMb * 1024 * 1024;
   // Indicator series computed once for this process's trials, within a quarter of its memory.
   const shared = new SharedIndicators(SHARED_INDICATORS_SHARE * run.limits.maxMemoryMb * 1024 * 1024);
   let sharing = true;
-  for (let index = 0; index < trials.length; index++) {
+  for (let index = 0; ; index++) {
+    if (index === trials.length) {
+      if (!more) break;
+      // The asker's next batch of the same run: this process, its compiled bundle and its shared
+      // series carry on (each trial still evaluates the bundle afresh).
+      const next = await new Promise<SweepTrial[]>((resolve) => {
+        wanted = resolve;
+        send({ type: 'want' });
+      });
+      if (next.length === 0) break;
+      trials.push(...next);
+    }
     const trial = trials[index]!;
     const started = now();
     deadline = started + run.limits.timeoutMs;
@@ -465,6 +485,9 @@ async function sweep(run: SandboxRun, trials: SweepTrial[], summaries: boolean):
   }
   finish({ type: 'swept', trials: trials.length });
 }
+
+/** Where the next batch of a continued sweep goes when it arrives. */
+let wanted: ((trials: SweepTrial[]) => void) | undefined;
 
 /** A market session's strategy: loaded once, each bar within the time limit, the process kept between bars. */
 let seat: StrategySeat | undefined;
@@ -544,7 +567,12 @@ if (process.argv.includes('--warm-up')) warmUp();
 
 channel.onMessage((m) => {
   if (m.type === 'run') void execute(m.run);
-  else if (m.type === 'sweep') void sweep(m.run, m.trials, m.summaries === true);
+  else if (m.type === 'sweep') void sweep(m.run, m.trials, m.summaries === true, m.more === true);
+  else if (m.type === 'sweep-more') {
+    const w = wanted;
+    wanted = undefined;
+    w?.(m.trials);
+  }
   else if (m.type === 'seat') void openSeat(m.run);
   else if (m.type === 'bar') seatBar(m);
   else gateway?.answer(m);

@@ -130,7 +130,10 @@ export type ToSandbox =
   | { type: 'seat'; run: SandboxRun }
   | { type: 'bar'; candle: import('../data/index.js').Candle; view: import('../trading/seat.js').SeatView }
   /** `summaries`: send each trial's TrialSummary instead of its ~250 KB report (a sweep keeps no more). */
-  | { type: 'sweep'; run: SandboxRun; trials: SweepTrial[]; summaries?: boolean }
+  /** `more`: when these are done the sandbox asks for more trials of the same run ('want') before it ends. */
+  | { type: 'sweep'; run: SandboxRun; trials: SweepTrial[]; summaries?: boolean; more?: boolean }
+  /** The answer to 'want': more trials (indices go on from the last), or none, and the sweep ends. */
+  | { type: 'sweep-more'; trials: SweepTrial[] }
   | { type: 'llm-answer'; id: number; outcome: StructuredOutcome<unknown> }
   | { type: 'llm-reachable'; id: number; reachable: boolean };
 
@@ -155,4 +158,6 @@ export type FromSandbox =
   | { type: 'failure'; failure: RunFailure }
   | { type: 'orders'; orders: import('../trading/seat.js').SeatOrder[] }
   | { type: 'trial'; index: number; report?: BacktestReport; summary?: import('../optimize/pool.js').TrialSummary; failure?: RunFailure; durationMs: number }
+  /** Every trial so far is reported; the sandbox waits for 'sweep-more'. */
+  | { type: 'want' }
   | { type: 'swept'; trials: number };

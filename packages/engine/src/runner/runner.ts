@@ -80,6 +80,12 @@ export interface SweepRequest {
   trials: SweepTrial[];
   /** Have the sandbox summarise each report (what a sweep keeps) so only that crosses the pipe. */
   summaries?: boolean;
+  /**
+   * Asked when every trial so far is reported: more trials of the same strategy, data and options
+   * for the same sandbox process (their indices go on from the last), or none to end the sweep.
+   * The time waited for it is not the strategy's.
+   */
+  more?: () => Promise<SweepTrial[] | undefined>;
 }
 
 export interface SweepHooks extends Omit<RunHooks, 'onProgress'> {
@@ -197,7 +203,7 @@ export class StrategyRunner {
    * sent once, each trial is a fresh evaluation of the bundle with its own time limit.
    */
   sweep(request: SweepRequest, hooks: SweepHooks): Promise<SweepOutcome> {
-    return this.turn(hooks.signal, () => this.execute({ bundle: request.bundle, series: request.series, ...(request.options ? { options: request.options } : {}) }, hooks, request.trials, hooks.onTrial, request.summaries === true) as Promise<SweepOutcome>);
+    return this.turn(hooks.signal, () => this.execute({ bundle: request.bundle, series: request.series, ...(request.options ? { options: request.options } : {}) }, hooks, request.trials, hooks.onTrial, request.summaries === true, request.more) as Promise<SweepOutcome>);
   }
 
   /**
@@ -333,6 +339,7 @@ export class StrategyRunner {
     trials: SweepTrial[] | undefined,
     onTrial?: SweepHooks['onTrial'],
     summaries = false,
+    more?: SweepRequest['more'],
   ): Promise<RunOutcome | SweepOutcome> {
     const { bundle } = request;
     let instrumented;
@@ -505,6 +512,17 @@ export class StrategyRunner {
             armKill();
             onTrial?.(m.index, m.report ? { report: m.report, durationMs: m.durationMs } : m.summary ? { summary: m.summary, durationMs: m.durationMs } : { failure: m.failure!, durationMs: m.durationMs });
             break;
+          case 'want':
+            clearTimeout(killTimer);
+            void (more ? more() : Promise.resolve(undefined)).then(
+              (next) => next,
+              () => undefined,
+            ).then((next) => {
+              if (settled) return;
+              armKill();
+              sandbox.channel.send({ type: 'sweep-more', trials: next ?? [] });
+            });
+            break;
           case 'swept':
             settle({ status: 'done', strategy: facts!, trials: m.trials });
             break;
@@ -524,7 +542,7 @@ export class StrategyRunner {
       });
 
       armKill();
-      sandbox.channel.send(trials ? { type: 'sweep', run, trials, ...(summaries ? { summaries } : {}) } : { type: 'run', run });
+      sandbox.channel.send(trials ? { type: 'sweep', run, trials, ...(summaries ? { summaries } : {}), ...(more ? { more: true } : {}) } : { type: 'run', run });
     });
   }
 }

@@ -181,6 +181,12 @@ export interface EvaluateOptions {
   requireBuiltin?: (id: string) => unknown;
   /** For stack frames of an instrumented bundle: its column as esbuild wrote it (0-based in, 0-based out). */
   columnOf?: (line0: number, column0: number) => number;
+  /**
+   * Compiled bundles to reuse (a sweep's sandbox keeps one per process). Each evaluation still runs
+   * the module's top level afresh, so no state passes from one to the next; what is kept is the
+   * parsed code, and with it what V8 learned and optimised while earlier evaluations ran.
+   */
+  compiled?: Map<string, { wrapper: string; run: Function }>;
 }
 
 /** Each evaluated strategy's bundle, so errors its code throws later (in onBar) can be placed too. */
@@ -279,9 +285,15 @@ export async function evaluateStrategy(code: string, file: string, options: Eval
   const module = { exports: {} as Record<string, unknown> };
   const scope = Object.entries(options.scope ?? {});
   try {
-    const run = vm.compileFunction(code, ['exports', 'require', 'module', '__filename', '__dirname', ...scope.map(([name]) => name)], {
-      filename: bundleName(entry),
-    });
+    const names = ['exports', 'require', 'module', '__filename', '__dirname', ...scope.map(([name]) => name)];
+    // Keyed by the code itself (the same string each trial, so its hash is computed once), checked against the rest.
+    const wrapper = `${entry}\0${names.join(',')}`;
+    const hit = options.compiled?.get(code);
+    let run = hit?.wrapper === wrapper ? hit.run : undefined;
+    if (!run) {
+      run = vm.compileFunction(code, names, { filename: bundleName(entry) });
+      options.compiled?.set(code, { wrapper, run });
+    }
     run.call(module.exports, module.exports, strategyRequire, module, entry, path.dirname(entry), ...scope.map(([, value]) => value));
   } catch (e) {
     throw placeError(

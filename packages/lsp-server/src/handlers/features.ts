@@ -1,4 +1,5 @@
 /** The sidecar's feature handlers, as each of them sees the others (wired once by VoltServer). */
+import type { BusHandler } from './bus.js';
 import type { CommandsHandler } from './commands.js';
 import type { CritiqueHandler } from './critique.js';
 import type { DocumentsHandler } from './documents.js';
@@ -13,4 +14,5 @@ export interface Features {
   watch: WatchHandler;
   critique: CritiqueHandler;
   commands: CommandsHandler;
+  bus: BusHandler;
 }

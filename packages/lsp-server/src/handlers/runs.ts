@@ -398,6 +398,7 @@ export class RunsHandler {
       } catch (e) {
         this.state.log(`journal: ${e instanceof Error ? e.message : String(e)}`);
       }
+      void this.features.bus.publishRun(outcome.report, outcome.agents?.events);
     });
   }
 

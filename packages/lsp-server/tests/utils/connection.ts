@@ -52,6 +52,8 @@ export class TestClient {
   readonly progress: unknown[] = [];
   /** Popups (window/showMessage and window/showMessageRequest, which showErrorMessage sends), in order. */
   readonly popups: { type: number; message: string }[] = [];
+  /** What the server wrote to its log (window/logMessage), in order. */
+  readonly logs: string[] = [];
   lensRefreshes = 0;
   configurationRequests = 0;
   settings: Record<string, unknown>;
@@ -77,7 +79,7 @@ export class TestClient {
       this.progress.push(p);
       this.wake();
     });
-    connection.onNotification('window/logMessage', () => undefined);
+    connection.onNotification('window/logMessage', (p: { message: string }) => void this.logs.push(p.message));
     connection.onNotification('window/showMessage', (p: { type: number; message: string }) => {
       this.popups.push(p);
       this.wake();
