@@ -366,6 +366,29 @@ function M.execute(bufnr, command, arguments, on_result, on_error)
   end)
 end
 
+---A Volt request (`method`, e.g. protocol.requests.optimize) on the client serving `bufnr`, once it is
+---ready; on_result(result) on success. Failures are one line each: no sidecar, one that did not
+---start, and "volt: <doing> failed: …" for an error answer.
+function M.request(bufnr, method, params, doing, on_result)
+  local client = M.get(bufnr)
+  if not client then
+    message.notify('volt: no sidecar is running; open a *.strategy.ts file first', vim.log.levels.ERROR)
+    return false
+  end
+  M.when_ready(client, function(ready)
+    compat.request(ready, method, params, function(err, result)
+      if err then
+        message.notify('volt: ' .. doing .. ' failed: ' .. tostring(err.message or err), vim.log.levels.ERROR)
+        return
+      end
+      on_result(result)
+    end, bufnr)
+  end, function(why)
+    message.notify('volt: ' .. why, vim.log.levels.ERROR)
+  end)
+  return true
+end
+
 function M.stop_all()
   for root, id in pairs(by_root) do
     local client = compat.client_by_id(id)

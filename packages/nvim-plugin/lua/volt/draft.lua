@@ -3,7 +3,6 @@
 -- starts and ends (volt/draftProgress); then the draft opens with its report in a split beside it,
 -- or, when nothing proved itself, the report alone says why.
 local client = require('volt.client')
-local compat = require('volt.compat')
 local message = require('volt.message')
 local protocol = require('volt.protocol')
 
@@ -44,34 +43,22 @@ function M.draft(idea)
     message.notify('volt: say what the strategy should do: :VoltDraft buy RSI dips in an uptrend', vim.log.levels.WARN)
     return
   end
-  local bufnr = vim.api.nvim_get_current_buf()
-  local c = client.get(bufnr)
-  if not c then
-    message.notify('volt: no sidecar is running; open a *.strategy.ts file first', vim.log.levels.ERROR)
-    return
-  end
   M.progress = {}
   M.last = nil
-  message.echo('volt: drafting a strategy from "' .. idea .. '"…')
-  client.when_ready(c, function(ready)
-    compat.request(ready, protocol.requests.draftStrategy, { idea = idea }, function(err, result)
-      if err then
-        message.notify('volt: drafting failed: ' .. tostring(err.message or err), vim.log.levels.ERROR)
-        return
+  local started = client.request(vim.api.nvim_get_current_buf(), protocol.requests.draftStrategy, { idea = idea }, 'drafting', function(result)
+    M.last = result
+    vim.schedule(function()
+      open(result)
+      if result.status == 'proven' then
+        message.notify(string.format('volt: drafted %s (tier %s); its report is beside it', result.name or '?', result.tier or 'COLD'))
+      elseif result.status ~= 'cancelled' then
+        message.notify('volt: nothing was drafted: ' .. tostring(result.message or result.status), vim.log.levels.WARN)
       end
-      M.last = result
-      vim.schedule(function()
-        open(result)
-        if result.status == 'proven' then
-          message.notify(string.format('volt: drafted %s (tier %s); its report is beside it', result.name or '?', result.tier or 'COLD'))
-        elseif result.status ~= 'cancelled' then
-          message.notify('volt: nothing was drafted: ' .. tostring(result.message or result.status), vim.log.levels.WARN)
-        end
-      end)
-    end, bufnr)
-  end, function(why)
-    message.notify('volt: ' .. why, vim.log.levels.ERROR)
+    end)
   end)
+  if started then
+    message.echo('volt: drafting a strategy from "' .. idea .. '"…')
+  end
 end
 
 return M

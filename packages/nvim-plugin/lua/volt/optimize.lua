@@ -2,8 +2,8 @@
 -- (volt/optimizeProgress), then a float with the heatmap of two params, the walk-forward table and
 -- the overfitting figures. Afterwards the code action on the strategy's `params` block (the
 -- sidecar's "Volt: apply optimised params …") writes the best out-of-sample values.
+local args = require('volt.args')
 local client = require('volt.client')
-local compat = require('volt.compat')
 local float = require('volt.float')
 local message = require('volt.message')
 local protocol = require('volt.protocol')
@@ -14,34 +14,16 @@ local M = {}
 M.progress = {}
 M.last_result = nil
 
-local NUMBERS = { trials = true, minTrades = true, folds = true, seed = true, workers = true }
-local WORDS = { method = true, objective = true, windows = true, data = true, symbol = true, from = true, to = true }
-local ALIASES = { ['min-trades'] = 'minTrades', min_trades = 'minTrades' }
+local ARGS = {
+  numbers = { 'trials', 'minTrades', 'folds', 'seed', 'workers' },
+  words = { 'method', 'objective', 'windows', 'data', 'symbol', 'from', 'to' },
+  lists = { 'axes' },
+  example = 'trials=50 method=grid folds=2',
+}
 
 ---`trials=50 method=grid folds=2 axes=fast,slow` as OptimizeParams fields; nil and a message when a word is not one.
 function M.parse_args(text)
-  local params = {}
-  for word in (text or ''):gmatch('%S+') do
-    local key, value = word:match('^([%w_-]+)=(.+)$')
-    if not key then
-      return nil, string.format("'%s' is not key=value (e.g. trials=50 method=grid folds=2)", word)
-    end
-    key = ALIASES[key] or key
-    if NUMBERS[key] then
-      local n = tonumber(value)
-      if not n then
-        return nil, string.format("%s expects a number, got '%s'", key, value)
-      end
-      params[key] = n
-    elseif WORDS[key] then
-      params[key] = value
-    elseif key == 'axes' then
-      params.axes = vim.split(value, ',', { plain = true })
-    else
-      return nil, string.format("unknown option '%s'; known: trials, method, objective, minTrades, folds, windows, seed, workers, data, symbol, from, to, axes", key)
-    end
-  end
-  return params
+  return args.parse(text, ARGS)
 end
 
 local function score(x)
@@ -196,25 +178,14 @@ function M.optimize(args)
   params.uri = vim.uri_from_bufnr(bufnr)
   params.token = 'nvim-' .. counter
   M.last_token = params.token
-  local c = client.get(bufnr)
-  if not c then
-    message.notify('volt: no sidecar is running; open a *.strategy.ts file first', vim.log.levels.ERROR)
-    return
-  end
-  message.echo('volt: optimising ' .. vim.fn.fnamemodify(vim.api.nvim_buf_get_name(bufnr), ':t') .. '…')
-  client.when_ready(c, function(ready)
-    compat.request(ready, protocol.requests.optimize, params, function(err, result)
-      if err then
-        message.notify('volt: optimise failed: ' .. tostring(err.message or err), vim.log.levels.ERROR)
-        return
-      end
-      M.last_result = result
-      message.echo('volt: sweep ' .. result.sweep .. ': ' .. result.result.verdict)
-      float.open('optimize', M.render(result))
-    end, bufnr)
-  end, function(why)
-    message.notify('volt: ' .. why, vim.log.levels.ERROR)
+  local started = client.request(bufnr, protocol.requests.optimize, params, 'optimise', function(result)
+    M.last_result = result
+    message.echo('volt: sweep ' .. result.sweep .. ': ' .. result.result.verdict)
+    float.open('optimize', M.render(result))
   end)
+  if started then
+    message.echo('volt: optimising ' .. vim.fn.fnamemodify(vim.api.nvim_buf_get_name(bufnr), ':t') .. '…')
+  end
 end
 
 return M

@@ -3,8 +3,8 @@
 -- then a float saying what was offered and what refused, and why. Each offered change is a VOLT207
 -- hint on the param's line; its code action ("Volt: set <param> to <value> …",
 -- vim.lsp.buf.code_action()) writes the value. Nothing changes a strategy without that.
+local args = require('volt.args')
 local client = require('volt.client')
-local compat = require('volt.compat')
 local float = require('volt.float')
 local message = require('volt.message')
 local protocol = require('volt.protocol')
@@ -13,32 +13,11 @@ local M = {}
 
 M.last_result = nil
 
-local NUMBERS = { folds = true, minTrades = true }
-local WORDS = { data = true, symbol = true, from = true, to = true }
-local ALIASES = { ['min-trades'] = 'minTrades', min_trades = 'minTrades' }
+local ARGS = { numbers = { 'folds', 'minTrades' }, words = { 'data', 'symbol', 'from', 'to' }, example = 'folds=3 data=btc.csv' }
 
 ---`folds=3 data=btc.csv` as SuggestRequestParams fields; nil and a message when a word is not one.
 function M.parse_args(text)
-  local params = {}
-  for word in (text or ''):gmatch('%S+') do
-    local key, value = word:match('^([%w_-]+)=(.+)$')
-    if not key then
-      return nil, string.format("'%s' is not key=value (e.g. folds=3 data=btc.csv)", word)
-    end
-    key = ALIASES[key] or key
-    if NUMBERS[key] then
-      local n = tonumber(value)
-      if not n then
-        return nil, string.format("%s expects a number, got '%s'", key, value)
-      end
-      params[key] = n
-    elseif WORDS[key] then
-      params[key] = value
-    else
-      return nil, string.format("unknown option '%s'; known: folds, minTrades, data, symbol, from, to", key)
-    end
-  end
-  return params
+  return args.parse(text, ARGS)
 end
 
 ---Two lines per suggestion: offered or refused and the change, then the sidecar's reason.
@@ -107,26 +86,15 @@ function M.suggest(args)
     return
   end
   params.uri = vim.uri_from_bufnr(bufnr)
-  local c = client.get(bufnr)
-  if not c then
-    message.notify('volt: no sidecar is running; open a *.strategy.ts file first', vim.log.levels.ERROR)
-    return
-  end
   local name = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(bufnr), ':t')
-  message.echo('volt: checking param suggestions for ' .. name .. ' out of sample…')
-  client.when_ready(c, function(ready)
-    compat.request(ready, protocol.requests.suggest, params, function(err, result)
-      if err then
-        message.notify('volt: suggest failed: ' .. tostring(err.message or err), vim.log.levels.ERROR)
-        return
-      end
-      M.last_result = result
-      message.echo(M.summary(result, name))
-      float.open('suggest', (M.render(result, name)))
-    end, bufnr)
-  end, function(why)
-    message.notify('volt: ' .. why, vim.log.levels.ERROR)
+  local started = client.request(bufnr, protocol.requests.suggest, params, 'suggest', function(result)
+    M.last_result = result
+    message.echo(M.summary(result, name))
+    float.open('suggest', (M.render(result, name)))
   end)
+  if started then
+    message.echo('volt: checking param suggestions for ' .. name .. ' out of sample…')
+  end
 end
 
 return M
