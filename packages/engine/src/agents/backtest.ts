@@ -155,15 +155,7 @@ export async function backtestWithAgents(
     const report = runBacktest(strategy, series, options, journal ?? {});
     return { report, summary: null };
   }
-  const context = new MarketContextBuilder(series, {
-    ...(config ? { thresholds: config.agents.thresholds } : {}),
-    ...(agentOptions.vix ? { vix: agentOptions.vix } : {}),
-    ...(agentOptions.term ? { term: agentOptions.term } : {}),
-    ...(agentOptions.impliedVol ? { impliedVol: agentOptions.impliedVol } : {}),
-    ...(agentOptions.events ? { events: agentOptions.events } : {}),
-    ...(options.signals ? { signals: options.signals } : {}),
-    ...(config?.agents.blend ? { blend: config.agents.blend } : {}),
-  });
+  const context = marketContextFor(series, options, agentOptions);
 
   if (mode === 'rules') {
     const review = new AgentReview(panelFromConfig(config, undefined, agentOptions.trackRecords), context, { journaled: journal !== undefined });
@@ -189,6 +181,20 @@ export async function backtestWithAgents(
     dataPeriod([series]),
   );
   return { report: value.report, summary: value.review.summary, llm };
+}
+
+/** The agents' view of one market: the config's thresholds and blend, and the volatility, events and signals the run was given. */
+export function marketContextFor(series: CandleSeries, options: BacktestOptions, agentOptions: Omit<AgentBacktestOptions, 'mode' | 'onAsked'>): MarketContextBuilder {
+  const { config } = agentOptions;
+  return new MarketContextBuilder(series, {
+    ...(config ? { thresholds: config.agents.thresholds } : {}),
+    ...(agentOptions.vix ? { vix: agentOptions.vix } : {}),
+    ...(agentOptions.term ? { term: agentOptions.term } : {}),
+    ...(agentOptions.impliedVol ? { impliedVol: agentOptions.impliedVol } : {}),
+    ...(agentOptions.events ? { events: agentOptions.events } : {}),
+    ...(options.signals ? { signals: options.signals } : {}),
+    ...(config?.agents.blend ? { blend: config.agents.blend } : {}),
+  });
 }
 
 /** Where a run's data ends, for the hindsight check; synthetic data has no history to know. */

@@ -10,8 +10,7 @@
 import type { BacktestOptions } from '../backtest/index.js';
 import type { CandleSeries } from '../data/index.js';
 import type { LoadedStrategy, StrategyDefinition } from '../strategy/index.js';
-import { MarketContextBuilder } from '../agents/context.js';
-import { dataPeriod, llmPasses, panelFromConfig, type AgentBacktestOptions, type LlmSeatsFacts } from '../agents/backtest.js';
+import { dataPeriod, llmPasses, marketContextFor, panelFromConfig, type AgentBacktestOptions, type LlmSeatsFacts } from '../agents/backtest.js';
 import { AgentReview, type AgentJournal, type AgentReviewSummary } from '../agents/review.js';
 import type { Agent, AgentRole } from '../agents/types.js';
 import { runPortfolioBacktest } from './run.js';
@@ -38,18 +37,7 @@ export async function portfolioWithAgents(
     const report = runPortfolioBacktest(strategy, markets, options, agentOptions.onProgress ? { onProgress: agentOptions.onProgress } : {});
     return { report, summary: null, bySymbol: {} };
   }
-  const contexts = markets.map(
-    (series) =>
-      new MarketContextBuilder(series, {
-        ...(config ? { thresholds: config.agents.thresholds } : {}),
-        ...(agentOptions.vix ? { vix: agentOptions.vix } : {}),
-        ...(agentOptions.term ? { term: agentOptions.term } : {}),
-        ...(agentOptions.impliedVol ? { impliedVol: agentOptions.impliedVol } : {}),
-        ...(agentOptions.events ? { events: agentOptions.events } : {}),
-        ...(options.signals ? { signals: options.signals } : {}),
-        ...(config?.agents.blend ? { blend: config.agents.blend } : {}),
-      }),
-  );
+  const contexts = markets.map((series) => marketContextFor(series, options, agentOptions));
   /** One whole portfolio run with these seats (the rules' when none), its reviews written to `sink` as they complete. */
   const pass = (seats: Partial<Record<AgentRole, Agent>> | undefined, sink: AgentJournal | undefined) => {
     const panel = panelFromConfig(config, seats, agentOptions.trackRecords);
