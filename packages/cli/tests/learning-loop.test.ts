@@ -225,6 +225,20 @@ describe('the learning loop across processes', () => {
       expect(s.folds).toBe(3);
       if (s.status === 'offered') expect(s.outOfSample.after).toBeGreaterThan(s.outOfSample.before);
     }
+    // The offered ones are kept in the journal for the weekly report (--no-journal: none).
+    const offered = (JSON.parse(r.stdout) as { status: string; param: string }[]).filter((s) => s.status === 'offered').map((s) => s.param);
+    const kept = () => {
+      if (!existsSync(path.join(ws, '.volt', 'journal.db'))) return [];
+      const j = Journal.openExisting(path.join(ws, '.volt', 'journal.db'));
+      try {
+        return j.db.prepare(`SELECT param FROM param_suggestions ORDER BY id`).pluck().all();
+      } finally {
+        j.close();
+      }
+    };
+    expect(kept()).toEqual(offered);
+    expect((await volt(['suggest', EMA, '--data', 'synthetic:8:3000:1h', '--json', '--no-journal'], ws)).code).toBe(0);
+    expect(kept()).toEqual(offered);
     expect((await volt(['suggest', EMA, '--data', 'synthetic:8:3000:1h', '--folds', 'x'], ws)).stderr).toMatch(/--folds expects a whole number/);
   }, 120_000);
 });

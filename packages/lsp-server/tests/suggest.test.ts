@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from 'vscode-languageserver';
+import { Journal } from '@volt/engine';
 import { startBinary, type TestClient } from './utils/connection.js';
 import { APPLY_SUGGESTION_TITLE, Requests, type SuggestRequestParams, type SuggestResult } from '../src/protocol.js';
 
@@ -75,6 +76,16 @@ describe('volt/suggest', () => {
     const text = STRATEGY.split('\n')[line]!;
     expect(edits[0]!.range.start).toEqual({ line, character: text.indexOf('0') });
     expect(edits[0]!.newText).toBe('1');
+
+    // The offer is kept in the workspace journal, where the weekly report lists it until a run takes it.
+    const journal = Journal.openExisting(path.join(client.root, '.volt', 'journal.db'));
+    try {
+      expect(journal.db.prepare(`SELECT strategy_name, param, from_value, to_value, data_spec FROM param_suggestions`).all()).toEqual([
+        { strategy_name: 'bias', param: 'bias', from_value: 0, to_value: 1, data_spec: expect.stringContaining('up.csv') },
+      ]);
+    } finally {
+      journal.close();
+    }
   }, 120_000);
 
   it('refuses a change that only fits in sample: it is in the result, but no hint and no fix', async () => {

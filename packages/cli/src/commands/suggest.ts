@@ -1,16 +1,18 @@
 import path from 'node:path';
-import { StrategyRunner, loadConfig, resolveDataSpec, sliceSeries, suggestParams, transpileStrategy } from '@volt/engine';
+import { Journal, StrategyRunner, journalPathFor, loadConfig, recordSuggestions, resolveDataSpec, sliceSeries, suggestParams, transpileStrategy } from '@volt/engine';
 import { EXIT, UsageError, parseCommandArgs } from '../usage.js';
 
 export const summary = "bounded parameter suggestions: a neighbour of each param's value, inside its range, offered only when it did better out of sample";
 
-const USAGE = `usage: volt suggest FILE --data SPEC [--folds N] [--min-trades N] [--lenient] [--json] [--root DIR]
+const USAGE = `usage: volt suggest FILE --data SPEC [--folds N] [--min-trades N] [--lenient] [--json] [--journal PATH] [--no-journal] [--root DIR]
 
   For each param with a declared range: the training window of each walk-forward fold (anchored,
   --folds, default 3) picks the best of value − step, value and value + step; the pick is run on
   the fold's test window against the current value. Offered when most training windows picked it
   and it beat the current value out of sample (mean Sharpe) with --min-trades trades (default 10);
-  otherwise refused with both figures. Nothing is changed: edit the param yourself.`;
+  otherwise refused with both figures. Nothing is changed: edit the param yourself. Offered
+  changes are kept in the journal (--no-journal: not), where \`volt report weekly\` lists those no
+  run has acted on yet.`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs({
@@ -22,6 +24,8 @@ export async function run(argv: string[]): Promise<number> {
       'min-trades': { type: 'string' },
       lenient: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      journal: { type: 'string' },
+      'no-journal': { type: 'boolean', default: false },
       root: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -46,6 +50,14 @@ export async function run(argv: string[]): Promise<number> {
     if (probe.status === 'failed') throw new UsageError(`${bundle.path}: ${probe.failure.message}`);
     if (probe.status !== 'done') return EXIT.error;
     const out = await suggestParams({ runner, bundle, series, params: probe.strategy.params, folds, minTrades, options: { capital: config.backtest.capital, feeRate: config.backtest.feeRate, slippage: config.backtest.slippage } });
+    if (!values['no-journal'] && out.some((s) => s.status === 'offered')) {
+      const journal = Journal.open(values.journal !== undefined ? path.resolve(values.journal) : journalPathFor(cwd, config.journal.path));
+      try {
+        recordSuggestions(journal, { strategyName: probe.strategy.name, strategyPath: bundle.path, dataSpec: values.data ?? config.data.default }, out);
+      } finally {
+        journal.close();
+      }
+    }
     if (values.json) process.stdout.write(JSON.stringify(out, null, 2) + '\n');
     else if (out.length === 0) process.stdout.write('no suggestion: the training windows kept every param where it is\n');
     else for (const s of out) process.stdout.write(`${s.status === 'offered' ? 'offered' : 'refused'}  ${s.param}: ${s.message}\n`);

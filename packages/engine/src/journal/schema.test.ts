@@ -88,7 +88,7 @@ describe('migrations', () => {
     const file = path.join(tempDir(), 'new.db');
     const journal = Journal.open(file);
     const tables = journal.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).pluck().all();
-    expect(tables).toEqual(['agent_evaluations', 'agent_messages', 'agent_track_records', 'decisions', 'llm_cache', 'outcomes', 'runs', 'session_bars', 'session_fills', 'session_orders', 'sessions', 'signal_values', 'spread_sessions', 'strategy_tiers', 'sweep_trials', 'sweeps', 'synth_attempts', 'syntheses', 'tier_moves', 'trade_reviews', 'trades']);
+    expect(tables).toEqual(['agent_evaluations', 'agent_messages', 'agent_track_records', 'decisions', 'llm_cache', 'outcomes', 'param_suggestions', 'runs', 'session_bars', 'session_fills', 'session_orders', 'sessions', 'signal_values', 'spread_sessions', 'strategy_tiers', 'sweep_trials', 'sweeps', 'synth_attempts', 'syntheses', 'tier_moves', 'trade_reviews', 'trades']);
     expect(journal.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(journal.db.pragma('foreign_keys', { simple: true })).toBe(1);
     journal.close();

@@ -405,6 +405,26 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 11,
+    name: 'param suggestions (volt suggest, volt/suggest): each offered change, so the weekly report can list the ones still pending',
+    up(db) {
+      db.exec(`
+        CREATE TABLE param_suggestions (
+          id            INTEGER PRIMARY KEY,
+          created_at    INTEGER NOT NULL,
+          strategy_name TEXT NOT NULL,
+          strategy_path TEXT,
+          data_spec     TEXT NOT NULL,
+          param         TEXT NOT NULL,
+          from_value    REAL NOT NULL,
+          to_value      REAL NOT NULL,
+          message       TEXT NOT NULL
+        );
+        CREATE INDEX param_suggestions_by_strategy ON param_suggestions (strategy_name, param, created_at);
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -15,3 +15,4 @@ export { paperSessions, reviewTierOnPaper, reviewTiersAfterSession } from './pap
 export { heatmapOf, heatmapAxes, HEATMAP_CELLS, type Heatmap } from './heatmap.js';
 export { evaluateAgents, formatAgentEvaluation, WEIGHT_CANDIDATES, type AgentEvaluation, type AgentEvaluationRow, type ArmResult, type EvaluationDataSet, type WeightCandidate, type EvaluateAgentsOptions } from './agents-evaluation.js';
 export { suggestParams, type ParamSuggestion, type SuggestOptions } from './suggest.js';
+export { describePending, pendingSuggestions, recordSuggestions, type PendingSuggestion, type SuggestionSource } from './suggest-record.js';

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import path from 'node:path';
 import { VoltError } from '../errors.js';
 import type { Journal } from '../journal/index.js';
+import { describePending, pendingSuggestions } from '../optimize/suggest-record.js';
 import { splitNote, VAULT_FOLDERS } from './export.js';
 import { END_MARKER, frontmatter, mdInline, strategyNoteName } from './notes.js';
 
@@ -61,7 +62,7 @@ export interface WeeklyReport {
   strategies: WeeklyStrategy[];
   /** Each agent over the week's panel decisions that led to a closed trade: right when it backed a CORRECT one or did not back another. */
   agents: { agent: string; judged: number; accuracy: number }[];
-  /** Parameter suggestions waiting for the trader's click (none are made yet: issue 16, item 6). */
+  /** Parameter suggestions offered (volt suggest, the editors' VOLT207) that no run has acted on by the week's end. */
   suggestionsPending: string[];
 }
 
@@ -137,7 +138,7 @@ export function weeklyReport(journal: Journal, week: IsoWeek): WeeklyReport {
     winRate: closed > 0 ? correct / closed : Number.NaN,
     strategies,
     agents: agentAccuracy(journal, runs.map((r) => r.id), week),
-    suggestionsPending: [],
+    suggestionsPending: pendingSuggestions(journal, week.end).map(describePending),
   };
 }
 

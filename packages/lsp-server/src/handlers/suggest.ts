@@ -5,7 +5,7 @@
  * value (service/params-edit, as the optimiser's "apply params" does); nothing changes without
  * that click. A refused change comes back in the result with its figures but gets no hint.
  */
-import { isVoltError, sliceSeries, StrategyRunner, suggestParams, transpileStrategy, type TranspiledStrategy } from '@volt/engine';
+import { isVoltError, Journal, recordSuggestions, sliceSeries, StrategyRunner, suggestParams, transpileStrategy, type SuggestionSource, type TranspiledStrategy } from '@volt/engine';
 import { CodeActionKind, ErrorCodes, LSPErrorCodes, ResponseError, type CodeAction, type CodeActionParams, type Connection } from 'vscode-languageserver';
 import { APPLY_SUGGESTION_TITLE, Requests, type SuggestRequestParams, type SuggestResult } from '../protocol.js';
 import type { ServerFinding } from '../service/diagnostics.js';
@@ -65,11 +65,13 @@ export class SuggestHandler {
     const host = s.options.sandboxHostFile ? { hostFile: s.options.sandboxHostFile } : {};
     const runner = new StrategyRunner({ timeoutMs: s.config.backtest.timeoutMs, maxMemoryMb: s.config.backtest.maxMemoryMb, spares: 1, ...host });
     let suggestions: Offered[];
+    let strategyName: string | undefined;
     try {
       // The declared params (and their ranges) come from the strategy itself, read in its sandbox on a few bars.
       const probe = await runner.run({ bundle, series: series.length > 200 ? sliceSeries(series, undefined, series.time[200]) : series });
       if (probe.status === 'failed') throw failed(probe.failure.message + (probe.failure.line !== undefined ? ` (line ${probe.failure.line})` : ''));
       if (probe.status !== 'done') throw new ResponseError(LSPErrorCodes.RequestCancelled, 'volt/suggest: cancelled');
+      strategyName = probe.strategy.name;
       const { capital, feeRate, slippage } = options;
       suggestions = await suggestParams({ runner, bundle, series, params: probe.strategy.params, folds, minTrades, options: { capital, feeRate, slippage } });
     } catch (e) {
@@ -79,9 +81,25 @@ export class SuggestHandler {
       await runner.dispose();
     }
     const offered = suggestions.filter((x) => x.status === 'offered');
+    this.keep(suggestions, { strategyName: strategyName ?? bundle.path, strategyPath: bundle.path, dataSpec: market.spec });
     this.offered.set(p.uri, offered);
     this.publish(p.uri, offered);
     return { uri: p.uri, data: { spec: market.spec, symbol: series.symbol, timeframe: series.timeframe, bars: series.length }, suggestions };
+  }
+
+  /** The offered changes into the workspace journal, for the weekly report's pending list; a journal that cannot be written costs the answer nothing. */
+  private keep(suggestions: readonly Offered[], source: SuggestionSource): void {
+    if (!suggestions.some((x) => x.status === 'offered')) return;
+    try {
+      const journal = Journal.open(this.state.journalPath());
+      try {
+        recordSuggestions(journal, source, suggestions);
+      } finally {
+        journal.close();
+      }
+    } catch (e) {
+      this.state.log(`journal: suggestions not kept: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   /** VOLT207 on the line of each param's value, in the text as it is now. */
