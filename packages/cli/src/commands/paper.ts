@@ -339,7 +339,6 @@ export async function runSession(argv: string[], mode: SessionMode, mechanics?: 
       initial: loadRunSignals({ symbol: settings.symbol, cache, ...(config.agents.signals ? { fixtures: config.agents.signals } : {}) }),
       ...(settings.signals ? { names: settings.signals } : {}),
       cache,
-      onEvent: (e) => emit({ type: 'signal-source', session: s.id, ...e }),
     });
     const session = new MarketSession({
       store,

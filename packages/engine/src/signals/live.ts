@@ -48,7 +48,6 @@ export interface LiveSignalsOptions {
   cache?: SignalCache;
   env?: Record<string, string | undefined>;
   timeoutMs?: number;
-  onEvent?: (e: SignalSourceEvent) => void;
 }
 
 /** The sources a session polls when none are named: those `volt signals fetch` would ask. */
@@ -71,6 +70,8 @@ export class LiveSignals {
   private readonly pending = new Set<Promise<void>>();
   private readonly abort = new AbortController();
   private readonly market: string;
+  /** Where a source's failures and recoveries go (the session makes them its events). */
+  onEvent: (e: SignalSourceEvent) => void = () => {};
 
   constructor(private readonly options: LiveSignalsOptions) {
     this.series = { ...(options.initial ?? {}) };
@@ -146,13 +147,15 @@ export class LiveSignals {
       const kept = got.points.filter((p) => p.time >= from && p.published <= now);
       this.merge(source, kept);
       this.options.cache?.put(source.name, source.perMarket ? this.market : '', kept, got.recording.fetchedAt);
-      this.due.set(source.name, Math.min(now + every, Math.floor(now / DAY) * DAY + DAY + AFTER_MIDNIGHT_MS));
-      if (this.failing.delete(source.name)) this.options.onEvent?.({ source: source.name, problem: null, values: kept.length });
+      // The next look: a rhythm's step on, or just after the coming midnight, whichever is first (asked
+      // at 00:02, the day's value may not be out yet: 00:05 asks again).
+      this.due.set(source.name, Math.min(now + every, Math.floor((now - AFTER_MIDNIGHT_MS) / DAY) * DAY + DAY + AFTER_MIDNIGHT_MS));
+      if (this.failing.delete(source.name)) this.onEvent({ source: source.name, problem: null, values: kept.length });
     } catch (e) {
       if (this.abort.signal.aborted) return;
       this.due.set(source.name, now + RETRY_MS);
       const problem = isVoltError(e) ? e.format() : `${source.name}: ${e instanceof Error ? e.message : String(e)}`;
-      if (this.failing.get(source.name) !== problem) this.options.onEvent?.({ source: source.name, problem, values: 0 });
+      if (this.failing.get(source.name) !== problem) this.onEvent({ source: source.name, problem, values: 0 });
       this.failing.set(source.name, problem);
     }
   }

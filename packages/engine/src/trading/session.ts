@@ -147,6 +147,7 @@ export class MarketSession {
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.lookEveryMs = options.lookEveryMs ?? 1000;
     this.outside = options.signals;
+    if (this.outside) this.outside.onEvent = (e) => this.emit({ type: 'signal-source', session: this.sessionId, ...e });
     this.guard = new CapitalGuard(options.protection);
     this.book = options.pricer ?? new BookPricer();
     this.pricer = new ReplayPricer([], this.book);
