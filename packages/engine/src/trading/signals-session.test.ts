@@ -4,7 +4,7 @@
  * only the days its clock (the exchange's) has reached: values arrive by live polling, as they would.
  */
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,7 +14,10 @@ import { synthesize } from '../data/index.js';
 import { Journal } from '../journal/index.js';
 import { defineStrategy } from '../strategy/index.js';
 import { LiveSignals, SignalCache, loadRunSignals } from '../signals/index.js';
-import { CcxtFeed, LocalSeat, MarketSession, SessionStore, sessionClient, type SessionEvent, type SessionSettings } from './index.js';
+import { CcxtFeed, LocalSeat, MarketSession, SessionStore, sessionClient, type SessionEvent, type SessionSettings, type StrategyPort } from './index.js';
+import type { Trade } from '../backtest/index.js';
+import { StrategyRunner } from '../runner/index.js';
+import { transpileStrategy } from '../strategy/index.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -71,15 +74,38 @@ const settings = (over: Partial<SessionSettings> = {}): SessionSettings => ({ st
 // Loose limits: this test is about what the strategy reads, not the guard.
 const protection = { maxClockSkewMs: Infinity, maxConsecutiveLosses: Infinity, dailyLossPct: Infinity, maxDrawdownPct: Infinity };
 
-async function run(file: string, signals: (store: SessionStore) => LiveSignals, seen: { time: number; fg: number }[], events: SessionEvent[]) {
+async function run(file: string, signals: (store: SessionStore) => LiveSignals, seen: { time: number; fg: number }[], events: SessionEvent[], strategy?: StrategyPort) {
   const client = await sessionClient({ exchange: 'binance', apiUrl: exchange!.url, rateLimitMs: 1 });
   const store = SessionStore.create(file, 'paper', settings(), { strategyName: 'contrarian', symbol: 'BTC/USDT', timeframe: '1h', dataSource: 'binance' }, exchange!.now() + 50 * HOUR);
   const s = new MarketSession({
     store, feed: new CcxtFeed(client, 'BTC/USDT', '1h'), lookEveryMs: 10, protection, signals: signals(store),
-    strategy: new LocalSeat({ definition: contrarian(seen) }, { symbol: 'BTC/USDT', timeframe: '1h', source: 'binance' }),
+    strategy: strategy ?? new LocalSeat({ definition: contrarian(seen) }, { symbol: 'BTC/USDT', timeframe: '1h', source: 'binance' }),
     onEvent: (e) => events.push(e),
   });
   return { s, store, status: await s.run() };
+}
+
+/** The index a bar opening at `open` may read: that of the day started strictly before its close. */
+const expected = (open: number) => indexOn(Math.floor((open + HOUR - 1) / DAY) * DAY);
+
+/** The session traded exactly on the index: in at the close of the first bar reading fear while flat, out at the first that does not. */
+function expectTradesOnTheIndex(events: SessionEvent[], trades: readonly Trade[]): void {
+  const live = events.filter((e) => e.type === 'bar').map((e) => (e as { time: number }).time);
+  const wanted: { entry: number; exit: number }[] = [];
+  let entry = NaN;
+  for (const t of live) {
+    const fear = expected(t) < 30;
+    if (entry !== entry && fear) entry = t + HOUR;
+    else if (entry === entry && !fear) {
+      wanted.push({ entry, exit: t + HOUR });
+      entry = NaN;
+    }
+  }
+  expect(wanted.length).toBeGreaterThanOrEqual(1);
+  // A position still open at the end is closed by the session's end, not by the index.
+  expect(trades.length).toBe(wanted.length + (entry === entry ? 1 : 0));
+  expect(trades.slice(0, wanted.length).map((t) => ({ entry: t.entryTime, exit: t.exitTime }))).toEqual(wanted);
+  if (entry === entry) expect(trades.at(-1)!.entryTime).toBe(entry);
 }
 
 describe('outside signals in a paper session', () => {
@@ -97,31 +123,12 @@ describe('outside signals in a paper session', () => {
     // Every bar (warm-up too) read the index of the day that started strictly before its close: the
     // bar closing at midnight still reads the day before, the one closing at 01:00 the new day.
     expect(seen.length).toBeGreaterThan(60);
-    const expected = (open: number) => indexOn(Math.floor((open + HOUR - 1) / DAY) * DAY);
     for (const b of seen) if (b.fg !== expected(b.time)) expect({ bar: new Date(b.time).toISOString(), fg: b.fg }).toEqual({ bar: new Date(b.time).toISOString(), fg: expected(b.time) });
     const atMidnight = seen.filter((b) => (b.time + HOUR) % DAY === 0 && b.time > started);
     expect(atMidnight.length).toBeGreaterThanOrEqual(2);
     for (const b of atMidnight) expect(b.fg).toBe(indexOn(b.time + HOUR - DAY));
 
-    // The session's trades: in at the close of the first bar that reads fear while flat, out at the
-    // first that does not; nothing else.
-    const live = events.filter((e) => e.type === 'bar').map((e) => (e as { time: number }).time);
-    const reads = new Map(seen.map((b) => [b.time, b.fg]));
-    const wanted: { entry: number; exit: number }[] = [];
-    let entry = NaN;
-    for (const t of live) {
-      const fg = reads.get(t)!;
-      if (entry !== entry && fg < 30) entry = t + HOUR;
-      else if (entry === entry && !(fg < 30)) {
-        wanted.push({ entry, exit: t + HOUR });
-        entry = NaN;
-      }
-    }
-    expect(wanted.length).toBeGreaterThanOrEqual(1);
-    // A position still open at the end is closed by the session's end, not by the index.
-    expect(s.trades.length).toBe(wanted.length + (entry === entry ? 1 : 0));
-    expect(s.trades.slice(0, wanted.length).map((t) => ({ entry: t.entryTime, exit: t.exitTime }))).toEqual(wanted);
-    if (entry === entry) expect(s.trades.at(-1)!.entryTime).toBe(entry);
+    expectTradesOnTheIndex(events, s.trades);
 
     // Live answers are in the journal's cache, as `volt signals fetch` keeps them: the days the
     // session reached too, which the server had not published at its start.
@@ -173,5 +180,33 @@ describe('outside signals in a paper session', () => {
     const beforeRecovery = seen.filter((b) => b.time + HOUR > startDay + DAY && b.time + HOUR < recoverAt);
     expect(beforeRecovery.length).toBeGreaterThan(0);
     for (const b of beforeRecovery) expect(b.fg).toBe(indexOn(startDay));
+  }, 60_000);
+
+  it('the strategy in its sandbox reads ctx.signals as in-process: the same trades on the index', async () => {
+    exchange = await startExchangeServer({ market, startBar: 100, speed: 36_000 });
+    const source = await fearGreedServer(() => exchange!.now());
+    const file = path.join(tmp, 'sandbox.strategy.ts');
+    writeFileSync(file, `import { defineStrategy } from '@volt/engine';
+export default defineStrategy({
+  name: 'contrarian',
+  onBar(ctx) {
+    const fg = ctx.signals.fear_greed;
+    if (ctx.position.side === 0 && fg < 30) ctx.buy({ reason: 'fear' });
+    else if (ctx.position.side === 1 && !(fg < 30)) ctx.exit({ reason: 'no fear' });
+  },
+});
+`);
+    const runner = new StrategyRunner({ timeoutMs: 2000, maxMemoryMb: 128, spares: 0, warmUp: false });
+    const seat = await runner.openSeat({ bundle: await transpileStrategy(file), symbol: 'BTC/USDT', timeframe: '1h', source: 'binance' });
+    try {
+      const events: SessionEvent[] = [];
+      const { s, store, status } = await run(path.join(tmp, 'sandbox.db'), () => new LiveSignals({ symbol: 'BTC/USDT', names: ['fear_greed'], env: { VOLT_FEAR_GREED_URL: source.url } }), [], events, seat);
+      store.close();
+      expect(status).toBe('finished');
+      expectTradesOnTheIndex(events, s.trades);
+    } finally {
+      await seat.close();
+      await runner.dispose();
+    }
   }, 60_000);
 });
