@@ -74,13 +74,16 @@ const settings = (over: Partial<SessionSettings> = {}): SessionSettings => ({ st
 // Loose limits: this test is about what the strategy reads, not the guard.
 const protection = { maxClockSkewMs: Infinity, maxConsecutiveLosses: Infinity, dailyLossPct: Infinity, maxDrawdownPct: Infinity };
 
-async function run(file: string, signals: (store: SessionStore) => LiveSignals, seen: { time: number; fg: number }[], events: SessionEvent[], strategy?: StrategyPort) {
+async function run(file: string, signals: (store: SessionStore) => LiveSignals, seen: { time: number; fg: number }[], events: SessionEvent[], strategy?: StrategyPort, watch?: (e: SessionEvent) => void) {
   const client = await sessionClient({ exchange: 'binance', apiUrl: exchange!.url, rateLimitMs: 1 });
   const store = SessionStore.create(file, 'paper', settings(), { strategyName: 'contrarian', symbol: 'BTC/USDT', timeframe: '1h', dataSource: 'binance' }, exchange!.now() + 50 * HOUR);
   const s = new MarketSession({
     store, feed: new CcxtFeed(client, 'BTC/USDT', '1h'), lookEveryMs: 10, protection, signals: signals(store),
     strategy: strategy ?? new LocalSeat({ definition: contrarian(seen) }, { symbol: 'BTC/USDT', timeframe: '1h', source: 'binance' }),
-    onEvent: (e) => events.push(e),
+    onEvent: (e) => {
+      events.push(e);
+      watch?.(e);
+    },
   });
   return { s, store, status: await s.run() };
 }
@@ -144,9 +147,12 @@ describe('outside signals in a paper session', () => {
   it('a source that fails is an event, the session goes on on the values it has (the journal cache), and takes the new ones once it answers', async () => {
     exchange = await startExchangeServer({ market, startBar: 100, speed: 36_000 });
     const started = exchange.now();
-    // 04:00 of day 5 to 06:00 of day 6: the midnight between passes with the source down.
-    const recoverAt = started + 26 * HOUR;
-    const source = await fearGreedServer(() => exchange!.now(), () => exchange!.now() < recoverAt);
+    // Down from the start (04:00 of day 5) until the session has taken the bar closing at 06:00 of
+    // day 6: the midnight between passes with the source down, whatever the session's pace.
+    const startDay = Math.floor(started / DAY) * DAY;
+    const recoverAt = startDay + DAY + 6 * HOUR;
+    let down = true;
+    const source = await fearGreedServer(() => exchange!.now(), () => down);
     const file = path.join(tmp, 'failing.db');
     const seen: { time: number; fg: number }[] = [];
     const events: SessionEvent[] = [];
@@ -163,6 +169,10 @@ describe('outside signals in a paper session', () => {
       },
       seen,
       events,
+      undefined,
+      (e) => {
+        if (e.type === 'bar' && e.time + HOUR >= recoverAt) down = false;
+      },
     );
     store.close();
     expect(status).toBe('finished');
@@ -173,11 +183,11 @@ describe('outside signals in a paper session', () => {
     expect(problems.length).toBe(2);
     // Until it answered, the cached day stood (fresh for 3 days); after, each bar read its own day.
     for (const b of seen) expect(Number.isFinite(b.fg)).toBe(true);
-    const startDay = Math.floor(started / DAY) * DAY;
-    const afterRecovery = seen.filter((b) => b.time >= recoverAt + HOUR);
+    // Asked again within 15 minutes of the market once it answers: a few bars on, every bar reads its day.
+    const afterRecovery = seen.filter((b) => b.time >= recoverAt + 6 * HOUR);
     expect(afterRecovery.length).toBeGreaterThan(10);
     for (const b of afterRecovery) expect(b.fg).toBe(indexOn(Math.floor((b.time + HOUR - 1) / DAY) * DAY));
-    const beforeRecovery = seen.filter((b) => b.time + HOUR > startDay + DAY && b.time + HOUR < recoverAt);
+    const beforeRecovery = seen.filter((b) => b.time + HOUR > startDay + DAY && b.time + HOUR <= recoverAt);
     expect(beforeRecovery.length).toBeGreaterThan(0);
     for (const b of beforeRecovery) expect(b.fg).toBe(indexOn(startDay));
   }, 60_000);
