@@ -219,4 +219,24 @@ export default defineStrategy({
       await runner.dispose();
     }
   }, 60_000);
+
+  it("the agents' market context reads the same values at the entry's bar", async () => {
+    exchange = await startExchangeServer({ market, startBar: 100, speed: 36_000 });
+    const source = await fearGreedServer(() => exchange!.now());
+    const file = path.join(tmp, 'agents.db');
+    const client = await sessionClient({ exchange: 'binance', apiUrl: exchange.url, rateLimitMs: 1 });
+    const store = SessionStore.create(file, 'paper', settings({ agents: 'rules' }), { strategyName: 'contrarian', agentsMode: 'rules' }, exchange.now() + 50 * HOUR);
+    const s = new MarketSession({
+      store, feed: new CcxtFeed(client, 'BTC/USDT', '1h'), lookEveryMs: 10, protection, agents: {},
+      signals: new LiveSignals({ symbol: 'BTC/USDT', names: ['fear_greed'], env: { VOLT_FEAR_GREED_URL: source.url } }),
+      strategy: new LocalSeat({ definition: contrarian([]) }, { symbol: 'BTC/USDT', timeframe: '1h', source: 'binance' }),
+    });
+    expect(await s.run()).toBe('finished');
+    store.close();
+    const j = Journal.open(file);
+    const reviewed = j.db.prepare(`SELECT time, outside_signals FROM decisions WHERE agent_results IS NOT NULL`).all() as { time: number; outside_signals: string }[];
+    j.close();
+    expect(reviewed.length).toBeGreaterThanOrEqual(1);
+    for (const r of reviewed) expect({ time: r.time, fear_greed: (JSON.parse(r.outside_signals) as { fear_greed: number }).fear_greed }).toEqual({ time: r.time, fear_greed: expected(r.time) });
+  }, 60_000);
 });
