@@ -221,6 +221,13 @@ describe('volt live', () => {
     expect(server.requests).toEqual([]);
   });
 
+  it('refuses an unknown --signals name in one line, before it asks the exchange', () => {
+    const r = spawnSync(process.execPath, [VOLT, 'paper', STRATEGY, '--exchange', 'binance', '--symbol', 'BTC/USDT', '--timeframe', '1m', '--signals', 'fear_greed,moon_phase', '--api-url', 'http://127.0.0.1:9'], { cwd: tmp, env: { PATH: process.env['PATH'] }, encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--signals: unknown signal 'moon_phase'; the sources are fear_greed, .*, or off/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('refuses to start without VOLT_<EXCHANGE>_API_KEY and _SECRET', () => {
     const r = spawnSync(process.execPath, [VOLT, 'live', STRATEGY, '--exchange', 'binance', '--symbol', 'BTC/USDT', '--timeframe', '1m'], { cwd: tmp, env: { PATH: process.env['PATH'] }, encoding: 'utf8' });
     expect(r.status).toBe(2);

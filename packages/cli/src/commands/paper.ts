@@ -2,7 +2,11 @@ import path from 'node:path';
 import {
   CcxtFeed,
   Journal,
+  LiveSignals,
   MarketSession,
+  SIGNAL_SOURCES,
+  SignalCache,
+  loadRunSignals,
   SessionStore,
   StrategyRunner,
   VoltError,
@@ -53,6 +57,9 @@ export const USAGE = `usage: volt paper STRATEGY --exchange ID --symbol BASE/QUO
   --poll                     candles by polling REST at each close, not the venue's kline stream
   --journal FILE             the journal (default .volt/journal.db)
   --agents off|rules         every entry reviewed by the agents' panel and its risk gate, journaled
+  --signals off|NAME,…       outside signals polled live for ctx.signals (default: every source that
+                             can answer, as \`volt signals fetch\`); history from the journal's cache
+                             and agents.signals' fixtures, as in \`volt backtest\`
   --json                     events as JSON lines
 
   volt paper stop SESSION pulls the kill switch: the session closes its position and ends
@@ -82,6 +89,7 @@ const OPTIONS = {
   journal: { type: 'string' },
   json: { type: 'boolean' },
   agents: { type: 'string' },
+  signals: { type: 'string' },
   'look-ms': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -188,6 +196,14 @@ function protectionFrom(values: Record<string, unknown>): Partial<ProtectionLimi
   return p;
 }
 
+/** `--signals`: 'off' for none, else source names separated by commas. */
+function signalNames(raw: string): string[] {
+  if (raw === 'off') return [];
+  const names = raw.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  for (const n of names) if (!SIGNAL_SOURCES.some((s) => s.name === n)) throw new UsageError(`--signals: unknown signal '${n}'; the sources are ${SIGNAL_SOURCES.map((s) => s.name).join(', ')}, or off`);
+  return names;
+}
+
 function agentsMode(raw: string): 'off' | 'rules' {
   if (raw !== 'off' && raw !== 'rules') throw new UsageError(`--agents expects off or rules in a session, got '${raw}' (LLM seats answer too slowly for a bar close)`);
   return raw;
@@ -246,6 +262,7 @@ export async function runSession(argv: string[], mode: SessionMode, mechanics?: 
       ...(values['api-url'] !== undefined ? { apiUrl: values['api-url'] } : {}),
       protection: protection as Record<string, number | string>,
       agents: agentsMode(values.agents ?? 'off'),
+      ...(values.signals !== undefined ? { signals: signalNames(values.signals) } : {}),
     };
     // The same command again, after a kill: the session it started continues.
     const again = findUnfinished(file, mode, settings);
@@ -315,8 +332,17 @@ export async function runSession(argv: string[], mode: SessionMode, mechanics?: 
       (s as { endsAt: number | null }).endsAt = now + settings.hours * 3_600_000;
       settings.feeRate = fee;
     }
+    // What `volt backtest` would replay (the journal's cache, else agents.signals' fixtures), grown live.
+    const cache = new SignalCache(store.journal.db);
+    const signals = new LiveSignals({
+      symbol: settings.symbol,
+      initial: loadRunSignals({ symbol: settings.symbol, cache, ...(config.agents.signals ? { fixtures: config.agents.signals } : {}) }),
+      ...(settings.signals ? { names: settings.signals } : {}),
+      cache,
+    });
     const session = new MarketSession({
       store,
+      signals,
       feed,
       strategy: seat,
       protection: { ...(settings.protection as Partial<ProtectionLimits>), ...protection },
@@ -416,6 +442,9 @@ function printer(id: number, mode: SessionMode): (e: SessionEvent) => void {
         break;
       case 'exchange':
         line = e.problem === null ? '  exchange healthy again' : `  exchange breaker: ${e.problem}`;
+        break;
+      case 'signal-source':
+        line = e.problem === null ? `  ${e.source} answers again (${e.values} values)` : `  outside signal ${e.problem} (the last values stand until stale)`;
         break;
       case 'end':
         line = `session ${id} ${e.status}: ${e.reason}; equity ${money(e.equity)}, ${e.trades} trades`;

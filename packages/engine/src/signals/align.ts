@@ -56,15 +56,25 @@ export function barCloses(series: CandleSeries): Float64Array {
  */
 export function alignToBars(data: SignalSeriesData, closes: Float64Array): Int32Array {
   const out = new Int32Array(closes.length);
-  const pub = data.published;
   let k = -1;
   for (let i = 0; i < closes.length; i++) {
-    const close = closes[i]!;
-    while (k + 1 < pub.length && pub[k + 1]! < close) k++;
     // Bars need not be in time order across calls, but within a series they are: one forward sweep.
-    out[i] = k >= 0 && close - pub[k]! <= data.maxStaleMs ? k : -1;
+    k = latestBefore(data, closes[i]!, k);
+    out[i] = seenAt(data, closes[i]!, k);
   }
   return out;
+}
+
+/** The latest value published strictly before `close`, sweeping forward from `k` (−1: from the start). */
+export function latestBefore(data: SignalSeriesData, close: number, k: number): number {
+  const pub = data.published;
+  while (k + 1 < pub.length && pub[k + 1]! < close) k++;
+  return k;
+}
+
+/** `k` when that value is fresh at `close` (within the source's `maxStaleMs`), else −1. */
+export function seenAt(data: SignalSeriesData, close: number, k: number): number {
+  return k >= 0 && close - data.published[k]! <= data.maxStaleMs ? k : -1;
 }
 
 /** The same signals with every value published at or after `cutoff` left out (the lookahead re-run's data). */

@@ -12,6 +12,8 @@ export interface FetchSignalOptions {
   timeoutMs?: number;
   /** The clock for snapshot sources' publication time (default Date.now). */
   now?: () => number;
+  /** Ends the request early (a session that ends while a fetch is out). */
+  signal?: AbortSignal;
 }
 
 export interface FetchedSignal {
@@ -36,7 +38,7 @@ export async function fetchSignal(source: SignalSource, options: FetchSignalOpti
   const shown = key ? url.split(key).join('***') : url;
   let res: Response;
   try {
-    res = await fetch(url, { headers: { accept: 'application/json', ...headers }, signal: AbortSignal.timeout(options.timeoutMs ?? 15_000) });
+    res = await fetch(url, { headers: { accept: 'application/json', ...headers }, signal: options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs ?? 15_000)]) : AbortSignal.timeout(options.timeoutMs ?? 15_000) });
   } catch (e) {
     const why = (e as Error).name === 'TimeoutError' ? `no answer within ${options.timeoutMs ?? 15_000} ms` : ((e as Error).cause as Error | undefined)?.message ?? (e as Error).message;
     throw new VoltError({ kind: 'data', message: `${source.name}: ${shown}: ${why}`, hint: `check the network, or set ${source.urlEnv} to a reachable mirror` });

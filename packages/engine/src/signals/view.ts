@@ -50,3 +50,27 @@ export class SignalBoard {
     return Object.freeze(view) as unknown as SignalValues;
   }
 }
+
+/**
+ * `ctx.signals` in a market session's seat: the trusted side sends, with each bar, every signal's
+ * value at that bar's close (LiveSignals.valuesAt, the same alignment as above); the seat keeps
+ * only the current bar's, so nothing later can be read.
+ */
+export class BarSignals extends SignalBoard {
+  private readonly row = new Float64Array(SIGNAL_NAMES.length).fill(Number.NaN);
+  private bar = -1;
+
+  constructor(series: CandleSeries) {
+    super(undefined, series);
+  }
+
+  /** The values at `bar`, in SIGNAL_NAMES order (NaN: none); undefined when the session has none. */
+  set(bar: number, values: ArrayLike<number> | undefined): void {
+    this.bar = bar;
+    for (let k = 0; k < this.row.length; k++) this.row[k] = values && k < values.length ? values[k]! : Number.NaN;
+  }
+
+  override valueAt(k: number, bar: number): number {
+    return bar === this.bar ? this.row[k]! : Number.NaN;
+  }
+}

@@ -1,5 +1,5 @@
 import { createRandom, type Candle } from '../data/index.js';
-import { SignalBoard } from '../signals/index.js';
+import { BarSignals } from '../signals/index.js';
 import { VoltError, isVoltError } from '../errors.js';
 import { createIndicatorFactory, type BarIndicator } from '../indicators/index.js';
 import { resolveParams, strategyRuntimeError, type LoadedStrategy, type OrderRequest, type StrategyContext } from '../strategy/index.js';
@@ -18,6 +18,8 @@ export interface SeatView {
   entryTime: number;
   barsHeld: number;
   unrealizedPnl: number;
+  /** Every outside signal's value at this bar's close, SIGNAL_NAMES order (NaN: none seen); absent when the session has none. */
+  signals?: Float64Array;
 }
 
 /** One ctx.buy/sell/exit call, as plain data, for the trusted side to check and queue. */
@@ -41,6 +43,7 @@ export class StrategySeat implements OrderDesk {
   private readonly position = new PositionState();
   private readonly bar = new BarView();
   private readonly onBar: (ctx: StrategyContext) => void;
+  private readonly outside: BarSignals;
   private orders: SeatOrder[] = [];
 
   constructor(
@@ -63,8 +66,9 @@ export class StrategySeat implements OrderDesk {
     }
     this.indicators = indicators;
     this.onBar = def.onBar as (ctx: StrategyContext) => void;
-    // Outside signals are not fed to a market session yet: ctx.signals reads NaN (trading/README.md).
-    this.ctx = new RunContext(this, this.series, params, ind, this.position, this.bar, createRandom(options.seed ?? 1), new SignalBoard(undefined, this.series));
+    // ctx.signals reads the values the trusted side aligned to each bar's close (SeatView.signals).
+    this.outside = new BarSignals(this.series);
+    this.ctx = new RunContext(this, this.series, params, ind, this.position, this.bar, createRandom(options.seed ?? 1), this.outside);
   }
 
   queue(action: Action, order: OrderRequest | undefined): void {
@@ -91,6 +95,7 @@ export class StrategySeat implements OrderDesk {
     p.entryTime = view.entryTime;
     p.barsHeld = view.barsHeld;
     p.unrealizedPnl = view.unrealizedPnl;
+    this.outside.set(i, view.signals);
     this.ctx.index = i;
     this.ctx.equity = view.equity;
     this.ctx.cash = view.cash;

@@ -12,6 +12,7 @@ import { LiveSeries } from './series.js';
 import { RetryLater, startFailure } from './feed.js';
 import type { OpenLotFacts, RecordedEvent, SessionStore } from './store.js';
 import type { PositionMirror } from './orders.js';
+import { LiveSignals, SIGNAL_NAMES } from '../signals/index.js';
 import { AgentReview, MarketContextBuilder, panelFromConfig, type AgentsConfig } from '../agents/index.js';
 import { WeeklyReporter, type WeeklyReportEvent, type WeeklySchedule } from './weekly.js';
 
@@ -49,6 +50,8 @@ export type SessionEvent =
   | { type: 'trade'; session: number; trade: Trade; outcome: string }
   | { type: 'halt'; session: number; kind: Halt['kind']; why: string }
   | { type: 'exchange'; session: number; problem: string | null }
+  /** An outside signal's source failed to answer (`problem`), or answers again (null); the session goes on. */
+  | { type: 'signal-source'; session: number; source: string; problem: string | null; values: number }
   | { type: 'end'; session: number; status: 'finished' | 'stopped' | 'failed'; reason: string; equity: number; trades: number }
   | ({ session: number } & WeeklyReportEvent);
 
@@ -60,6 +63,11 @@ export interface SessionOptions {
   pricer?: BookPricer;
   /** The agents' panel (rules) reviewing every entry after the capital guard, as in `volt backtest --agents rules`. */
   agents?: { config?: AgentsConfig };
+  /**
+   * Outside signals (`ctx.signals`, the agents' context): the run's loaded values, polled live on
+   * the exchange's clock (signals/README.md, "In a session"). Without it ctx.signals reads NaN.
+   */
+  signals?: LiveSignals;
   /** `volt live`: position changes placed on the venue as real orders. */
   venue?: PositionMirror;
   protection?: Partial<ProtectionLimits>;
@@ -123,6 +131,9 @@ export class MarketSession {
   private readonly panel: AgentReview | undefined;
   private readonly agentRows: ReturnType<SessionStore['agentJournal']> | undefined;
   private readonly reporter: WeeklyReporter | undefined;
+  private readonly outside: LiveSignals | undefined;
+  /** The values the current bar sees, reused bar after bar. */
+  private readonly outsideRow = new Float64Array(SIGNAL_NAMES.length);
 
   constructor(options: SessionOptions) {
     this.options = options;
@@ -135,6 +146,8 @@ export class MarketSession {
     this.emit = options.onEvent ?? (() => {});
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.lookEveryMs = options.lookEveryMs ?? 1000;
+    this.outside = options.signals;
+    if (this.outside) this.outside.onEvent = (e) => this.emit({ type: 'signal-source', session: this.sessionId, ...e });
     this.guard = new CapitalGuard(options.protection);
     this.book = options.pricer ?? new BookPricer();
     this.pricer = new ReplayPricer([], this.book);
@@ -176,13 +189,17 @@ export class MarketSession {
     const s = this.series;
     const upToNow = { symbol: s.symbol, timeframe: s.timeframe, source: s.source, length: n, time: s.time.subarray(0, n), open: s.open.subarray(0, n), high: s.high.subarray(0, n), low: s.low.subarray(0, n), close: s.close.subarray(0, n), volume: s.volume.subarray(0, n) };
     const from = Math.max(0, n - CONTEXT_BARS);
-    this.panel.context = new MarketContextBuilder(upToNow, { from, ...(this.options.agents?.config ? { thresholds: this.options.agents.config.agents.thresholds } : {}) });
+    const agents = this.options.agents?.config?.agents;
+    this.panel.context = new MarketContextBuilder(upToNow, { from, ...(agents ? { thresholds: agents.thresholds, ...(agents.blend ? { blend: agents.blend } : {}) } : {}), ...(this.outside ? { signals: this.outside.set } : {}) });
     return this.panel.decide(entry);
   }
 
-  private view(): SeatView {
+  /** What the strategy is told at the close of the bar opening at `time`. */
+  private view(time: number): SeatView {
     const p = this.stepper.positionNow;
-    return { equity: this.stepper.equityNow, cash: this.stepper.cashNow, side: p.side, qty: p.qty, entryPrice: p.entryPrice, entryTime: p.entryTime, barsHeld: p.barsHeld, unrealizedPnl: p.unrealizedPnl };
+    const view: SeatView = { equity: this.stepper.equityNow, cash: this.stepper.cashNow, side: p.side, qty: p.qty, entryPrice: p.entryPrice, entryTime: p.entryTime, barsHeld: p.barsHeld, unrealizedPnl: p.unrealizedPnl };
+    if (this.outside) view.signals = this.outside.valuesAt(time + this.tfMs, this.outsideRow);
+    return view;
   }
 
   /** Runs until the session's hours are up, the kill switch, or a hard limit ends it. */
@@ -190,6 +207,7 @@ export class MarketSession {
     try {
       return await this.runBars();
     } finally {
+      this.outside?.close();
       await this.reporter?.settle();
       await this.feed.close?.();
     }
@@ -203,6 +221,13 @@ export class MarketSession {
     const recorded = this.store.bars();
     const noBars = (now: number) => (this.series.length > 0 ? this.series.time[this.series.length - 1]! : Math.floor(now / this.tfMs) * this.tfMs - this.tfMs);
     let replayed = 0;
+    if (this.outside) {
+      // The latest values before the first bar; the warm-up reads what the run loaded.
+      this.outside.poll(await this.feed.time().catch((e: unknown) => {
+        throw startFailure(s.exchange, e);
+      }));
+      await this.outside.settled();
+    }
     if (recorded.length > 0) {
       await this.replay(recorded);
       replayed = recorded.length - this.warmup;
@@ -231,6 +256,7 @@ export class MarketSession {
       let now: number;
       try {
         now = await this.feed.time();
+        this.outside?.poll(now);
         const skew = Math.abs(now - Date.now());
         const skewProblem = skew > this.guard.limits.maxClockSkewMs ? `clock skew ${skew} ms with the exchange (limit ${this.guard.limits.maxClockSkewMs} ms)` : null;
         const lastTime = noBars(now);
@@ -313,7 +339,7 @@ export class MarketSession {
   private async warmBar(c: Candle): Promise<void> {
     const i = this.append(c);
     this.stepper.step(i);
-    await this.strategy.decide(c, this.view());
+    await this.strategy.decide(c, this.view(c.time));
     if (!this.replaying) this.store.commit({ bar: { index: i, candle: c, equity: this.stepper.equityNow, position: 0, orders: [] }, events: [], signals: [], opened: [], closed: [], entryFees: this.entryFees });
     this.warmup++;
   }
@@ -380,7 +406,7 @@ export class MarketSession {
     const closeTime = c.time + this.tfMs;
     const halt = this.guard.mark(this.stepper.equityNow, closeTime);
     this.collectTrades();
-    const asked = await this.strategy.decide(c, this.view());
+    const asked = await this.strategy.decide(c, this.view(c.time));
     const decided = performance.now();
     const orders: SeatOrder[] = recordedOrders ?? [];
     if (recordedOrders === undefined) {

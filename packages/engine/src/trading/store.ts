@@ -45,6 +45,8 @@ export interface SessionSettings {
   protection: Record<string, number | string>;
   /** The agents' panel on entries: 'rules', or 'off'. */
   agents?: 'off' | 'rules';
+  /** Outside signals polled live: source names, [] for none; unset, every source that can answer. */
+  signals?: string[];
 }
 
 export interface SessionRow {
