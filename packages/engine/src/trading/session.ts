@@ -274,8 +274,9 @@ export class MarketSession {
           if (this.stopReason() !== null || this.guard.finished) break;
         }
         this.errors = 0;
-        // Every bar closed by `now` has been taken: a week that ended by then is whole.
-        this.reporter?.look(now);
+        // On the clock of the bars taken, not the exchange's `now`: a venue may publish a bar a
+        // moment after it closes, and a week is whole only once its last bar is in the journal.
+        this.reporter?.look(this.series.length > 0 ? this.series.time[this.series.length - 1]! + this.tfMs : now);
         const newest = noBars(now);
         const stale = closed.length === 0 && now - (newest + 2 * this.tfMs) > this.guard.limits.staleBars * this.tfMs;
         this.exchangeProblem(skewProblem ?? (stale ? `stale feed: no closed bar since ${new Date(newest + this.tfMs).toISOString()}` : null));

@@ -19,8 +19,8 @@ export type WeeklyReportEvent =
   | { type: 'webhook'; week: string; url: string; problem: string | null };
 
 /**
- * The weekly report on a session's clock (the exchange's, as its hours are): at the first look
- * after a week ends, that week's report (every bar of it has closed by then); with `everyHours`,
+ * The weekly report on a session's clock (the exchange's, as its hours are, read from the bars it
+ * has taken): once the week's last bar is taken, that week's report; with `everyHours`,
  * the week so far that often. The note is written at once (a rewrite keeps what the trader wrote
  * below its marker); the webhook is POSTed in the background, so a slow receiver never holds up a
  * bar, and `settle()` waits for what is still in flight when the session ends. Nothing here stops a
@@ -37,7 +37,7 @@ export class WeeklyReporter {
     private readonly emit: (e: WeeklyReportEvent) => void,
   ) {}
 
-  /** A look at the exchange's clock `now`, after the bars closed by then were taken. */
+  /** A look at `now`: the close of the last bar the session has taken (the exchange's clock as far as the journal has it). */
   look(now: number): void {
     if (this.week === undefined) {
       this.week = isoWeekOf(now);
