@@ -20,6 +20,7 @@ import type { RiskSpec } from '../strategy/index.js';
 import type { SeatOrder, SeatView } from '../trading/seat.js';
 import type { StrategyPort } from '../trading/session.js';
 import type { VolatilityInputs } from './volatility.js';
+import type { CheckpointPlan } from './instrument.js';
 import type { AgentsRun, FromSandbox, LookaheadCheck, RunFailure, RunPhase, SandboxLimits, SandboxRun, StrategyFacts, SweepTrial, ToSandbox } from './protocol.js';
 import type { TrialSummary } from '../optimize/pool.js';
 
@@ -39,6 +40,8 @@ export interface RunnerOptions extends SandboxLimits {
 
 export interface StrategyRunRequest {
   bundle: TranspiledStrategy;
+  /** Where the checkpoints go in `bundle`, kept by the bundle cache; used only if made from this very code. */
+  checkpoints?: CheckpointPlan;
   series: CandleSeries;
   options?: BacktestOptions;
   /** Also run on data cut at two thirds and compare signals (the sidecar's VOLT205). */
@@ -338,7 +341,7 @@ export class StrategyRunner {
     let instrumented;
     try {
       // Its parser (acorn) loads while a sandbox starts, not before the first one can (`volt backtest`).
-      instrumented = (await import('./instrument.js')).instrumentBundle(bundle.code, bundle.path);
+      instrumented = (await import('./instrument.js')).instrumentBundle(bundle.code, bundle.path, request.checkpoints);
     } catch (e) {
       return { status: 'failed', failure: { kind: 'load', message: `the bundle could not be prepared for the sandbox: ${e instanceof Error ? e.message : String(e)}`, file: bundle.path } };
     }
