@@ -14,6 +14,7 @@ import type { OllamaGateway } from '../llm/index.js';
 import { locateProperty } from '../strategy/source-location.js';
 import type { TranspiledStrategy } from '../strategy/index.js';
 import { openChannel, type Channel } from './channel.js';
+import { codeCacheFor, sandboxV8Flags } from './code-cache.js';
 import { VoltError } from '../errors.js';
 import type { Candle } from '../data/index.js';
 import type { RiskSpec } from '../strategy/index.js';
@@ -286,16 +287,18 @@ export class StrategyRunner {
   private start(): Sandbox {
     const limits = { ...this.limits };
     const permission = process.allowedNodeEnvironmentFlags.has('--permission') ? '--permission' : '--experimental-permission';
+    // From the host's code cache when the build made one for this heap limit: it may then read the
+    // boot file and the cache too, Volt's own files beside the host.
+    const cached = codeCacheFor(this.hostFile, limits.maxMemoryMb);
     const child = spawn(
       process.execPath,
       [
         permission,
         `--allow-fs-read=${this.hostFile}`,
-        '--disallow-code-generation-from-strings',
-        `--max-old-space-size=${limits.maxMemoryMb}`,
-        '--max-semi-space-size=2',
+        ...(cached ? [`--allow-fs-read=${cached.boot}`, `--allow-fs-read=${cached.cache}`] : []),
+        ...sandboxV8Flags(limits.maxMemoryMb),
         '--disable-warning=ExperimentalWarning',
-        this.hostFile,
+        ...(cached ? [cached.boot, `--code-cache=${cached.cache}`] : [this.hostFile]),
         ...(this.warmUp ? ['--warm-up'] : []),
       ],
       // Nothing of the user's environment (API keys) reaches strategy code.
