@@ -120,6 +120,8 @@ interface Sandbox {
   limits: SandboxLimits;
   stderrTail: string[];
   onLine?: (line: string) => void;
+  /** Where the channel's messages after `ready` go (a run's handler). */
+  onMessage?: (m: FromSandbox) => void;
 }
 
 /** The sandbox `StrategyRunner.prestart` started, waiting for the runner that takes it. */
@@ -310,6 +312,7 @@ export class StrategyRunner {
     this.live.add(sandbox);
     channel.onMessage((m) => {
       if (m.type === 'ready') ready(true);
+      else sandbox.onMessage?.(m);
     });
     child.once('exit', () => {
       sandbox.exited = true;
@@ -377,6 +380,16 @@ export class StrategyRunner {
 
     const sandbox = this.take();
     setIdle(sandbox, false);
+    // A run nobody can cancel goes down the pipe while the sandbox still starts (`volt backtest`:
+    // megabytes of candles serialized meanwhile, read as soon as the host has loaded); what the
+    // sandbox says before the run's handler is in place is kept for it. A cancellable run waits for
+    // the sandbox, so that one cancelled meanwhile leaves it clean for the next.
+    const early: FromSandbox[] | undefined = hooks.signal === undefined ? [] : undefined;
+    const message: ToSandbox = trials ? { type: 'sweep', run, trials, ...(summaries ? { summaries } : {}) } : { type: 'run', run };
+    if (early) {
+      sandbox.onMessage = (m) => early.push(m);
+      sandbox.channel.send(message);
+    }
     const alive = await sandbox.ready;
     if (!alive) {
       this.kill(sandbox);
@@ -448,7 +461,7 @@ export class StrategyRunner {
         else if (logLines === MAX_LOG_LINES + 1) hooks.onLog(`… the strategy printed more; only its first ${MAX_LOG_LINES} lines are shown`);
       };
 
-      sandbox.channel.onMessage((m) => {
+      sandbox.onMessage = (m) => {
         switch (m.type) {
           case 'loaded':
             facts = m.facts;
@@ -515,7 +528,7 @@ export class StrategyRunner {
             settle({ status: 'done', strategy: facts!, trials: m.trials });
             break;
         }
-      });
+      };
 
       sandbox.child.once('exit', (code, signal) => {
         if (settled) return;
@@ -530,7 +543,8 @@ export class StrategyRunner {
       });
 
       armKill();
-      sandbox.channel.send(trials ? { type: 'sweep', run, trials, ...(summaries ? { summaries } : {}) } : { type: 'run', run });
+      if (early) for (const m of early.splice(0)) sandbox.onMessage(m);
+      else sandbox.channel.send(message);
     });
   }
 }
