@@ -4,6 +4,7 @@
 // SQLite, the strategy bundler, exchanges, the TypeScript compiler) are left out as empty modules.
 import * as esbuild from 'esbuild';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +38,8 @@ await esbuild.build({
   // re-exports it; the sandbox never runs it.
   logOverride: { 'empty-import-meta': 'silent' },
   plugins: [leaveOut],
+  // What the code cache below is made from: host-boot.cjs uses a cache only with this host's id.
+  banner: { js: `// volt-host-build ${randomBytes(16).toString('hex')}` },
 });
 
 // V8's code cache of the host, so a sandbox does not compile its ~1 MB again at every start (~13 ms

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runBacktest } from '../backtest/index.js';
 import { synthesize } from '../data/index.js';
 import { loadStrategyFile, transpileStrategy } from '../strategy/index.js';
-import { codeCacheFor } from './code-cache.js';
+import { codeCacheFor, codeCacheName } from './code-cache.js';
 import { StrategyRunner } from './runner.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'volt-code-cache-'));
@@ -60,6 +60,24 @@ export default defineStrategy({ name: '${name}', onBar(ctx) { if (ctx.index === 
       await runner.dispose();
       expect(outcome.status, name).toBe('failed');
     }
+  });
+
+  it('a cache made for another build of the host is not used: the sandbox compiles and runs as without one', async () => {
+    const dir = mkdtempSync(path.join(tmp, 'stale-'));
+    const copy = path.join(dir, 'host.cjs');
+    writeFileSync(copy, readFileSync(host));
+    writeFileSync(path.join(dir, 'host-boot.cjs'), readFileSync(codeCacheFor(host, 256)!.boot));
+    const kept = readFileSync(codeCacheFor(host, 256)!.cache);
+    // Another build's id over this cache: refused before V8 sees it.
+    writeFileSync(path.join(dir, codeCacheName(256)), Buffer.concat([Buffer.from('0'.repeat(32), 'latin1'), kept.subarray(32)]));
+    const file = path.join(tmp, 'plain.strategy.ts');
+    writeFileSync(file, `import { defineStrategy } from '@volt/engine';
+export default defineStrategy({ name: 'plain', onBar(ctx) { if (ctx.index === 10) ctx.buy(); } });
+`);
+    const runner = new StrategyRunner({ timeoutMs: 5000, maxMemoryMb: 256, spares: 0, warmUp: false, hostFile: copy });
+    const outcome = await runner.run({ bundle: await transpileStrategy(file), series: synthesize({ seed: 2, bars: 100, timeframe: '1h' }) });
+    await runner.dispose();
+    expect(outcome.status).toBe('done');
   });
 
   it('is not used for another host file, nor for a heap limit it was not made for', () => {
