@@ -13,9 +13,8 @@
  * `originalColumn` undoes the column shift for stack frames of errors the strategy throws itself.
  */
 import type { Node } from 'acorn';
-import { createRequire } from 'node:module';
 import { createHash, randomBytes } from 'node:crypto';
-import { SourceMap, type SourceMapPayload } from 'node:module';
+import { createRequire, SourceMap, type SourceMapPayload } from 'node:module';
 import path from 'node:path';
 
 export interface CheckpointLocation {
@@ -74,6 +73,7 @@ export function instrumentBundle(code: string, bundlePath: string, plan?: Checkp
   return applyPlan(code, usable);
 }
 
+/** The sha256 a plan names the code it was made from by. */
 export function codeHashOf(code: string): string {
   return createHash('sha256').update(code).digest('hex');
 }
