@@ -12,9 +12,10 @@
  * Nothing is inserted on a new line, so the bundle's line numbers (and its source map) stay valid;
  * `originalColumn` undoes the column shift for stack frames of errors the strategy throws itself.
  */
-import type { Node } from 'acorn';
+import { Parser, type Node } from 'acorn';
+import { full } from 'acorn-walk';
 import { createHash, randomBytes } from 'node:crypto';
-import { createRequire, SourceMap, type SourceMapPayload } from 'node:module';
+import { SourceMap, type SourceMapPayload } from 'node:module';
 import path from 'node:path';
 
 export interface CheckpointLocation {
@@ -99,10 +100,6 @@ function applyPlan(code: string, plan: CheckpointPlan): InstrumentedBundle {
 /** Parses the bundle and says where each checkpoint goes (instrumentBundle applies it). */
 export function planCheckpoints(code: string, bundlePath: string): CheckpointPlan {
   const tickName = TICK_NAME;
-  // The parser loads only when a plan is made: a kept plan needs none (the bundle cache's hit).
-  const require = createRequire(import.meta.url);
-  const { Parser } = require('acorn') as typeof import('acorn');
-  const { full } = require('acorn-walk') as typeof import('acorn-walk');
   const ast = Parser.parse(code, {
     ecmaVersion: 'latest',
     sourceType: 'script',

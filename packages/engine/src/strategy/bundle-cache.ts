@@ -31,7 +31,7 @@ interface PackageFile {
 interface BundleRecord {
   format: number;
   bundle: TranspiledStrategy;
-  /** Where the runner puts its checkpoints in this bundle (runner/instrument.ts): acorn neither loaded nor run on a hit. */
+  /** Where the runner puts its checkpoints in this bundle (runner/instrument.ts): the bundle is not parsed again on a hit. */
   checkpoints?: CheckpointPlan;
   packageFiles: PackageFile[];
 }
