@@ -87,11 +87,13 @@ export async function run() {
     const bundling = performance.now() - t0;
     const bundleCache = path.join(dir, '.volt', 'cache', 'bundles');
     let bundleHit = Infinity;
+    let checkpoints;
     for (let i = 0; i < LOAD_RUNS; i++) {
       t0 = performance.now();
       const kept = await transpileStrategyCached(STRATEGY, bundleCache);
       bundleHit = Math.min(bundleHit, performance.now() - t0);
       if (kept.cache !== 'hit') throw new Error('the bundle cache did not answer');
+      checkpoints = kept.checkpoints;
     }
     const cacheDir = path.join(dir, '.volt', 'cache', 'candles');
     const load = best(LOAD_RUNS, () => loadCandlesCached(daily, cacheDir));
@@ -101,19 +103,19 @@ export async function run() {
     let sandboxStart = Infinity;
     let runMs = Infinity;
     for (let i = 0; i < 5; i++) {
-      // As `volt backtest` starts one: no spares, no warm-up.
-      let runner = new StrategyRunner({ timeoutMs: 10_000, maxMemoryMb: 512, spares: 0, warmUp: false });
+      // As `volt backtest` starts one: no spares, no warm-up, the default heap limit (the host's code cache is made for it).
+      let runner = new StrategyRunner({ timeoutMs: 10_000, maxMemoryMb: 256, spares: 0, warmUp: false });
       t0 = performance.now();
       runner.warm();
       const first = await runner.run({ bundle: b, series: tiny });
       sandboxStart = Math.min(sandboxStart, performance.now() - t0);
       await runner.dispose();
       if (first.status !== 'done') throw new Error(`bench run failed: ${JSON.stringify(first)}`);
-      runner = new StrategyRunner({ timeoutMs: 10_000, maxMemoryMb: 512, spares: 0, warmUp: false });
+      runner = new StrategyRunner({ timeoutMs: 10_000, maxMemoryMb: 256, spares: 0, warmUp: false });
       runner.warm();
       await new Promise((r) => setTimeout(r, 300));
       t0 = performance.now();
-      const outcome = await runner.run({ bundle: b, series });
+      const outcome = await runner.run({ bundle: b, checkpoints, series });
       runMs = Math.min(runMs, performance.now() - t0);
       await runner.dispose();
       if (outcome.status !== 'done') throw new Error(`bench run failed: ${JSON.stringify(outcome)}`);

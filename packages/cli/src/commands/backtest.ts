@@ -182,7 +182,8 @@ async function backtest(
     import('@volt/engine/lib/data/spec'),
     import('@volt/engine/lib/data/binary-cache'),
   ]);
-  const bundle = values['no-cache'] === true ? await transpileStrategy(file) : (await transpileStrategyCached(file, path.join(cwd, BUNDLE_CACHE_DIR))).bundle;
+  // The cache keeps the bundle and where its checkpoints go (the runner parses neither again).
+  const { bundle, checkpoints } = values['no-cache'] === true ? { bundle: await transpileStrategy(file), checkpoints: undefined } : await transpileStrategyCached(file, path.join(cwd, BUNDLE_CACHE_DIR));
   const candleCache = values['no-cache'] === true ? {} : { candleCache: path.join(cwd, CANDLE_CACHE_DIR) };
   const spec = values.data ?? config.data.default;
   let series: CandleSeries = await resolveDataSpec(spec, {
@@ -256,6 +257,7 @@ async function backtest(
   const outcome = await runner.run(
     {
       bundle,
+      ...(checkpoints ? { checkpoints } : {}),
       series,
       options,
       ...(agentsMode !== 'off'

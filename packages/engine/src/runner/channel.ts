@@ -13,6 +13,9 @@ export interface Channel<In, Out> {
   onClose(handler: () => void): void;
 }
 
+/** Frames of at least this many bytes are gathered in a buffer of their own as they arrive. */
+const BIG_FRAME = 1 << 20;
+
 export function openChannel<In, Out>(stream: Duplex): Channel<In, Out> {
   let pending: Buffer[] = [];
   let pendingBytes = 0;
@@ -24,10 +27,23 @@ export function openChannel<In, Out>(stream: Duplex): Channel<In, Out> {
     else queued.push(message);
   };
 
-  // Chunks are joined once a whole frame has arrived (a run's candles are megabytes: joining at every
-  // chunk would copy them again and again).
+  // A big frame (a run's candles are megabytes) is copied into one buffer of its size as its chunks
+  // arrive, while the rest is still on its way: no join of hundreds of chunks once the last is in.
   let needed = -1;
+  let frame: Buffer | undefined;
+  let filled = 0;
   stream.on('data', (chunk: Buffer) => {
+    if (frame) {
+      const n = Math.min(chunk.length, frame.length - filled);
+      chunk.copy(frame, filled, 0, n);
+      filled += n;
+      if (filled < frame.length) return;
+      const body = frame;
+      frame = undefined;
+      deliver(deserialize(body) as In);
+      if (n === chunk.length) return;
+      chunk = chunk.subarray(n);
+    }
     pending.push(chunk);
     pendingBytes += chunk.length;
     for (;;) {
@@ -36,7 +52,17 @@ export function openChannel<In, Out>(stream: Duplex): Channel<In, Out> {
         if (pending[0]!.length < 4) pending = [Buffer.concat(pending)];
         needed = 4 + pending[0]!.readUInt32LE(0);
       }
-      if (pendingBytes < needed) return;
+      if (pendingBytes < needed) {
+        if (needed - 4 < BIG_FRAME) return;
+        // Big and incomplete: from here on its chunks go straight into its own buffer.
+        const all = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+        frame = Buffer.allocUnsafe(needed - 4);
+        filled = all.copy(frame, 0, 4);
+        pending = [];
+        pendingBytes = 0;
+        needed = -1;
+        return;
+      }
       const all = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
       const body = all.subarray(4, needed);
       const rest = all.subarray(needed);

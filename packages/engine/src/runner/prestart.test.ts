@@ -45,4 +45,21 @@ export default defineStrategy({ name: 'buy', onBar(ctx) { if (ctx.index === 10) 
     await expect.poll(() => alive(pid), { timeout: 3000 }).toBe(false);
     await runner.dispose();
   });
+
+  it('a run sent while its sandbox is still starting gets every message: loaded, the strategy\'s lines, the report', async () => {
+    const file = path.join(tmp, 'talks.strategy.ts');
+    writeFileSync(file, `import { defineStrategy } from '@volt/engine';
+console.log('top level');
+export default defineStrategy({ name: 'talks', onBar(ctx) { if (ctx.index === 2) console.log('bar two'); } });
+`);
+    const runner = new StrategyRunner({ timeoutMs: 5000, maxMemoryMb: 160, spares: 0, warmUp: false });
+    const loaded: string[] = [];
+    const lines: string[] = [];
+    // Nothing waiting: the run is written to a sandbox started for it, before its ready.
+    const outcome = await runner.run({ bundle: await transpileStrategy(file), series: synthesize({ seed: 3, bars: 50, timeframe: '1h' }) }, { onLoaded: (f) => loaded.push(f.name), onLog: (l) => lines.push(l) });
+    await runner.dispose();
+    expect(outcome.status).toBe('done');
+    expect(loaded).toEqual(['talks']);
+    expect(lines).toEqual(['top level', 'bar two']);
+  });
 });

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runBacktest } from '../backtest/index.js';
 import { sliceSeries, synthesize } from '../data/index.js';
 import { loadStrategyFile, transpileStrategy } from '../strategy/index.js';
-import { instrumentBundle, originalColumn } from './instrument.js';
+import { instrumentBundle, originalColumn, planCheckpoints } from './instrument.js';
 import { StrategyRunner } from './runner.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'volt-runner-'));
@@ -173,5 +173,21 @@ describe('instrumentBundle', () => {
     expect(out.code.split('\n').length).toBe(code.split('\n').length);
     const moved = out.code.split('\n')[1]!.indexOf('let z');
     expect(originalColumn(out.shifts, 1, moved)).toBe(code.split('\n')[1]!.indexOf('let z'));
+  });
+
+  it('applies a kept plan as a fresh parse would, under a new random name each time, and only to its own code', () => {
+    const file = path.join(tmp, 'z.strategy.ts');
+    const code = 'let a = 0;\nwhile (a < 1) { a++; }\nconst f = (x) => x + 1; function g() { return f(a); }\n';
+    const plan = planCheckpoints(code, file);
+    const kept = instrumentBundle(code, file, plan);
+    const fresh = instrumentBundle(code, file);
+    expect(kept.tickName).not.toBe(fresh.tickName);
+    expect(kept.code.split(kept.tickName).join('T')).toBe(fresh.code.split(fresh.tickName).join('T'));
+    expect(kept.checkpoints).toEqual(fresh.checkpoints);
+    expect(kept.shifts).toEqual(fresh.shifts);
+    expect(instrumentBundle(code, file, plan).tickName).not.toBe(kept.tickName);
+    // A plan made from other code (a stale record) is not applied: the code is parsed again.
+    const other = instrumentBundle(code, file, planCheckpoints('for (;;) {}\n', file));
+    expect(other.code.split(other.tickName).join('T')).toBe(fresh.code.split(fresh.tickName).join('T'));
   });
 });

@@ -14,12 +14,14 @@ import type { OllamaGateway } from '../llm/index.js';
 import { locateProperty } from '../strategy/source-location.js';
 import type { TranspiledStrategy } from '../strategy/index.js';
 import { openChannel, type Channel } from './channel.js';
+import { codeCacheFor, sandboxV8Flags } from './code-cache.js';
 import { VoltError } from '../errors.js';
 import type { Candle } from '../data/index.js';
 import type { RiskSpec } from '../strategy/index.js';
 import type { SeatOrder, SeatView } from '../trading/seat.js';
 import type { StrategyPort } from '../trading/session.js';
 import type { VolatilityInputs } from './volatility.js';
+import type { CheckpointPlan } from './instrument.js';
 import type { AgentsRun, FromSandbox, LookaheadCheck, RunFailure, RunPhase, SandboxLimits, SandboxRun, StrategyFacts, SweepTrial, ToSandbox } from './protocol.js';
 import type { TrialSummary } from '../optimize/pool.js';
 
@@ -39,6 +41,8 @@ export interface RunnerOptions extends SandboxLimits {
 
 export interface StrategyRunRequest {
   bundle: TranspiledStrategy;
+  /** Where the checkpoints go in `bundle`, kept by the bundle cache; used only if made from this very code. */
+  checkpoints?: CheckpointPlan;
   series: CandleSeries;
   options?: BacktestOptions;
   /** Also run on data cut at two thirds and compare signals (the sidecar's VOLT205). */
@@ -122,6 +126,8 @@ interface Sandbox {
   limits: SandboxLimits;
   stderrTail: string[];
   onLine?: (line: string) => void;
+  /** Where the channel's messages after `ready` go (a run's handler). */
+  onMessage?: (m: FromSandbox) => void;
 }
 
 /** The sandbox `StrategyRunner.prestart` started, waiting for the runner that takes it. */
@@ -289,16 +295,18 @@ export class StrategyRunner {
   private start(): Sandbox {
     const limits = { ...this.limits };
     const permission = process.allowedNodeEnvironmentFlags.has('--permission') ? '--permission' : '--experimental-permission';
+    // From the host's code cache when the build made one for this heap limit: it may then read the
+    // boot file and the cache too, Volt's own files beside the host.
+    const cached = codeCacheFor(this.hostFile, limits.maxMemoryMb);
     const child = spawn(
       process.execPath,
       [
         permission,
         `--allow-fs-read=${this.hostFile}`,
-        '--disallow-code-generation-from-strings',
-        `--max-old-space-size=${limits.maxMemoryMb}`,
-        '--max-semi-space-size=2',
+        ...(cached ? [`--allow-fs-read=${cached.boot}`, `--allow-fs-read=${cached.cache}`] : []),
+        ...sandboxV8Flags(limits.maxMemoryMb),
         '--disable-warning=ExperimentalWarning',
-        this.hostFile,
+        ...(cached ? [cached.boot, `--code-cache=${cached.cache}`] : [this.hostFile]),
         ...(this.warmUp ? ['--warm-up'] : []),
       ],
       // Nothing of the user's environment (API keys) reaches strategy code.
@@ -310,6 +318,7 @@ export class StrategyRunner {
     this.live.add(sandbox);
     channel.onMessage((m) => {
       if (m.type === 'ready') ready(true);
+      else sandbox.onMessage?.(m);
     });
     child.once('exit', () => {
       sandbox.exited = true;
@@ -345,7 +354,7 @@ export class StrategyRunner {
     let instrumented;
     try {
       // Its parser (acorn) loads while a sandbox starts, not before the first one can (`volt backtest`).
-      instrumented = (await import('./instrument.js')).instrumentBundle(bundle.code, bundle.path);
+      instrumented = (await import('./instrument.js')).instrumentBundle(bundle.code, bundle.path, request.checkpoints);
     } catch (e) {
       return { status: 'failed', failure: { kind: 'load', message: `the bundle could not be prepared for the sandbox: ${e instanceof Error ? e.message : String(e)}`, file: bundle.path } };
     }
@@ -378,6 +387,16 @@ export class StrategyRunner {
 
     const sandbox = this.take();
     setIdle(sandbox, false);
+    // A run nobody can cancel goes down the pipe while the sandbox still starts (`volt backtest`:
+    // megabytes of candles serialized meanwhile, read as soon as the host has loaded); what the
+    // sandbox says before the run's handler is in place is kept for it. A cancellable run waits for
+    // the sandbox, so that one cancelled meanwhile leaves it clean for the next.
+    const early: FromSandbox[] | undefined = hooks.signal === undefined ? [] : undefined;
+    const message: ToSandbox = trials ? { type: 'sweep', run, trials, ...(summaries ? { summaries } : {}), ...(more ? { more: true } : {}) } : { type: 'run', run };
+    if (early) {
+      sandbox.onMessage = (m) => early.push(m);
+      sandbox.channel.send(message);
+    }
     const alive = await sandbox.ready;
     if (!alive) {
       this.kill(sandbox);
@@ -449,7 +468,7 @@ export class StrategyRunner {
         else if (logLines === MAX_LOG_LINES + 1) hooks.onLog(`… the strategy printed more; only its first ${MAX_LOG_LINES} lines are shown`);
       };
 
-      sandbox.channel.onMessage((m) => {
+      sandbox.onMessage = (m) => {
         switch (m.type) {
           case 'loaded':
             facts = m.facts;
@@ -527,7 +546,7 @@ export class StrategyRunner {
             settle({ status: 'done', strategy: facts!, trials: m.trials });
             break;
         }
-      });
+      };
 
       sandbox.child.once('exit', (code, signal) => {
         if (settled) return;
@@ -542,7 +561,8 @@ export class StrategyRunner {
       });
 
       armKill();
-      sandbox.channel.send(trials ? { type: 'sweep', run, trials, ...(summaries ? { summaries } : {}), ...(more ? { more: true } : {}) } : { type: 'run', run });
+      if (early) for (const m of early.splice(0)) sandbox.onMessage(m);
+      else sandbox.channel.send(message);
     });
   }
 }

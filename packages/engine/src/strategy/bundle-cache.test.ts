@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { transpileStrategyCached } from './bundle-cache.js';
 import { transpileStrategy } from './loader.js';
+import { planCheckpoints } from '../runner/instrument.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'volt-bundle-cache-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -35,6 +36,9 @@ describe('strategy bundles kept by content hash', () => {
     expect(again.cache).toBe('hit');
     expect(again.bundle).toEqual(await transpileStrategy(file));
     expect(readdirSync(cache)).toHaveLength(1);
+    // Where the runner's checkpoints go is kept with it, made from this very bundle.
+    expect(again.checkpoints).toEqual(planCheckpoints(again.bundle.code, again.bundle.path));
+    expect(again.checkpoints!.insertions.length).toBeGreaterThan(0);
   });
 
   it('bundles afresh when the strategy, a helper it imports or a package file it bundles changes', async () => {

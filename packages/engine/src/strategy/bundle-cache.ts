@@ -14,12 +14,13 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleStrategy, type TranspiledStrategy } from './loader.js';
+import type { CheckpointPlan } from '../runner/instrument.js';
 
 /** Where the CLI keeps them, under the workspace, beside the candle cache. */
 export const BUNDLE_CACHE_DIR = path.join('.volt', 'cache', 'bundles');
 
 /** Bumped when the bundler's options or the record's layout change: older records are not read. */
-const BUNDLE_FORMAT = 1;
+const BUNDLE_FORMAT = 2;
 
 interface PackageFile {
   path: string;
@@ -30,21 +31,29 @@ interface PackageFile {
 interface BundleRecord {
   format: number;
   bundle: TranspiledStrategy;
+  /** Where the runner puts its checkpoints in this bundle (runner/instrument.ts): the bundle is not parsed again on a hit. */
+  checkpoints?: CheckpointPlan;
   packageFiles: PackageFile[];
 }
 
 export type BundleCacheUse = 'hit' | 'written' | 'unwritable';
 
 /** transpileStrategy through the cache in `cacheDir`; a cache that cannot be read or written only costs the bundling. */
-export async function transpileStrategyCached(file: string, cacheDir: string): Promise<{ bundle: TranspiledStrategy; cache: BundleCacheUse }> {
+export async function transpileStrategyCached(file: string, cacheDir: string): Promise<{ bundle: TranspiledStrategy; cache: BundleCacheUse; checkpoints?: CheckpointPlan }> {
   const entry = path.resolve(file);
   const recordFile = path.join(cacheDir, `${createHash('sha256').update(entry).digest('hex').slice(0, 32)}.json`);
   const kept = readRecord(recordFile, entry);
-  if (kept) return { bundle: kept, cache: 'hit' };
+  if (kept) return { bundle: kept.bundle, cache: 'hit', ...(kept.checkpoints ? { checkpoints: kept.checkpoints } : {}) };
 
   const { bundle, packageFiles } = await bundleStrategy(entry);
   const record: BundleRecord = { format: BUNDLE_FORMAT, bundle, packageFiles: [] };
   try {
+    // A bundle the parser refuses is the runner's to report, at its run.
+    try {
+      record.checkpoints = (await import('../runner/instrument.js')).planCheckpoints(bundle.code, bundle.path);
+    } catch {
+      // Planned again at the run, and refused there with the reason.
+    }
     for (const p of packageFiles) {
       const st = statSync(p);
       record.packageFiles.push({ path: p, size: st.size, mtimeMs: st.mtimeMs });
@@ -60,12 +69,12 @@ export async function transpileStrategyCached(file: string, cacheDir: string): P
     } catch {
       // No directory to leave it in.
     }
-    return { bundle, cache: 'unwritable' };
+    return { bundle, cache: 'unwritable', ...(record.checkpoints ? { checkpoints: record.checkpoints } : {}) };
   }
-  return { bundle, cache: 'written' };
+  return { bundle, cache: 'written', ...(record.checkpoints ? { checkpoints: record.checkpoints } : {}) };
 }
 
-function readRecord(recordFile: string, entry: string): TranspiledStrategy | undefined {
+function readRecord(recordFile: string, entry: string): BundleRecord | undefined {
   let record: BundleRecord;
   try {
     record = JSON.parse(readFileSync(recordFile, 'utf8')) as BundleRecord;
@@ -97,5 +106,5 @@ function readRecord(recordFile: string, entry: string): TranspiledStrategy | und
   } catch {
     return undefined;
   }
-  return record.bundle;
+  return record;
 }
