@@ -12,7 +12,7 @@
 // concurrency 1, as \`volt worker --workers 1\` runs, in this process; sandboxes are processes of
 // their own). Last, the asking process's memory over a 10,000-trial sweep (runSweep, random, 3,000
 // bars): RSS, and heap + external after a GC when run with --expose-gc, every 2,000 trials.
-// VOLT_BENCH_TRIALS, VOLT_BENCH_BARS and VOLT_BENCH_RSS_TRIALS change the sizes.
+// VOLT_BENCH_TRIALS, VOLT_BENCH_BARS, VOLT_BENCH_QUEUE_TRIALS and VOLT_BENCH_RSS_TRIALS change the sizes.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -24,6 +24,9 @@ const TRIALS = Number(process.env.VOLT_BENCH_TRIALS ?? 1000);
 const BARS = Number(process.env.VOLT_BENCH_BARS ?? 100_000);
 const PEER_TRIALS = Math.min(TRIALS, 150);
 const WORKERS = Number(process.env.VOLT_BENCH_WORKERS ?? 2);
+// The queue's batch: the pool's 1,000 by default (200 left each worker's fixed costs, its sandbox's
+// own indicator series and its first jobs, a fifth of the figure).
+const QUEUE_TRIALS = Number(process.env.VOLT_BENCH_QUEUE_TRIALS ?? 1000);
 
 const SOURCE = `import { defineStrategy } from '@volt/engine';
 export default defineStrategy({
@@ -135,7 +138,7 @@ export async function run() {
       searchSeconds = (performance.now() - s0) / 1000;
     }
     const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const queued = !PARTS.includes('queue') ? 'queue: not measured (VOLT_BENCH_PARTS)' : await queueFigures(bundle, series, options, trials.slice(0, Math.min(TRIALS, 200)));
+    const queued = !PARTS.includes('queue') ? 'queue: not measured (VOLT_BENCH_PARTS)' : await queueFigures(bundle, series, options, trials.slice(0, Math.min(TRIALS, QUEUE_TRIALS)));
     const memory = !PARTS.includes('memory') ? 'memory: not measured (VOLT_BENCH_PARTS)' : await memoryFigures(bundle, strategy, Number(process.env.VOLT_BENCH_RSS_TRIALS ?? 10_000));
     function poolLines() {
       const cores = os.availableParallelism();
