@@ -10,7 +10,7 @@
  */
 import net from 'node:net';
 import { getHeapStatistics } from 'node:v8';
-import { backtestWithAgents, type AgentJournal } from '../agents/index.js';
+import { backtestWithAgents, type AgentBacktestOptions, type AgentBacktestResult, type AgentJournal } from '../agents/index.js';
 import { runBacktest, runSessionBacktest, type BacktestReport } from '../backtest/index.js';
 import { portfolioWithAgents, runPortfolioBacktest } from '../portfolio/index.js';
 import { sliceSeries, synthesize, type CandleSeries } from '../data/index.js';
@@ -327,6 +327,34 @@ async function checkLookahead(run: SandboxRun, series: CandleSeries, full: Backt
   return { cutBar: cut };
 }
 
+/**
+ * The agents' options of a run, one market or a portfolio alike: the journal buffer the panel's
+ * events go to, the gateway LLM seats ask through, and the notices and passes reported outward.
+ */
+function panelOf(runAgents: NonNullable<SandboxRun['agents']>, onProgress: (done: number, total: number) => void) {
+  const journal = runAgents.journaled ? new JournalBuffer() : undefined;
+  if (runAgents.mode === 'ollama') gateway = new ForwardingGateway(runAgents.host, runAgents.config.ollama.timeoutMs, runAgents.hostProblem);
+  const g = gateway;
+  const options: AgentBacktestOptions = {
+    mode: runAgents.mode,
+    config: runAgents.config,
+    ...volatilityInputs(runAgents.volatility),
+    ...(runAgents.trackRecords ? { trackRecords: runAgents.trackRecords } : {}),
+    ...(journal ? { journal } : {}),
+    ...(g ? { gateway: g, isReachable: () => g.reachable() } : {}),
+    onNotice: (message) => send({ type: 'notice', key: 'agents', message }),
+    onProgress,
+    onPass: (pass, missing) => {
+      guard.clearTimers();
+      send({ type: 'llm-pass', pass, missing });
+    },
+  };
+  const answer = (result: Pick<AgentBacktestResult, 'summary' | 'llm'>): Extract<FromSandbox, { type: 'result' }>['agents'] => (
+    { summary: result.summary, events: journal?.events ?? [], ...(result.llm ? { llm: result.llm } : {}) }
+  );
+  return { options, answer };
+}
+
 async function execute(run: SandboxRun): Promise<void> {
   current = run;
   const started = now();
@@ -340,25 +368,10 @@ async function execute(run: SandboxRun): Promise<void> {
   let agents: Extract<FromSandbox, { type: 'result' }>['agents'];
   try {
     if (run.portfolio && run.agents) {
-      const journal = run.agents.journaled ? new JournalBuffer() : undefined;
-      if (run.agents.mode === 'ollama') gateway = new ForwardingGateway(run.agents.host, run.agents.config.ollama.timeoutMs, run.agents.hostProblem);
-      const g = gateway;
-      const result = await portfolioWithAgents(loaded, run.portfolio.markets, { ...run.options, limits: run.portfolio.limits }, {
-        mode: run.agents.mode,
-        config: run.agents.config,
-        ...volatilityInputs(run.agents.volatility),
-        ...(run.agents.trackRecords ? { trackRecords: run.agents.trackRecords } : {}),
-        ...(journal ? { journal } : {}),
-        ...(g ? { gateway: g, isReachable: () => g.reachable() } : {}),
-        onNotice: (message) => send({ type: 'notice', key: 'agents', message }),
-        onProgress,
-        onPass: (pass, missing) => {
-          guard.clearTimers();
-          send({ type: 'llm-pass', pass, missing });
-        },
-      });
+      const panel = panelOf(run.agents, onProgress);
+      const result = await portfolioWithAgents(loaded, run.portfolio.markets, { ...run.options, limits: run.portfolio.limits }, panel.options);
       report = result.report;
-      agents = { summary: result.summary, events: journal?.events ?? [], ...(result.llm ? { llm: result.llm } : {}) };
+      agents = panel.answer(result);
     } else if (run.portfolio) {
       report = runPortfolioBacktest(loaded, run.portfolio.markets, { ...run.options, limits: run.portfolio.limits }, { onProgress });
     } else if (!run.agents) {
@@ -366,25 +379,10 @@ async function execute(run: SandboxRun): Promise<void> {
         ? runSessionBacktest(loaded, run.series, run.warmupBars, run.options, { onProgress })
         : runBacktest(loaded, run.series, run.options, { onProgress });
     } else {
-      const journal = run.agents.journaled ? new JournalBuffer() : undefined;
-      if (run.agents.mode === 'ollama') gateway = new ForwardingGateway(run.agents.host, run.agents.config.ollama.timeoutMs, run.agents.hostProblem);
-      const g = gateway;
-      const result = await backtestWithAgents(loaded, run.series, run.options, {
-        mode: run.agents.mode,
-        config: run.agents.config,
-        ...volatilityInputs(run.agents.volatility),
-        ...(run.agents.trackRecords ? { trackRecords: run.agents.trackRecords } : {}),
-        ...(journal ? { journal } : {}),
-        ...(g ? { gateway: g, isReachable: () => g.reachable() } : {}),
-        onNotice: (message) => send({ type: 'notice', key: 'agents', message }),
-        onProgress,
-        onPass: (pass, missing) => {
-          guard.clearTimers();
-          send({ type: 'llm-pass', pass, missing });
-        },
-      });
+      const panel = panelOf(run.agents, onProgress);
+      const result = await backtestWithAgents(loaded, run.series, run.options, panel.options);
       report = result.report;
-      agents = { summary: result.summary, events: journal?.events ?? [], ...(result.llm ? { llm: result.llm } : {}) };
+      agents = panel.answer(result);
     }
   } catch (e) {
     finish({ type: 'failure', failure: failureOf(e, loaded, 'threw') });
