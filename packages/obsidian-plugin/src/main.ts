@@ -47,7 +47,7 @@ export default class VoltPlugin extends Plugin {
     this.registerView(TRADE_VIEW, (leaf) => new TradeView(leaf, this));
     this.registerView(RUN_VIEW, (leaf) => new RunView(leaf, this));
     this.registerView(CALENDAR_VIEW, (leaf) => new CalendarView(leaf, this));
-    this.registerMarkdownCodeBlockProcessor('volt', (source, el, ctx) => ctx.addChild(new VoltBlock(el, this, source)));
+    this.registerMarkdownCodeBlockProcessor('volt', (source, el, ctx) => ctx.addChild(new VoltBlock(el, this, source, () => ctx.getSectionInfo(el))));
     this.addSettingTab(new VoltSettingTab(this.app, this));
     this.addRibbonIcon('candlestick-chart', 'Volt: open the latest run', () => void this.openLatestRun());
 

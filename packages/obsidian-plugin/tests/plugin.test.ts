@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import VoltPlugin from '../src/main.js';
-import { App, Setting, notices } from './obsidian-stand-in.js';
+import { App, Component, Setting, element, notices } from './obsidian-stand-in.js';
 import { PLUGIN_DIR, recordedRun, workbench, type Workbench } from './fixtures.js';
 
 let w: Workbench;
@@ -45,6 +45,13 @@ it('registers the commands, views, ribbon, settings and code block; starts the s
   expect([...app.viewCreators.keys()]).toEqual(['volt-trade', 'volt-run', 'volt-calendar']);
   expect([...p.codeBlocks.keys()]).toEqual(['volt']);
   expect(p.settingTabs).toHaveLength(1);
+
+  // The code block reads the arguments on its opening fence from where Obsidian says the block sits.
+  const blockEl = element();
+  const note = new Component();
+  p.codeBlocks.get('volt')!('', blockEl, { sourcePath: 'Notes.md', addChild: (c) => void note.addChild(c), getSectionInfo: (el) => (el === blockEl ? { text: 'Week 3\n```volt runs=12\n```', lineStart: 1, lineEnd: 2 } : null) });
+  expect(blockEl.textContent).toBe("volt block, opening ```volt line: unknown key 'runs'. Write run=ID [chart=equity|drawdown|both|none], trade=ID, or calendar=all|STRATEGY NAME.");
+  note.unload();
 
   // The note commands need a note open.
   const backtest = p.commands.find((c) => c.id === 'backtest-strategy')!;

@@ -61,7 +61,21 @@ beforeAll(async () => {
     bundle: true,
     format: 'iife',
     platform: 'browser',
-    alias: { '@volt/lsp-server/protocol': path.join(REPO_ROOT, 'packages', 'lsp-server', 'src', 'protocol.ts') },
+    alias: { '@volt/lsp-server/protocol': path.join(REPO_ROOT, 'packages', 'lsp-server', 'src', 'protocol.ts'), obsidian: path.join(PLUGIN_DIR, 'tests', 'obsidian-stand-in.ts') },
+    // The code block's module graph reaches commands.ts, which reads files for the backtest command:
+    // in the page Node's builtins are missing, as they are nowhere near what a code block draws.
+    plugins: [
+      {
+        name: 'no-node-builtins',
+        setup(build) {
+          build.onResolve({ filter: /^node:/ }, (a) => ({ path: a.path, namespace: 'no-node' }));
+          build.onLoad({ filter: /.*/, namespace: 'no-node' }, (a) => ({
+            contents: `const missing = () => { throw new Error('${a.path} is not in a browser page'); }; export const existsSync = missing, pathToFileURL = missing;`,
+            loader: 'js',
+          }));
+        },
+      },
+    ],
     logLevel: 'warning',
   });
   // The plugin's stylesheet as Obsidian would load it, over a few of Obsidian's theme variables.
@@ -70,6 +84,7 @@ beforeAll(async () => {
   page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  await page.exposeFunction('voltRequest', (method: string, params: unknown) => w.sidecar.request(method, params));
   await page.exposeFunction('voltSave', async (values: ReviewValues) => {
     saved.push(values);
     return saveReview(w.ctx, Number(trade.trade.tradeId), values);
@@ -167,10 +182,16 @@ describe('views in Chromium', () => {
     await fresh();
     const series = await page.evaluate((d) => {
       const v = (window as unknown as { volt: { renderRun: (...a: unknown[]) => { series: Record<string, number> } } }).volt;
-      return v.renderRun(document.getElementById('pane')!, d, () => undefined).series;
+      const opened: number[] = [];
+      (window as unknown as { opened: number[] }).opened = opened;
+      return v.renderRun(document.getElementById('pane')!, d, (tradeId: number) => opened.push(tradeId)).series;
     }, run);
     expect(series).toEqual({ equity: run.equity.time.length, drawdown: run.equity.time.length });
     expect(await page.locator('.volt-trades tbody tr').count()).toBe(run.trades.length);
+    // A click on a trade's row opens that trade.
+    const third = Math.min(2, run.trades.length - 1);
+    await page.locator('.volt-trades tbody tr').nth(third).click();
+    expect(await page.evaluate(() => (window as unknown as { opened: number[] }).opened)).toEqual([Number(run.trades[third]!.tradeId)]);
     expect(await page.locator('.volt-metrics td').first().innerText()).toMatch(/^[+-]\d+\.\d\d%$/);
     await page.waitForTimeout(100);
     await page.locator('#pane').screenshot({ path: path.join(ARTIFACTS, 'run-view.png') });
@@ -191,6 +212,41 @@ describe('views in Chromium', () => {
     const cell = page.locator(`[data-day="${new Date(first.exitTime!).toISOString().slice(0, 10)}"]`);
     expect(await cell.getAttribute('class')).toMatch(/volt-day-(win|loss)/);
     await page.locator('#pane').screenshot({ path: path.join(ARTIFACTS, 'calendar.png') });
+  });
+
+  it('the volt code block: arguments on the opening fence, drawn live from the journal', async () => {
+    await fresh();
+    const runId = Number(run.run.runId);
+    const note = `# Notes\n\nHow the week went:\n\n\`\`\`volt run=${runId} chart=equity\n\`\`\`\n`;
+    const drawn = await page.evaluate(([n]) => (window as unknown as { volt: { codeBlock: (...a: unknown[]) => Promise<unknown> } }).volt.codeBlock(document.getElementById('pane')!, n, 4), [note] as const);
+    expect(drawn).toEqual({ notices: [], opened: [], series: { equity: run.equity.time.length } });
+    expect(await page.locator('#pane h2').innerText()).toBe(`Run ${runId}: ${run.run.strategy}`);
+    expect(await page.locator('#pane .volt-equity-chart canvas').count()).toBeGreaterThan(0);
+    // A block is a summary: no trade list.
+    expect(await page.locator('#pane .volt-trades').count()).toBe(0);
+    await page.waitForTimeout(100);
+    await page.locator('#pane').screenshot({ path: path.join(ARTIFACTS, 'code-block-run.png') });
+
+    // The body wins over the fence where both say; a trade block is the whole trade view.
+    await fresh();
+    const tradeId = Number(trade.trade.tradeId);
+    const inBody = await page.evaluate(
+      ([n]) => (window as unknown as { volt: { codeBlock: (...a: unknown[]) => Promise<unknown> } }).volt.codeBlock(document.getElementById('pane')!, n, 0),
+      [`~~~volt trade=99999\ntrade=${tradeId}\n~~~`] as const,
+    );
+    expect(inBody).toMatchObject({ notices: [] });
+    expect(await page.locator('#pane h2').innerText()).toBe(`Trade ${tradeId}: ${trade.trade.asset} ${trade.trade.side}`);
+    expect(await page.locator('#pane form.volt-review-form').count()).toBe(1);
+
+    // A trade the journal does not have: the block says so in place, the Notice says why.
+    await fresh();
+    const missing = await page.evaluate(
+      ([n]) => (window as unknown as { volt: { codeBlock: (...a: unknown[]) => Promise<{ notices: string[] }> } }).volt.codeBlock(document.getElementById('pane')!, n, 0),
+      ['```volt trade=99999\n```'] as const,
+    );
+    expect(missing.notices).toHaveLength(1);
+    expect(missing.notices[0]).toMatch(/^Volt: trade 99999 is not in the journal at .*journal\.db: pick a trade/);
+    expect(await page.locator('#pane').innerText()).toBe('Volt: could not show trade 99999; the notice says why.');
   });
 
   it('compare runs and agent status', async () => {
