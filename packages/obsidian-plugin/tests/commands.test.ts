@@ -4,14 +4,14 @@
  * the Obsidian folder, notes read back as Obsidian's metadata cache would read them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendFileSync, copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { notices } from './obsidian-stand-in.js';
 import { agentStatus, backtestNote, latestRunId, runsToCompare, saveReview, syncVault, tradeIdOf, attempt } from '../src/commands.js';
 import { dailyPnl } from '../src/views/calendar.js';
 import { calendarTrades, tradeWithBars } from '../src/views/load.js';
-import { recordedRun, workbench, type Workbench } from './fixtures.js';
+import { REPO_ROOT, recordedRun, workbench, type Workbench } from './fixtures.js';
 
 let w: Workbench;
 let runId: number;
@@ -149,6 +149,44 @@ describe('bad input: each a clear Notice, nothing lost', () => {
     expect((await w.client.trade(tradeId)).trade.review).toMatchObject({ outcome: 'CORRECT', rating: 5 });
     expect(readFileSync(file, 'utf8')).toBe(before);
   }, 30_000);
+
+  it('a journal that is read-only: the review is refused saying which file and how to fix it, the old one kept', async () => {
+    const ro = await workbench();
+    const journal = path.join(ro.root, '.volt', 'journal.db');
+    try {
+      await recordedRun(ro, ro.strategy('rsi-mean-reversion.strategy.ts'));
+      await syncVault(ro.ctx);
+      const file = readdirSync(path.join(ro.notes, 'Trades')).map((f) => path.join(ro.notes, 'Trades', f))[0]!;
+      const tradeId = tradeIdOf(ro.note(file));
+      expect(await saveReview(ro.ctx, tradeId, { outcome: null, rating: 4, tags: ['first'], review: 'kept' })).toBeDefined();
+      const before = readFileSync(file, 'utf8');
+      await ro.sidecar.stop();
+      chmodSync(ro.root, 0o755); // mkdtemp's folder: others may not even look in
+      chmodSync(journal, 0o444);
+      chmodSync(path.dirname(journal), 0o555);
+      // Root writes a read-only file all the same: the sidecar runs as `nobody` then, whom permissions bind.
+      if (process.getuid?.() === 0) {
+        const node = path.join(ro.root, 'node-as-nobody');
+        writeFileSync(node, `#!/bin/sh\nexec setpriv --reuid=65534 --regid=65534 --clear-groups '${process.execPath}' "$@"\n`, { mode: 0o755 });
+        ro.settings.nodePath = node;
+        ro.settings.sidecarPath = path.join(REPO_ROOT, 'packages', 'lsp-server', 'bin', 'volt-lsp.js');
+      }
+      expect(await saveReview(ro.ctx, tradeId, { outcome: 'STOPPED', rating: 1, tags: [], review: 'overwritten?' })).toBeUndefined();
+      expect(lastNotice()).toBe(`Volt: ${journal}: the journal is read-only: ${journal} is not writable by you (fix: make it writable (chmod u+w '${journal}'), or point the journal.path setting at another file)`);
+      expect(readFileSync(file, 'utf8')).toBe(before);
+    } finally {
+      chmodSync(path.dirname(journal), 0o755);
+      await ro.sidecar.stop();
+    }
+    try {
+      const db = new Database(journal, { readonly: true });
+      const kept = db.prepare('SELECT rating, tags, review FROM trade_reviews').all();
+      db.close();
+      expect(kept).toEqual([{ rating: 4, tags: '["first"]', review: 'kept' }]);
+    } finally {
+      await ro.dispose();
+    }
+  }, 60_000);
 
   it('a sidecar path that does not exist', async () => {
     const bad = await workbench();
