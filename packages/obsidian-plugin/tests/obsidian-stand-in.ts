@@ -168,6 +168,8 @@ export class WorkspaceLeaf {
     const creator = this.app.viewCreators.get(state.type);
     if (!creator) throw new Error(`stand-in: no view registered as ${state.type}`);
     this.view = creator(this);
+    // In a browser the leaf's pane is in the page, as in Obsidian's workspace (a chart sizes to it).
+    if (typeof document !== 'undefined') document.body.appendChild(this.view.containerEl);
     await this.view.onOpen();
     if (state.state !== undefined) await this.view.setState(state.state, { history: false });
   }

@@ -7,26 +7,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import * as esbuild from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { AgentStatusResult, BarsResult, RunDetailResult, TradeDetailResult } from '@volt/lsp-server/protocol';
 import { saveReview, type ReviewValues } from '../src/commands.js';
 import { calendarTrades, tradeWithBars } from '../src/views/load.js';
-import { PLUGIN_DIR, REPO_ROOT, recordedRun, workbench, type Workbench } from './fixtures.js';
-
-const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts', 'obsidian');
-
-function chromiumPath(): string {
-  for (const name of ['chromium', 'chromium-browser', 'google-chrome']) {
-    try {
-      return execFileSync('which', [name], { encoding: 'utf8' }).trim();
-    } catch {
-      // next
-    }
-  }
-  throw new Error('no chromium on PATH: install it (scripts/setup.sh does: apt-get install chromium)');
-}
+import { PLUGIN_DIR, recordedRun, workbench, type Workbench } from './fixtures.js';
+import { ARTIFACTS, buildPage, chromiumPath } from './browser/harness.js';
 
 let w: Workbench;
 let browser: Browser;
@@ -55,29 +42,7 @@ beforeAll(async () => {
   status = await w.client.agentStatus();
 
   const out = path.join(w.root, 'page');
-  await esbuild.build({
-    entryPoints: [path.join(PLUGIN_DIR, 'tests', 'browser', 'page.ts')],
-    outfile: path.join(out, 'page.js'),
-    bundle: true,
-    format: 'iife',
-    platform: 'browser',
-    alias: { '@volt/lsp-server/protocol': path.join(REPO_ROOT, 'packages', 'lsp-server', 'src', 'protocol.ts'), obsidian: path.join(PLUGIN_DIR, 'tests', 'obsidian-stand-in.ts') },
-    // The code block's module graph reaches commands.ts, which reads files for the backtest command:
-    // in the page Node's builtins are missing, as they are nowhere near what a code block draws.
-    plugins: [
-      {
-        name: 'no-node-builtins',
-        setup(build) {
-          build.onResolve({ filter: /^node:/ }, (a) => ({ path: a.path, namespace: 'no-node' }));
-          build.onLoad({ filter: /.*/, namespace: 'no-node' }, (a) => ({
-            contents: `const missing = () => { throw new Error('${a.path} is not in a browser page'); }; export const existsSync = missing, pathToFileURL = missing;`,
-            loader: 'js',
-          }));
-        },
-      },
-    ],
-    logLevel: 'warning',
-  });
+  await buildPage(path.join(PLUGIN_DIR, 'tests', 'browser', 'page.ts'), path.join(out, 'page.js'));
   // The plugin's stylesheet as Obsidian would load it, over a few of Obsidian's theme variables.
   await esbuild.build({ entryPoints: [path.join(PLUGIN_DIR, 'src', 'styles.css')], outfile: path.join(out, 'styles.css'), bundle: true, logLevel: 'warning' });
   browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });
