@@ -51,6 +51,10 @@ describe('commands against the real sidecar', () => {
     expect(fromRun?.runId).toBe(runId);
     const fromTrade = await backtestNote(w.ctx, w.note(noteOf('Trades', 'Trade ')));
     expect(fromTrade?.runId).toBe(runId);
+    // Sync after each run off: the run, and no notes written.
+    const quiet = await backtestNote({ ...w.ctx, syncAfterRun: false }, strategyNote);
+    expect(quiet).toEqual({ runId });
+    expect(lastNotice()).toMatch(/\(run \d+\)$/);
   });
 
   it('Review this trade: into the journal, onto the note (frontmatter for Dataview), the text under ## Review kept', async () => {

@@ -70,17 +70,34 @@ it('registers the commands, views, ribbon, settings and code block; starts the s
   expect(notices.at(-1)).toMatch(/^Volt: vault synced .* 1 runs/);
   expect(existsSync(path.join(w.vaultRoot, 'Journal', 'Dashboard.md'))).toBe(true);
 
+  // A sidecar that dies is started again, and the status bar and a Notice say so.
+  const texts: string[] = [];
+  const setText = status.setText.bind(status);
+  status.setText = (t: string) => (texts.push(t), setText(t));
+  process.kill(pid, 'SIGKILL');
+  await until(() => plugin.sidecar.pid !== undefined && plugin.sidecar.pid !== pid && /^Volt: sidecar \d/.test(status.textContent ?? ''), 'the sidecar to start again');
+  expect(texts[0]).toBe('Volt: the sidecar was killed (SIGKILL); restarting…');
+  expect(notices).toContain('Volt: the sidecar was killed (SIGKILL); restarting…');
+  const revived = plugin.sidecar.pid!;
+
   // The settings tab saves as it is typed; the next request starts the sidecar with the new settings.
   p.settingTabs[0]!.display();
   const folder = Setting.rows.find((r) => r.name === 'Vault folder')!;
   expect(folder.value()).toBe('Journal');
   await folder.change('Trading');
   expect((p as unknown as { data: { vaultFolder: string } }).data.vaultFolder).toBe('Trading');
-  expect(() => process.kill(pid, 0)).toThrow();
+  expect(() => process.kill(revived, 0)).toThrow();
   const again = notices.length;
   p.commands.find((c) => c.id === 'sync-journal')!.callback!();
   await until(() => notices.length > again, 'the second sync notice');
   expect(existsSync(path.join(w.vaultRoot, 'Trading', 'Dashboard.md'))).toBe(true);
+  // Journal path: another journal (a new one, with no runs) from the next request on.
+  await Setting.rows.find((r) => r.name === 'Journal path')!.change('other/journal.db');
+  const third = notices.length;
+  p.commands.find((c) => c.id === 'sync-journal')!.callback!();
+  await until(() => notices.length > third, 'the third sync notice');
+  expect(notices.at(-1)).toMatch(/^Volt: vault synced \(0 trades, 0 runs, 0 strategies;/);
+  expect(existsSync(path.join(w.vaultRoot, 'other', 'journal.db'))).toBe(true);
   const restarted = plugin.sidecar.pid!;
   expect(() => process.kill(restarted, 0)).not.toThrow();
 
