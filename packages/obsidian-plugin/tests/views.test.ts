@@ -31,7 +31,7 @@ beforeAll(async () => {
   run = await w.client.run(runId);
   // The trade the gate changed, with a stop and a target to draw.
   const details = await Promise.all(run.trades.map((t) => w.client.trade(Number(t.tradeId))));
-  const pick = details.find((d) => d.decisions.some((x) => x.gateChanges.length > 0) && d.trade.stopPrice !== null) ?? details[0]!;
+  const pick = details.find((d) => d.decisions.some((x) => x.gateChanges.length > 0) && d.trade.stopPrice !== null && d.trade.takeProfitPrice !== null) ?? details[0]!;
   const loaded = await tradeWithBars(w.client, Number(pick.trade.tradeId));
   trade = loaded.detail;
   bars = loaded.bars!;
@@ -118,7 +118,12 @@ describe('views in Chromium', () => {
     expect(drawn.markers[0]).toMatchObject({ time: candleOf(t.entryTime), shape: t.side === 'long' ? 'arrowUp' : 'arrowDown' });
     expect(drawn.markers[1]!.time).toBe(candleOf(t.exitTime!));
     expect(drawn.priceLines.map((l) => l.title)).toEqual(['entry', ...(t.stopPrice !== null ? ['stop'] : []), ...(t.takeProfitPrice !== null ? ['target'] : [])]);
-    expect(drawn.priceLines.find((l) => l.title === 'stop')?.price).toBe(t.stopPrice ?? undefined);
+    // The strategy sets a 4% stop and an 8% target: both are drawn at the trade's own prices.
+    expect(drawn.priceLines).toEqual([
+      { title: 'entry', price: t.entry },
+      { title: 'stop', price: t.stopPrice },
+      { title: 'target', price: t.takeProfitPrice },
+    ]);
     expect(drawn.x).toBeGreaterThan(0);
     expect(drawn.markerPixels).toBeGreaterThan(5);
 
