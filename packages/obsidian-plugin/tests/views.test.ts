@@ -163,6 +163,8 @@ describe('views in Chromium', () => {
     await page.locator('.volt-trades tbody tr').nth(third).click();
     expect(await page.evaluate(() => (window as unknown as { opened: number[] }).opened)).toEqual([Number(run.trades[third]!.tradeId)]);
     expect(await page.locator('.volt-metrics td').first().innerText()).toMatch(/^[+-]\d+\.\d\d%$/);
+    // A win rate is a share, not a gain: no sign.
+    expect(await page.locator('.volt-metrics td').nth(4).innerText()).toBe(`${(run.run.metrics!.winRate! * 100).toFixed(1)}%`);
     await page.waitForTimeout(100);
     await page.locator('#pane').screenshot({ path: path.join(ARTIFACTS, 'run-view.png') });
   });

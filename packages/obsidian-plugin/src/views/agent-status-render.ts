@@ -1,6 +1,6 @@
 /** The agents' table: role, kind, model, weight, availability, their record from the journal. */
 import type { AgentStatusResult } from '@volt/lsp-server/protocol';
-import { num, pct, table } from './format.js';
+import { num, pct, share, table } from './format.js';
 
 export function renderAgentStatus(el: HTMLElement, s: AgentStatusResult): void {
   el.empty();
@@ -10,7 +10,7 @@ export function renderAgentStatus(el: HTMLElement, s: AgentStatusResult): void {
   table(
     el,
     ['Role', 'Kind', 'Model', 'Weight', 'Available', 'Proposals', 'Approved', 'Win rate'],
-    s.agents.map((a) => [a.role, a.kind, a.model ?? '—', num(a.weight), a.available ? 'yes' : 'no', String(a.metrics?.proposals ?? '—'), String(a.metrics?.approvals ?? '—'), a.metrics?.winRate == null ? '—' : pct(a.metrics.winRate, 1)]),
+    s.agents.map((a) => [a.role, a.kind, a.model ?? '—', num(a.weight), a.available ? 'yes' : 'no', String(a.metrics?.proposals ?? '—'), String(a.metrics?.approvals ?? '—'), share(a.metrics?.winRate)]),
   );
   if (s.riskGate) {
     const l = s.riskGate.limits;
