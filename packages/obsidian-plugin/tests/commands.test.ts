@@ -9,9 +9,12 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { notices } from './obsidian-stand-in.js';
 import { agentStatus, backtestNote, latestRunId, runsToCompare, saveReview, syncVault, tradeIdOf, attempt } from '../src/commands.js';
+import { VoltClient } from '../src/client.js';
 import { dailyPnl } from '../src/views/calendar.js';
 import { calendarTrades, tradeWithBars } from '../src/views/load.js';
-import { REPO_ROOT, recordedRun, workbench, type Workbench } from './fixtures.js';
+import { PLUGIN_DIR, REPO_ROOT, recordedRun, workbench, type Workbench } from './fixtures.js';
+import { locateSidecar } from '../src/locate.js';
+import { Sidecar, type SidecarState } from '../src/sidecar.js';
 
 let w: Workbench;
 let runId: number;
@@ -219,5 +222,36 @@ describe('the sidecar process', () => {
     const runs = await w.client.runs({ limit: 1 });
     expect(runs.runs.length).toBe(1);
     expect(w.sidecar.pid).not.toBe(pid);
+  });
+
+  it('one that keeps dying is left stopped, said once; the next request starts it again', async () => {
+    const states: { state: SidecarState; message: string }[] = [];
+    const sidecar = new Sidecar({
+      locate: () => locateSidecar({ sidecarPath: '', nodePath: '', pluginDir: PLUGIN_DIR, env: process.env }),
+      root: () => w.root,
+      settings: () => ({}),
+      onState: (state, message) => states.push({ state, message }),
+      maxRestarts: 1,
+    });
+    const waitFor = async (check: () => boolean) => {
+      while (!check()) await new Promise((r) => setTimeout(r, 20));
+    };
+    try {
+      await sidecar.ready();
+      const first = sidecar.pid!;
+      process.kill(first, 'SIGKILL');
+      await waitFor(() => sidecar.running && sidecar.pid !== first);
+      process.kill(sidecar.pid!, 'SIGKILL');
+      await waitFor(() => states.some((s) => s.state === 'failed'));
+      expect(states.filter((s) => s.state === 'restarting')).toHaveLength(1);
+      expect(states.at(-1)).toEqual({ state: 'failed', message: 'Volt: the sidecar was killed (SIGKILL) 2 times in a minute; not restarting. Run "Volt: Sync journal to vault" to try again.' });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(sidecar.running).toBe(false);
+      const runs = await new VoltClient(sidecar).runs({ limit: 1 });
+      expect(runs.runs).toHaveLength(1);
+      expect(states.at(-1)!.state).toBe('ready');
+    } finally {
+      await sidecar.stop();
+    }
   });
 });
