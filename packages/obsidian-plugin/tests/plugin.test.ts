@@ -64,11 +64,17 @@ it('registers the commands, views, ribbon, settings and code block; starts the s
   await until(() => /^Volt: sidecar \d/.test(status.textContent ?? ''), 'the sidecar to start');
   const pid = plugin.sidecar.pid!;
 
+  const progressShown: string[] = [];
+  const showText = status.setText.bind(status);
+  status.setText = (t: string) => (progressShown.push(t), showText(t));
   const count = notices.length;
   p.commands.find((c) => c.id === 'sync-journal')!.callback!();
   await until(() => notices.length > count, 'the sync notice');
   expect(notices.at(-1)).toMatch(/^Volt: vault synced .* 1 runs/);
   expect(existsSync(path.join(w.vaultRoot, 'Journal', 'Dashboard.md'))).toBe(true);
+  // The export's progress showed in the status bar, and once it ended the sidecar's line is back.
+  expect(progressShown.some((t) => /^Volt: \d+ of \d+ notes$/.test(t))).toBe(true);
+  expect(status.textContent).toMatch(/^Volt: sidecar \d/);
 
   // A sidecar that dies is started again, and the status bar and a Notice say so.
   const texts: string[] = [];
