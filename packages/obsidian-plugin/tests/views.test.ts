@@ -150,12 +150,38 @@ describe('views in Chromium', () => {
 
   it('run view: metrics, equity over drawdown, the trade list', async () => {
     await fresh();
-    const series = await page.evaluate((d) => {
-      const v = (window as unknown as { volt: { renderRun: (...a: unknown[]) => { series: Record<string, number> } } }).volt;
+    const { series, below, above } = await page.evaluate(async (d) => {
+      type Drawn = {
+        series: Record<string, number>;
+        chart: { panes(): { getHeight(): number }[]; timeScale(): { timeToCoordinate(t: number): number | null }; takeScreenshot(): HTMLCanvasElement };
+        drawdownSeries: { priceToCoordinate(p: number): number | null };
+      };
+      const v = (window as unknown as { volt: { renderRun: (...a: unknown[]) => Drawn } }).volt;
       const opened: number[] = [];
       (window as unknown as { opened: number[] }).opened = opened;
-      return v.renderRun(document.getElementById('pane')!, d, (tradeId: number) => opened.push(tradeId)).series;
+      const drawn = v.renderRun(document.getElementById('pane')!, d, (tradeId: number) => opened.push(tradeId));
+      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+      // Where the run is flat at 0% drawdown and where it is deepest: the red is between the line and 0%, never below the line.
+      const dd = d.equity.drawdown.map((x: number) => Math.abs(x));
+      const flat = dd.findIndex((x: number, i: number) => i > dd.length * 0.05 && x === 0);
+      const deepest = dd.indexOf(Math.max(...dd));
+      const shot = drawn.chart.takeScreenshot();
+      const ctx = shot.getContext('2d')!;
+      const [top, bottom] = drawn.chart.panes().map((p) => p.getHeight()) as [number, number];
+      const red = (x: number, y: number) => {
+        const [r, g, b] = ctx.getImageData(Math.round(x), Math.round(y), 1, 1).data;
+        return r! - Math.min(g!, b!) > 20;
+      };
+      const at = (i: number) => drawn.chart.timeScale().timeToCoordinate(Math.floor(d.equity.time[i]! / 1000))!;
+      const lineY = (i: number) => top + 1 + drawn.drawdownSeries.priceToCoordinate(-dd[i]! * 100)!;
+      return {
+        series: drawn.series,
+        below: red(at(flat), top + bottom - 4),
+        above: red(at(deepest), (top + 1 + drawn.drawdownSeries.priceToCoordinate(0)! + lineY(deepest)) / 2),
+      };
     }, run);
+    expect(below).toBe(false);
+    expect(above).toBe(true);
     expect(series).toEqual({ equity: run.equity.time.length, drawdown: run.equity.time.length });
     expect(await page.locator('.volt-trades tbody tr').count()).toBe(run.trades.length);
     // A click on a trade's row opens that trade.
