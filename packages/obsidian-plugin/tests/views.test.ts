@@ -259,6 +259,9 @@ describe('views in Chromium', () => {
     await fresh();
     await page.evaluate((s) => (window as unknown as { volt: { renderAgentStatus: (...a: unknown[]) => void } }).volt.renderAgentStatus(document.getElementById('pane')!, s), status);
     expect(await page.locator('#pane tbody tr').count()).toBe(status.agents.length);
+    // Limits are sizes, not gains: no sign.
+    const l = status.riskGate!.limits;
+    expect(await page.locator('#pane').innerText()).toContain(`Risk gate: max position ${Math.round(l.maxPositionPct * 100)}%, max daily loss ${Math.round(l.maxDailyLoss * 100)}%, max drawdown ${Math.round(l.maxDrawdown * 100)}%, ${l.maxConsecutiveLosses} losses in a row`);
     await page.locator('#pane').screenshot({ path: path.join(ARTIFACTS, 'agent-status.png') });
     expect(existsSync(path.join(ARTIFACTS, 'trade-view.png'))).toBe(true);
   });

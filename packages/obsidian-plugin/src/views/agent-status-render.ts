@@ -1,6 +1,6 @@
 /** The agents' table: role, kind, model, weight, availability, their record from the journal. */
 import type { AgentStatusResult } from '@volt/lsp-server/protocol';
-import { num, pct, share, table } from './format.js';
+import { num, share, table } from './format.js';
 
 export function renderAgentStatus(el: HTMLElement, s: AgentStatusResult): void {
   el.empty();
@@ -14,6 +14,6 @@ export function renderAgentStatus(el: HTMLElement, s: AgentStatusResult): void {
   );
   if (s.riskGate) {
     const l = s.riskGate.limits;
-    el.createDiv({ cls: 'volt-sub', text: `Risk gate: max position ${pct(l.maxPositionPct, 0)}, max daily loss ${pct(l.maxDailyLoss, 0)}, max drawdown ${pct(l.maxDrawdown, 0)}, ${l.maxConsecutiveLosses} losses in a row` });
+    el.createDiv({ cls: 'volt-sub', text: `Risk gate: max position ${share(l.maxPositionPct, 0)}, max daily loss ${share(l.maxDailyLoss, 0)}, max drawdown ${share(l.maxDrawdown, 0)}, ${l.maxConsecutiveLosses} losses in a row` });
   }
 }
