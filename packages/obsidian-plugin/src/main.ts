@@ -18,6 +18,8 @@ export default class VoltPlugin extends Plugin {
   sidecar!: Sidecar;
   ctx!: CommandContext;
   private status!: HTMLElement;
+  /** What the status bar says of the sidecar when nothing is in progress. */
+  private sidecarLine = '';
 
   override async onload(): Promise<void> {
     this.settings = loadSettings(await this.loadData());
@@ -27,11 +29,14 @@ export default class VoltPlugin extends Plugin {
       root: () => workspaceRoot(this.settings, this.vaultRoot()),
       settings: () => sidecarSettings(this.settings, this.vaultRoot()),
       onState: (state, message) => {
+        this.sidecarLine = message;
         this.status.setText(message);
         if (state === 'restarting' || state === 'failed') new Notice(message);
       },
+      // A sync's or a backtest's progress while it runs; when it ends, the sidecar's own line again.
       onProgress: (_token, value) => {
-        if (value.kind !== 'end' && value.message) this.status.setText(`Volt: ${value.message}`);
+        if (value.kind === 'end') this.status.setText(this.sidecarLine);
+        else if (value.message) this.status.setText(`Volt: ${value.message}`);
       },
       log: (line) => console.debug(`[volt-lsp] ${line}`),
     });
@@ -47,7 +52,7 @@ export default class VoltPlugin extends Plugin {
     this.registerView(TRADE_VIEW, (leaf) => new TradeView(leaf, this));
     this.registerView(RUN_VIEW, (leaf) => new RunView(leaf, this));
     this.registerView(CALENDAR_VIEW, (leaf) => new CalendarView(leaf, this));
-    this.registerMarkdownCodeBlockProcessor('volt', (source, el, ctx) => ctx.addChild(new VoltBlock(el, this, source)));
+    this.registerMarkdownCodeBlockProcessor('volt', (source, el, ctx) => ctx.addChild(new VoltBlock(el, this, source, () => ctx.getSectionInfo(el))));
     this.addSettingTab(new VoltSettingTab(this.app, this));
     this.addRibbonIcon('candlestick-chart', 'Volt: open the latest run', () => void this.openLatestRun());
 

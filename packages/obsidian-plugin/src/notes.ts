@@ -41,15 +41,30 @@ export type VoltBlock =
 const KEYS = 'run=ID [chart=equity|drawdown|both|none], trade=ID, or calendar=all|STRATEGY NAME';
 
 /**
- * A `volt` block's body: `key=value` pairs on one or more lines (`run=12 chart=equity`). A mistake
- * is said with the line it is on and what the block accepts.
+ * The arguments written on a block's opening fence (```volt run=12 chart=equity). Obsidian hands a
+ * code block processor only the body, so they are read from the section the block sits in
+ * (`getSectionInfo`: the note's text and the block's first line); '' when Obsidian cannot say.
  */
-export function parseVoltBlock(source: string): { ok: true; block: VoltBlock } | { ok: false; message: string } {
+export function fenceArguments(section: { text: string; lineStart: number } | null | undefined): string {
+  if (!section) return '';
+  const line = section.text.split(/\r?\n/)[section.lineStart] ?? '';
+  // A block inside a quote or callout keeps its `>` marks on the fence line.
+  const m = /^\s*(?:>\s*)*(?:`{3,}|~{3,})\s*volt(?:\s+(.*))?$/.exec(line);
+  return m?.[1]?.trim() ?? '';
+}
+
+/**
+ * A `volt` block's arguments: `key=value` pairs on the opening fence (```volt run=12) and on the
+ * body's lines, the body's winning where both say. A mistake is said with the line it is on and
+ * what the block accepts.
+ */
+export function parseVoltBlock(source: string, fence = ''): { ok: true; block: VoltBlock } | { ok: false; message: string } {
   const args = new Map<string, string>();
-  const lines = source.split(/\r?\n/);
+  const lines = [fence, ...source.split(/\r?\n/)];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
     if (!line || line.startsWith('#')) continue;
+    const where = i === 0 ? 'volt block, opening ```volt line' : `volt block, line ${i}`;
     // calendar=NAME takes the rest of the line: strategy names have spaces.
     const cal = /^calendar\s*=\s*(.+)$/.exec(line);
     if (cal) {
@@ -58,8 +73,8 @@ export function parseVoltBlock(source: string): { ok: true; block: VoltBlock } |
     }
     for (const word of line.split(/\s+/)) {
       const m = /^([a-z]+)=(\S+)$/.exec(word);
-      if (!m) return { ok: false, message: `volt block, line ${i + 1}: '${word}' is not key=value. Write ${KEYS}.` };
-      if (!['run', 'trade', 'chart'].includes(m[1]!)) return { ok: false, message: `volt block, line ${i + 1}: unknown key '${m[1]}'. Write ${KEYS}.` };
+      if (!m) return { ok: false, message: `${where}: '${word}' is not key=value. Write ${KEYS}.` };
+      if (!['run', 'trade', 'chart'].includes(m[1]!)) return { ok: false, message: `${where}: unknown key '${m[1]}'. Write ${KEYS}.` };
       args.set(m[1]!, m[2]!);
     }
   }

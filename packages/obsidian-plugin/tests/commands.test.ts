@@ -4,14 +4,17 @@
  * the Obsidian folder, notes read back as Obsidian's metadata cache would read them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendFileSync, copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { notices } from './obsidian-stand-in.js';
 import { agentStatus, backtestNote, latestRunId, runsToCompare, saveReview, syncVault, tradeIdOf, attempt } from '../src/commands.js';
+import { VoltClient } from '../src/client.js';
 import { dailyPnl } from '../src/views/calendar.js';
 import { calendarTrades, tradeWithBars } from '../src/views/load.js';
-import { recordedRun, workbench, type Workbench } from './fixtures.js';
+import { PLUGIN_DIR, REPO_ROOT, recordedRun, workbench, type Workbench } from './fixtures.js';
+import { locateSidecar } from '../src/locate.js';
+import { Sidecar, type SidecarState } from '../src/sidecar.js';
 
 let w: Workbench;
 let runId: number;
@@ -51,6 +54,10 @@ describe('commands against the real sidecar', () => {
     expect(fromRun?.runId).toBe(runId);
     const fromTrade = await backtestNote(w.ctx, w.note(noteOf('Trades', 'Trade ')));
     expect(fromTrade?.runId).toBe(runId);
+    // Sync after each run off: the run, and no notes written.
+    const quiet = await backtestNote({ ...w.ctx, syncAfterRun: false }, strategyNote);
+    expect(quiet).toEqual({ runId });
+    expect(lastNotice()).toMatch(/\(run \d+\)$/);
   });
 
   it('Review this trade: into the journal, onto the note (frontmatter for Dataview), the text under ## Review kept', async () => {
@@ -150,6 +157,44 @@ describe('bad input: each a clear Notice, nothing lost', () => {
     expect(readFileSync(file, 'utf8')).toBe(before);
   }, 30_000);
 
+  it('a journal that is read-only: the review is refused saying which file and how to fix it, the old one kept', async () => {
+    const ro = await workbench();
+    const journal = path.join(ro.root, '.volt', 'journal.db');
+    try {
+      await recordedRun(ro, ro.strategy('rsi-mean-reversion.strategy.ts'));
+      await syncVault(ro.ctx);
+      const file = readdirSync(path.join(ro.notes, 'Trades')).map((f) => path.join(ro.notes, 'Trades', f))[0]!;
+      const tradeId = tradeIdOf(ro.note(file));
+      expect(await saveReview(ro.ctx, tradeId, { outcome: null, rating: 4, tags: ['first'], review: 'kept' })).toBeDefined();
+      const before = readFileSync(file, 'utf8');
+      await ro.sidecar.stop();
+      chmodSync(ro.root, 0o755); // mkdtemp's folder: others may not even look in
+      chmodSync(journal, 0o444);
+      chmodSync(path.dirname(journal), 0o555);
+      // Root writes a read-only file all the same: the sidecar runs as `nobody` then, whom permissions bind.
+      if (process.getuid?.() === 0) {
+        const node = path.join(ro.root, 'node-as-nobody');
+        writeFileSync(node, `#!/bin/sh\nexec setpriv --reuid=65534 --regid=65534 --clear-groups '${process.execPath}' "$@"\n`, { mode: 0o755 });
+        ro.settings.nodePath = node;
+        ro.settings.sidecarPath = path.join(REPO_ROOT, 'packages', 'lsp-server', 'bin', 'volt-lsp.js');
+      }
+      expect(await saveReview(ro.ctx, tradeId, { outcome: 'STOPPED', rating: 1, tags: [], review: 'overwritten?' })).toBeUndefined();
+      expect(lastNotice()).toBe(`Volt: ${journal}: the journal is read-only: ${journal} is not writable by you (fix: make it writable (chmod u+w '${journal}'), or point the journal.path setting at another file)`);
+      expect(readFileSync(file, 'utf8')).toBe(before);
+    } finally {
+      chmodSync(path.dirname(journal), 0o755);
+      await ro.sidecar.stop();
+    }
+    try {
+      const db = new Database(journal, { readonly: true });
+      const kept = db.prepare('SELECT rating, tags, review FROM trade_reviews').all();
+      db.close();
+      expect(kept).toEqual([{ rating: 4, tags: '["first"]', review: 'kept' }]);
+    } finally {
+      await ro.dispose();
+    }
+  }, 60_000);
+
   it('a sidecar path that does not exist', async () => {
     const bad = await workbench();
     try {
@@ -177,5 +222,36 @@ describe('the sidecar process', () => {
     const runs = await w.client.runs({ limit: 1 });
     expect(runs.runs.length).toBe(1);
     expect(w.sidecar.pid).not.toBe(pid);
+  });
+
+  it('one that keeps dying is left stopped, said once; the next request starts it again', async () => {
+    const states: { state: SidecarState; message: string }[] = [];
+    const sidecar = new Sidecar({
+      locate: () => locateSidecar({ sidecarPath: '', nodePath: '', pluginDir: PLUGIN_DIR, env: process.env }),
+      root: () => w.root,
+      settings: () => ({}),
+      onState: (state, message) => states.push({ state, message }),
+      maxRestarts: 1,
+    });
+    const waitFor = async (check: () => boolean) => {
+      while (!check()) await new Promise((r) => setTimeout(r, 20));
+    };
+    try {
+      await sidecar.ready();
+      const first = sidecar.pid!;
+      process.kill(first, 'SIGKILL');
+      await waitFor(() => sidecar.running && sidecar.pid !== first);
+      process.kill(sidecar.pid!, 'SIGKILL');
+      await waitFor(() => states.some((s) => s.state === 'failed'));
+      expect(states.filter((s) => s.state === 'restarting')).toHaveLength(1);
+      expect(states.at(-1)).toEqual({ state: 'failed', message: 'Volt: the sidecar was killed (SIGKILL) 2 times in a minute; not restarting. Run "Volt: Sync journal to vault" to try again.' });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(sidecar.running).toBe(false);
+      const runs = await new VoltClient(sidecar).runs({ limit: 1 });
+      expect(runs.runs).toHaveLength(1);
+      expect(states.at(-1)!.state).toBe('ready');
+    } finally {
+      await sidecar.stop();
+    }
   });
 });

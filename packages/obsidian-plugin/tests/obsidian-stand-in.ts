@@ -64,25 +64,39 @@ if (typeof HTMLElement !== 'undefined') {
 }
 
 /** An element: a real one in a browser, a record of its text in Node. */
-function element(cls?: string): HTMLElement {
+export function element(cls?: string): HTMLElement {
   if (typeof document !== 'undefined') {
     const el = document.createElement('div');
     if (cls) el.className = cls;
     return el;
   }
+  // Its text is its own and its children's, as a DOM element's textContent; classes are kept.
+  let own = '';
+  const children: HTMLElement[] = [];
   const rec = {
-    textContent: '',
-    children: [] as unknown[],
+    classes: new Set(cls ? [cls] : []),
+    children,
+    get textContent(): string {
+      return own + children.map((c) => c.textContent).join('');
+    },
+    set textContent(t: string) {
+      own = t;
+      children.length = 0;
+    },
     setText(t: string) {
       rec.textContent = t;
     },
     empty() {
-      rec.children = [];
       rec.textContent = '';
     },
-    addClass() {},
-    createDiv() {
-      return element();
+    addClass(...c: string[]) {
+      for (const x of c) rec.classes.add(x);
+    },
+    createDiv(info?: DomInfo | string) {
+      const child = element(typeof info === 'string' ? info : typeof info?.cls === 'string' ? info.cls : undefined);
+      if (typeof info === 'object' && info.text !== undefined) child.textContent = info.text;
+      children.push(child);
+      return child;
     },
   };
   return rec as unknown as HTMLElement;
@@ -119,6 +133,20 @@ export class MarkdownRenderChild extends Component {
   }
 }
 
+/** Where a block sits in its note: the note's whole text and the block's first and last lines. */
+export interface MarkdownSectionInformation {
+  text: string;
+  lineStart: number;
+  lineEnd: number;
+}
+
+/** What a code block processor is handed besides the body (Obsidian may not know the section: null). */
+export interface MarkdownPostProcessorContext {
+  sourcePath: string;
+  addChild(child: Component): void;
+  getSectionInfo(el: HTMLElement): MarkdownSectionInformation | null;
+}
+
 export class Notice {
   constructor(public message: string) {
     notices.push(message);
@@ -140,6 +168,8 @@ export class WorkspaceLeaf {
     const creator = this.app.viewCreators.get(state.type);
     if (!creator) throw new Error(`stand-in: no view registered as ${state.type}`);
     this.view = creator(this);
+    // In a browser the leaf's pane is in the page, as in Obsidian's workspace (a chart sizes to it).
+    if (typeof document !== 'undefined') document.body.appendChild(this.view.containerEl);
     await this.view.onOpen();
     if (state.state !== undefined) await this.view.setState(state.state, { history: false });
   }
@@ -259,7 +289,7 @@ export class Plugin extends Component {
   readonly ribbon: { icon: string; title: string; callback: (evt: MouseEvent) => unknown }[] = [];
   readonly statusBar: HTMLElement[] = [];
   readonly settingTabs: PluginSettingTab[] = [];
-  readonly codeBlocks = new Map<string, (source: string, el: HTMLElement, ctx: { addChild(c: Component): void }) => unknown>();
+  readonly codeBlocks = new Map<string, (source: string, el: HTMLElement, ctx: MarkdownPostProcessorContext) => unknown>();
   data: unknown = null;
   constructor(
     readonly app: App,
@@ -292,7 +322,7 @@ export class Plugin extends Component {
   addSettingTab(tab: PluginSettingTab): void {
     this.settingTabs.push(tab);
   }
-  registerMarkdownCodeBlockProcessor(language: string, handler: (source: string, el: HTMLElement, ctx: { addChild(c: Component): void }) => unknown): void {
+  registerMarkdownCodeBlockProcessor(language: string, handler: (source: string, el: HTMLElement, ctx: MarkdownPostProcessorContext) => unknown): void {
     this.codeBlocks.set(language, handler);
   }
 }

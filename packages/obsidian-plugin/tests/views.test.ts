@@ -7,26 +7,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import * as esbuild from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { AgentStatusResult, BarsResult, RunDetailResult, TradeDetailResult } from '@volt/lsp-server/protocol';
 import { saveReview, type ReviewValues } from '../src/commands.js';
 import { calendarTrades, tradeWithBars } from '../src/views/load.js';
-import { PLUGIN_DIR, REPO_ROOT, recordedRun, workbench, type Workbench } from './fixtures.js';
-
-const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts', 'obsidian');
-
-function chromiumPath(): string {
-  for (const name of ['chromium', 'chromium-browser', 'google-chrome']) {
-    try {
-      return execFileSync('which', [name], { encoding: 'utf8' }).trim();
-    } catch {
-      // next
-    }
-  }
-  throw new Error('no chromium on PATH: install it (scripts/setup.sh does: apt-get install chromium)');
-}
+import { PLUGIN_DIR, recordedRun, workbench, type Workbench } from './fixtures.js';
+import { ARTIFACTS, buildPage, chromiumPath } from './browser/harness.js';
 
 let w: Workbench;
 let browser: Browser;
@@ -44,7 +31,7 @@ beforeAll(async () => {
   run = await w.client.run(runId);
   // The trade the gate changed, with a stop and a target to draw.
   const details = await Promise.all(run.trades.map((t) => w.client.trade(Number(t.tradeId))));
-  const pick = details.find((d) => d.decisions.some((x) => x.gateChanges.length > 0) && d.trade.stopPrice !== null) ?? details[0]!;
+  const pick = details.find((d) => d.decisions.some((x) => x.gateChanges.length > 0) && d.trade.stopPrice !== null && d.trade.takeProfitPrice !== null) ?? details[0]!;
   const loaded = await tradeWithBars(w.client, Number(pick.trade.tradeId));
   trade = loaded.detail;
   bars = loaded.bars!;
@@ -55,21 +42,14 @@ beforeAll(async () => {
   status = await w.client.agentStatus();
 
   const out = path.join(w.root, 'page');
-  await esbuild.build({
-    entryPoints: [path.join(PLUGIN_DIR, 'tests', 'browser', 'page.ts')],
-    outfile: path.join(out, 'page.js'),
-    bundle: true,
-    format: 'iife',
-    platform: 'browser',
-    alias: { '@volt/lsp-server/protocol': path.join(REPO_ROOT, 'packages', 'lsp-server', 'src', 'protocol.ts') },
-    logLevel: 'warning',
-  });
+  await buildPage(path.join(PLUGIN_DIR, 'tests', 'browser', 'page.ts'), path.join(out, 'page.js'));
   // The plugin's stylesheet as Obsidian would load it, over a few of Obsidian's theme variables.
   await esbuild.build({ entryPoints: [path.join(PLUGIN_DIR, 'src', 'styles.css')], outfile: path.join(out, 'styles.css'), bundle: true, logLevel: 'warning' });
   browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });
   page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  await page.exposeFunction('voltRequest', (method: string, params: unknown) => w.sidecar.request(method, params));
   await page.exposeFunction('voltSave', async (values: ReviewValues) => {
     saved.push(values);
     return saveReview(w.ctx, Number(trade.trade.tradeId), values);
@@ -138,7 +118,12 @@ describe('views in Chromium', () => {
     expect(drawn.markers[0]).toMatchObject({ time: candleOf(t.entryTime), shape: t.side === 'long' ? 'arrowUp' : 'arrowDown' });
     expect(drawn.markers[1]!.time).toBe(candleOf(t.exitTime!));
     expect(drawn.priceLines.map((l) => l.title)).toEqual(['entry', ...(t.stopPrice !== null ? ['stop'] : []), ...(t.takeProfitPrice !== null ? ['target'] : [])]);
-    expect(drawn.priceLines.find((l) => l.title === 'stop')?.price).toBe(t.stopPrice ?? undefined);
+    // The strategy sets a 4% stop and an 8% target: both are drawn at the trade's own prices.
+    expect(drawn.priceLines).toEqual([
+      { title: 'entry', price: t.entry },
+      { title: 'stop', price: t.stopPrice },
+      { title: 'target', price: t.takeProfitPrice },
+    ]);
     expect(drawn.x).toBeGreaterThan(0);
     expect(drawn.markerPixels).toBeGreaterThan(5);
 
@@ -165,13 +150,47 @@ describe('views in Chromium', () => {
 
   it('run view: metrics, equity over drawdown, the trade list', async () => {
     await fresh();
-    const series = await page.evaluate((d) => {
-      const v = (window as unknown as { volt: { renderRun: (...a: unknown[]) => { series: Record<string, number> } } }).volt;
-      return v.renderRun(document.getElementById('pane')!, d, () => undefined).series;
+    const { series, below, above } = await page.evaluate(async (d) => {
+      type Drawn = {
+        series: Record<string, number>;
+        chart: { panes(): { getHeight(): number }[]; timeScale(): { timeToCoordinate(t: number): number | null }; takeScreenshot(): HTMLCanvasElement };
+        drawdownSeries: { priceToCoordinate(p: number): number | null };
+      };
+      const v = (window as unknown as { volt: { renderRun: (...a: unknown[]) => Drawn } }).volt;
+      const opened: number[] = [];
+      (window as unknown as { opened: number[] }).opened = opened;
+      const drawn = v.renderRun(document.getElementById('pane')!, d, (tradeId: number) => opened.push(tradeId));
+      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+      // Where the run is flat at 0% drawdown and where it is deepest: the red is between the line and 0%, never below the line.
+      const dd = d.equity.drawdown.map((x: number) => Math.abs(x));
+      const flat = dd.findIndex((x: number, i: number) => i > dd.length * 0.05 && x === 0);
+      const deepest = dd.indexOf(Math.max(...dd));
+      const shot = drawn.chart.takeScreenshot();
+      const ctx = shot.getContext('2d')!;
+      const [top, bottom] = drawn.chart.panes().map((p) => p.getHeight()) as [number, number];
+      const red = (x: number, y: number) => {
+        const [r, g, b] = ctx.getImageData(Math.round(x), Math.round(y), 1, 1).data;
+        return r! - Math.min(g!, b!) > 20;
+      };
+      const at = (i: number) => drawn.chart.timeScale().timeToCoordinate(Math.floor(d.equity.time[i]! / 1000))!;
+      const lineY = (i: number) => top + 1 + drawn.drawdownSeries.priceToCoordinate(-dd[i]! * 100)!;
+      return {
+        series: drawn.series,
+        below: red(at(flat), top + bottom - 4),
+        above: red(at(deepest), (top + 1 + drawn.drawdownSeries.priceToCoordinate(0)! + lineY(deepest)) / 2),
+      };
     }, run);
+    expect(below).toBe(false);
+    expect(above).toBe(true);
     expect(series).toEqual({ equity: run.equity.time.length, drawdown: run.equity.time.length });
     expect(await page.locator('.volt-trades tbody tr').count()).toBe(run.trades.length);
+    // A click on a trade's row opens that trade.
+    const third = Math.min(2, run.trades.length - 1);
+    await page.locator('.volt-trades tbody tr').nth(third).click();
+    expect(await page.evaluate(() => (window as unknown as { opened: number[] }).opened)).toEqual([Number(run.trades[third]!.tradeId)]);
     expect(await page.locator('.volt-metrics td').first().innerText()).toMatch(/^[+-]\d+\.\d\d%$/);
+    // A win rate is a share, not a gain: no sign.
+    expect(await page.locator('.volt-metrics td').nth(4).innerText()).toBe(`${(run.run.metrics!.winRate! * 100).toFixed(1)}%`);
     await page.waitForTimeout(100);
     await page.locator('#pane').screenshot({ path: path.join(ARTIFACTS, 'run-view.png') });
   });
@@ -193,6 +212,41 @@ describe('views in Chromium', () => {
     await page.locator('#pane').screenshot({ path: path.join(ARTIFACTS, 'calendar.png') });
   });
 
+  it('the volt code block: arguments on the opening fence, drawn live from the journal', async () => {
+    await fresh();
+    const runId = Number(run.run.runId);
+    const note = `# Notes\n\nHow the week went:\n\n\`\`\`volt run=${runId} chart=equity\n\`\`\`\n`;
+    const drawn = await page.evaluate(([n]) => (window as unknown as { volt: { codeBlock: (...a: unknown[]) => Promise<unknown> } }).volt.codeBlock(document.getElementById('pane')!, n, 4), [note] as const);
+    expect(drawn).toEqual({ notices: [], opened: [], series: { equity: run.equity.time.length } });
+    expect(await page.locator('#pane h2').innerText()).toBe(`Run ${runId}: ${run.run.strategy}`);
+    expect(await page.locator('#pane .volt-equity-chart canvas').count()).toBeGreaterThan(0);
+    // A block is a summary: no trade list.
+    expect(await page.locator('#pane .volt-trades').count()).toBe(0);
+    await page.waitForTimeout(100);
+    await page.locator('#pane').screenshot({ path: path.join(ARTIFACTS, 'code-block-run.png') });
+
+    // The body wins over the fence where both say; a trade block is the whole trade view.
+    await fresh();
+    const tradeId = Number(trade.trade.tradeId);
+    const inBody = await page.evaluate(
+      ([n]) => (window as unknown as { volt: { codeBlock: (...a: unknown[]) => Promise<unknown> } }).volt.codeBlock(document.getElementById('pane')!, n, 0),
+      [`~~~volt trade=99999\ntrade=${tradeId}\n~~~`] as const,
+    );
+    expect(inBody).toMatchObject({ notices: [] });
+    expect(await page.locator('#pane h2').innerText()).toBe(`Trade ${tradeId}: ${trade.trade.asset} ${trade.trade.side}`);
+    expect(await page.locator('#pane form.volt-review-form').count()).toBe(1);
+
+    // A trade the journal does not have: the block says so in place, the Notice says why.
+    await fresh();
+    const missing = await page.evaluate(
+      ([n]) => (window as unknown as { volt: { codeBlock: (...a: unknown[]) => Promise<{ notices: string[] }> } }).volt.codeBlock(document.getElementById('pane')!, n, 0),
+      ['```volt trade=99999\n```'] as const,
+    );
+    expect(missing.notices).toHaveLength(1);
+    expect(missing.notices[0]).toMatch(/^Volt: trade 99999 is not in the journal at .*journal\.db: pick a trade/);
+    expect(await page.locator('#pane').innerText()).toBe('Volt: could not show trade 99999; the notice says why.');
+  });
+
   it('compare runs and agent status', async () => {
     await fresh();
     const series = await page.evaluate(([a, b]) => {
@@ -205,6 +259,9 @@ describe('views in Chromium', () => {
     await fresh();
     await page.evaluate((s) => (window as unknown as { volt: { renderAgentStatus: (...a: unknown[]) => void } }).volt.renderAgentStatus(document.getElementById('pane')!, s), status);
     expect(await page.locator('#pane tbody tr').count()).toBe(status.agents.length);
+    // Limits are sizes, not gains: no sign.
+    const l = status.riskGate!.limits;
+    expect(await page.locator('#pane').innerText()).toContain(`Risk gate: max position ${Math.round(l.maxPositionPct * 100)}%, max daily loss ${Math.round(l.maxDailyLoss * 100)}%, max drawdown ${Math.round(l.maxDrawdown * 100)}%, ${l.maxConsecutiveLosses} losses in a row`);
     await page.locator('#pane').screenshot({ path: path.join(ARTIFACTS, 'agent-status.png') });
     expect(existsSync(path.join(ARTIFACTS, 'trade-view.png'))).toBe(true);
   });

@@ -125,7 +125,7 @@ export class ReviewHandler {
       return read(journal);
     } catch (e) {
       if (e instanceof ResponseError) throw e;
-      if (isVoltError(e)) throw new ResponseError(LSPErrorCodes.RequestFailed, e.format().replace(/\n\s*fix: /, ' (fix: ') + (e.hint ? ')' : ''));
+      if (isVoltError(e)) throw new ResponseError(LSPErrorCodes.RequestFailed, sidecarWords(e.format()).replace(/\n\s*fix: /, ' (fix: ') + (e.hint ? ')' : ''));
       const code = (e as NodeJS.ErrnoException).code;
       if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) throw new ResponseError(LSPErrorCodes.RequestFailed, (e as Error).message);
       throw e;
@@ -133,6 +133,11 @@ export class ReviewHandler {
       journal?.close();
     }
   }
+}
+
+/** The journal's hints speak to the CLI (--journal); a face's user points the journal.path setting instead. */
+function sidecarWords(message: string): string {
+  return message.replace(/pass --journal with another path|point --journal at another file/g, 'point the journal.path setting at another file');
 }
 
 function wholeNumber(v: unknown, what: string): number {

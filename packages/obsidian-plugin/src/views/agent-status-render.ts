@@ -1,6 +1,6 @@
 /** The agents' table: role, kind, model, weight, availability, their record from the journal. */
 import type { AgentStatusResult } from '@volt/lsp-server/protocol';
-import { num, pct, table } from './format.js';
+import { num, share, table } from './format.js';
 
 export function renderAgentStatus(el: HTMLElement, s: AgentStatusResult): void {
   el.empty();
@@ -10,10 +10,10 @@ export function renderAgentStatus(el: HTMLElement, s: AgentStatusResult): void {
   table(
     el,
     ['Role', 'Kind', 'Model', 'Weight', 'Available', 'Proposals', 'Approved', 'Win rate'],
-    s.agents.map((a) => [a.role, a.kind, a.model ?? '—', num(a.weight), a.available ? 'yes' : 'no', String(a.metrics?.proposals ?? '—'), String(a.metrics?.approvals ?? '—'), a.metrics?.winRate == null ? '—' : pct(a.metrics.winRate, 1)]),
+    s.agents.map((a) => [a.role, a.kind, a.model ?? '—', num(a.weight), a.available ? 'yes' : 'no', String(a.metrics?.proposals ?? '—'), String(a.metrics?.approvals ?? '—'), share(a.metrics?.winRate)]),
   );
   if (s.riskGate) {
     const l = s.riskGate.limits;
-    el.createDiv({ cls: 'volt-sub', text: `Risk gate: max position ${pct(l.maxPositionPct, 0)}, max daily loss ${pct(l.maxDailyLoss, 0)}, max drawdown ${pct(l.maxDrawdown, 0)}, ${l.maxConsecutiveLosses} losses in a row` });
+    el.createDiv({ cls: 'volt-sub', text: `Risk gate: max position ${share(l.maxPositionPct, 0)}, max daily loss ${share(l.maxDailyLoss, 0)}, max drawdown ${share(l.maxDrawdown, 0)}, ${l.maxConsecutiveLosses} losses in a row` });
   }
 }

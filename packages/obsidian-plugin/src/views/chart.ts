@@ -5,13 +5,14 @@
  * views can be checked in a browser.
  */
 import {
-  AreaSeries,
+  BaselineSeries,
   CandlestickSeries,
   ColorType,
   createChart,
   createSeriesMarkers,
   LineSeries,
   LineStyle,
+  type AutoscaleInfo,
   type IChartApi,
   type ISeriesApi,
   type SeriesMarker,
@@ -28,6 +29,8 @@ export interface DrawnChart {
   series: Record<string, number>;
   /** The series the markers and price lines sit on (the candles), for coordinates. */
   priceSeries?: ISeriesApi<'Candlestick'>;
+  /** The drawdown (a run's chart), for coordinates. */
+  drawdownSeries?: ISeriesApi<'Baseline'>;
 }
 
 const UP = '#26a69a';
@@ -109,6 +112,7 @@ export function drawTradeChart(el: HTMLElement, bars: BarsResult, trade: ReviewT
 export function drawEquityChart(el: HTMLElement, equity: RunDetailResult['equity'], show: 'equity' | 'drawdown' | 'both' = 'both'): DrawnChart {
   const chart = themed(el, show === 'both' ? 360 : 240);
   const series: Record<string, number> = {};
+  let drawdown: ISeriesApi<'Baseline'> | undefined;
   const times = equity.time.map(sec);
   if (show !== 'drawdown') {
     const eq = chart.addSeries(LineSeries, { color: '#5c7cfa', lineWidth: 2, title: 'equity' });
@@ -116,16 +120,36 @@ export function drawEquityChart(el: HTMLElement, equity: RunDetailResult['equity
     series.equity = times.length;
   }
   if (show !== 'equity') {
+    // Drawdown hangs from 0%: a baseline at 0% filled down to the line, so a flat stretch at 0% is
+    // empty and only the dips are red; 0% is the top of the pane.
     const dd = chart.addSeries(
-      AreaSeries,
-      { lineColor: DOWN, topColor: 'rgba(239,83,80,0.05)', bottomColor: 'rgba(239,83,80,0.4)', lineWidth: 1, title: 'drawdown', priceFormat: { type: 'percent' } },
+      BaselineSeries,
+      {
+        baseValue: { type: 'price', price: 0 },
+        bottomLineColor: DOWN,
+        bottomFillColor1: 'rgba(239,83,80,0.15)',
+        bottomFillColor2: 'rgba(239,83,80,0.45)',
+        topLineColor: DOWN,
+        topFillColor1: 'transparent',
+        topFillColor2: 'transparent',
+        lineWidth: 1,
+        title: 'drawdown',
+        // The library's 'percent' format reads its precision as a price scale (one decimal here): say it outright.
+        priceFormat: { type: 'custom', formatter: (p: number) => `${p.toFixed(2)}%`, minMove: 0.01 },
+        autoscaleInfoProvider: (original: () => AutoscaleInfo | null) => {
+          const info = original();
+          if (info?.priceRange) info.priceRange.maxValue = 0;
+          return info;
+        },
+      },
       show === 'both' ? 1 : 0,
     );
     dd.setData(times.map((time, i) => ({ time, value: -Math.abs(equity.drawdown[i]!) * 100 })));
     series.drawdown = times.length;
+    drawdown = dd;
   }
   chart.timeScale().fitContent();
-  return { chart, markers: [], priceLines: [], series };
+  return { chart, markers: [], priceLines: [], series, ...(drawdown ? { drawdownSeries: drawdown } : {}) };
 }
 
 /** Two runs' equity as growth of 1 from each run's start, so different capitals compare. */

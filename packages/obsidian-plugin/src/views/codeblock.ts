@@ -1,6 +1,6 @@
 /** ```volt blocks: `run=12 chart=equity`, `trade=431`, `calendar=all` or `calendar=EMA crossover`, drawn live from the journal. */
-import { MarkdownRenderChild } from 'obsidian';
-import { parseVoltBlock } from '../notes.js';
+import { MarkdownRenderChild, type MarkdownSectionInformation } from 'obsidian';
+import { fenceArguments, parseVoltBlock } from '../notes.js';
 import { attempt, saveReview } from '../commands.js';
 import type { DrawnChart } from './chart.js';
 import { calendarTrades, tradeWithBars } from './load.js';
@@ -16,6 +16,8 @@ export class VoltBlock extends MarkdownRenderChild {
     el: HTMLElement,
     private readonly host: VoltHost,
     private readonly source: string,
+    /** Where the block sits in its note (the processor context's getSectionInfo), for the fence line's arguments. */
+    private readonly section: () => MarkdownSectionInformation | null = () => null,
   ) {
     super(el);
   }
@@ -31,7 +33,7 @@ export class VoltBlock extends MarkdownRenderChild {
   async render(): Promise<void> {
     const el = this.containerEl;
     el.addClass('volt-block');
-    const parsed = parseVoltBlock(this.source);
+    const parsed = parseVoltBlock(this.source, fenceArguments(this.section()));
     if (!parsed.ok) {
       el.empty();
       el.createDiv({ cls: 'volt-error', text: parsed.message });

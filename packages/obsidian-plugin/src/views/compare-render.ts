@@ -1,7 +1,7 @@
 /** Two runs of a strategy side by side: params, metrics and equity (growth of 1). */
 import type { RunDetailResult } from '@volt/lsp-server/protocol';
 import { drawComparisonChart, type DrawnChart } from './chart.js';
-import { num, pct, table } from './format.js';
+import { num, pct, share, table } from './format.js';
 
 export function renderComparison(el: HTMLElement, a: RunDetailResult, b: RunDetailResult): DrawnChart {
   el.empty();
@@ -19,7 +19,7 @@ export function renderComparison(el: HTMLElement, a: RunDetailResult, b: RunDeta
     ['Sharpe', (m) => num(m.sharpe)],
     ['Max drawdown', (m) => pct(m.maxDrawdown === undefined ? undefined : -Math.abs(m.maxDrawdown))],
     ['Trades', (m) => String(m.trades ?? '—')],
-    ['Win rate', (m) => pct(m.winRate, 1)],
+    ['Win rate', (m) => share(m.winRate)],
     ['Profit factor', (m) => num(m.profitFactor)],
   ];
   table(el, ['Metric', `Run ${a.run.runId}`, `Run ${b.run.runId}`], rows.map(([k, f]) => [k, f(ma), f(mb)]), 'volt-table volt-metrics');

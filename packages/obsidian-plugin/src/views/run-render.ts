@@ -1,7 +1,7 @@
 /** A run: headline metrics, equity over drawdown, the trade list (a click opens the trade). */
 import type { RunDetailResult } from '@volt/lsp-server/protocol';
 import { drawEquityChart, type DrawnChart } from './chart.js';
-import { num, pct, signed, table, when } from './format.js';
+import { num, pct, share, signed, table, when } from './format.js';
 
 export function renderRun(el: HTMLElement, d: RunDetailResult, onOpenTrade: (tradeId: number) => void, chart: 'equity' | 'drawdown' | 'both' | 'none' = 'both', withTrades = true): DrawnChart | undefined {
   el.empty();
@@ -12,7 +12,7 @@ export function renderRun(el: HTMLElement, d: RunDetailResult, onOpenTrade: (tra
   el.createDiv({ cls: 'volt-sub', text: `${r.symbol ?? '?'} ${r.timeframe ?? ''} · ${when(r.dataFrom)} → ${when(r.dataTo)} · ${r.data} · ${r.status}` });
   if (r.error) el.createEl('blockquote', { text: `Error: ${r.error}` });
   table(el, ['Return', 'Sharpe', 'Max drawdown', 'Trades', 'Win rate', 'Profit factor'], [
-    [pct(m.totalReturn), num(m.sharpe), pct(m.maxDrawdown === undefined ? undefined : -Math.abs(m.maxDrawdown)), String(m.trades ?? d.trades.length), pct(m.winRate, 1), num(m.profitFactor)],
+    [pct(m.totalReturn), num(m.sharpe), pct(m.maxDrawdown === undefined ? undefined : -Math.abs(m.maxDrawdown)), String(m.trades ?? d.trades.length), share(m.winRate), num(m.profitFactor)],
   ], 'volt-table volt-metrics');
   let drawn: DrawnChart | undefined;
   if (chart !== 'none') {
