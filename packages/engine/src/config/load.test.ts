@@ -44,7 +44,7 @@ describe('loadConfig', () => {
   it('merges the file over the defaults, field by field', () => {
     const dir = workspace(JSON.stringify({ risk: { maxDailyLoss: 0.02 }, ollama: { host: 'http://10.0.0.2:11434' }, vault: { path: 'notes' } }));
     const config = loadConfig(dir);
-    expect(config.risk).toEqual({ maxPositionPct: 0.1, maxDrawdown: 0.25, maxDailyLoss: 0.02, maxConsecutiveLosses: 5, maxBidAskPct: 0.1, maxPinning: 0.5, maxVolatilityCrush: 0.3, maxEarlyAssignment: 0.5 });
+    expect(config.risk).toEqual({ maxPositionPct: 0.1, maxDrawdown: 0.25, maxDailyLoss: 0.02, maxConsecutiveLosses: 5, maxBidAskPct: 0.1, maxPinning: 0.5, maxVolatilityCrush: 0.3, maxEarlyAssignment: 0.5, minDealerGamma: -1 });
     expect(config.ollama.host).toBe('http://10.0.0.2:11434');
     expect(config.ollama.models.critique).toBe('qwen2.5-coder:7b');
     // Paths are the config file's folder's.
