@@ -133,6 +133,37 @@ describe('ctx.options in a backtest', () => {
     expect(runBacktest(seller(1, false), series).options!.refused).toEqual([]);
   });
 
+  it('a short leg in the money at expiry is assigned: it pays the holder strike − spot at the settling open', () => {
+    // A bull put spread written deep in the money (short the put nearest 110% of spot, long the strike below), first expiry.
+    const itm = defineStrategy({
+      name: 'in-the-money put writer',
+      onBar(ctx: StrategyContext) {
+        if (ctx.index !== 100) return;
+        const chain = ctx.options.chain();
+        const puts = chain.filter((q) => q.right === 'put' && q.expiry === chain[0]!.expiry);
+        const short = puts.reduce((b, q) => (Math.abs(q.strike - ctx.bar.close * 1.1) < Math.abs(b.strike - ctx.bar.close * 1.1) ? q : b));
+        const long = puts.filter((q) => q.strike < short.strike).at(-1)!;
+        ctx.options.open([
+          { right: 'put', strike: short.strike, expiry: short.expiry, quantity: -1 },
+          { right: 'put', strike: long.strike, expiry: long.expiry, quantity: 1 },
+        ]);
+      },
+    });
+    const r = runBacktest(itm, series);
+    const [short, long] = r.options!.positions[0]!.legs;
+    const settleBar = series.time.findIndex((t) => t >= short!.expiry);
+    const spot = series.open[settleBar]!;
+    expect(spot).toBeLessThan(long!.strike); // both legs ended in the money
+    expect(short!.state).toBe('assigned');
+    expect(long!.state).toBe('exercised');
+    expect(short!.exit).toBeCloseTo(short!.strike - spot, 12);
+    expect(long!.exit).toBeCloseTo(long!.strike - spot, 12);
+    // Assigned, the writer pays the intrinsic value: the spread loses its width less the credit, and fees.
+    const p = r.options!.positions[0]!;
+    expect(p.pnl).toBeCloseTo(100 * (short!.entry - long!.entry) - 100 * (short!.strike - long!.strike) - p.fees, 9);
+    expect(r.metrics.endEquity).toBeCloseTo(10_000 + p.pnl!, 9);
+  });
+
   it('an order for a strike the chain does not list stops the run with a strategy error', () => {
     const wrong = defineStrategy({
       name: 'wrong strike',
