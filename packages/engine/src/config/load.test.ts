@@ -95,6 +95,7 @@ describe('loadConfig', () => {
     expect(configError('{"agents": {"mode": "gpt"}}').message).toMatch(/one of "off", "rules", "ollama"/);
     expect(configError('{"ollama": {"host": "localhost:11434"}}').message).toMatch(/ollama\.host/);
     expect(configError('{"onSave": {"backtest": "yes"}}').message).toMatch(/true or false/);
+    expect(configError('{"risk": {"minDealerGamma": -2}}').message).toMatch(/^'risk\.minDealerGamma' must be a number in \[-1, 1\], got -2/);
     expect(configError('{"risk": 0.1}').message).toMatch(/'risk' must be an object/);
     expect(configError('[]').message).toMatch(/the settings must be an object/);
   });
