@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll } from 'vitest';
-import { priceOption, resolveDataSpec } from '@volt/engine';
+import { analyzePosition, defineStrategy, impliedVolatility, priceOption, resolveDataSpec, runBacktest, synthesize, type StrategyContext } from '@volt/engine';
 import { Commands } from '../src/protocol.js';
 import { hoverAt } from '../src/service/hover.js';
+import { lastRunMarket } from '../src/service/options-hover.js';
 import { startInBand } from './utils/connection.js';
 
 /** A strategy holding the seed's short call spread as legs, analysed with `analysis`. */
@@ -110,6 +111,115 @@ describe('hover over an options leg in the sidecar, after a run', () => {
       const value = (await hover()).contents.value;
       expect(value).toContain(`From the last run: ${series.symbol} (synthetic data) closed at ${Number(close.toPrecision(6))} on ${new Date(series.time[399]!).toISOString().slice(0, 16).replace('T', ' ')} UTC`);
       expect(value).toMatch(new RegExp(`probability of profit \\| [\\d.]+% \\(lognormal, spot ${Number(close.toPrecision(6))}, vol 45\\.0%\\)`));
+    } finally {
+      await c.dispose();
+    }
+  });
+});
+
+/** A strategy selling a weekly call spread whose strikes it picks from the chain at run time. */
+const SELLER = `import { defineStrategy } from '@volt/engine';
+
+export default defineStrategy({
+  name: 'weekly call spreads',
+  timeframe: '1h',
+  onBar(ctx) {
+    if (ctx.index % 168 !== 50) return;
+    const chain = ctx.options.chain();
+    if (chain.length === 0) return;
+    const expiry = chain[0]!.expiry;
+    const calls = chain.filter((q) => q.right === 'call' && q.expiry === expiry);
+    const near = (x: number) => calls.reduce((b, q) => (Math.abs(q.strike - x) < Math.abs(b.strike - x) ? q : b));
+    ctx.options.open([
+      { right: 'call', strike: near(ctx.bar.close * 1.02).strike, expiry, quantity: -1 },
+      { right: 'call', strike: near(ctx.bar.close * 1.06).strike, expiry, quantity: 1 },
+    ], 'weekly premium');
+  },
+});
+`;
+
+describe('hover over a ctx.options.open order', () => {
+  // The same strategy in-process, so the test knows what the run filled.
+  const spreads = defineStrategy({
+    name: 'weekly call spreads',
+    onBar(ctx: StrategyContext) {
+      if (ctx.index % 168 !== 50) return;
+      const chain = ctx.options.chain();
+      if (chain.length === 0) return;
+      const expiry = chain[0]!.expiry;
+      const calls = chain.filter((q) => q.right === 'call' && q.expiry === expiry);
+      const near = (x: number) => calls.reduce((b, q) => (Math.abs(q.strike - x) < Math.abs(b.strike - x) ? q : b));
+      ctx.options.open([
+        { right: 'call', strike: near(ctx.bar.close * 1.02).strike, expiry, quantity: -1 },
+        { right: 'call', strike: near(ctx.bar.close * 1.06).strike, expiry, quantity: 1 },
+      ], 'weekly premium');
+    },
+  });
+  const series = synthesize({ seed: 5, bars: 1500, timeframe: '1h', start: Date.UTC(2024, 0, 1) });
+  const report = runBacktest(spreads, series);
+  const market = lastRunMarket(series, report.options)!;
+
+  it('shows the latest position the last run filled for it, priced at its fill: legs, max risk and reward, PoP, greeks, P&L', () => {
+    const positions = report.options!.positions;
+    expect(positions.length).toBeGreaterThan(3);
+    const last = positions.at(-1)!;
+    const bar = series.time.indexOf(last.openedAt);
+    const spot = series.open[bar]!;
+    const legs = last.legs.map((l) => {
+      const years = (l.expiry - last.openedAt) / (365 * 86_400_000);
+      const iv = impliedVolatility({ right: l.right, spot, strike: l.strike, years, rate: 0, price: l.entry });
+      if (!iv.ok) throw new Error('fill has no implied vol');
+      return { right: l.right, quantity: l.quantity, strike: l.strike, years, premium: l.entry, vol: iv.vol };
+    });
+    const vols = legs.map((l) => l.vol).sort((a, b) => a - b);
+    const a = analyzePosition({ legs, spot, vol: vols[1]!, rate: 0 });
+    const value = (hoverAt(SELLER, at(SELLER, 'open('), undefined, market)!.contents as { value: string }).value;
+    const ended = positions.filter((p) => p.pnl !== null);
+    const pnl = ended.reduce((s, p) => s + p.pnl!, 0);
+    expect(value).toContain(`**options order** (\`ctx.options.open\`, reason "weekly premium"): the last run filled it ${positions.length} times`);
+    expect(value).toContain(`${ended.length === positions.length ? 'they' : `the ${ended.length} that ended`} made ${pnl >= 0 ? '+' : ''}${pnl.toFixed(2)} after fees`);
+    expect(value).toContain(`| the latest, filled ${new Date(last.openedAt).toISOString().slice(0, 16).replace('T', ' ')} UTC at spot ${Number(spot.toPrecision(6))} | |`);
+    expect(value).toContain(`| entry | credit ${Math.abs(last.entryCost).toFixed(2)}, fees ${last.fees.toFixed(2)} included |`);
+    expect(value).toContain(`| max risk | ${a.maxRisk.toFixed(2)} before fees |`);
+    expect(value).toContain(`| max reward | ${a.maxReward.toFixed(2)} before fees |`);
+    expect(value).toContain(`| probability of profit | ${(a.probabilityOfProfit * 100).toFixed(1)}% (lognormal, vol ${(vols[1]! * 100).toFixed(1)}% implied by the fills) |`);
+    expect(value).toContain(`| greeks at the fill | delta ${a.greeks.delta.toFixed(2)}, gamma ${a.greeks.gamma.toFixed(4)}, theta ${a.greeks.thetaPerDay.toFixed(2)}/day, vega ${a.greeks.vegaPerPoint.toFixed(2)}/vol point |`);
+    // A short call spread: short delta, capped risk.
+    expect(a.greeks.delta).toBeLessThan(0);
+    expect(Number.isFinite(a.maxRisk)).toBe(true);
+    // Over a leg of the order, the same.
+    const overLeg = (hoverAt(SELLER, at(SELLER, 'quantity: 1'), undefined, market)!.contents as { value: string }).value;
+    expect(overLeg).toBe(value);
+  });
+
+  it('before a run it says where its numbers come from; an order of another reason was not filled', () => {
+    const before = (hoverAt(SELLER, at(SELLER, 'open('), undefined)!.contents as { value: string }).value;
+    expect(before).toContain('come from a run of the strategy');
+    const other = SELLER.replace("'weekly premium'", "'monthly premium'");
+    expect((hoverAt(other, at(other, 'open('), undefined, market)!.contents as { value: string }).value).toContain('the last run filled none of these.');
+  });
+});
+
+describe('hover over a ctx.options.open order in the sidecar, after a run', () => {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'volt-options-order-hover-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('shows what the last run (in its sandbox) filled for the order', async () => {
+    writeFileSync(path.join(tmp, 'volt.config.json'), JSON.stringify({ data: { default: 'synthetic:5:1500:1h' } }));
+    const c = await startInBand({ root: tmp });
+    try {
+      await c.initialize();
+      const uri = await c.open('seller.strategy.ts', SELLER);
+      const lines = SELLER.split('\n');
+      const line = lines.findIndex((l) => l.includes('ctx.options.open('));
+      const position = { line, character: lines[line]!.indexOf('open(') + 1 };
+      const hover = () => c.connection.sendRequest<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri }, position });
+      expect((await hover()).contents.value).toContain('come from a run of the strategy');
+      await c.executeCommand(Commands.backtest, [{ uri }]);
+      const value = (await hover()).contents.value;
+      expect(value).toMatch(/the last run filled it \d+ times/);
+      expect(value).toMatch(/\| probability of profit \| [\d.]+% \(lognormal, vol [\d.]+% implied by the fills\) \|/);
+      expect(value).toMatch(/\| greeks at the fill \| delta -/);
     } finally {
       await c.dispose();
     }

@@ -22,6 +22,10 @@ T.run('render', function()
       totalReturn = 0.1234, cagr = 0.5, sharpe = 1.5, sortino = 2, calmar = 3, maxDrawdown = 0.05,
       maxDrawdownDurationMs = 3 * 3600 * 1000, trades = 12, winRate = 0.5, profitFactor = 1.8,
       expectancy = 10, exposure = 0.3, feesPaid = 4.5, avgHoldingMs = 45 * 60000,
+      valueAtRisk = {
+        historical = { var95 = 0.012, var99 = 0.021, cvar95 = 0.017, cvar99 = 0.024 },
+        parametric = { var95 = 0.011, var99 = 0.016, cvar95 = 0.014, cvar99 = 0.018 },
+      },
     },
     trades = {},
     equityCurve = { time = { 1, 2, 3 }, equity = { 10000, 9000, 11234 }, drawdown = { 0, 0.1, 0 } },
@@ -47,6 +51,22 @@ T.run('render', function()
   T.eq(require('volt.render').pp(0.021), '+2.1 pp', 'pp up')
   T.eq(require('volt.render').pp(-0.004), '-0.4 pp', 'pp down')
   T.eq(require('volt.render').pp(-0.0001), '±0.0 pp', 'pp never -0.0')
+  T.contains(text, 'VaR 95/99      1.20% / 2.10%  normal 1.10% / 1.60%', 'one-bar VaR, historical and normal')
+  T.contains(text, 'CVaR 95/99     1.70% / 2.40%  normal 1.40% / 1.80%', 'one-bar CVaR, historical and normal')
+  T.ok(not text:find('Benchmark corr', 1, true), 'no correlation without a benchmark')
+  T.ok(not text:find('Options ', 1, true), 'no options line for a strategy that never used ctx.options')
+  local with_options = vim.deepcopy(report)
+  with_options.metrics.benchmarkCorrelation = 0.4321
+  with_options.options = {
+    chain = 'synthetic',
+    positions = { { id = 1, fees = 1.3, pnl = 198.7, legs = {} }, { id = 2, fees = 1.3, pnl = -301.3, legs = {} } },
+    refused = { { id = 3, why = 'REJECTED by risk_gate: gamma-flip' } },
+    hedgeEfficiency = 0.625,
+  }
+  local options_text = table.concat(render.backtest({ summary = { data = 'synthetic:42' }, report = with_options }), '\n')
+  T.contains(options_text, 'Benchmark corr 0.43', 'the benchmark correlation when there is one')
+  T.contains(options_text, 'Options        2 positions, P&L -102.60 after 2.60 fees · 1 refused', 'what ctx.options did')
+  T.contains(options_text, 'Hedge effic.   0.63', 'the hedge efficiency')
   T.contains(text, 'Equity 10000.00 → 11234.00', 'equity endpoints')
   T.contains(text, '▄▁█', 'equity sparkline')
   T.contains(text, 'Last 8 of 12 trades', 'trade count')

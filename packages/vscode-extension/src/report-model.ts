@@ -138,6 +138,21 @@ export function reportModel(result: BacktestResult, decimals?: number): ReportMo
     { label: 'Average holding time', value: formatDuration(m.avgHoldingMs) },
     { label: 'Equity', value: `${money(m.startEquity)} → ${money(m.endEquity)}` },
   ];
+  // One-bar tail risk (historical, and under a normal fit), as `volt backtest` prints it; a sidecar of an older release sends none.
+  const v = m.valueAtRisk as typeof m.valueAtRisk | undefined;
+  if (v) {
+    metrics.push({ label: 'VaR 95 / 99, 1 bar', value: `${pct(v.historical.var95)} / ${pct(v.historical.var99)} · normal ${pct(v.parametric.var95)} / ${pct(v.parametric.var99)}` });
+    metrics.push({ label: 'CVaR 95 / 99, 1 bar', value: `${pct(v.historical.cvar95)} / ${pct(v.historical.cvar99)} · normal ${pct(v.parametric.cvar95)} / ${pct(v.parametric.cvar99)}` });
+  }
+  if (m.benchmarkCorrelation !== undefined) metrics.push({ label: 'Benchmark correlation', value: m.benchmarkCorrelation === null ? 'n/a' : m.benchmarkCorrelation.toFixed(2) });
+  // ctx.options: its positions, what they made, and how much of the underlying's moves they offset.
+  const o = report.options;
+  if (o) {
+    const pnl = o.positions.reduce((sum, p) => sum + (p.pnl ?? 0), 0);
+    const fees = o.positions.reduce((sum, p) => sum + p.fees, 0);
+    metrics.push({ label: 'Options', value: `${o.positions.length} position${o.positions.length === 1 ? '' : 's'}, P&L ${pnl >= 0 ? '+' : ''}${money(pnl)} after ${money(fees)} fees${o.refused.length > 0 ? ` · ${o.refused.length} refused` : ''}` });
+    if (o.hedgeEfficiency !== null) metrics.push({ label: 'Hedge efficiency', value: o.hedgeEfficiency.toFixed(2) });
+  }
   const shown = report.trades.slice(-MAX_TRADE_ROWS);
   if (decimals === undefined) decimals = priceDecimals(tradePrices(shown));
   const trades = shown.map(

@@ -105,6 +105,35 @@ describe('reportModel', () => {
     expect(clean.metrics.some((m) => m.label === 'Hindsight')).toBe(false);
   });
 
+  it('shows the one-bar VaR and CVaR at 95/99%, historical and normal, and the benchmark correlation when there is one', () => {
+    const base = backtestResult('file:///ws/rsi.strategy.ts');
+    const model = reportModel(base);
+    expect(model.metrics.find((m) => m.label === 'VaR 95 / 99, 1 bar')?.value).toBe('1.20% / 2.10% · normal 1.10% / 1.60%');
+    expect(model.metrics.find((m) => m.label === 'CVaR 95 / 99, 1 bar')?.value).toBe('1.70% / 2.40% · normal 1.40% / 1.80%');
+    expect(model.metrics.some((m) => m.label === 'Benchmark correlation')).toBe(false);
+    const benched = reportModel({ ...base, report: { ...base.report, metrics: { ...base.report.metrics, benchmarkCorrelation: 0.4321 } } });
+    expect(benched.metrics.find((m) => m.label === 'Benchmark correlation')?.value).toBe('0.43');
+  });
+
+  it('shows what ctx.options did: positions, P&L after fees, refusals and the hedge efficiency', () => {
+    const base = backtestResult('file:///ws/rsi.strategy.ts');
+    expect(reportModel(base).metrics.some((m) => m.label === 'Options')).toBe(false);
+    const leg = { right: 'call' as const, strike: 105, expiry: 0, quantity: -1, entry: 2, state: 'expired' as const, exit: 0 };
+    const options = {
+      chain: 'synthetic',
+      positions: [
+        { id: 1, openedAt: 0, reason: '', legs: [leg], entryCost: -198.7, fees: 1.3, pnl: 198.7 },
+        { id: 2, openedAt: 0, reason: '', legs: [leg], entryCost: -198.7, fees: 1.3, pnl: -301.3 },
+      ],
+      refused: [{ id: 3, bar: 5, time: 0, reason: '', why: 'REJECTED by risk_gate: gamma-flip', maxRisk: 500, limit: 0 }],
+      hedgeEfficiency: 0.625,
+      greeks: { time: [], value: [], delta: [], gamma: [], vegaPerPoint: [], thetaPerDay: [] },
+    };
+    const model = reportModel({ ...base, report: { ...base.report, options } });
+    expect(model.metrics.find((m) => m.label === 'Options')?.value).toBe('2 positions, P&L -102.60 after 2.60 fees · 1 refused');
+    expect(model.metrics.find((m) => m.label === 'Hedge efficiency')?.value).toBe('0.63');
+  });
+
   it('reads percentage points as the sidecar’s lens does: signed, one decimal, never "-0.0"', () => {
     expect([0.021, -0.004, 0, -0.0004].map(percentagePoints)).toEqual(['+2.1 pp', '-0.4 pp', '±0.0 pp', '±0.0 pp']);
   });

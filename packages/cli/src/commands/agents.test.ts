@@ -36,7 +36,7 @@ function workspace(name: string, config: object): string {
 describe('volt agents status', () => {
   it('shows the LLM seats, Ollama version and models, and metrics from a journaled agents backtest', async () => {
     server = await FakeOllama.start({ models: ['llama3.3:latest', 'deepseek-r1:8b', 'qwen2.5-coder:7b'], version: '0.9.1' });
-    const root = workspace('up', { agents: { mode: 'ollama' }, ollama: { host: server.host } });
+    const root = workspace('up', { agents: { mode: 'ollama' }, ollama: { host: server.host }, risk: { maxPinning: 0.3, minDealerGamma: 0 } });
     const journal = path.join(root, '.volt', 'journal.db');
     expect(await main(['backtest', strategy, '--data', 'synthetic:7:1500', '--agents', 'rules', '--journal', journal])).toBe(0);
     expect(out).toMatch(/agents: \d+ proposals — \d+ approved, \d+ approved with modifications, \d+ rejected \(\d+ by consensus, \d+ by the risk gate\)/);
@@ -58,6 +58,8 @@ describe('volt agents status', () => {
     expect(trend.metrics.proposals).toBeGreaterThan(0);
     expect(trend.metrics.approvals).toBeLessThanOrEqual(trend.metrics.proposals);
     expect(status.riskGate.metrics.reviews).toBeGreaterThan(0);
+    // The options limits are the config's, as the gate applies them.
+    expect(status.riskGate.limits).toMatchObject({ maxPinning: 0.3, minDealerGamma: 0, maxVolatilityCrush: 0.3 });
 
     out = '';
     expect(await main(['agents', 'status', '--root', root])).toBe(0);

@@ -19,7 +19,7 @@ import { EXIT, UsageError, numberOption, parseCommandArgs } from '../usage.js';
 
 export const summary = 'price an option with every greek, solve its implied volatility, analyse a position of several legs, or fetch a Deribit chain';
 
-const USAGE = `usage: volt options <price|iv|position> [options]
+const USAGE = `usage: volt options <price|iv|position|chain> [options]
 
   volt options price --spot S --strike K (--years T | --days D) --vol V [--rate R] [--dividend-yield Q]
                      [--right call|put] [--model bsm|black76] [--american [--steps N]] [--json]

@@ -62,7 +62,7 @@ describe('options orders through the agents’ panel and the risk gate', () => {
   });
 
   it('the gate’s position and daily-loss limits scale the legs down in whole units of the spread', () => {
-    const loose = { maxPositionPct: 1, maxDailyLoss: 1 };
+  const loose = { maxPositionPct: 1, maxDailyLoss: 1 };
     const wide = runBacktest(seller(4), series, { maxPositionCap: 1 }, review('BUY', loose)).options!.positions[0]!;
     expect(wide.legs.map((l) => l.quantity)).toEqual([-4, 4]);
     const [short, long] = wide.legs;
@@ -109,7 +109,7 @@ describe('options orders through the agents’ panel and the risk gate', () => {
 
 describe('options risk flags from a chain file reach the gate', () => {
   /** Snapshots at bars 95–110: a front expiry 3 days out and a back one 10 days out, 9 strikes around spot. */
-  function chainFile(frontIv: number, backIv: number, pinnedOi: number): OptionChainData {
+  function chainFile(frontIv: number, backIv: number, pinnedOi: number, oi = { call: 10, put: 10 }): OptionChainData {
     const rows = ['time,expiry,right,strike,bid,ask,iv,open_interest'];
     for (let i = 95; i <= 110; i++) {
       const t = series.time[i]!;
@@ -122,7 +122,7 @@ describe('options risk flags from a chain file reach the gate', () => {
           const strike = centre + k;
           for (const right of ['call', 'put'] as const) {
             const price = priceOption({ right, spot, strike, years: (expiry - t) / (365 * 86_400_000), rate: 0, vol: iv }).price;
-            rows.push(`${t},${expiry},${right},${strike},${(price * 0.99).toFixed(4)},${(price * 1.01).toFixed(4)},${iv},${k === 0 ? pinnedOi : 10}`);
+            rows.push(`${t},${expiry},${right},${strike},${(price * 0.99).toFixed(4)},${(price * 1.01).toFixed(4)},${iv},${k === 0 ? pinnedOi : oi[right]}`);
           }
         }
       }
@@ -144,6 +144,21 @@ describe('options risk flags from a chain file reach the gate', () => {
       ]);
     },
   });
+    /** The same spread sold: short the put at the money, long one below (short gamma). */
+  const shortPutSpread = defineStrategy({
+    name: 'short put spread',
+    onBar(ctx: StrategyContext) {
+      if (ctx.index !== 100) return;
+      const chain = ctx.options.chain();
+      const front = chain[0]!.expiry;
+      const puts = chain.filter((q) => q.right === 'put' && q.expiry === front);
+      const atm = puts.reduce((b, q) => (Math.abs(q.strike - ctx.bar.close) < Math.abs(b.strike - ctx.bar.close) ? q : b));
+      ctx.options.open([
+        { right: 'put', strike: atm.strike, expiry: front, quantity: -1 },
+        { right: 'put', strike: atm.strike - 2, expiry: front, quantity: 1 },
+      ]);
+    },
+  });
   const loose = { maxPositionPct: 1, maxDailyLoss: 1 };
 
   it('open interest piled at the strike by spot, days before expiry, is pinning; an event priced into the front month is volatility crush', () => {
@@ -157,5 +172,21 @@ describe('options risk flags from a chain file reach the gate', () => {
     // The limits are the trader's: a looser crush limit lets it through.
     const allowed = runBacktest(putSpread, series, { optionChain: chainFile(0.9, 0.5, 10), maxPositionCap: 1 }, review('BUY', { ...loose, maxVolatilityCrush: 0.95 })).options!;
     expect(allowed.refused).toEqual([]);
+  });
+
+  it('dealers short gamma (put open interest dominates): a short-gamma entry is refused under risk.minDealerGamma, a long-gamma one is not', () => {
+    // Customers long puts: dealers short their gamma, 90% of the gross net short.
+    const dealersShort = chainFile(0.6, 0.6, 10, { call: 10, put: 190 });
+    const dealersLong = chainFile(0.6, 0.6, 10, { call: 190, put: 10 });
+    const run = (s: typeof putSpread, chain: OptionChainData, limits: Partial<RiskLimits>) =>
+      runBacktest(s, series, { optionChain: chain, maxPositionCap: 1 }, review('BUY', { ...loose, maxPinning: 1, ...limits })).options!;
+    expect(run(shortPutSpread, dealersShort, { minDealerGamma: 0 }).refused[0]!.why).toBe('REJECTED by risk_gate: gamma-flip');
+    // Long gamma gains from moves dealers' hedging feeds: not this limit's business.
+    expect(run(putSpread, dealersShort, { minDealerGamma: 0 }).refused).toEqual([]);
+    // Dealers long gamma damp the moves: the seller is let through.
+    expect(run(shortPutSpread, dealersLong, { minDealerGamma: 0 }).refused).toEqual([]);
+    // The default (−1) never refuses; a limit under the chain's figure (about −0.9) lets it through too.
+    expect(run(shortPutSpread, dealersShort, {}).refused).toEqual([]);
+    expect(run(shortPutSpread, dealersShort, { minDealerGamma: -0.95 }).refused).toEqual([]);
   });
 });

@@ -146,7 +146,13 @@ export class AgentReview implements BacktestObserver {
     p.price = entry.price;
     p.equity = entry.equity;
     p.maxLossPct = entry.options !== undefined ? entry.pct : undefined;
-    p.optionsFlags = entry.options === undefined ? undefined : { bidAskPct: entry.options.bidAskPct, pinning: entry.options.pinning, volatilityCrush: entry.options.volatilityCrush };
+    p.optionsFlags = entry.options === undefined ? undefined : {
+      bidAskPct: entry.options.bidAskPct,
+      pinning: entry.options.pinning,
+      volatilityCrush: entry.options.volatilityCrush,
+      dealerGamma: entry.options.dealerGamma,
+      positionGamma: entry.options.gamma,
+    };
     p.indicators = entry.indicators;
     this.lastEquity = entry.equity;
     if (entry.equity > this.peakEquity) this.peakEquity = entry.equity;

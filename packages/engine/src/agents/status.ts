@@ -99,13 +99,8 @@ export async function agentStatus(
   const missing = Object.values(seats).filter((m) => ollama.reachable && !has(m));
   let reason = ollama.reason;
   if (ollama.reachable && missing.length > 0) reason = `not installed: ${[...new Set(missing)].join(', ')} (ollama pull <model>)`;
-  const limits: RiskLimits = {
-    ...DEFAULT_RISK_LIMITS,
-    maxPositionPct: config.risk.maxPositionPct,
-    maxDailyLoss: config.risk.maxDailyLoss,
-    maxDrawdown: config.risk.maxDrawdown,
-    maxConsecutiveLosses: config.risk.maxConsecutiveLosses,
-  };
+  // Every limit volt.config.json sets (the options flags' too), as the panel's gate applies them.
+  const limits: RiskLimits = { ...DEFAULT_RISK_LIMITS, ...config.risk };
   return {
     mode: config.agents.mode,
     agents,

@@ -13,6 +13,7 @@ import {
   impliedVolatility,
   OptionBatch,
   OptionsBook,
+  dealerGamma,
   pinningRisk,
   volatilityCrush,
   priceBatch,
@@ -181,7 +182,7 @@ export class OptionsDesk implements OptionsView {
       value += Math.abs(leg.quantity) * q.mid;
     }
     const bidAskPct = value > 0 ? spread / value : Number.POSITIVE_INFINITY;
-    const { pinning, volatilityCrush: crush } = expiryFlags(chain, order.legs, spot, time);
+    const { pinning, volatilityCrush: crush, dealerGamma: dealers } = expiryFlags(chain, order.legs, spot, time, this.book.rate, this.book.multiplier);
     const vol = this.file !== undefined ? medianIv(chain) : this.realizedVol(i);
     const a = analyzePosition({ legs: priced, spot, rate: this.book.rate, vol: vol > 0 ? vol : 0.2, multiplier: this.book.multiplier });
     const equity = this.equityNow();
@@ -198,7 +199,7 @@ export class OptionsDesk implements OptionsView {
       confidence: 1,
       reason: order.reason,
       equity,
-      options: { legs: order.legs.map((l) => ({ ...l })), maxRisk: a.maxRisk, maxReward: a.maxReward, probabilityOfProfit: a.probabilityOfProfit, delta: a.greeks.delta, bidAskPct, pinning, volatilityCrush: crush },
+      options: { legs: order.legs.map((l) => ({ ...l })), maxRisk: a.maxRisk, maxReward: a.maxReward, probabilityOfProfit: a.probabilityOfProfit, delta: a.greeks.delta, bidAskPct, pinning, volatilityCrush: crush, dealerGamma: dealers, gamma: a.greeks.gamma },
     };
     const verdict = this.observer!.decide!(request);
     const maxRisk = Number.isFinite(a.maxRisk) ? a.maxRisk : Number.POSITIVE_INFINITY;
@@ -464,11 +465,19 @@ export class OptionsDesk implements OptionsView {
 }
 
 /**
- * Pinning and volatility crush of the position's first expiry, from the chain: pinning from its
- * open interest (0 when the chain has none, as the synthetic one), crush from the at-the-money IVs of
- * that expiry and the next one listed (0 when there is no next one, or the IVs are missing).
+ * Pinning, volatility crush and dealers' gamma of the position's first expiry, from the chain:
+ * pinning and dealers' gamma from its open interest (0 when the chain has none, as the synthetic
+ * one), crush from the at-the-money IVs of that expiry and the next one listed (0 when there is no
+ * next one, or the IVs are missing).
  */
-function expiryFlags(chain: readonly ListedOption[], legs: readonly BookLeg[], spot: number, time: number): { pinning: number; volatilityCrush: number } {
+function expiryFlags(
+  chain: readonly ListedOption[],
+  legs: readonly BookLeg[],
+  spot: number,
+  time: number,
+  rate: number,
+  multiplier: number,
+): { pinning: number; volatilityCrush: number; dealerGamma: number } {
   const front = Math.min(...legs.map((l) => l.expiry));
   const quotes = chain.filter((q) => q.expiry === front);
   const pinning = pinningRisk(
@@ -476,6 +485,11 @@ function expiryFlags(chain: readonly ListedOption[], legs: readonly BookLeg[], s
     spot,
     (front - time) / 86_400_000,
   );
+  // A quote with no IV (its mid below intrinsic) has no gamma to count.
+  const dealers = dealerGamma(
+    quotes.filter((q) => q.iv > 0).map((q) => ({ right: q.right, strike: q.strike, openInterest: q.openInterest, iv: q.iv })),
+    { spot, years: (front - time) / YEAR_MS, rate, multiplier },
+  ).share;
   const next = chain.find((q) => q.expiry > front)?.expiry;
   let crush = 0;
   if (next !== undefined) {
@@ -490,7 +504,7 @@ function expiryFlags(chain: readonly ListedOption[], legs: readonly BookLeg[], s
     const b = atm(next);
     if (f > 0 && b > 0) crush = volatilityCrush({ iv: f, years: (front - time) / YEAR_MS }, { iv: b, years: (next - time) / YEAR_MS }).crush;
   }
-  return { pinning, volatilityCrush: crush };
+  return { pinning, volatilityCrush: crush, dealerGamma: dealers };
 }
 
 function contractKey(q: Readonly<{ right: string; strike: number; expiry: number }>): string {

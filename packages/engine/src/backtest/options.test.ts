@@ -133,6 +133,72 @@ describe('ctx.options in a backtest', () => {
     expect(runBacktest(seller(1, false), series).options!.refused).toEqual([]);
   });
 
+  it('ctx.options.close buys back the short at the ask and sells the long at the bid of the next open, with fees both ways', () => {
+    const closer = defineStrategy({
+      name: 'open then close',
+      onBar(ctx: StrategyContext) {
+        if (ctx.index === 100) {
+          const chain = ctx.options.chain();
+          const short = callNear(chain, ctx.bar.close, 1.05);
+          const long = callNear(chain, ctx.bar.close, 1.1);
+          ctx.state['id'] = ctx.options.open([
+            { right: 'call', strike: short.strike, expiry: short.expiry, quantity: -1 },
+            { right: 'call', strike: long.strike, expiry: long.expiry, quantity: 1 },
+          ]);
+        }
+        if (ctx.index === 110) ctx.options.close(ctx.state['id'] as number);
+      },
+    });
+    const r = runBacktest(closer, series);
+    const p = r.options!.positions[0]!;
+    const [short, long] = p.legs;
+    expect(short!.state).toBe('closed');
+    expect(long!.state).toBe('closed');
+    // The chain the close filled at: bar 111's open, volatility as of bar 110's close.
+    const chain = syntheticChain(series.time[111]!, series.open[111]!, realizedVol(110));
+    const quoted = (strike: number) => chain.find((q) => q.right === 'call' && q.strike === strike && q.expiry === short!.expiry)!;
+    expect(short!.exit).toBe(quoted(short!.strike).ask);
+    expect(long!.exit).toBe(quoted(long!.strike).bid);
+    expect(p.fees).toBeCloseTo(4 * 0.65, 12);
+    expect(p.pnl).toBeCloseTo(100 * (short!.entry - short!.exit) + 100 * (long!.exit - long!.entry) - 4 * 0.65, 9);
+    expect(r.metrics.feesPaid).toBeCloseTo(4 * 0.65, 12);
+    expect(r.metrics.endEquity).toBeCloseTo(10_000 + p.pnl!, 9);
+    // Nothing open after the close: the book's value is 0 from the next close on.
+    const g = r.options!.greeks;
+    expect(g.value[g.time.findIndex((t) => t >= series.time[112]!)]).toBe(0);
+  });
+
+  it('a short leg in the money at expiry is assigned: it pays the holder strike − spot at the settling open', () => {
+    // A bull put spread written deep in the money (short the put nearest 110% of spot, long the strike below), first expiry.
+    const itm = defineStrategy({
+      name: 'in-the-money put writer',
+      onBar(ctx: StrategyContext) {
+        if (ctx.index !== 100) return;
+        const chain = ctx.options.chain();
+        const puts = chain.filter((q) => q.right === 'put' && q.expiry === chain[0]!.expiry);
+        const short = puts.reduce((b, q) => (Math.abs(q.strike - ctx.bar.close * 1.1) < Math.abs(b.strike - ctx.bar.close * 1.1) ? q : b));
+        const long = puts.filter((q) => q.strike < short.strike).at(-1)!;
+        ctx.options.open([
+          { right: 'put', strike: short.strike, expiry: short.expiry, quantity: -1 },
+          { right: 'put', strike: long.strike, expiry: long.expiry, quantity: 1 },
+        ]);
+      },
+    });
+    const r = runBacktest(itm, series);
+    const [short, long] = r.options!.positions[0]!.legs;
+    const settleBar = series.time.findIndex((t) => t >= short!.expiry);
+    const spot = series.open[settleBar]!;
+    expect(spot).toBeLessThan(long!.strike); // both legs ended in the money
+    expect(short!.state).toBe('assigned');
+    expect(long!.state).toBe('exercised');
+    expect(short!.exit).toBeCloseTo(short!.strike - spot, 12);
+    expect(long!.exit).toBeCloseTo(long!.strike - spot, 12);
+    // Assigned, the writer pays the intrinsic value: the spread loses its width less the credit, and fees.
+    const p = r.options!.positions[0]!;
+    expect(p.pnl).toBeCloseTo(100 * (short!.entry - long!.entry) - 100 * (short!.strike - long!.strike) - p.fees, 9);
+    expect(r.metrics.endEquity).toBeCloseTo(10_000 + p.pnl!, 9);
+  });
+
   it('an order for a strike the chain does not list stops the run with a strategy error', () => {
     const wrong = defineStrategy({
       name: 'wrong strike',

@@ -115,6 +115,10 @@ export interface EntryRequest {
     pinning: number;
     /** `volatilityCrush` of its first expiry against the next listed one (0 when there is none). */
     volatilityCrush: number;
+    /** `dealerGamma(…).share` of its first expiry from the chain's open interest (0 without). */
+    dealerGamma: number;
+    /** The position's gamma in units of the underlying per 1.00 of its price (the gamma-flip limit reads its sign). */
+    gamma: number;
   };
   /** The strategy's indicators as they stood at that close (the run's own objects: read, do not keep). */
   indicators?: Readonly<Record<string, import('../indicators/index.js').BarIndicator>>;

@@ -44,7 +44,7 @@ describe('loadConfig', () => {
   it('merges the file over the defaults, field by field', () => {
     const dir = workspace(JSON.stringify({ risk: { maxDailyLoss: 0.02 }, ollama: { host: 'http://10.0.0.2:11434' }, vault: { path: 'notes' } }));
     const config = loadConfig(dir);
-    expect(config.risk).toEqual({ maxPositionPct: 0.1, maxDrawdown: 0.25, maxDailyLoss: 0.02, maxConsecutiveLosses: 5, maxBidAskPct: 0.1, maxPinning: 0.5, maxVolatilityCrush: 0.3, maxEarlyAssignment: 0.5 });
+    expect(config.risk).toEqual({ maxPositionPct: 0.1, maxDrawdown: 0.25, maxDailyLoss: 0.02, maxConsecutiveLosses: 5, maxBidAskPct: 0.1, maxPinning: 0.5, maxVolatilityCrush: 0.3, maxEarlyAssignment: 0.5, minDealerGamma: -1 });
     expect(config.ollama.host).toBe('http://10.0.0.2:11434');
     expect(config.ollama.models.critique).toBe('qwen2.5-coder:7b');
     // Paths are the config file's folder's.
@@ -95,6 +95,7 @@ describe('loadConfig', () => {
     expect(configError('{"agents": {"mode": "gpt"}}').message).toMatch(/one of "off", "rules", "ollama"/);
     expect(configError('{"ollama": {"host": "localhost:11434"}}').message).toMatch(/ollama\.host/);
     expect(configError('{"onSave": {"backtest": "yes"}}').message).toMatch(/true or false/);
+    expect(configError('{"risk": {"minDealerGamma": -2}}').message).toMatch(/^'risk\.minDealerGamma' must be a number in \[-1, 1\], got -2/);
     expect(configError('{"risk": 0.1}').message).toMatch(/'risk' must be an object/);
     expect(configError('[]').message).toMatch(/the settings must be an object/);
   });

@@ -22,7 +22,7 @@ function deepFreeze<T>(o: T): T {
 export const DEFAULT_CONFIG: Readonly<VoltConfig> = deepFreeze({
   data: { default: 'synthetic:42' },
   backtest: { capital: 10_000, feeRate: 0.001, slippage: 0.0005, timeoutMs: 10_000, maxMemoryMb: 256, workers: 1 },
-  risk: { maxPositionPct: 0.1, maxDrawdown: 0.25, maxDailyLoss: 0.03, maxConsecutiveLosses: 5, maxBidAskPct: 0.1, maxPinning: 0.5, maxVolatilityCrush: 0.3, maxEarlyAssignment: 0.5 },
+  risk: { maxPositionPct: 0.1, maxDrawdown: 0.25, maxDailyLoss: 0.03, maxConsecutiveLosses: 5, maxBidAskPct: 0.1, maxPinning: 0.5, maxVolatilityCrush: 0.3, maxEarlyAssignment: 0.5, minDealerGamma: -1 },
   lint: { maxPositionCap: 0.1, debounceMs: 150 },
   agents: {
     mode: 'off',
@@ -96,6 +96,7 @@ const SCHEMA: SchemaNode = {
         maxPinning: fraction('0.5'),
         maxVolatilityCrush: fraction('0.3 (a 30% IV drop)'),
         maxEarlyAssignment: fraction('0.5'),
+        minDealerGamma: { type: 'number', min: -1, max: 1, example: '0 (no short-gamma entries while dealers are net short gamma); -1 never refuses' },
       },
     },
     lint: {

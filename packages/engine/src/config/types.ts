@@ -54,6 +54,8 @@ export interface VoltConfig {
     maxVolatilityCrush: number;
     /** Options entries: largest early-assignment figure of a short leg. */
     maxEarlyAssignment: number;
+    /** Options entries that are short gamma: the lowest dealers' net gamma share (−1 to 1) to sell into. */
+    minDealerGamma: number;
   };
   lint: {
     /** Largest `risk.maxPositionPct` a strategy may declare before VOLT102 flags it. */

@@ -57,6 +57,9 @@ describe('options risk flags', () => {
     const putGamma = priceOption({ right: 'put', spot: 100, strike: 90, years: 20 / 365, rate: 0, vol: 0.3 }).gamma;
     expect(g.netGamma).toBeCloseTo((callGamma - putGamma) * 20_000 * 100 * 100 * 100 * 0.01, 6);
     expect(g.sign).toBe(1);
+    // The scale-free figure the gate reads: net over gross, −1 to 1; none without open interest.
+    expect(g.share).toBeCloseTo((callGamma - putGamma) / (callGamma + putGamma), 12);
+    expect(dealerGamma(chain.map((o) => ({ ...o, openInterest: 0 })), market).share).toBe(0);
     // Between the two strikes the gammas balance: the flip
     expect(g.flipLevel).toBeGreaterThan(90);
     expect(g.flipLevel).toBeLessThan(100);
@@ -84,6 +87,14 @@ describe('the risk gate acts on the flags', () => {
     expect(size({ volatilityCrush: 0.45 }).reasons[0]).toMatch(/IV is priced to drop more than 30.0%/);
     expect(size({ earlyAssignment: 0.9 }).reasons[0]).toMatch(/assignment is likely/);
     expect(size({ bidAskPct: 0.25 }).units).toBe(0);
+    expect(size({ dealerGamma: -0.4, positionGamma: -0.7 }, { minDealerGamma: 0 }).reasons[0]).toMatch(/short gamma and dealers' net gamma is below 0 of their gross/);
+  });
+
+  it('gamma flip: only a short-gamma position, only when dealers are further short than the limit; never by default', () => {
+    expect(size({ dealerGamma: -0.4, positionGamma: -0.7 }).units).toBeGreaterThan(0);
+    expect(size({ dealerGamma: -0.4, positionGamma: 0.7 }, { minDealerGamma: 0 }).units).toBeGreaterThan(0);
+    expect(size({ dealerGamma: 0.2, positionGamma: -0.7 }, { minDealerGamma: 0 }).units).toBeGreaterThan(0);
+    expect(size({ dealerGamma: -0.4, positionGamma: -0.7 }, { minDealerGamma: -0.5 }).units).toBeGreaterThan(0);
   });
 
   it('passes flags under the limits, and the limits are configurable', () => {

@@ -85,6 +85,12 @@ export function bidAskPct(bid: number, ask: number): number {
 export interface DealerGamma {
   /** Dealers' net gamma exposure at spot, in currency per 1% move of the underlying. */
   netGamma: number;
+  /**
+   * netGamma as a share of the gross (Σ |OI·Γ| of every quote, same units), −1 to 1: −1 when every
+   * dealer gamma near spot is short, +1 when every one is long; 0 without open interest. The figure
+   * the risk gate's `minDealerGamma` reads: scale-free, so one limit fits any underlying.
+   */
+  share: number;
   /** +1 when dealers are long gamma (their hedging damps moves), −1 when short (it feeds them). */
   sign: 1 | -1;
   /** The spot level within ±25% where the net gamma changes sign nearest to spot; NaN when it does not. */
@@ -112,6 +118,14 @@ export function dealerGamma(chain: readonly OpenInterestQuote[], market: { spot:
     return net * m * s * s * 0.01;
   };
   const netGamma = at(market.spot);
+  let gross = 0;
+  for (const o of chain) {
+    if (!(o.openInterest > 0)) continue;
+    priceInto(o.right === 'call', market.spot, o.strike, market.years, market.rate, q, o.iv, false, scratch, 0);
+    const g = scratch.gamma[0]!;
+    gross += o.openInterest * (g === g ? g : 0);
+  }
+  gross *= m * market.spot * market.spot * 0.01;
   let flipLevel = Number.NaN;
   // Walk out from spot both ways in 0.5% steps; the nearest sign change is the flip.
   const steps = 50;
@@ -127,7 +141,7 @@ export function dealerGamma(chain: readonly OpenInterestQuote[], market: { spot:
     prevUp = gu;
     prevDown = gd;
   }
-  return { netGamma, sign: netGamma < 0 ? -1 : 1, flipLevel };
+  return { netGamma, share: gross > 0 ? netGamma / gross : 0, sign: netGamma < 0 ? -1 : 1, flipLevel };
 }
 
 function interpolate(x0: number, y0: number, x1: number, y1: number): number {

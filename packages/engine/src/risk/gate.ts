@@ -19,7 +19,8 @@ export type RiskRejection =
   | 'illiquid'
   | 'pinning'
   | 'volatility-crush'
-  | 'early-assignment';
+  | 'early-assignment'
+  | 'gamma-flip';
 
 /** Which rule changed a field. */
 export type RiskRule = 'max-position' | 'daily-loss-budget' | 'volatility-stop' | 'missing-stop' | 'agent-advice';
@@ -45,6 +46,12 @@ export interface RiskLimits {
   maxVolatilityCrush: number;
   /** Options entries: largest early-assignment figure of a short leg (default 0.5). */
   maxEarlyAssignment: number;
+  /**
+   * Options entries that are short gamma: the lowest dealers' net gamma share (−1 to 1, `dealerGamma(…).share`)
+   * they may be sold into; below it dealers' hedging feeds moves against a short-gamma seller
+   * (default −1: never refused; 0 refuses them whenever dealers are net short gamma).
+   */
+  minDealerGamma: number;
 }
 
 /** The options desk's flags for one entry (options/README.md, "Risk flags"); NaN or absent = not known. */
@@ -53,6 +60,10 @@ export interface OptionsRiskFlags {
   pinning?: number;
   volatilityCrush?: number;
   earlyAssignment?: number;
+  /** Dealers' net gamma share of the position's first expiry, from open interest (−1 to 1). */
+  dealerGamma?: number;
+  /** The position's own gamma (only its sign is read: the gamma-flip limit applies to short gamma). */
+  positionGamma?: number;
 }
 
 export const DEFAULT_RISK_LIMITS: Readonly<RiskLimits> = {
@@ -66,6 +77,7 @@ export const DEFAULT_RISK_LIMITS: Readonly<RiskLimits> = {
   maxPinning: 0.5,
   maxVolatilityCrush: 0.3,
   maxEarlyAssignment: 0.5,
+  minDealerGamma: -1,
 };
 
 /** What the gate needs to know about a proposed entry (agents' `Proposal` fits this shape). */
@@ -313,6 +325,7 @@ export class RiskGate {
     if ((flags.pinning ?? 0) > l.maxPinning) return this.reject('pinning');
     if ((flags.volatilityCrush ?? 0) > l.maxVolatilityCrush) return this.reject('volatility-crush');
     if ((flags.earlyAssignment ?? 0) > l.maxEarlyAssignment) return this.reject('early-assignment');
+    if ((flags.positionGamma ?? 0) < 0 && (flags.dealerGamma ?? 0) < l.minDealerGamma) return this.reject('gamma-flip');
     if (!(p.maxLossPct > 0) || !Number.isFinite(p.maxLossPct)) return this.reject('invalid-size');
     let pct = p.maxLossPct;
     if (pct > this.limits.maxPositionPct) {
@@ -400,6 +413,8 @@ export function describeRejection(why: RiskRejection, limits: Readonly<RiskLimit
       return `the front expiry's IV is priced to drop more than ${pct(limits.maxVolatilityCrush)} after the event`;
     case 'early-assignment':
       return `a short leg's time value is below ${pct(1 - limits.maxEarlyAssignment)} of what early exercise pays its holder: assignment is likely`;
+    case 'gamma-flip':
+      return `the position is short gamma and dealers' net gamma is below ${limits.minDealerGamma} of their gross (spot is past the gamma flip): their hedging would feed moves against it`;
   }
 }
 

@@ -282,7 +282,7 @@ export class RunsHandler {
       state.last = summary;
       state.lastReport = { metrics: outcome.report.metrics, data: outcome.report.data };
       if (!('failure' in prepared)) {
-        const m = lastRunMarket(prepared.series);
+        const m = lastRunMarket(prepared.series, outcome.report.options);
         if (m) state.lastMarket = m;
       }
       state.ranText = ranText;

@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import type * as TS from 'typescript';
 import { MarkupKind, type Hover } from 'vscode-languageserver';
-import { describePositionAt, type LastRunMarket } from './options-hover.js';
+import { describeOrder, describePositionAt, optionsOpenCall, type LastRunMarket } from './options-hover.js';
 
 /** The compiler, loaded on the first hover (the server's thread otherwise never needs it). */
 let ts: typeof TS;
@@ -90,7 +90,10 @@ export function hoverAt(text: string, offset: number, bars: number | undefined, 
   const id = node;
   const parent = id.parent;
   let value: string | undefined;
-  if (ts.isPropertyAccessExpression(parent) && parent.name === id) {
+  const order = optionsOpenCall(ts, id);
+  if (order) {
+    value = describeOrder(ts, order, market);
+  } else if (ts.isPropertyAccessExpression(parent) && parent.name === id) {
     const target = parent.expression.getText(sf);
     if (/(^|\.)params$|^p$/.test(target)) value = describeParam(sf, id.text);
     else if (ts.isCallExpression(parent.parent) && parent.parent.expression === parent) value = describeIndicator(parent.parent, id.text, bars);

@@ -187,6 +187,31 @@ function M.backtest(result, opts)
     { 'Fees paid', fixed(metrics.feesPaid) },
     { 'Avg holding', duration(metrics.avgHoldingMs) },
   }
+  -- One-bar tail risk, historical and under a normal fit, as `volt backtest` prints it.
+  local var = metrics.valueAtRisk
+  if type(var) == 'table' and type(var.historical) == 'table' and type(var.parametric) == 'table' then
+    local h, n = var.historical, var.parametric
+    table.insert(rows, { 'VaR 95/99', pct(h.var95) .. ' / ' .. pct(h.var99) .. '  normal ' .. pct(n.var95) .. ' / ' .. pct(n.var99) })
+    table.insert(rows, { 'CVaR 95/99', pct(h.cvar95) .. ' / ' .. pct(h.cvar99) .. '  normal ' .. pct(n.cvar95) .. ' / ' .. pct(n.cvar99) })
+  end
+  if metrics.benchmarkCorrelation ~= nil then
+    table.insert(rows, { 'Benchmark corr', fixed(metrics.benchmarkCorrelation) })
+  end
+  -- ctx.options: its positions, what they made after fees, and how much of the underlying's moves they offset.
+  local options = report.options
+  if type(options) == 'table' and type(options.positions) == 'table' then
+    local pnl, fees = 0, 0
+    for _, p in ipairs(options.positions) do
+      pnl = pnl + (num(p.pnl) or 0)
+      fees = fees + (num(p.fees) or 0)
+    end
+    local refused = type(options.refused) == 'table' and #options.refused or 0
+    table.insert(rows, { 'Options', string.format('%d position%s, P&L %s after %s fees', #options.positions, #options.positions == 1 and '' or 's', fixed(pnl, 2, true), fixed(fees))
+      .. (refused > 0 and string.format(' · %d refused', refused) or '') })
+    if num(options.hedgeEfficiency) then
+      table.insert(rows, { 'Hedge effic.', fixed(options.hedgeEfficiency) })
+    end
+  end
   for _, row in ipairs(rows) do
     add(pad(row[1], 15) .. row[2])
   end
