@@ -55,7 +55,7 @@ describe('volt/draftStrategy', () => {
     const uri = await client.open(file, readFileSync(file, 'utf8'));
     const analysis = await client.executeCommand<AnalyzeResult>(Commands.analyze, [{ uri }]);
     expect(analysis.findings.filter((f) => f.severity === 'error')).toEqual([]);
-  });
+  }, 180_000);
 
   it('says at once that Ollama is not there, and writes nothing', async () => {
     const { client, progress } = await start(`http://127.0.0.1:${await closedPort()}`);

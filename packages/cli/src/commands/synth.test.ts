@@ -69,7 +69,7 @@ describe('volt synth', () => {
     expect(await main(['synth', '--idea', IDEA, '--root', root, '--out', 'mine/trend.strategy.ts'])).toBe(0);
     expect(err).toMatch(/attempt 4: proven/);
     expect(readFileSync(path.join(root, 'mine/trend.strategy.ts'), 'utf8')).toBe(text);
-  });
+  }, 180_000);
 
   it('without Ollama says so at once, exit 1, nothing written', async () => {
     const root = workspace('down', `http://127.0.0.1:${await closedPort()}`);

@@ -17,6 +17,7 @@ import type { Metrics } from '../metrics/index.js';
 import { LocalTrialPool, paramSpace, runSweep, tierEvidence, type SweepResult, type TierEvidence } from '../optimize/index.js';
 import { StrategyRunner, type RunFailure, type StrategyFacts } from '../runner/index.js';
 import { isParamSpec, transpileStrategy } from '../strategy/index.js';
+import { firstSignalDifference, mirrorCuts, mirroredAfter } from './lookahead.js';
 import { DRAFT_SCHEMA, formatFinding, systemPrompt, userPrompt, type DataFacts, type DraftAnswer, type DraftFinding, type RefusedAttempt } from './prompt.js';
 
 export const DEFAULT_SYNTH_MODEL = 'qwen2.5-coder:7b';
@@ -239,6 +240,19 @@ async function check(answer: DraftAnswer, c: CheckContext): Promise<DraftAttempt
   const diff = outcome.lookahead?.firstDifference;
   if (diff) {
     return refuse('lookahead check', [{ code: 'VOLT205', severity: 'error', message: `lookahead at run time: with the data cut after bar ${outcome.lookahead!.cutBar}, the signal at bar ${diff.bar} changes from ${diff.full} to ${diff.cut}; the strategy reads bars that had not closed yet` }], { metrics, strategy });
+  }
+  // The cut above only sees a peek that happens to signal next to the cut: mirror the future after several bars too (lookahead.ts).
+  for (const after of mirrorCuts(req.series.length)) {
+    const mirrored = await c.runner.run({ bundle, series: mirroredAfter(req.series, after), options: req.options }, req.signal ? { signal: req.signal } : {});
+    if (mirrored.status === 'cancelled') return refuse('lookahead check', [{ code: 'cancelled', severity: 'error', message: 'cancelled' }], { metrics, strategy });
+    if (mirrored.status === 'failed') {
+      const f = fromFailure(mirrored.failure, fileName);
+      return refuse('lookahead check', [{ ...f, message: `with the bars after bar ${after} mirrored (rises made falls), the run failed: ${f.message}` }], { metrics, strategy });
+    }
+    const d = firstSignalDifference(outcome.report.signals, mirrored.report.signals, after);
+    if (d) {
+      return refuse('lookahead check', [{ code: 'VOLT205', severity: 'error', message: `lookahead at run time: with the bars after bar ${after} mirrored (rises made falls), the signal at bar ${d.bar} changes from ${d.full} to ${d.mirrored}; the strategy reads bars that had not closed yet` }], { metrics, strategy });
+    }
   }
   const unranged = Object.entries(facts.params).filter(([, p]) => !isParamSpec(p) || p.min === undefined || p.max === undefined).map(([k]) => k);
   if (Object.keys(facts.params).length === 0 || unranged.length > 0) {
