@@ -49,11 +49,13 @@ export function mirroredAfter(s: CandleSeries, after: number): CandleSeries {
 
 export interface SignalDifference {
   bar: number;
+  /** The first run's signal at `bar`, or 'no signal'. */
   full: string;
+  /** The other run's. */
   mirrored: string;
 }
 
-/** The first signal at or before bar `upTo` that the two runs disagree on, or undefined. */
+/** The first signal at or before bar `upTo` that two runs disagree on, or undefined. */
 export function firstSignalDifference(full: readonly Signal[], mirrored: readonly Signal[], upTo: number): SignalDifference | undefined {
   const a = full.filter((s) => s.bar <= upTo);
   const b = mirrored.filter((s) => s.bar <= upTo);

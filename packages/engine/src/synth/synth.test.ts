@@ -200,6 +200,14 @@ describe('volt synth, the loop', () => {
     expect(outcome.attempts[1]!.findings).toContainEqual(expect.objectContaining({ code: 'VOLT105', severity: 'error' }));
   });
 
+  it('refuses randomness the lint cannot see: a second run on the same data and seed gives other signals', async () => {
+    const hidden = { name: 'EMA trend rider', code: GOOD_DRAFT.code.replace('fast.value > slow.value)', "fast.value > slow.value && (Math as any)['ran' + 'dom']() * ctx.params.slow > ctx.params.fast)") };
+    const ollama = await scripted([hidden]);
+    const outcome = await synthesizeStrategy(request(new OllamaGateway({ host: ollama.host }), { maxAttempts: 1 }));
+    expect(outcome.status).toBe('refused');
+    expect(outcome.attempts[0]).toMatchObject({ stage: 'sandbox', findings: [expect.objectContaining({ code: 'VOLT105', severity: 'error', message: expect.stringMatching(/^run again on the same data with the same seed, the signal at bar \d+ changes from .+: the strategy reads unseeded randomness or the clock/) })] });
+  }, 180_000);
+
   it('refuses lookahead the lint cannot see: with the future mirrored, signals before it change', async () => {
     const ollama = await scripted([PEEKING_DRAFT, GOOD_DRAFT]);
     const outcome = await synthesizeStrategy(request(new OllamaGateway({ host: ollama.host }), { maxAttempts: 2 }));

@@ -237,6 +237,15 @@ async function check(answer: DraftAnswer, c: CheckContext): Promise<DraftAttempt
   const facts = outcome.strategy;
   const strategy = { name: facts.name, ...(facts.timeframe !== undefined ? { timeframe: facts.timeframe } : {}), params: facts.params };
   const metrics = outcome.report.metrics;
+  // The same code on the same data and seed must give the same signals: what the lint cannot see of
+  // Math.random or the clock (`Math['ran' + 'dom']()`) shows here, before it passes for lookahead below.
+  const again = await c.runner.run({ bundle, series: req.series, options: req.options }, req.signal ? { signal: req.signal } : {});
+  if (again.status === 'cancelled') return refuse('sandbox', [{ code: 'cancelled', severity: 'error', message: 'cancelled' }], { metrics, strategy });
+  if (again.status === 'failed') return refuse('sandbox', [fromFailure(again.failure, fileName)], { metrics, strategy });
+  const unrepeatable = firstSignalDifference(outcome.report.signals, again.report.signals, req.series.length);
+  if (unrepeatable) {
+    return refuse('sandbox', [{ code: 'VOLT105', severity: 'error', message: `run again on the same data with the same seed, the signal at bar ${unrepeatable.bar} changes from ${unrepeatable.full} to ${unrepeatable.mirrored}: the strategy reads unseeded randomness or the clock; use ctx.random() and the bar's time` }], { metrics, strategy });
+  }
   const diff = outcome.lookahead?.firstDifference;
   if (diff) {
     return refuse('lookahead check', [{ code: 'VOLT205', severity: 'error', message: `lookahead at run time: with the data cut after bar ${outcome.lookahead!.cutBar}, the signal at bar ${diff.bar} changes from ${diff.full} to ${diff.cut}; the strategy reads bars that had not closed yet` }], { metrics, strategy });
