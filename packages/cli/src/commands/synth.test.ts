@@ -29,10 +29,10 @@ afterEach(async () => {
   server = undefined;
 });
 
-function workspace(name: string, host: string): string {
+function workspace(name: string, host: string, synth = 'qwen2.5-coder:7b'): string {
   const root = path.join(tmp, name);
   mkdirSync(root, { recursive: true });
-  writeFileSync(path.join(root, 'volt.config.json'), JSON.stringify({ data: { default: GOOD_DATA }, ollama: { host, models: { synth: 'qwen2.5-coder:7b' } } }));
+  writeFileSync(path.join(root, 'volt.config.json'), JSON.stringify({ data: { default: GOOD_DATA }, ollama: { host, models: { synth } } }));
   return root;
 }
 
@@ -82,9 +82,12 @@ describe('volt synth', () => {
   });
 
   it('four refusals write nothing and exit 1 with the last reason', async () => {
-    server = await FakeOllama.start({ models: ['qwen2.5-coder:7b'], reply: () => ({ content: JSON.stringify(TYPE_ERROR_DRAFT) }) });
-    const root = workspace('refused', server.host);
+    // ollama.models.synth names the model (not the default one here).
+    server = await FakeOllama.start({ models: ['my-coder:3b'], reply: () => ({ content: JSON.stringify(TYPE_ERROR_DRAFT) }) });
+    const root = workspace('refused', server.host, 'my-coder:3b');
     expect(await main(['synth', '--idea', IDEA, '--root', root, '--attempts', '2'])).toBe(1);
+    expect(server.calls.map((c) => c.model)).toEqual(['my-coder:3b', 'my-coder:3b']);
+    expect(err).toContain('volt synth: attempt 1 of 2: asking my-coder:3b');
     expect(err).toMatch(/volt synth: nothing written: no draft proved itself in 2 attempts; the last was refused at type check and lint: line 11:11: error TS2322/);
     expect(out).toContain('**Nothing written.**');
     expect(draftsOf(root)).toEqual([]);
