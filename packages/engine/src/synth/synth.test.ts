@@ -233,6 +233,15 @@ describe('volt synth, the loop', () => {
     expect(outcome.attempts[1]).toMatchObject({ stage: 'sandbox', findings: [expect.objectContaining({ code: 'params', message: expect.stringMatching(/^params slow have no min and max/) })] });
   }, 180_000);
 
+  it('takes off a Markdown fence around the whole file, as coding models write one', async () => {
+    const fenced = { name: 'EMA trend rider', code: '```typescript\n' + GOOD_DRAFT.code + '```\n' };
+    const ollama = await scripted([fenced]);
+    const outcome = await synthesizeStrategy(request(new OllamaGateway({ host: ollama.host }), { maxAttempts: 1 }));
+    expect(outcome.attempts[0]!.findings).toEqual([]);
+    expect(outcome.status).toBe('proven');
+    if (outcome.status === 'proven') expect(outcome.draft.code).toBe(GOOD_DRAFT.code);
+  }, 180_000);
+
   it('refuses an import of anything but the engine, at its line', async () => {
     const reads = { name: 'EMA trend rider', code: GOOD_DRAFT.code.replace("import { defineStrategy } from '@volt/engine';", "import { defineStrategy } from '@volt/engine';\nimport { readFileSync } from 'node:fs';\nimport helper from './helper.js';") };
     const ollama = await scripted([reads]);

@@ -203,7 +203,7 @@ interface CheckContext {
 /** One answer through the gates, in order; the first gate it fails refuses it. */
 async function check(answer: DraftAnswer, c: CheckContext): Promise<DraftAttempt> {
   const { req } = c;
-  const code = answer.code.replace(/\r\n/g, '\n');
+  const code = unfenced(answer.code.replace(/\r\n/g, '\n'));
   const base: DraftAttempt = {
     attempt: c.n, model: req.model, promptHash: c.promptHash, answerSource: c.source, name: answer.name, code,
     codeHash: createHash('sha256').update(code).digest('hex'), stage: 'type check and lint', proven: false, findings: [],
@@ -336,6 +336,15 @@ function importFindings(code: string): DraftFinding[] {
     out.push({ code: 'import', severity: 'error', message: `imports '${spec}': a draft may import only '@volt/engine'`, line, column: m.index - before.lastIndexOf('\n') });
   }
   return out;
+}
+
+/**
+ * Coding models put a file in a Markdown fence out of habit, even inside a JSON string: the fence
+ * is taken off (only when it wraps the whole answer), so the check and the written file are the code.
+ */
+function unfenced(code: string): string {
+  const m = /^\s*```[\w.+-]*[ \t]*\n([\s\S]*?)\n?```\s*$/.exec(code);
+  return m ? `${m[1]!}\n` : code;
 }
 
 /** 'RSI dips in an uptrend!' → 'rsi-dips-in-an-uptrend'. */
