@@ -29,10 +29,10 @@ afterEach(async () => {
   server = undefined;
 });
 
-function workspace(name: string, host: string, synth = 'qwen2.5-coder:7b'): string {
+function workspace(name: string, host: string, synth = 'qwen2.5-coder:7b', extra: Record<string, unknown> = {}): string {
   const root = path.join(tmp, name);
   mkdirSync(root, { recursive: true });
-  writeFileSync(path.join(root, 'volt.config.json'), JSON.stringify({ data: { default: GOOD_DATA }, ollama: { host, models: { synth } } }));
+  writeFileSync(path.join(root, 'volt.config.json'), JSON.stringify({ data: { default: GOOD_DATA }, ollama: { host, models: { synth }, ...extra } }));
   return root;
 }
 
@@ -83,8 +83,9 @@ describe('volt synth', () => {
 
   it('four refusals write nothing and exit 1 with the last reason', async () => {
     // ollama.models.synth names the model (not the default one here).
-    server = await FakeOllama.start({ models: ['my-coder:3b'], reply: () => ({ content: JSON.stringify(TYPE_ERROR_DRAFT) }) });
-    const root = workspace('refused', server.host, 'my-coder:3b');
+    // Answers slower than ollama.timeoutMs, which is sized for agents' votes: a draft gets longer (synthAnswerTimeout).
+    server = await FakeOllama.start({ models: ['my-coder:3b'], reply: () => ({ content: JSON.stringify(TYPE_ERROR_DRAFT), delayMs: 400 }) });
+    const root = workspace('refused', server.host, 'my-coder:3b', { timeoutMs: 100 });
     expect(await main(['synth', '--idea', IDEA, '--root', root, '--attempts', '2'])).toBe(1);
     expect(server.calls.map((c) => c.model)).toEqual(['my-coder:3b', 'my-coder:3b']);
     expect(err).toContain('volt synth: attempt 1 of 2: asking my-coder:3b');

@@ -9,6 +9,7 @@ import { MemoryLlmCache, OllamaGateway } from '../llm/index.js';
 import { FakeOllama } from '../llm/testing/fake-ollama.js';
 import { analyzeStrategySource } from '../analysis/index.js';
 import { mirrorCuts, mirroredAfter } from './lookahead.js';
+import { synthAnswerTimeout } from './synthesize.js';
 import { defaultDraftPath, strategyApiText, synthAttempts, SynthJournal, synthReport, synthesizeStrategy, writeDraft, type SynthRequest } from './index.js';
 import { COLLAPSE_DATA, COLLAPSING_DRAFT, GOOD_DATA, GOOD_DRAFT, PEEKING_DRAFT, SCRIPTED_DRAFTS } from './testing/drafts.js';
 
@@ -168,6 +169,18 @@ describe('volt synth, the loop', () => {
     if (outcome.status !== 'unavailable') return;
     expect(outcome.message).toMatch(/^LLM unavailable: Ollama is not reachable at http:\/\/127\.0\.0\.1:\d+ \(start it with `ollama serve`.*nothing was drafted$/);
   });
+
+  it('gives an answer its own time limit: a whole file takes longer than an agent\'s vote', async () => {
+    server = await FakeOllama.start({ models: [MODEL], reply: () => ({ content: JSON.stringify(GOOD_DRAFT), delayMs: 600 }) });
+    // The gateway's own limit (ollama.timeoutMs) is shorter than the answer takes; the synthesizer's is not.
+    const gateway = new OllamaGateway({ host: server.host, timeoutMs: 100 });
+    const outcome = await synthesizeStrategy(request(gateway, { maxAttempts: 1, answerTimeoutMs: 10_000 }));
+    expect(outcome.status).toBe('proven');
+    const short = await synthesizeStrategy(request(new OllamaGateway({ host: server.host, timeoutMs: 100 }), { maxAttempts: 1, answerTimeoutMs: 200, idea: 'another idea' }));
+    expect(short).toMatchObject({ status: 'unavailable', message: expect.stringMatching(/^qwen2\.5-coder:7b did not answer within 200 ms \(raise ollama\.timeoutMs in volt\.config\.json, or name a smaller model as ollama\.models\.synth\); nothing was drafted$/) });
+    expect(synthAnswerTimeout(30_000)).toBe(300_000);
+    expect(synthAnswerTimeout(900_000)).toBe(900_000);
+  }, 180_000);
 
   it('names a missing model and how to get it', async () => {
     server = await FakeOllama.start({ models: ['llama3.3:latest'] });

@@ -22,6 +22,17 @@ import { DRAFT_SCHEMA, formatFinding, systemPrompt, userPrompt, type DataFacts, 
 
 export const DEFAULT_SYNTH_MODEL = 'qwen2.5-coder:7b';
 export const DEFAULT_SYNTH_ATTEMPTS = 4;
+/**
+ * How long one answer may take at least. `ollama.timeoutMs` (30 s by default) is sized for an
+ * agent's short vote; a local coding model reads a prompt of several thousand tokens and writes a
+ * whole file, minutes on a CPU. A longer `ollama.timeoutMs` wins.
+ */
+export const SYNTH_ANSWER_TIMEOUT_MS = 300_000;
+
+/** The limit one synthesizer answer gets: `ollama.timeoutMs`, but never less than SYNTH_ANSWER_TIMEOUT_MS. */
+export function synthAnswerTimeout(configured: number): number {
+  return Math.max(configured, SYNTH_ANSWER_TIMEOUT_MS);
+}
 
 /** Where an attempt stopped: the gate it failed, or 'proven'. */
 export type DraftStage = 'answer' | 'type check and lint' | 'sandbox' | 'lookahead check' | 'walk-forward' | 'proven';
@@ -51,6 +62,8 @@ export interface SynthRequest {
   limits: { timeoutMs: number; maxMemoryMb: number };
   gateway: OllamaGateway;
   maxAttempts?: number;
+  /** How long one answer may take (default the gateway's timeoutMs; the CLI and sidecar pass synthAnswerTimeout of it). */
+  answerTimeoutMs?: number;
   walkForward?: Partial<WalkForwardSettings>;
   /** A run needs at least this many trades on the whole data before its params are walked forward (default 10). */
   minTrades?: number;
@@ -138,12 +151,12 @@ export async function synthesizeStrategy(req: SynthRequest): Promise<SynthOutcom
       if (req.signal?.aborted) return { status: 'cancelled', attempts };
       req.onAttemptStart?.(n, maxAttempts);
       const prompt = userPrompt(req.idea, data, refused);
-      const ask = { model: req.model, system, prompt, schema: DRAFT_SCHEMA, ...(req.signal ? { signal: req.signal } : {}) };
+      const ask = { model: req.model, system, prompt, schema: DRAFT_SCHEMA, ...(req.signal ? { signal: req.signal } : {}), ...(req.answerTimeoutMs !== undefined ? { timeoutMs: req.answerTimeoutMs } : {}) };
       const promptHash = req.gateway.keyOf(ask);
       const answer = await req.gateway.structured<DraftAnswer>(ask);
       if (!answer.ok) {
         if (answer.failure === 'cancelled') return { status: 'cancelled', attempts };
-        if (answer.failure !== 'invalid-answer') return { status: 'unavailable', attempts, message: unavailableMessage(answer.failure, answer.message, req.model, req.gateway) };
+        if (answer.failure !== 'invalid-answer') return { status: 'unavailable', attempts, message: unavailableMessage(answer.failure, answer.message, req.model, req.gateway, req.answerTimeoutMs ?? req.gateway.timeoutMs) };
         const attempt: DraftAttempt = { attempt: n, model: req.model, promptHash, answerSource: 'llm', stage: 'answer', proven: false, findings: [{ code: 'answer', severity: 'error', message: answer.message }] };
         finish(attempt);
         // Nothing to show the model but the same request: an unusable answer is cached, so asking again gives it again.
@@ -352,11 +365,11 @@ export function slugOf(name: string): string {
   return name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60).replace(/-+$/, '');
 }
 
-function unavailableMessage(failure: string, detail: string, model: string, gateway: OllamaGateway): string {
+function unavailableMessage(failure: string, detail: string, model: string, gateway: OllamaGateway, timeoutMs: number): string {
   if (failure === 'unreachable' && gateway.hostProblem !== undefined) return `LLM unavailable: ${gateway.hostProblem}; nothing was drafted`;
   if (failure === 'unreachable') return `LLM unavailable: Ollama is not reachable at ${gateway.host} (start it with \`ollama serve\`, or set ollama.host in volt.config.json / OLLAMA_HOST); nothing was drafted`;
   if (failure === 'model-missing') return `Ollama has no model '${model}': run \`ollama pull ${model}\`, or name an installed one as ollama.models.synth in volt.config.json; nothing was drafted`;
-  if (failure === 'timeout') return `${model} did not answer in time (ollama.timeoutMs); nothing was drafted`;
+  if (failure === 'timeout') return `${model} did not answer within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`} (raise ollama.timeoutMs in volt.config.json, or name a smaller model as ollama.models.synth); nothing was drafted`;
   // The gateway's sentences end with what the rule agents do instead, which means nothing here.
   return `${detail.replace(/; the rule-based agent answers instead$|\. Rule-based agents answer instead$/, '')}; nothing was drafted`;
 }
