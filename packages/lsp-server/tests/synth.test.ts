@@ -10,7 +10,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { closedPort } from '../../../test-support/ports.js';
 import { FakeOllama } from '../../engine/src/llm/testing/fake-ollama.js';
 import { GOOD_DATA, SCRIPTED_DRAFTS } from '../../engine/src/synth/testing/drafts.js';
-import { Commands, DRAFT_PROGRESS_NOTIFICATION, Requests, type AnalyzeResult, type DraftProgressParams, type DraftStrategyResult } from '../src/protocol.js';
+import { Commands, DRAFT_PROGRESS_NOTIFICATION, Requests, type AnalyzeResult, type BacktestResult, type DraftProgressParams, type DraftStrategyResult } from '../src/protocol.js';
 import { startInBand, type TestClient } from './utils/connection.js';
 
 let ollama: FakeOllama | undefined;
@@ -33,7 +33,17 @@ async function start(host: string): Promise<{ client: TestClient; progress: Draf
 
 describe('volt/draftStrategy', () => {
   it('reports each attempt, writes only the proven fourth into strategies/drafts, and the file lints clean', async () => {
-    ollama = await FakeOllama.start({ models: ['qwen2.5-coder:7b'], reply: (_c, i) => ({ content: JSON.stringify(SCRIPTED_DRAFTS[i]) }) });
+    // The drafts in turn; a critique (asked later, of the written draft) gets one point on the draft's exit.
+    let critiqueLine = 0;
+    let drafts = 0;
+    ollama = await FakeOllama.start({
+      models: ['qwen2.5-coder:7b'],
+      reply: (call) => {
+        const critique = (call.format as { required?: string[] } | undefined)?.required?.includes('findings');
+        if (!critique) return { content: JSON.stringify(SCRIPTED_DRAFTS[drafts++]) };
+        return { content: JSON.stringify({ findings: [{ line: critiqueLine, message: 'Exiting on the cross alone gives back the move; trail the exit instead.', severity: 'info' }] }) };
+      },
+    });
     const { client, progress } = await start(ollama.host);
     const result = await client.connection.sendRequest<DraftStrategyResult>(Requests.draftStrategy, { idea: 'ride the trend with two EMAs', workDoneToken: 'draft-1' });
     expect(result.message).toBeUndefined();
@@ -53,9 +63,20 @@ describe('volt/draftStrategy', () => {
     expect(readFileSync(fileURLToPath(result.reportUri!), 'utf8')).toBe(result.report);
     // The draft is a strategy like any other in the editor: no error-level finding on it.
     const uri = await client.open(file, readFileSync(file, 'utf8'));
+    const lines = readFileSync(file, 'utf8').split('\n');
+    critiqueLine = lines.findIndex((l) => l.includes('ctx.exit(')) + 1;
     const analysis = await client.executeCommand<AnalyzeResult>(Commands.analyze, [{ uri }]);
     expect(analysis.findings.filter((f) => f.severity === 'error')).toEqual([]);
-  });
+    // The critique reads the draft like any strategy: its point is a VOLT301 on the line it names, below the header.
+    expect(analysis.critique).toMatchObject({ source: 'llm' });
+    expect(analysis.findings.find((f) => f.code === 'VOLT301')).toMatchObject({ source: 'critique', range: { start: { line: critiqueLine - 1 } } });
+    // And the lens: a backtest's headline numbers over its defineStrategy line.
+    const run = await client.executeCommand<BacktestResult>(Commands.backtest, [{ uri }]);
+    expect(run.summary.trades).toBeGreaterThan(0);
+    const [lens] = await client.codeLens(uri);
+    expect(lens!.command!.title).toMatch(/^Sharpe -?\d+\.\d\d · Max DD \d+\.\d% · \d+ trades/);
+    expect(lens!.range.start.line).toBe(lines.findIndex((l) => l.startsWith('export default defineStrategy')));
+  }, 180_000);
 
   it('says at once that Ollama is not there, and writes nothing', async () => {
     const { client, progress } = await start(`http://127.0.0.1:${await closedPort()}`);

@@ -10,6 +10,7 @@ import {
   journalPathFor,
   loadConfig,
   resolveDataSpec,
+  synthAnswerTimeout,
   synthesizeStrategy,
   SynthJournal,
   synthReport,
@@ -79,7 +80,7 @@ export async function run(argv: string[]): Promise<number> {
     const gateway = gatewayFromConfig(config.ollama, { cache: journal });
     const synthesis = new SynthJournal(journal, { idea, model, dataSpec });
     const outcome = await synthesizeStrategy({
-      idea, model, series, dataLabel: dataSpec, gateway, maxAttempts: attempts,
+      idea, model, series, dataLabel: dataSpec, gateway, maxAttempts: attempts, answerTimeoutMs: synthAnswerTimeout(config.ollama.timeoutMs),
       options: { capital: config.backtest.capital, feeRate: config.backtest.feeRate, slippage: config.backtest.slippage, seed: 1, maxPositionCap: config.risk.maxPositionPct },
       limits: { timeoutMs: config.backtest.timeoutMs, maxMemoryMb: config.backtest.maxMemoryMb },
       onAttemptStart: (n, of) => say(`attempt ${n} of ${of}: asking ${model}`),

@@ -102,6 +102,17 @@ describe('structured answers over the real ollama client', () => {
     expect(await gateway(s.host).gw.structured(ask)).toMatchObject({ ok: true, value: { decision: 'SELL' } });
   });
 
+  it('a code fence inside one of the answer\'s strings is content, not a wrapper', async () => {
+    const code = '```ts\nconst x = 1;\n```';
+    const schema: JsonSchema = { type: 'object', required: ['code'], properties: { code: { type: 'string' } } };
+    const s = await serve(() => ({ content: JSON.stringify({ code }) }));
+    expect(await gateway(s.host).gw.structured({ ...ask, schema })).toMatchObject({ ok: true, value: { code } });
+    await s.close();
+    // And a fenced answer whose own strings hold a fence.
+    const t = await serve(() => ({ content: '```json\n' + JSON.stringify({ code }) + '\n```' }));
+    expect(await gateway(t.host).gw.structured({ ...ask, schema })).toMatchObject({ ok: true, value: { code } });
+  });
+
   it('a slow answer is cut off at the timeout', async () => {
     const s = await serve(() => ({ content: '{"decision":"BUY","confidence":0.8}', delayMs: 2_000 }));
     const { gw, notices } = gateway(s.host, { timeoutMs: 150 });

@@ -259,7 +259,7 @@ export class OllamaGateway {
 function checkAnswer(text: string, schema: JsonSchema): { ok: true; value: unknown } | { ok: false; problem: string } {
   let value: unknown;
   try {
-    value = JSON.parse(extractJson(text));
+    value = parseJson(text);
   } catch {
     return { ok: false, problem: 'it is not valid JSON' };
   }
@@ -267,11 +267,20 @@ function checkAnswer(text: string, schema: JsonSchema): { ok: true; value: unkno
   return err ? { ok: false, problem: `it does not match the schema (${err})` } : { ok: true, value };
 }
 
-/** Models that think aloud (deepseek-r1) may wrap the JSON in <think> text or a code fence. */
-function extractJson(text: string): string {
+/**
+ * Models that think aloud (deepseek-r1) may wrap the JSON in <think> text or a code fence. The
+ * answer as it stands is tried first: a fence inside one of its strings (a strategy file, a quoted
+ * snippet) is content, not a wrapper.
+ */
+function parseJson(text: string): unknown {
   const t = text.replace(/<think>[\s\S]*?<\/think>/g, '').trim();
-  const fenced = /```(?:json)?\s*([\s\S]*?)```/.exec(t);
-  return fenced ? fenced[1]!.trim() : t;
+  try {
+    return JSON.parse(t);
+  } catch (e) {
+    const fenced = /^```(?:json)?\s*([\s\S]*)```$/.exec(t) ?? /```(?:json)?\s*([\s\S]*?)```/.exec(t);
+    if (!fenced) throw e;
+    return JSON.parse(fenced[1]!.trim());
+  }
 }
 
 export function missingModelMessage(model: string): string {

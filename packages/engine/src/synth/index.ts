@@ -6,6 +6,8 @@ export {
   slugOf,
   DEFAULT_SYNTH_MODEL,
   DEFAULT_SYNTH_ATTEMPTS,
+  SYNTH_ANSWER_TIMEOUT_MS,
+  synthAnswerTimeout,
   DEFAULT_WALK_FORWARD,
   type SynthRequest,
   type SynthOutcome,

@@ -8,8 +8,10 @@ import { Journal, strategyTiers, tierMoves } from '../journal/index.js';
 import { MemoryLlmCache, OllamaGateway } from '../llm/index.js';
 import { FakeOllama } from '../llm/testing/fake-ollama.js';
 import { analyzeStrategySource } from '../analysis/index.js';
+import { mirrorCuts, mirroredAfter } from './lookahead.js';
+import { synthAnswerTimeout } from './synthesize.js';
 import { defaultDraftPath, strategyApiText, synthAttempts, SynthJournal, synthReport, synthesizeStrategy, writeDraft, type SynthRequest } from './index.js';
-import { COLLAPSE_DATA, COLLAPSING_DRAFT, GOOD_DATA, GOOD_DRAFT, SCRIPTED_DRAFTS } from './testing/drafts.js';
+import { COLLAPSE_DATA, COLLAPSING_DRAFT, GOOD_DATA, GOOD_DRAFT, PEEKING_DRAFT, SCRIPTED_DRAFTS } from './testing/drafts.js';
 
 const MODEL = 'qwen2.5-coder:7b';
 const IDEA = 'ride the trend with two EMAs, a volatility stop';
@@ -61,6 +63,21 @@ describe('the strategy API in the prompt', () => {
   });
 });
 
+describe('the mirrored future', () => {
+  it('keeps every bar up to the cut, turns each later move over by the same ratio, and stays valid candles', () => {
+    const m = mirroredAfter(good, 1000);
+    for (let i = 0; i <= 1000; i++) expect([m.open[i], m.high[i], m.low[i], m.close[i]]).toEqual([good.open[i], good.high[i], good.low[i], good.close[i]]);
+    for (let i = 1001; i < good.length; i++) {
+      expect(Math.log(m.close[i]! / m.close[1000]!)).toBeCloseTo(-Math.log(good.close[i]! / good.close[1000]!), 9);
+      expect(m.high[i]!).toBeGreaterThanOrEqual(Math.max(m.open[i]!, m.close[i]!));
+      expect(m.low[i]!).toBeLessThanOrEqual(Math.min(m.open[i]!, m.close[i]!));
+    }
+    expect(m.time).toBe(good.time);
+    expect(mirrorCuts(3000)).toEqual([750, 1170, 1590, 2010, 2430, 2850]);
+    expect(mirrorCuts(59)).toEqual([]);
+  });
+});
+
 describe('volt synth, the loop', () => {
   it('refuses a type error, I/O and lookahead with their diagnostics fed back, and proves only the fourth', async () => {
     const ollama = await scripted(SCRIPTED_DRAFTS);
@@ -105,7 +122,7 @@ describe('volt synth, the loop', () => {
     expect(rows[0]!.findings).toContainEqual(expect.objectContaining({ code: 'TS2322' }));
     expect(rows[3]!.metrics).toMatchObject({ trades: proven!.metrics!.trades });
     journal.close();
-  });
+  }, 180_000);
 
   it('writes the proven draft with its header, into COLD, and its report names every attempt', async () => {
     const ollama = await scripted(SCRIPTED_DRAFTS);
@@ -128,7 +145,7 @@ describe('volt synth, the loop', () => {
     expect(report).toContain('## Attempt 4: proven (EMA trend rider)');
     expect(report).toMatch(/error VOLT106/);
     journal.close();
-  });
+  }, 180_000);
 
   it('replays the same drafts from the journal cache with no Ollama at all', async () => {
     const ollama = await scripted(SCRIPTED_DRAFTS);
@@ -141,7 +158,7 @@ describe('volt synth, the loop', () => {
     expect(offline.requests).toBe(0);
     expect(again.status).toBe('proven');
     expect(again.attempts.map((a) => [a.answerSource, a.codeHash, a.promptHash, a.stage])).toEqual(first.attempts.map((a) => ['cache', a.codeHash, a.promptHash, a.stage]));
-  });
+  }, 180_000);
 
   it('without Ollama says so at once and drafts nothing', async () => {
     const gateway = new OllamaGateway({ host: `http://127.0.0.1:${await closedPort()}` });
@@ -152,6 +169,18 @@ describe('volt synth, the loop', () => {
     if (outcome.status !== 'unavailable') return;
     expect(outcome.message).toMatch(/^LLM unavailable: Ollama is not reachable at http:\/\/127\.0\.0\.1:\d+ \(start it with `ollama serve`.*nothing was drafted$/);
   });
+
+  it('gives an answer its own time limit: a whole file takes longer than an agent\'s vote', async () => {
+    server = await FakeOllama.start({ models: [MODEL], reply: () => ({ content: JSON.stringify(GOOD_DRAFT), delayMs: 600 }) });
+    // The gateway's own limit (ollama.timeoutMs) is shorter than the answer takes; the synthesizer's is not.
+    const gateway = new OllamaGateway({ host: server.host, timeoutMs: 100 });
+    const outcome = await synthesizeStrategy(request(gateway, { maxAttempts: 1, answerTimeoutMs: 10_000 }));
+    expect(outcome.status).toBe('proven');
+    const short = await synthesizeStrategy(request(new OllamaGateway({ host: server.host, timeoutMs: 100 }), { maxAttempts: 1, answerTimeoutMs: 200, idea: 'another idea' }));
+    expect(short).toMatchObject({ status: 'unavailable', message: expect.stringMatching(/^qwen2\.5-coder:7b did not answer within 200 ms \(raise ollama\.timeoutMs in volt\.config\.json, or name a smaller model as ollama\.models\.synth\); nothing was drafted$/) });
+    expect(synthAnswerTimeout(30_000)).toBe(300_000);
+    expect(synthAnswerTimeout(900_000)).toBe(900_000);
+  }, 180_000);
 
   it('names a missing model and how to get it', async () => {
     server = await FakeOllama.start({ models: ['llama3.3:latest'] });
@@ -171,7 +200,7 @@ describe('volt synth, the loop', () => {
     if (outcome.status === 'refused') expect(outcome.message).toMatch(/^no draft proved itself in 2 attempts; the last was refused at walk-forward: error walk-forward: out-of-sample collapses/);
     // The collapse went back to the model too.
     expect(ollama.calls[1]!.messages[1]!.content).toContain('Attempt 1 was refused at walk-forward:');
-  });
+  }, 180_000);
 
   it('refuses I/O the lint cannot see and unseeded randomness, whatever the model says', async () => {
     const hidden = { name: 'EMA trend rider', code: GOOD_DRAFT.code.replace("if (!fast.ready || !slow.ready) return;", "if (!fast.ready || !slow.ready) return;\n    if (ctx.index === 500) (globalThis as any)['proc' + 'ess'].exit(0); // trust me, this is fine") };
@@ -184,6 +213,28 @@ describe('volt synth, the loop', () => {
     expect(outcome.attempts[1]!.findings).toContainEqual(expect.objectContaining({ code: 'VOLT105', severity: 'error' }));
   });
 
+  it('refuses randomness the lint cannot see: a second run on the same data and seed gives other signals', async () => {
+    const hidden = { name: 'EMA trend rider', code: GOOD_DRAFT.code.replace('fast.value > slow.value)', "fast.value > slow.value && (Math as any)['ran' + 'dom']() * ctx.params.slow > ctx.params.fast)") };
+    const ollama = await scripted([hidden]);
+    const outcome = await synthesizeStrategy(request(new OllamaGateway({ host: ollama.host }), { maxAttempts: 1 }));
+    expect(outcome.status).toBe('refused');
+    expect(outcome.attempts[0]).toMatchObject({ stage: 'sandbox', findings: [expect.objectContaining({ code: 'VOLT105', severity: 'error', message: expect.stringMatching(/^run again on the same data with the same seed, the signal at bar \d+ changes from .+: the strategy reads unseeded randomness or the clock/) })] });
+  }, 180_000);
+
+  it('refuses lookahead the lint cannot see: with the future mirrored, signals before it change', async () => {
+    const ollama = await scripted([PEEKING_DRAFT, GOOD_DRAFT]);
+    const outcome = await synthesizeStrategy(request(new OllamaGateway({ host: ollama.host }), { maxAttempts: 2 }));
+    const [peeking, good] = outcome.attempts;
+    // Clean to the lint and the sandbox: only the lookahead re-run refuses it.
+    expect(peeking).toMatchObject({ stage: 'lookahead check', proven: false, strategy: { name: 'EMA trend rider that peeks' } });
+    expect(peeking!.findings).toEqual([expect.objectContaining({ code: 'VOLT205', severity: 'error', message: expect.stringMatching(/^lookahead at run time: with the bars after bar 750 mirrored \(rises made falls\), the signal at bar 74\d changes from (no signal|buy \(confidence 0\.6\)|exit \(confidence 0\.6\)) to (no signal|buy \(confidence 0\.6\)|exit \(confidence 0\.6\));/) })]);
+    // The sandbox's own re-run, cut at two thirds, did not see it (it runs first): the mirrored future did.
+    expect(ollama.calls[1]!.messages[1]!.content).toMatch(/Attempt 1 was refused at lookahead check:\n- error VOLT205: lookahead at run time/);
+    // The same gate lets an honest strategy through.
+    expect(good).toMatchObject({ stage: 'proven', proven: true });
+    expect(outcome.status).toBe('proven');
+  }, 180_000);
+
   it('refuses thresholds outside params and params without a range: a draft is tuned by its params', async () => {
     const literal = { name: 'EMA trend rider', code: GOOD_DRAFT.code.replace('fast.value > slow.value)', 'fast.value > slow.value && ctx.bar.close > 100)') };
     const unranged = { name: 'EMA trend rider', code: GOOD_DRAFT.code.replace('slow: { value: 100, min: 60, max: 200, step: 20 }', 'slow: 100') };
@@ -193,7 +244,16 @@ describe('volt synth, the loop', () => {
     expect(outcome.attempts[0]).toMatchObject({ stage: 'type check and lint' });
     expect(outcome.attempts[0]!.findings).toContainEqual(expect.objectContaining({ code: 'VOLT103', severity: 'warning', line: 14 }));
     expect(outcome.attempts[1]).toMatchObject({ stage: 'sandbox', findings: [expect.objectContaining({ code: 'params', message: expect.stringMatching(/^params slow have no min and max/) })] });
-  });
+  }, 180_000);
+
+  it('takes off a Markdown fence around the whole file, as coding models write one', async () => {
+    const fenced = { name: 'EMA trend rider', code: '```typescript\n' + GOOD_DRAFT.code + '```\n' };
+    const ollama = await scripted([fenced]);
+    const outcome = await synthesizeStrategy(request(new OllamaGateway({ host: ollama.host }), { maxAttempts: 1 }));
+    expect(outcome.attempts[0]!.findings).toEqual([]);
+    expect(outcome.status).toBe('proven');
+    if (outcome.status === 'proven') expect(outcome.draft.code).toBe(GOOD_DRAFT.code);
+  }, 180_000);
 
   it('refuses an import of anything but the engine, at its line', async () => {
     const reads = { name: 'EMA trend rider', code: GOOD_DRAFT.code.replace("import { defineStrategy } from '@volt/engine';", "import { defineStrategy } from '@volt/engine';\nimport { readFileSync } from 'node:fs';\nimport helper from './helper.js';") };

@@ -17,10 +17,22 @@ import type { Metrics } from '../metrics/index.js';
 import { LocalTrialPool, paramSpace, runSweep, tierEvidence, type SweepResult, type TierEvidence } from '../optimize/index.js';
 import { StrategyRunner, type RunFailure, type StrategyFacts } from '../runner/index.js';
 import { isParamSpec, transpileStrategy } from '../strategy/index.js';
+import { firstSignalDifference, mirrorCuts, mirroredAfter } from './lookahead.js';
 import { DRAFT_SCHEMA, formatFinding, systemPrompt, userPrompt, type DataFacts, type DraftAnswer, type DraftFinding, type RefusedAttempt } from './prompt.js';
 
 export const DEFAULT_SYNTH_MODEL = 'qwen2.5-coder:7b';
 export const DEFAULT_SYNTH_ATTEMPTS = 4;
+/**
+ * How long one answer may take at least. `ollama.timeoutMs` (30 s by default) is sized for an
+ * agent's short vote; a local coding model reads a prompt of several thousand tokens and writes a
+ * whole file, minutes on a CPU. A longer `ollama.timeoutMs` wins.
+ */
+export const SYNTH_ANSWER_TIMEOUT_MS = 300_000;
+
+/** The limit one synthesizer answer gets: `ollama.timeoutMs`, but never less than SYNTH_ANSWER_TIMEOUT_MS. */
+export function synthAnswerTimeout(configured: number): number {
+  return Math.max(configured, SYNTH_ANSWER_TIMEOUT_MS);
+}
 
 /** Where an attempt stopped: the gate it failed, or 'proven'. */
 export type DraftStage = 'answer' | 'type check and lint' | 'sandbox' | 'lookahead check' | 'walk-forward' | 'proven';
@@ -50,6 +62,8 @@ export interface SynthRequest {
   limits: { timeoutMs: number; maxMemoryMb: number };
   gateway: OllamaGateway;
   maxAttempts?: number;
+  /** How long one answer may take (default the gateway's timeoutMs; the CLI and sidecar pass synthAnswerTimeout of it). */
+  answerTimeoutMs?: number;
   walkForward?: Partial<WalkForwardSettings>;
   /** A run needs at least this many trades on the whole data before its params are walked forward (default 10). */
   minTrades?: number;
@@ -137,12 +151,12 @@ export async function synthesizeStrategy(req: SynthRequest): Promise<SynthOutcom
       if (req.signal?.aborted) return { status: 'cancelled', attempts };
       req.onAttemptStart?.(n, maxAttempts);
       const prompt = userPrompt(req.idea, data, refused);
-      const ask = { model: req.model, system, prompt, schema: DRAFT_SCHEMA, ...(req.signal ? { signal: req.signal } : {}) };
+      const ask = { model: req.model, system, prompt, schema: DRAFT_SCHEMA, ...(req.signal ? { signal: req.signal } : {}), ...(req.answerTimeoutMs !== undefined ? { timeoutMs: req.answerTimeoutMs } : {}) };
       const promptHash = req.gateway.keyOf(ask);
       const answer = await req.gateway.structured<DraftAnswer>(ask);
       if (!answer.ok) {
         if (answer.failure === 'cancelled') return { status: 'cancelled', attempts };
-        if (answer.failure !== 'invalid-answer') return { status: 'unavailable', attempts, message: unavailableMessage(answer.failure, answer.message, req.model, req.gateway) };
+        if (answer.failure !== 'invalid-answer') return { status: 'unavailable', attempts, message: unavailableMessage(answer.failure, answer.message, req.model, req.gateway, req.answerTimeoutMs ?? req.gateway.timeoutMs) };
         const attempt: DraftAttempt = { attempt: n, model: req.model, promptHash, answerSource: 'llm', stage: 'answer', proven: false, findings: [{ code: 'answer', severity: 'error', message: answer.message }] };
         finish(attempt);
         // Nothing to show the model but the same request: an unusable answer is cached, so asking again gives it again.
@@ -202,7 +216,7 @@ interface CheckContext {
 /** One answer through the gates, in order; the first gate it fails refuses it. */
 async function check(answer: DraftAnswer, c: CheckContext): Promise<DraftAttempt> {
   const { req } = c;
-  const code = answer.code.replace(/\r\n/g, '\n');
+  const code = unfenced(answer.code.replace(/\r\n/g, '\n'));
   const base: DraftAttempt = {
     attempt: c.n, model: req.model, promptHash: c.promptHash, answerSource: c.source, name: answer.name, code,
     codeHash: createHash('sha256').update(code).digest('hex'), stage: 'type check and lint', proven: false, findings: [],
@@ -236,9 +250,31 @@ async function check(answer: DraftAnswer, c: CheckContext): Promise<DraftAttempt
   const facts = outcome.strategy;
   const strategy = { name: facts.name, ...(facts.timeframe !== undefined ? { timeframe: facts.timeframe } : {}), params: facts.params };
   const metrics = outcome.report.metrics;
+  // The same code on the same data and seed must give the same signals: what the lint cannot see of
+  // Math.random or the clock (`Math['ran' + 'dom']()`) shows here, before it passes for lookahead below.
+  const again = await c.runner.run({ bundle, series: req.series, options: req.options }, req.signal ? { signal: req.signal } : {});
+  if (again.status === 'cancelled') return refuse('sandbox', [{ code: 'cancelled', severity: 'error', message: 'cancelled' }], { metrics, strategy });
+  if (again.status === 'failed') return refuse('sandbox', [fromFailure(again.failure, fileName)], { metrics, strategy });
+  const unrepeatable = firstSignalDifference(outcome.report.signals, again.report.signals, req.series.length);
+  if (unrepeatable) {
+    return refuse('sandbox', [{ code: 'VOLT105', severity: 'error', message: `run again on the same data with the same seed, the signal at bar ${unrepeatable.bar} changes from ${unrepeatable.full} to ${unrepeatable.mirrored}: the strategy reads unseeded randomness or the clock; use ctx.random() and the bar's time` }], { metrics, strategy });
+  }
   const diff = outcome.lookahead?.firstDifference;
   if (diff) {
     return refuse('lookahead check', [{ code: 'VOLT205', severity: 'error', message: `lookahead at run time: with the data cut after bar ${outcome.lookahead!.cutBar}, the signal at bar ${diff.bar} changes from ${diff.full} to ${diff.cut}; the strategy reads bars that had not closed yet` }], { metrics, strategy });
+  }
+  // The cut above only sees a peek that happens to signal next to the cut: mirror the future after several bars too (lookahead.ts).
+  for (const after of mirrorCuts(req.series.length)) {
+    const mirrored = await c.runner.run({ bundle, series: mirroredAfter(req.series, after), options: req.options }, req.signal ? { signal: req.signal } : {});
+    if (mirrored.status === 'cancelled') return refuse('lookahead check', [{ code: 'cancelled', severity: 'error', message: 'cancelled' }], { metrics, strategy });
+    if (mirrored.status === 'failed') {
+      const f = fromFailure(mirrored.failure, fileName);
+      return refuse('lookahead check', [{ ...f, message: `with the bars after bar ${after} mirrored (rises made falls), the run failed: ${f.message}` }], { metrics, strategy });
+    }
+    const d = firstSignalDifference(outcome.report.signals, mirrored.report.signals, after);
+    if (d) {
+      return refuse('lookahead check', [{ code: 'VOLT205', severity: 'error', message: `lookahead at run time: with the bars after bar ${after} mirrored (rises made falls), the signal at bar ${d.bar} changes from ${d.full} to ${d.mirrored}; the strategy reads bars that had not closed yet` }], { metrics, strategy });
+    }
   }
   const unranged = Object.entries(facts.params).filter(([, p]) => !isParamSpec(p) || p.min === undefined || p.max === undefined).map(([k]) => k);
   if (Object.keys(facts.params).length === 0 || unranged.length > 0) {
@@ -315,16 +351,25 @@ function importFindings(code: string): DraftFinding[] {
   return out;
 }
 
+/**
+ * Coding models put a file in a Markdown fence out of habit, even inside a JSON string: the fence
+ * is taken off (only when it wraps the whole answer), so the check and the written file are the code.
+ */
+function unfenced(code: string): string {
+  const m = /^\s*```[\w.+-]*[ \t]*\n([\s\S]*?)\n?```\s*$/.exec(code);
+  return m ? `${m[1]!}\n` : code;
+}
+
 /** 'RSI dips in an uptrend!' → 'rsi-dips-in-an-uptrend'. */
 export function slugOf(name: string): string {
   return name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60).replace(/-+$/, '');
 }
 
-function unavailableMessage(failure: string, detail: string, model: string, gateway: OllamaGateway): string {
+function unavailableMessage(failure: string, detail: string, model: string, gateway: OllamaGateway, timeoutMs: number): string {
   if (failure === 'unreachable' && gateway.hostProblem !== undefined) return `LLM unavailable: ${gateway.hostProblem}; nothing was drafted`;
   if (failure === 'unreachable') return `LLM unavailable: Ollama is not reachable at ${gateway.host} (start it with \`ollama serve\`, or set ollama.host in volt.config.json / OLLAMA_HOST); nothing was drafted`;
   if (failure === 'model-missing') return `Ollama has no model '${model}': run \`ollama pull ${model}\`, or name an installed one as ollama.models.synth in volt.config.json; nothing was drafted`;
-  if (failure === 'timeout') return `${model} did not answer in time (ollama.timeoutMs); nothing was drafted`;
+  if (failure === 'timeout') return `${model} did not answer within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`} (raise ollama.timeoutMs in volt.config.json, or name a smaller model as ollama.models.synth); nothing was drafted`;
   // The gateway's sentences end with what the rule agents do instead, which means nothing here.
   return `${detail.replace(/; the rule-based agent answers instead$|\. Rule-based agents answer instead$/, '')}; nothing was drafted`;
 }

@@ -14,6 +14,7 @@ import {
   gatewayFromConfig,
   isVoltError,
   resolveDataSpec,
+  synthAnswerTimeout,
   synthesizeStrategy,
   SynthJournal,
   synthReport,
@@ -64,7 +65,7 @@ export class SynthHandler {
     const synthesis = journal ? new SynthJournal(journal, { idea, model, dataSpec: spec }) : undefined;
     try {
       const outcome = await synthesizeStrategy({
-        idea, model, series, dataLabel: spec, maxAttempts: attempts, signal: controller.signal,
+        idea, model, series, dataLabel: spec, maxAttempts: attempts, signal: controller.signal, answerTimeoutMs: synthAnswerTimeout(s.config.ollama.timeoutMs),
         // On the analysis thread, which holds the TypeScript checker the editor's diagnostics use.
         analyze: (text, fileName, config) => this.features.documents.staticAnalyzer().analyze(fileName, text, config),
         ...(s.options.sandboxHostFile ? { hostFile: s.options.sandboxHostFile } : {}),

@@ -65,6 +65,36 @@ export default defineStrategy({
 `,
 };
 
+/**
+ * Reaches around its history window to the series behind it: nothing the lint can see, so only the
+ * run on data cut short gives it away (VOLT205).
+ */
+export const PEEKING_DRAFT = {
+  name: 'EMA trend rider that peeks',
+  code: `import { defineStrategy } from '@volt/engine';
+
+export default defineStrategy({
+  name: 'EMA trend rider that peeks',
+  timeframe: '1h',
+  params: {
+    fast: { value: 20, min: 10, max: 40, step: 5 },
+    ahead: { value: 3, min: 1, max: 5, step: 1 },
+  },
+  indicators: (ind, p) => ({ fast: ind.ema(p.fast) }),
+  onBar(ctx) {
+    const { fast } = ctx.ind;
+    if (!fast.ready) return;
+    const closes = (ctx.history(1) as unknown as { c: Float64Array }).c;
+    const later = closes[ctx.index + ctx.params.ahead];
+    if (later === undefined) return;
+    if (ctx.position.side === 0 && later > ctx.bar.close) ctx.buy({ confidence: 0.6, reason: 'it rises next' });
+    else if (ctx.position.side === 1 && later < ctx.bar.close) ctx.exit({ confidence: 0.6, reason: 'it falls next' });
+  },
+  risk: { stopLoss: { kind: 'volatility', atrMultiple: 3 }, maxPositionPct: 0.1 },
+});
+`,
+};
+
 /** Holds out of sample on GOOD_DATA. */
 export const GOOD_DRAFT = {
   name: 'EMA trend rider',
