@@ -231,6 +231,9 @@ export class MarketSession {
     if (recorded.length > 0) {
       await this.replay(recorded);
       replayed = recorded.length - this.warmup;
+      await this.venueAfterRestart().catch((e: unknown) => {
+        throw startFailure(s.exchange, e);
+      });
     } else {
       await this.warmUp(s.settings.warmupBars).catch((e: unknown) => {
         throw startFailure(s.exchange, e);
@@ -382,11 +385,23 @@ export class MarketSession {
     for (; w < events.length; w++) if (events[w]!.kind !== 'fill') this.replayEvent(events[w]!);
     this.collectTrades();
     this.agentStep();
-    // What the venue holds was placed before the restart.
-    if (this.options.venue) this.options.venue.held = this.stepper.heldQty;
     this.replaying = false;
     this.signals = [];
     this.events = [];
+  }
+
+  /**
+   * `volt live` resumed: the venue holds what the journaled orders filled, not what the ledger
+   * says (a kill between a bar's commit and its order, or while an order was followed), so the
+   * difference is placed now, once.
+   */
+  private async venueAfterRestart(): Promise<void> {
+    const venue = this.options.venue;
+    if (venue === undefined) return;
+    if (venue.recover) await venue.recover();
+    else venue.held = this.stepper.heldQty;
+    const n = this.series.length;
+    if (n > 0) await this.mirror(n, this.series.time[n - 1]! + this.tfMs, 'resume: the venue brought to the ledger');
   }
 
   /** An in-bar look that closed a lot, or a flatten, as it happened. */
