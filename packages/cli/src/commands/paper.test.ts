@@ -149,6 +149,41 @@ describe('volt paper', () => {
     j.close();
   }, 120_000);
 
+  it('stops on SIGTERM with its position closed, and the same command again resumes it (a signal is not `volt paper stop`); the exchange from VOLT_EXCHANGE_API_URL', async () => {
+    const market = synthesize({ seed: 9, bars: 2000, timeframe: '1m', symbol: 'BTC/USDT', startPrice: 40_000, start: Date.UTC(2024, 4, 1) });
+    server = await startExchangeServer({ market, startBar: 100, speed: 600 });
+    const file = path.join(tmp, 'sigterm.db');
+    const args = paperArgs(file, '1m', 0.5, ['--json']);
+    args.splice(args.indexOf('--api-url'), 2);
+    const env = { ...process.env, VOLT_EXCHANGE_API_URL: server.url };
+    const run = () => {
+      const child = spawn(process.execPath, args, { cwd: tmp, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      children.push(child);
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+      return { child, out: () => out, exited: new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code))) };
+    };
+    const first = run();
+    await until(() => first.out().includes('"type":"fill"'));
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(first.out()).toMatch(/"type":"end","session":1,"status":"stopped","reason":"kill switch: SIGTERM"/);
+    let facts = journalFacts(file);
+    expect(facts.session['status']).toBe('stopped');
+    for (const t of facts.trades) expect(t.exit_time).not.toBeNull();
+    const second = run();
+    expect(await second.exited).toBe(0);
+    expect(second.out()).toContain('"resumed":true');
+    facts = journalFacts(file);
+    expect(facts.session['status']).toBe('finished');
+    expect(facts.bars.map((b) => b.bar)).toEqual(facts.bars.map((_, k) => k));
+    const j = Journal.open(file);
+    expect(j.db.prepare(`SELECT count(*) FROM sessions`).pluck().get()).toBe(1);
+    j.close();
+    expect(server.requests.length).toBeGreaterThan(0);
+  }, 60_000);
+
   it('stops on the kill switch (`volt paper stop`): the position is closed, the session ends stopped and cannot be resumed', async () => {
     const market = synthesize({ seed: 9, bars: 2000, timeframe: '1m', symbol: 'BTC/USDT', startPrice: 40_000, start: Date.UTC(2024, 4, 1) });
     server = await startExchangeServer({ market, startBar: 100, speed: 120 });
