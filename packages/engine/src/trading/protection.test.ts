@@ -91,6 +91,24 @@ describe('capital protection in a session', () => {
     j.close();
   }, 40_000);
 
+  it('says a lasting problem once, while the figure in it moves: one event when clock skew starts, one when it clears', async () => {
+    const r = await realTime('skew', { maxClockSkewMs: 3000, maxConsecutiveLosses: Infinity });
+    await r.until(() => r.of('bar').length >= 2);
+    server!.skew(10_000);
+    await r.until(() => r.of('exchange').length > 0);
+    const looks = server!.requests.length;
+    // Many looks at the clock while it stays off (each measuring a slightly different skew).
+    await r.until(() => server!.requests.filter((q, k) => k >= looks && q.path === '/api/v3/time').length >= 8);
+    expect(r.of('exchange').map((e) => e.problem?.replace(/\d+ ms/, 'N ms') ?? null)).toEqual(['clock skew N ms with the exchange (limit 3000 ms)']);
+    server!.skew(0);
+    await r.until(() => r.of('exchange').length > 1);
+    expect(r.of('exchange').at(-1)!.problem).toBeNull();
+    r.stopFlag.why = 'kill switch: test';
+    expect(await r.done).toBe('stopped');
+    r.store.close();
+    expect(r.of('exchange')).toHaveLength(2);
+  }, 40_000);
+
   it('counts requests the venue never answers (timeouts) as exchange errors: the breaker flattens, then clears', async () => {
     const r = await realTime('timeouts', { maxExchangeErrors: 3, maxConsecutiveLosses: Infinity }, { timeoutMs: 300 });
     await r.until(() => (r.of('bar').at(-1)?.position ?? 0) > 0);

@@ -298,7 +298,9 @@ export class MarketSession {
 
   private exchangeProblem(why: string | null): void {
     const before = this.guard.current?.kind === 'exchange' ? this.guard.current.why : null;
-    if (why === before || (why === null && before === null)) return;
+    // The same trouble with a new figure (the skew measured again, one more error) is not news:
+    // said once when it starts, once when it clears, not at every look.
+    if (why === before || (why === null && before === null) || (why !== null && before !== null && troubleOf(why) === troubleOf(before))) return;
     this.guard.exchange(why);
     this.emit({ type: 'exchange', session: this.sessionId, problem: why });
     if (why !== null && this.guard.limits.onExchangeTrouble === 'flatten') this.flattenWanted = `exchange breaker: ${why}`;
@@ -583,6 +585,11 @@ export class MarketSession {
   get trades(): readonly Trade[] {
     return this.stepper.closedTrades;
   }
+}
+
+/** Which exchange trouble a breaker message names, whatever its figures. */
+function troubleOf(why: string): string {
+  return why.replace(/[\d.,]+/g, '#');
 }
 
 function exitFee(t: Trade, feeRate: number): number {
