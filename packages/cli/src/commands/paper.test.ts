@@ -256,6 +256,36 @@ describe('volt live', () => {
     expect(server.requests).toEqual([]);
   });
 
+  it('refuses a missing strategy file, an unknown timeframe, exchange or market in one line each, and writes no session', async () => {
+    const market = synthesize({ seed: 9, bars: 400, timeframe: '1m', symbol: 'BTC/USDT', startPrice: 40_000, start: Date.UTC(2024, 4, 1) });
+    server = await startExchangeServer({ market, startBar: 100, speed: 60 });
+    const file = path.join(tmp, 'typos.db');
+    // Spawned, not spawnSync: the loopback exchange answers from this process's event loop.
+    const paper = async (over: Record<string, string>, strategy = STRATEGY) => {
+      const flags = { '--exchange': 'binance', '--symbol': 'BTC/USDT', '--timeframe': '1m', ...over };
+      const child = spawn(process.execPath, [VOLT, 'paper', strategy, ...Object.entries(flags).flat(), '--api-url', server!.url, '--journal', file, '--signals', 'off'], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+      children.push(child);
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const status = await new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+      return { status, stderr };
+    };
+    const cases: [Awaited<ReturnType<typeof paper>>, RegExp][] = [
+      [await paper({}, path.join(tmp, 'missing.strategy.ts')), /^volt paper: .*missing\.strategy\.ts: no such strategy file\n/],
+      [await paper({ '--timeframe': '7q' }), /^volt paper: unknown timeframe '7q'\n/],
+      [await paper({ '--exchange': 'nope' }), /^volt paper: ccxt knows no exchange 'nope'\n/],
+      [await paper({ '--symbol': 'btc/usdt' }), /^volt paper: binance has no market btc\/usdt\n {2}fix: its BTC markets include BTC\/USDT\n$/],
+    ];
+    for (const [r, message] of cases) {
+      expect(r.stderr, r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.status).not.toBe(0);
+    }
+    expect(cases.map(([r]) => r.status)).toEqual([1, 2, 2, 2]);
+    // Nothing half-written: no journal, so no failed session in it for a typo.
+    expect(existsSync(file)).toBe(false);
+  }, 60_000);
+
   it('refuses an unknown --signals name in one line, before it asks the exchange', () => {
     const r = spawnSync(process.execPath, [VOLT, 'paper', STRATEGY, '--exchange', 'binance', '--symbol', 'BTC/USDT', '--timeframe', '1m', '--signals', 'fear_greed,moon_phase', '--api-url', 'http://127.0.0.1:9'], { cwd: tmp, env: { PATH: process.env['PATH'] }, encoding: 'utf8' });
     expect(r.status).toBe(2);
