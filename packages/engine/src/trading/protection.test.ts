@@ -79,6 +79,10 @@ describe('capital protection in a session', () => {
     const kill = path.join(tmp, 'STOP');
     const r = await realTime('killfile', { maxConsecutiveLosses: Infinity }, { killFile: kill });
     await r.until(() => (r.of('bar').at(-1)?.position ?? 0) > 0);
+    // Journaled as it happened: the open trade is in the journal, PENDING.
+    const during = Journal.open(r.file);
+    expect(during.db.prepare(`SELECT o.outcome FROM outcomes o JOIN trades t ON t.id = o.trade_id WHERE t.exit_time IS NULL`).pluck().all()).toEqual(['PENDING']);
+    during.close();
     writeFileSync(kill, '');
     expect(await r.done).toBe('stopped');
     r.store.close();
@@ -88,6 +92,7 @@ describe('capital protection in a session', () => {
     const j = Journal.open(r.file);
     expect(j.db.prepare(`SELECT status, stop_reason FROM sessions`).get()).toEqual({ status: 'stopped', stop_reason: `kill file ${kill}` });
     expect(j.db.prepare(`SELECT count(*) FROM trades WHERE exit_time IS NULL`).pluck().get()).toBe(0);
+    expect(j.db.prepare(`SELECT outcome FROM outcomes`).pluck().all()).not.toContain('PENDING');
     j.close();
   }, 40_000);
 
