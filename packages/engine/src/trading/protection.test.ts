@@ -23,8 +23,10 @@ afterEach(async () => {
 
 /** In whenever flat: every halt below must be what keeps it out. */
 const hold = defineStrategy({ name: 'hold', onBar(ctx) { if (ctx.position.side === 0) ctx.buy({ reason: 'hold' }); } });
+/** In one bar, out the next: each round trip loses its fees. */
+const flip = defineStrategy({ name: 'flip', onBar(ctx) { if (ctx.position.side === 0) ctx.buy({ reason: 'in' }); else ctx.exit({ reason: 'out' }); } });
 
-async function realTime(name: string, protection: Partial<ProtectionLimits>, opts: { killFile?: string; timeoutMs?: number } = {}) {
+async function realTime(name: string, protection: Partial<ProtectionLimits>, opts: { killFile?: string; timeoutMs?: number; strategy?: 'flip' } = {}) {
   const market = synthesize({ seed: 8, bars: 600, timeframe: '1s', symbol: 'BTC/USDT', startPrice: 40_000, start: Math.floor(Date.now() / 1000) * 1000 - 200_000 });
   server = await startExchangeServer({ market, speed: 1, startAtNow: true, stream: false });
   const client = await sessionClient({ exchange: 'binance', apiUrl: server.url, rateLimitMs: 1, stream: false, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
@@ -35,7 +37,7 @@ async function realTime(name: string, protection: Partial<ProtectionLimits>, opt
   const stopFlag = { why: null as string | null };
   const s = new MarketSession({
     store, feed: new CcxtFeed(client, 'BTC/USDT', '1s'), stopFlag, lookEveryMs: 50,
-    strategy: new LocalSeat({ definition: hold }, { symbol: 'BTC/USDT', timeframe: '1s', source: 'binance' }),
+    strategy: new LocalSeat({ definition: opts.strategy === 'flip' ? flip : hold }, { symbol: 'BTC/USDT', timeframe: '1s', source: 'binance' }),
     protection: { maxClockSkewMs: Infinity, ...protection },
     ...(opts.killFile ? { killFile: opts.killFile } : {}),
     onEvent: (e) => events.push(e),
@@ -73,6 +75,38 @@ describe('capital protection in a session', () => {
     const refused = j.db.prepare(`SELECT count(*) FROM decisions WHERE ignored LIKE 'REJECTED by capital guard: daily loss stop%'`).pluck().get() as number;
     j.close();
     expect(refused).toBeGreaterThan(0);
+  }, 40_000);
+
+  it('ends the session at the max drawdown from its marked peak, the position closed', async () => {
+    // 0.01% of 20,000 is 2: the entry's fee and spread pass it once marked.
+    const r = await realTime('drawdown', { maxDrawdownPct: 0.0001, maxConsecutiveLosses: Infinity });
+    expect(await r.done).toBe('stopped');
+    r.store.close();
+    expect(r.of('halt')[0]!.kind).toBe('max-drawdown');
+    expect(r.of('end')[0]!.reason).toMatch(/^max drawdown: \d+\.\d\d% below the peak \(limit 0\.01%\), session stopped$/);
+    expect(r.s.trades).toHaveLength(1);
+    const j = Journal.open(r.file);
+    expect(j.db.prepare(`SELECT status FROM sessions`).pluck().get()).toBe('stopped');
+    expect(j.db.prepare(`SELECT count(*) FROM trades WHERE exit_time IS NULL`).pluck().get()).toBe(0);
+    j.close();
+  }, 40_000);
+
+  it('pauses entries for --pause-bars after --max-losses losing trades in a row, then trades again', async () => {
+    const r = await realTime('streak', { maxConsecutiveLosses: 2, pauseBars: 3 }, { strategy: 'flip' });
+    await r.until(() => r.s.trades.length >= 3);
+    r.stopFlag.why = 'kill switch: test';
+    await r.done;
+    r.store.close();
+    const j = Journal.open(r.file);
+    const refused = j.db.prepare(`SELECT bar, ignored FROM decisions WHERE ignored LIKE 'REJECTED by capital guard: paused%'`).all() as { bar: number; ignored: string }[];
+    j.close();
+    // Flipping in and out every bar loses the fees each time: two losses, then three bars without an entry.
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused[0]!.ignored).toMatch(/paused after 2 losing trades in a row, until bar \d+/);
+    const t = r.s.trades;
+    expect(t[0]!.pnl).toBeLessThan(0);
+    expect(t[1]!.pnl).toBeLessThan(0);
+    expect(t[2]!.entryBar - t[1]!.exitBar).toBeGreaterThanOrEqual(3);
   }, 40_000);
 
   it('stops on the kill file: the position is closed at the book and the session ends stopped', async () => {
