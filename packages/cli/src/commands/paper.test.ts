@@ -213,10 +213,14 @@ describe('volt live', () => {
   it('places every position change as a signed market order on the testnet, journals the orders, and the keys appear nowhere but the requests', async () => {
     const market = synthesize({ seed: 9, bars: 2000, timeframe: '1m', symbol: 'BTC/USDT', startPrice: 40_000, start: Date.UTC(2024, 4, 1) });
     server = await startExchangeServer({ market, startBar: 100, speed: 600, apiKey: KEY, secret: SECRET });
-    const file = path.join(tmp, 'live.db');
+    // Its own workspace with a vault, so the grep below covers the journal and every note Volt wrote.
+    const ws = path.join(tmp, 'live-ws');
+    mkdirSync(ws, { recursive: true });
+    writeFileSync(path.join(ws, 'volt.config.json'), JSON.stringify({ vault: { path: 'vault' } }));
+    const file = path.join(ws, 'live.db');
     const args = paperArgs(file, '1m', 1, ['--json']);
     args[1] = 'live';
-    const child = spawn(process.execPath, args, { cwd: tmp, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd: ws, env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -234,13 +238,19 @@ describe('volt live', () => {
     // The venue ends flat, as the ledger does.
     const net = orders.reduce((sum, o) => sum + (o.side === 'BUY' ? 1 : -1) * o.executedQty, 0);
     expect(Math.abs(net)).toBeLessThan(1e-6);
-    // Neither key nor secret in the journal (database, WAL), the output or anything else Volt wrote.
-    for (const f of readdirSync(tmp)) {
-      const p = path.join(tmp, f);
-      if (!statSync(p).isFile()) continue;
+    // The reports on the session, and the journal after they wrote to it.
+    for (const report of [['drift', '1', '--json'], ['paper', 'status', '--json'], ['journal', 'show', '1', '--json']]) {
+      const r = spawnSync(process.execPath, [VOLT, ...report, '--journal', file], { cwd: ws, env, encoding: 'utf8' });
+      expect(r.status, `${report.join(' ')}: ${r.stderr}`).toBe(0);
+      out += r.stdout + r.stderr;
+    }
+    // Neither key nor secret in the journal (database, WAL), the vault's notes, the output or anything else Volt wrote.
+    const written = readdirSync(ws, { recursive: true, encoding: 'utf8' }).map((f) => path.join(ws, f)).filter((p) => statSync(p).isFile());
+    expect(written.some((p) => p.includes(`${path.sep}Sessions${path.sep}`))).toBe(true);
+    for (const p of written) {
       const bytes = readFileSync(p).toString('latin1');
-      expect(bytes.includes(KEY), f).toBe(false);
-      expect(bytes.includes(SECRET), f).toBe(false);
+      expect(bytes.includes(KEY), p).toBe(false);
+      expect(bytes.includes(SECRET), p).toBe(false);
     }
     expect(out.includes(KEY) || out.includes(SECRET)).toBe(false);
   }, 60_000);
