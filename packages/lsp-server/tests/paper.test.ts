@@ -75,7 +75,11 @@ describe('paper sessions in the sidecar', () => {
     const server = await startExchangeServer({ market, speed: 1, startAtNow: true });
     try {
       const uri = client.uri('crossing.strategy.ts');
-      const { pid } = await client.connection.sendRequest<PaperStartResult>(PaperRequests.start, { uri, exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1s', hours: 1, warmup: 10, apiUrl: server.url });
+      // A typo is the request's error, in the CLI's words, and no session: the process ended before it had one.
+      await expect(client.connection.sendRequest<PaperStartResult>(PaperRequests.start, { uri, exchange: 'binance', symbol: 'BTC/USDX', timeframe: '1s', apiUrl: server.url })).rejects.toThrow(/^volt paper: binance has no market BTC\/USDX — {3}fix: its BTC markets include BTC\/USDT$/);
+      const { pid, session } = await client.connection.sendRequest<PaperStartResult>(PaperRequests.start, { uri, exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1s', hours: 1, warmup: 10, apiUrl: server.url });
+      // The answer came once the session was in the journal.
+      expect((await client.connection.sendRequest<PaperStatusResult>(PaperRequests.status, { uri })).sessions.map((x) => x.id)).toContain(session);
       const status = () => client.connection.sendRequest<PaperStatusResult>(PaperRequests.status, { uri });
       const poll = async <T>(f: () => Promise<T | undefined>, what: string): Promise<T> => {
         const end = Date.now() + 30_000;
