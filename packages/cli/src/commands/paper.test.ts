@@ -193,7 +193,8 @@ describe('volt paper', () => {
     const stop = spawnSync(process.execPath, [VOLT, 'paper', 'stop', '1', '--journal', file], { encoding: 'utf8' });
     expect(stop.stdout).toMatch(/session 1: stop requested/);
     expect(await r.exited).toBe(0);
-    expect(r.out()).toMatch(/session 1 stopped: kill switch/);
+    // Who pulled the switch, not the SIGTERM that woke it.
+    expect(r.out()).toMatch(/session 1 stopped: kill switch: volt paper stop;/);
     const { session, trades } = journalFacts(file);
     expect(session['status']).toBe('stopped');
     for (const t of trades) expect(t.exit_time).not.toBeNull();

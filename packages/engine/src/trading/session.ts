@@ -307,10 +307,12 @@ export class MarketSession {
   }
 
   private stopReason(): string | null {
-    const flag = this.options.stopFlag?.why;
-    if (flag) return flag;
+    // The journal's request first: `volt paper stop` and the editor also send SIGTERM, and the
+    // reason kept is who pulled the switch, not the signal that woke the session.
     const requested = this.store.stopRequested();
     if (requested !== null) return requested;
+    const flag = this.options.stopFlag?.why;
+    if (flag) return flag;
     if (this.options.killFile && existsSync(this.options.killFile)) return `kill file ${this.options.killFile}`;
     return null;
   }
