@@ -232,7 +232,7 @@ describe('volt live', () => {
     expect(orders.every((o) => o.type === 'MARKET' && o.status === 'FILLED')).toBe(true);
     expect(server.requests.filter((r) => r.path === '/api/v3/order' && r.method === 'POST').every((r) => r.signed)).toBe(true);
     const j = Journal.open(file);
-    const rows = j.db.prepare(`SELECT order_id, side, filled, status FROM session_orders ORDER BY time`).all() as { order_id: string; side: string; filled: number; status: string }[];
+    const rows = j.db.prepare(`SELECT order_id, side, filled, average, status FROM session_orders ORDER BY time`).all() as { order_id: string; side: string; filled: number; average: number | null; status: string }[];
     expect(j.db.prepare(`SELECT mode FROM sessions`).pluck().get()).toBe('testnet');
     j.close();
     expect(rows.map((r) => r.order_id).sort()).toEqual(orders.map((o) => String(o.orderId)).sort());
@@ -244,6 +244,18 @@ describe('volt live', () => {
       const r = spawnSync(process.execPath, [VOLT, ...report, '--journal', file], { cwd: ws, env, encoding: 'utf8' });
       expect(r.status, `${report.join(' ')}: ${r.stderr}`).toBe(0);
       out += r.stdout + r.stderr;
+      if (report[0] !== 'drift') continue;
+      // The drift report puts the venue's fills beside the ledger's book-walk prices, order by order.
+      const drift = JSON.parse(r.stdout) as { lines: { session?: { id: number; entryPrice: number }; venue?: { entry?: { orderId: string; average: number; diffBps: number } }; why: string }[] };
+      const traded = drift.lines.filter((l) => l.session);
+      expect(traded.length).toBeGreaterThan(0);
+      for (const l of traded) {
+        const venue = l.venue?.entry;
+        expect(venue, JSON.stringify(l)).toBeDefined();
+        expect(venue!.average).toBeCloseTo(rows.find((o) => o.order_id === venue!.orderId)!.average!, 6);
+        expect(venue!.diffBps).toBeCloseTo(((venue!.average - l.session!.entryPrice) / l.session!.entryPrice) * 10_000, 6);
+        expect(l.why).toMatch(/the venue filled the entry at [\d.]+ \([+-]\d+\.\d bps against the book walk(, one order with the other trade at that bar)?\)/);
+      }
     }
     // Neither key nor secret in the journal (database, WAL), the vault's notes, the output or anything else Volt wrote.
     const written = readdirSync(ws, { recursive: true, encoding: 'utf8' }).map((f) => path.join(ws, f)).filter((p) => statSync(p).isFile());
