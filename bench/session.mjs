@@ -12,6 +12,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import {
   CcxtFeed,
   LocalSeat,
@@ -26,6 +28,11 @@ import {
 import { startExchangeServer } from '../packages/engine/dist/trading/testing/exchange-server.js';
 
 const TF = 60_000;
+// The memory figures are read after a full GC; `node scripts/bench.mjs session` runs without
+// --expose-gc, so the flag is set here (a context made after it sees `gc`), or the "after GC"
+// heap was only wherever the collector happened to be.
+v8.setFlagsFromString('--expose-gc');
+const gc = globalThis.gc ?? vm.runInNewContext('gc');
 const SOURCE = `import { defineStrategy } from '@volt/engine';
 export default defineStrategy({
   name: 'bench-crossing',
@@ -147,10 +154,10 @@ export async function run() {
     const rss = [];
     const heap = [];
     let n = 0;
-    global.gc?.();
+    gc();
     await session(dir, 'rss', market, 10_000, new LocalSeat({ definition: crossing }, { symbol: 'BTC/USDT', timeframe: '1m', source: 'memory' }), (e) => {
       if (e.type === 'bar' && ++n % 1000 === 0) {
-        global.gc?.();
+        gc();
         rss.push(Math.round(process.memoryUsage().rss / 1048576));
         heap.push(Math.round(process.memoryUsage().heapUsed / 1048576));
       }

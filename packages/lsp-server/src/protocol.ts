@@ -724,6 +724,11 @@ export interface PaperStartParams {
 export interface PaperStartResult {
   /** The session's process; its session shows in volt.paper.status with this pid once it has started. */
   pid: number;
+  /**
+   * The session's number, once the process has written it to the journal (the answer waits up to
+   * 20 s for that). A process that ends first is this request's error, with its one-line message.
+   */
+  session?: number;
 }
 
 export interface PaperStopParams {

@@ -70,11 +70,16 @@ describe('paper sessions in the sidecar', () => {
   });
 
   it('starts a session of the strategy as a detached `volt paper` process, sees it run in the journal, and stops it', async () => {
-    const market = synthesize({ seed: 9, bars: 2000, timeframe: '1m', symbol: 'BTC/USDT', startPrice: 40_000, start: Date.UTC(2024, 4, 1) });
-    const server = await startExchangeServer({ market, startBar: 100, speed: 600 });
+    // 1s bars in real time: the exchange's clock is ours, so the session trades (an accelerated one trips the clock-skew breaker).
+    const market = synthesize({ seed: 9, bars: 400, timeframe: '1s', symbol: 'BTC/USDT', startPrice: 40_000, start: Math.floor(Date.now() / 1000) * 1000 - 60_000 });
+    const server = await startExchangeServer({ market, speed: 1, startAtNow: true });
     try {
       const uri = client.uri('crossing.strategy.ts');
-      const { pid } = await client.connection.sendRequest<PaperStartResult>(PaperRequests.start, { uri, exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1m', hours: 12, warmup: 10, apiUrl: server.url });
+      // A typo is the request's error, in the CLI's words, and no session: the process ended before it had one.
+      await expect(client.connection.sendRequest<PaperStartResult>(PaperRequests.start, { uri, exchange: 'binance', symbol: 'BTC/USDX', timeframe: '1s', apiUrl: server.url })).rejects.toThrow(/^volt paper: binance has no market BTC\/USDX — {3}fix: its BTC markets include BTC\/USDT$/);
+      const { pid, session } = await client.connection.sendRequest<PaperStartResult>(PaperRequests.start, { uri, exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1s', hours: 1, warmup: 10, apiUrl: server.url });
+      // The answer came once the session was in the journal.
+      expect((await client.connection.sendRequest<PaperStatusResult>(PaperRequests.status, { uri })).sessions.map((x) => x.id)).toContain(session);
       const status = () => client.connection.sendRequest<PaperStatusResult>(PaperRequests.status, { uri });
       const poll = async <T>(f: () => Promise<T | undefined>, what: string): Promise<T> => {
         const end = Date.now() + 30_000;
@@ -90,6 +95,11 @@ describe('paper sessions in the sidecar', () => {
       await client.open('crossing.strategy.ts', TEXT);
       const lenses = await client.codeLens(uri);
       expect(lenses.map((l) => l.command?.title)).toContainEqual(expect.stringMatching(new RegExp(`^paper: [+-]\\d+\\.\\d% · \\d+ trades? · [01] open \\(session ${mine.id}\\)$`)));
+      // Refreshed from the journal: as the session trades, the editor is asked for the lenses again, and they follow.
+      const titleNow = async () => (await client.codeLens(uri)).map((l) => l.command?.title).find((t) => t?.endsWith(`(session ${mine.id})`));
+      const first = await titleNow();
+      const refreshes = client.lensRefreshes;
+      await poll(async () => (client.lensRefreshes > refreshes && (await titleNow()) !== first ? true : undefined), 'a code lens refresh with new figures');
       expect(await client.connection.sendRequest<PaperStopResult>(PaperRequests.stop, { session: mine.id })).toEqual({ stopped: true, status: 'running' });
       await poll(async () => ((await status()).sessions.find((x) => x.id === mine.id)?.status === 'stopped' ? true : undefined), 'the session stopped');
       await poll(async () => {

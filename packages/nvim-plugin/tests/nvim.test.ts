@@ -119,6 +119,10 @@ describe('volt.nvim in headless Neovim', () => {
     await expectScriptPasses('suggest_spec.lua', 150_000);
   }, 180_000);
 
+  it(':VoltPaper starts a paper session of the strategy, :VoltAgentStatus lists it, :VoltPaperStop ends it', async () => {
+    await expectScriptPasses('paper_spec.lua', 120_000);
+  }, 150_000);
+
   it(':VoltDraft {idea} tells each attempt and opens only the proven draft, its report beside it', async () => {
     await expectScriptPasses('draft_spec.lua', 150_000);
   }, 180_000);

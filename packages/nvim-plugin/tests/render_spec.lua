@@ -152,6 +152,18 @@ T.run('render', function()
     "LLM critique by qwen2.5-coder:7b, replayed from the journal's cache at 09:41", 'critique from the cache')
   T.eq(render.critique_line(nil, at), nil, 'a result without a critique field')
 
+  -- :VoltAgentStatus's sessions: the running ones listed, the ended ones counted.
+  local session = function(id, status, label)
+    return { id = id, mode = 'paper', status = status, exchange = 'binance', symbol = 'BTC/USDT', timeframe = '1m',
+      label = label, strategyPath = '/w/strategies/cross.strategy.ts' }
+  end
+  T.eq(render.sessions({ sessions = {} }), { '', 'sessions: no paper or live sessions in the journal' }, 'no sessions')
+  T.eq(render.sessions({ sessions = { session(1, 'finished', 'paper: -0.2% · 4 trades · 0 open') } }),
+    { '', 'sessions: none running (1 ended: volt paper status)' }, 'only ended sessions')
+  T.eq(render.sessions({ sessions = { session(1, 'finished', 'paper: -0.2% · 4 trades · 0 open'), session(3, 'running', 'paper: +0.8% · 2 trades · 1 open') } }),
+    { '', 'sessions: 1 running (1 ended: volt paper status)', '  3  paper   binance BTC/USDT 1m  paper: +0.8% · 2 trades · 1 open  cross.strategy.ts' },
+    'a running session listed with its lens line')
+
   -- Messages for the command line: one line, cut to the room there is, file and line first.
   local message = require('volt.message')
   T.eq({ message.fit('short', 68) }, { 'short', false }, 'a short message is kept')

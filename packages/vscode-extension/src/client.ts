@@ -15,7 +15,7 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import { CONFIGURATION_SECTION, DRAFT_PROGRESS_NOTIFICATION, Notifications, OPTIMIZE_PROGRESS, PaperRequests, type SuggestRequestParams, type SuggestResult, Requests, type OptimizeParams, type OptimizeProgressParams, type OptimizeResult, type PaperStatusResult, type BacktestStatusParams, type DraftProgressParams, type DraftStrategyParams, type DraftStrategyResult, type BarsParams, type BarsResult, type CommandName, type CritiqueStatusParams, type SymbolsParams, type SymbolsResult } from '@volt/lsp-server/protocol';
+import { CONFIGURATION_SECTION, DRAFT_PROGRESS_NOTIFICATION, Notifications, OPTIMIZE_PROGRESS, PaperRequests, type SuggestRequestParams, type SuggestResult, Requests, type OptimizeParams, type OptimizeProgressParams, type OptimizeResult, type PaperStatusResult, type PaperStartParams, type PaperStartResult, type PaperStopParams, type PaperStopResult, type BacktestStatusParams, type DraftProgressParams, type DraftStrategyParams, type DraftStrategyResult, type BarsParams, type BarsResult, type CommandName, type CritiqueStatusParams, type SymbolsParams, type SymbolsResult } from '@volt/lsp-server/protocol';
 import { lensCommandInEditor } from './commands.js';
 import { SIDECAR_SELECTOR } from './documents.js';
 import { findInstalledSidecar, versionMismatch } from './locate.js';
@@ -185,11 +185,22 @@ export class Sidecar implements SidecarCalls, vscode.Disposable {
     return { dispose: () => this.optimizeListeners.delete(listener) };
   }
 
-  /** volt/bars: the candles of the report's price chart. */
   /** The journal's paper and live sessions (volt.paper.status). */
   sessions(): Promise<PaperStatusResult> {
     return this.running().sendRequest<PaperStatusResult>(PaperRequests.status, {});
   }
+
+  /** A detached `volt paper` session of a strategy (volt.paper.start). */
+  paperStart(params: PaperStartParams): Promise<PaperStartResult> {
+    return this.running().sendRequest<PaperStartResult>(PaperRequests.start, params);
+  }
+
+  /** A session's kill switch (volt.paper.stop). */
+  paperStop(params: PaperStopParams): Promise<PaperStopResult> {
+    return this.running().sendRequest<PaperStopResult>(PaperRequests.stop, params);
+  }
+
+  /** volt/bars: the candles of the report's price chart. */
 
   bars(params: BarsParams): Promise<BarsResult> {
     return this.running().sendRequest<BarsResult>(Requests.bars, params);

@@ -29,6 +29,7 @@ import { newStrategyFolder } from './new-folder.js';
 import { optimizeStrategy, type OptimizeCalls, type OptimizeView } from './optimize-view.js';
 import { draftStrategyFromIdea } from './draft.js';
 import { suggestParams, type SuggestCalls } from './suggest.js';
+import { startPaperSession, stopPaperSession, type PaperCalls } from './paper.js';
 
 /** VS Code command ids (package.json `contributes.commands`). They differ from the sidecar's own
  * `volt.analyze`… names, which the language client registers for the server. */
@@ -44,6 +45,8 @@ export const CLIENT_COMMANDS = {
   optimizeStrategy: 'volt.optimizeStrategy',
   draftStrategy: 'volt.draftStrategy',
   suggestParams: 'volt.suggestParams',
+  startPaperSession: 'volt.startPaperSession',
+  stopPaperSession: 'volt.stopPaperSession',
 } as const;
 
 export interface CommandContext {
@@ -56,6 +59,8 @@ export interface CommandContext {
   optimizer?: { sidecar: OptimizeCalls; view: OptimizeView };
   /** Volt: Suggest Params' sidecar call (volt/suggest). */
   suggester?: SuggestCalls;
+  /** Volt: Start / Stop Paper Session's sidecar calls (volt.paper.*). */
+  paper?: PaperCalls;
 }
 
 const DAY = 86_400_000;
@@ -417,6 +422,11 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       const uri = await pickStrategy();
       return uri && ctx.suggester ? suggestParams(ctx.suggester, ctx.output, uri) : undefined;
     },
+    [CLIENT_COMMANDS.startPaperSession]: async () => {
+      const uri = await pickStrategy();
+      return uri && ctx.paper ? startPaperSession(ctx.paper, ctx.output, uri) : undefined;
+    },
+    [CLIENT_COMMANDS.stopPaperSession]: () => (ctx.paper ? stopPaperSession(ctx.paper) : undefined),
   };
   return Object.entries(handlers).map(([id, handler]) => vscode.commands.registerCommand(id, handler));
 }

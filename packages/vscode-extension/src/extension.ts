@@ -39,7 +39,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     reports,
     agents,
     optimizeView,
-    ...registerCommands({ sidecar: server, reports, agents, status, output, optimizer: { sidecar: server, view: optimizeView }, suggester: server }),
+    ...registerCommands({ sidecar: server, reports, agents, status, output, optimizer: { sidecar: server, view: optimizeView }, suggester: server, paper: server }),
     // Saves' backtests: spinner while they run, and the open report follows them.
     server.onBacktestStatus((s) => {
       if (s.state === 'running') status.workStarted(`backtest:${s.uri}`, `backtesting ${vscode.workspace.asRelativePath(vscode.Uri.parse(s.uri))}`);

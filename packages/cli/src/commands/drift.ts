@@ -4,6 +4,7 @@ import {
   StrategyRunner,
   VoltError,
   lineUp,
+  withVenueFills,
   exportSessionToVault,
   loadConfig,
   readSession,
@@ -12,6 +13,7 @@ import {
   type CandleSeries,
   type DriftReport,
   type SessionTrade,
+  type VenueOrderRow,
 } from '@volt/engine';
 import { EXIT, UsageError, parseCommandArgs, runFailureError } from '../usage.js';
 import { journalFile } from './paper.js';
@@ -53,6 +55,11 @@ export async function run(argv: string[]): Promise<number> {
       if (outcome.status === 'failed') throw runFailureError(outcome.failure, session.strategyPath);
       if (outcome.status !== 'done') return EXIT.error;
       report = lineUp(id, trades, outcome.report.trades, series, { warmupBars: session.warmupBars, slippage });
+      // A live session's own fills on the venue, beside the ledger's book-walk prices.
+      if (session.mode !== 'paper') {
+        const orders = journal.db.prepare(`SELECT order_id AS orderId, bar, side, filled, average, status FROM session_orders WHERE session_id = ? ORDER BY time`).all(id) as VenueOrderRow[];
+        report = withVenueFills(report, orders);
+      }
     } finally {
       await runner.dispose();
     }

@@ -149,6 +149,41 @@ describe('volt paper', () => {
     j.close();
   }, 120_000);
 
+  it('stops on SIGTERM with its position closed, and the same command again resumes it (a signal is not `volt paper stop`); the exchange from VOLT_EXCHANGE_API_URL', async () => {
+    const market = synthesize({ seed: 9, bars: 2000, timeframe: '1m', symbol: 'BTC/USDT', startPrice: 40_000, start: Date.UTC(2024, 4, 1) });
+    server = await startExchangeServer({ market, startBar: 100, speed: 600 });
+    const file = path.join(tmp, 'sigterm.db');
+    const args = paperArgs(file, '1m', 0.5, ['--json']);
+    args.splice(args.indexOf('--api-url'), 2);
+    const env = { ...process.env, VOLT_EXCHANGE_API_URL: server.url };
+    const run = () => {
+      const child = spawn(process.execPath, args, { cwd: tmp, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      children.push(child);
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+      return { child, out: () => out, exited: new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code))) };
+    };
+    const first = run();
+    await until(() => first.out().includes('"type":"fill"'));
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(first.out()).toMatch(/"type":"end","session":1,"status":"stopped","reason":"kill switch: SIGTERM"/);
+    let facts = journalFacts(file);
+    expect(facts.session['status']).toBe('stopped');
+    for (const t of facts.trades) expect(t.exit_time).not.toBeNull();
+    const second = run();
+    expect(await second.exited).toBe(0);
+    expect(second.out()).toContain('"resumed":true');
+    facts = journalFacts(file);
+    expect(facts.session['status']).toBe('finished');
+    expect(facts.bars.map((b) => b.bar)).toEqual(facts.bars.map((_, k) => k));
+    const j = Journal.open(file);
+    expect(j.db.prepare(`SELECT count(*) FROM sessions`).pluck().get()).toBe(1);
+    j.close();
+    expect(server.requests.length).toBeGreaterThan(0);
+  }, 60_000);
+
   it('stops on the kill switch (`volt paper stop`): the position is closed, the session ends stopped and cannot be resumed', async () => {
     const market = synthesize({ seed: 9, bars: 2000, timeframe: '1m', symbol: 'BTC/USDT', startPrice: 40_000, start: Date.UTC(2024, 4, 1) });
     server = await startExchangeServer({ market, startBar: 100, speed: 120 });
@@ -158,7 +193,8 @@ describe('volt paper', () => {
     const stop = spawnSync(process.execPath, [VOLT, 'paper', 'stop', '1', '--journal', file], { encoding: 'utf8' });
     expect(stop.stdout).toMatch(/session 1: stop requested/);
     expect(await r.exited).toBe(0);
-    expect(r.out()).toMatch(/session 1 stopped: kill switch/);
+    // Who pulled the switch, not the SIGTERM that woke it.
+    expect(r.out()).toMatch(/session 1 stopped: kill switch: volt paper stop;/);
     const { session, trades } = journalFacts(file);
     expect(session['status']).toBe('stopped');
     for (const t of trades) expect(t.exit_time).not.toBeNull();
@@ -178,10 +214,14 @@ describe('volt live', () => {
   it('places every position change as a signed market order on the testnet, journals the orders, and the keys appear nowhere but the requests', async () => {
     const market = synthesize({ seed: 9, bars: 2000, timeframe: '1m', symbol: 'BTC/USDT', startPrice: 40_000, start: Date.UTC(2024, 4, 1) });
     server = await startExchangeServer({ market, startBar: 100, speed: 600, apiKey: KEY, secret: SECRET });
-    const file = path.join(tmp, 'live.db');
+    // Its own workspace with a vault, so the grep below covers the journal and every note Volt wrote.
+    const ws = path.join(tmp, 'live-ws');
+    mkdirSync(ws, { recursive: true });
+    writeFileSync(path.join(ws, 'volt.config.json'), JSON.stringify({ vault: { path: 'vault' } }));
+    const file = path.join(ws, 'live.db');
     const args = paperArgs(file, '1m', 1, ['--json']);
     args[1] = 'live';
-    const child = spawn(process.execPath, args, { cwd: tmp, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd: ws, env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -192,20 +232,38 @@ describe('volt live', () => {
     expect(orders.every((o) => o.type === 'MARKET' && o.status === 'FILLED')).toBe(true);
     expect(server.requests.filter((r) => r.path === '/api/v3/order' && r.method === 'POST').every((r) => r.signed)).toBe(true);
     const j = Journal.open(file);
-    const rows = j.db.prepare(`SELECT order_id, side, filled, status FROM session_orders ORDER BY time`).all() as { order_id: string; side: string; filled: number; status: string }[];
+    const rows = j.db.prepare(`SELECT order_id, side, filled, average, status FROM session_orders ORDER BY time`).all() as { order_id: string; side: string; filled: number; average: number | null; status: string }[];
     expect(j.db.prepare(`SELECT mode FROM sessions`).pluck().get()).toBe('testnet');
     j.close();
     expect(rows.map((r) => r.order_id).sort()).toEqual(orders.map((o) => String(o.orderId)).sort());
     // The venue ends flat, as the ledger does.
     const net = orders.reduce((sum, o) => sum + (o.side === 'BUY' ? 1 : -1) * o.executedQty, 0);
     expect(Math.abs(net)).toBeLessThan(1e-6);
-    // Neither key nor secret in the journal (database, WAL), the output or anything else Volt wrote.
-    for (const f of readdirSync(tmp)) {
-      const p = path.join(tmp, f);
-      if (!statSync(p).isFile()) continue;
+    // The reports on the session, and the journal after they wrote to it.
+    for (const report of [['drift', '1', '--json'], ['paper', 'status', '--json'], ['journal', 'show', '1', '--json']]) {
+      const r = spawnSync(process.execPath, [VOLT, ...report, '--journal', file], { cwd: ws, env, encoding: 'utf8' });
+      expect(r.status, `${report.join(' ')}: ${r.stderr}`).toBe(0);
+      out += r.stdout + r.stderr;
+      if (report[0] !== 'drift') continue;
+      // The drift report puts the venue's fills beside the ledger's book-walk prices, order by order.
+      const drift = JSON.parse(r.stdout) as { lines: { session?: { id: number; entryPrice: number }; venue?: { entry?: { orderId: string; average: number; diffBps: number } }; why: string }[] };
+      const traded = drift.lines.filter((l) => l.session);
+      expect(traded.length).toBeGreaterThan(0);
+      for (const l of traded) {
+        const venue = l.venue?.entry;
+        expect(venue, JSON.stringify(l)).toBeDefined();
+        expect(venue!.average).toBeCloseTo(rows.find((o) => o.order_id === venue!.orderId)!.average!, 6);
+        expect(venue!.diffBps).toBeCloseTo(((venue!.average - l.session!.entryPrice) / l.session!.entryPrice) * 10_000, 6);
+        expect(l.why).toMatch(/the venue filled the entry at [\d.]+ \([+-]\d+\.\d bps against the book walk(, one order with the other trade at that bar)?\)/);
+      }
+    }
+    // Neither key nor secret in the journal (database, WAL), the vault's notes, the output or anything else Volt wrote.
+    const written = readdirSync(ws, { recursive: true, encoding: 'utf8' }).map((f) => path.join(ws, f)).filter((p) => statSync(p).isFile());
+    expect(written.some((p) => p.includes(`${path.sep}Sessions${path.sep}`))).toBe(true);
+    for (const p of written) {
       const bytes = readFileSync(p).toString('latin1');
-      expect(bytes.includes(KEY), f).toBe(false);
-      expect(bytes.includes(SECRET), f).toBe(false);
+      expect(bytes.includes(KEY), p).toBe(false);
+      expect(bytes.includes(SECRET), p).toBe(false);
     }
     expect(out.includes(KEY) || out.includes(SECRET)).toBe(false);
   }, 60_000);
@@ -220,6 +278,36 @@ describe('volt live', () => {
     expect(r.stderr).toMatch(/volt live --real trades real money and needs a typed confirmation/);
     expect(server.requests).toEqual([]);
   });
+
+  it('refuses a missing strategy file, an unknown timeframe, exchange or market in one line each, and writes no session', async () => {
+    const market = synthesize({ seed: 9, bars: 400, timeframe: '1m', symbol: 'BTC/USDT', startPrice: 40_000, start: Date.UTC(2024, 4, 1) });
+    server = await startExchangeServer({ market, startBar: 100, speed: 60 });
+    const file = path.join(tmp, 'typos.db');
+    // Spawned, not spawnSync: the loopback exchange answers from this process's event loop.
+    const paper = async (over: Record<string, string>, strategy = STRATEGY) => {
+      const flags = { '--exchange': 'binance', '--symbol': 'BTC/USDT', '--timeframe': '1m', ...over };
+      const child = spawn(process.execPath, [VOLT, 'paper', strategy, ...Object.entries(flags).flat(), '--api-url', server!.url, '--journal', file, '--signals', 'off'], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+      children.push(child);
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const status = await new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+      return { status, stderr };
+    };
+    const cases: [Awaited<ReturnType<typeof paper>>, RegExp][] = [
+      [await paper({}, path.join(tmp, 'missing.strategy.ts')), /^volt paper: .*missing\.strategy\.ts: no such strategy file\n/],
+      [await paper({ '--timeframe': '7q' }), /^volt paper: unknown timeframe '7q'\n/],
+      [await paper({ '--exchange': 'nope' }), /^volt paper: ccxt knows no exchange 'nope'\n/],
+      [await paper({ '--symbol': 'btc/usdt' }), /^volt paper: binance has no market btc\/usdt\n {2}fix: its BTC markets include BTC\/USDT\n$/],
+    ];
+    for (const [r, message] of cases) {
+      expect(r.stderr, r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.status).not.toBe(0);
+    }
+    expect(cases.map(([r]) => r.status)).toEqual([1, 2, 2, 2]);
+    // Nothing half-written: no journal, so no failed session in it for a typo.
+    expect(existsSync(file)).toBe(false);
+  }, 60_000);
 
   it('refuses an unknown --signals name in one line, before it asks the exchange', () => {
     const r = spawnSync(process.execPath, [VOLT, 'paper', STRATEGY, '--exchange', 'binance', '--symbol', 'BTC/USDT', '--timeframe', '1m', '--signals', 'fear_greed,moon_phase', '--api-url', 'http://127.0.0.1:9'], { cwd: tmp, env: { PATH: process.env['PATH'] }, encoding: 'utf8' });

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import {
   CcxtFeed,
@@ -17,6 +18,7 @@ import {
   reviewTiersAfterSession,
   sessionClient,
   startFailure,
+  timeframeToMs,
   exportSessionToVault,
   VenueOrders,
   transpileStrategy,
@@ -242,14 +244,19 @@ export async function runSession(argv: string[], mode: SessionMode, mechanics?: 
   const file = journalFile(values.journal);
   const protection = protectionFrom(values);
 
-  let store: SessionStore;
+  // A fresh session is written to the journal only once the strategy loads and the exchange has
+  // answered: a typo (the file, the exchange, the timeframe, the symbol) is one line, no session row.
+  let store: SessionStore | undefined;
+  let settings: SessionSettings;
   let fresh = false;
   if (values.resume !== undefined) {
     store = SessionStore.resume(file, sessionId(values.resume, USAGE));
+    settings = store.session.settings;
   } else {
     if (positionals.length !== 1) throw new UsageError(`${positionals.length === 0 ? 'which strategy?' : `one strategy file at a time, got ${positionals.length}`}\n\n${USAGE}`);
     for (const flag of ['exchange', 'symbol', 'timeframe'] as const) if (values[flag] === undefined) throw new UsageError(`--${flag} is required\n\n${USAGE}`);
-    const settings: SessionSettings = {
+    timeframeToMs(values.timeframe!);
+    settings = {
       strategyPath: path.resolve(positionals[0]!),
       exchange: values.exchange!,
       symbol: values.symbol!,
@@ -268,36 +275,30 @@ export async function runSession(argv: string[], mode: SessionMode, mechanics?: 
     const again = findUnfinished(file, mode, settings);
     if (again !== undefined) {
       store = SessionStore.resume(file, again);
+      settings = store.session.settings;
     } else {
       fresh = true;
-      store = SessionStore.create(file, mode, settings, { strategyName: path.basename(settings.strategyPath).replace(/\.strategy\.ts$|\.ts$/, ''), strategyPath: settings.strategyPath, params: settings.params, symbol: settings.symbol, timeframe: settings.timeframe, dataSource: settings.exchange, agentsMode: 'off' }, null);
     }
   }
-  const s = store.session;
-  const settings = s.settings;
+  const failed = (e: unknown) => {
+    try {
+      store?.end('failed', e instanceof Error ? e.message : String(e));
+    } catch {
+      // The journal itself failed: the error thrown says why.
+    }
+  };
   if (mechanics?.confirm) {
     try {
       await mechanics.confirm(settings);
     } catch (e) {
-      store.end('failed', e instanceof Error ? e.message : String(e));
-      store.close();
+      failed(e);
+      store?.close();
       throw e;
     }
   }
   const json = values.json === true;
-  const print = json ? (e: SessionEvent) => process.stdout.write(JSON.stringify(e) + '\n') : printer(s.id, mode);
   // The vault, when volt.config.json names one, follows the session: at every closed trade and at the end.
   const vaultDir = config.vault?.path ? path.resolve(cwd, config.vault.path) : undefined;
-  const emit = (e: SessionEvent) => {
-    print(e);
-    if (vaultDir && (e.type === 'trade' || e.type === 'end' || e.type === 'start')) {
-      try {
-        exportSessionToVault(store.journal, vaultDir, s.id);
-      } catch (err) {
-        process.stderr.write(`${command}: the vault at ${vaultDir} was not updated: ${err instanceof Error ? err.message : String(err)}\n`);
-      }
-    }
-  };
 
   const runner = new StrategyRunner({ timeoutMs: config.backtest.timeoutMs, maxMemoryMb: config.backtest.maxMemoryMb, spares: 0, warmUp: false });
   const stopFlag: { why: string | null } = { why: null };
@@ -319,21 +320,33 @@ export async function runSession(argv: string[], mode: SessionMode, mechanics?: 
     });
     // The stream's ups and downs: a line on stderr, or a JSON event; the bars are the same either way.
     const onStream = (state: 'up' | 'down' | 'polling', why?: string) => {
-      if (json) process.stdout.write(JSON.stringify({ type: 'stream', session: s.id, state, ...(why !== undefined ? { why } : {}) }) + '\n');
+      if (json) process.stdout.write(JSON.stringify({ type: 'stream', session: store?.session.id, state, ...(why !== undefined ? { why } : {}) }) + '\n');
       else if (state !== 'up') process.stderr.write(`${command}: the kline stream ${state === 'down' ? 'dropped, reconnecting; missed bars come by REST' : 'failed, polling from now on'} (${why})\n`);
     };
     const feed = new CcxtFeed(client, settings.symbol, settings.timeframe, { ...(values.poll ? { stream: false } : {}), onStream });
-    if (fresh) {
+    if (store === undefined) {
       // The market's own taker fee for paper fills, and the end of the session by the exchange's clock.
       const [fee, now] = await Promise.all([feed.takerFee(), feed.time()]).catch((e: unknown) => {
         throw startFailure(settings.exchange, e);
       });
-      store.journal.db.prepare(`UPDATE sessions SET ends_at = ?, settings = json_set(settings, '$.feeRate', ?) WHERE id = ?`).run(now + settings.hours * 3_600_000, fee, s.id);
-      (s as { endsAt: number | null }).endsAt = now + settings.hours * 3_600_000;
       settings.feeRate = fee;
+      store = SessionStore.create(file, mode, settings, { strategyName: path.basename(settings.strategyPath).replace(/\.strategy\.ts$|\.ts$/, ''), strategyPath: settings.strategyPath, params: settings.params, symbol: settings.symbol, timeframe: settings.timeframe, dataSource: settings.exchange, agentsMode: 'off' }, now + settings.hours * 3_600_000);
     }
+    const opened = store;
+    const s = opened.session;
+    const print = json ? (e: SessionEvent) => process.stdout.write(JSON.stringify(e) + '\n') : printer(s.id, mode);
+    const emit = (e: SessionEvent) => {
+      print(e);
+      if (vaultDir && (e.type === 'trade' || e.type === 'end' || e.type === 'start')) {
+        try {
+          exportSessionToVault(opened.journal, vaultDir, s.id);
+        } catch (err) {
+          process.stderr.write(`${command}: the vault at ${vaultDir} was not updated: ${err instanceof Error ? err.message : String(err)}\n`);
+        }
+      }
+    };
     // What `volt backtest` would replay (the journal's cache, else agents.signals' fixtures), grown live.
-    const cache = new SignalCache(store.journal.db);
+    const cache = new SignalCache(opened.journal.db);
     const signals = new LiveSignals({
       symbol: settings.symbol,
       initial: loadRunSignals({ symbol: settings.symbol, cache, ...(config.agents.signals ? { fixtures: config.agents.signals } : {}) }),
@@ -341,14 +354,14 @@ export async function runSession(argv: string[], mode: SessionMode, mechanics?: 
       cache,
     });
     const session = new MarketSession({
-      store,
+      store: opened,
       signals,
       feed,
       strategy: seat,
       protection: { ...(settings.protection as Partial<ProtectionLimits>), ...protection },
       onEvent: emit,
       ...(agentsMode(values.agents ?? settings.agents ?? 'off') === 'rules' ? { agents: { config } } : {}),
-      ...(mechanics?.credentials ? { venue: new VenueOrders(client, settings.symbol, store) } : {}),
+      ...(mechanics?.credentials ? { venue: new VenueOrders(client, settings.symbol, opened) } : {}),
       killFile: values['kill-file'] !== undefined ? path.resolve(values['kill-file']) : path.join(path.dirname(file), 'STOP'),
       stopFlag,
       ...(values['look-ms'] !== undefined ? { lookEveryMs: numberOption('look-ms', values['look-ms'])! } : {}),
@@ -361,30 +374,28 @@ export async function runSession(argv: string[], mode: SessionMode, mechanics?: 
     await session.run();
     // An ended paper session may retire a HOT strategy that lost on paper (optimize/README.md, "Tiers").
     if (mode === 'paper') {
-      for (const m of reviewTiersAfterSession(store.journal, s.id)) {
+      for (const m of reviewTiersAfterSession(opened.journal, s.id)) {
         if (json) process.stdout.write(JSON.stringify({ type: 'tier', session: s.id, strategy: m.strategy, from: m.from, to: m.to, reason: m.reason }) + '\n');
         else process.stderr.write(`${command}: ${m.strategy} ${m.from} → ${m.to}: ${m.reason}\n`);
       }
     }
     return EXIT.ok;
   } catch (e) {
-    try {
-      store.end('failed', e instanceof Error ? e.message : String(e));
-    } catch {
-      // The journal itself failed: the error below says why.
-    }
+    failed(e);
     throw e;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await seat?.close();
     await runner.dispose();
-    store.close();
+    store?.close();
   }
 }
 
 /** An unfinished session of the same strategy and market whose process is gone. */
 function findUnfinished(file: string, mode: SessionMode, settings: SessionSettings): number | undefined {
+  // No journal yet: nothing to continue, and none created for a command that may still fail.
+  if (!existsSync(file)) return undefined;
   let journal: Journal;
   try {
     journal = Journal.open(file);

@@ -34,6 +34,31 @@ export interface DriftLine {
   why: string;
   /** The strategy's reason string (to place the line in the editor). */
   reason: string;
+  /**
+   * `volt live`: what the venue filled the session's entry and exit orders at, against the book-walk
+   * price the ledger kept (+ bps = the venue cost more than the ledger's price).
+   */
+  venue?: { entry?: VenueFill; exit?: VenueFill };
+}
+
+export interface VenueFill {
+  orderId: string;
+  average: number | null;
+  filled: number;
+  status: string;
+  diffBps: number | null;
+  /** One order carried this and another trade's fill at the same bar (an exit and an entry, placed as their net). */
+  netted?: boolean;
+}
+
+/** A live session's order as the journal keeps it (session_orders). */
+export interface VenueOrderRow {
+  orderId: string;
+  bar: number;
+  side: 'buy' | 'sell';
+  filled: number;
+  average: number | null;
+  status: string;
 }
 
 export interface DriftReport {
@@ -124,4 +149,37 @@ function exitWhy(s: SessionTrade, b: Trade, diff: number, tolerance: number): st
   }
   if (s.exitBar !== null && s.exitBar < b.exitBar && s.exitReason === 'stop') return `${where}: a stop seen inside the bar on the live price`;
   return `${where}: a session exit of its own (kill switch, capital guard, exchange breaker, end of the session)`;
+}
+
+/**
+ * `volt live`: each session trade's entry and exit beside the venue's fills of the orders placed
+ * for them (the order at the trade's entry bar on its side, at its exit bar on the other), and why
+ * a paired line says so. The ledger's prices stay the book walk; this is the drift the venue adds.
+ */
+export function withVenueFills(report: DriftReport, orders: readonly VenueOrderRow[]): DriftReport {
+  const find = (bar: number | null, side: 'buy' | 'sell', price: number | null, sign: number): VenueFill | undefined => {
+    if (bar === null) return undefined;
+    const at = orders.filter((r) => r.bar === bar);
+    // An exit and the next entry at one close go out as one order for their net: its side may be the other one.
+    const o = at.find((r) => r.side === side) ?? at[0];
+    if (!o) return undefined;
+    const diffBps = o.average !== null && price !== null && price > 0 ? ((sign * (o.average - price)) / price) * 10_000 : null;
+    return { orderId: o.orderId, average: o.average, filled: o.filled, status: o.status, diffBps, ...(o.side !== side ? { netted: true } : {}) };
+  };
+  const told = (what: string, f: VenueFill | undefined) =>
+    f?.average != null ? `${what} at ${f.average.toFixed(2)} (${bps(f.diffBps)} against the book walk${f.netted ? ', one order with the other trade at that bar' : ''})` : null;
+  const lines = report.lines.map((l) => {
+    if (!l.session) return l;
+    const long = l.side === 'long';
+    const entry = find(l.signalBar + 1, long ? 'buy' : 'sell', l.session.entryPrice, long ? 1 : -1);
+    const exit = find(l.session.exitBar, long ? 'sell' : 'buy', l.session.exitPrice, long ? -1 : 1);
+    if (!entry && !exit) return l;
+    const said = [told('the venue filled the entry', entry), told('the exit', exit)].filter((x) => x !== null);
+    return { ...l, venue: { ...(entry ? { entry } : {}), ...(exit ? { exit } : {}) }, why: said.length > 0 ? `${l.why}; ${said.join(', ')}` : l.why };
+  });
+  return { ...report, lines };
+}
+
+function bps(x: number | null): string {
+  return x === null ? 'no price' : `${x >= 0 ? '+' : ''}${x.toFixed(1)} bps`;
 }

@@ -119,7 +119,16 @@ export class CcxtFeed implements MarketFeed {
 
   /** The market's taker fee (ccxt's market data), for paper fills. */
   async takerFee(): Promise<number> {
-    await this.client.loadMarkets();
+    const markets = await this.client.loadMarkets();
+    if (!Object.hasOwn(markets, this.symbol)) {
+      const base = this.symbol.split('/')[0]!.toUpperCase();
+      const near = Object.keys(markets).filter((m) => m.startsWith(`${base}/`)).slice(0, 5);
+      throw new VoltError({
+        kind: 'usage',
+        message: `${this.client.id} has no market ${this.symbol}`,
+        hint: near.length > 0 ? `its ${base} markets include ${near.join(', ')}` : 'symbols are BASE/QUOTE as the exchange lists them, e.g. BTC/USDT',
+      });
+    }
     const taker = this.client.market(this.symbol).taker;
     return typeof taker === 'number' && taker >= 0 ? taker : 0.001;
   }

@@ -7,6 +7,6 @@ export { CapitalGuard, DEFAULT_PROTECTION, type ProtectionLimits, type Halt } fr
 export { SessionStore, listSessions, readSession, requestStop, type SessionRow, type SessionSettings, type SessionMode, type SessionStatus, type RecordedBar, type RecordedEvent } from './store.js';
 export { CcxtFeed, RetryLater, sessionClient, startFailure, type SessionClientOptions } from './feed.js';
 export { VenueOrders, type PositionMirror } from './orders.js';
-export { lineUp, type DriftReport, type DriftLine, type DriftKind, type SessionTrade } from './drift.js';
+export { lineUp, withVenueFills, type DriftReport, type DriftLine, type DriftKind, type SessionTrade, type VenueFill, type VenueOrderRow } from './drift.js';
 export { exportSessionToVault, sessionNoteName, SESSIONS_FOLDER } from './vault.js';
 export { WeeklyReporter, type WeeklySchedule, type WeeklyReportEvent, type WeeklyReportReason } from './weekly.js';

@@ -177,6 +177,50 @@ describe('a paper session', () => {
     expect(s.trades.length).toBeGreaterThanOrEqual(3);
   }, 60_000);
 
+  it('closes a lot on its stop inside the bar, from the ticker, journaled before the bar closes', async () => {
+    // Real time on 1s bars: the forming bar's price walks to its low within the second, and the
+    // session looks at the ticker every 20 ms while it holds.
+    const live = synthesize({ seed: 12, bars: 400, timeframe: '1s', symbol: 'BTC/USDT', startPrice: 40_000, start: Math.floor(Date.now() / 1000) * 1000 - 100_000 });
+    server = await startExchangeServer({ market: live, speed: 1, startAtNow: true, stream: false });
+    const tight = defineStrategy({ name: 'tight', risk: { stopLoss: 0.0001 }, onBar(ctx) { if (ctx.position.side === 0) ctx.buy({ reason: 'in' }); } });
+    const client = await sessionClient({ exchange: 'binance', apiUrl: server.url, rateLimitMs: 1, stream: false });
+    const file = path.join(tmp, 'inbar.db');
+    const store = SessionStore.create(file, 'paper', settings({ timeframe: '1s', warmupBars: 5, hours: 1 }), { strategyName: 'tight' }, server.now() + 3_600_000);
+    const stopFlag = { why: null as string | null };
+    const s = new MarketSession({
+      store, feed: new CcxtFeed(client, 'BTC/USDT', '1s'), stopFlag, lookEveryMs: 20,
+      strategy: new LocalSeat({ definition: tight }, { symbol: 'BTC/USDT', timeframe: '1s', source: 'binance' }),
+      protection: { maxClockSkewMs: Infinity, maxConsecutiveLosses: Infinity, dailyLossPct: 1 },
+    });
+    const done = s.run();
+    const inBar = () => s.trades.filter((t) => t.exitReason === 'stop' && t.exitTime % 1000 !== 0);
+    const end = Date.now() + 30_000;
+    while (inBar().length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+    // At once, before the bar it fell in has closed: the trade is closed in the journal, the bar not yet in it.
+    const seen = inBar()[0];
+    const early = Journal.open(file);
+    const closedEarly = seen ? early.db.prepare(`SELECT exit_reason FROM trades WHERE trade_no = ?`).pluck().get(seen.id) : undefined;
+    const barTaken = seen ? early.db.prepare(`SELECT count(*) FROM session_bars WHERE time = ?`).pluck().get(Math.floor(seen.exitTime / 1000) * 1000) : undefined;
+    early.close();
+    stopFlag.why = 'kill switch: test';
+    await done;
+    store.close();
+    const t = inBar()[0]!;
+    expect(t, 'a stop taken inside a bar').toBeDefined();
+    // The ticker's look that closed it, in the journal at its own time, and the trade closed then.
+    const j = Journal.open(file);
+    const look = j.db.prepare(`SELECT kind, time, low FROM session_fills WHERE kind = 'watch' AND time = ?`).get(t.exitTime) as { kind: string; time: number; low: number } | undefined;
+    const row = j.db.prepare(`SELECT exit_time, exit_reason FROM trades WHERE trade_no = ?`).get(t.id);
+    const outcome = j.db.prepare(`SELECT o.outcome FROM outcomes o JOIN trades t ON t.id = o.trade_id WHERE t.trade_no = ?`).pluck().get(t.id);
+    j.close();
+    expect(look).toBeDefined();
+    expect(look!.low).toBeLessThanOrEqual(t.stopPrice!);
+    expect(row).toEqual({ exit_time: t.exitTime, exit_reason: 'stop' });
+    expect(outcome).toBe('STOPPED');
+    expect(closedEarly).toBe('stop');
+    expect(barTaken).toBe(0);
+  }, 60_000);
+
   it("puts every entry before the agents' panel and its risk gate, in this process, and journals the votes bar by bar", async () => {
     server = await startExchangeServer({ market, startBar: 100, speed: 3000 });
     const file = path.join(tmp, 'agents.db');

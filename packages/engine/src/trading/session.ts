@@ -231,6 +231,9 @@ export class MarketSession {
     if (recorded.length > 0) {
       await this.replay(recorded);
       replayed = recorded.length - this.warmup;
+      await this.venueAfterRestart().catch((e: unknown) => {
+        throw startFailure(s.exchange, e);
+      });
     } else {
       await this.warmUp(s.settings.warmupBars).catch((e: unknown) => {
         throw startFailure(s.exchange, e);
@@ -295,17 +298,21 @@ export class MarketSession {
 
   private exchangeProblem(why: string | null): void {
     const before = this.guard.current?.kind === 'exchange' ? this.guard.current.why : null;
-    if (why === before || (why === null && before === null)) return;
+    // The same trouble with a new figure (the skew measured again, one more error) is not news:
+    // said once when it starts, once when it clears, not at every look.
+    if (why === before || (why === null && before === null) || (why !== null && before !== null && troubleOf(why) === troubleOf(before))) return;
     this.guard.exchange(why);
     this.emit({ type: 'exchange', session: this.sessionId, problem: why });
     if (why !== null && this.guard.limits.onExchangeTrouble === 'flatten') this.flattenWanted = `exchange breaker: ${why}`;
   }
 
   private stopReason(): string | null {
-    const flag = this.options.stopFlag?.why;
-    if (flag) return flag;
+    // The journal's request first: `volt paper stop` and the editor also send SIGTERM, and the
+    // reason kept is who pulled the switch, not the signal that woke the session.
     const requested = this.store.stopRequested();
     if (requested !== null) return requested;
+    const flag = this.options.stopFlag?.why;
+    if (flag) return flag;
     if (this.options.killFile && existsSync(this.options.killFile)) return `kill file ${this.options.killFile}`;
     return null;
   }
@@ -382,11 +389,23 @@ export class MarketSession {
     for (; w < events.length; w++) if (events[w]!.kind !== 'fill') this.replayEvent(events[w]!);
     this.collectTrades();
     this.agentStep();
-    // What the venue holds was placed before the restart.
-    if (this.options.venue) this.options.venue.held = this.stepper.heldQty;
     this.replaying = false;
     this.signals = [];
     this.events = [];
+  }
+
+  /**
+   * `volt live` resumed: the venue holds what the journaled orders filled, not what the ledger
+   * says (a kill between a bar's commit and its order, or while an order was followed), so the
+   * difference is placed now, once.
+   */
+  private async venueAfterRestart(): Promise<void> {
+    const venue = this.options.venue;
+    if (venue === undefined) return;
+    if (venue.recover) await venue.recover();
+    else venue.held = this.stepper.heldQty;
+    const n = this.series.length;
+    if (n > 0) await this.mirror(n, this.series.time[n - 1]! + this.tfMs, 'resume: the venue brought to the ledger');
   }
 
   /** An in-bar look that closed a lot, or a flatten, as it happened. */
@@ -568,6 +587,11 @@ export class MarketSession {
   get trades(): readonly Trade[] {
     return this.stepper.closedTrades;
   }
+}
+
+/** Which exchange trouble a breaker message names, whatever its figures. */
+function troubleOf(why: string): string {
+  return why.replace(/[\d.,]+/g, '#');
 }
 
 function exitFee(t: Trade, feeRate: number): number {

@@ -7,7 +7,7 @@ import { Journal, listSessions, requestStop } from '@volt/engine';
 import { ErrorCodes, ResponseError, type Connection } from 'vscode-languageserver';
 import { PaperRequests, type PaperStartParams, type PaperStartResult, type PaperStatusParams, type PaperStatusResult, type PaperStopParams, type PaperStopResult } from '../protocol.js';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,8 @@ import { uriToPath, type WorkspaceState } from '../workspace.js';
 
 /** How often the lens of running sessions is compared with the journal. */
 const LENS_EVERY_MS = 5000;
+/** How long volt.paper.start waits for the session to be in the journal before it answers with the pid alone. */
+const START_WAIT_MS = 20_000;
 
 export class PaperHandler {
   constructor(private readonly state: WorkspaceState) {}
@@ -62,8 +64,12 @@ export class PaperHandler {
     }
   }
 
-  /** A detached `volt paper` process: it writes to the journal and outlives the editor. */
-  start(params: PaperStartParams): PaperStartResult {
+  /**
+   * A detached `volt paper` process: it writes to the journal and outlives the editor. The answer
+   * waits until its session is in the journal, so a typo (an unknown market, a missing file) is
+   * this request's error, in the CLI's own words, not a process that ended unseen.
+   */
+  async start(params: PaperStartParams): Promise<PaperStartResult> {
     const text = (name: keyof PaperStartParams) => {
       const v = params?.[name];
       if (typeof v !== 'string' || v.trim() === '') throw new ResponseError(ErrorCodes.InvalidParams, `volt.paper.start needs ${name}`);
@@ -77,10 +83,43 @@ export class PaperHandler {
       args.push(`--${flag}`, String(value));
     }
     if (params.apiUrl !== undefined) args.push('--api-url', text('apiUrl'));
-    const child = spawn(process.execPath, args, { cwd: this.state.root, detached: true, stdio: 'ignore' });
+    // Its stderr goes to a file beside the journal: a pipe would break when the editor quits.
+    const logs = path.join(path.dirname(this.state.journalPath()), 'sessions');
+    mkdirSync(logs, { recursive: true });
+    const log = path.join(logs, `paper-${Date.now()}.log`);
+    const fd = openSync(log, 'a');
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(process.execPath, args, { cwd: this.state.root, detached: true, stdio: ['ignore', 'ignore', fd] });
+    } finally {
+      closeSync(fd);
+    }
     child.unref();
-    if (child.pid === undefined) throw new ResponseError(ErrorCodes.InternalError, 'volt.paper.start: the session process did not start');
-    return { pid: child.pid };
+    const pid = child.pid;
+    if (pid === undefined) throw new ResponseError(ErrorCodes.InternalError, 'volt.paper.start: the session process did not start');
+    const ended = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const deadline = Date.now() + START_WAIT_MS;
+    for (;;) {
+      const code = await Promise.race([ended, new Promise<undefined>((r) => setTimeout(() => r(undefined), 100))]);
+      const session = this.sessionOf(pid);
+      if (session !== undefined) return { pid, session };
+      if (code !== undefined) {
+        const said = existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l.trim() !== '') : [];
+        throw new ResponseError(ErrorCodes.InvalidParams, said.length > 0 ? said.slice(0, 2).join(' — ') : `volt paper ended (exit ${code}) before its session started`);
+      }
+      if (Date.now() > deadline) return { pid };
+    }
+  }
+
+  /** The session a process has written to the journal, if any yet. */
+  private sessionOf(pid: number): number | undefined {
+    const journal = this.open();
+    if (!journal) return undefined;
+    try {
+      return listSessions(journal).find((s) => s.pid === pid)?.id;
+    } finally {
+      journal.close();
+    }
   }
 
   stop(params: PaperStopParams): PaperStopResult {

@@ -523,7 +523,8 @@ function M.agent_learning(result)
   return lines
 end
 
--- The paper and live sessions of the workspace journal (volt.paper.status), under the agents.
+-- The running paper and live sessions of the workspace journal (volt.paper.status), under the
+-- agents; the ended ones only counted (a journal keeps every session ever run).
 function M.sessions(status)
   local lines = { '' }
   if type(status) ~= 'table' then
@@ -534,9 +535,18 @@ function M.sessions(status)
     table.insert(lines, 'sessions: no paper or live sessions in the journal')
     return lines
   end
-  table.insert(lines, 'sessions')
-  for _, s in ipairs(list) do
-    table.insert(lines, string.format('  %d  %s  %s %s %s  %s  %s', s.id, pad(s.status or '?', 9), s.exchange or '?', s.symbol or '?',
+  local running = vim.tbl_filter(function(s)
+    return s.status == 'running'
+  end, list)
+  local ended = #list - #running
+  local tail = ended > 0 and string.format(' (%d ended: volt paper status)', ended) or ''
+  if #running == 0 then
+    table.insert(lines, 'sessions: none running' .. tail)
+    return lines
+  end
+  table.insert(lines, string.format('sessions: %d running%s', #running, tail))
+  for _, s in ipairs(running) do
+    table.insert(lines, string.format('  %d  %s %s %s %s  %s  %s', s.id, pad(s.mode or '?', 7), s.exchange or '?', s.symbol or '?',
       s.timeframe or '?', s.label or '', vim.fn.fnamemodify(s.strategyPath or '', ':t')))
   end
   return lines
