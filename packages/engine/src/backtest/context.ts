@@ -4,53 +4,59 @@ import type { HistoryView, PositionView } from '../strategy/index.js';
 const MISSING = new Float64Array([NaN]);
 
 /**
- * The window `ctx.history(n)` returns. One object per run, re-aimed at every call: it reads the
- * series' own typed arrays and refuses every index past the current bar, so the future cannot leak
- * through it even when a strategy keeps the object between bars.
+ * The window `ctx.history(n)` returns. One object per run, re-aimed at every call at the bar the
+ * run is at (`at`, the run's own count, not `ctx.index`, which the strategy can overwrite): it reads
+ * the series' own typed arrays and refuses every index past that bar, so the future cannot leak
+ * through it even when a strategy keeps the object between bars. The arrays are in `#` fields, not
+ * TypeScript's `private` ones: a strategy can read any property it can name, and the whole series
+ * behind the window is the future.
  */
 export class HistoryWindow implements HistoryView {
   length = 0;
   /** Index of the bar `ago = 0` reads. */
-  private end = -1;
-  private t: Float64Array;
-  private o: Float64Array;
-  private h: Float64Array;
-  private l: Float64Array;
-  private c: Float64Array;
-  private v: Float64Array;
+  #end = -1;
+  readonly #at: () => number;
+  #t: Float64Array;
+  #o: Float64Array;
+  #h: Float64Array;
+  #l: Float64Array;
+  #c: Float64Array;
+  #v: Float64Array;
 
-  constructor(series: CandleSeries) {
-    this.t = series.time;
-    this.o = series.open;
-    this.h = series.high;
-    this.l = series.low;
-    this.c = series.close;
-    this.v = series.volume;
+  constructor(series: CandleSeries, at: () => number) {
+    this.#at = at;
+    this.#t = series.time;
+    this.#o = series.open;
+    this.#h = series.high;
+    this.#l = series.low;
+    this.#c = series.close;
+    this.#v = series.volume;
   }
 
   /** A market session's series moved to larger arrays. */
   rebind(series: CandleSeries): void {
-    this.t = series.time;
-    this.o = series.open;
-    this.h = series.high;
-    this.l = series.low;
-    this.c = series.close;
-    this.v = series.volume;
+    this.#t = series.time;
+    this.#o = series.open;
+    this.#h = series.high;
+    this.#l = series.low;
+    this.#c = series.close;
+    this.#v = series.volume;
   }
 
-  /** Aim the window at the last `n` bars up to and including `current`. */
-  aim(current: number, n: number): this {
+  /** Aim the window at the last `n` bars up to and including the run's current one. */
+  aim(n: number): this {
+    const current = this.#at();
     const wanted = n >= 0 ? Math.floor(n) : 0;
-    this.end = current;
+    this.#end = current;
     this.length = wanted < current + 1 ? wanted : current + 1;
     return this;
   }
 
-  private at(a: Float64Array, ago: number): number {
+  #read(a: Float64Array, ago: number): number {
     // `ago` outside [0, length) or fractional reads nothing: NaN, never another bar.
     let k = -1;
     if (ago >= 0 && ago < this.length) {
-      k = this.end - ago;
+      k = this.#end - ago;
       if ((k | 0) !== k) k = -1;
     }
     // NaN read from a typed array, not the literal: V8 then keeps both outcomes unboxed doubles,
@@ -59,22 +65,22 @@ export class HistoryWindow implements HistoryView {
   }
 
   time(ago: number): number {
-    return this.at(this.t, ago);
+    return this.#read(this.#t, ago);
   }
   open(ago: number): number {
-    return this.at(this.o, ago);
+    return this.#read(this.#o, ago);
   }
   high(ago: number): number {
-    return this.at(this.h, ago);
+    return this.#read(this.#h, ago);
   }
   low(ago: number): number {
-    return this.at(this.l, ago);
+    return this.#read(this.#l, ago);
   }
   close(ago: number): number {
-    return this.at(this.c, ago);
+    return this.#read(this.#c, ago);
   }
   volume(ago: number): number {
-    return this.at(this.v, ago);
+    return this.#read(this.#v, ago);
   }
 }
 

@@ -25,6 +25,7 @@ import {
 import { BarView, HistoryWindow, PositionState } from './context.js';
 import { SignalBoard, type SignalValues } from '../signals/index.js';
 import { OptionsDesk } from './options-desk.js';
+import type { BookLeg, OptionsView } from '../options/index.js';
 import { StopAtr } from './volatility-stop.js';
 
 /** What a run uses when an option is left out. */
@@ -142,7 +143,8 @@ export class BarStepper {
   private pendingCount = 0;
   private nextTradeId = 1;
   private barsInMarket = 0;
-  private current = 0;
+  /** The bar being stepped (OrderDesk.current). */
+  current = 0;
   /**
    * The bar no order can follow: the series' last in a backtest, none (Infinity) in a market session,
    * whose series grows as bars close.
@@ -665,7 +667,7 @@ export class BarStepper {
   /** Room for more bars: a session's series grew into new arrays. */
   rebind(series: CandleSeries): void {
     this.series = series;
-    this.ctx.window.rebind(series);
+    this.ctx.rebind(series);
     if (this.equity.length < series.time.length) {
       const more = new Float64Array(series.time.length);
       more.set(this.equity);
@@ -843,6 +845,27 @@ export class BarStepper {
 export interface OrderDesk {
   queue(action: Action, order: OrderRequest | undefined): void;
   readonly desk: OptionsDesk;
+  /** The bar the run is at: what ctx.history and ctx.signals read up to. */
+  readonly current: number;
+}
+
+/**
+ * `ctx.options`: the desk's five members and nothing else. The desk itself holds the series (the
+ * future), the bar it prices at and the book's internals, all of which a strategy could otherwise
+ * read or set; the greeks are a copy, as the run marks equity with the desk's own.
+ */
+function optionsView(desk: OptionsDesk): OptionsView {
+  return Object.freeze({
+    chain: () => desk.chain(),
+    open: (legs: readonly BookLeg[], reason?: string) => desk.open(legs, reason),
+    close: (id: number) => desk.close(id),
+    get positions() {
+      return desk.positions;
+    },
+    get greeks() {
+      return { ...desk.greeks };
+    },
+  });
 }
 
 export class RunContext implements StrategyContext {
@@ -856,9 +879,9 @@ export class RunContext implements StrategyContext {
   readonly buy: (order?: OrderRequest) => void;
   readonly sell: (order?: OrderRequest) => void;
   readonly exit: (order?: Omit<OrderRequest, 'pct' | 'qty'>) => void;
-  readonly options: OptionsDesk;
+  readonly options: OptionsView;
   readonly signals: SignalValues;
-  readonly window: HistoryWindow;
+  readonly #window: HistoryWindow;
 
   constructor(
     run: OrderDesk,
@@ -871,15 +894,22 @@ export class RunContext implements StrategyContext {
     signals: SignalBoard,
   ) {
     this.symbol = series.symbol;
-    const window = new HistoryWindow(series);
-    this.window = window;
-    this.history = (n: number) => window.aim(this.index, n);
+    // The bar is the run's (`run.current`), not `this.index`: a strategy may write ctx.index.
+    const at = () => run.current;
+    const window = new HistoryWindow(series, at);
+    this.#window = window;
+    this.history = (n: number) => window.aim(n);
     this.random = rng;
     this.buy = (order) => run.queue(BUY, order);
     this.sell = (order) => run.queue(SELL, order);
     this.exit = (order) => run.queue(EXIT, order);
-    this.options = run.desk;
-    this.signals = signals.view(() => this.index);
+    this.options = optionsView(run.desk);
+    this.signals = signals.view(at);
+  }
+
+  /** A market session's series moved to larger arrays. */
+  rebind(series: CandleSeries): void {
+    this.#window.rebind(series);
   }
 }
 

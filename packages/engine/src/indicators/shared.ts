@@ -24,6 +24,9 @@ import { priceOf, requireSource, type Source } from './validate.js';
 interface Recorded {
   columns: Float64Array[];
   readyAt: number;
+  /** The window's opens and closes (the series' own arrays): what each bar's onBar must be fed. */
+  opens: Float64Array;
+  closes: Float64Array;
 }
 
 /** Runs `indicator` over the bars and keeps `read`'s outputs; null when `ready` ever turns false again. */
@@ -41,32 +44,47 @@ function record(indicator: BarIndicator, series: CandleSeries, read: ((x: BarInd
       return null;
     }
   }
-  return { columns, readyAt };
+  return { columns, readyAt, opens: open, closes: close };
 }
 
 // Fields, not getters over the columns: a strategy reads `value` and `ready` every bar, and a plain
 // field is the cheapest read there is; each onBar moves them one bar on.
+// The columns are in `#` fields: they hold every later bar's value, and a strategy can read any
+// property it can name (TypeScript's `private` is only a compile-time word).
 class Replay {
   protected i = -1;
   value = NaN;
   ready = false;
-  protected readonly values: Float64Array;
-  protected readonly readyAt: number;
+  readonly #values: Float64Array;
+  readonly #readyAt: number;
+  readonly #opens: Float64Array;
+  readonly #closes: Float64Array;
+  readonly #scope: SharingScope;
   constructor(
     r: Recorded,
     readonly warmup: number,
-    private readonly scope: SharingScope,
+    scope: SharingScope,
   ) {
-    this.values = r.columns[0]!;
-    this.readyAt = r.readyAt;
+    this.#values = r.columns[0]!;
+    this.#readyAt = r.readyAt;
+    this.#opens = r.opens;
+    this.#closes = r.closes;
+    this.#scope = scope;
   }
-  onBar(_open: number, _high: number, _low: number, _close: number, _volume: number): void {
-    const i = ++this.i;
-    this.value = this.values[i]!;
-    this.ready = i >= this.readyAt;
+  onBar(open: number, _high: number, _low: number, close: number, _volume: number): void {
+    const i = this.i + 1;
+    // Only the next bar itself moves a replay on. A strategy calling onBar to peek cannot know that
+    // bar's open and close; any other input is hand-feeding, and the trial runs again unshared.
+    if (open !== this.#opens[i] || close !== this.#closes[i]) {
+      this.#scope.handFed = true;
+      return;
+    }
+    this.i = i;
+    this.value = this.#values[i]!;
+    this.ready = i >= this.#readyAt;
   }
   update(_x: number): number {
-    this.scope.handFed = true;
+    this.#scope.handFed = true;
     return NaN;
   }
   reset(): void {
@@ -84,14 +102,14 @@ class PeriodReplay extends Replay implements ValueIndicator, AtrIndicator {
 
 class MacdReplay extends Replay implements MacdIndicator {
   signal = NaN;
-  private readonly signals: Float64Array;
+  readonly #signals: Float64Array;
   constructor(r: Recorded, warmup: number, scope: SharingScope, readonly fastPeriod: number, readonly slowPeriod: number, readonly signalPeriod: number) {
     super(r, warmup, scope);
-    this.signals = r.columns[1]!;
+    this.#signals = r.columns[1]!;
   }
   override onBar(open: number, high: number, low: number, close: number, volume: number): void {
     super.onBar(open, high, low, close, volume);
-    this.signal = this.signals[this.i]!;
+    this.signal = this.#signals[this.i]!;
   }
   get macd(): number {
     return this.value;
@@ -108,14 +126,14 @@ class MacdReplay extends Replay implements MacdIndicator {
 class BollingerReplay extends Replay implements BollingerIndicator {
   private lastInput = NaN;
   private width = NaN;
-  private readonly units: Float64Array;
+  readonly #units: Float64Array;
   constructor(r: Recorded, warmup: number, scope: SharingScope, readonly period: number, readonly stdDev: number, private readonly source: Source) {
     super(r, warmup, scope);
-    this.units = r.columns[1]!;
+    this.#units = r.columns[1]!;
   }
   override onBar(open: number, high: number, low: number, close: number, volume: number): void {
     super.onBar(open, high, low, close, volume);
-    this.width = this.stdDev * this.units[this.i]!;
+    this.width = this.stdDev * this.#units[this.i]!;
     this.lastInput = priceOf(this.source, open, high, low, close);
   }
   get middle(): number {

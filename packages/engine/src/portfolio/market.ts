@@ -98,9 +98,35 @@ export class Market implements MarketView {
     this.close = series.close;
     this.volume = series.volume;
     this.length = series.length;
-    const window = new HistoryWindow(series);
-    this.history = (n: number) => window.aim(this.index, n);
+    const window = new HistoryWindow(series, () => this.index);
+    this.history = (n: number) => window.aim(n);
     for (let k = 0; k < MAX_ORDERS_PER_BAR; k++) this.pending.push(new PendingOrder());
     this.pnlSamples = new Float64Array(samples);
   }
+}
+
+/**
+ * `ctx.markets[symbol]`: what a strategy may see of a market, read through to it. The Market itself
+ * holds its whole series (the future), its lots and its queued orders, none of which a strategy
+ * should reach; its index here is the run's, which the strategy cannot move.
+ */
+export function marketView(m: Market): MarketView {
+  return Object.freeze({
+    symbol: m.symbol,
+    get hasBar() {
+      return m.hasBar;
+    },
+    get index() {
+      return m.index;
+    },
+    bar: m.bar,
+    position: m.position,
+    get ind() {
+      return m.ind;
+    },
+    history: (n: number) => m.history(n),
+    buy: (order?: OrderRequest) => m.buy(order),
+    sell: (order?: OrderRequest) => m.sell(order),
+    exit: (order?: Omit<OrderRequest, 'pct' | 'qty'>) => m.exit(order),
+  });
 }

@@ -35,7 +35,7 @@ import {
   type Trade,
 } from '../backtest/index.js';
 import { checkLimits, returnsCorrelation } from './limits.js';
-import { BUY, EXIT, Lot, MAX_ORDERS_PER_BAR, MISSING_LISTED, Market, SELL, type Action, type PendingOrder } from './market.js';
+import { BUY, EXIT, Lot, MAX_ORDERS_PER_BAR, MISSING_LISTED, Market, SELL, marketView, type Action, type PendingOrder } from './market.js';
 import { alignedTimes, lowerBound, sampleSteps } from './timeline.js';
 import type { MarketBreakdown, PortfolioLimits, PortfolioOptions, PortfolioReport, PortfolioSignal } from './types.js';
 
@@ -839,13 +839,16 @@ class PortfolioContext implements StrategyContext {
   readonly options: StrategyContext['options'];
   /** The aimed market's `ctx.signals`: each market's values line up with its own bars' closes. */
   signals: SignalValues;
-  private readonly signalViews = new Map<Market, SignalValues>();
-  private aimed: Market | undefined;
+  /** Every market as the strategy sees it (marketView): not the Market, which holds its whole series and its orders. */
+  readonly markets: Readonly<Record<string, MarketView>>;
+  readonly #signalViews = new Map<Market, SignalValues>();
+  #aimed: Market | undefined;
 
-  constructor(run: PortfolioRun, readonly params: Record<string, number>, readonly markets: Readonly<Record<string, Market>>, rng: () => number, signals: SignalSet | undefined) {
-    for (const m of Object.values(markets)) this.signalViews.set(m, new SignalBoard(signals, m.series).view(() => m.index));
-    this.signals = this.signalViews.values().next().value!;
-    this.history = (n: number) => this.aimed!.history(n);
+  constructor(run: PortfolioRun, readonly params: Record<string, number>, markets: Readonly<Record<string, Market>>, rng: () => number, signals: SignalSet | undefined) {
+    for (const m of Object.values(markets)) this.#signalViews.set(m, new SignalBoard(signals, m.series).view(() => m.index));
+    this.signals = this.#signalViews.values().next().value!;
+    this.markets = Object.freeze(Object.fromEntries(Object.entries(markets).map(([symbol, m]) => [symbol, marketView(m)])));
+    this.history = (n: number) => this.#aimed!.history(n);
     this.random = rng;
     this.buy = (order) => run.queue(BUY, order);
     this.sell = (order) => run.queue(SELL, order);
@@ -857,8 +860,8 @@ class PortfolioContext implements StrategyContext {
   }
 
   aim(m: Market): void {
-    this.aimed = m;
-    this.signals = this.signalViews.get(m)!;
+    this.#aimed = m;
+    this.signals = this.#signalViews.get(m)!;
     this.index = m.index;
     this.symbol = m.symbol;
     this.bar = m.bar;

@@ -2,7 +2,8 @@
  * The synthesizer's second lookahead check. The sandbox's own re-run (VOLT205 in the sidecar) cuts
  * the data at two thirds and compares the signals before the last bar of the cut, so a strategy that
  * reads one or two bars ahead through something the lint cannot see (the history view's columns,
- * say) passes it whenever it happens not to signal on the bar or two next to the cut. A draft is
+ * say, before they were `#` fields) passes it whenever it happens not to signal on the bar or two
+ * next to the cut. No such route is known now (backtest/future.test.ts walks what ctx reaches); a draft is
  * offered as proven, so it gets a stronger test: at several bars, everything after that bar is
  * replaced by its mirror image (each price reflected about the bar's close: rises become falls), and
  * every signal up to and including that bar must stay the same. An honest strategy cannot tell the

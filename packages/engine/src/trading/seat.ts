@@ -38,6 +38,8 @@ export interface SeatOrder {
 export class StrategySeat implements OrderDesk {
   readonly series: LiveSeries;
   readonly desk: OptionsDesk;
+  /** The bar the strategy decides at (OrderDesk.current). */
+  current = -1;
   private readonly indicators: BarIndicator[];
   private readonly ctx: RunContext;
   private readonly position = new PositionState();
@@ -78,8 +80,9 @@ export class StrategySeat implements OrderDesk {
 
   /** One closed bar: the indicators take it, onBar runs at its close; returns what the strategy asked for. */
   decide(c: Candle, view: SeatView): SeatOrder[] {
-    if (this.series.append(c)) this.ctx.window.rebind(this.series);
+    if (this.series.append(c)) this.ctx.rebind(this.series);
     const i = this.series.length - 1;
+    this.current = i;
     for (const ind of this.indicators) ind.onBar(c.open, c.high, c.low, c.close, c.volume);
     const bar = this.bar;
     bar.time = c.time;

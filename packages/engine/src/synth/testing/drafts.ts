@@ -66,8 +66,8 @@ export default defineStrategy({
 };
 
 /**
- * Reaches around its history window to the series behind it: nothing the lint can see, so only the
- * run on data cut short gives it away (VOLT205).
+ * Reaches around its history window for the series behind it: nothing the lint can see. The
+ * window keeps its columns in `#` fields, so the read finds nothing and the run throws at its line.
  */
 export const PEEKING_DRAFT = {
   name: 'EMA trend rider that peeks',
