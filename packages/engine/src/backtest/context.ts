@@ -16,24 +16,19 @@ export class HistoryWindow implements HistoryView {
   /** Index of the bar `ago = 0` reads. */
   #end = -1;
   readonly #at: () => number;
-  #t: Float64Array;
-  #o: Float64Array;
-  #h: Float64Array;
-  #l: Float64Array;
-  #c: Float64Array;
-  #v: Float64Array;
+  #t!: Float64Array;
+  #o!: Float64Array;
+  #h!: Float64Array;
+  #l!: Float64Array;
+  #c!: Float64Array;
+  #v!: Float64Array;
 
   constructor(series: CandleSeries, at: () => number) {
     this.#at = at;
-    this.#t = series.time;
-    this.#o = series.open;
-    this.#h = series.high;
-    this.#l = series.low;
-    this.#c = series.close;
-    this.#v = series.volume;
+    this.rebind(series);
   }
 
-  /** A market session's series moved to larger arrays. */
+  /** The series read (again when a market session's series moved to larger arrays). */
   rebind(series: CandleSeries): void {
     this.#t = series.time;
     this.#o = series.open;

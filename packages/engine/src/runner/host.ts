@@ -12,6 +12,7 @@ import net from 'node:net';
 import { getHeapStatistics } from 'node:v8';
 import { backtestWithAgents, type AgentBacktestOptions, type AgentBacktestResult, type AgentJournal } from '../agents/index.js';
 import { runBacktest, runSessionBacktest, type BacktestReport } from '../backtest/index.js';
+import { firstSignalDifference } from '../backtest/signal-difference.js';
 import { portfolioWithAgents, runPortfolioBacktest } from '../portfolio/index.js';
 import { sliceSeries, synthesize, type CandleSeries } from '../data/index.js';
 import { isVoltError, VoltError } from '../errors.js';
@@ -312,19 +313,8 @@ async function checkLookahead(run: SandboxRun, series: CandleSeries, full: Backt
   const signals = run.options.signals ? signalsBefore(run.options.signals, series.time[cut]!) : undefined;
   const partial = runBacktest(fresh, cutSeries, signals ? { ...run.options, signals } : run.options);
   // The last bar before the cut may differ legitimately (no next bar to fill on): compare before it.
-  const last = cut - 1;
-  const a = full.signals.filter((s) => s.bar < last);
-  const b = partial.signals.filter((s) => s.bar < last);
-  const n = Math.max(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a[i];
-    const y = b[i];
-    if (x && y && x.bar === y.bar && x.action === y.action && x.confidence === y.confidence) continue;
-    const at = Math.min(x?.bar ?? Infinity, y?.bar ?? Infinity);
-    const describe = (s: typeof x) => (s && s.bar === at ? `${s.action} (confidence ${s.confidence})` : 'no signal');
-    return { cutBar: cut, firstDifference: { bar: at, time: series.time[at] ?? 0, full: describe(x), cut: describe(y) } };
-  }
-  return { cutBar: cut };
+  const d = firstSignalDifference(full.signals, partial.signals, cut - 2);
+  return d ? { cutBar: cut, firstDifference: { bar: d.bar, time: series.time[d.bar] ?? 0, full: d.full, cut: d.other } } : { cutBar: cut };
 }
 
 /**

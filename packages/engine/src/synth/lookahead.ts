@@ -10,7 +10,6 @@
  * two apart before the bar; one that reads ahead sees the future turn over.
  */
 import type { CandleSeries } from '../data/index.js';
-import type { Signal } from '../backtest/index.js';
 
 /** How many bars the future is mirrored after. */
 export const MIRROR_CUTS = 6;
@@ -46,28 +45,4 @@ export function mirroredAfter(s: CandleSeries, after: number): CandleSeries {
     close[i] = k / s.close[i]!;
   }
   return { symbol: s.symbol, timeframe: s.timeframe, source: s.source, length: s.length, time: s.time, open, high, low, close, volume: s.volume };
-}
-
-export interface SignalDifference {
-  bar: number;
-  /** The first run's signal at `bar`, or 'no signal'. */
-  full: string;
-  /** The other run's. */
-  mirrored: string;
-}
-
-/** The first signal at or before bar `upTo` that two runs disagree on, or undefined. */
-export function firstSignalDifference(full: readonly Signal[], mirrored: readonly Signal[], upTo: number): SignalDifference | undefined {
-  const a = full.filter((s) => s.bar <= upTo);
-  const b = mirrored.filter((s) => s.bar <= upTo);
-  const n = Math.max(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a[i];
-    const y = b[i];
-    if (x && y && x.bar === y.bar && x.action === y.action && x.confidence === y.confidence) continue;
-    const at = Math.min(x?.bar ?? Infinity, y?.bar ?? Infinity);
-    const describe = (s: Signal | undefined) => (s && s.bar === at ? `${s.action} (confidence ${s.confidence})` : 'no signal');
-    return { bar: at, full: describe(x), mirrored: describe(y) };
-  }
-  return undefined;
 }

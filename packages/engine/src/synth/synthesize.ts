@@ -17,7 +17,8 @@ import type { Metrics } from '../metrics/index.js';
 import { LocalTrialPool, paramSpace, runSweep, tierEvidence, type SweepResult, type TierEvidence } from '../optimize/index.js';
 import { StrategyRunner, type RunFailure, type StrategyFacts } from '../runner/index.js';
 import { isParamSpec, transpileStrategy } from '../strategy/index.js';
-import { firstSignalDifference, mirrorCuts, mirroredAfter } from './lookahead.js';
+import { mirrorCuts, mirroredAfter } from './lookahead.js';
+import { firstSignalDifference } from '../backtest/signal-difference.js';
 import { DRAFT_SCHEMA, formatFinding, systemPrompt, userPrompt, type DataFacts, type DraftAnswer, type DraftFinding, type RefusedAttempt } from './prompt.js';
 
 export const DEFAULT_SYNTH_MODEL = 'qwen2.5-coder:7b';
@@ -257,7 +258,7 @@ async function check(answer: DraftAnswer, c: CheckContext): Promise<DraftAttempt
   if (again.status === 'failed') return refuse('sandbox', [fromFailure(again.failure, fileName)], { metrics, strategy });
   const unrepeatable = firstSignalDifference(outcome.report.signals, again.report.signals, req.series.length);
   if (unrepeatable) {
-    return refuse('sandbox', [{ code: 'VOLT105', severity: 'error', message: `run again on the same data with the same seed, the signal at bar ${unrepeatable.bar} changes from ${unrepeatable.full} to ${unrepeatable.mirrored}: the strategy reads unseeded randomness or the clock; use ctx.random() and the bar's time` }], { metrics, strategy });
+    return refuse('sandbox', [{ code: 'VOLT105', severity: 'error', message: `run again on the same data with the same seed, the signal at bar ${unrepeatable.bar} changes from ${unrepeatable.full} to ${unrepeatable.other}: the strategy reads unseeded randomness or the clock; use ctx.random() and the bar's time` }], { metrics, strategy });
   }
   const diff = outcome.lookahead?.firstDifference;
   if (diff) {
@@ -273,7 +274,7 @@ async function check(answer: DraftAnswer, c: CheckContext): Promise<DraftAttempt
     }
     const d = firstSignalDifference(outcome.report.signals, mirrored.report.signals, after);
     if (d) {
-      return refuse('lookahead check', [{ code: 'VOLT205', severity: 'error', message: `lookahead at run time: with the bars after bar ${after} mirrored (rises made falls), the signal at bar ${d.bar} changes from ${d.full} to ${d.mirrored}; the strategy reads bars that had not closed yet` }], { metrics, strategy });
+      return refuse('lookahead check', [{ code: 'VOLT205', severity: 'error', message: `lookahead at run time: with the bars after bar ${after} mirrored (rises made falls), the signal at bar ${d.bar} changes from ${d.full} to ${d.other}; the strategy reads bars that had not closed yet` }], { metrics, strategy });
     }
   }
   const unranged = Object.entries(facts.params).filter(([, p]) => !isParamSpec(p) || p.min === undefined || p.max === undefined).map(([k]) => k);

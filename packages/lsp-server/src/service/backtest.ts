@@ -104,7 +104,7 @@ export function reportFindings(text: string, report: BacktestReport, judgement: 
   const diff = lookahead?.firstDifference;
   if (diff) {
     out.push({ code: 'VOLT205', severity: 'error', range: propertyRange(text, 'onBar') ?? anchor, source: 'backtest',
-      message: `Lookahead at run time: with the data cut after bar ${lookahead.cutBar}, the signal at bar ${diff.bar} (${new Date(diff.time).toISOString()}) changes from ${diff.full} to ${diff.cut}. Something in the strategy reads bars that had not closed yet.` });
+      message: `Lookahead at run time: with the data cut after bar ${lookahead.cutBar}, the signal at bar ${diff.bar} (${new Date(diff.time).toISOString()}) changes from ${diff.full} to ${diff.cut}. Something in the strategy reads bars that had not closed yet, or is not the same run to run (unseeded randomness, the clock: use ctx.random() and the bar's time).` });
   }
   return out;
 }
