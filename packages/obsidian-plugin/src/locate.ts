@@ -15,11 +15,16 @@ export interface LocateInput {
   /** The plugin's own folder (its manifest's dir, absolute). */
   pluginDir?: string;
   env: Record<string, string | undefined>;
+  /** Folders looked in whatever the environment says (default FIXED_BIN_DIRS; tests pass none). */
+  fixedDirs?: readonly string[];
 }
+
+/** Global prefixes that no environment variable names: Homebrew's and /usr/local. */
+export const FIXED_BIN_DIRS: readonly string[] = ['/opt/homebrew/bin', '/usr/local/bin'];
 
 export type Located = { ok: true; command: string; args: string[]; how: string; pathDirs: string[] } | { ok: false; message: string };
 
-export function globalBinDirs(env: LocateInput['env']): string[] {
+export function globalBinDirs(env: LocateInput['env'], fixedDirs: readonly string[] = FIXED_BIN_DIRS): string[] {
   const home = env.HOME ?? env.USERPROFILE ?? '';
   const dirs = [
     env.npm_config_prefix && path.join(env.npm_config_prefix, 'bin'),
@@ -27,8 +32,7 @@ export function globalBinDirs(env: LocateInput['env']): string[] {
     home && path.join(home, '.npm-global', 'bin'),
     home && path.join(home, '.local', 'bin'),
     home && path.join(home, '.volta', 'bin'),
-    '/opt/homebrew/bin',
-    '/usr/local/bin',
+    ...fixedDirs,
   ];
   return [...new Set(dirs.filter((d): d is string => typeof d === 'string' && d.length > 0))];
 }
@@ -42,8 +46,8 @@ function isFile(p: string): boolean {
 }
 
 /** `name` in PATH's folders, then in the global prefixes. */
-export function findExecutable(name: string, env: LocateInput['env']): string | undefined {
-  const dirs = [...(env.PATH ?? '').split(path.delimiter).filter(Boolean), ...globalBinDirs(env)];
+export function findExecutable(name: string, env: LocateInput['env'], fixedDirs?: readonly string[]): string | undefined {
+  const dirs = [...(env.PATH ?? '').split(path.delimiter).filter(Boolean), ...globalBinDirs(env, fixedDirs)];
   for (const dir of dirs) {
     const file = path.join(dir, name);
     if (isFile(file)) return file;
@@ -64,7 +68,7 @@ export function locateSidecar(input: LocateInput): Located {
       if (!isFile(input.nodePath)) return { ok: false, message: `Volt: the Node path in settings, ${input.nodePath}, does not exist. Fix it in Settings → Volt, or clear it to use node from PATH.` };
       return { ok: true, node: input.nodePath };
     }
-    const found = findExecutable('node', input.env);
+    const found = findExecutable('node', input.env, input.fixedDirs);
     if (!found) return { ok: false, message: 'Volt: no Node.js on PATH or in the usual folders. Install Node 20.19 or newer, or set Node path in Settings → Volt.' };
     return { ok: true, node: found };
   };
@@ -83,7 +87,7 @@ export function locateSidecar(input: LocateInput): Located {
     const n = node();
     return { ok: true, command: p, args: ['--stdio'], how: 'the sidecar path in settings', pathDirs: n.ok ? [path.dirname(n.node)] : [] };
   }
-  const installed = findExecutable('volt-lsp', input.env);
+  const installed = findExecutable('volt-lsp', input.env, input.fixedDirs);
   if (installed) {
     const n = node();
     return { ok: true, command: installed, args: ['--stdio'], how: `volt-lsp at ${installed}`, pathDirs: n.ok ? [path.dirname(n.node)] : [] };
@@ -92,6 +96,6 @@ export function locateSidecar(input: LocateInput): Located {
   if (checkout) return viaNode(checkout, 'the Volt repository beside the plugin');
   return {
     ok: false,
-    message: `Volt: no volt-lsp on PATH or in ${globalBinDirs(input.env).join(', ')}. Install Volt (npm install -g @volt/cli), or set Sidecar path in Settings → Volt.`,
+    message: `Volt: no volt-lsp on PATH or in ${globalBinDirs(input.env, input.fixedDirs).join(', ')}. Install Volt (npm install -g @volt/cli), or set Sidecar path in Settings → Volt.`,
   };
 }

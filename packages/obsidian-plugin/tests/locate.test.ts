@@ -1,9 +1,9 @@
 /** Where the plugin finds the sidecar and Node: the settings, an installed volt-lsp, then the checkout it sits in. */
 import { afterAll, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { locateSidecar } from '../src/locate.js';
+import { FIXED_BIN_DIRS, globalBinDirs, locateSidecar } from '../src/locate.js';
 import { PLUGIN_DIR, REPO_ROOT } from './fixtures.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'volt-locate-'));
@@ -18,32 +18,35 @@ const bin = path.join(tmp, 'bin');
 const node = exe(bin, 'node');
 // A HOME without global prefixes, so the machine's own do not leak in.
 const env = { PATH: bin, HOME: path.join(tmp, 'home') };
-// The fixed global prefixes (Homebrew's, /usr/local) are looked in whatever the environment says.
-const fixedPrefixesHave = (name: string) => ['/opt/homebrew/bin', '/usr/local/bin'].some((d) => existsSync(path.join(d, name)));
 const checkoutSidecar = path.join(REPO_ROOT, 'packages', 'lsp-server', 'bin', 'volt-lsp.js');
 
 it('a Node path in settings that does not exist is said, with where to fix it', () => {
-  expect(locateSidecar({ sidecarPath: checkoutSidecar, nodePath: path.join(tmp, 'nope', 'node'), env })).toEqual({
+  expect(locateSidecar({ sidecarPath: checkoutSidecar, nodePath: path.join(tmp, 'nope', 'node'), env, fixedDirs: [] })).toEqual({
     ok: false,
     message: `Volt: the Node path in settings, ${path.join(tmp, 'nope', 'node')}, does not exist. Fix it in Settings → Volt, or clear it to use node from PATH.`,
   });
 });
 
-it.skipIf(fixedPrefixesHave('volt-lsp') || fixedPrefixesHave('node'))('a volt-lsp.js in settings runs with the Node found on PATH; an installed volt-lsp runs itself with that Node on its PATH', () => {
-  expect(locateSidecar({ sidecarPath: checkoutSidecar, nodePath: '', env })).toMatchObject({ ok: true, command: node, args: [checkoutSidecar, '--stdio'], pathDirs: [bin] });
+it('a volt-lsp.js in settings runs with the Node found on PATH; an installed volt-lsp runs itself with that Node on its PATH', () => {
+  expect(locateSidecar({ sidecarPath: checkoutSidecar, nodePath: '', env, fixedDirs: [] })).toMatchObject({ ok: true, command: node, args: [checkoutSidecar, '--stdio'], pathDirs: [bin] });
   const installed = exe(path.join(tmp, 'home', '.npm-global', 'bin'), 'volt-lsp');
   try {
     // Not on PATH: found in a global prefix all the same (a desktop launcher's Obsidian has no shell PATH).
-    expect(locateSidecar({ sidecarPath: '', nodePath: '', pluginDir: PLUGIN_DIR, env })).toMatchObject({ ok: true, command: installed, args: ['--stdio'], how: `volt-lsp at ${installed}`, pathDirs: [bin] });
+    expect(locateSidecar({ sidecarPath: '', nodePath: '', pluginDir: PLUGIN_DIR, env, fixedDirs: [] })).toMatchObject({ ok: true, command: installed, args: ['--stdio'], how: `volt-lsp at ${installed}`, pathDirs: [bin] });
   } finally {
     rmSync(installed);
   }
 });
 
-it.skipIf(fixedPrefixesHave('volt-lsp') || fixedPrefixesHave('node'))('with nothing installed, the checkout the plugin sits in; outside a checkout, what to install', () => {
-  expect(locateSidecar({ sidecarPath: '', nodePath: '', pluginDir: PLUGIN_DIR, env })).toMatchObject({ ok: true, command: node, args: [checkoutSidecar, '--stdio'], how: 'the Volt repository beside the plugin' });
-  const r = locateSidecar({ sidecarPath: '', nodePath: '', pluginDir: path.join(tmp, 'vault', '.obsidian', 'plugins', 'volt'), env });
+it('with nothing installed, the checkout the plugin sits in; outside a checkout, what to install', () => {
+  expect(locateSidecar({ sidecarPath: '', nodePath: '', pluginDir: PLUGIN_DIR, env, fixedDirs: [] })).toMatchObject({ ok: true, command: node, args: [checkoutSidecar, '--stdio'], how: 'the Volt repository beside the plugin' });
+  const r = locateSidecar({ sidecarPath: '', nodePath: '', pluginDir: path.join(tmp, 'vault', '.obsidian', 'plugins', 'volt'), env, fixedDirs: [] });
   expect(r.ok).toBe(false);
   expect(!r.ok && r.message).toMatch(/^Volt: no volt-lsp on PATH or in .*\.npm-global\/bin.* Install Volt \(npm install -g @volt\/cli\), or set Sidecar path in Settings → Volt\.$/);
-  expect(locateSidecar({ sidecarPath: checkoutSidecar, nodePath: '', env: { PATH: path.join(tmp, 'empty'), HOME: env.HOME } })).toMatchObject({ ok: false, message: expect.stringMatching(/^Volt: no Node\.js on PATH or in the usual folders/) });
+  expect(locateSidecar({ sidecarPath: checkoutSidecar, nodePath: '', env: { PATH: path.join(tmp, 'empty'), HOME: env.HOME }, fixedDirs: [] })).toMatchObject({ ok: false, message: expect.stringMatching(/^Volt: no Node\.js on PATH or in the usual folders/) });
+});
+
+it('looks in Homebrew’s and /usr/local’s bin whatever the environment says, after the prefixes it names', () => {
+  expect(globalBinDirs({ HOME: '/home/t' }).slice(-FIXED_BIN_DIRS.length)).toEqual([...FIXED_BIN_DIRS]);
+  expect(globalBinDirs({ HOME: '/home/t' }, [])).toEqual(['/home/t/.npm-global/bin', '/home/t/.local/bin', '/home/t/.volta/bin']);
 });
