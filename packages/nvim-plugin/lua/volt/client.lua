@@ -369,6 +369,23 @@ end
 ---A Volt request (`method`, e.g. protocol.requests.optimize) on the client serving `bufnr`, once it is
 ---ready; on_result(result) on success. Failures are one line each: no sidecar, one that did not
 ---start, and "volt: <doing> failed: …" for an error answer.
+---The current buffer and `parse(text)`'s params (with the buffer's uri) for :`command`, a strategy
+---command with key=value words; nil after saying why when the buffer is no strategy or a word is wrong.
+function M.strategy_command(command, parse, text)
+  local bufnr = vim.api.nvim_get_current_buf()
+  if not M.is_strategy_buffer(bufnr) then
+    message.notify('volt: this command works on a *.strategy.ts buffer', vim.log.levels.WARN)
+    return nil
+  end
+  local params, problem = parse(text)
+  if not params then
+    message.notify('volt: :' .. command .. ' ' .. problem, vim.log.levels.ERROR)
+    return nil
+  end
+  params.uri = vim.uri_from_bufnr(bufnr)
+  return bufnr, params
+end
+
 function M.request(bufnr, method, params, doing, on_result)
   local client = M.get(bufnr)
   if not client then

@@ -164,18 +164,11 @@ local counter = 0
 
 ---:VoltOptimize on the current buffer with the words of `args`.
 function M.optimize(args)
-  local bufnr = vim.api.nvim_get_current_buf()
-  if not client.is_strategy_buffer(bufnr) then
-    message.notify('volt: this command works on a *.strategy.ts buffer', vim.log.levels.WARN)
-    return
-  end
-  local params, problem = M.parse_args(args)
-  if not params then
-    message.notify('volt: :VoltOptimize ' .. problem, vim.log.levels.ERROR)
+  local bufnr, params = client.strategy_command('VoltOptimize', M.parse_args, args)
+  if not bufnr then
     return
   end
   counter = counter + 1
-  params.uri = vim.uri_from_bufnr(bufnr)
   params.token = 'nvim-' .. counter
   M.last_token = params.token
   local started = client.request(bufnr, protocol.requests.optimize, params, 'optimise', function(result)

@@ -34,17 +34,10 @@ function M.parse_args(text)
 end
 
 function M.start(text)
-  local bufnr = vim.api.nvim_get_current_buf()
-  if not client.is_strategy_buffer(bufnr) then
-    message.notify('volt: this command works on a *.strategy.ts buffer', vim.log.levels.WARN)
+  local bufnr, params = client.strategy_command('VoltPaper', M.parse_args, text)
+  if not bufnr then
     return
   end
-  local params, problem = M.parse_args(text)
-  if not params then
-    message.notify('volt: :VoltPaper ' .. problem, vim.log.levels.ERROR)
-    return
-  end
-  params.uri = vim.uri_from_bufnr(bufnr)
   local market = string.format('%s %s %s', params.exchange, params.symbol, params.timeframe)
   local started = client.request(bufnr, protocol.paper.start, params, 'paper', function(result)
     M.last_start = result

@@ -75,17 +75,10 @@ end
 
 ---:VoltSuggest on the current buffer with the words of `args`.
 function M.suggest(args)
-  local bufnr = vim.api.nvim_get_current_buf()
-  if not client.is_strategy_buffer(bufnr) then
-    message.notify('volt: this command works on a *.strategy.ts buffer', vim.log.levels.WARN)
+  local bufnr, params = client.strategy_command('VoltSuggest', M.parse_args, args)
+  if not bufnr then
     return
   end
-  local params, problem = M.parse_args(args)
-  if not params then
-    message.notify('volt: :VoltSuggest ' .. problem, vim.log.levels.ERROR)
-    return
-  end
-  params.uri = vim.uri_from_bufnr(bufnr)
   local name = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(bufnr), ':t')
   local started = client.request(bufnr, protocol.requests.suggest, params, 'suggest', function(result)
     M.last_result = result
