@@ -855,6 +855,8 @@ export interface OrderDesk {
  * read or set; the greeks are a copy, as the run marks equity with the desk's own.
  */
 function optionsView(desk: OptionsDesk): OptionsView {
+  // One copy refreshed at each read: a strategy reading the greeks every bar allocates nothing.
+  const greeks = { ...desk.greeks };
   return Object.freeze({
     chain: () => desk.chain(),
     open: (legs: readonly BookLeg[], reason?: string) => desk.open(legs, reason),
@@ -863,7 +865,7 @@ function optionsView(desk: OptionsDesk): OptionsView {
       return desk.positions;
     },
     get greeks() {
-      return { ...desk.greeks };
+      return Object.assign(greeks, desk.greeks);
     },
   });
 }
