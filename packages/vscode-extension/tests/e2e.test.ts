@@ -101,6 +101,19 @@ async function editorText(): Promise<string> {
   return text.replace(/\u00a0/g, ' ');
 }
 
+/**
+ * Saves a webview's picture for the artifacts. A picture is not a check: VS Code may draw the view
+ * again meanwhile (a settings change, a refresh), which detaches the frame the test read; then the
+ * picture is skipped, since the test has already read what it checks.
+ */
+async function screenshotView(view: Frame, file: string): Promise<void> {
+  try {
+    await (await view.frameElement()).screenshot({ path: path.join(ARTIFACTS, file) });
+  } catch (err) {
+    if (!/detached/i.test(String(err))) throw err;
+  }
+}
+
 async function waitFor(what: string, check: () => Promise<boolean>, timeout = 60_000): Promise<void> {
   const deadline = Date.now() + timeout;
   while (Date.now() < deadline) {
@@ -287,9 +300,9 @@ describe('Volt in VS Code (code-server 4.100.3)', { timeout: 120_000 }, () => {
     // The report on its own, with the room the Problems panel took.
     await runCommand(bench.page, 'View: Hide Panel');
     await bench.page.waitForTimeout(500);
-    await (await report.frameElement()).screenshot({ path: path.join(ARTIFACTS, 'report-view.png') });
+    await screenshotView(report, 'report-view.png');
     await report.locator('#trades').scrollIntoViewIfNeeded();
-    await (await report.frameElement()).screenshot({ path: path.join(ARTIFACTS, 'report-view-trades.png') });
+    await screenshotView(report, 'report-view-trades.png');
     await report.locator('#title').scrollIntoViewIfNeeded();
 
     // Zoomable: the wheel over the candles shows fewer of them, the panes below follow.
@@ -298,7 +311,7 @@ describe('Volt in VS Code (code-server 4.100.3)', { timeout: 120_000 }, () => {
     await bench.page.mouse.move(box.x + box.width * 0.7, box.y + 120);
     for (let i = 0; i < 6; i++) await bench.page.mouse.wheel(0, -240);
     await waitFor('the chart zoomed in', async () => Number(await chart.getAttribute('data-visible-bars')) < before * 0.8, 10_000);
-    await (await report.frameElement()).screenshot({ path: path.join(ARTIFACTS, 'report-view-zoomed.png') });
+    await screenshotView(report, 'report-view-zoomed.png');
   });
 
   it('the report follows the next save’s backtest', async () => {
@@ -340,7 +353,7 @@ describe('Volt in VS Code (code-server 4.100.3)', { timeout: 120_000 }, () => {
     const item = bench.page.locator('.statusbar-item', { hasText: /Volt: \d+ agents? · (Ollama on|LLM unavailable)/ });
     await item.first().waitFor({ timeout: 10_000 });
     await bench.screenshot('agent-status');
-    await (await view.frameElement()).screenshot({ path: path.join(ARTIFACTS, 'agent-status-view.png') });
+    await screenshotView(view, 'agent-status-view.png');
   });
 
   it('a strategy with stops and targets: its report draws them, and a click on a trade zooms the chart to it', async () => {
@@ -359,7 +372,7 @@ describe('Volt in VS Code (code-server 4.100.3)', { timeout: 120_000 }, () => {
     // lightweight-charts applies a new range at its next frame.
     await waitFor('the chart zoomed to the trade', async () => Number(await chart.getAttribute('data-visible-bars')) < 60, 10_000);
     await bench.page.waitForTimeout(300);
-    await (await report.frameElement()).screenshot({ path: path.join(ARTIFACTS, 'report-view-trade.png') });
+    await screenshotView(report, 'report-view-trade.png');
   });
 
   it('Volt: Agent Status in agents.mode ollama, Ollama down: each seat’s configured model, and its rules standing in', async () => {
@@ -385,7 +398,7 @@ describe('Volt in VS Code (code-server 4.100.3)', { timeout: 120_000 }, () => {
     expect(rows[0]).toMatch(/volatility\s+volatility_assessor\s+LLM\s+deepseek-r1:8b\s+0\.40\s+rules stand in/);
     expect(rows[2]).toMatch(/trend\s+trend_analyzer\s+LLM\s+llama3\.3\s+0\.25\s+rules stand in/);
     expect(facts).toMatch(/Mode\s+ollama \(agents\.mode\)/);
-    await (await view.frameElement()).screenshot({ path: path.join(ARTIFACTS, 'agent-status-view-ollama.png') }).catch(() => undefined);
+    await screenshotView(view, 'agent-status-view-ollama.png');
     await editUserSettings(userSettings);
     // Close the view from its tab: keys typed while a webview has the focus may not reach the workbench.
     const tab = bench.page.locator('.tab', { hasText: 'Volt: Agents' });
