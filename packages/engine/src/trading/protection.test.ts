@@ -54,8 +54,15 @@ async function realTime(name: string, protection: Partial<ProtectionLimits>, opt
   return { s, store, file, done, until, of, stopFlag };
 }
 
+/** The test's "rest of the day" is the real UTC day (a real-time session): one started in the last minute would see entries resume at midnight. */
+async function clearOfMidnight(): Promise<void> {
+  const toMidnight = 86_400_000 - (Date.now() % 86_400_000);
+  if (toMidnight < 60_000) await new Promise((r) => setTimeout(r, toMidnight + 1_000));
+}
+
 describe('capital protection in a session', () => {
   it('stops the day at the daily loss in money, unrealized P&L counted: the position is closed and no entry goes out for the rest of the UTC day', async () => {
+    await clearOfMidnight();
     // The entry's fee and the spread alone (2.5 on a 2,000 position) lose more than 1 of 20,000 once marked.
     const r = await realTime('daily', { dailyLossMoney: 1, dailyLossPct: 1 });
     await r.until(() => r.of('halt').length > 0);
@@ -75,7 +82,7 @@ describe('capital protection in a session', () => {
     const refused = j.db.prepare(`SELECT count(*) FROM decisions WHERE ignored LIKE 'REJECTED by capital guard: daily loss stop%'`).pluck().get() as number;
     j.close();
     expect(refused).toBeGreaterThan(0);
-  }, 40_000);
+  }, 100_000);
 
   it('ends the session at the max drawdown from its marked peak, the position closed', async () => {
     // 0.01% of 20,000 is 2: the entry's fee and spread pass it once marked.
