@@ -367,7 +367,8 @@ describe('determinism', () => {
     expect(r.equityCurve.time[0]).toBe(market.time[0]);
     expect(r.equityCurve.time[99]).toBe(market.time[4999]);
     expect(r.equityCurve.equity[99]).toBe(r.metrics.endEquity);
-    expect(Math.max(...r.equityCurve.drawdown)).toBeLessThanOrEqual(r.metrics.maxDrawdown);
+    // The curve's deepest sample is the max drawdown over every bar, wherever its trough fell.
+    expect(Math.max(...r.equityCurve.drawdown)).toBeCloseTo(r.metrics.maxDrawdown, 12);
   });
 });
 
@@ -483,5 +484,18 @@ describe('downsampleEquity', () => {
     // samples at bars 0, 2 and 4; the peaks 120 (bar 1) and 130 (bar 3) fall between samples
     const curve = downsampleEquity(new Float64Array([0, 1, 2, 3, 4]), new Float64Array([100, 120, 90, 130, 65]), 3);
     expect(curve).toEqual({ time: [0, 2, 4], equity: [100, 90, 65], drawdown: [0, 0.25, 0.5] });
+  });
+
+  it('gives each sample the deepest drawdown since the one before, so the chart reaches the max drawdown', () => {
+    // samples at bars 0, 2 and 4; the trough 60 (bar 1, 40% below 100) falls between them
+    const curve = downsampleEquity(new Float64Array([0, 1, 2, 3, 4]), new Float64Array([100, 60, 110, 130, 125]), 3);
+    expect(curve.equity).toEqual([100, 110, 125]);
+    expect(curve.drawdown[1]).toBeCloseTo(0.4, 12);
+    expect(curve.drawdown[2]).toBeCloseTo(5 / 130, 12);
+  });
+
+  it('is the drawdown of each bar when not downsampled', () => {
+    const curve = downsampleEquity(new Float64Array([0, 1, 2]), new Float64Array([100, 80, 120]), 5);
+    expect(curve).toEqual({ time: [0, 1, 2], equity: [100, 80, 120], drawdown: [0, 0.2, 0] });
   });
 });

@@ -943,8 +943,11 @@ export function annualBars(s: CandleSeries): number {
 }
 
 /**
- * At most `points` evenly spaced samples of the per-bar equity (always the first and last bar);
- * each sample's drawdown is measured from the running peak over every bar, not just the samples.
+ * At most `points` evenly spaced samples of the per-bar equity (always the first and last bar).
+ * Drawdown is measured from the running peak over every bar, not just the samples, and each sample
+ * carries the deepest drawdown of the bars since the one before: a chart of the curve reaches the
+ * report's max drawdown even when its trough falls between samples. Not downsampled (`n <= points`),
+ * that is each bar's own drawdown.
  */
 export function downsampleEquity(time: Float64Array, equity: Float64Array, points: number): EquityCurve {
   const n = equity.length;
@@ -954,19 +957,17 @@ export function downsampleEquity(time: Float64Array, equity: Float64Array, point
   let scanned = 0;
   for (let k = 0; k < count; k++) {
     const i = count === n ? k : Math.round((k * (n - 1)) / (count - 1));
-    // The running peak over every bar up to the sample, one short scan per sample.
-    peak = highest(equity, scanned, i + 1, peak);
-    scanned = i + 1;
-    const e = equity[i]!;
+    // One short scan per sample over the bars it stands for.
+    let deepest = 0;
+    for (; scanned <= i; scanned++) {
+      const e = equity[scanned]!;
+      if (e > peak) peak = e;
+      const dd = peak > 0 ? (peak - e) / peak : 0;
+      if (dd > deepest) deepest = dd;
+    }
     out.time[k] = time[i]!;
-    out.equity[k] = e;
-    out.drawdown[k] = peak > 0 ? (peak - e) / peak : 0;
+    out.equity[k] = equity[i]!;
+    out.drawdown[k] = deepest;
   }
   return out;
-}
-
-function highest(values: Float64Array, from: number, to: number, start: number): number {
-  let top = start;
-  for (let i = from; i < to; i++) if (values[i]! > top) top = values[i]!;
-  return top;
 }

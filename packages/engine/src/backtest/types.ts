@@ -154,7 +154,8 @@ export interface BacktestObserver {
 export interface EquityCurve {
   time: number[];
   equity: number[];
-  /** Drawdown from the running peak, as a positive fraction. */
+  /** Drawdown from the running peak over every bar, as a positive fraction: at each sample, the
+   * deepest since the previous sample (so the curve's deepest point is the run's max drawdown). */
   drawdown: number[];
 }
 
