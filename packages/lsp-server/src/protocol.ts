@@ -117,7 +117,8 @@ export interface BacktestSummary {
   durationMs: number;
   /** Epoch ms when the run finished. */
   finishedAt: number;
-  /** Journal run id, when the run was recorded. */
+  /** Journal run id, when the run was recorded: volt.backtest answers once it is; absent when the
+   * journal could not take the run (the sidecar's log says why). */
   runId?: number | string;
   /** The agents' panel, when agents.mode is rules or ollama: every entry went through it. */
   agents?: AgentsSummary;

@@ -74,6 +74,9 @@ describe('VoltServer', () => {
     expect(result.summary.from).toBeGreaterThanOrEqual(Date.UTC(2020, 0, 15));
     expect(result.summary.to).toBeLessThanOrEqual(Date.UTC(2020, 1, 15));
     expect(result.summary.bars).toBeLessThan(3000);
+    // Answered once recorded: the id is the journal's newest run of the strategy.
+    const recorded = await client.executeCommand<JournalResult>(Commands.journal, [{ strategy: uri, limit: 1 }]);
+    expect(result.summary.runId).toBe(recorded.runs[0]!.runId);
     const kinds = client.progress.filter((p) => (p as { token: string }).token === 'bt-1').map((p) => (p as { value: { kind: string } }).value.kind);
     expect(kinds[0]).toBe('begin');
     expect(kinds[kinds.length - 1]).toBe('end');

@@ -101,14 +101,14 @@ export async function backtestNote(ctx: CommandContext, note: NoteInfo): Promise
     say(ctx, `Volt: backtesting ${strategy}…`);
     const result = await ctx.client.backtest({ uri: pathToFileURL(file).href });
     const s = result.summary;
-    // The sidecar journals the run just after it answers; the export below is read after that.
-    const latest = (await ctx.client.runs({ strategy: file, limit: 1 })).runs[0];
-    const runId = latest ? Number(latest.runId) : undefined;
-    const exported = ctx.syncAfterRun ? await ctx.client.exportVault(runId !== undefined ? { runId } : { strategy }) : undefined;
+    // The sidecar answers once the run is in the journal, with its id; none when the journal could not take it.
+    const runId = s.runId !== undefined ? Number(s.runId) : undefined;
+    const exported = ctx.syncAfterRun && runId !== undefined ? await ctx.client.exportVault({ runId }) : undefined;
     const pct = (v: number) => `${v >= 0 ? '+' : ''}${(v * 100).toFixed(1)}%`;
     say(
       ctx,
-      `Volt: ${strategy}: Sharpe ${s.sharpe.toFixed(2)}, return ${pct(s.totalReturn)}, ${s.trades} trades${runId !== undefined ? ` (run ${runId})` : ''}` +
+      `Volt: ${strategy}: Sharpe ${s.sharpe.toFixed(2)}, return ${pct(s.totalReturn)}, ${s.trades} trades` +
+        (runId !== undefined ? ` (run ${runId})` : ', not recorded in the journal (the sidecar log says why)') +
         (exported ? `; notes ${exported.created} new, ${exported.updated} updated` : ''),
     );
     return { runId, ...(exported ? { exported } : {}) };

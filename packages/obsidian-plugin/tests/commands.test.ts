@@ -157,6 +157,32 @@ describe('bad input: each a clear Notice, nothing lost', () => {
     expect(readFileSync(file, 'utf8')).toBe(before);
   }, 30_000);
 
+  it('a run the journal cannot take (locked past its wait): the backtest says it was not recorded, not the run before it', async () => {
+    const wb = await workbench();
+    try {
+      const strategy = wb.strategy('rsi-mean-reversion.strategy.ts');
+      await recordedRun(wb, strategy);
+      await syncVault(wb.ctx);
+      const strategies = path.join(wb.notes, 'Strategies');
+      const note = wb.note(path.join(strategies, readdirSync(strategies).find((f) => f.startsWith('RSI mean reversion'))!));
+      // A changed file is a new run (the same one again would be the recorded run, answered as it was).
+      writeFileSync(strategy, `${readFileSync(strategy, 'utf8')}\n// changed\n`);
+      const locker = new Database(path.join(wb.root, '.volt', 'journal.db'));
+      locker.exec('BEGIN EXCLUSIVE');
+      let r;
+      try {
+        r = await backtestNote(wb.ctx, note);
+      } finally {
+        locker.exec('ROLLBACK');
+        locker.close();
+      }
+      expect(r).toEqual({ runId: undefined });
+      expect(lastNotice()).toMatch(/^Volt: RSI mean reversion: Sharpe -?\d+\.\d\d, return [+-]\d+\.\d%, \d+ trades, not recorded in the journal \(the sidecar log says why\)$/);
+    } finally {
+      await wb.dispose();
+    }
+  }, 60_000);
+
   it('a journal that is read-only: the review is refused saying which file and how to fix it, the old one kept', async () => {
     const ro = await workbench();
     const journal = path.join(ro.root, '.volt', 'journal.db');

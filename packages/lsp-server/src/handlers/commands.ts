@@ -95,8 +95,11 @@ export class CommandsHandler {
         this.features.runs.backtest(p.uri, { why: 'command', params: p, signal: controller.signal, ...(progress ? { progress } : {}) }),
       );
       switch (outcome.status) {
-        case 'done':
+        case 'done': {
+          // A run asked for is answered once it is in the journal, so the answer names it (summary.runId).
+          await outcome.recorded;
           return { uri: p.uri, summary: outcome.summary, delta: outcome.delta, findings: outcome.findings.map(toVoltFinding), report: outcome.result.report };
+        }
         case 'failed':
           throw new ResponseError(ErrorCodes.InternalError, outcome.message, { findings: outcome.findings.map(toVoltFinding) });
         default:

@@ -53,7 +53,11 @@ interface RunState {
 }
 
 export type RunResult =
-  | { status: 'done'; summary: BacktestSummary; delta: SummaryDelta | null; findings: ServerFinding[]; result: Extract<RunOutcome, { status: 'done' }> }
+  | {
+      status: 'done'; summary: BacktestSummary; delta: SummaryDelta | null; findings: ServerFinding[]; result: Extract<RunOutcome, { status: 'done' }>;
+      /** The run's journal id once recorded (just after the answer, off the lens's path); undefined when it could not be. */
+      recorded: Promise<number | undefined>;
+    }
   | { status: 'failed'; findings: ServerFinding[]; message: string }
   | { status: 'cancelled' }
   | { status: 'skipped' };
@@ -288,8 +292,8 @@ export class RunsHandler {
       state.ranText = ranText;
       this.settle(uri, state, controller, { state: 'done', summary, delta }, findings);
     }
-    if (!('failure' in prepared)) this.record(file, outcome, prepared, summary);
-    const result = { status: 'done' as const, summary, delta, findings, result: outcome };
+    const recorded = 'failure' in prepared ? Promise.resolve(undefined) : this.record(file, outcome, prepared, summary);
+    const result = { status: 'done' as const, summary, delta, findings, result: outcome, recorded };
     // Only the latest content's results are worth keeping.
     for (const k of state.finished.keys()) if (!k.startsWith(`${bundle.contentHash}\0`)) state.finished.delete(k);
     if (state.finished.size >= 8) state.finished.delete(state.finished.keys().next().value as string);
@@ -375,9 +379,9 @@ export class RunsHandler {
   }
 
   /** Every sidecar run goes into the workspace journal, off the path that refreshes the lens. */
-  private record(file: string, outcome: Extract<RunOutcome, { status: 'done' }>, prepared: Prepared, summary: BacktestSummary): void {
-    setImmediate(() => {
-      if (this.state.shuttingDown) return;
+  private record(file: string, outcome: Extract<RunOutcome, { status: 'done' }>, prepared: Prepared, summary: BacktestSummary): Promise<number | undefined> {
+    return new Promise((resolve) => setImmediate(() => {
+      if (this.state.shuttingDown) return resolve(undefined);
       try {
         const journalPath = this.state.journalPath();
         let runId: number;
@@ -399,7 +403,8 @@ export class RunsHandler {
         this.state.log(`journal: ${e instanceof Error ? e.message : String(e)}`);
       }
       void this.features.bus.publishRun(outcome.report, outcome.agents?.events);
-    });
+      resolve(typeof summary.runId === 'number' ? summary.runId : undefined);
+    }));
   }
 
   private refreshLenses(): void {
