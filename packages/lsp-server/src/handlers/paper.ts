@@ -172,8 +172,18 @@ export class PaperHandler {
   }
 }
 
+/**
+ * The `volt` CLI sessions run with: the one given, else the installed @volt/cli beside this sidecar.
+ * The sidecar bundled in the VS Code extension has none (sessions need ccxt, which it does not ship):
+ * there the request says what to install, and the extension then prefers the installed sidecar.
+ */
 function voltCli(given: URL | undefined): string {
   if (given) return fileURLToPath(given);
-  const main = createRequire(import.meta.url).resolve('@volt/cli');
+  let main: string;
+  try {
+    main = createRequire(import.meta.url).resolve('@volt/cli');
+  } catch {
+    throw new ResponseError(ErrorCodes.InvalidRequest, 'paper and live sessions run the volt CLI, which this sidecar does not have: install Volt (npm install -g @volt/cli), then reload the editor so it uses the installed sidecar');
+  }
   return path.join(path.dirname(main), '..', 'bin', 'volt.js');
 }
