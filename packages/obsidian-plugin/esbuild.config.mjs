@@ -20,7 +20,10 @@ const options = {
   platform: 'node',
   target: 'es2022',
   external: ['obsidian', 'electron', '@codemirror/*', '@lezer/*', ...builtinModules, ...builtinModules.map((m) => `node:${m}`)],
-  alias: { '@volt/lsp-server/protocol': join(here, '../lsp-server/src/protocol.ts') },
+  alias: {
+    '@volt/lsp-server/protocol': join(here, '../lsp-server/src/protocol.ts'),
+    '@volt/lsp-server/locate': join(here, '../lsp-server/src/locate.ts'),
+  },
   sourcemap: production ? false : 'inline',
   minify: production,
   logLevel: 'warning',

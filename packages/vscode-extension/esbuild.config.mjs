@@ -37,6 +37,7 @@ const NOT_SHIPPED = ['ccxt'];
 const sourceAliases = {
   '@volt/engine': join(root, 'packages/engine/src/index.ts'),
   '@volt/lsp-server/protocol': join(lspSrc, 'protocol.ts'),
+  '@volt/lsp-server/locate': join(lspSrc, 'locate.ts'),
   '@volt/lsp-server': join(lspSrc, 'index.ts'),
 };
 

@@ -1,57 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 /**
- * Where an installed Volt's programs and editor faces are, looked up the way the faces themselves
- * look (packages/nvim-plugin/lua/volt/locate.lua, packages/vscode-extension/src/locate.ts): PATH
- * first, then the usual global npm prefixes, so `volt doctor` names the same sidecar an editor
- * would start.
+ * What `volt doctor` finds of an installed Volt besides the sidecar: a program's version and the
+ * editor faces. The sidecar itself is found by `findProgram` of @volt/lsp-server/locate, the
+ * search the VS Code extension and the Obsidian plugin import too (volt.nvim's
+ * lua/volt/locate.lua follows the same order), so doctor names the sidecar an editor would start.
  */
-
-/** The bin folders of the usual global installs, after PATH: npm's prefix, ~/.npm-global, ~/.local, Volta, Homebrew, /usr/local. */
-export function globalBinDirs(env: NodeJS.ProcessEnv = process.env): string[] {
-  const home = env.HOME ?? os.homedir();
-  const dirs = [
-    env.npm_config_prefix ? path.join(env.npm_config_prefix, 'bin') : undefined,
-    env.NPM_CONFIG_PREFIX ? path.join(env.NPM_CONFIG_PREFIX, 'bin') : undefined,
-    path.join(home, '.npm-global', 'bin'),
-    path.join(home, '.local', 'bin'),
-    path.join(home, '.volta', 'bin'),
-    '/opt/homebrew/bin',
-    '/usr/local/bin',
-  ];
-  return [...new Set(dirs.filter((d): d is string => d !== undefined))];
-}
-
-export interface Located {
-  file: string;
-  /** 'PATH', or the global prefix it was found in. */
-  via: 'PATH' | 'global prefix';
-}
-
-/** The first `name` on PATH, else in the global prefixes. */
-export function locateProgram(name: string, env: NodeJS.ProcessEnv = process.env): Located | undefined {
-  const exe = process.platform === 'win32' ? [`${name}.cmd`, `${name}.exe`, name] : [name];
-  const search = (dirs: string[]): string | undefined => {
-    for (const dir of dirs) {
-      for (const e of exe) {
-        const file = path.join(dir, e);
-        try {
-          if (statSync(file).isFile()) return file;
-        } catch {
-          // not here
-        }
-      }
-    }
-    return undefined;
-  };
-  const onPath = search((env.PATH ?? '').split(path.delimiter).filter((d) => d !== ''));
-  if (onPath) return { file: onPath, via: 'PATH' };
-  const global = search(globalBinDirs(env));
-  return global ? { file: global, via: 'global prefix' } : undefined;
-}
 
 /** `program --version`'s last word ("volt-lsp 0.1.0" → "0.1.0"), or why it did not answer. */
 export function versionOf(file: string, env: NodeJS.ProcessEnv = process.env): { version?: string; problem?: string } {

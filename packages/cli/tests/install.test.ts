@@ -98,7 +98,8 @@ describe('the packed tarballs', () => {
     }
     const files = (name: string): string[] => packed.find((p) => p.name === name)!.files.map((f) => f.path);
     expect(files('@volt/engine')).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/runner/host.cjs']));
-    expect(files('@volt/lsp-server')).toEqual(expect.arrayContaining(['bin/volt-lsp.js', 'dist/main.js', 'dist/worker/analysis-worker.js']));
+    // dist/locate.js: the installed `volt doctor` finds the sidecar with it (@volt/lsp-server/locate).
+    expect(files('@volt/lsp-server')).toEqual(expect.arrayContaining(['bin/volt-lsp.js', 'dist/main.js', 'dist/locate.js', 'dist/worker/analysis-worker.js']));
     expect(files('@volt/cli')).toEqual(expect.arrayContaining(['bin/volt.js', 'bin/volt-lsp.js', 'dist/main.js', 'dist/commands/init.js']));
   });
 

@@ -1,11 +1,13 @@
 /**
- * Where the sidecar and Node are. The same order as volt.nvim and the VS Code extension: the path in
- * the settings, then an installed `volt-lsp` (PATH, then the usual global prefixes, because Obsidian
- * started from a desktop launcher often lacks the shell's PATH), then the Volt repository the plugin
- * sits in (packages/obsidian-plugin → packages/lsp-server/bin/volt-lsp.js).
+ * Where the sidecar and Node are: the path in the settings, then an installed `volt-lsp`, then the
+ * Volt repository the plugin sits in (packages/obsidian-plugin → packages/lsp-server/bin/volt-lsp.js).
+ * An installed program is found by @volt/lsp-server/locate, the search `volt doctor` and the VS Code
+ * extension use too (PATH, then the usual global prefixes, because Obsidian started from a desktop
+ * launcher often lacks the shell's PATH); the settings, Node and the checkout are the plugin's own.
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { findProgram, globalBinDirs } from '@volt/lsp-server/locate';
 
 export interface LocateInput {
   /** Settings → Volt → Sidecar path: a volt-lsp executable or its bin/volt-lsp.js. */
@@ -15,27 +17,11 @@ export interface LocateInput {
   /** The plugin's own folder (its manifest's dir, absolute). */
   pluginDir?: string;
   env: Record<string, string | undefined>;
-  /** Folders looked in whatever the environment says (default FIXED_BIN_DIRS; tests pass none). */
+  /** Folders looked in whatever the environment says (default @volt/lsp-server/locate's FIXED_BIN_DIRS; tests pass none). */
   fixedDirs?: readonly string[];
 }
 
-/** Global prefixes that no environment variable names: Homebrew's and /usr/local. */
-export const FIXED_BIN_DIRS: readonly string[] = ['/opt/homebrew/bin', '/usr/local/bin'];
-
 export type Located = { ok: true; command: string; args: string[]; how: string; pathDirs: string[] } | { ok: false; message: string };
-
-export function globalBinDirs(env: LocateInput['env'], fixedDirs: readonly string[] = FIXED_BIN_DIRS): string[] {
-  const home = env.HOME ?? env.USERPROFILE ?? '';
-  const dirs = [
-    env.npm_config_prefix && path.join(env.npm_config_prefix, 'bin'),
-    env.NPM_CONFIG_PREFIX && path.join(env.NPM_CONFIG_PREFIX, 'bin'),
-    home && path.join(home, '.npm-global', 'bin'),
-    home && path.join(home, '.local', 'bin'),
-    home && path.join(home, '.volta', 'bin'),
-    ...fixedDirs,
-  ];
-  return [...new Set(dirs.filter((d): d is string => typeof d === 'string' && d.length > 0))];
-}
 
 function isFile(p: string): boolean {
   try {
@@ -47,12 +33,7 @@ function isFile(p: string): boolean {
 
 /** `name` in PATH's folders, then in the global prefixes. */
 export function findExecutable(name: string, env: LocateInput['env'], fixedDirs?: readonly string[]): string | undefined {
-  const dirs = [...(env.PATH ?? '').split(path.delimiter).filter(Boolean), ...globalBinDirs(env, fixedDirs)];
-  for (const dir of dirs) {
-    const file = path.join(dir, name);
-    if (isFile(file)) return file;
-  }
-  return undefined;
+  return findProgram(name, env, { fixedDirs })?.file;
 }
 
 /** The repository's sidecar when the plugin runs from packages/obsidian-plugin of a Volt checkout. */

@@ -3,7 +3,7 @@ import { afterAll, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FIXED_BIN_DIRS, globalBinDirs, locateSidecar } from '../src/locate.js';
+import { locateSidecar } from '../src/locate.js';
 import { PLUGIN_DIR, REPO_ROOT } from './fixtures.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'volt-locate-'));
@@ -46,7 +46,11 @@ it('with nothing installed, the checkout the plugin sits in; outside a checkout,
   expect(locateSidecar({ sidecarPath: checkoutSidecar, nodePath: '', env: { PATH: path.join(tmp, 'empty'), HOME: env.HOME }, fixedDirs: [] })).toMatchObject({ ok: false, message: expect.stringMatching(/^Volt: no Node\.js on PATH or in the usual folders/) });
 });
 
-it('looks in Homebrew’s and /usr/local’s bin whatever the environment says, after the prefixes it names', () => {
-  expect(globalBinDirs({ HOME: '/home/t' }).slice(-FIXED_BIN_DIRS.length)).toEqual([...FIXED_BIN_DIRS]);
-  expect(globalBinDirs({ HOME: '/home/t' }, [])).toEqual(['/home/t/.npm-global/bin', '/home/t/.local/bin', '/home/t/.volta/bin']);
+it('Node only in a fixed folder (Homebrew’s, here a test’s own) is found when PATH lacks it, and a volt-lsp.js in settings runs on it', () => {
+  const brew = path.join(tmp, 'brew', 'bin');
+  const brewNode = exe(brew, 'node');
+  const bare = { PATH: path.join(tmp, 'empty'), HOME: env.HOME };
+  expect(locateSidecar({ sidecarPath: checkoutSidecar, nodePath: '', env: bare, fixedDirs: [brew] })).toMatchObject({ ok: true, command: brewNode, args: [checkoutSidecar, '--stdio'], pathDirs: [brew] });
+  // The same folder on PATH too: PATH's node comes first.
+  expect(locateSidecar({ sidecarPath: checkoutSidecar, nodePath: '', env, fixedDirs: [brew] })).toMatchObject({ ok: true, command: node });
 });

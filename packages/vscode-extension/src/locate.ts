@@ -1,27 +1,13 @@
 /**
  * Where an installed Volt's sidecar is. The extension prefers an installed `volt-lsp` (`npm install
  * -g @volt/cli`) to the sidecar bundled in it, so the editor, the terminal's `volt` and Neovim share
- * one release: PATH first, then the usual global prefixes (npm's prefix, ~/.npm-global, ~/.local,
- * Volta, Homebrew, /usr/local: VS Code started from a desktop launcher often lacks the shell's PATH).
- * The same order as volt.nvim's lua/volt/locate.lua and `volt doctor`.
+ * one release. The search (PATH first, then the usual global prefixes: VS Code started from a
+ * desktop launcher often lacks the shell's PATH) is @volt/lsp-server/locate's, the one `volt doctor`
+ * and the Obsidian plugin use; what is the extension's own is here: no search on Windows, and the
+ * script the found link points to.
  */
-import { realpathSync, statSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-
-export function globalBinDirs(env: NodeJS.ProcessEnv = process.env): string[] {
-  const home = env.HOME ?? os.homedir();
-  const dirs = [
-    env.npm_config_prefix ? path.join(env.npm_config_prefix, 'bin') : undefined,
-    env.NPM_CONFIG_PREFIX ? path.join(env.NPM_CONFIG_PREFIX, 'bin') : undefined,
-    path.join(home, '.npm-global', 'bin'),
-    path.join(home, '.local', 'bin'),
-    path.join(home, '.volta', 'bin'),
-    '/opt/homebrew/bin',
-    '/usr/local/bin',
-  ];
-  return [...new Set(dirs.filter((d): d is string => d !== undefined))];
-}
+import { realpathSync } from 'node:fs';
+import { findProgram } from '@volt/lsp-server/locate';
 
 export interface InstalledSidecar {
   /** The `volt-lsp` found (often a link into the prefix's lib/node_modules). */
@@ -31,27 +17,12 @@ export interface InstalledSidecar {
   via: 'PATH' | 'global prefix';
 }
 
-function isFile(file: string): boolean {
-  try {
-    return statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
 /** The first `volt-lsp` on PATH, else in a global prefix; undefined when Volt is not installed. */
 export function findInstalledSidecar(env: NodeJS.ProcessEnv = process.env): InstalledSidecar | undefined {
   // npm's Windows shims (.cmd) are not scripts Node can run; there the bundled sidecar is used.
   if (process.platform === 'win32') return undefined;
-  const pathDirs = (env.PATH ?? '').split(path.delimiter).filter((d) => d !== '');
-  for (const [dirs, via] of [[pathDirs, 'PATH'], [globalBinDirs(env), 'global prefix']] as const) {
-    for (const dir of dirs) {
-      const file = path.join(dir, 'volt-lsp');
-      if (!isFile(file)) continue;
-      return { file, script: realpathSync(file), via };
-    }
-  }
-  return undefined;
+  const found = findProgram('volt-lsp', env);
+  return found ? { file: found.file, script: realpathSync(found.file), via: found.via } : undefined;
 }
 
 /** '' when the sidecar is of the extension's release, else the sentence that says it is not. */

@@ -12,8 +12,9 @@ import {
   resolveOllamaHost,
   type VoltConfig,
 } from '@volt/engine';
+import { findProgram } from '@volt/lsp-server/locate';
 import { cliVersion } from '../main.js';
-import { findFaces, locateProgram, versionOf } from '../locate.js';
+import { findFaces, versionOf } from '../locate.js';
 import { EXIT, parseCommandArgs } from '../usage.js';
 
 export const summary = 'check this install: Node, the sidecar, the journal, Ollama and its models, editor faces, the data cache';
@@ -60,7 +61,7 @@ function nodeCheck(): Check {
 }
 
 function sidecarCheck(version: string): Check {
-  const found = locateProgram('volt-lsp');
+  const found = findProgram('volt-lsp');
   if (!found) {
     return { name: 'volt-lsp', level: 'fail', detail: 'not on PATH nor in the usual global prefixes', fix: 'npm install -g @volt/cli (it installs volt-lsp too), or add its bin folder to PATH' };
   }

@@ -2,8 +2,9 @@
 -- config.find_server, and :checkhealth volt). An installed Volt (`npm install -g @volt/cli`) comes
 -- before a checkout: `volt-lsp` on PATH, then the usual global prefixes (npm's prefix,
 -- ~/.npm-global, ~/.local, Volta, Homebrew, /usr/local, for a Neovim started without the shell's
--- PATH), then the Volt repository beside the plugin. The same order as the VS Code extension's and
--- `volt doctor`'s.
+-- PATH), then the Volt repository beside the plugin. The same order as
+-- packages/lsp-server/src/locate.ts, the one search of the TypeScript faces (`volt doctor`, VS Code,
+-- Obsidian).
 local compat = require('volt.compat')
 
 local M = {}
