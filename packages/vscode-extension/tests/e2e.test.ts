@@ -111,7 +111,7 @@ async function screenshotView(view: Frame, file: string): Promise<void> {
   try {
     await (await view.frameElement()).screenshot({ path: path.join(ARTIFACTS, file) });
   } catch (err) {
-    if (!/detached/i.test(String(err))) throw err;
+    if (!/detached|not attached/i.test(String(err))) throw err;
   }
 }
 
