@@ -19,6 +19,8 @@ export interface LocateInput {
   env: Record<string, string | undefined>;
   /** Folders looked in whatever the environment says (default @volt/lsp-server/locate's FIXED_BIN_DIRS; tests pass none). */
   fixedDirs?: readonly string[];
+  /** Whose program names to look for (default process.platform; tests pass win32). */
+  platform?: NodeJS.Platform;
 }
 
 export type Located = { ok: true; command: string; args: string[]; how: string; pathDirs: string[] } | { ok: false; message: string };
@@ -32,8 +34,18 @@ function isFile(p: string): boolean {
 }
 
 /** `name` in PATH's folders, then in the global prefixes. */
-export function findExecutable(name: string, env: LocateInput['env'], fixedDirs?: readonly string[]): string | undefined {
-  return findProgram(name, env, { fixedDirs })?.file;
+export function findExecutable(name: string, env: LocateInput['env'], fixedDirs?: readonly string[], platform?: NodeJS.Platform): string | undefined {
+  return findProgram(name, env, { fixedDirs, ...(platform ? { platform } : {}) })?.file;
+}
+
+/**
+ * The script behind npm's Windows shim of volt-lsp (`<prefix>/volt-lsp.cmd` runs
+ * `<prefix>/node_modules/@volt/cli/bin/volt-lsp.js`): a .cmd cannot be spawned as a program, so the
+ * plugin runs the script on Node, as the shim would.
+ */
+export function shimScript(cmd: string): string | undefined {
+  const script = path.join(path.dirname(cmd), 'node_modules', '@volt', 'cli', 'bin', 'volt-lsp.js');
+  return isFile(script) ? script : undefined;
 }
 
 /** The repository's sidecar when the plugin runs from packages/obsidian-plugin of a Volt checkout. */
@@ -49,7 +61,7 @@ export function locateSidecar(input: LocateInput): Located {
       if (!isFile(input.nodePath)) return { ok: false, message: `Volt: the Node path in settings, ${input.nodePath}, does not exist. Fix it in Settings → Volt, or clear it to use node from PATH.` };
       return { ok: true, node: input.nodePath };
     }
-    const found = findExecutable('node', input.env, input.fixedDirs);
+    const found = findExecutable('node', input.env, input.fixedDirs, input.platform);
     if (!found) return { ok: false, message: 'Volt: no Node.js on PATH or in the usual folders. Install Node 20.19 or newer, or set Node path in Settings → Volt.' };
     return { ok: true, node: found };
   };
@@ -68,7 +80,12 @@ export function locateSidecar(input: LocateInput): Located {
     const n = node();
     return { ok: true, command: p, args: ['--stdio'], how: 'the sidecar path in settings', pathDirs: n.ok ? [path.dirname(n.node)] : [] };
   }
-  const installed = findExecutable('volt-lsp', input.env, input.fixedDirs);
+  const installed = findExecutable('volt-lsp', input.env, input.fixedDirs, input.platform);
+  if (installed && /\.cmd$/i.test(installed)) {
+    const script = shimScript(installed);
+    if (script) return viaNode(script, `volt-lsp at ${installed}`);
+    return { ok: false, message: `Volt: found npm's shim ${installed} but not the volt-lsp.js it runs beside it. Set Sidecar path in Settings → Volt to the volt-lsp.js of your install (npm root -g, then @volt/cli/bin/volt-lsp.js).` };
+  }
   if (installed) {
     const n = node();
     return { ok: true, command: installed, args: ['--stdio'], how: `volt-lsp at ${installed}`, pathDirs: n.ok ? [path.dirname(n.node)] : [] };

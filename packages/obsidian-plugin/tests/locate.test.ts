@@ -54,3 +54,17 @@ it('Node only in a fixed folder (Homebrew’s, here a test’s own) is found whe
   // The same folder on PATH too: PATH's node comes first.
   expect(locateSidecar({ sidecarPath: checkoutSidecar, nodePath: '', env, fixedDirs: [brew] })).toMatchObject({ ok: true, command: node });
 });
+
+it("on Windows, npm's volt-lsp.cmd is run as the script it points at, on node.exe (a .cmd cannot be spawned as a program)", () => {
+  const prefix = path.join(tmp, 'AppData', 'Roaming', 'npm');
+  const nodeExe = exe(path.join(tmp, 'nodejs'), 'node.exe');
+  const cmd = exe(prefix, 'volt-lsp.cmd');
+  const winEnv = { PATH: [path.join(tmp, 'nodejs'), prefix].join(path.delimiter), HOME: env.HOME };
+  // The shim without its package: said, with what to set instead.
+  const lost = locateSidecar({ sidecarPath: '', nodePath: '', env: winEnv, fixedDirs: [], platform: 'win32' });
+  expect(lost).toEqual({ ok: false, message: `Volt: found npm's shim ${cmd} but not the volt-lsp.js it runs beside it. Set Sidecar path in Settings → Volt to the volt-lsp.js of your install (npm root -g, then @volt/cli/bin/volt-lsp.js).` });
+  const script = exe(path.join(prefix, 'node_modules', '@volt', 'cli', 'bin'), 'volt-lsp.js');
+  expect(locateSidecar({ sidecarPath: '', nodePath: '', env: winEnv, fixedDirs: [], platform: 'win32' })).toEqual({
+    ok: true, command: nodeExe, args: [script, '--stdio'], how: `volt-lsp at ${cmd}`, pathDirs: [path.dirname(nodeExe)],
+  });
+});
