@@ -583,6 +583,8 @@ export interface RunDetailResult {
   equity: { time: number[]; equity: number[]; drawdown: number[] };
   /** Oldest first. */
   trades: ReviewTradeEntry[];
+  /** The options book's greeks per bar, when the run used `ctx.options` (see RunOptionsGreeks). */
+  options?: RunOptionsGreeks;
 }
 
 export interface TradeParams {
@@ -831,3 +833,10 @@ export interface AgentEvaluationEntry {
     best: string;
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Options greeks in the run views (issue 17): volt/run carries what the journal keeps of a
+// ctx.options run's report (runs.options_greeks), so a face draws the book's greeks per bar.
+
+/** `chain` 'synthetic' or the chain file; `hedgeEfficiency` and `greeks` as in the report's `options` (engine backtest/types.ts): time in epoch ms, delta in units of the underlying, gamma per 1.00 of its price, vega per vol point and theta per day in currency. */
+export type RunOptionsGreeks = Pick<NonNullable<BacktestReport['options']>, 'chain' | 'hedgeEfficiency' | 'greeks'>;

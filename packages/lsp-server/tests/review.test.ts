@@ -59,6 +59,35 @@ it('volt/runs lists the run, volt/run gives metrics, equity and trades', async (
   expect(detail.trades.map((t) => t.tradeNo)).toEqual([...detail.trades.map((t) => t.tradeNo)].sort((a, b) => a - b));
 });
 
+it("volt/run carries a ctx.options run's greeks curves and hedge efficiency (null here: no underlying held) from the journal, and none for a run without options", async () => {
+  const file = path.join(root, 'strategies', 'put-buyer.strategy.ts');
+  writeFileSync(
+    file,
+    `import { defineStrategy } from '@volt/engine';
+export default defineStrategy({
+  name: 'Put buyer',
+  onBar(ctx) {
+    if (ctx.index !== 100) return;
+    const chain = ctx.options.chain();
+    // A put 5% out of the money of the second expiry: its premium (the most it can lose) fits the risk gate's limit.
+    const expiry = [...new Set(chain.map((q) => q.expiry))][1];
+    const puts = chain.filter((q) => q.right === 'put' && q.expiry === expiry);
+    const put = puts.reduce((b, q) => (Math.abs(q.strike - 0.95 * ctx.bar.close) < Math.abs(b.strike - 0.95 * ctx.bar.close) ? q : b));
+    ctx.options.open([{ right: 'put', strike: put.strike, expiry, quantity: 1 }], 'insurance');
+  },
+});
+`,
+  );
+  const bt = await client.executeCommand<BacktestResult>(Commands.backtest, [{ uri: pathToFileURL(file).href }]);
+  const options = bt.report.options!;
+  expect(options.positions).toHaveLength(1);
+  expect(options.greeks.time.length).toBeGreaterThan(100);
+  const detail = await request<RunDetailResult>(Requests.run, { runId: Number(bt.summary.runId) });
+  expect(detail.options).toEqual({ chain: 'synthetic', hedgeEfficiency: options.hedgeEfficiency, greeks: options.greeks });
+  const plain = await request<RunDetailResult>(Requests.run, { runId });
+  expect(plain).not.toHaveProperty('options');
+});
+
 it("volt/trade gives the decisions, the agents' votes and reasoning and the gate's changes", async () => {
   const detail = await request<RunDetailResult>(Requests.run, { runId });
   const t = detail.trades[0]!;

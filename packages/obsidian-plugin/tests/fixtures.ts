@@ -89,3 +89,29 @@ export async function recordedRun(w: Workbench, file: string, rerun = false): Pr
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * A strategy that buys one put 5% out of the money (second weekly expiry of the synthetic chain) at
+ * bar 100: its run carries the engine's own options greeks curves, for the run view's Greeks panel.
+ * Written into the workbench's strategies folder; returns its path.
+ */
+export function putBuyer(w: Workbench): string {
+  const file = w.strategy('put-buyer.strategy.ts');
+  writeFileSync(
+    file,
+    `import { defineStrategy } from '@volt/engine';
+export default defineStrategy({
+  name: 'Put buyer',
+  onBar(ctx) {
+    if (ctx.index !== 100) return;
+    const chain = ctx.options.chain();
+    const expiry = [...new Set(chain.map((q) => q.expiry))][1];
+    const puts = chain.filter((q) => q.right === 'put' && q.expiry === expiry);
+    const put = puts.reduce((b, q) => (Math.abs(q.strike - 0.95 * ctx.bar.close) < Math.abs(b.strike - 0.95 * ctx.bar.close) ? q : b));
+    ctx.options.open([{ right: 'put', strike: put.strike, expiry, quantity: 1 }], 'insurance');
+  },
+});
+`,
+  );
+  return file;
+}

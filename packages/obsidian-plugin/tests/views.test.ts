@@ -12,7 +12,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import type { AgentStatusResult, BarsResult, RunDetailResult, TradeDetailResult } from '@volt/lsp-server/protocol';
 import { saveReview, type ReviewValues } from '../src/commands.js';
 import { calendarTrades, tradeWithBars } from '../src/views/load.js';
-import { PLUGIN_DIR, recordedRun, workbench, type Workbench } from './fixtures.js';
+import { PLUGIN_DIR, putBuyer, recordedRun, workbench, type Workbench } from './fixtures.js';
 import { ARTIFACTS, buildPage, chromiumPath } from './browser/harness.js';
 
 let w: Workbench;
@@ -21,6 +21,7 @@ let page: Page;
 let trade: TradeDetailResult;
 let bars: BarsResult;
 let run: RunDetailResult;
+let optionsRun: RunDetailResult;
 let compare: [RunDetailResult, RunDetailResult];
 let status: AgentStatusResult;
 const saved: ReviewValues[] = [];
@@ -40,6 +41,7 @@ beforeAll(async () => {
   const b = await recordedRun(w, ema, true);
   compare = [await w.client.run(a), await w.client.run(b)];
   status = await w.client.agentStatus();
+  optionsRun = await w.client.run(await recordedRun(w, putBuyer(w)));
 
   const out = path.join(w.root, 'page');
   await buildPage(path.join(PLUGIN_DIR, 'tests', 'browser', 'page.ts'), path.join(out, 'page.js'));
@@ -183,6 +185,9 @@ describe('views in Chromium', () => {
     expect(below).toBe(false);
     expect(above).toBe(true);
     expect(series).toEqual({ equity: run.equity.time.length, drawdown: run.equity.time.length });
+    // No ctx.options in this run: no Greeks panel, not even an empty one.
+    expect(run.options).toBeUndefined();
+    expect(await page.locator('#pane .volt-greeks').count()).toBe(0);
     expect(await page.locator('.volt-trades tbody tr').count()).toBe(run.trades.length);
     // A click on a trade's row opens that trade.
     const third = Math.min(2, run.trades.length - 1);
@@ -193,6 +198,41 @@ describe('views in Chromium', () => {
     expect(await page.locator('.volt-metrics td').nth(4).innerText()).toBe(`${(run.run.metrics!.winRate! * 100).toFixed(1)}%`);
     await page.waitForTimeout(100);
     await page.locator('#pane').screenshot({ path: path.join(ARTIFACTS, 'run-view.png') });
+  });
+
+  it("run view of a ctx.options run: the book's delta, gamma, vega and theta under the equity, a pane each, units in the legend", async () => {
+    await fresh();
+    const g = optionsRun.options!.greeks;
+    expect(g.time.length).toBeGreaterThan(100);
+    const drawn = await page.evaluate(async (d) => {
+      type Drawn = { series: Record<string, number>; chart: { panes(): { getHeight(): number }[]; takeScreenshot(): HTMLCanvasElement } };
+      const v = (window as unknown as { volt: { renderRun: (...a: unknown[]) => Drawn & { greeks?: Drawn } } }).volt;
+      const out = v.renderRun(document.getElementById('pane')!, d, () => undefined);
+      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+      const greeks = out.greeks!;
+      // The delta line's colour in the first pane: the curve was drawn, not only its axes.
+      const shot = greeks.chart.takeScreenshot();
+      const ctx = shot.getContext('2d')!;
+      const top = greeks.chart.panes()[0]!.getHeight();
+      const data = ctx.getImageData(0, 0, shot.width, top).data;
+      let delta = 0;
+      for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i]! - 0x5c) < 25 && Math.abs(data[i + 1]! - 0x7c) < 25 && Math.abs(data[i + 2]! - 0xfa) < 25) delta++;
+      return { series: out.series, greeks: greeks.series, panes: greeks.chart.panes().length, delta };
+    }, optionsRun);
+    expect(drawn.series).toEqual({ equity: optionsRun.equity.time.length, drawdown: optionsRun.equity.time.length });
+    const n = g.time.length;
+    expect(drawn.greeks).toEqual({ delta: n, gamma: n, 'vega / vol pt': n, 'theta / day': n });
+    expect(drawn.panes).toBe(4);
+    expect(drawn.delta).toBeGreaterThan(50);
+    // A long put: short delta, long gamma and vega, paying theta while held.
+    const held = optionsRun.options!.greeks.value.findIndex((v) => v > 0);
+    expect([Math.sign(g.delta[held]!), Math.sign(g.gamma[held]!), Math.sign(g.vegaPerPoint[held]!), Math.sign(g.thetaPerDay[held]!)]).toEqual([-1, 1, 1, -1]);
+    expect(await page.locator('#pane .volt-greeks h3').innerText()).toBe('Greeks');
+    expect(await page.locator('#pane .volt-greeks-chart canvas').count()).toBeGreaterThan(0);
+    expect(await page.locator('#pane .volt-legend').innerText()).toMatch(/delta: units of the underlying · gamma: delta per 1\.00 of the underlying's price · vega: currency per vol point · theta: currency per day/);
+    expect(await page.locator('#pane .volt-hedge').innerText()).toMatch(/^Hedge efficiency n\/a: /);
+    await page.waitForTimeout(100);
+    await page.locator('#pane').screenshot({ path: path.join(ARTIFACTS, 'run-view-greeks.png') });
   });
 
   it('calendar: each day of closed trades with its P&L', async () => {

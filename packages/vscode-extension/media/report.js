@@ -1,10 +1,10 @@
 // The backtest report page. It receives a ReportModel and a ChartModel (src/report-model.ts) from
 // the extension and draws them: one TradingView lightweight-charts chart of three panes on one time
 // axis (candles with the trades, their stops and targets; equity; drawdown), zoomed and scrolled
-// with the mouse, then the metrics and the trades. esbuild bundles this file with the library into
-// dist/media/report.js; under the page's strict Content-Security-Policy it builds everything with
-// DOM calls (no HTML strings, no inline styles), and the library's logo (an inline <style>) is off:
-// the attribution is the page's footer instead.
+// with the mouse; the options book's greeks beneath when the run has them; then the metrics and the
+// trades. esbuild bundles this file with the library into dist/media/report.js; under the page's
+// strict Content-Security-Policy it builds everything with DOM calls (no HTML strings, no inline
+// styles), and the library's logo (an inline <style>) is off: the attribution is the page's footer.
 // @ts-check
 import { BaselineSeries, CandlestickSeries, createChart, createSeriesMarkers, LineSeries, LineStyle, CrosshairMode } from 'lightweight-charts';
 
@@ -129,6 +129,64 @@ import { BaselineSeries, CandlestickSeries, createChart, createSeriesMarkers, Li
     document.body.dataset.chart = String(Date.now());
   }
 
+  /** @type {import('lightweight-charts').IChartApi | undefined} */
+  let greeksChart;
+
+  /**
+   * The options book's greeks, one pane each on one time axis (small multiples: their units differ,
+   * so no two share a scale). No greeks (no `ctx.options`): the section stays hidden, taking no room.
+   * @param {any} model the ReportModel's greeks, or undefined
+   */
+  function drawGreeks(model) {
+    const section = /** @type {HTMLElement} */ (document.getElementById('greeks'));
+    const host = /** @type {HTMLElement} */ (document.getElementById('greeks-chart'));
+    greeksChart?.remove();
+    greeksChart = undefined;
+    host.replaceChildren();
+    section.hidden = !model;
+    if (!model) {
+      delete host.dataset.series;
+      return;
+    }
+    const text = themeColor('--vscode-foreground', '#cccccc');
+    const grid = themeColor('--vscode-editorWidget-border', '#80808040');
+    const colors = {
+      delta: themeColor('--vscode-charts-blue', '#58a6ff'),
+      gamma: themeColor('--vscode-charts-purple', '#a371f7'),
+      vega: themeColor('--vscode-charts-orange', '#d18616'),
+      theta: themeColor('--vscode-charts-red', '#f85149'),
+    };
+    greeksChart = createChart(host, {
+      autoSize: true,
+      layout: {
+        background: { color: 'transparent' },
+        textColor: text,
+        fontFamily: getComputedStyle(document.body).fontFamily,
+        attributionLogo: false,
+        panes: { separatorColor: grid, enableResize: true },
+      },
+      grid: { vertLines: { color: grid }, horzLines: { color: grid } },
+      crosshair: { mode: CrosshairMode.Normal },
+      timeScale: { timeVisible: model.intraday, secondsVisible: false, borderColor: grid, minBarSpacing: 0.01 },
+      rightPriceScale: { borderColor: grid },
+      localization: { locale: 'en-US' },
+    });
+    model.series.forEach((/** @type {any} */ g, /** @type {number} */ pane) => {
+      const series = /** @type {import('lightweight-charts').IChartApi} */ (greeksChart).addSeries(LineSeries, {
+        color: /** @type {Record<string, string>} */ (colors)[g.key], lineWidth: 2, priceLineVisible: false, title: g.title,
+        priceFormat: { type: 'price', precision: g.decimals, minMove: Math.pow(10, -g.decimals) },
+      }, pane);
+      series.setData(g.points);
+      series.priceScale().applyOptions({ scaleMargins: { top: 0.15, bottom: 0.15 } });
+    });
+    greeksChart.timeScale().fitContent();
+    host.dataset.series = String(model.series.length);
+    host.dataset.panes = String(greeksChart.panes().length);
+    host.dataset.points = model.series.map((/** @type {any} */ g) => g.points.length).join(',');
+    /** @type {HTMLElement} */ (document.getElementById('greeks-hedge')).textContent = model.hedge;
+    /** @type {HTMLElement} */ (document.getElementById('greeks-legend')).textContent = model.legend;
+  }
+
   /** Zooms the chart to a trade, with as much again on either side, and scrolls up to it. */
   function showTrade(/** @type {{ id: number, entryTime: number, exitTime: number }} */ t) {
     if (!chart) return;
@@ -153,6 +211,7 @@ import { BaselineSeries, CandlestickSeries, createChart, createSeriesMarkers, Li
     /** @type {HTMLElement} */ (document.getElementById('title')).textContent = model.title;
     /** @type {HTMLElement} */ (document.getElementById('subtitle')).textContent = model.subtitle;
     setState(undefined);
+    drawGreeks(model.greeks);
 
     const metrics = /** @type {HTMLElement} */ (document.querySelector('#metrics tbody'));
     metrics.replaceChildren();

@@ -47,6 +47,70 @@ export interface ReportModel {
   showReason: boolean;
   /** Decimals of every price of this instrument (the table and the chart's price scale). */
   priceDecimals: number;
+  /** The options book's greeks per bar, when the strategy used `ctx.options`; absent otherwise (no panel). */
+  greeks?: GreeksModel;
+}
+
+/** One greek of the book over the run, a pane of the Greeks panel. */
+export interface GreekSeries {
+  key: 'delta' | 'gamma' | 'vega' | 'theta';
+  /** The pane's series title, with its unit: 'vega / vol pt'. */
+  title: string;
+  /** Seconds since the epoch (lightweight-charts' time), ascending. */
+  points: { time: ChartTime; value: number }[];
+  /** Decimals its price scale shows: three significant digits of its largest value. */
+  decimals: number;
+}
+export interface GreeksModel {
+  series: GreekSeries[];
+  /** Units of each pane, as the legend says them. */
+  legend: string;
+  /** 'hedge efficiency 0.63: …', or why there is none. */
+  hedge: string;
+  intraday: boolean;
+}
+
+/** The Greeks panel's legend: what each pane measures, in the engine's units (options/README.md). */
+export const GREEKS_LEGEND =
+  "The open options book at each close · delta: units of the underlying · gamma: delta per 1.00 of the underlying's price · vega: currency per vol point · theta: currency per day";
+
+/** Decimals for a greek's axis: three significant digits of its largest magnitude, 0 to 6. */
+export function greekDecimals(values: readonly number[]): number {
+  let top = 0;
+  for (const v of values) if (Number.isFinite(v) && Math.abs(v) > top) top = Math.abs(v);
+  if (top === 0) return 2;
+  return Math.min(6, Math.max(0, 2 - Math.floor(Math.log10(top))));
+}
+
+/**
+ * The Greeks panel of a report whose strategy used `ctx.options`: delta, gamma, vega per vol point
+ * and theta per day of the book at each close. The engine already samples them (at most 1000
+ * points from the first use, like the equity curve's default), so they are drawn as they come, on
+ * their own times.
+ */
+export function greeksModel(report: BacktestResult['report']): GreeksModel | undefined {
+  const o = report.options;
+  if (!o || o.greeks.time.length === 0) return undefined;
+  const g = o.greeks;
+  const pane = (key: GreekSeries['key'], title: string, values: readonly number[]): GreekSeries => {
+    const points: GreekSeries['points'] = [];
+    for (let i = 0; i < g.time.length; i++) {
+      const time = Math.floor(g.time[i]! / 1000);
+      // lightweight-charts wants strictly ascending times: two samples in one second keep the later.
+      if (points.length > 0 && points[points.length - 1]!.time >= time) points.pop();
+      points.push({ time, value: values[i]! });
+    }
+    return { key, title, points, decimals: greekDecimals(values) };
+  };
+  return {
+    series: [pane('delta', 'delta', g.delta), pane('gamma', 'gamma', g.gamma), pane('vega', 'vega / vol pt', g.vegaPerPoint), pane('theta', 'theta / day', g.thetaPerDay)],
+    legend: GREEKS_LEGEND,
+    hedge:
+      o.hedgeEfficiency === null
+        ? 'hedge efficiency n/a: the options and the underlying were never held over the same bar'
+        : `hedge efficiency ${o.hedgeEfficiency.toFixed(2)}: the share of the underlying's moves the options offset (1 a perfect hedge, 0 none, below 0 adds to them)`,
+    intraday: !/^\d+[dw]$/.test(report.data.timeframe),
+  };
 }
 
 /** The table shows this many trades, most recent last; the count says how many there were. */
@@ -186,6 +250,7 @@ export function reportModel(result: BacktestResult, decimals?: number): ReportMo
     panel.push({ label: 'LLM tokens', value: `${t.used}${t.budget !== null ? ` of ${t.budget}` : ''} · ${t.calls} calls, ${t.cached} cached${t.exhausted ? ' · budget spent: rules answered the rest' : ''}` });
     if (llm.hindsight) panel.push({ label: 'Hindsight', value: llm.hindsight });
   }
+  const greeks = greeksModel(report);
   return {
     title: `${report.strategy.name} — backtest`,
     subtitle: `${summary.symbol} ${summary.timeframe} · ${report.data.source} · ${formatDate(report.data.from)} → ${formatDate(report.data.to)} · ${report.data.bars} bars · ran in ${Math.round(summary.durationMs)} ms${synthetic}`,
@@ -197,6 +262,7 @@ export function reportModel(result: BacktestResult, decimals?: number): ReportMo
     tradeCount: report.trades.length,
     showReason: trades.some((t) => t.reason.trim() !== ''),
     priceDecimals: decimals,
+    ...(greeks ? { greeks } : {}),
   };
 }
 

@@ -1,7 +1,8 @@
 /**
- * The backtest report: a webview with the equity curve, the drawdown, the metrics table and the
- * trades. It keeps the symbol and date range the trader picked, and when the sidecar reports that a
- * save's backtest of the same file finished, it runs that range again so the view follows the code.
+ * The backtest report: a webview with the equity curve, the drawdown, the options book's greeks
+ * (when the strategy used `ctx.options`), the metrics table and the trades. It keeps the symbol
+ * and date range the trader picked, and when the sidecar reports that a save's backtest of the
+ * same file finished, it runs that range again so the view follows the code.
  *
  * The price chart's candles come from the sidecar (volt/bars, the same data and range the run used),
  * after the metrics and trades are shown: a slow or failed load costs only the candles.
@@ -56,6 +57,13 @@ export function reportHtml(options: { cspSource: string; nonce: string; scriptUr
     <figcaption>Price, equity and drawdown <span id="price-caption" class="caption"></span></figcaption>
     <div id="price-chart" class="price-chart" role="img" aria-label="Candles with the trades, equity and drawdown on one time axis"></div>
     <p class="legend">▲ long entry · ▼ short entry · ● exit (green a win, red a loss) · dashed: stop (red) and target (green) · wheel to zoom, drag to pan; click a trade to see it</p>
+  </figure>
+</section>
+<section id="greeks" class="charts" hidden>
+  <figure>
+    <figcaption>Greeks <span id="greeks-hedge" class="caption"></span></figcaption>
+    <div id="greeks-chart" class="greeks-chart" role="img" aria-label="The options book's delta, gamma, vega per vol point and theta per day at each close"></div>
+    <p id="greeks-legend" class="legend"></p>
   </figure>
 </section>
 <section><h2>Metrics</h2><table id="metrics"><tbody></tbody></table></section>

@@ -1,4 +1,5 @@
 /** Results shaped as the sidecar sends them, for the unit tests. */
+import { defineStrategy, runBacktest, synthesize, type StrategyContext } from '@volt/engine';
 import type { BacktestResult, BacktestSummary } from '@volt/lsp-server/protocol';
 
 const DAY = 86_400_000;
@@ -53,4 +54,28 @@ export function backtestResult(uri: string, over: Partial<BacktestSummary> = {})
       equityCurve: { time, equity: [10_000, 10_300, 10_123.4, 11_234], drawdown: [0, 0, 0.0172, 0] },
     },
   };
+}
+
+/**
+ * A real engine run that used `ctx.options`: ~100 units of the synthetic market bought at bar 100
+ * with an at-the-money put on as many units (the engine's own hedge-efficiency test), so the
+ * report's greeks curves and hedge efficiency are the engine's output, not numbers made up here.
+ */
+export function optionsBacktestResult(uri = 'file:///ws/protective-put.strategy.ts', bars = 2000): BacktestResult {
+  const series = synthesize({ seed: 3, bars, timeframe: '1h', start: FROM });
+  const strategy = defineStrategy({
+    name: 'protective put',
+    risk: { maxPositionPct: 0.1 },
+    onBar(ctx: StrategyContext) {
+      if (ctx.index !== 100) return;
+      const chain = ctx.options.chain();
+      const expiry = [...new Set(chain.map((q) => q.expiry))][3]!;
+      const atm = chain.filter((q) => q.right === 'put' && q.expiry === expiry).reduce((b, q) => (Math.abs(q.strike - ctx.bar.close) < Math.abs(b.strike - ctx.bar.close) ? q : b));
+      ctx.buy({ reason: 'stock' });
+      ctx.options.open([{ right: 'put', strike: atm.strike, expiry, quantity: 1 }], 'hedge');
+    },
+  });
+  const report = runBacktest(strategy, series, { capital: 100 * series.close[100]! * 10, maxPositionCap: 0.1 });
+  const base = backtestResult(uri, { strategy: report.strategy.name, bars, from: report.data.from, to: report.data.to });
+  return { ...base, report };
 }

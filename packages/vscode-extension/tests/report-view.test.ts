@@ -3,8 +3,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import * as vscode from 'vscode';
 import type { BarsParams, BarsResult } from '@volt/lsp-server/protocol';
 import { barsParamsFor, CHART_MAX_BARS, contentSecurityPolicy, ReportView, reportHtml, type ReportPageMessage } from '../src/report-view.js';
-import { candleIndex, chartModel, drawdownLabel, formatDuration, percentagePoints, priceDecimals, reportModel } from '../src/report-model.js';
-import { backtestResult, FROM } from './fixtures.js';
+import { candleIndex, chartModel, drawdownLabel, formatDuration, greekDecimals, GREEKS_LEGEND, percentagePoints, priceDecimals, reportModel } from '../src/report-model.js';
+import { backtestResult, FROM, optionsBacktestResult } from './fixtures.js';
 import { recorded, resetStandIn } from './vscode-stand-in.js';
 
 const script = readFileSync(new URL('../media/report.js', import.meta.url), 'utf8');
@@ -176,6 +176,65 @@ describe('reportModel', () => {
   });
 });
 
+describe('the Greeks panel', () => {
+  const result = optionsBacktestResult();
+  const g = result.report.options!.greeks;
+
+  it('has a hidden section under the price chart, shown only when the run has greeks', () => {
+    const html = reportHtml({ cspSource: 'c', nonce: 'n', scriptUri: 's', styleUri: 'y' });
+    expect(html).toMatch(/<section id="greeks" class="charts" hidden>[\s\S]*<div id="greeks-chart" class="greeks-chart"/);
+    expect(html.indexOf('id="price-chart"')).toBeLessThan(html.indexOf('id="greeks-chart"'));
+    expect(script).toMatch(/section\.hidden = !model;/);
+    expect(reportModel(backtestResult('file:///ws/rsi.strategy.ts'))).not.toHaveProperty('greeks');
+  });
+
+  it('draws the engine’s delta, gamma, vega per vol point and theta per day of a protective put, one pane each, units in the legend', () => {
+    const model = reportModel(result).greeks!;
+    expect(model.series.map((s) => [s.key, s.title])).toEqual([
+      ['delta', 'delta'],
+      ['gamma', 'gamma'],
+      ['vega', 'vega / vol pt'],
+      ['theta', 'theta / day'],
+    ]);
+    expect(model.legend).toBe(GREEKS_LEGEND);
+    expect(model.legend).toMatch(/delta: units of the underlying .* vega: currency per vol point .* theta: currency per day/);
+    const [delta, gamma, vega, theta] = model.series.map((s) => s.points);
+    // From the put's fill on: seconds on lightweight-charts' axis, strictly ascending.
+    expect(delta![0]!.time).toBe(g.time[0]! / 1000);
+    for (let i = 1; i < delta!.length; i++) expect(delta![i]!.time).toBeGreaterThan(delta![i - 1]!.time);
+    expect(delta!.map((p) => p.value)).toEqual(g.delta);
+    expect(vega!.map((p) => p.value)).toEqual(g.vegaPerPoint);
+    expect(theta!.map((p) => p.value)).toEqual(g.thetaPerDay);
+    // A long at-the-money put on 100 units: about −50 delta once filled, long gamma and vega, paying theta.
+    const held = g.value.findIndex((v) => v > 0);
+    expect(delta![held]!.value).toBeGreaterThan(-70);
+    expect(delta![held]!.value).toBeLessThan(-30);
+    expect(gamma![held]!.value).toBeGreaterThan(0);
+    expect(vega![held]!.value).toBeGreaterThan(0);
+    expect(theta![held]!.value).toBeLessThan(0);
+    expect(model.intraday).toBe(true);
+  });
+
+  it('says the hedge efficiency the engine measured, or that there was nothing to hedge', () => {
+    const e = result.report.options!.hedgeEfficiency!;
+    expect(e).toBeGreaterThan(0);
+    expect(reportModel(result).greeks!.hedge).toBe(`hedge efficiency ${e.toFixed(2)}: the share of the underlying's moves the options offset (1 a perfect hedge, 0 none, below 0 adds to them)`);
+    const unhedged = { ...result, report: { ...result.report, options: { ...result.report.options!, hedgeEfficiency: null } } };
+    expect(reportModel(unhedged).greeks!.hedge).toMatch(/^hedge efficiency n\/a: /);
+  });
+
+  it('a long run arrives thinned by the engine, like the equity curve: at most 1000 points, first and last bar kept', () => {
+    const long = optionsBacktestResult('file:///ws/protective-put.strategy.ts', 6000);
+    const points = reportModel(long).greeks!.series[0]!.points;
+    expect(points).toHaveLength(1000);
+    expect(points.at(-1)!.time).toBe(long.report.data.to / 1000);
+  });
+
+  it('reads each axis to three significant digits', () => {
+    expect([greekDecimals([-52.3, 10]), greekDecimals([0.0123]), greekDecimals([1234]), greekDecimals([0]), greekDecimals([1e-9])]).toEqual([1, 4, 0, 2, 6]);
+  });
+});
+
 describe('chartModel', () => {
   const result = backtestResult('file:///ws/rsi.strategy.ts');
 
@@ -257,6 +316,16 @@ describe('ReportView', () => {
     expect(asked).toEqual([barsParamsFor(backtestResult('file:///ws/rsi.strategy.ts'))]);
     const chart = posted()[1] as Extract<ReportPageMessage, { type: 'chart' }>;
     expect(chart.chart.candles).toHaveLength(16);
+  });
+
+  it('sends an options run’s greeks with the report, before the candles are in', async () => {
+    const result = optionsBacktestResult();
+    const { reports } = view(async () => bars());
+    await reports.show(result, { uri: result.uri });
+    recorded.webviews[0]!.webview.fromPage({ type: 'ready' });
+    const report = posted()[0] as Extract<ReportPageMessage, { type: 'report' }>;
+    expect(report.model.greeks!.series).toHaveLength(4);
+    expect(report.model.greeks!.series[0]!.points).toHaveLength(result.report.options!.greeks.time.length);
   });
 
   it('without candles, draws equity and drawdown and says why in the chart and the log', async () => {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Journal, classifyOutcome, decisionJson, gitCommitOf, hashPrompt, recordBacktestRun, startBacktestRecording, runMetaFor, teeObservers } from './index.js';
 import { runBacktest } from '../backtest/index.js';
 import { synthesize } from '../data/index.js';
+import { defineStrategy } from '../strategy/index.js';
 import { busyBacktest, busyStrategy, tempDirs } from '../../tests/journal/support.js';
 
 const tempDir = tempDirs();
@@ -48,6 +49,30 @@ describe('recording a backtest', () => {
     expect(counts.CORRECT).toBeGreaterThan(0);
     expect(counts.FALSE_POSITIVE).toBeGreaterThan(0);
     expect(counts.PENDING).toBe(0);
+    journal.close();
+  });
+
+  it("keeps a ctx.options run's greeks curves and hedge efficiency, and none for a run without options", () => {
+    const file = path.join(tempDir(), 'journal.db');
+    const series = synthesize({ seed: 3, bars: 600, timeframe: '1h', start: Date.UTC(2024, 0, 1) });
+    // One at-the-money put of the third expiry, bought at bar 100.
+    const putBuyer = defineStrategy({
+      name: 'put buyer',
+      onBar(ctx) {
+        if (ctx.index !== 100) return;
+        const chain = ctx.options.chain();
+        const expiry = [...new Set(chain.map((q) => q.expiry))][2]!;
+        const atm = chain.filter((q) => q.right === 'put' && q.expiry === expiry).reduce((b, q) => (Math.abs(q.strike - ctx.bar.close) < Math.abs(b.strike - ctx.bar.close) ? q : b));
+        ctx.options.open([{ right: 'put', strike: atm.strike, expiry, quantity: 1 }], 'insurance');
+      },
+    });
+    const report = runBacktest(putBuyer, series);
+    const journal = Journal.open(file);
+    const withOptions = journal.getRun(journal.recordBacktest(report, { gitCommit: null }))!;
+    expect(report.options!.greeks.time.length).toBeGreaterThan(100);
+    expect(withOptions.optionsGreeks).toEqual({ chain: 'synthetic', hedgeEfficiency: report.options!.hedgeEfficiency, greeks: report.options!.greeks });
+    const plain = journal.getRun(journal.recordBacktest(busyBacktest(), { gitCommit: null }))!;
+    expect(plain.optionsGreeks).toBeNull();
     journal.close();
   });
 

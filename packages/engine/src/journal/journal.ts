@@ -21,6 +21,7 @@ import type {
   RunDetail,
   RunEntry,
   RunMeta,
+  RunOptionsGreeks,
   RunStatus,
   StrategySummary,
   TradeEntry,
@@ -269,7 +270,7 @@ export class Journal {
         if (dropped > 0) this.setDecisionsDropped(runId, dropped);
         this.db
           .prepare(
-            `UPDATE runs SET status = 'complete', finished_at = ?, metrics = ?, equity_curve = ?, config = ?,
+            `UPDATE runs SET status = 'complete', finished_at = ?, metrics = ?, equity_curve = ?, options_greeks = ?, config = ?,
                params = ?, symbol = ?, timeframe = ?, data_source = ?, data_from = ?, data_to = ?, bars = ?,
                strategy_path = coalesce(strategy_path, ?), content_hash = coalesce(content_hash, ?), error = NULL
              WHERE id = ?`,
@@ -278,6 +279,7 @@ export class Journal {
             Date.now(),
             JSON.stringify(report.metrics),
             JSON.stringify(report.equityCurve),
+            report.options ? JSON.stringify(optionsGreeks(report.options)) : null,
             JSON.stringify(report.config),
             JSON.stringify(report.strategy.params),
             report.data.symbol,
@@ -453,6 +455,7 @@ export class Journal {
       ...toRunEntry(row),
       config: parseJson(row.config, null),
       equityCurve: parseJson(row.equity_curve, null),
+      optionsGreeks: parseJson(row.options_greeks, null),
       outcomes,
     };
   }
@@ -596,6 +599,11 @@ export class Journal {
 /** sha256 of a prompt, the key of the LLM cache together with the model name. */
 export function hashPrompt(prompt: string): string {
   return createHash('sha256').update(prompt).digest('hex');
+}
+
+/** The part of a report's `options` a run keeps: positions and refusals are the report's alone. */
+function optionsGreeks(o: NonNullable<BacktestReport['options']>): RunOptionsGreeks {
+  return { chain: o.chain, hedgeEfficiency: o.hedgeEfficiency, greeks: o.greeks };
 }
 
 export function runMetaFromReport(report: BacktestReport): RunMeta {

@@ -425,6 +425,13 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 12,
+    name: "runs.options_greeks: a ctx.options run's book greeks per bar and hedge efficiency, so the run views draw them",
+    up(db) {
+      db.exec(`ALTER TABLE runs ADD COLUMN options_greeks TEXT`);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

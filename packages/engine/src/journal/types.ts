@@ -150,9 +150,14 @@ export interface RunEntry {
   decisionsDropped: number;
 }
 
+/** What a run that used `ctx.options` keeps of its report's `options`: the curves a run view draws. */
+export type RunOptionsGreeks = Pick<NonNullable<BacktestReport['options']>, 'chain' | 'hedgeEfficiency' | 'greeks'>;
+
 export interface RunDetail extends RunEntry {
   config: BacktestReport['config'] | null;
   equityCurve: EquityCurve | null;
+  /** The options book's greeks per bar and hedge efficiency; null when the run used no options (or predates them). */
+  optionsGreeks: RunOptionsGreeks | null;
   outcomes: Record<OutcomeLabel, number>;
 }
 

@@ -40,6 +40,7 @@ export function runDetail(run: RunDetail, trades: readonly TradeEntry[], notes?:
     },
     equity: curve ? { time: [...curve.time], equity: [...curve.equity], drawdown: [...curve.drawdown] } : { time: [], equity: [], drawdown: [] },
     trades: [...trades].sort((a, b) => a.tradeNo - b.tradeNo).map((t) => reviewTrade(t, notes)),
+    ...(run.optionsGreeks ? { options: run.optionsGreeks } : {}),
   };
 }
 

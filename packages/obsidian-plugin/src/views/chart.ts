@@ -1,7 +1,7 @@
 /**
  * The charts, drawn with TradingView's lightweight-charts as in the VS Code report: a trade's
  * candles with its entry and exit marked on the bars and its entry, stop and target as price lines;
- * a run's equity over its drawdown; two runs' equity side by side. Each returns what it drew, so the
+ * a run's equity over its drawdown, and its options book's greeks; two runs' equity side by side. Each returns what it drew, so the
  * views can be checked in a browser.
  */
 import {
@@ -19,7 +19,7 @@ import {
   type Time,
   type UTCTimestamp,
 } from 'lightweight-charts';
-import type { BarsResult, ReviewTradeEntry, RunDetailResult } from '@volt/lsp-server/protocol';
+import type { BarsResult, ReviewTradeEntry, RunDetailResult, RunOptionsGreeks } from '@volt/lsp-server/protocol';
 
 export interface DrawnChart {
   chart: IChartApi;
@@ -31,6 +31,14 @@ export interface DrawnChart {
   priceSeries?: ISeriesApi<'Candlestick'>;
   /** The drawdown (a run's chart), for coordinates. */
   drawdownSeries?: ISeriesApi<'Baseline'>;
+  /** The options book's greeks under a run's equity, when the run used `ctx.options`. */
+  greeks?: DrawnChart;
+}
+
+/** Removes a drawn chart and the greeks drawn with it. */
+export function removeChart(d: DrawnChart | undefined): void {
+  d?.greeks?.chart.remove();
+  d?.chart.remove();
 }
 
 const UP = '#26a69a';
@@ -150,6 +158,57 @@ export function drawEquityChart(el: HTMLElement, equity: RunDetailResult['equity
   }
   chart.timeScale().fitContent();
   return { chart, markers: [], priceLines: [], series, ...(drawdown ? { drawdownSeries: drawdown } : {}) };
+}
+
+/** What each greeks pane measures, in the engine's units (engine options/README.md). */
+export const GREEKS_LEGEND =
+  "The open options book at each close · delta: units of the underlying · gamma: delta per 1.00 of the underlying's price · vega: currency per vol point · theta: currency per day";
+
+/** Decimals for a greek's axis: three significant digits of its largest magnitude, 0 to 6. */
+export function greekDecimals(values: readonly number[]): number {
+  let top = 0;
+  for (const v of values) if (Number.isFinite(v) && Math.abs(v) > top) top = Math.abs(v);
+  if (top === 0) return 2;
+  return Math.min(6, Math.max(0, 2 - Math.floor(Math.log10(top))));
+}
+
+/**
+ * The options book's delta, gamma, vega per vol point and theta per day, one pane each on one time
+ * axis (their units differ, so none shares a scale). The engine samples them (at most 1000 points
+ * from the first use), so they are drawn as they come.
+ */
+export function drawGreeksChart(el: HTMLElement, options: RunOptionsGreeks): DrawnChart {
+  const chart = themed(el, 440);
+  const g = options.greeks;
+  const times = g.time.map(sec);
+  const series: Record<string, number> = {};
+  const panes: [string, readonly number[], string][] = [
+    ['delta', g.delta, '#5c7cfa'],
+    ['gamma', g.gamma, '#845ef7'],
+    ['vega / vol pt', g.vegaPerPoint, '#f08c00'],
+    ['theta / day', g.thetaPerDay, DOWN],
+  ];
+  panes.forEach(([title, values, color], pane) => {
+    const decimals = greekDecimals(values);
+    const s = chart.addSeries(LineSeries, { color, lineWidth: 2, title, priceLineVisible: false, priceFormat: { type: 'price', precision: decimals, minMove: 1 / 10 ** decimals } }, pane);
+    // lightweight-charts wants strictly ascending times: two samples in one second keep the later.
+    const points: { time: UTCTimestamp; value: number }[] = [];
+    times.forEach((time, i) => {
+      if (points.length > 0 && points[points.length - 1]!.time >= time) points.pop();
+      points.push({ time, value: values[i]! });
+    });
+    s.setData(points);
+    series[title] = points.length;
+  });
+  chart.timeScale().fitContent();
+  return { chart, markers: [], priceLines: [], series };
+}
+
+/** The hedge efficiency line over the greeks, or why there is none. */
+export function hedgeLine(options: RunOptionsGreeks): string {
+  return options.hedgeEfficiency === null
+    ? 'Hedge efficiency n/a: the options and the underlying were never held over the same bar.'
+    : `Hedge efficiency ${options.hedgeEfficiency.toFixed(2)}: the share of the underlying's moves the options offset (1 a perfect hedge, 0 none, below 0 adds to them).`;
 }
 
 /** Two runs' equity as growth of 1 from each run's start, so different capitals compare. */

@@ -2,7 +2,7 @@
 import { MarkdownRenderChild, type MarkdownSectionInformation } from 'obsidian';
 import { fenceArguments, parseVoltBlock } from '../notes.js';
 import { attempt, saveReview } from '../commands.js';
-import type { DrawnChart } from './chart.js';
+import { removeChart, type DrawnChart } from './chart.js';
 import { calendarTrades, tradeWithBars } from './load.js';
 import { dailyPnl, renderCalendar } from './calendar.js';
 import { renderRun } from './run-render.js';
@@ -27,7 +27,7 @@ export class VoltBlock extends MarkdownRenderChild {
   }
 
   override onunload(): void {
-    this.drawn?.chart.remove();
+    removeChart(this.drawn);
   }
 
   async render(): Promise<void> {

@@ -1,6 +1,6 @@
-/** A run: headline metrics, equity over drawdown, the trade list (a click opens the trade). */
+/** A run: headline metrics, equity over drawdown, the options book's greeks when it has them, the trade list (a click opens the trade). */
 import type { RunDetailResult } from '@volt/lsp-server/protocol';
-import { drawEquityChart, type DrawnChart } from './chart.js';
+import { drawEquityChart, drawGreeksChart, GREEKS_LEGEND, hedgeLine, type DrawnChart } from './chart.js';
 import { num, pct, share, signed, table, when } from './format.js';
 
 export function renderRun(el: HTMLElement, d: RunDetailResult, onOpenTrade: (tradeId: number) => void, chart: 'equity' | 'drawdown' | 'both' | 'none' = 'both', withTrades = true): DrawnChart | undefined {
@@ -19,6 +19,17 @@ export function renderRun(el: HTMLElement, d: RunDetailResult, onOpenTrade: (tra
     const chartEl = el.createDiv({ cls: 'volt-chart volt-equity-chart' });
     if (d.equity.time.length > 1) drawn = drawEquityChart(chartEl, d.equity, chart);
     else chartEl.createDiv({ cls: 'volt-empty', text: 'No equity curve recorded for this run.' });
+  }
+  // ctx.options runs: the book's greeks under the equity (with the full chart only); nothing at all otherwise.
+  const o = d.options;
+  if (chart === 'both' && o && o.greeks.time.length > 1) {
+    const section = el.createDiv({ cls: 'volt-greeks' });
+    section.createEl('h3', { text: 'Greeks' });
+    section.createDiv({ cls: 'volt-sub volt-hedge', text: hedgeLine(o) });
+    const greeks = drawGreeksChart(section.createDiv({ cls: 'volt-chart volt-greeks-chart' }), o);
+    section.createDiv({ cls: 'volt-legend', text: GREEKS_LEGEND });
+    if (drawn) drawn.greeks = greeks;
+    else drawn = greeks;
   }
   if (withTrades) {
     el.createEl('h3', { text: `Trades (${d.trades.length})` });

@@ -1,7 +1,7 @@
 /** The plugin's panes: a trade, a run, a calendar of daily P&L. Each keeps its id in the view state, so Obsidian restores it. */
 import { ItemView, type ViewStateResult, type WorkspaceLeaf } from 'obsidian';
 import { attempt, saveReview } from '../commands.js';
-import type { DrawnChart } from './chart.js';
+import { removeChart, type DrawnChart } from './chart.js';
 import { calendarTrades, tradeWithBars } from './load.js';
 import { dailyPnl, renderCalendar } from './calendar.js';
 import { renderRun } from './run-render.js';
@@ -23,7 +23,7 @@ abstract class VoltView extends ItemView {
   }
 
   protected clearChart(): void {
-    this.drawn?.chart.remove();
+    removeChart(this.drawn);
     this.drawn = undefined;
   }
 
