@@ -402,8 +402,9 @@ export class RunsHandler {
       } catch (e) {
         this.state.log(`journal: ${e instanceof Error ? e.message : String(e)}`);
       }
-      void this.features.bus.publishRun(outcome.report, outcome.agents?.events);
+      // Answered before the bus is told: nothing the bus does may hold up (or lose) the answer.
       resolve(typeof summary.runId === 'number' ? summary.runId : undefined);
+      void this.features.bus.publishRun(outcome.report, outcome.agents?.events);
     }));
   }
 
