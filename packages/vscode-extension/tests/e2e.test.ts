@@ -528,6 +528,70 @@ describe('Volt in VS Code (code-server 4.100.3)', { timeout: 120_000 }, () => {
     }
   }, 240_000);
 
+  // Before the draft's test, whose settings edits can leave settings.json open with the focus.
+  it('lists a running paper session in the status bar and its lens, stops it from the palette, and says what the bundled sidecar lacks to start one', async () => {
+    // A session as a `volt paper` process leaves it in the workspace journal: one trade closed at
+    // +83.6 on 10,000, one open. Its process is elsewhere (no pid: the kill switch is the journal's flag).
+    const journalPath = path.join(workspace, '.volt', 'journal.db');
+    const strategyPath = path.join(workspace, 'strategies', 'ema-crossover.strategy.ts');
+    const store = SessionStore.create(journalPath, 'paper', { strategyPath, exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1m', capital: 10_000, warmupBars: 0, hours: 1, params: {}, feeRate: 0.001, protection: {} }, { strategyName: 'EMA crossover' }, null);
+    const session = store.session.id;
+    store.journal.openTrade(store.session.runId, { tradeNo: 1, symbol: 'BTC/USDT', side: 'long', qty: 0.01, entryTime: 1, entryPrice: 40_000, fees: 0.4 });
+    store.journal.closeTrade(store.session.runId, 1, { exitTime: 2, exitPrice: 48_400, exitReason: 'signal', fees: 0 });
+    store.journal.openTrade(store.session.runId, { tradeNo: 2, symbol: 'BTC/USDT', side: 'long', qty: 0.01, entryTime: 3, entryPrice: 40_000 });
+    store.journal.db.prepare(`UPDATE sessions SET pid = NULL WHERE id = ?`).run(session);
+    store.close();
+    const page = bench.page;
+    try {
+      // The status bar looks at the journal every 10 s.
+      const item = page.locator('.statusbar-item', { hasText: /Volt.* · 1 session/ });
+      await item.first().waitFor({ timeout: 30_000 });
+      await quickOpen(page, 'ema-crossover.strategy.ts').catch(async (e: unknown) => {
+        await bench.screenshot('paper-open-failed');
+        throw e;
+      });
+      const lens = page.locator('.editor-group-container.active .codelens-decoration', { hasText: 'paper: +0.8% · 1 trade · 1 open' });
+      await lens.first().waitFor({ timeout: 60_000 });
+      await bench.screenshot('paper-session');
+
+      await runCommand(page, 'Volt: Stop Paper Session');
+      expect((await quickPickShown(page, /stop which session/)).join('\n')).toMatch(new RegExp(`Session ${session} \\(paper\\)`));
+      await pickItem(page, `Session ${session} (paper)`);
+      await page.locator('.notifications-toasts', { hasText: `session ${session} stops` }).first().waitFor({ timeout: 30_000 });
+      const j = Journal.open(journalPath);
+      try {
+        expect(j.db.prepare(`SELECT stop_requested FROM sessions WHERE id = ?`).pluck().get(session)).toBe('kill switch: the editor');
+        // The session's process sees the flag, closes its position and ends the session.
+        j.db.prepare(`UPDATE sessions SET status = 'stopped' WHERE id = ?`).run(session);
+      } finally {
+        j.close();
+      }
+      await waitFor('the status bar without the session', async () => (await page.locator('.statusbar-item', { hasText: /Volt.* · \d+ sessions?/ }).count()) === 0, 30_000);
+
+      // Sessions run the `volt` CLI with ccxt, which the extension does not ship: the bundled
+      // sidecar says what to install instead of failing on a module it cannot find.
+      await runCommand(page, 'Volt: Start Paper Session');
+      for (const value of ['binance', 'BTC/USDT']) {
+        const input = page.locator(`${QUICK_INPUT} input`);
+        await page.locator(QUICK_INPUT).locator('.quick-input-title', { hasText: 'Volt: paper session of' }).waitFor({ timeout: 30_000 });
+        await input.fill(value);
+        await input.press('Enter');
+        await page.waitForTimeout(300);
+      }
+      await quickPickShown(page, /the timeframe/);
+      await pickItem(page, '1m');
+      await page.locator(QUICK_INPUT).locator('.quick-input-title', { hasText: 'how many hours' }).waitFor({ timeout: 30_000 });
+      await page.locator(`${QUICK_INPUT} input`).press('Enter');
+      const refused = page.locator('.notifications-toasts', { hasText: 'did not start' });
+      await refused.first().waitFor({ timeout: 30_000 });
+      expect(await refused.first().innerText()).toMatch(/npm install -g @volt\/cli/);
+      await bench.screenshot('paper-start-bundled');
+    } finally {
+      await runCommand(page, 'View: Close All Editors').catch(() => bench.screenshot('paper-editors-left-open'));
+      await runCommand(page, 'Notifications: Clear All Notifications').catch(() => bench.screenshot('paper-toasts-left'));
+    }
+  }, 180_000);
+
   it('Volt: Show Sidecar Log shows the sidecar’s output channel', async () => {
     await runCommand(bench.page, 'Volt: Show Sidecar Log');
     // The channel follows its end as it grows (an analysis line with the critique's reason wraps
@@ -591,66 +655,6 @@ describe('Volt in VS Code (code-server 4.100.3)', { timeout: 120_000 }, () => {
       await runCommand(bench.page, 'Notifications: Clear All Notifications').catch(() => bench.screenshot('draft-toasts-left'));
     }
   }, 240_000);
-
-  it('lists a running paper session in the status bar and its lens, stops it from the palette, and says what the bundled sidecar lacks to start one', async () => {
-    // A session as a `volt paper` process leaves it in the workspace journal: one trade closed at
-    // +83.6 on 10,000, one open. Its process is elsewhere (no pid: the kill switch is the journal's flag).
-    const journalPath = path.join(workspace, '.volt', 'journal.db');
-    const strategyPath = path.join(workspace, 'strategies', 'ema-crossover.strategy.ts');
-    const store = SessionStore.create(journalPath, 'paper', { strategyPath, exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1m', capital: 10_000, warmupBars: 0, hours: 1, params: {}, feeRate: 0.001, protection: {} }, { strategyName: 'EMA crossover' }, null);
-    const session = store.session.id;
-    store.journal.openTrade(store.session.runId, { tradeNo: 1, symbol: 'BTC/USDT', side: 'long', qty: 0.01, entryTime: 1, entryPrice: 40_000, fees: 0.4 });
-    store.journal.closeTrade(store.session.runId, 1, { exitTime: 2, exitPrice: 48_400, exitReason: 'signal', fees: 0 });
-    store.journal.openTrade(store.session.runId, { tradeNo: 2, symbol: 'BTC/USDT', side: 'long', qty: 0.01, entryTime: 3, entryPrice: 40_000 });
-    store.journal.db.prepare(`UPDATE sessions SET pid = NULL WHERE id = ?`).run(session);
-    store.close();
-    const page = bench.page;
-    try {
-      // The status bar looks at the journal every 10 s.
-      const item = page.locator('.statusbar-item', { hasText: /Volt.* · 1 session/ });
-      await item.first().waitFor({ timeout: 30_000 });
-      await quickOpen(page, 'ema-crossover.strategy.ts');
-      const lens = page.locator('.editor-group-container.active .codelens-decoration', { hasText: 'paper: +0.8% · 1 trade · 1 open' });
-      await lens.first().waitFor({ timeout: 60_000 });
-      await bench.screenshot('paper-session');
-
-      await runCommand(page, 'Volt: Stop Paper Session');
-      expect((await quickPickShown(page, /stop which session/)).join('\n')).toMatch(new RegExp(`Session ${session} \\(paper\\)`));
-      await pickItem(page, `Session ${session} (paper)`);
-      await page.locator('.notifications-toasts', { hasText: `session ${session} stops` }).first().waitFor({ timeout: 30_000 });
-      const j = Journal.open(journalPath);
-      try {
-        expect(j.db.prepare(`SELECT stop_requested FROM sessions WHERE id = ?`).pluck().get(session)).toBe('kill switch: the editor');
-        // The session's process sees the flag, closes its position and ends the session.
-        j.db.prepare(`UPDATE sessions SET status = 'stopped' WHERE id = ?`).run(session);
-      } finally {
-        j.close();
-      }
-      await waitFor('the status bar without the session', async () => (await page.locator('.statusbar-item', { hasText: /Volt.* · \d+ sessions?/ }).count()) === 0, 30_000);
-
-      // Sessions run the `volt` CLI with ccxt, which the extension does not ship: the bundled
-      // sidecar says what to install instead of failing on a module it cannot find.
-      await runCommand(page, 'Volt: Start Paper Session');
-      for (const value of ['binance', 'BTC/USDT']) {
-        const input = page.locator(`${QUICK_INPUT} input`);
-        await page.locator(QUICK_INPUT).locator('.quick-input-title', { hasText: 'Volt: paper session of' }).waitFor({ timeout: 30_000 });
-        await input.fill(value);
-        await input.press('Enter');
-        await page.waitForTimeout(300);
-      }
-      await quickPickShown(page, /the timeframe/);
-      await pickItem(page, '1m');
-      await page.locator(QUICK_INPUT).locator('.quick-input-title', { hasText: 'how many hours' }).waitFor({ timeout: 30_000 });
-      await page.locator(`${QUICK_INPUT} input`).press('Enter');
-      const refused = page.locator('.notifications-toasts', { hasText: 'did not start' });
-      await refused.first().waitFor({ timeout: 30_000 });
-      expect(await refused.first().innerText()).toMatch(/npm install -g @volt\/cli/);
-      await bench.screenshot('paper-start-bundled');
-    } finally {
-      await runCommand(page, 'View: Close All Editors').catch(() => bench.screenshot('paper-editors-left-open'));
-      await runCommand(page, 'Notifications: Clear All Notifications').catch(() => bench.screenshot('paper-toasts-left'));
-    }
-  }, 180_000);
 
   it('Volt: New Strategy Folder sets up a folder whose tsconfig finds the bundled engine types', async () => {
     const folder = path.join(tmp, 'new-strategies');
