@@ -840,3 +840,15 @@ export interface AgentEvaluationEntry {
 
 /** `chain` 'synthetic' or the chain file; `hedgeEfficiency` and `greeks` as in the report's `options` (engine backtest/types.ts): time in epoch ms, delta in units of the underlying, gamma per 1.00 of its price, vega per vol point and theta per day in currency. */
 export type RunOptionsGreeks = Pick<NonNullable<BacktestReport['options']>, 'chain' | 'hedgeEfficiency' | 'greeks'>;
+
+/** The Greeks panel's legend in every face: what each pane measures, in the engine's units (engine options/README.md). */
+export const GREEKS_LEGEND =
+  "The open options book at each close · delta: units of the underlying · gamma: delta per 1.00 of the underlying's price · vega: currency per vol point · theta: currency per day";
+
+/** Decimals for a greek's axis in every face: three significant digits of its largest magnitude, 0 to 6. */
+export function greekDecimals(values: readonly number[]): number {
+  let top = 0;
+  for (const v of values) if (Number.isFinite(v) && Math.abs(v) > top) top = Math.abs(v);
+  if (top === 0) return 2;
+  return Math.min(6, Math.max(0, 2 - Math.floor(Math.log10(top))));
+}

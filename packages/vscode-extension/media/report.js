@@ -49,22 +49,8 @@ import { BaselineSeries, CandlestickSeries, createChart, createSeriesMarkers, Li
     const blue = themeColor('--vscode-charts-blue', '#58a6ff');
     const orange = themeColor('--vscode-charts-orange', '#d18616');
     const minMove = Math.pow(10, -model.priceDecimals);
-    chart = createChart(host, {
-      autoSize: true,
-      layout: {
-        background: { color: 'transparent' },
-        textColor: text,
-        fontFamily: getComputedStyle(document.body).fontFamily,
-        attributionLogo: false,
-        panes: { separatorColor: grid, enableResize: true },
-      },
-      grid: { vertLines: { color: grid }, horzLines: { color: grid } },
-      crosshair: { mode: CrosshairMode.Normal },
-      // The whole run fits at first; the wheel zooms in to the candles.
-      timeScale: { timeVisible: model.intraday, secondsVisible: false, borderColor: grid, minBarSpacing: 0.01 },
-      rightPriceScale: { borderColor: grid },
-      localization: { locale: 'en-US' },
-    });
+    // The whole run fits at first; the wheel zooms in to the candles.
+    chart = themedChart(host, model.intraday, text, grid);
 
     let pane = 0;
     if (model.candles.length > 0) {
@@ -132,6 +118,25 @@ import { BaselineSeries, CandlestickSeries, createChart, createSeriesMarkers, Li
   /** @type {import('lightweight-charts').IChartApi | undefined} */
   let greeksChart;
 
+  /** A chart in the editor's theme, panes resizable, the time axis as fine as the data. */
+  function themedChart(/** @type {HTMLElement} */ host, /** @type {boolean} */ intraday, /** @type {string} */ text, /** @type {string} */ grid) {
+    return createChart(host, {
+      autoSize: true,
+      layout: {
+        background: { color: 'transparent' },
+        textColor: text,
+        fontFamily: getComputedStyle(document.body).fontFamily,
+        attributionLogo: false,
+        panes: { separatorColor: grid, enableResize: true },
+      },
+      grid: { vertLines: { color: grid }, horzLines: { color: grid } },
+      crosshair: { mode: CrosshairMode.Normal },
+      timeScale: { timeVisible: intraday, secondsVisible: false, borderColor: grid, minBarSpacing: 0.01 },
+      rightPriceScale: { borderColor: grid },
+      localization: { locale: 'en-US' },
+    });
+  }
+
   /**
    * The options book's greeks, one pane each on one time axis (small multiples: their units differ,
    * so no two share a scale). No greeks (no `ctx.options`): the section stays hidden, taking no room.
@@ -156,21 +161,7 @@ import { BaselineSeries, CandlestickSeries, createChart, createSeriesMarkers, Li
       vega: themeColor('--vscode-charts-orange', '#d18616'),
       theta: themeColor('--vscode-charts-red', '#f85149'),
     };
-    greeksChart = createChart(host, {
-      autoSize: true,
-      layout: {
-        background: { color: 'transparent' },
-        textColor: text,
-        fontFamily: getComputedStyle(document.body).fontFamily,
-        attributionLogo: false,
-        panes: { separatorColor: grid, enableResize: true },
-      },
-      grid: { vertLines: { color: grid }, horzLines: { color: grid } },
-      crosshair: { mode: CrosshairMode.Normal },
-      timeScale: { timeVisible: model.intraday, secondsVisible: false, borderColor: grid, minBarSpacing: 0.01 },
-      rightPriceScale: { borderColor: grid },
-      localization: { locale: 'en-US' },
-    });
+    greeksChart = themedChart(host, model.intraday, text, grid);
     model.series.forEach((/** @type {any} */ g, /** @type {number} */ pane) => {
       const series = /** @type {import('lightweight-charts').IChartApi} */ (greeksChart).addSeries(LineSeries, {
         color: /** @type {Record<string, string>} */ (colors)[g.key], lineWidth: 2, priceLineVisible: false, title: g.title,

@@ -3,7 +3,7 @@
  * formatted the way a trader reads them, the equity and drawdown series to plot, and the trades.
  * Plain data, so the webview's script only draws and the formatting is tested here.
  */
-import type { BacktestResult, BarsResult, SummaryDelta } from '@volt/lsp-server/protocol';
+import { GREEKS_LEGEND, greekDecimals, type BacktestResult, type BarsResult, type SummaryDelta } from '@volt/lsp-server/protocol';
 
 type Trade = BacktestResult['report']['trades'][number];
 
@@ -70,17 +70,6 @@ export interface GreeksModel {
   intraday: boolean;
 }
 
-/** The Greeks panel's legend: what each pane measures, in the engine's units (options/README.md). */
-export const GREEKS_LEGEND =
-  "The open options book at each close · delta: units of the underlying · gamma: delta per 1.00 of the underlying's price · vega: currency per vol point · theta: currency per day";
-
-/** Decimals for a greek's axis: three significant digits of its largest magnitude, 0 to 6. */
-export function greekDecimals(values: readonly number[]): number {
-  let top = 0;
-  for (const v of values) if (Number.isFinite(v) && Math.abs(v) > top) top = Math.abs(v);
-  if (top === 0) return 2;
-  return Math.min(6, Math.max(0, 2 - Math.floor(Math.log10(top))));
-}
 
 /**
  * The Greeks panel of a report whose strategy used `ctx.options`: delta, gamma, vega per vol point

@@ -3,7 +3,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import * as vscode from 'vscode';
 import type { BarsParams, BarsResult } from '@volt/lsp-server/protocol';
 import { barsParamsFor, CHART_MAX_BARS, contentSecurityPolicy, ReportView, reportHtml, type ReportPageMessage } from '../src/report-view.js';
-import { candleIndex, chartModel, drawdownLabel, formatDuration, greekDecimals, GREEKS_LEGEND, percentagePoints, priceDecimals, reportModel } from '../src/report-model.js';
+import { candleIndex, chartModel, drawdownLabel, formatDuration, percentagePoints, priceDecimals, reportModel } from '../src/report-model.js';
+import { greekDecimals, GREEKS_LEGEND } from '@volt/lsp-server/protocol';
 import { backtestResult, FROM, optionsBacktestResult } from './fixtures.js';
 import { recorded, resetStandIn } from './vscode-stand-in.js';
 

@@ -19,7 +19,7 @@ import {
   type Time,
   type UTCTimestamp,
 } from 'lightweight-charts';
-import type { BarsResult, ReviewTradeEntry, RunDetailResult, RunOptionsGreeks } from '@volt/lsp-server/protocol';
+import { greekDecimals, type BarsResult, type ReviewTradeEntry, type RunDetailResult, type RunOptionsGreeks } from '@volt/lsp-server/protocol';
 
 export interface DrawnChart {
   chart: IChartApi;
@@ -160,17 +160,6 @@ export function drawEquityChart(el: HTMLElement, equity: RunDetailResult['equity
   return { chart, markers: [], priceLines: [], series, ...(drawdown ? { drawdownSeries: drawdown } : {}) };
 }
 
-/** What each greeks pane measures, in the engine's units (engine options/README.md). */
-export const GREEKS_LEGEND =
-  "The open options book at each close · delta: units of the underlying · gamma: delta per 1.00 of the underlying's price · vega: currency per vol point · theta: currency per day";
-
-/** Decimals for a greek's axis: three significant digits of its largest magnitude, 0 to 6. */
-export function greekDecimals(values: readonly number[]): number {
-  let top = 0;
-  for (const v of values) if (Number.isFinite(v) && Math.abs(v) > top) top = Math.abs(v);
-  if (top === 0) return 2;
-  return Math.min(6, Math.max(0, 2 - Math.floor(Math.log10(top))));
-}
 
 /**
  * The options book's delta, gamma, vega per vol point and theta per day, one pane each on one time

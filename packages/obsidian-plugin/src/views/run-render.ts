@@ -1,6 +1,7 @@
 /** A run: headline metrics, equity over drawdown, the options book's greeks when it has them, the trade list (a click opens the trade). */
 import type { RunDetailResult } from '@volt/lsp-server/protocol';
-import { drawEquityChart, drawGreeksChart, GREEKS_LEGEND, hedgeLine, type DrawnChart } from './chart.js';
+import { GREEKS_LEGEND } from '@volt/lsp-server/protocol';
+import { drawEquityChart, drawGreeksChart, hedgeLine, type DrawnChart } from './chart.js';
 import { num, pct, share, signed, table, when } from './format.js';
 
 export function renderRun(el: HTMLElement, d: RunDetailResult, onOpenTrade: (tradeId: number) => void, chart: 'equity' | 'drawdown' | 'both' | 'none' = 'both', withTrades = true): DrawnChart | undefined {
