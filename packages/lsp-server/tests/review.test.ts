@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
 import { Commands, Requests, type AnnotateTradeResult, type BacktestResult, type ExportVaultResult, type RunDetailResult, type RunsResult, type TradeDetailResult } from '../src/protocol.js';
 import { copyExamples, startBinary, type TestClient } from './utils/connection.js';
+import { PUT_BUYER_STRATEGY } from '../../engine/src/options/testing/put-buyer.js';
 
 let client: TestClient;
 let root: string;
@@ -61,23 +62,7 @@ it('volt/runs lists the run, volt/run gives metrics, equity and trades', async (
 
 it("volt/run carries a ctx.options run's greeks curves and hedge efficiency (null here: no underlying held) from the journal, and none for a run without options", async () => {
   const file = path.join(root, 'strategies', 'put-buyer.strategy.ts');
-  writeFileSync(
-    file,
-    `import { defineStrategy } from '@volt/engine';
-export default defineStrategy({
-  name: 'Put buyer',
-  onBar(ctx) {
-    if (ctx.index !== 100) return;
-    const chain = ctx.options.chain();
-    // A put 5% out of the money of the second expiry: its premium (the most it can lose) fits the risk gate's limit.
-    const expiry = [...new Set(chain.map((q) => q.expiry))][1];
-    const puts = chain.filter((q) => q.right === 'put' && q.expiry === expiry);
-    const put = puts.reduce((b, q) => (Math.abs(q.strike - 0.95 * ctx.bar.close) < Math.abs(b.strike - 0.95 * ctx.bar.close) ? q : b));
-    ctx.options.open([{ right: 'put', strike: put.strike, expiry, quantity: 1 }], 'insurance');
-  },
-});
-`,
-  );
+  writeFileSync(file, PUT_BUYER_STRATEGY);
   const bt = await client.executeCommand<BacktestResult>(Commands.backtest, [{ uri: pathToFileURL(file).href }]);
   const options = bt.report.options!;
   expect(options.positions).toHaveLength(1);

@@ -14,6 +14,7 @@ import { locateSidecar } from '../src/locate.js';
 import type { NoteInfo } from '../src/notes.js';
 import { DEFAULT_SETTINGS, sidecarSettings, type VoltPluginSettings } from '../src/settings.js';
 import { Sidecar, type SidecarState } from '../src/sidecar.js';
+import { PUT_BUYER_STRATEGY } from '../../engine/src/options/testing/put-buyer.js';
 
 export const PLUGIN_DIR = fileURLToPath(new URL('..', import.meta.url));
 export const REPO_ROOT = path.resolve(PLUGIN_DIR, '..', '..');
@@ -90,28 +91,9 @@ export async function recordedRun(w: Workbench, file: string, rerun = false): Pr
   }
 }
 
-/**
- * A strategy that buys one put 5% out of the money (second weekly expiry of the synthetic chain) at
- * bar 100: its run carries the engine's own options greeks curves, for the run view's Greeks panel.
- * Written into the workbench's strategies folder; returns its path.
- */
+/** The engine's put-buyer test strategy (its run carries options greeks, for the run view's Greeks panel), written into the workbench's strategies folder; returns its path. */
 export function putBuyer(w: Workbench): string {
   const file = w.strategy('put-buyer.strategy.ts');
-  writeFileSync(
-    file,
-    `import { defineStrategy } from '@volt/engine';
-export default defineStrategy({
-  name: 'Put buyer',
-  onBar(ctx) {
-    if (ctx.index !== 100) return;
-    const chain = ctx.options.chain();
-    const expiry = [...new Set(chain.map((q) => q.expiry))][1];
-    const puts = chain.filter((q) => q.right === 'put' && q.expiry === expiry);
-    const put = puts.reduce((b, q) => (Math.abs(q.strike - 0.95 * ctx.bar.close) < Math.abs(b.strike - 0.95 * ctx.bar.close) ? q : b));
-    ctx.options.open([{ right: 'put', strike: put.strike, expiry, quantity: 1 }], 'insurance');
-  },
-});
-`,
-  );
+  writeFileSync(file, PUT_BUYER_STRATEGY);
   return file;
 }
