@@ -852,3 +852,10 @@ export function greekDecimals(values: readonly number[]): number {
   if (top === 0) return 2;
   return Math.min(6, Math.max(0, 2 - Math.floor(Math.log10(top))));
 }
+
+/** The Greeks panel's hedge line in every face: the engine's hedge efficiency, or why there is none. */
+export function hedgeEfficiencyText(hedgeEfficiency: number | null): string {
+  return hedgeEfficiency === null
+    ? 'hedge efficiency n/a: the options and the underlying were never held over the same bar'
+    : `hedge efficiency ${hedgeEfficiency.toFixed(2)}: the share of the underlying's moves the options offset (1 a perfect hedge, 0 none, below 0 adds to them)`;
+}

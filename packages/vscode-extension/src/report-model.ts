@@ -3,7 +3,7 @@
  * formatted the way a trader reads them, the equity and drawdown series to plot, and the trades.
  * Plain data, so the webview's script only draws and the formatting is tested here.
  */
-import { GREEKS_LEGEND, greekDecimals, type BacktestResult, type BarsResult, type SummaryDelta } from '@volt/lsp-server/protocol';
+import { GREEKS_LEGEND, greekDecimals, hedgeEfficiencyText, type BacktestResult, type BarsResult, type SummaryDelta } from '@volt/lsp-server/protocol';
 
 type Trade = BacktestResult['report']['trades'][number];
 
@@ -70,7 +70,6 @@ export interface GreeksModel {
   intraday: boolean;
 }
 
-
 /**
  * The Greeks panel of a report whose strategy used `ctx.options`: delta, gamma, vega per vol point
  * and theta per day of the book at each close. The engine already samples them (at most 1000
@@ -94,10 +93,7 @@ export function greeksModel(report: BacktestResult['report']): GreeksModel | und
   return {
     series: [pane('delta', 'delta', g.delta), pane('gamma', 'gamma', g.gamma), pane('vega', 'vega / vol pt', g.vegaPerPoint), pane('theta', 'theta / day', g.thetaPerDay)],
     legend: GREEKS_LEGEND,
-    hedge:
-      o.hedgeEfficiency === null
-        ? 'hedge efficiency n/a: the options and the underlying were never held over the same bar'
-        : `hedge efficiency ${o.hedgeEfficiency.toFixed(2)}: the share of the underlying's moves the options offset (1 a perfect hedge, 0 none, below 0 adds to them)`,
+    hedge: hedgeEfficiencyText(o.hedgeEfficiency),
     intraday: !/^\d+[dw]$/.test(report.data.timeframe),
   };
 }

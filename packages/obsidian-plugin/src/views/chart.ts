@@ -19,7 +19,7 @@ import {
   type Time,
   type UTCTimestamp,
 } from 'lightweight-charts';
-import { greekDecimals, type BarsResult, type ReviewTradeEntry, type RunDetailResult, type RunOptionsGreeks } from '@volt/lsp-server/protocol';
+import { greekDecimals, hedgeEfficiencyText, type BarsResult, type ReviewTradeEntry, type RunDetailResult, type RunOptionsGreeks } from '@volt/lsp-server/protocol';
 
 export interface DrawnChart {
   chart: IChartApi;
@@ -160,7 +160,6 @@ export function drawEquityChart(el: HTMLElement, equity: RunDetailResult['equity
   return { chart, markers: [], priceLines: [], series, ...(drawdown ? { drawdownSeries: drawdown } : {}) };
 }
 
-
 /**
  * The options book's delta, gamma, vega per vol point and theta per day, one pane each on one time
  * axis (their units differ, so none shares a scale). The engine samples them (at most 1000 points
@@ -195,9 +194,8 @@ export function drawGreeksChart(el: HTMLElement, options: RunOptionsGreeks): Dra
 
 /** The hedge efficiency line over the greeks, or why there is none. */
 export function hedgeLine(options: RunOptionsGreeks): string {
-  return options.hedgeEfficiency === null
-    ? 'Hedge efficiency n/a: the options and the underlying were never held over the same bar.'
-    : `Hedge efficiency ${options.hedgeEfficiency.toFixed(2)}: the share of the underlying's moves the options offset (1 a perfect hedge, 0 none, below 0 adds to them).`;
+  const text = hedgeEfficiencyText(options.hedgeEfficiency);
+  return `${text[0]!.toUpperCase()}${text.slice(1)}.`;
 }
 
 /** Two runs' equity as growth of 1 from each run's start, so different capitals compare. */
