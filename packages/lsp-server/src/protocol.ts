@@ -11,7 +11,7 @@
  *
  * This module is types and string constants only: no runtime imports, safe to bundle anywhere.
  */
-import type { BacktestReport, Heatmap, SweepResult, VoltConfigInput } from '@volt/engine';
+import type { BacktestReport, Heatmap, RunOptionsGreeks, SweepResult, VoltConfigInput } from '@volt/engine';
 
 /** `workspace/executeCommand` names. */
 export const Commands = {
@@ -839,7 +839,7 @@ export interface AgentEvaluationEntry {
 // ctx.options run's report (runs.options_greeks), so a face draws the book's greeks per bar.
 
 /** `chain` 'synthetic' or the chain file; `hedgeEfficiency` and `greeks` as in the report's `options` (engine backtest/types.ts): time in epoch ms, delta in units of the underlying, gamma per 1.00 of its price, vega per vol point and theta per day in currency. */
-export type RunOptionsGreeks = Pick<NonNullable<BacktestReport['options']>, 'chain' | 'hedgeEfficiency' | 'greeks'>;
+export type { RunOptionsGreeks } from '@volt/engine';
 
 /** The Greeks panel's legend in every face: what each pane measures, in the engine's units (engine options/README.md). */
 export const GREEKS_LEGEND =
