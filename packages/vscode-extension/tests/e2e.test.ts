@@ -29,6 +29,7 @@ import {
   startCodeServer,
   webviewFrame,
   writeUserSettings,
+  type CodeServerDirs,
   type RunningCodeServer,
   type Workbench,
 } from './e2e/workbench.js';
@@ -71,6 +72,7 @@ let workspace = '';
 let server: RunningCodeServer | undefined;
 let bench: Workbench;
 let userSettings: Record<string, unknown>;
+let dirs: CodeServerDirs;
 
 function buildVsix(): string {
   const result = spawnSync(process.execPath, [path.join(PACKAGE, 'scripts', 'package.mjs')], { cwd: PACKAGE, encoding: 'utf8', timeout: 300_000 });
@@ -134,7 +136,7 @@ beforeAll(async () => {
   rmSync(ARTIFACTS, { recursive: true, force: true });
   mkdirSync(ARTIFACTS, { recursive: true });
   workspace = exampleWorkspace();
-  const dirs = codeServerDirs(entry, tmp);
+  dirs = codeServerDirs(entry, tmp);
   userSettings = {
     'workbench.startupEditor': 'none',
     'workbench.tips.enabled': false,
@@ -429,15 +431,47 @@ describe('Volt in VS Code (code-server 4.100.3)', { timeout: 120_000 }, () => {
     return found.length > 0 ? readFileSync(found[found.length - 1]!, 'utf8') : '';
   }
 
+  /**
+   * Types the user settings into settings.json in the workbench and saves them (code-server does
+   * not notice the file changed on disk). Each step waits for what it needs: the editor with the
+   * keyboard before typing, the settings on disk after the save, and the editor gone after closing
+   * it, so that the next test's keys go where it means them to.
+   */
   async function editUserSettings(settings: Record<string, unknown>): Promise<void> {
     const page = bench.page;
-    await runCommand(page, 'Preferences: Open User Settings (JSON)');
-    await page.waitForSelector('.tab[aria-label*="settings.json"]', { timeout: 30_000 });
-    await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
-    await page.keyboard.press('Control+A');
-    await page.keyboard.insertText(JSON.stringify(settings, null, 2));
-    await page.keyboard.press('Control+S');
-    await page.keyboard.press('Control+W');
+    const file = path.join(dirs.userDataDir, 'User', 'settings.json');
+    // One line: the editor indents each new line typed, and closes a brace typed (what it adds
+    // after the cursor is deleted before the save).
+    const text = JSON.stringify(settings);
+    const saved = (): boolean => {
+      try {
+        return JSON.stringify(JSON.parse(readFileSync(file, 'utf8'))) === text;
+      } catch {
+        return false;
+      }
+    };
+    const tab = page.locator('.tab[aria-label*="settings.json"]');
+    await waitFor('settings.json saved with the new settings', async () => {
+      if ((await page.locator('.editor-group-container.active .tab.active[aria-label*="settings.json"]').count()) === 0) {
+        await runCommand(page, 'Preferences: Open User Settings (JSON)');
+        await page.locator('.editor-group-container.active .tab.active[aria-label*="settings.json"]').first().waitFor({ timeout: 10_000 });
+      }
+      await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+      await page.locator('.editor-group-container.active .monaco-editor.focused').first().waitFor({ timeout: 5_000 });
+      await page.keyboard.press('Control+A');
+      await page.keyboard.insertText(text);
+      await page.keyboard.press('Control+Shift+End');
+      await page.keyboard.press('Delete');
+      await page.keyboard.press('Control+S');
+      await waitFor('the save on disk', async () => saved(), 5_000).catch(() => undefined);
+      return saved();
+    }, 60_000);
+    await waitFor('settings.json closed', async () => {
+      if ((await tab.count()) === 0) return true;
+      await tab.first().hover();
+      await tab.first().locator('.action-label.codicon-close').click({ timeout: 5_000 });
+      return (await tab.count()) === 0;
+    }, 30_000);
   }
 
   it('forwards a changed volt.* setting to the sidecar, which re-lints with it', async () => {
@@ -480,7 +514,7 @@ describe('Volt in VS Code (code-server 4.100.3)', { timeout: 120_000 }, () => {
     const info = page.locator('.notifications-toasts', { hasText: 'Volt: 1 suggestion for' });
     try {
       await editUserSettings({ ...userSettings, 'volt.data.default': data });
-      // The strategy in front (from the Explorer: settings.json may still hold the keyboard), so the command acts on it.
+      // The strategy in front (from the Explorer), so the command acts on it.
       await page.keyboard.press('Escape');
       await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'bias.strategy.ts' }).first().click();
       await page.locator('.tab.active[aria-label*="bias.strategy.ts"]').first().waitFor({ timeout: 30_000 });
@@ -528,7 +562,6 @@ describe('Volt in VS Code (code-server 4.100.3)', { timeout: 120_000 }, () => {
     }
   }, 240_000);
 
-  // Before the draft's test, whose settings edits can leave settings.json open with the focus.
   it('lists a running paper session in the status bar and its lens, stops it from the palette, and says what the bundled sidecar lacks to start one', async () => {
     // A session as a `volt paper` process leaves it in the workspace journal: one trade closed at
     // +83.6 on 10,000, one open. Its process is elsewhere (no pid: the kill switch is the journal's flag).

@@ -159,22 +159,23 @@ export async function openWorkbench(url: string, workspace: string, artifacts: s
 const QUICK_INPUT = '.quick-input-widget';
 
 /**
- * Ctrl+P and a file name. Asked again (up to three times, Escape first) when no tab of the file
- * comes up: once in CI, after the draft test's busy stretch, the Enter opened nothing.
+ * Ctrl+P, a file name, and a click on its row (not Enter, which goes wherever the keyboard is).
+ * Asked again (up to three times) when no tab of the file comes up.
  */
 export async function quickOpen(page: Page, fileName: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
+      await page.keyboard.press('Escape');
       await page.keyboard.press('Control+P');
       await page.waitForSelector(`${QUICK_INPUT} input`, { state: 'visible' });
       await page.keyboard.type(fileName);
-      await page.waitForSelector(`${QUICK_INPUT} .monaco-list-row[aria-label*="${fileName}"]`, { timeout: 30_000 });
-      await page.keyboard.press('Enter');
+      const row = page.locator(`${QUICK_INPUT} .monaco-list-row[aria-label*="${fileName}"]`).first();
+      await row.waitFor({ timeout: 30_000 });
+      await row.click();
       await page.waitForSelector(`.tab[aria-label*="${fileName}"]`, { timeout: attempt < 3 ? 10_000 : 30_000 });
       return;
     } catch (err) {
       if (attempt >= 3) throw err;
-      await page.keyboard.press('Escape');
     }
   }
 }
